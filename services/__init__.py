@@ -1,0 +1,1 @@
+"""Model Studio services: use cases and rules. Never imports streamlit."""

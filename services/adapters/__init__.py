@@ -1,0 +1,1 @@
+"""One small adapter per outside system. Only services.bootstrap chooses which."""

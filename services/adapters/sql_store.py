@@ -1,0 +1,308 @@
+"""SqlCatalogStore: the only module that issues SQL. SQLite by default, PostgreSQL by URL."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    bindparam,
+    create_engine,
+    event,
+    func,
+    insert,
+    select,
+    text,
+    tuple_,
+    update,
+)
+from sqlalchemy.engine import make_url
+
+from services.adapters.sql_tables import catalog_meta, models, sync_runs
+from services.errors import ConcurrentUpdate
+from services.models import (
+    Lifecycle,
+    ModelRecord,
+    ModelType,
+    Provider,
+    ProviderModel,
+    SyncOutcome,
+    SyncRun,
+)
+
+MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+_CHUNK = 500
+_MIGRATION_LOCK = 7_310_001  # pg advisory lock id: one migrator at a time across replicas
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; for a SQLite file, make its folder and turn on WAL + busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every Alembic migration not yet applied (safe with several replicas on PostgreSQL)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def _chunks(items: Sequence[Any], size: int = _CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def _record(row: Row[Any]) -> ModelRecord:
+    # Rows come from our own schema, so we skip re-validation (10,000 rows in a few ms).
+    return ModelRecord.model_construct(
+        id=row.id,
+        provider=Provider(row.provider),
+        model_id=row.model_id,
+        model_type=ModelType(row.model_type),
+        name=row.name,
+        vendor=row.vendor,
+        arn=row.arn,
+        input_modalities=row.input_modalities,
+        output_modalities=row.output_modalities,
+        customizations=row.customizations,
+        inference_types=row.inference_types,
+        regions=row.regions,
+        streaming=row.streaming,
+        chat=row.chat,
+        lifecycle=Lifecycle(row.lifecycle),
+        provider_created=row.provider_created,
+        enabled=row.enabled,
+        available=row.available,
+        first_seen=row.first_seen,
+        updated_at=row.updated_at,
+        unavailable_since=row.unavailable_since,
+        version=row.version,
+    )
+
+
+def _metadata_values(model: ProviderModel) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "vendor": model.vendor,
+        "arn": model.arn,
+        "input_modalities": model.input_modalities,
+        "output_modalities": model.output_modalities,
+        "customizations": model.customizations,
+        "inference_types": model.inference_types,
+        "regions": model.regions,
+        "streaming": model.streaming,
+        "chat": model.chat,
+        "lifecycle": model.lifecycle.value,
+        "provider_created": model.provider_created,
+    }
+
+
+def _run(row: Row[Any]) -> SyncRun:
+    return SyncRun(
+        provider=Provider(row.provider),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        outcome=SyncOutcome(row.outcome),
+        message=row.message,
+        added=row.added,
+        updated=row.updated,
+        gone=row.gone,
+        seen=row.seen,
+    )
+
+
+class SqlCatalogStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def from_url(cls, url: str, *, run_migrations: bool = True) -> SqlCatalogStore:
+        engine = make_engine(url)
+        if run_migrations:
+            migrate(engine)
+        return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    # ---- reads ---------------------------------------------------------------------------
+    def list_models(self) -> list[ModelRecord]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(models).order_by(models.c.provider, models.c.name, models.c.id))
+            return [_record(r) for r in rows]
+
+    def get_model(self, model_id: str) -> ModelRecord | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(models).where(models.c.id == model_id)).first()
+        return _record(row) if row else None
+
+    def get_models(self, model_ids: Iterable[str]) -> list[ModelRecord]:
+        ids = list(model_ids)
+        out: list[ModelRecord] = []
+        with self._engine.connect() as conn:
+            for chunk in _chunks(ids):
+                out.extend(_record(r) for r in conn.execute(select(models).where(models.c.id.in_(chunk))))
+        return out
+
+    def base_models(self, provider: Provider) -> dict[str, ModelRecord]:
+        query = select(models).where(
+            models.c.provider == provider.value, models.c.model_type == ModelType.BASE.value
+        )
+        with self._engine.connect() as conn:
+            return {r.id: _record(r) for r in conn.execute(query)}
+
+    def last_sync_runs(self) -> dict[Provider, SyncRun]:
+        latest = select(func.max(sync_runs.c.id)).group_by(sync_runs.c.provider)
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(sync_runs).where(sync_runs.c.id.in_(latest)))
+            return {Provider(r.provider): _run(r) for r in rows}
+
+    def revision(self) -> int:
+        with self._engine.connect() as conn:
+            value = conn.execute(
+                select(catalog_meta.c.value).where(catalog_meta.c.key == "revision")
+            ).scalar_one()
+        return int(value)
+
+    # ---- writes --------------------------------------------------------------------------
+    @staticmethod
+    def _bump_revision(conn: Connection) -> None:
+        conn.execute(
+            update(catalog_meta)
+            .where(catalog_meta.c.key == "revision")
+            .values(value=catalog_meta.c.value + 1)
+        )
+
+    @staticmethod
+    def _insert_run(conn: Connection, run: SyncRun) -> None:
+        conn.execute(
+            insert(sync_runs).values(
+                provider=run.provider.value,
+                started_at=run.started_at,
+                finished_at=run.finished_at,
+                outcome=run.outcome.value,
+                message=run.message,
+                added=run.added,
+                updated=run.updated,
+                gone=run.gone,
+                seen=run.seen,
+            )
+        )
+
+    def record_sync_run(self, run: SyncRun) -> None:
+        with self._engine.begin() as conn:
+            self._insert_run(conn, run)
+
+    def apply_sync(
+        self,
+        *,
+        provider: Provider,
+        inserts: Sequence[ProviderModel],
+        updates: Sequence[ProviderModel],
+        gone: Sequence[str],
+        run: SyncRun,
+        now: datetime,
+    ) -> None:
+        with self._engine.begin() as conn:
+            if inserts:
+                conn.execute(
+                    insert(models),
+                    [
+                        {
+                            "id": m.key,
+                            "provider": provider.value,
+                            "model_id": m.model_id,
+                            "model_type": ModelType.BASE.value,
+                            **_metadata_values(m),
+                            "enabled": False,
+                            "available": True,
+                            "first_seen": now,
+                            "updated_at": now,
+                            "unavailable_since": None,
+                            "version": 1,
+                        }
+                        for m in inserts
+                    ],
+                )
+            if updates:
+                statement = (
+                    update(models)
+                    .where(models.c.id == bindparam("b_id"))
+                    .values(
+                        **{key: bindparam(f"b_{key}") for key in _metadata_values(updates[0])},
+                        available=True,
+                        unavailable_since=None,
+                        updated_at=bindparam("b_now"),
+                        version=models.c.version + 1,
+                    )
+                )
+                conn.execute(
+                    statement,
+                    [
+                        {"b_id": m.key, "b_now": now}
+                        | {f"b_{k}": v for k, v in _metadata_values(m).items()}
+                        for m in updates
+                    ],
+                )
+            for chunk in _chunks(list(gone)):
+                conn.execute(
+                    update(models)
+                    .where(models.c.id.in_(chunk))
+                    .values(
+                        available=False,
+                        enabled=False,
+                        unavailable_since=now,
+                        updated_at=now,
+                        version=models.c.version + 1,
+                    )
+                )
+            self._insert_run(conn, run)
+            if inserts or updates or gone:
+                self._bump_revision(conn)
+
+    def set_enabled(self, changes: Sequence[tuple[str, int]], enabled: bool) -> list[str]:
+        if not changes:
+            return []
+        with self._engine.begin() as conn:
+            touched = 0
+            for chunk in _chunks(list(changes)):
+                result = conn.execute(
+                    update(models)
+                    .where(tuple_(models.c.id, models.c.version).in_(list(chunk)))
+                    .values(enabled=enabled, version=models.c.version + 1)
+                )
+                touched += result.rowcount
+            if touched != len(changes):  # raising inside begin() rolls everything back
+                raise ConcurrentUpdate(
+                    "Another user or a sync changed "
+                    + ("this model" if len(changes) == 1 else "some of these models")
+                    + " meanwhile; nothing was changed. Reload and try again."
+                )
+            self._bump_revision(conn)
+        return [model_id for model_id, _ in changes]

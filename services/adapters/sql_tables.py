@@ -1,0 +1,109 @@
+"""SQLAlchemy Core tables. Schema changes go through an Alembic migration in services/migrations."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    DateTime,
+    Dialect,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    TypeDecorator,
+)
+
+metadata = MetaData()
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Stores naive UTC (SQLite has no time zones) and always returns aware UTC."""
+
+    impl = DateTime
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValueError("naive datetime given to a UTC column")
+        return value.astimezone(UTC).replace(tzinfo=None)
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class TokenList(TypeDecorator[tuple[str, ...]]):
+    """A short list of comma-free tokens (modalities, regions, ids) stored as one string."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Dialect) -> str:
+        items = tuple(value or ())
+        if any("\x1f" in item for item in items):
+            raise ValueError("token contains the separator")
+        return "\x1f".join(items)
+
+    def process_result_value(self, value: str | None, dialect: Dialect) -> tuple[str, ...]:
+        return tuple(value.split("\x1f")) if value else ()
+
+
+models = Table(
+    "models",
+    metadata,
+    Column("id", String(400), primary_key=True),
+    Column("provider", String(32), nullable=False),
+    Column("model_id", String(2048), nullable=False),
+    Column("model_type", String(16), nullable=False),
+    Column("name", String(255), nullable=False),
+    Column("vendor", String(128), nullable=False),
+    Column("arn", String(2048), nullable=True),
+    Column("input_modalities", TokenList, nullable=False),
+    Column("output_modalities", TokenList, nullable=False),
+    Column("customizations", TokenList, nullable=False),
+    Column("inference_types", TokenList, nullable=False),
+    Column("regions", TokenList, nullable=False),
+    Column("streaming", Boolean, nullable=True),
+    Column("chat", Boolean, nullable=False),
+    Column("lifecycle", String(16), nullable=False),
+    Column("provider_created", UTCDateTime, nullable=True),
+    Column("enabled", Boolean, nullable=False),
+    Column("available", Boolean, nullable=False),
+    Column("first_seen", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("unavailable_since", UTCDateTime, nullable=True),
+    Column("version", Integer, nullable=False),
+    Index("ix_models_provider_type", "provider", "model_type"),
+)
+
+sync_runs = Table(
+    "sync_runs",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("provider", String(32), nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("finished_at", UTCDateTime, nullable=False),
+    Column("outcome", String(16), nullable=False),
+    Column("message", Text, nullable=False),
+    Column("added", TokenList, nullable=False),
+    Column("updated", TokenList, nullable=False),
+    Column("gone", TokenList, nullable=False),
+    Column("seen", Integer, nullable=False),
+    Index("ix_sync_runs_provider_id", "provider", "id"),
+)
+
+catalog_meta = Table(
+    "catalog_meta",
+    metadata,
+    Column("key", String(64), primary_key=True),
+    Column("value", Integer, nullable=False),
+)

@@ -1,0 +1,236 @@
+"""The model catalog: listing, filtering, enable/disable and sync. Owns the rules."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from datetime import UTC, datetime
+
+from services.errors import (
+    ModelNotFound,
+    ProviderError,
+    TransitionNotAllowed,
+)
+from services.models import (
+    BulkResult,
+    Lifecycle,
+    ModelFilter,
+    ModelRecord,
+    ModelView,
+    Provider,
+    ProviderModel,
+    Status,
+    SyncOutcome,
+    SyncReport,
+    SyncRun,
+)
+from services.ports import CatalogSource, CatalogStore
+from services.status import derive_status
+from services.traits import derive_traits
+
+Clock = Callable[[], datetime]
+
+_NOT_CONFIGURED = {
+    Provider.BEDROCK: "Amazon Bedrock is not configured.",
+    Provider.OPENAI: "OpenAI is not configured: set STUDIO_OPENAI_API_KEY to sync its models.",
+}
+
+
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_view(record: ModelRecord) -> ModelView:
+    status, hint = derive_status(
+        record.model_type,
+        available=record.available,
+        enabled=record.enabled,
+        legacy=record.lifecycle is Lifecycle.LEGACY,
+    )
+    return ModelView(record=record, status=status, next_action=hint, traits=derive_traits(record))
+
+
+def filter_views(views: Iterable[ModelView], flt: ModelFilter) -> list[ModelView]:
+    """Keep the views that match every part of the filter (case-insensitive name/id search)."""
+    needle = flt.search.strip().lower()
+    wanted_traits = flt.traits
+    out = []
+    for view in views:
+        rec = view.record
+        if needle and needle not in rec.name.lower() and needle not in rec.model_id.lower():
+            continue
+        if flt.providers and rec.provider not in flt.providers:
+            continue
+        if flt.vendors and rec.vendor not in flt.vendors:
+            continue
+        if flt.model_types and rec.model_type not in flt.model_types:
+            continue
+        if flt.statuses and view.status not in flt.statuses:
+            continue
+        if wanted_traits and not wanted_traits.issubset(view.traits):
+            continue
+        out.append(view)
+    return out
+
+
+class CatalogService:
+    def __init__(
+        self,
+        store: CatalogStore,
+        sources: Mapping[Provider, CatalogSource | None],
+        clock: Clock = _utcnow,
+    ) -> None:
+        self._store = store
+        self._sources = dict(sources)
+        self._clock = clock
+
+    # ---- reading -------------------------------------------------------------------------
+    def list_models(self, flt: ModelFilter | None = None) -> list[ModelView]:
+        views = [to_view(r) for r in self._store.list_models()]
+        return filter_views(views, flt) if flt else views
+
+    def get_model(self, model_id: str) -> ModelView:
+        record = self._store.get_model(model_id)
+        if record is None:
+            raise ModelNotFound(f"No model with id {model_id!r}.")
+        return to_view(record)
+
+    def require_enabled(self, model_id: str) -> ModelView:
+        """For the rest of the platform: only GREEN (enabled) models may be used."""
+        view = self.get_model(model_id)
+        if view.status is not Status.GREEN:
+            raise TransitionNotAllowed(
+                f"{view.record.name} ({model_id}) is {view.status.value}, not enabled; "
+                f"it cannot be used. {view.next_action}"
+            )
+        return view
+
+    def revision(self) -> int:
+        return self._store.revision()
+
+    def last_sync_runs(self) -> dict[Provider, SyncRun]:
+        return self._store.last_sync_runs()
+
+    def configured_providers(self) -> list[Provider]:
+        return [p for p, s in self._sources.items() if s is not None]
+
+    # ---- enable / disable ----------------------------------------------------------------
+    def enable(self, model_id: str) -> ModelView:
+        return self._set_one(model_id, enabled=True)
+
+    def disable(self, model_id: str) -> ModelView:
+        return self._set_one(model_id, enabled=False)
+
+    def _set_one(self, model_id: str, *, enabled: bool) -> ModelView:
+        view = self.get_model(model_id)
+        reason = self._refusal(view, enabled=enabled)
+        if reason:
+            raise TransitionNotAllowed(reason)
+        self._store.set_enabled([(view.id, view.record.version)], enabled)
+        return self.get_model(model_id)
+
+    def bulk_set_enabled(self, model_ids: Sequence[str], *, enabled: bool) -> BulkResult:
+        """Enable (or disable) every eligible model of ``model_ids`` in one transaction.
+
+        Models the rules refuse are skipped with the reason; unknown ids likewise."""
+        wanted = list(dict.fromkeys(model_ids))
+        records = {r.id: r for r in self._store.get_models(wanted)}
+        changes: list[tuple[str, int]] = []
+        skipped: list[tuple[str, str]] = []
+        for model_id in wanted:
+            record = records.get(model_id)
+            if record is None:
+                skipped.append((model_id, f"No model with id {model_id!r}."))
+                continue
+            reason = self._refusal(to_view(record), enabled=enabled)
+            if reason:
+                skipped.append((model_id, reason))
+            else:
+                changes.append((model_id, record.version))
+        changed = self._store.set_enabled(changes, enabled) if changes else []
+        return BulkResult(changed=tuple(changed), skipped=tuple(skipped))
+
+    @staticmethod
+    def _refusal(view: ModelView, *, enabled: bool) -> str | None:
+        name = f"{view.record.name} ({view.id})"
+        if enabled and view.status is not Status.YELLOW:
+            if view.status is Status.GREEN:
+                return f"{name} is already enabled (GREEN)."
+            return f"Cannot enable {name}: it is RED. {view.next_action} Only YELLOW models can be enabled."
+        if not enabled and view.status is not Status.GREEN:
+            return (
+                f"Cannot disable {name}: it is {view.status.value}, not enabled. "
+                "Only GREEN models can be disabled."
+            )
+        return None
+
+    # ---- sync ----------------------------------------------------------------------------
+    def sync(self, providers: Iterable[Provider] | None = None) -> SyncReport:
+        """Pull every provider; one failing does not stop the others."""
+        runs = [self._sync_one(p) for p in (providers or list(Provider))]
+        return SyncReport(runs=tuple(runs))
+
+    def _sync_one(self, provider: Provider) -> SyncRun:
+        started = self._clock()
+        source = self._sources.get(provider)
+        if source is None:
+            run = SyncRun(
+                provider=provider,
+                started_at=started,
+                finished_at=self._clock(),
+                outcome=SyncOutcome.SKIPPED,
+                message=_NOT_CONFIGURED[provider],
+            )
+            self._store.record_sync_run(run)
+            return run
+        try:
+            fetched = source.fetch()
+        except ProviderError as exc:
+            run = SyncRun(
+                provider=provider,
+                started_at=started,
+                finished_at=self._clock(),
+                outcome=SyncOutcome.FAILED,
+                message=f"{provider.value}: {exc} Nothing was changed for {provider.value}.",
+            )
+            self._store.record_sync_run(run)
+            return run
+        return self._apply(provider, fetched, started)
+
+    def _apply(self, provider: Provider, fetched: list[ProviderModel], started: datetime) -> SyncRun:
+        by_id: dict[str, ProviderModel] = {}
+        for model in fetched:
+            by_id[model.key] = model  # a provider listing one id twice: the last one wins
+        existing = self._store.base_models(provider)
+        inserts: list[ProviderModel] = []
+        updates: list[ProviderModel] = []
+        for model_id, model in by_id.items():
+            old = existing.get(model_id)
+            if old is None:
+                inserts.append(model)
+            elif not old.available or old.metadata_key() != model.metadata_key():
+                updates.append(model)
+        gone = [mid for mid, rec in existing.items() if rec.available and mid not in by_id]
+        now = self._clock()
+        run = SyncRun(
+            provider=provider,
+            started_at=started,
+            finished_at=now,
+            outcome=SyncOutcome.OK,
+            message=(
+                f"{provider.value}: {len(by_id)} models seen; {len(inserts)} added, "
+                f"{len(updates)} updated, {len(gone)} gone."
+            ),
+            added=tuple(m.key for m in inserts),
+            updated=tuple(m.key for m in updates),
+            gone=tuple(gone),
+            seen=len(by_id),
+        )
+        self._store.apply_sync(
+            provider=provider,
+            inserts=inserts,
+            updates=updates,
+            gone=gone,
+            run=run,
+            now=now,
+        )
+        return run

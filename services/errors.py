@@ -1,0 +1,47 @@
+"""Errors the services raise. Pages and the API catch ServiceError and show its message."""
+
+from __future__ import annotations
+
+
+class ServiceError(Exception):
+    """Base of every error a user may see. The message says what is wrong and where."""
+
+    code = "ServiceError"
+
+
+class SettingsError(ServiceError):
+    code = "InvalidSettings"
+
+
+class ModelNotFound(ServiceError):
+    code = "NotFound"
+
+
+class TransitionNotAllowed(ServiceError):
+    """The status rules forbid this change."""
+
+    code = "Conflict"
+
+
+class ConcurrentUpdate(ServiceError):
+    """Someone else changed the record between read and write; nothing was changed."""
+
+    code = "Conflict"
+
+
+class ProviderError(ServiceError):
+    """A provider (Bedrock, OpenAI) could not give us what we asked for."""
+
+    code = "ProviderError"
+
+
+class ProviderUnavailable(ProviderError):
+    """The provider could not be reached, refused us, or failed."""
+
+    code = "ProviderUnavailable"
+
+
+class ProviderDataError(ProviderError):
+    """The provider answered with data we cannot use (missing or malformed fields)."""
+
+    code = "ProviderDataError"

@@ -1,0 +1,162 @@
+"""The one settings object. No setting is read anywhere else.
+
+Sources, highest priority first: constructor arguments, environment variables
+(prefix ``STUDIO_``), the ``[studio]`` table of ``.streamlit/secrets.toml``, defaults.
+"""
+
+from __future__ import annotations
+
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic.fields import FieldInfo
+from pydantic_settings import (
+    BaseSettings,
+    NoDecode,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
+
+from services.errors import SettingsError
+
+ENV_PREFIX = "STUDIO_"
+SECRETS_FILE = Path(".streamlit/secrets.toml")
+
+_REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
+
+
+class _SecretsTomlSource(PydanticBaseSettingsSource):
+    """Reads the ``[studio]`` table of ``.streamlit/secrets.toml`` (if present)."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self._values: dict[str, Any] = {}
+        if path.is_file():
+            try:
+                data = tomllib.loads(path.read_text(encoding="utf-8"))
+            except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+                raise SettingsError(f"{path}: not valid TOML ({exc})") from exc
+            table = data.get("studio", {})
+            if isinstance(table, dict):
+                self._values = {str(k).lower(): v for k, v in table.items()}
+
+    def get_field_value(self, field: FieldInfo, field_name: str) -> tuple[Any, str, bool]:
+        return self._values.get(field_name), field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        return {k: v for k, v in self._values.items() if k in self.settings_cls.model_fields}
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="ignore", env_ignore_empty=True, validate_default=True
+    )
+
+    backend: Literal["local", "aws"] = Field(
+        "local", description="local: embedded backend, no account; aws: real AWS and OpenAI."
+    )
+    data_dir: Path = Field(Path("./data"), description="Where the local backend keeps its state.")
+    database_url: str | None = Field(
+        None, description="SQLAlchemy URL; default SQLite at <data_dir>/studio.db."
+    )
+    aws_regions: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["us-east-1", "us-west-2"],
+        description="Comma-separated Bedrock regions to sync from.",
+    )
+    openai_api_key: SecretStr | None = Field(None, description="OpenAI API key (aws backend).")
+    openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL.")
+    provider_timeout_seconds: float = Field(
+        20.0, gt=0, le=300, description="Timeout for one provider call."
+    )
+    catalog_snapshot: Path | None = Field(
+        None, description="Catalog snapshot served by the local backend (default: bundled)."
+    )
+    poll_seconds: float = Field(5.0, gt=0, le=3600, description="UI refresh interval.")
+
+    @field_validator("aws_regions", mode="before")
+    @classmethod
+    def _split_regions(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            value = [part.strip() for part in value.split(",") if part.strip()]
+        return value
+
+    @field_validator("aws_regions")
+    @classmethod
+    def _check_regions(cls, value: list[str]) -> list[str]:
+        import re
+
+        if not value:
+            raise ValueError("at least one region is needed, e.g. us-east-1")
+        bad = [r for r in value if not re.match(_REGION_PATTERN, r)]
+        if bad:
+            raise ValueError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
+        return list(dict.fromkeys(value))
+
+    @field_validator("database_url")
+    @classmethod
+    def _check_database_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        from sqlalchemy.engine import make_url
+        from sqlalchemy.exc import ArgumentError
+
+        try:
+            url = make_url(value)
+        except ArgumentError as exc:
+            raise ValueError(f"not a database URL ({exc})") from exc
+        if url.get_backend_name() not in ("sqlite", "postgresql"):
+            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return value
+
+    @property
+    def resolved_database_url(self) -> str:
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.data_dir / 'studio.db').as_posix()}"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _SecretsTomlSource(settings_cls, SECRETS_FILE))
+
+
+def _describe(error: dict[str, Any]) -> str:
+    field = ".".join(str(part) for part in error.get("loc", ())) or "settings"
+    name = f"{ENV_PREFIX}{field.upper()}"
+    value = error.get("input")
+    shown = "" if isinstance(value, dict) or field == "openai_api_key" else f" (got {value!r})"
+    message = str(error.get("msg", "invalid value")).removeprefix("Value error, ")
+    return f"{name}: {message}{shown}"
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Build the settings, turning any bad value into one SettingsError naming each variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = [_describe(dict(err)) for err in exc.errors()]
+        raise SettingsError("Invalid settings:\n" + "\n".join(f"  - {line}" for line in lines)) from None
+
+
+def main() -> int:
+    """``python -m services.settings``: check the settings and say what is wrong, if anything."""
+    try:
+        settings = load_settings()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    print(f"Settings OK: backend={settings.backend}, data_dir={settings.data_dir}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

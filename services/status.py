@@ -1,0 +1,83 @@
+"""The status rules of DESIGN.md. Status is derived, never stored.
+
+| status | base model            | custom model                                              |
+|--------|-----------------------|-----------------------------------------------------------|
+| RED    | no longer offered     | job in progress / failed / stopped, or no InService throughput |
+| YELLOW | available, not enabled| throughput InService, not enabled                         |
+| GREEN  | enabled               | throughput InService and enabled                          |
+"""
+
+from __future__ import annotations
+
+from services.models import ModelType, Status
+
+ENABLE_HINT = "Ready to use: an admin can enable it."
+GREEN_HINT = "Enabled: usable across the platform. An admin can disable it."
+
+
+def derive_status(
+    model_type: ModelType,
+    *,
+    available: bool,
+    enabled: bool,
+    job_status: str | None = None,
+    throughput_status: str | None = None,
+    legacy: bool = False,
+) -> tuple[Status, str]:
+    """Return the status light and the hover text that says the next user action."""
+    if model_type is ModelType.BASE:
+        status, hint = _base(available=available, enabled=enabled)
+    else:
+        status, hint = _custom(
+            available=available,
+            enabled=enabled,
+            job_status=job_status,
+            throughput_status=throughput_status,
+        )
+    if legacy:
+        hint += " Legacy at the provider: plan a replacement."
+    return status, hint
+
+
+def _base(*, available: bool, enabled: bool) -> tuple[Status, str]:
+    if not available:
+        return Status.RED, (
+            "No longer offered by the provider (gone at the last sync); it cannot be enabled."
+        )
+    if enabled:
+        return Status.GREEN, GREEN_HINT
+    return Status.YELLOW, ENABLE_HINT
+
+
+_JOB_HINTS = {
+    None: "No customization job is recorded; delete this record.",
+    "Submitting": "The job is being submitted; wait.",
+    "InProgress": "Customization in progress; wait for it to complete.",
+    "Stopping": "The job is stopping; wait, then delete or start a new job.",
+    "Stopped": "The job was stopped; delete the record or start a new job.",
+    "Failed": "Customization failed; read the failure message, then delete the record.",
+}
+
+_THROUGHPUT_HINTS = {
+    None: "Provision throughput to use this model.",
+    "Creating": "Throughput is being created; wait for InService.",
+    "Updating": "Throughput is being updated; wait for InService.",
+    "Failed": "Throughput failed; remove it and provision again.",
+    "Deleting": "Throughput is being removed; wait.",
+}
+
+
+def _custom(
+    *, available: bool, enabled: bool, job_status: str | None, throughput_status: str | None
+) -> tuple[Status, str]:
+    if not available:
+        return Status.RED, "The custom model is missing at the provider; delete the record."
+    if job_status != "Completed":
+        return Status.RED, _JOB_HINTS.get(job_status, f"Job status {job_status}; wait.")
+    if throughput_status != "InService":
+        return Status.RED, _THROUGHPUT_HINTS.get(
+            throughput_status, f"Throughput status {throughput_status}; wait."
+        )
+    if enabled:
+        return Status.GREEN, GREEN_HINT
+    return Status.YELLOW, ENABLE_HINT
