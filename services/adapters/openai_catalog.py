@@ -130,7 +130,7 @@ class OpenAICatalog:
     def fetch(self) -> list[ProviderModel]:
         try:
             page = self._client.models.list()
-            records: Iterable[Any] = [m.to_dict() for m in page.data]
+            records: Iterable[Any] = [m.to_dict(warnings=False) for m in page.data]
         except openai.AuthenticationError as exc:
             raise ProviderUnavailable(
                 f"OpenAI refused the API key (HTTP 401): check STUDIO_OPENAI_API_KEY. {exc.message}"

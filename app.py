@@ -1,0 +1,12 @@
+"""Model Studio entrypoint: page config and navigation, nothing else."""
+
+import streamlit as st
+
+st.set_page_config(page_title="Model Studio", page_icon=":material/model_training:", layout="wide")
+st.navigation(
+    {
+        "Catalog": [
+            st.Page("pages/models.py", title="Models", icon=":material/view_list:", default=True),
+        ],
+    }
+).run()

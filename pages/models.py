@@ -1,0 +1,259 @@
+"""Models: every base and custom model in one filterable table, with status lights."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+import streamlit as st
+
+from services.catalog import filter_views
+from services.errors import ServiceError
+from services.models import ModelFilter, ModelType, ModelView, Provider, Status, SyncOutcome
+from services.traits import TRAIT_ORDER
+from ui import deps
+from ui.components import LIGHT, MODEL_COLUMNS, md_escape, models_frame, sync_line
+from ui.state import Key, models_table_key
+
+services = deps.services_or_stop()
+catalog = services.catalog
+st.session_state.setdefault(Key.FLASH, [])
+
+
+@st.cache_resource(max_entries=3, show_spinner=False)
+def load_catalog(revision: int) -> tuple[tuple[ModelView, ...], pd.DataFrame]:
+    """All models and their table rows, rebuilt only when the catalog revision moves on."""
+    views = tuple(deps.get_services().catalog.list_models())
+    return views, models_frame(views)
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state[Key.FLASH].append((kind, text))
+
+
+# ---- actions (callbacks run before the next script run) ------------------------------------
+def do_sync() -> None:
+    report = catalog.sync()
+    for run in report.runs:
+        if run.outcome is SyncOutcome.OK:
+            flash("success", run.message)
+        elif run.outcome is SyncOutcome.SKIPPED:
+            flash("info", f"{run.provider.value} skipped: {run.message}")
+        else:
+            flash("error", f"Sync failed for {run.message}")
+
+
+def do_set_one(model_id: str, enabled: bool) -> None:
+    try:
+        view = catalog.enable(model_id) if enabled else catalog.disable(model_id)
+    except ServiceError as exc:
+        flash("error", str(exc))
+        return
+    verb = "Enabled" if enabled else "Disabled"
+    flash("success", f"{verb} {view.record.name} ({view.id}): now {view.status.value}.")
+
+
+def do_bulk(model_ids: Sequence[str], enabled: bool) -> None:
+    st.session_state.pop(Key.BULK_REQUEST, None)
+    try:
+        result = catalog.bulk_set_enabled(list(model_ids), enabled=enabled)
+    except ServiceError as exc:
+        flash("error", str(exc))
+        return
+    verb = "Enabled" if enabled else "Disabled"
+    flash("success" if result.changed else "warning", f"{verb} {len(result.changed)} model(s).")
+    if result.skipped:
+        shown = "\n".join(f"- {reason}" for _, reason in result.skipped[:10])
+        more = f"\n- … and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
+        flash("warning", f"Skipped {len(result.skipped)}:\n{shown}{more}")
+
+
+@st.dialog("New Model")
+def new_model_dialog() -> None:
+    st.info(
+        "Creating custom models is not available yet. The fine-tuning form (training data "
+        "validation and upload to S3, hyperparameters per base model, job tracking) comes "
+        "with the custom-models work. Nothing has been created.",
+        icon=":material/construction:",
+    )
+
+
+@st.dialog("Confirm bulk change")
+def confirm_bulk_dialog(model_ids: Sequence[str], enabled: bool, shown: int) -> None:
+    verb = "Enable" if enabled else "Disable"
+    st.write(
+        f"{verb} {len(model_ids)} of the {shown} models shown? "
+        f"The other {shown - len(model_ids)} are not "
+        f"{'YELLOW' if enabled else 'GREEN'} and are left as they are."
+    )
+    st.button(
+        f"{verb} {len(model_ids)} models",
+        type="primary",
+        key=Key.CONFIRM_BULK,
+        on_click=do_bulk,
+        args=(list(model_ids), enabled),
+    )
+
+
+# ---- header ---------------------------------------------------------------------------------
+title, buttons = st.columns([4, 2], vertical_alignment="bottom")
+title.title("Models")
+sync_col, new_col = buttons.columns(2)
+sync_col.button(
+    "Sync Models",
+    icon=":material/sync:",
+    key=Key.SYNC,
+    on_click=do_sync,
+    width="stretch",
+    help="Pull model metadata from Amazon Bedrock and OpenAI.",
+)
+if new_col.button("New Model", icon=":material/add:", type="primary", key=Key.NEW_MODEL, width="stretch"):
+    new_model_dialog()
+
+runs = catalog.last_sync_runs()
+if runs:
+    st.caption("  \n".join(sync_line(runs[p]) for p in Provider if p in runs))
+else:
+    st.caption("Never synced: press **Sync Models**.")
+
+for kind, text in st.session_state[Key.FLASH]:
+    getattr(st, kind)(text)
+st.session_state[Key.FLASH] = []
+
+# ---- filters --------------------------------------------------------------------------------
+revision = catalog.revision()
+views, frame = load_catalog(revision)
+
+f1, f2, f3, f4, f5, f6 = st.columns([3, 2, 2, 1.4, 1.6, 2.5])
+search = f1.text_input("Search", key=Key.SEARCH, placeholder="Name or model id")
+providers = f2.multiselect("Provider", list(Provider), key=Key.PROVIDERS, format_func=lambda p: p.value)
+vendors = f3.multiselect("Vendor", sorted({v.record.vendor for v in views}), key=Key.VENDORS)
+types = f4.multiselect("Type", list(ModelType), key=Key.TYPES, format_func=lambda t: t.value)
+statuses = f5.multiselect(
+    "Status", list(Status), key=Key.STATUSES, format_func=lambda s: f"{LIGHT[s]} {s.value}"
+)
+present_traits = {t for v in views for t in v.traits}
+traits = f6.multiselect("Traits (all of)", [t for t in TRAIT_ORDER if t in present_traits], key=Key.TRAITS)
+flt = ModelFilter(
+    search=search,
+    providers=frozenset(providers),
+    vendors=frozenset(vendors),
+    model_types=frozenset(types),
+    statuses=frozenset(statuses),
+    traits=frozenset(traits),
+)
+shown = filter_views(views, flt) if flt != ModelFilter() else list(views)
+
+# ---- table ----------------------------------------------------------------------------------
+counts = {s: sum(1 for v in shown if v.status is s) for s in Status}
+st.caption(
+    f"{len(shown)} of {len(views)} models · "
+    + " · ".join(f"{LIGHT[s]} {counts[s]} {s.value}" for s in Status)
+)
+if not views:
+    st.info("No models yet. Press **Sync Models** to pull them from the providers.")
+event = st.dataframe(
+    frame.loc[[v.id for v in shown]] if len(shown) != len(views) else frame,
+    column_config=MODEL_COLUMNS,
+    hide_index=True,
+    key=models_table_key(revision, flt),
+    on_select="rerun",
+    selection_mode="multi-row",
+    height=420,
+)
+selected = [shown[i] for i in event.selection.rows if 0 <= i < len(shown)]
+
+# ---- bulk actions ---------------------------------------------------------------------------
+enable_ids = [v.id for v in shown if v.status is Status.YELLOW]
+disable_ids = [v.id for v in shown if v.status is Status.GREEN]
+b1, b2, b3, b4 = st.columns(4)
+b1.button(
+    f"Enable selected ({sum(v.status is Status.YELLOW for v in selected)})",
+    key=Key.ENABLE_SELECTED,
+    disabled=not any(v.status is Status.YELLOW for v in selected),
+    on_click=do_bulk,
+    args=([v.id for v in selected], True),
+    width="stretch",
+)
+b2.button(
+    f"Disable selected ({sum(v.status is Status.GREEN for v in selected)})",
+    key=Key.DISABLE_SELECTED,
+    disabled=not any(v.status is Status.GREEN for v in selected),
+    on_click=do_bulk,
+    args=([v.id for v in selected], False),
+    width="stretch",
+)
+if b3.button(
+    f"Enable all shown ({len(enable_ids)})", key=Key.ENABLE_SHOWN, disabled=not enable_ids, width="stretch"
+):
+    confirm_bulk_dialog(enable_ids, True, len(shown))
+elif b4.button(
+    f"Disable all shown ({len(disable_ids)})",
+    key=Key.DISABLE_SHOWN,
+    disabled=not disable_ids,
+    width="stretch",
+):
+    confirm_bulk_dialog(disable_ids, False, len(shown))
+
+# ---- details --------------------------------------------------------------------------------
+if len(selected) == 1:
+    view = selected[0]
+    rec = view.record
+    st.divider()
+    head, actions = st.columns([4, 2], vertical_alignment="center")
+    head.subheader(rec.name, anchor=False)
+    head.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
+    a1, a2 = actions.columns(2)
+    a1.button(
+        "Enable",
+        key=Key.ENABLE_ONE,
+        type="primary",
+        disabled=view.status is not Status.YELLOW,
+        help="Only YELLOW models can be enabled." if view.status is not Status.YELLOW else None,
+        on_click=do_set_one,
+        args=(view.id, True),
+        width="stretch",
+    )
+    a2.button(
+        "Disable",
+        key=Key.DISABLE_ONE,
+        disabled=view.status is not Status.GREEN,
+        help="Only GREEN models can be disabled." if view.status is not Status.GREEN else None,
+        on_click=do_set_one,
+        args=(view.id, False),
+        width="stretch",
+    )
+    st.caption(f"Next action: {md_escape(view.next_action)}")
+    facts = {
+        "Model ID": rec.model_id,
+        "Our id": rec.id,
+        "Type": rec.model_type.value,
+        "Provider": rec.provider.value,
+        "Vendor": rec.vendor,
+        "ARN": rec.arn or "—",
+        "Regions": ", ".join(rec.regions) or "—",
+        "Input modalities": ", ".join(rec.input_modalities) or "unknown",
+        "Output modalities": ", ".join(rec.output_modalities) or "unknown",
+        "Customizations supported": ", ".join(rec.customizations) or "none",
+        "Inference types": ", ".join(rec.inference_types) or "none listed",
+        "Streaming": {True: "yes", False: "no", None: "unknown"}[rec.streaming],
+        "Lifecycle": rec.lifecycle.value,
+        "Traits": view.traits_label or "—",
+        "Enabled": "yes" if rec.enabled else "no",
+        "Available at provider": "yes"
+        if rec.available
+        else f"no (gone since {rec.unavailable_since:%Y-%m-%d %H:%M} UTC)"
+        if rec.unavailable_since
+        else "no",
+        "First seen": f"{rec.first_seen:%Y-%m-%d %H:%M} UTC",
+        "Last changed": f"{rec.updated_at:%Y-%m-%d %H:%M} UTC",
+    }
+    st.dataframe(
+        pd.DataFrame({"Field": list(facts), "Value": list(facts.values())}),
+        hide_index=True,
+        width="stretch",
+    )
+elif len(selected) > 1:
+    st.caption(f"{len(selected)} models selected. Select exactly one row to see its details.")
+else:
+    st.caption("Select a row to see its details and enable or disable it.")

@@ -1,0 +1,136 @@
+"""One contract for every CatalogStore: the in-memory fake, SQLite and PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.adapters.sql_store import SqlCatalogStore
+from services.errors import ConcurrentUpdate
+from services.models import Lifecycle, Provider, SyncOutcome, SyncRun
+from services.ports import CatalogStore
+from tests.fakes import InMemoryCatalogStore, bedrock_model, openai_model
+
+NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest) -> CatalogStore:
+    if request.param == "memory":
+        return InMemoryCatalogStore()
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    return SqlCatalogStore.from_url(url)
+
+
+def run_for(provider: Provider, **kw: object) -> SyncRun:
+    return SyncRun.model_validate(
+        {"provider": provider, "started_at": NOW, "finished_at": NOW, "outcome": SyncOutcome.OK} | kw
+    )
+
+
+def sync(store: CatalogStore, inserts=(), updates=(), gone=(), provider=Provider.BEDROCK, now=NOW):
+    store.apply_sync(
+        provider=provider,
+        inserts=list(inserts),
+        updates=list(updates),
+        gone=list(gone),
+        run=run_for(provider),
+        now=now,
+    )
+
+
+def test_a_new_store_is_empty(store: CatalogStore) -> None:
+    assert store.list_models() == []
+    assert store.get_model("bedrock:nope") is None
+    assert store.last_sync_runs() == {}
+    assert store.revision() == 0
+
+
+def test_inserted_models_round_trip_every_field(store: CatalogStore) -> None:
+    model = bedrock_model(
+        "meta.llama3-2-11b-instruct-v1:0:128k",
+        name="Llama 3.2 11B Instruct",
+        vendor="Meta",
+        input_modalities=("TEXT", "IMAGE"),
+        customizations=("FINE_TUNING", "DISTILLATION"),
+        regions=("us-east-1", "us-west-2"),
+        lifecycle=Lifecycle.LEGACY,
+        streaming=None,
+        chat=True,
+    )
+    sync(store, inserts=[model, openai_model("gpt-4o")])
+    got = store.get_model(model.key)
+    assert got is not None
+    assert got.model_dump(exclude={"id", "enabled", "available", "first_seen", "updated_at",
+                                   "unavailable_since", "version", "model_type"}) == model.model_dump()
+    assert (got.enabled, got.available, got.version, got.first_seen) == (False, True, 1, NOW)
+    assert got.first_seen.tzinfo is not None
+    assert [r.id for r in store.list_models()] == [model.key, "openai:gpt-4o"]
+    assert store.revision() == 1
+
+
+def test_updates_keep_enabled_and_gone_models_are_disabled(store: CatalogStore) -> None:
+    a, b = bedrock_model("a.one"), bedrock_model("b.two")
+    sync(store, inserts=[a, b])
+    store.set_enabled([(a.key, 1), (b.key, 1)], True)
+    later = NOW + timedelta(hours=1)
+    sync(store, updates=[a.model_copy(update={"name": "Renamed"})], gone=[b.key], now=later)
+    got_a, got_b = store.get_model(a.key), store.get_model(b.key)
+    assert got_a is not None and got_b is not None
+    assert (got_a.name, got_a.enabled, got_a.available, got_a.updated_at) == ("Renamed", True, True, later)
+    assert (got_b.enabled, got_b.available, got_b.unavailable_since) == (False, False, later)
+    # it comes back: available again, but stays disabled until an admin enables it
+    sync(store, updates=[b], now=later + timedelta(hours=1))
+    back = store.get_model(b.key)
+    assert back is not None and back.available and not back.enabled and back.unavailable_since is None
+
+
+def test_set_enabled_checks_versions_all_or_nothing(store: CatalogStore) -> None:
+    a, b = bedrock_model("a.one"), bedrock_model("b.two")
+    sync(store, inserts=[a, b])
+    assert store.set_enabled([(a.key, 1)], True) == [a.key]
+    with pytest.raises(ConcurrentUpdate):
+        store.set_enabled([(b.key, 1), (a.key, 1)], True)  # a is at version 2 now
+    got_b = store.get_model(b.key)
+    assert got_b is not None and not got_b.enabled and got_b.version == 1
+
+
+def test_base_models_and_get_models_select_by_provider_and_id(store: CatalogStore) -> None:
+    sync(store, inserts=[bedrock_model("a.one")])
+    sync(store, inserts=[openai_model("gpt-4o")], provider=Provider.OPENAI)
+    assert list(store.base_models(Provider.OPENAI)) == ["openai:gpt-4o"]
+    assert {r.id for r in store.get_models(["bedrock:a.one", "openai:gpt-4o", "x:y"])} == {
+        "bedrock:a.one",
+        "openai:gpt-4o",
+    }
+
+
+def test_last_sync_runs_are_the_newest_per_provider(store: CatalogStore) -> None:
+    store.record_sync_run(run_for(Provider.OPENAI, outcome=SyncOutcome.FAILED, message="old"))
+    store.record_sync_run(run_for(Provider.OPENAI, outcome=SyncOutcome.OK, message="new", added=("openai:x",)))
+    sync(store, inserts=[bedrock_model("a.one")])
+    runs = store.last_sync_runs()
+    assert runs[Provider.OPENAI].message == "new"
+    assert runs[Provider.OPENAI].added == ("openai:x",)
+    assert runs[Provider.BEDROCK].outcome is SyncOutcome.OK
+
+
+def test_many_models_in_chunks(store: CatalogStore) -> None:
+    models = [bedrock_model(f"vendor.model-{i:04d}") for i in range(1_234)]
+    sync(store, inserts=models)
+    changes = [(m.key, 1) for m in models]
+    assert len(store.set_enabled(changes, True)) == 1_234
+    sync(store, gone=[m.key for m in models[:1_100]], now=NOW + timedelta(minutes=1))
+    listed = store.list_models()
+    assert sum(r.enabled for r in listed) == 134
+    assert sum(not r.available for r in listed) == 1_100
+
+
+def test_sql_store_migrates_an_existing_database_idempotently(sqlite_url: str) -> None:
+    first = SqlCatalogStore.from_url(sqlite_url)
+    sync(first, inserts=[bedrock_model("a.one")])
+    second = SqlCatalogStore.from_url(sqlite_url)  # a restart: migrations run again, data stays
+    assert [r.id for r in second.list_models()] == ["bedrock:a.one"]
+
+

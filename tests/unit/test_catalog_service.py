@@ -1,0 +1,181 @@
+from __future__ import annotations
+
+import pytest
+
+from services.catalog import CatalogService, filter_views
+from services.errors import ModelNotFound, ProviderDataError, ProviderUnavailable, TransitionNotAllowed
+from services.models import Lifecycle, ModelFilter, ModelType, Provider, Status, SyncOutcome
+from tests.fakes import FakeCatalogSource, FakeClock, InMemoryCatalogStore, bedrock_model, openai_model
+
+
+@pytest.fixture
+def world() -> tuple[CatalogService, InMemoryCatalogStore, FakeCatalogSource, FakeCatalogSource, FakeClock]:
+    store = InMemoryCatalogStore()
+    bedrock = FakeCatalogSource(
+        Provider.BEDROCK,
+        [
+            bedrock_model("amazon.titan-text-lite-v1:0:4k", name="Titan Text G1 - Lite"),
+            bedrock_model("meta.llama2-13b-v1:0:4k", name="Llama 2 13B", lifecycle=Lifecycle.LEGACY),
+        ],
+    )
+    openai = FakeCatalogSource(Provider.OPENAI, [openai_model("gpt-4o"), openai_model("text-embedding-3-small", output_modalities=("EMBEDDING",), chat=False)])
+    clock = FakeClock()
+    service = CatalogService(store, {Provider.BEDROCK: bedrock, Provider.OPENAI: openai}, clock)
+    return service, store, bedrock, openai, clock
+
+
+def test_first_sync_adds_every_model_yellow_and_records_runs(world) -> None:
+    service, store, *_ = world
+    report = service.sync()
+    assert [r.outcome for r in report.runs] == [SyncOutcome.OK, SyncOutcome.OK]
+    assert report.runs[0].added == ("bedrock:amazon.titan-text-lite-v1:0:4k", "bedrock:meta.llama2-13b-v1:0:4k")
+    views = service.list_models()
+    assert len(views) == 4
+    assert {v.status for v in views} == {Status.YELLOW}
+    assert set(service.last_sync_runs()) == {Provider.BEDROCK, Provider.OPENAI}
+
+
+def test_legacy_models_are_flagged(world) -> None:
+    service, *_ = world
+    service.sync()
+    legacy = service.get_model("bedrock:meta.llama2-13b-v1:0:4k")
+    assert "Legacy" in legacy.traits
+    assert "Legacy" in legacy.next_action
+
+
+def test_resync_keeps_enabled_flags_and_reports_changes(world) -> None:
+    service, store, bedrock, _, clock = world
+    service.sync()
+    service.enable("bedrock:amazon.titan-text-lite-v1:0:4k")
+    bedrock.models[0] = bedrock.models[0].model_copy(update={"regions": ("us-east-1", "us-west-2")})
+    bedrock.models.append(bedrock_model("amazon.nova-micro-v1:0:128k"))
+    clock.advance(hours=1)
+    run = service.sync([Provider.BEDROCK]).runs[0]
+    assert run.added == ("bedrock:amazon.nova-micro-v1:0:128k",)
+    assert run.updated == ("bedrock:amazon.titan-text-lite-v1:0:4k",)
+    assert run.gone == ()
+    lite = service.get_model("bedrock:amazon.titan-text-lite-v1:0:4k")
+    assert lite.status is Status.GREEN and lite.record.regions == ("us-east-1", "us-west-2")
+
+
+def test_an_unchanged_resync_writes_nothing(world) -> None:
+    service, store, *_ = world
+    service.sync()
+    revision = store.revision()
+    run = service.sync([Provider.BEDROCK]).runs[0]
+    assert (run.added, run.updated, run.gone) == ((), (), ())
+    assert store.revision() == revision
+
+
+def test_a_model_that_disappears_is_flagged_unavailable_disabled_and_cannot_be_enabled(world) -> None:
+    service, store, _, openai, _ = world
+    service.sync()
+    service.enable("openai:gpt-4o")
+    openai.models = [m for m in openai.models if m.model_id != "gpt-4o"]
+    run = service.sync([Provider.OPENAI]).runs[0]
+    assert run.gone == ("openai:gpt-4o",)
+    gone = service.get_model("openai:gpt-4o")
+    assert gone.status is Status.RED and not gone.record.enabled and not gone.record.available
+    with pytest.raises(TransitionNotAllowed, match="RED"):
+        service.enable("openai:gpt-4o")
+    # a gone model is not reported gone twice
+    assert service.sync([Provider.OPENAI]).runs[0].gone == ()
+
+
+def test_one_provider_failing_does_not_stop_the_other_and_changes_nothing_for_it(world) -> None:
+    service, store, bedrock, openai, _ = world
+    service.sync()
+    bedrock.models = []  # would make every Bedrock model "gone" if it were applied
+    bedrock.error = ProviderUnavailable("ListFoundationModels in us-west-2 failed: AccessDeniedException: no")
+    openai.models.append(openai_model("o3"))
+    report = service.sync()
+    by_provider = {r.provider: r for r in report.runs}
+    assert by_provider[Provider.BEDROCK].outcome is SyncOutcome.FAILED
+    assert "us-west-2" in by_provider[Provider.BEDROCK].message
+    assert "Nothing was changed" in by_provider[Provider.BEDROCK].message
+    assert by_provider[Provider.OPENAI].added == ("openai:o3",)
+    assert all(v.record.available for v in service.list_models())
+    assert report.failed == (by_provider[Provider.BEDROCK],)
+    assert service.last_sync_runs()[Provider.BEDROCK].outcome is SyncOutcome.FAILED
+
+
+def test_malformed_provider_data_changes_nothing(world) -> None:
+    service, store, _, openai, _ = world
+    service.sync()
+    before = store.list_models()
+    openai.error = ProviderDataError("OpenAI, model #3: missing field(s) id.")
+    run = service.sync([Provider.OPENAI]).runs[0]
+    assert run.outcome is SyncOutcome.FAILED and "model #3" in run.message
+    assert store.list_models() == before
+
+
+def test_a_provider_that_is_not_configured_is_skipped_with_a_reason() -> None:
+    store = InMemoryCatalogStore()
+    service = CatalogService(store, {Provider.BEDROCK: FakeCatalogSource(Provider.BEDROCK), Provider.OPENAI: None})
+    run = service.sync().runs[1]
+    assert run.outcome is SyncOutcome.SKIPPED and "STUDIO_OPENAI_API_KEY" in run.message
+    assert service.configured_providers() == [Provider.BEDROCK]
+
+
+def test_enable_and_disable_follow_the_rules(world) -> None:
+    service, *_ = world
+    service.sync()
+    with pytest.raises(TransitionNotAllowed, match="Only GREEN models can be disabled"):
+        service.disable("openai:gpt-4o")  # YELLOW
+    assert service.enable("openai:gpt-4o").status is Status.GREEN
+    with pytest.raises(TransitionNotAllowed, match="already enabled"):
+        service.enable("openai:gpt-4o")
+    assert service.disable("openai:gpt-4o").status is Status.YELLOW
+
+
+def test_unknown_ids_are_refused_and_change_nothing(world) -> None:
+    service, store, *_ = world
+    service.sync()
+    revision = store.revision()
+    for action in (service.enable, service.disable, service.get_model):
+        with pytest.raises(ModelNotFound, match="bedrock:nope"):
+            action("bedrock:nope")
+    assert store.revision() == revision
+
+
+def test_bulk_changes_the_eligible_and_says_why_it_skipped_the_rest(world) -> None:
+    service, *_ = world
+    service.sync()
+    service.enable("openai:gpt-4o")
+    result = service.bulk_set_enabled(
+        ["openai:gpt-4o", "openai:text-embedding-3-small", "bedrock:meta.llama2-13b-v1:0:4k", "x:unknown"],
+        enabled=True,
+    )
+    assert result.changed == ("openai:text-embedding-3-small", "bedrock:meta.llama2-13b-v1:0:4k")
+    assert [mid for mid, _ in result.skipped] == ["openai:gpt-4o", "x:unknown"]
+    assert "already enabled" in result.skipped[0][1]
+    disabled = service.bulk_set_enabled([v.id for v in service.list_models()], enabled=False)
+    assert len(disabled.changed) == 3 and len(disabled.skipped) == 1
+
+
+def test_require_enabled_guards_the_rest_of_the_platform(world) -> None:
+    service, *_ = world
+    service.sync()
+    with pytest.raises(TransitionNotAllowed, match="not enabled"):
+        service.require_enabled("openai:gpt-4o")
+    service.enable("openai:gpt-4o")
+    assert service.require_enabled("openai:gpt-4o").id == "openai:gpt-4o"
+
+
+def test_filters_combine(world) -> None:
+    service, *_ = world
+    service.sync()
+    service.enable("openai:gpt-4o")
+    views = service.list_models()
+    ids = lambda flt: [v.id for v in filter_views(views, flt)]  # noqa: E731
+    assert ids(ModelFilter(search="LLAMA")) == ["bedrock:meta.llama2-13b-v1:0:4k"]
+    assert ids(ModelFilter(search="titan-text")) == ["bedrock:amazon.titan-text-lite-v1:0:4k"]
+    assert ids(ModelFilter(providers=frozenset({Provider.OPENAI}), statuses=frozenset({Status.GREEN}))) == ["openai:gpt-4o"]
+    assert ids(ModelFilter(traits=frozenset({"Embedding"}))) == ["openai:text-embedding-3-small"]
+    assert ids(ModelFilter(traits=frozenset({"Fine-tunable", "Legacy"}))) == ["bedrock:meta.llama2-13b-v1:0:4k"]
+    assert ids(ModelFilter(model_types=frozenset({ModelType.CUSTOM}))) == []
+    assert set(ids(ModelFilter(vendors=frozenset({"Amazon"})))) == {
+        "bedrock:amazon.titan-text-lite-v1:0:4k",
+        "bedrock:meta.llama2-13b-v1:0:4k",
+    }
+    assert service.list_models(ModelFilter(search="gpt")) == [service.get_model("openai:gpt-4o")]

@@ -1,0 +1,54 @@
+from __future__ import annotations
+
+import pytest
+
+from services.models import ModelType, Status
+from services.status import derive_status
+
+BASE, CUSTOM = ModelType.BASE, ModelType.CUSTOM
+
+
+@pytest.mark.parametrize(
+    ("available", "enabled", "expected", "hint_part"),
+    [
+        (True, False, Status.YELLOW, "can enable"),
+        (True, True, Status.GREEN, "can disable"),
+        (False, False, Status.RED, "no longer offered"),
+        (False, True, Status.RED, "cannot be enabled"),
+    ],
+)
+def test_base_model_status(available: bool, enabled: bool, expected: Status, hint_part: str) -> None:
+    status, hint = derive_status(BASE, available=available, enabled=enabled)
+    assert status is expected
+    assert hint_part in hint.lower()
+
+
+@pytest.mark.parametrize(
+    ("job", "throughput", "enabled", "expected", "hint_part"),
+    [
+        ("InProgress", None, False, Status.RED, "in progress"),
+        ("Failed", None, False, Status.RED, "failure message"),
+        ("Stopping", None, False, Status.RED, "stopping"),
+        ("Stopped", None, False, Status.RED, "stopped"),
+        ("Completed", None, False, Status.RED, "provision throughput"),
+        ("Completed", "Creating", False, Status.RED, "wait for inservice"),
+        ("Completed", "Failed", False, Status.RED, "remove it"),
+        ("Completed", "InService", False, Status.YELLOW, "can enable"),
+        ("Completed", "InService", True, Status.GREEN, "can disable"),
+        # an enabled flag without InService throughput never makes a model usable
+        ("Completed", "Creating", True, Status.RED, "wait"),
+        ("InProgress", "InService", True, Status.RED, "in progress"),
+    ],
+)
+def test_custom_model_status(job: str, throughput: str | None, enabled: bool, expected: Status, hint_part: str) -> None:
+    status, hint = derive_status(
+        CUSTOM, available=True, enabled=enabled, job_status=job, throughput_status=throughput
+    )
+    assert status is expected
+    assert hint_part in hint.lower()
+
+
+def test_legacy_is_flagged_in_the_hint_without_changing_the_light() -> None:
+    status, hint = derive_status(BASE, available=True, enabled=False, legacy=True)
+    assert status is Status.YELLOW
+    assert "Legacy" in hint

@@ -1,0 +1,82 @@
+"""Display helpers: how models look in tables and badges. No service calls, no rules."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from services.models import ModelView, Status, SyncOutcome, SyncRun
+
+LIGHT = {Status.GREEN: "🟢", Status.YELLOW: "🟡", Status.RED: "🔴"}
+OPTION = {Status.GREEN: "Disable", Status.YELLOW: "Enable", Status.RED: "—"}
+
+MODEL_COLUMNS = {
+    "Status": st.column_config.TextColumn(
+        "Status",
+        width="small",
+        help="GREEN enabled · YELLOW ready to enable · RED action pending. "
+        "'Next action' says what to do.",
+    ),
+    "Model Name": st.column_config.TextColumn("Model Name", width="medium"),
+    "Model Type": st.column_config.TextColumn("Model Type", width="small"),
+    "Model Provider": st.column_config.TextColumn("Model Provider", width="small"),
+    "Vendor": st.column_config.TextColumn("Vendor", width="small"),
+    "Model Traits": st.column_config.TextColumn("Model Traits", width="large"),
+    "Options": st.column_config.TextColumn(
+        "Options", width="small", help="What an admin can do: select the row to act."
+    ),
+    "Next action": st.column_config.TextColumn("Next action", width="large"),
+    "Model ID": st.column_config.TextColumn("Model ID", width="medium"),
+}
+
+
+def models_frame(views: Sequence[ModelView]) -> pd.DataFrame:
+    """One row per model, indexed by our model id, in the Models table's column names."""
+    return pd.DataFrame(
+        {
+            "Status": [f"{LIGHT[v.status]} {v.status.value}" for v in views],
+            "Model Name": [v.record.name for v in views],
+            "Model Type": [v.record.model_type.value for v in views],
+            "Model Provider": [v.record.provider.value for v in views],
+            "Vendor": [v.record.vendor for v in views],
+            "Model Traits": [v.traits_label for v in views],
+            "Options": [OPTION[v.status] for v in views],
+            "Next action": [v.next_action for v in views],
+            "Model ID": [v.record.model_id for v in views],
+        },
+        index=pd.Index([v.id for v in views], name="id"),
+    )
+
+
+def ago(when: datetime, now: datetime | None = None) -> str:
+    seconds = int(((now or datetime.now(UTC)) - when).total_seconds())
+    if seconds < 60:
+        return "just now"
+    for size, unit in ((86_400, "day"), (3_600, "hour"), (60, "minute")):
+        if seconds >= size:
+            n = seconds // size
+            return f"{n} {unit}{'s' if n != 1 else ''} ago"
+    return "just now"
+
+
+def sync_line(run: SyncRun) -> str:
+    when = ago(run.finished_at)
+    if run.outcome is SyncOutcome.OK:
+        return (
+            f"**{run.provider.value}**: synced {when}: {run.seen} models; "
+            f"{len(run.added)} added, {len(run.updated)} updated, {len(run.gone)} gone."
+        )
+    if run.outcome is SyncOutcome.SKIPPED:
+        return f"**{run.provider.value}**: not synced ({when}): {run.message}"
+    return f"**{run.provider.value}**: sync FAILED {when}: {run.message}"
+
+
+_MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
+
+
+def md_escape(text: str) -> str:
+    """Show user- or provider-supplied text literally inside st.markdown."""
+    return "".join(f"\\{c}" if c in _MD_SPECIAL else c for c in text)

@@ -1,0 +1,31 @@
+"""The UI's single seam to the services (tests replace get_services)."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.bootstrap import Services, build_services
+from services.errors import ServiceError
+from services.settings import load_settings
+
+
+@st.cache_resource(show_spinner="Starting Model Studio…")
+def get_services() -> Services:
+    return build_services(load_settings())
+
+
+def services_or_stop() -> Services:
+    """The services, or a clear message (bad settings, unreachable database) and a stopped page."""
+    try:
+        return get_services()
+    except ServiceError as exc:
+        st.error(f"Model Studio cannot start.\n\n{exc}", icon=":material/error:")
+        st.stop()
+        raise  # unreachable: st.stop() raises
+    except Exception as exc:  # e.g. the database is unreachable
+        st.error(
+            f"Model Studio cannot start: {type(exc).__name__}: {exc}",
+            icon=":material/error:",
+        )
+        st.stop()
+        raise
