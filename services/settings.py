@@ -68,9 +68,7 @@ class Settings(BaseSettings):
     )
     openai_api_key: SecretStr | None = Field(None, description="OpenAI API key (aws backend).")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL.")
-    provider_timeout_seconds: float = Field(
-        20.0, gt=0, le=300, description="Timeout for one provider call."
-    )
+    provider_timeout_seconds: float = Field(20.0, gt=0, le=300, description="Timeout for one provider call.")
     catalog_snapshot: Path | None = Field(
         None, description="Catalog snapshot served by the local backend (default: bundled)."
     )

@@ -33,9 +33,7 @@ class InMemoryCatalogStore:
 
     def base_models(self, provider: Provider) -> dict[str, ModelRecord]:
         return {
-            i: r
-            for i, r in self.models.items()
-            if r.provider is provider and r.model_type is ModelType.BASE
+            i: r for i, r in self.models.items() if r.provider is provider and r.model_type is ModelType.BASE
         }
 
     def apply_sync(
@@ -49,9 +47,7 @@ class InMemoryCatalogStore:
         now: datetime,
     ) -> None:
         for m in inserts:
-            self.models[m.key] = ModelRecord(
-                **m.model_dump(), id=m.key, first_seen=now, updated_at=now
-            )
+            self.models[m.key] = ModelRecord(**m.model_dump(), id=m.key, first_seen=now, updated_at=now)
         for m in updates:
             old = self.models[m.key]
             self.models[m.key] = old.model_copy(
@@ -93,9 +89,7 @@ class InMemoryCatalogStore:
                 raise ConcurrentUpdate("changed meanwhile; nothing was changed")
         for model_id, _ in changes:
             rec = self.models[model_id]
-            self.models[model_id] = rec.model_copy(
-                update={"enabled": enabled, "version": rec.version + 1}
-            )
+            self.models[model_id] = rec.model_copy(update={"enabled": enabled, "version": rec.version + 1})
         self._revision += 1
         return [model_id for model_id, _ in changes]
 

@@ -17,8 +17,7 @@ MODEL_COLUMNS = {
     "Status": st.column_config.TextColumn(
         "Status",
         width="small",
-        help="GREEN enabled · YELLOW ready to enable · RED action pending. "
-        "'Next action' says what to do.",
+        help="GREEN enabled · YELLOW ready to enable · RED action pending. 'Next action' says what to do.",
     ),
     "Model Name": st.column_config.TextColumn("Model Name", width="medium"),
     "Model Type": st.column_config.TextColumn("Model Type", width="small"),

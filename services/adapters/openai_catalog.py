@@ -16,17 +16,17 @@ import openai
 from services.errors import ProviderDataError, ProviderUnavailable
 from services.models import Lifecycle, Provider, ProviderModel
 
-T, I, A, E, V = "TEXT", "IMAGE", "AUDIO", "EMBEDDING", "VIDEO"
+T, IMG, A, E, V = "TEXT", "IMAGE", "AUDIO", "EMBEDDING", "VIDEO"
 
 # (id prefix, input modalities, output modalities, chat). First match wins, so the more
 # specific prefixes come first.
 ID_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], bool], ...] = (
     ("text-embedding-", (T,), (E,), False),
-    ("omni-moderation", (T, I), (T,), False),
+    ("omni-moderation", (T, IMG), (T,), False),
     ("text-moderation", (T,), (T,), False),
-    ("gpt-image", (T, I), (I,), False),
-    ("dall-e", (T,), (I,), False),
-    ("sora", (T, I), (V,), False),
+    ("gpt-image", (T, IMG), (IMG,), False),
+    ("dall-e", (T,), (IMG,), False),
+    ("sora", (T, IMG), (V,), False),
     ("whisper", (A,), (T,), False),
     ("gpt-4o-transcribe", (A,), (T,), False),
     ("gpt-4o-mini-transcribe", (A,), (T,), False),
@@ -40,14 +40,14 @@ ID_RULES: tuple[tuple[str, tuple[str, ...], tuple[str, ...], bool], ...] = (
     ("gpt-4o-mini-audio", (T, A), (T, A), True),
     ("gpt-3.5-turbo-instruct", (T,), (T,), False),
     ("gpt-3.5", (T,), (T,), True),
-    ("gpt-4-turbo", (T, I), (T,), True),
+    ("gpt-4-turbo", (T, IMG), (T,), True),
     ("gpt-4-", (T,), (T,), True),
-    ("gpt-4", (T, I), (T,), True),  # gpt-4o, gpt-4.1, ...
-    ("gpt-5", (T, I), (T,), True),
-    ("chatgpt-", (T, I), (T,), True),
-    ("o1", (T, I), (T,), True),
-    ("o3", (T, I), (T,), True),
-    ("o4", (T, I), (T,), True),
+    ("gpt-4", (T, IMG), (T,), True),  # gpt-4o, gpt-4.1, ...
+    ("gpt-5", (T, IMG), (T,), True),
+    ("chatgpt-", (T, IMG), (T,), True),
+    ("o1", (T, IMG), (T,), True),
+    ("o3", (T, IMG), (T,), True),
+    ("o4", (T, IMG), (T,), True),
     ("davinci-", (T,), (T,), False),
     ("babbage-", (T,), (T,), False),
     ("ft:", (T,), (T,), True),
@@ -136,9 +136,7 @@ class OpenAICatalog:
                 f"OpenAI refused the API key (HTTP 401): check STUDIO_OPENAI_API_KEY. {exc.message}"
             ) from exc
         except openai.APIStatusError as exc:
-            raise ProviderUnavailable(
-                f"OpenAI answered HTTP {exc.status_code}: {exc.message}"
-            ) from exc
+            raise ProviderUnavailable(f"OpenAI answered HTTP {exc.status_code}: {exc.message}") from exc
         except openai.APITimeoutError as exc:
             raise ProviderUnavailable(f"OpenAI did not answer in time at {self._client.base_url}.") from exc
         except openai.APIConnectionError as exc:

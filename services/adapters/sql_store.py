@@ -265,8 +265,7 @@ class SqlCatalogStore:
                 conn.execute(
                     statement,
                     [
-                        {"b_id": m.key, "b_now": now}
-                        | {f"b_{k}": v for k, v in _metadata_values(m).items()}
+                        {"b_id": m.key, "b_now": now} | {f"b_{k}": v for k, v in _metadata_values(m).items()}
                         for m in updates
                     ],
                 )

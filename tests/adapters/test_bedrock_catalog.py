@@ -88,7 +88,9 @@ def test_models_of_every_region_are_merged_with_their_regions(stubbed) -> None:
 def test_a_region_that_fails_fails_the_whole_fetch_naming_the_region(stubbed, code: str) -> None:
     catalog, east, west = stubbed
     east.add_response("list_foundation_models", {"modelSummaries": [east_arn(LITE)]}, {})
-    west.add_client_error("list_foundation_models", service_error_code=code, service_message="nope", http_status_code=400)
+    west.add_client_error(
+        "list_foundation_models", service_error_code=code, service_message="nope", http_status_code=400
+    )
     with pytest.raises(ProviderUnavailable, match=f"us-west-2 failed: {code}: nope"):
         catalog.fetch()
 
@@ -119,5 +121,7 @@ def test_an_unreachable_endpoint_is_provider_unavailable() -> None:
         endpoint_url="http://127.0.0.1:9",  # discard port: nothing listens
         config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=1),
     )
-    with pytest.raises(ProviderUnavailable, match="ListFoundationModels in us-east-1 failed: Could not connect"):
+    with pytest.raises(
+        ProviderUnavailable, match="ListFoundationModels in us-east-1 failed: Could not connect"
+    ):
         BedrockCatalog({"us-east-1": client}).fetch()

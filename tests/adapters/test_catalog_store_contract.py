@@ -62,8 +62,21 @@ def test_inserted_models_round_trip_every_field(store: CatalogStore) -> None:
     sync(store, inserts=[model, openai_model("gpt-4o")])
     got = store.get_model(model.key)
     assert got is not None
-    assert got.model_dump(exclude={"id", "enabled", "available", "first_seen", "updated_at",
-                                   "unavailable_since", "version", "model_type"}) == model.model_dump()
+    assert (
+        got.model_dump(
+            exclude={
+                "id",
+                "enabled",
+                "available",
+                "first_seen",
+                "updated_at",
+                "unavailable_since",
+                "version",
+                "model_type",
+            }
+        )
+        == model.model_dump()
+    )
     assert (got.enabled, got.available, got.version, got.first_seen) == (False, True, 1, NOW)
     assert got.first_seen.tzinfo is not None
     assert [r.id for r in store.list_models()] == [model.key, "openai:gpt-4o"]
@@ -108,7 +121,9 @@ def test_base_models_and_get_models_select_by_provider_and_id(store: CatalogStor
 
 def test_last_sync_runs_are_the_newest_per_provider(store: CatalogStore) -> None:
     store.record_sync_run(run_for(Provider.OPENAI, outcome=SyncOutcome.FAILED, message="old"))
-    store.record_sync_run(run_for(Provider.OPENAI, outcome=SyncOutcome.OK, message="new", added=("openai:x",)))
+    store.record_sync_run(
+        run_for(Provider.OPENAI, outcome=SyncOutcome.OK, message="new", added=("openai:x",))
+    )
     sync(store, inserts=[bedrock_model("a.one")])
     runs = store.last_sync_runs()
     assert runs[Provider.OPENAI].message == "new"
@@ -132,5 +147,3 @@ def test_sql_store_migrates_an_existing_database_idempotently(sqlite_url: str) -
     sync(first, inserts=[bedrock_model("a.one")])
     second = SqlCatalogStore.from_url(sqlite_url)  # a restart: migrations run again, data stays
     assert [r.id for r in second.list_models()] == ["bedrock:a.one"]
-
-

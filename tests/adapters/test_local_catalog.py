@@ -36,8 +36,10 @@ FINE_TUNABLE = {
 
 
 def test_the_bundled_snapshot_has_every_fine_tunable_bedrock_model() -> None:
-    models = {m.model_id: m for m in LocalBedrockCatalog(BUNDLED_SNAPSHOT, ["us-east-1", "us-west-2"]).fetch()}
-    assert FINE_TUNABLE <= set(models)
+    models = {
+        m.model_id: m for m in LocalBedrockCatalog(BUNDLED_SNAPSHOT, ["us-east-1", "us-west-2"]).fetch()
+    }
+    assert set(models) >= FINE_TUNABLE
     assert all("FINE_TUNING" in models[i].customizations for i in FINE_TUNABLE)
     assert models["anthropic.claude-3-haiku-20240307-v1:0:200k"].regions == ("us-west-2",)
     assert models["meta.llama2-13b-v1:0:4k"].lifecycle.value == "LEGACY"
@@ -49,7 +51,14 @@ def test_the_bundled_snapshot_has_every_fine_tunable_bedrock_model() -> None:
 
 def test_the_bundled_snapshot_has_common_openai_models() -> None:
     ids = {m.model_id for m in LocalOpenAICatalog(BUNDLED_SNAPSHOT).fetch()}
-    assert {"gpt-4o", "gpt-4o-mini", "gpt-4.1", "o3", "text-embedding-3-small", "text-embedding-3-large"} <= ids
+    assert {
+        "gpt-4o",
+        "gpt-4o-mini",
+        "gpt-4.1",
+        "o3",
+        "text-embedding-3-small",
+        "text-embedding-3-large",
+    } <= ids
 
 
 def test_only_configured_regions_are_served_and_unknown_ones_are_named() -> None:

@@ -30,7 +30,7 @@ class FakeOpenAI:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 fake.requests.append((self.path, self.headers.get("Authorization")))
                 raw = fake.body if isinstance(fake.body, bytes) else json.dumps(fake.body).encode()
                 self.send_response(fake.status)
@@ -69,8 +69,19 @@ def test_models_are_listed_with_traits_inferred_from_their_ids(fake: FakeOpenAI)
             {"id": "gpt-4o-2024-08-06", "object": "model", "created": 1722814719, "owned_by": "system"},
             {"id": "text-embedding-3-small", "object": "model", "created": 1705948997, "owned_by": "system"},
             {"id": "whisper-1", "object": "model", "created": 1677532384, "owned_by": "openai-internal"},
-            {"id": "ft:gpt-4o-mini:acme::abc", "object": "model", "created": 1730000000, "owned_by": "acme-org"},
-            {"id": "gpt-3.5-turbo-0613", "object": "model", "created": 1686587434, "owned_by": "openai", "shutdown_date": "2025-09-13"},
+            {
+                "id": "ft:gpt-4o-mini:acme::abc",
+                "object": "model",
+                "created": 1730000000,
+                "owned_by": "acme-org",
+            },
+            {
+                "id": "gpt-3.5-turbo-0613",
+                "object": "model",
+                "created": 1686587434,
+                "owned_by": "openai",
+                "shutdown_date": "2025-09-13",
+            },
         ],
     }
     models = {m.model_id: m for m in catalog_for(fake.base_url).fetch()}
@@ -88,12 +99,23 @@ def test_models_are_listed_with_traits_inferred_from_their_ids(fake: FakeOpenAI)
     ("record", "message"),
     [
         ({"object": "model", "created": 1, "owned_by": "system"}, r"model #2: missing field\(s\) id"),
-        ({"id": "gpt-x", "object": "model", "owned_by": "system"}, r"model #2 \(gpt-x\): missing field\(s\) created"),
-        ({"id": "gpt-x", "object": "model", "created": "yesterday", "owned_by": "system"}, "'created' should be a Unix time"),
+        (
+            {"id": "gpt-x", "object": "model", "owned_by": "system"},
+            r"model #2 \(gpt-x\): missing field\(s\) created",
+        ),
+        (
+            {"id": "gpt-x", "object": "model", "created": "yesterday", "owned_by": "system"},
+            "'created' should be a Unix time",
+        ),
     ],
 )
-def test_missing_or_malformed_fields_are_named(fake: FakeOpenAI, record: dict[str, Any], message: str) -> None:
-    fake.body = {"object": "list", "data": [{"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "system"}, record]}
+def test_missing_or_malformed_fields_are_named(
+    fake: FakeOpenAI, record: dict[str, Any], message: str
+) -> None:
+    fake.body = {
+        "object": "list",
+        "data": [{"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "system"}, record],
+    }
     with pytest.raises(ProviderDataError, match=message):
         catalog_for(fake.base_url).fetch()
 
@@ -113,5 +135,5 @@ def test_a_server_error_is_provider_unavailable(fake: FakeOpenAI) -> None:
 
 
 def test_an_unreachable_server_is_provider_unavailable() -> None:
-    with pytest.raises(ProviderUnavailable, match="Cannot reach OpenAI at http://127.0.0.1:9"):
+    with pytest.raises(ProviderUnavailable, match=r"Cannot reach OpenAI at http://127\.0\.0\.1:9"):
         catalog_for("http://127.0.0.1:9/v1").fetch()

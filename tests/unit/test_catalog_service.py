@@ -18,17 +18,26 @@ def world() -> tuple[CatalogService, InMemoryCatalogStore, FakeCatalogSource, Fa
             bedrock_model("meta.llama2-13b-v1:0:4k", name="Llama 2 13B", lifecycle=Lifecycle.LEGACY),
         ],
     )
-    openai = FakeCatalogSource(Provider.OPENAI, [openai_model("gpt-4o"), openai_model("text-embedding-3-small", output_modalities=("EMBEDDING",), chat=False)])
+    openai = FakeCatalogSource(
+        Provider.OPENAI,
+        [
+            openai_model("gpt-4o"),
+            openai_model("text-embedding-3-small", output_modalities=("EMBEDDING",), chat=False),
+        ],
+    )
     clock = FakeClock()
     service = CatalogService(store, {Provider.BEDROCK: bedrock, Provider.OPENAI: openai}, clock)
     return service, store, bedrock, openai, clock
 
 
 def test_first_sync_adds_every_model_yellow_and_records_runs(world) -> None:
-    service, store, *_ = world
+    service, _store, *_ = world
     report = service.sync()
     assert [r.outcome for r in report.runs] == [SyncOutcome.OK, SyncOutcome.OK]
-    assert report.runs[0].added == ("bedrock:amazon.titan-text-lite-v1:0:4k", "bedrock:meta.llama2-13b-v1:0:4k")
+    assert report.runs[0].added == (
+        "bedrock:amazon.titan-text-lite-v1:0:4k",
+        "bedrock:meta.llama2-13b-v1:0:4k",
+    )
     views = service.list_models()
     assert len(views) == 4
     assert {v.status for v in views} == {Status.YELLOW}
@@ -44,7 +53,7 @@ def test_legacy_models_are_flagged(world) -> None:
 
 
 def test_resync_keeps_enabled_flags_and_reports_changes(world) -> None:
-    service, store, bedrock, _, clock = world
+    service, _store, bedrock, _, clock = world
     service.sync()
     service.enable("bedrock:amazon.titan-text-lite-v1:0:4k")
     bedrock.models[0] = bedrock.models[0].model_copy(update={"regions": ("us-east-1", "us-west-2")})
@@ -68,7 +77,7 @@ def test_an_unchanged_resync_writes_nothing(world) -> None:
 
 
 def test_a_model_that_disappears_is_flagged_unavailable_disabled_and_cannot_be_enabled(world) -> None:
-    service, store, _, openai, _ = world
+    service, _store, _, openai, _ = world
     service.sync()
     service.enable("openai:gpt-4o")
     openai.models = [m for m in openai.models if m.model_id != "gpt-4o"]
@@ -83,7 +92,7 @@ def test_a_model_that_disappears_is_flagged_unavailable_disabled_and_cannot_be_e
 
 
 def test_one_provider_failing_does_not_stop_the_other_and_changes_nothing_for_it(world) -> None:
-    service, store, bedrock, openai, _ = world
+    service, _store, bedrock, openai, _ = world
     service.sync()
     bedrock.models = []  # would make every Bedrock model "gone" if it were applied
     bedrock.error = ProviderUnavailable("ListFoundationModels in us-west-2 failed: AccessDeniedException: no")
@@ -111,7 +120,9 @@ def test_malformed_provider_data_changes_nothing(world) -> None:
 
 def test_a_provider_that_is_not_configured_is_skipped_with_a_reason() -> None:
     store = InMemoryCatalogStore()
-    service = CatalogService(store, {Provider.BEDROCK: FakeCatalogSource(Provider.BEDROCK), Provider.OPENAI: None})
+    service = CatalogService(
+        store, {Provider.BEDROCK: FakeCatalogSource(Provider.BEDROCK), Provider.OPENAI: None}
+    )
     run = service.sync().runs[1]
     assert run.outcome is SyncOutcome.SKIPPED and "STUDIO_OPENAI_API_KEY" in run.message
     assert service.configured_providers() == [Provider.BEDROCK]
@@ -170,9 +181,13 @@ def test_filters_combine(world) -> None:
     ids = lambda flt: [v.id for v in filter_views(views, flt)]  # noqa: E731
     assert ids(ModelFilter(search="LLAMA")) == ["bedrock:meta.llama2-13b-v1:0:4k"]
     assert ids(ModelFilter(search="titan-text")) == ["bedrock:amazon.titan-text-lite-v1:0:4k"]
-    assert ids(ModelFilter(providers=frozenset({Provider.OPENAI}), statuses=frozenset({Status.GREEN}))) == ["openai:gpt-4o"]
+    assert ids(ModelFilter(providers=frozenset({Provider.OPENAI}), statuses=frozenset({Status.GREEN}))) == [
+        "openai:gpt-4o"
+    ]
     assert ids(ModelFilter(traits=frozenset({"Embedding"}))) == ["openai:text-embedding-3-small"]
-    assert ids(ModelFilter(traits=frozenset({"Fine-tunable", "Legacy"}))) == ["bedrock:meta.llama2-13b-v1:0:4k"]
+    assert ids(ModelFilter(traits=frozenset({"Fine-tunable", "Legacy"}))) == [
+        "bedrock:meta.llama2-13b-v1:0:4k"
+    ]
     assert ids(ModelFilter(model_types=frozenset({ModelType.CUSTOM}))) == []
     assert set(ids(ModelFilter(vendors=frozenset({"Amazon"})))) == {
         "bedrock:amazon.titan-text-lite-v1:0:4k",

@@ -1,0 +1,61 @@
+"""The layering rule of DESIGN.md, enforced by reading the imports."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+UI_FORBIDDEN = (
+    "boto3",
+    "botocore",
+    "sqlite3",
+    "sqlalchemy",
+    "psycopg",
+    "openai",
+    "alembic",
+    "services.adapters",
+)
+ADAPTER_ONLY = ("boto3", "botocore", "sqlalchemy", "openai", "alembic", "psycopg")
+
+
+def imports(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            names.add(node.module)
+    return names
+
+
+def offending(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
+    return [
+        f"{p.relative_to(ROOT)} imports {name}"
+        for p in paths
+        for name in sorted(imports(p))
+        if any(name == f or name.startswith(f + ".") for f in forbidden)
+    ]
+
+
+def test_pages_and_ui_never_touch_aws_sql_or_adapters() -> None:
+    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    assert len(files) >= 4
+    assert offending(files, UI_FORBIDDEN) == []
+
+
+def test_services_never_import_streamlit() -> None:
+    files = list((ROOT / "services").rglob("*.py"))
+    assert offending(files, ("streamlit",)) == []
+
+
+def test_only_adapters_bootstrap_and_settings_reach_outside_systems() -> None:
+    allowed = {ROOT / "services" / "bootstrap.py", ROOT / "services" / "settings.py"}
+    files = [
+        p
+        for p in (ROOT / "services").rglob("*.py")
+        if "adapters" not in p.parts and "migrations" not in p.parts and p not in allowed
+    ]
+    assert offending(files, ADAPTER_ONLY) == []
