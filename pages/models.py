@@ -9,10 +9,11 @@ import streamlit as st
 
 from services.catalog import filter_views
 from services.errors import ServiceError
-from services.models import ModelFilter, ModelType, ModelView, Provider, Status, SyncOutcome
+from services.models import ModelFilter, ModelType, Provider, Status, SyncOutcome
 from services.traits import TRAIT_ORDER
 from ui import deps
-from ui.components import LIGHT, MODEL_COLUMNS, md_escape, models_frame, sync_line
+from ui.catalog_cache import CatalogCache
+from ui.components import LIGHT, MODEL_COLUMNS, md_escape, sync_line
 from ui.state import Key, models_table_key
 
 services = deps.services_or_stop()
@@ -20,11 +21,10 @@ catalog = services.catalog
 st.session_state.setdefault(Key.FLASH, [])
 
 
-@st.cache_resource(max_entries=3, show_spinner=False)
-def load_catalog(revision: int) -> tuple[tuple[ModelView, ...], pd.DataFrame]:
-    """All models and their table rows, rebuilt only when the catalog revision moves on."""
-    views = tuple(deps.get_services().catalog.list_models())
-    return views, models_frame(views)
+@st.cache_resource(show_spinner=False)
+def catalog_cache() -> CatalogCache:
+    """One incremental copy of the catalog per server process, shared by every session."""
+    return CatalogCache()
 
 
 def flash(kind: str, text: str) -> None:
@@ -121,8 +121,8 @@ for kind, text in st.session_state[Key.FLASH]:
 st.session_state[Key.FLASH] = []
 
 # ---- filters --------------------------------------------------------------------------------
-revision = catalog.revision()
-views, frame = load_catalog(revision)
+snapshot = catalog_cache().get(catalog)
+revision, views, frame = snapshot.revision, snapshot.views, snapshot.frame
 
 f1, f2, f3, f4, f5, f6 = st.columns([3, 2, 2, 1.4, 1.6, 2.5])
 search = f1.text_input("Search", key=Key.SEARCH, placeholder="Name or model id")

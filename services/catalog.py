@@ -12,6 +12,7 @@ from services.errors import (
 )
 from services.models import (
     BulkResult,
+    CatalogChanges,
     Lifecycle,
     ModelFilter,
     ModelRecord,
@@ -47,6 +48,11 @@ def to_view(record: ModelRecord) -> ModelView:
         legacy=record.lifecycle is Lifecycle.LEGACY,
     )
     return ModelView(record=record, status=status, next_action=hint, traits=derive_traits(record))
+
+
+def display_order(view: ModelView) -> tuple[str, str, str]:
+    """The order models are listed in: by provider, then name (case-insensitive), then id."""
+    return (view.record.provider.value, view.record.name.casefold(), view.id)
 
 
 def filter_views(views: Iterable[ModelView], flt: ModelFilter) -> list[ModelView]:
@@ -85,8 +91,14 @@ class CatalogService:
 
     # ---- reading -------------------------------------------------------------------------
     def list_models(self, flt: ModelFilter | None = None) -> list[ModelView]:
-        views = [to_view(r) for r in self._store.list_models()]
+        views = sorted((to_view(r) for r in self._store.list_models()), key=display_order)
         return filter_views(views, flt) if flt else views
+
+    def changes_since(self, revision: int) -> CatalogChanges:
+        """For readers that keep a copy: the models changed after ``revision``."""
+        current = self._store.revision()
+        records, total = self._store.changed_since(revision)
+        return CatalogChanges(revision=current, changed=tuple(to_view(r) for r in records), total=total)
 
     def get_model(self, model_id: str) -> ModelView:
         record = self._store.get_model(model_id)

@@ -113,6 +113,16 @@ class ModelView(BaseModel):
         return " · ".join(self.traits)
 
 
+class CatalogChanges(BaseModel):
+    """What changed in the catalog since a revision a reader already has."""
+
+    model_config = ConfigDict(frozen=True)
+
+    revision: int  # read before the changes, so applying them never skips a write
+    changed: tuple[ModelView, ...]
+    total: int  # how many models exist now (fewer than the reader holds: something was deleted)
+
+
 class ModelFilter(BaseModel):
     """What the Models table is filtered by. Empty means 'any'."""
 

@@ -20,7 +20,11 @@ class CatalogSource(Protocol):
 class CatalogStore(Protocol):
     """Where model records and sync history live."""
 
-    def list_models(self) -> list[ModelRecord]: ...
+    def list_models(self) -> list[ModelRecord]:
+        """Every model, in no particular order."""
+
+    def changed_since(self, revision: int) -> tuple[list[ModelRecord], int]:
+        """The models written after ``revision`` (maybe a few more), and how many models exist."""
 
     def get_model(self, model_id: str) -> ModelRecord | None: ...
 

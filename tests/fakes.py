@@ -21,9 +21,18 @@ class InMemoryCatalogStore:
         self.models: dict[str, ModelRecord] = {}
         self.runs: list[SyncRun] = []
         self._revision = 0
+        self._changed_rev: dict[str, int] = {}
 
     def list_models(self) -> list[ModelRecord]:
-        return sorted(self.models.values(), key=lambda r: (r.provider.value, r.name, r.id))
+        return list(self.models.values())
+
+    def changed_since(self, revision: int) -> tuple[list[ModelRecord], int]:
+        changed = [r for i, r in self.models.items() if self._changed_rev.get(i, 0) > revision]
+        return changed, len(self.models)
+
+    def _touch(self, model_ids: Iterable[str]) -> None:
+        for model_id in model_ids:
+            self._changed_rev[model_id] = self._revision
 
     def get_model(self, model_id: str) -> ModelRecord | None:
         return self.models.get(model_id)
@@ -73,6 +82,7 @@ class InMemoryCatalogStore:
         self.runs.append(run)
         if inserts or updates or gone:
             self._revision += 1
+            self._touch([m.key for m in (*inserts, *updates)] + list(gone))
 
     def record_sync_run(self, run: SyncRun) -> None:
         self.runs.append(run)
@@ -91,6 +101,7 @@ class InMemoryCatalogStore:
             rec = self.models[model_id]
             self.models[model_id] = rec.model_copy(update={"enabled": enabled, "version": rec.version + 1})
         self._revision += 1
+        self._touch(model_id for model_id, _ in changes)
         return [model_id for model_id, _ in changes]
 
     def revision(self) -> int:

@@ -154,8 +154,14 @@ class SqlCatalogStore:
     # ---- reads ---------------------------------------------------------------------------
     def list_models(self) -> list[ModelRecord]:
         with self._engine.connect() as conn:
-            rows = conn.execute(select(models).order_by(models.c.provider, models.c.name, models.c.id))
-            return [_record(r) for r in rows]
+            return [_record(r) for r in conn.execute(select(models))]
+
+    def changed_since(self, revision: int) -> tuple[list[ModelRecord], int]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(models).where(models.c.changed_rev > revision))
+            changed = [_record(r) for r in rows]
+            total = conn.execute(select(func.count()).select_from(models)).scalar_one()
+        return changed, int(total)
 
     def get_model(self, model_id: str) -> ModelRecord | None:
         with self._engine.connect() as conn:
@@ -192,11 +198,15 @@ class SqlCatalogStore:
 
     # ---- writes --------------------------------------------------------------------------
     @staticmethod
-    def _bump_revision(conn: Connection) -> None:
-        conn.execute(
-            update(catalog_meta)
-            .where(catalog_meta.c.key == "revision")
-            .values(value=catalog_meta.c.value + 1)
+    def _bump_revision(conn: Connection) -> int:
+        """Take the next revision (first thing in a write: it also serialises writers)."""
+        return int(
+            conn.execute(
+                update(catalog_meta)
+                .where(catalog_meta.c.key == "revision")
+                .values(value=catalog_meta.c.value + 1)
+                .returning(catalog_meta.c.value)
+            ).scalar_one()
         )
 
     @staticmethod
@@ -230,6 +240,7 @@ class SqlCatalogStore:
         now: datetime,
     ) -> None:
         with self._engine.begin() as conn:
+            rev = self._bump_revision(conn) if inserts or updates or gone else 0
             if inserts:
                 conn.execute(
                     insert(models),
@@ -246,6 +257,7 @@ class SqlCatalogStore:
                             "updated_at": now,
                             "unavailable_since": None,
                             "version": 1,
+                            "changed_rev": rev,
                         }
                         for m in inserts
                     ],
@@ -260,6 +272,7 @@ class SqlCatalogStore:
                         unavailable_since=None,
                         updated_at=bindparam("b_now"),
                         version=models.c.version + 1,
+                        changed_rev=rev,
                     )
                 )
                 conn.execute(
@@ -279,22 +292,22 @@ class SqlCatalogStore:
                         unavailable_since=now,
                         updated_at=now,
                         version=models.c.version + 1,
+                        changed_rev=rev,
                     )
                 )
             self._insert_run(conn, run)
-            if inserts or updates or gone:
-                self._bump_revision(conn)
 
     def set_enabled(self, changes: Sequence[tuple[str, int]], enabled: bool) -> list[str]:
         if not changes:
             return []
         with self._engine.begin() as conn:
+            rev = self._bump_revision(conn)
             touched = 0
             for chunk in _chunks(list(changes)):
                 result = conn.execute(
                     update(models)
                     .where(tuple_(models.c.id, models.c.version).in_(list(chunk)))
-                    .values(enabled=enabled, version=models.c.version + 1)
+                    .values(enabled=enabled, version=models.c.version + 1, changed_rev=rev)
                 )
                 touched += result.rowcount
             if touched != len(changes):  # raising inside begin() rolls everything back
@@ -303,5 +316,4 @@ class SqlCatalogStore:
                     + ("this model" if len(changes) == 1 else "some of these models")
                     + " meanwhile; nothing was changed. Reload and try again."
                 )
-            self._bump_revision(conn)
         return [model_id for model_id, _ in changes]

@@ -82,7 +82,10 @@ models = Table(
     Column("updated_at", UTCDateTime, nullable=False),
     Column("unavailable_since", UTCDateTime, nullable=True),
     Column("version", Integer, nullable=False),
+    # the catalog revision of the write that last touched this row (for incremental reads)
+    Column("changed_rev", Integer, nullable=False),
     Index("ix_models_provider_type", "provider", "model_type"),
+    Index("ix_models_changed_rev", "changed_rev"),
 )
 
 sync_runs = Table(

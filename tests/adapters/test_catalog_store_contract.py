@@ -147,3 +147,20 @@ def test_sql_store_migrates_an_existing_database_idempotently(sqlite_url: str) -
     sync(first, inserts=[bedrock_model("a.one")])
     second = SqlCatalogStore.from_url(sqlite_url)  # a restart: migrations run again, data stays
     assert [r.id for r in second.list_models()] == ["bedrock:a.one"]
+
+
+def test_changed_since_returns_what_each_write_touched(store: CatalogStore) -> None:
+    a, b, c = bedrock_model("a.one"), bedrock_model("b.two"), bedrock_model("c.three")
+    sync(store, inserts=[a, b])
+    first = store.revision()
+    changed, total = store.changed_since(0)
+    assert {r.id for r in changed} == {a.key, b.key} and total == 2
+    assert store.changed_since(first) == ([], 2)
+    store.set_enabled([(a.key, 1)], True)
+    changed, _ = store.changed_since(first)
+    assert [r.id for r in changed] == [a.key] and changed[0].enabled
+    second = store.revision()
+    sync(store, inserts=[c], gone=[b.key], now=NOW + timedelta(minutes=5))
+    changed, total = store.changed_since(second)
+    assert {r.id for r in changed} == {b.key, c.key} and total == 3
+    assert store.revision() > second

@@ -43,8 +43,10 @@ def upgrade() -> None:
         sa.Column("updated_at", UTCDateTime(), nullable=False),
         sa.Column("unavailable_since", UTCDateTime(), nullable=True),
         sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("changed_rev", sa.Integer(), nullable=False),
     )
     op.create_index("ix_models_provider_type", "models", ["provider", "model_type"])
+    op.create_index("ix_models_changed_rev", "models", ["changed_rev"])
     op.create_table(
         "sync_runs",
         sa.Column("id", sa.Integer(), primary_key=True, autoincrement=True),
@@ -71,5 +73,6 @@ def downgrade() -> None:
     op.drop_table("catalog_meta")
     op.drop_index("ix_sync_runs_provider_id", table_name="sync_runs")
     op.drop_table("sync_runs")
+    op.drop_index("ix_models_changed_rev", table_name="models")
     op.drop_index("ix_models_provider_type", table_name="models")
     op.drop_table("models")
