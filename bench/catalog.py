@@ -232,7 +232,7 @@ def main() -> None:
     print("(b) Filter change (search box)")
     print(f"                              ours  {fmt(filt)}")
     print(f"                              naive {fmt(n_filt)}")
-    print("    run right after a write (catalog rebuilt from the database)")
+    print("    run right after a write elsewhere (ours patches the changed rows; naive rebuilds)")
     print(f"                              ours  {fmt(write)}")
     print(f"                              naive {fmt(n_write)}")
     print(f"(c) Sync with {updated:,} changed models of {args.models:,}")
