@@ -159,7 +159,7 @@ event = st.dataframe(
     key=models_table_key(revision, flt),
     on_select="rerun",
     selection_mode="multi-row",
-    height=420,
+    height=560,
 )
 selected = [shown[i] for i in event.selection.rows if 0 <= i < len(shown)]
 
@@ -252,6 +252,7 @@ if len(selected) == 1:
         pd.DataFrame({"Field": list(facts), "Value": list(facts.values())}),
         hide_index=True,
         width="stretch",
+        height=(len(facts) + 1) * 35 + 3,  # every field, no inner scrolling
     )
 elif len(selected) > 1:
     st.caption(f"{len(selected)} models selected. Select exactly one row to see its details.")

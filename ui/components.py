@@ -16,19 +16,19 @@ OPTION = {Status.GREEN: "Disable", Status.YELLOW: "Enable", Status.RED: "—"}
 MODEL_COLUMNS = {
     "Status": st.column_config.TextColumn(
         "Status",
-        width="small",
+        width=105,
         help="GREEN enabled · YELLOW ready to enable · RED action pending. 'Next action' says what to do.",
     ),
-    "Model Name": st.column_config.TextColumn("Model Name", width="medium"),
-    "Model Type": st.column_config.TextColumn("Model Type", width="small"),
-    "Model Provider": st.column_config.TextColumn("Model Provider", width="small"),
-    "Vendor": st.column_config.TextColumn("Vendor", width="small"),
-    "Model Traits": st.column_config.TextColumn("Model Traits", width="large"),
+    "Model Name": st.column_config.TextColumn("Model Name", width=190),
+    "Model Type": st.column_config.TextColumn("Model Type", width=80),
+    "Model Provider": st.column_config.TextColumn("Model Provider", width=125),
+    "Vendor": st.column_config.TextColumn("Vendor", width=95),
+    "Model Traits": st.column_config.TextColumn("Model Traits", width=390),
     "Options": st.column_config.TextColumn(
-        "Options", width="small", help="What an admin can do: select the row to act."
+        "Options", width=75, help="What an admin can do: select the row to act."
     ),
-    "Next action": st.column_config.TextColumn("Next action", width="large"),
-    "Model ID": st.column_config.TextColumn("Model ID", width="medium"),
+    "Next action": st.column_config.TextColumn("Next action", width=330),
+    "Model ID": st.column_config.TextColumn("Model ID", width=300),
 }
 
 

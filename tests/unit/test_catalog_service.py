@@ -194,3 +194,16 @@ def test_filters_combine(world) -> None:
         "bedrock:meta.llama2-13b-v1:0:4k",
     }
     assert service.list_models(ModelFilter(search="gpt")) == [service.get_model("openai:gpt-4o")]
+
+
+def test_a_red_model_cannot_be_disabled_or_enabled_and_nothing_changes(world) -> None:
+    service, store, _, openai, _ = world
+    service.sync()
+    openai.models = []
+    service.sync([Provider.OPENAI])
+    revision = store.revision()
+    with pytest.raises(TransitionNotAllowed, match="it is RED, not enabled"):
+        service.disable("openai:gpt-4o")
+    with pytest.raises(TransitionNotAllowed, match="No longer offered by the provider"):
+        service.enable("openai:gpt-4o")
+    assert store.revision() == revision
