@@ -185,28 +185,26 @@ class CatalogService:
         started = self._clock()
         source = self._sources.get(provider)
         if source is None:
-            run = SyncRun(
-                provider=provider,
-                started_at=started,
-                finished_at=self._clock(),
-                outcome=SyncOutcome.SKIPPED,
-                message=_NOT_CONFIGURED[provider],
-            )
-            self._store.record_sync_run(run)
-            return run
+            return self._record_unsynced(provider, started, SyncOutcome.SKIPPED, _NOT_CONFIGURED[provider])
         try:
             fetched = source.fetch()
         except ProviderError as exc:
-            run = SyncRun(
-                provider=provider,
-                started_at=started,
-                finished_at=self._clock(),
-                outcome=SyncOutcome.FAILED,
-                message=f"{provider.value}: {exc} Nothing was changed for {provider.value}.",
-            )
-            self._store.record_sync_run(run)
-            return run
+            message = f"{provider.value}: {exc} Nothing was changed for {provider.value}."
+            return self._record_unsynced(provider, started, SyncOutcome.FAILED, message)
         return self._apply(provider, fetched, started)
+
+    def _record_unsynced(
+        self, provider: Provider, started: datetime, outcome: SyncOutcome, message: str
+    ) -> SyncRun:
+        run = SyncRun(
+            provider=provider,
+            started_at=started,
+            finished_at=self._clock(),
+            outcome=outcome,
+            message=message,
+        )
+        self._store.record_sync_run(run)
+        return run
 
     def _apply(self, provider: Provider, fetched: list[ProviderModel], started: datetime) -> SyncRun:
         by_id: dict[str, ProviderModel] = {}

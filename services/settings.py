@@ -6,6 +6,7 @@ Sources, highest priority first: constructor arguments, environment variables
 
 from __future__ import annotations
 
+import re
 import sys
 import tomllib
 from pathlib import Path
@@ -84,7 +85,6 @@ class Settings(BaseSettings):
     @field_validator("aws_regions")
     @classmethod
     def _check_regions(cls, value: list[str]) -> list[str]:
-        import re
 
         if not value:
             raise ValueError("at least one region is needed, e.g. us-east-1")
