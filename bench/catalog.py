@@ -203,9 +203,7 @@ def sync_bench(workdir: Path, n: int, changed: int, repeat: int) -> tuple[list[f
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
-    )
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--models", type=int, default=10_000)
     parser.add_argument("--changed", type=int, default=2_000)
     parser.add_argument("--repeat", type=int, default=7)
@@ -218,9 +216,7 @@ def main() -> None:
         seed(f"sqlite:///{(work / 'data' / 'studio.db').as_posix()}", args.models).engine.dispose()
 
         cold, warm, filt, write = page_bench(str(ROOT / "app.py"), args.repeat)
-        n_cold, n_warm, n_filt, n_write = page_bench(
-            str(ROOT / "bench" / "naive_models_page.py"), args.repeat
-        )
+        n_cold, n_warm, n_filt, n_write = page_bench(str(ROOT / "bench" / "naive_models_page.py"), args.repeat)
         ours, naive, updated = sync_bench(work, args.models, args.changed, max(3, args.repeat // 2))
 
     print(f"Catalog benchmark: {args.models:,} models stored (SQLite), Python {sys.version.split()[0]}")

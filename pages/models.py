@@ -129,9 +129,7 @@ search = f1.text_input("Search", key=Key.SEARCH, placeholder="Name or model id")
 providers = f2.multiselect("Provider", list(Provider), key=Key.PROVIDERS, format_func=lambda p: p.value)
 vendors = f3.multiselect("Vendor", sorted({v.record.vendor for v in views}), key=Key.VENDORS)
 types = f4.multiselect("Type", list(ModelType), key=Key.TYPES, format_func=lambda t: t.value)
-statuses = f5.multiselect(
-    "Status", list(Status), key=Key.STATUSES, format_func=lambda s: f"{LIGHT[s]} {s.value}"
-)
+statuses = f5.multiselect("Status", list(Status), key=Key.STATUSES, format_func=lambda s: f"{LIGHT[s]} {s.value}")
 present_traits = {t for v in views for t in v.traits}
 traits = f6.multiselect("Traits (all of)", [t for t in TRAIT_ORDER if t in present_traits], key=Key.TRAITS)
 flt = ModelFilter(
@@ -146,10 +144,7 @@ shown = filter_views(views, flt) if flt != ModelFilter() else list(views)
 
 # ---- table ----------------------------------------------------------------------------------
 counts = {s: sum(1 for v in shown if v.status is s) for s in Status}
-st.caption(
-    f"{len(shown)} of {len(views)} models · "
-    + " · ".join(f"{LIGHT[s]} {counts[s]} {s.value}" for s in Status)
-)
+st.caption(f"{len(shown)} of {len(views)} models · " + " · ".join(f"{LIGHT[s]} {counts[s]} {s.value}" for s in Status))
 if not views:
     st.info("No models yet. Press **Sync Models** to pull them from the providers.")
 event = st.dataframe(
@@ -183,9 +178,7 @@ b2.button(
     args=([v.id for v in selected], False),
     width="stretch",
 )
-if b3.button(
-    f"Enable all shown ({len(enable_ids)})", key=Key.ENABLE_SHOWN, disabled=not enable_ids, width="stretch"
-):
+if b3.button(f"Enable all shown ({len(enable_ids)})", key=Key.ENABLE_SHOWN, disabled=not enable_ids, width="stretch"):
     confirm_bulk_dialog(enable_ids, True, len(shown))
 elif b4.button(
     f"Disable all shown ({len(disable_ids)})",

@@ -32,9 +32,7 @@ def _aws_sources(settings: Settings) -> dict[Provider, CatalogSource | None]:
         retries={"mode": "adaptive", "max_attempts": 4},
     )
     session = boto3.Session()
-    bedrock = BedrockCatalog(
-        {r: session.client("bedrock", region_name=r, config=config) for r in settings.aws_regions}
-    )
+    bedrock = BedrockCatalog({r: session.client("bedrock", region_name=r, config=config) for r in settings.aws_regions})
     openai_source: CatalogSource | None = None
     if settings.openai_api_key is not None:
         openai_source = OpenAICatalog(

@@ -45,6 +45,8 @@ def to_view(record: ModelRecord) -> ModelView:
         record.model_type,
         available=record.available,
         enabled=record.enabled,
+        job_status=record.job_status,
+        throughput_status=record.throughput_status,
         legacy=record.lifecycle is Lifecycle.LEGACY,
     )
     return ModelView(record=record, status=status, next_action=hint, traits=derive_traits(record))
@@ -169,10 +171,7 @@ class CatalogService:
                 return f"{name} is already enabled (GREEN)."
             return f"Cannot enable {name}: it is RED. {view.next_action} Only YELLOW models can be enabled."
         if not enabled and view.status is not Status.GREEN:
-            return (
-                f"Cannot disable {name}: it is {view.status.value}, not enabled. "
-                "Only GREEN models can be disabled."
-            )
+            return f"Cannot disable {name}: it is {view.status.value}, not enabled. Only GREEN models can be disabled."
         return None
 
     # ---- sync ----------------------------------------------------------------------------
@@ -193,9 +192,7 @@ class CatalogService:
             return self._record_unsynced(provider, started, SyncOutcome.FAILED, message)
         return self._apply(provider, fetched, started)
 
-    def _record_unsynced(
-        self, provider: Provider, started: datetime, outcome: SyncOutcome, message: str
-    ) -> SyncRun:
+    def _record_unsynced(self, provider: Provider, started: datetime, outcome: SyncOutcome, message: str) -> SyncRun:
         run = SyncRun(
             provider=provider,
             started_at=started,

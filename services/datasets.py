@@ -101,14 +101,10 @@ def _tokens(text: str) -> int:
 _PC_KEYS = frozenset({"prompt", "completion"})
 
 
-def _check_prompt_completion(
-    rec: dict[str, Any], n: int, out: _Collector, fam: Family
-) -> tuple[int, int] | None:
+def _check_prompt_completion(rec: dict[str, Any], n: int, out: _Collector, fam: Family) -> tuple[int, int] | None:
     if rec.keys() != _PC_KEYS:
         if "messages" in rec:
-            out.add(
-                n, "format", f"this is a conversation record, but {fam.label} needs prompt/completion records"
-            )
+            out.add(n, "format", f"this is a conversation record, but {fam.label} needs prompt/completion records")
             return None
         missing = sorted(_PC_KEYS - rec.keys())
         extra = sorted(rec.keys() - _PC_KEYS)
@@ -155,11 +151,7 @@ def _text_blocks(value: Any, n: int, where: str, out: _Collector, fam: Family) -
             tokens += _tokens(text)
         elif "image" in block or "video" in block:
             media = block.get("image") or block.get("video")
-            uri = (
-                ((media or {}).get("source") or {}).get("s3Location", {}).get("uri")
-                if type(media) is dict
-                else None
-            )
+            uri = ((media or {}).get("source") or {}).get("s3Location", {}).get("uri") if type(media) is dict else None
             if type(uri) is not str or not uri.startswith("s3://"):
                 out.add(n, "types", f"{where}[{i}] needs source.s3Location.uri as an s3:// URI")
                 return 0, False
@@ -176,9 +168,7 @@ def _text_blocks(value: Any, n: int, where: str, out: _Collector, fam: Family) -
 def _reserved(text: str, n: int, where: str, out: _Collector, fam: Family) -> bool:
     for word in fam.reserved_keywords:
         if word in text:
-            out.add(
-                n, "reserved", f"{where} contains the reserved keyword {word!r}, which makes the job fail"
-            )
+            out.add(n, "reserved", f"{where} contains the reserved keyword {word!r}, which makes the job fail")
             return True
     return False
 
@@ -186,9 +176,7 @@ def _reserved(text: str, n: int, where: str, out: _Collector, fam: Family) -> bo
 def _check_conversation(rec: dict[str, Any], n: int, out: _Collector, fam: Family) -> tuple[int, int] | None:
     if "messages" not in rec:
         if "prompt" in rec or "completion" in rec:
-            out.add(
-                n, "format", f"this is a prompt/completion record, but {fam.label} needs conversation records"
-            )
+            out.add(n, "format", f"this is a prompt/completion record, but {fam.label} needs conversation records")
         else:
             out.add(n, "keys", "missing key 'messages'")
         return None
@@ -216,9 +204,7 @@ def _check_conversation(rec: dict[str, Any], n: int, out: _Collector, fam: Famil
                     return None
                 tokens_in += _tokens(block["text"])
         else:
-            out.add(
-                n, "types", f"'system' must be a string or a list of text blocks, got {_type_name(system)}"
-            )
+            out.add(n, "types", f"'system' must be a string or a list of text blocks, got {_type_name(system)}")
             return None
     messages = rec["messages"]
     if type(messages) is not list or len(messages) < 2:
@@ -270,10 +256,7 @@ def _check_image_caption(rec: dict[str, Any], n: int, out: _Collector, fam: Fami
     if type(caption) is not str:
         out.add(n, "types", f"'caption' must be a string, got {_type_name(caption)}")
         return None
-    if (
-        fam.max_caption_chars is not None
-        and not fam.min_caption_chars <= len(caption) <= fam.max_caption_chars
-    ):
+    if fam.max_caption_chars is not None and not fam.min_caption_chars <= len(caption) <= fam.max_caption_chars:
         out.add(
             n,
             "limits",
@@ -357,10 +340,7 @@ def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int] | Non
 def _fast_image_caption(rec: _ImageCaption, fam: Family) -> tuple[int, int] | None:
     if not rec.image_ref.startswith("s3://"):
         return None
-    if (
-        fam.max_caption_chars is not None
-        and not fam.min_caption_chars <= len(rec.caption) <= fam.max_caption_chars
-    ):
+    if fam.max_caption_chars is not None and not fam.min_caption_chars <= len(rec.caption) <= fam.max_caption_chars:
         return None
     return 0, 0
 
@@ -460,8 +440,7 @@ def validate_stream(
         out.add(
             None,
             "limits",
-            f"the file has {size_bytes:,} bytes; {family.label} takes at most "
-            f"{max_bytes:,} for {kind.value} data",
+            f"the file has {size_bytes:,} bytes; {family.label} takes at most {max_bytes:,} for {kind.value} data",
         )
         return _report(kind, family, size_bytes, 0, 0, 0, out)
     try:
@@ -494,9 +473,7 @@ def validate_stream(
                         f"~{total:,} tokens; {family.label} takes at most {limit_total:,} per record",
                     )
                 elif t_in > limit_in:
-                    out.add(
-                        i, "tokens", f"input has ~{t_in:,} tokens; {family.label} takes at most {limit_in:,}"
-                    )
+                    out.add(i, "tokens", f"input has ~{t_in:,} tokens; {family.label} takes at most {limit_in:,}")
                 elif t_out > limit_out:
                     out.add(
                         i,
@@ -509,15 +486,13 @@ def validate_stream(
                         max_tokens = total
             n += len(lines)
     except _LineTooLong:
-        out.add(
-            n + 1, "limits", f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: is this JSON Lines?"
-        )
+        out.add(n + 1, "limits", f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: is this JSON Lines?")
     size = size_bytes if size_bytes is not None else seen_bytes
     if n == 0:
-        out.add(None, "empty", "the file is empty (0 records)")
-    max_records = (
-        family.max_training_records if kind is DatasetKind.TRAINING else family.max_validation_records
-    )
+        out.add(None, "empty", "the file is empty (0 bytes)")
+    elif records == 0:
+        out.add(None, "empty", "the file holds no records")
+    max_records = family.max_training_records if kind is DatasetKind.TRAINING else family.max_validation_records
     if max_records is not None and records > max_records:
         out.add(
             None,
@@ -543,9 +518,7 @@ def _report(
     )
 
 
-def check_record_totals(
-    training: DatasetReport, validation: DatasetReport | None, family: Family
-) -> list[str]:
+def check_record_totals(training: DatasetReport, validation: DatasetReport | None, family: Family) -> list[str]:
     """Limits that span both datasets (minimum records, training + validation total)."""
     problems = []
     total = training.records + (validation.records if validation else 0)

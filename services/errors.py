@@ -45,3 +45,35 @@ class ProviderDataError(ProviderError):
     """The provider answered with data we cannot use (missing or malformed fields)."""
 
     code = "ProviderDataError"
+
+
+class InvalidRequest(ServiceError):
+    """What the user asked for breaks a rule; ``problems`` lists every one of them."""
+
+    code = "InvalidRequest"
+
+    def __init__(self, message: str, problems: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.problems = problems or [message]
+
+
+class InvalidData(InvalidRequest):
+    """Training or validation data that Bedrock would reject. ``reports`` say where."""
+
+    code = "InvalidData"
+
+    def __init__(self, message: str, problems: list[str], reports: list[object]) -> None:
+        super().__init__(message, problems)
+        self.reports = reports
+
+
+class ObjectStoreError(ServiceError):
+    """The object store (S3) refused or could not be reached."""
+
+    code = "ObjectStoreError"
+
+
+class ProviderRejected(ProviderError):
+    """The provider refused the request itself (validation, quota, conflict)."""
+
+    code = "ProviderRejected"

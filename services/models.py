@@ -92,6 +92,9 @@ class ModelRecord(ProviderModel):
     updated_at: datetime
     unavailable_since: datetime | None = None
     version: int = 1
+    # custom models only: what their status light is derived from
+    job_status: str | None = None
+    throughput_status: str | None = None
 
 
 class ModelView(BaseModel):
@@ -173,3 +176,118 @@ class BulkResult(BaseModel):
 
     changed: tuple[str, ...] = ()
     skipped: tuple[tuple[str, str], ...] = ()  # (model id, reason)
+
+
+class JobStatus(StrEnum):
+    SUBMITTING = "Submitting"  # our record exists; the Bedrock job may not yet
+    IN_PROGRESS = "InProgress"
+    COMPLETED = "Completed"
+    FAILED = "Failed"
+    STOPPING = "Stopping"
+    STOPPED = "Stopped"
+
+    @property
+    def in_flight(self) -> bool:
+        return self in (JobStatus.SUBMITTING, JobStatus.IN_PROGRESS, JobStatus.STOPPING)
+
+
+class ThroughputStatus(StrEnum):
+    CREATING = "Creating"
+    IN_SERVICE = "InService"
+    UPDATING = "Updating"
+    FAILED = "Failed"
+
+    @property
+    def in_flight(self) -> bool:
+        return self in (ThroughputStatus.CREATING, ThroughputStatus.UPDATING)
+
+
+class CustomModel(BaseModel):
+    """A custom model we made by fine-tuning a Bedrock base model."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    description: str = ""
+    base_model_id: str  # our catalog id, e.g. bedrock:meta.llama3-1-8b-instruct-v1:0:128k
+    base_model_name: str
+    customization_type: str = "FINE_TUNING"
+    hyperparameters: dict[str, str]
+    training_uri: str
+    validation_uri: str | None = None
+    output_uri: str
+    training_records: int = 0
+    training_tokens: int = 0
+    validation_records: int | None = None
+    token_method: str = ""
+    job_name: str
+    client_token: str
+    job_arn: str | None = None
+    job_status: JobStatus = JobStatus.SUBMITTING
+    failure_message: str | None = None
+    custom_model_arn: str | None = None
+    job_end_time: datetime | None = None
+    training_loss: float | None = None
+    validation_loss: float | None = None
+    throughput_name: str | None = None
+    throughput_arn: str | None = None
+    throughput_status: ThroughputStatus | None = None
+    model_units: int | None = None
+    throughput_since: datetime | None = None
+    throughput_failure: str | None = None
+    enabled: bool = False
+    created_at: datetime
+    updated_at: datetime
+    version: int = 1
+
+    @property
+    def epochs(self) -> int | None:
+        raw = self.hyperparameters.get("epochCount")
+        try:
+            return int(float(raw)) if raw is not None else None
+        except ValueError:
+            return None
+
+
+class JobInfo(BaseModel):
+    """A customization job as the provider reports it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_arn: str
+    job_name: str
+    status: JobStatus
+    failure_message: str | None = None
+    custom_model_arn: str | None = None
+    client_token: str | None = None
+    end_time: datetime | None = None
+    training_loss: float | None = None
+    validation_loss: float | None = None
+
+
+class ThroughputInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    arn: str
+    name: str
+    status: ThroughputStatus
+    model_units: int
+    failure_message: str | None = None
+
+
+class JobRequest(BaseModel):
+    """What CreateModelCustomizationJob is called with."""
+
+    model_config = ConfigDict(frozen=True)
+
+    job_name: str
+    custom_model_name: str
+    base_model_identifier: str
+    role_arn: str
+    training_uri: str
+    validation_uri: str | None
+    output_uri: str
+    hyperparameters: dict[str, str]
+    client_token: str
+    customization_type: str = "FINE_TUNING"

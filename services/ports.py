@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
-from typing import Protocol
+from typing import BinaryIO, Protocol
 
-from services.models import ModelRecord, Provider, ProviderModel, SyncRun
+from services.models import JobInfo, JobRequest, ModelRecord, Provider, ProviderModel, SyncRun, ThroughputInfo
 
 
 class CatalogSource(Protocol):
@@ -58,3 +58,46 @@ class CatalogStore(Protocol):
 
     def revision(self) -> int:
         """A number that grows with every write, so readers can tell their copy is stale."""
+
+
+class ObjectStore(Protocol):
+    """s3:// objects: real S3, or the local backend's folder. Raises ObjectStoreError."""
+
+    def size(self, uri: str) -> int | None:
+        """Bytes in the object, or None when it does not exist."""
+
+    def open(self, uri: str) -> BinaryIO:
+        """A binary stream of the object (close it when done)."""
+
+    def upload(self, source: BinaryIO, uri: str, *, progress: Callable[[int], None] | None = None) -> None:
+        """Copy a stream to the object in bounded memory; ``progress`` gets bytes sent so far."""
+
+    def put_bytes(self, uri: str, data: bytes) -> None: ...
+
+    def list(self, prefix_uri: str) -> list[tuple[str, int]]:
+        """(uri, size) of every object under a prefix."""
+
+
+class CustomizationBackend(Protocol):
+    """The Bedrock control plane for customization jobs, custom models and throughput.
+
+    Raises ProviderUnavailable (retry later) or ProviderRejected (the request is wrong)."""
+
+    def create_job(self, request: JobRequest) -> str:
+        """Start a job; idempotent for the same client token. Returns the job ARN."""
+
+    def get_job(self, job_identifier: str) -> JobInfo | None:
+        """The job by name or ARN, or None when the provider has no such job."""
+
+    def stop_job(self, job_identifier: str) -> None: ...
+
+    def delete_custom_model(self, model_identifier: str) -> None:
+        """Delete the custom model; a model that is already gone is not an error."""
+
+    def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:
+        """No-commitment Provisioned Throughput. Returns its ARN."""
+
+    def get_throughput(self, identifier: str) -> ThroughputInfo | None: ...
+
+    def delete_throughput(self, identifier: str) -> None:
+        """Remove it; one that is already gone is not an error."""

@@ -60,9 +60,7 @@ class Settings(BaseSettings):
         "local", description="local: embedded backend, no account; aws: real AWS and OpenAI."
     )
     data_dir: Path = Field(Path("./data"), description="Where the local backend keeps its state.")
-    database_url: str | None = Field(
-        None, description="SQLAlchemy URL; default SQLite at <data_dir>/studio.db."
-    )
+    database_url: str | None = Field(None, description="SQLAlchemy URL; default SQLite at <data_dir>/studio.db.")
     aws_regions: Annotated[list[str], NoDecode] = Field(
         default_factory=lambda: ["us-east-1", "us-west-2"],
         description="Comma-separated Bedrock regions to sync from.",

@@ -41,9 +41,7 @@ def derive_status(
 
 def _base(*, available: bool, enabled: bool) -> tuple[Status, str]:
     if not available:
-        return Status.RED, (
-            "No longer offered by the provider (gone at the last sync); it cannot be enabled."
-        )
+        return Status.RED, ("No longer offered by the provider (gone at the last sync); it cannot be enabled.")
     if enabled:
         return Status.GREEN, GREEN_HINT
     return Status.YELLOW, ENABLE_HINT
@@ -75,9 +73,7 @@ def _custom(
     if job_status != "Completed":
         return Status.RED, _JOB_HINTS.get(job_status, f"Job status {job_status}; wait.")
     if throughput_status != "InService":
-        return Status.RED, _THROUGHPUT_HINTS.get(
-            throughput_status, f"Throughput status {throughput_status}; wait."
-        )
+        return Status.RED, _THROUGHPUT_HINTS.get(throughput_status, f"Throughput status {throughput_status}; wait.")
     if enabled:
         return Status.GREEN, GREEN_HINT
     return Status.YELLOW, ENABLE_HINT

@@ -41,9 +41,7 @@ class InMemoryCatalogStore:
         return [self.models[i] for i in model_ids if i in self.models]
 
     def base_models(self, provider: Provider) -> dict[str, ModelRecord]:
-        return {
-            i: r for i, r in self.models.items() if r.provider is provider and r.model_type is ModelType.BASE
-        }
+        return {i: r for i, r in self.models.items() if r.provider is provider and r.model_type is ModelType.BASE}
 
     def apply_sync(
         self,

@@ -24,9 +24,7 @@ MODEL_COLUMNS = {
     "Model Provider": st.column_config.TextColumn("Model Provider", width=125),
     "Vendor": st.column_config.TextColumn("Vendor", width=95),
     "Model Traits": st.column_config.TextColumn("Model Traits", width=390),
-    "Options": st.column_config.TextColumn(
-        "Options", width=75, help="What an admin can do: select the row to act."
-    ),
+    "Options": st.column_config.TextColumn("Options", width=75, help="What an admin can do: select the row to act."),
     "Next action": st.column_config.TextColumn("Next action", width=330),
     "Model ID": st.column_config.TextColumn("Model ID", width=300),
 }

@@ -177,9 +177,7 @@ class SqlCatalogStore:
         return out
 
     def base_models(self, provider: Provider) -> dict[str, ModelRecord]:
-        query = select(models).where(
-            models.c.provider == provider.value, models.c.model_type == ModelType.BASE.value
-        )
+        query = select(models).where(models.c.provider == provider.value, models.c.model_type == ModelType.BASE.value)
         with self._engine.connect() as conn:
             return {r.id: _record(r) for r in conn.execute(query)}
 
@@ -191,9 +189,7 @@ class SqlCatalogStore:
 
     def revision(self) -> int:
         with self._engine.connect() as conn:
-            value = conn.execute(
-                select(catalog_meta.c.value).where(catalog_meta.c.key == "revision")
-            ).scalar_one()
+            value = conn.execute(select(catalog_meta.c.value).where(catalog_meta.c.key == "revision")).scalar_one()
         return int(value)
 
     # ---- writes --------------------------------------------------------------------------

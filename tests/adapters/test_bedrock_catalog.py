@@ -107,9 +107,7 @@ def test_missing_required_fields_are_named() -> None:
     with pytest.raises(ProviderDataError, match="no 'modelSummaries' list"):
         parse_foundation_models("us-west-2", {})
     with pytest.raises(ProviderDataError, match="unknown lifecycle status 'RETIRED'"):
-        parse_foundation_models(
-            "us-west-2", {"modelSummaries": [LITE | {"modelLifecycle": {"status": "RETIRED"}}]}
-        )
+        parse_foundation_models("us-west-2", {"modelSummaries": [LITE | {"modelLifecycle": {"status": "RETIRED"}}]})
     with pytest.raises(ProviderDataError, match="'inputModalities' should be a list of strings"):
         parse_foundation_models("us-west-2", {"modelSummaries": [LITE | {"inputModalities": "TEXT"}]})
 
@@ -121,7 +119,5 @@ def test_an_unreachable_endpoint_is_provider_unavailable() -> None:
         endpoint_url="http://127.0.0.1:9",  # discard port: nothing listens
         config=Config(retries={"max_attempts": 1}, connect_timeout=1, read_timeout=1),
     )
-    with pytest.raises(
-        ProviderUnavailable, match="ListFoundationModels in us-east-1 failed: Could not connect"
-    ):
+    with pytest.raises(ProviderUnavailable, match="ListFoundationModels in us-east-1 failed: Could not connect"):
         BedrockCatalog({"us-east-1": client}).fetch()

@@ -121,9 +121,7 @@ def test_base_models_and_get_models_select_by_provider_and_id(store: CatalogStor
 
 def test_last_sync_runs_are_the_newest_per_provider(store: CatalogStore) -> None:
     store.record_sync_run(run_for(Provider.OPENAI, outcome=SyncOutcome.FAILED, message="old"))
-    store.record_sync_run(
-        run_for(Provider.OPENAI, outcome=SyncOutcome.OK, message="new", added=("openai:x",))
-    )
+    store.record_sync_run(run_for(Provider.OPENAI, outcome=SyncOutcome.OK, message="new", added=("openai:x",)))
     sync(store, inserts=[bedrock_model("a.one")])
     runs = store.last_sync_runs()
     assert runs[Provider.OPENAI].message == "new"

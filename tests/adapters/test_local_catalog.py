@@ -36,9 +36,7 @@ FINE_TUNABLE = {
 
 
 def test_the_bundled_snapshot_has_every_fine_tunable_bedrock_model() -> None:
-    models = {
-        m.model_id: m for m in LocalBedrockCatalog(BUNDLED_SNAPSHOT, ["us-east-1", "us-west-2"]).fetch()
-    }
+    models = {m.model_id: m for m in LocalBedrockCatalog(BUNDLED_SNAPSHOT, ["us-east-1", "us-west-2"]).fetch()}
     assert set(models) >= FINE_TUNABLE
     assert all("FINE_TUNING" in models[i].customizations for i in FINE_TUNABLE)
     assert models["anthropic.claude-3-haiku-20240307-v1:0:200k"].regions == ("us-west-2",)

@@ -109,9 +109,7 @@ def test_models_are_listed_with_traits_inferred_from_their_ids(fake: FakeOpenAI)
         ),
     ],
 )
-def test_missing_or_malformed_fields_are_named(
-    fake: FakeOpenAI, record: dict[str, Any], message: str
-) -> None:
+def test_missing_or_malformed_fields_are_named(fake: FakeOpenAI, record: dict[str, Any], message: str) -> None:
     fake.body = {
         "object": "list",
         "data": [{"id": "gpt-4o", "object": "model", "created": 1, "owned_by": "system"}, record],

@@ -30,9 +30,7 @@ class World:
                     vendor="Meta",
                     chat=True,
                 ),
-                bedrock_model(
-                    "meta.llama2-13b-v1:0:4k", name="Llama 2 13B", vendor="Meta", lifecycle=Lifecycle.LEGACY
-                ),
+                bedrock_model("meta.llama2-13b-v1:0:4k", name="Llama 2 13B", vendor="Meta", lifecycle=Lifecycle.LEGACY),
             ],
         )
         self.openai = FakeCatalogSource(

@@ -13,9 +13,7 @@ from ui.state import Key, models_table_key
 
 def texts(at: AppTest) -> str:
     parts = [
-        e.value
-        for kind in ("markdown", "caption", "info", "success", "warning", "error")
-        for e in getattr(at, kind)
+        e.value for kind in ("markdown", "caption", "info", "success", "warning", "error") for e in getattr(at, kind)
     ]
     return "\n".join(str(p) for p in parts)
 
@@ -130,9 +128,7 @@ def test_enable_all_shown_asks_first_then_skips_what_the_rules_refuse(world: Wor
 
 
 def test_sync_reports_each_provider_and_a_failure_with_its_reason(world: World, make_app) -> None:
-    world.bedrock.error = ProviderUnavailable(
-        "ListFoundationModels in us-west-2 failed: AccessDeniedException: denied"
-    )
+    world.bedrock.error = ProviderUnavailable("ListFoundationModels in us-west-2 failed: AccessDeniedException: denied")
     at = make_app().run()
     at.button(key=Key.SYNC).click().run()
     assert not at.exception
@@ -151,9 +147,7 @@ def test_new_model_says_plainly_that_creation_is_not_available_yet(world: World,
     assert not world.store.models
 
 
-def test_bad_settings_stop_the_page_with_the_variable_named(
-    monkeypatch: pytest.MonkeyPatch, make_app
-) -> None:
+def test_bad_settings_stop_the_page_with_the_variable_named(monkeypatch: pytest.MonkeyPatch, make_app) -> None:
     monkeypatch.setenv("STUDIO_BACKEND", "azure")
     at = make_app().run()
     assert not at.exception

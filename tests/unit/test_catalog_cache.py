@@ -13,9 +13,7 @@ from ui.components import models_frame
 
 def setup() -> tuple[CatalogService, InMemoryCatalogStore, FakeCatalogSource]:
     store = InMemoryCatalogStore()
-    source = FakeCatalogSource(
-        Provider.BEDROCK, [bedrock_model(f"v.m{i:03d}", name=f"M{i:03d}") for i in range(50)]
-    )
+    source = FakeCatalogSource(Provider.BEDROCK, [bedrock_model(f"v.m{i:03d}", name=f"M{i:03d}") for i in range(50)])
     service = CatalogService(store, {Provider.BEDROCK: source, Provider.OPENAI: None})
     service.sync([Provider.BEDROCK])
     return service, store, source

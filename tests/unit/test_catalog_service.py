@@ -120,9 +120,7 @@ def test_malformed_provider_data_changes_nothing(world) -> None:
 
 def test_a_provider_that_is_not_configured_is_skipped_with_a_reason() -> None:
     store = InMemoryCatalogStore()
-    service = CatalogService(
-        store, {Provider.BEDROCK: FakeCatalogSource(Provider.BEDROCK), Provider.OPENAI: None}
-    )
+    service = CatalogService(store, {Provider.BEDROCK: FakeCatalogSource(Provider.BEDROCK), Provider.OPENAI: None})
     run = service.sync().runs[1]
     assert run.outcome is SyncOutcome.SKIPPED and "STUDIO_OPENAI_API_KEY" in run.message
     assert service.configured_providers() == [Provider.BEDROCK]
@@ -185,9 +183,7 @@ def test_filters_combine(world) -> None:
         "openai:gpt-4o"
     ]
     assert ids(ModelFilter(traits=frozenset({"Embedding"}))) == ["openai:text-embedding-3-small"]
-    assert ids(ModelFilter(traits=frozenset({"Fine-tunable", "Legacy"}))) == [
-        "bedrock:meta.llama2-13b-v1:0:4k"
-    ]
+    assert ids(ModelFilter(traits=frozenset({"Fine-tunable", "Legacy"}))) == ["bedrock:meta.llama2-13b-v1:0:4k"]
     assert ids(ModelFilter(model_types=frozenset({ModelType.CUSTOM}))) == []
     assert set(ids(ModelFilter(vendors=frozenset({"Amazon"})))) == {
         "bedrock:amazon.titan-text-lite-v1:0:4k",

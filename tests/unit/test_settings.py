@@ -20,9 +20,7 @@ def test_defaults_are_the_embedded_local_backend() -> None:
     assert settings.resolved_database_url.endswith("data/studio.db")
 
 
-def test_environment_variables_with_the_studio_prefix(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
+def test_environment_variables_with_the_studio_prefix(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setenv("STUDIO_BACKEND", "aws")
     monkeypatch.setenv("STUDIO_DATA_DIR", str(tmp_path))
     monkeypatch.setenv("STUDIO_AWS_REGIONS", "us-west-2, eu-central-1,us-west-2")

@@ -40,12 +40,8 @@ def test_base_model_status(available: bool, enabled: bool, expected: Status, hin
         ("InProgress", "InService", True, Status.RED, "in progress"),
     ],
 )
-def test_custom_model_status(
-    job: str, throughput: str | None, enabled: bool, expected: Status, hint_part: str
-) -> None:
-    status, hint = derive_status(
-        CUSTOM, available=True, enabled=enabled, job_status=job, throughput_status=throughput
-    )
+def test_custom_model_status(job: str, throughput: str | None, enabled: bool, expected: Status, hint_part: str) -> None:
+    status, hint = derive_status(CUSTOM, available=True, enabled=enabled, job_status=job, throughput_status=throughput)
     assert status is expected
     assert hint_part in hint.lower()
 

@@ -9,9 +9,7 @@ def test_a_fine_tunable_chat_model_reads_like_the_seed() -> None:
     model = bedrock_model(
         "meta.llama3-1-8b-instruct-v1:0:128k", chat=True, streaming=True, inference_types=("ON_DEMAND",)
     )
-    assert " · ".join(derive_traits(model)) == (
-        "Text generation · Chat · Fine-tunable · Streaming · On-demand"
-    )
+    assert " · ".join(derive_traits(model)) == ("Text generation · Chat · Fine-tunable · Streaming · On-demand")
 
 
 def test_embedding_image_vision_legacy_and_provisioned_only() -> None:

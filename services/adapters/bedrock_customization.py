@@ -1,0 +1,155 @@
+"""The Bedrock control plane for customization: jobs, custom models, provisioned throughput."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.errors import ProviderRejected, ProviderUnavailable
+from services.models import JobInfo, JobRequest, JobStatus, ThroughputInfo, ThroughputStatus
+
+_RETRYABLE = {
+    "ThrottlingException",
+    "InternalServerException",
+    "ServiceUnavailableException",
+    "ServiceUnavailable",
+    "RequestTimeout",
+    "RequestTimeoutException",
+}
+_NOT_FOUND = {"ResourceNotFoundException", "NotFoundException"}
+_CONFLICT = {"ConflictException", "ResourceInUseException"}
+
+
+def _fail(action: str, exc: Exception) -> Exception:
+    if isinstance(exc, ClientError):
+        error = exc.response.get("Error", {})
+        code, message = error.get("Code", "Error"), error.get("Message", str(exc))
+        if code in _RETRYABLE:
+            return ProviderUnavailable(f"Bedrock {action}: {code}: {message} Try again shortly.")
+        if code == "AccessDeniedException":
+            return ProviderRejected(
+                f"Bedrock {action}: access denied ({message}). The identity needs the Bedrock permission "
+                "for this action (and iam:PassRole on the customization role to create jobs)."
+            )
+        if code == "ServiceQuotaExceededException":
+            return ProviderRejected(f"Bedrock {action}: a service quota is exhausted ({message}).")
+        return ProviderRejected(f"Bedrock {action}: {code}: {message}")
+    return ProviderUnavailable(f"Bedrock {action}: could not reach the service ({exc}).")
+
+
+def _code(exc: ClientError) -> str:
+    return str(exc.response.get("Error", {}).get("Code", ""))
+
+
+class BedrockCustomization:
+    def __init__(self, client: Any) -> None:
+        self._bedrock = client
+
+    # ---- jobs ----------------------------------------------------------------------------
+    def create_job(self, request: JobRequest) -> str:
+        params: dict[str, Any] = {
+            "jobName": request.job_name,
+            "customModelName": request.custom_model_name,
+            "roleArn": request.role_arn,
+            "baseModelIdentifier": request.base_model_identifier,
+            "customizationType": request.customization_type,
+            "trainingDataConfig": {"s3Uri": request.training_uri},
+            "outputDataConfig": {"s3Uri": request.output_uri},
+            "hyperParameters": dict(request.hyperparameters),
+            "clientRequestToken": request.client_token,
+        }
+        if request.validation_uri:
+            params["validationDataConfig"] = {"validators": [{"s3Uri": request.validation_uri}]}
+        try:
+            return str(self._bedrock.create_model_customization_job(**params)["jobArn"])
+        except ClientError as exc:
+            if _code(exc) in _CONFLICT:
+                # A retry of a request that went through: the same job answers for it.
+                existing = self.get_job(request.job_name)
+                if existing is not None and existing.client_token in (None, request.client_token):
+                    return existing.job_arn
+            raise _fail("CreateModelCustomizationJob", exc) from exc
+        except BotoCoreError as exc:
+            raise _fail("CreateModelCustomizationJob", exc) from exc
+
+    def get_job(self, job_identifier: str) -> JobInfo | None:
+        try:
+            job = self._bedrock.get_model_customization_job(jobIdentifier=job_identifier)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                return None
+            raise _fail("GetModelCustomizationJob", exc) from exc
+        except BotoCoreError as exc:
+            raise _fail("GetModelCustomizationJob", exc) from exc
+        status = JobStatus(job["status"])
+        validation = job.get("validationMetrics") or []
+        return JobInfo(
+            job_arn=job["jobArn"],
+            job_name=job["jobName"],
+            status=status,
+            failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
+            custom_model_arn=job.get("outputModelArn") if status is JobStatus.COMPLETED else None,
+            client_token=job.get("clientRequestToken"),
+            end_time=job.get("endTime")
+            if status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED)
+            else None,
+            training_loss=(job.get("trainingMetrics") or {}).get("trainingLoss"),
+            validation_loss=validation[0].get("validationLoss") if validation else None,
+        )
+
+    def stop_job(self, job_identifier: str) -> None:
+        try:
+            self._bedrock.stop_model_customization_job(jobIdentifier=job_identifier)
+        except (ClientError, BotoCoreError) as exc:
+            raise _fail("StopModelCustomizationJob", exc) from exc
+
+    def delete_custom_model(self, model_identifier: str) -> None:
+        try:
+            self._bedrock.delete_custom_model(modelIdentifier=model_identifier)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                return
+            raise _fail("DeleteCustomModel", exc) from exc
+        except BotoCoreError as exc:
+            raise _fail("DeleteCustomModel", exc) from exc
+
+    # ---- provisioned throughput (no commitment: commitmentDuration omitted) ------------------
+    def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:
+        try:
+            response = self._bedrock.create_provisioned_model_throughput(
+                modelUnits=model_units,
+                provisionedModelName=name,
+                modelId=model_arn,
+                clientRequestToken=client_token,
+            )
+        except (ClientError, BotoCoreError) as exc:
+            raise _fail("CreateProvisionedModelThroughput", exc) from exc
+        return str(response["provisionedModelArn"])
+
+    def get_throughput(self, identifier: str) -> ThroughputInfo | None:
+        try:
+            pt = self._bedrock.get_provisioned_model_throughput(provisionedModelId=identifier)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                return None
+            raise _fail("GetProvisionedModelThroughput", exc) from exc
+        except BotoCoreError as exc:
+            raise _fail("GetProvisionedModelThroughput", exc) from exc
+        return ThroughputInfo(
+            arn=pt["provisionedModelArn"],
+            name=pt["provisionedModelName"],
+            status=ThroughputStatus(pt["status"]),
+            model_units=int(pt["modelUnits"]),
+            failure_message=pt.get("failureMessage"),
+        )
+
+    def delete_throughput(self, identifier: str) -> None:
+        try:
+            self._bedrock.delete_provisioned_model_throughput(provisionedModelId=identifier)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                return
+            raise _fail("DeleteProvisionedModelThroughput", exc) from exc
+        except BotoCoreError as exc:
+            raise _fail("DeleteProvisionedModelThroughput", exc) from exc

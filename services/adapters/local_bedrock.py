@@ -1,0 +1,330 @@
+"""The local backend's Bedrock control plane: behaves like the real one over time.
+
+A job is InProgress for ``job_seconds``, then Completed, writing
+``step_wise_training_metrics.csv`` (and ``validation_metrics.csv`` with a validation set)
+under its output location as Bedrock lays them out. Data that Bedrock would reject makes
+the job Failed early, with the reason. A stop goes Stopping, then Stopped. Throughput goes
+Creating, then InService after ``throughput_seconds``; no-commitment quotas (1 model unit
+each, 2 per account) are enforced as Bedrock does. State is kept in JSON files, so it
+survives a restart and is shared by every app process on the machine.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import random
+import tempfile
+import time
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from services.customization_specs import family_for
+from services.datasets import DatasetKind, check_record_totals, validate_stream
+from services.errors import ObjectStoreError, ProviderRejected
+from services.models import JobInfo, JobRequest, JobStatus, ThroughputInfo, ThroughputStatus
+from services.ports import ObjectStore
+from services.s3uri import join
+
+ACCOUNT = "000000000000"
+STOP_SECONDS = 3.0
+NO_COMMIT_MAX_UNITS = 1
+NO_COMMIT_MAX_PER_ACCOUNT = 2
+
+
+def _short_id(seed: str) -> str:
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789"
+    digest = hashlib.sha256(seed.encode()).digest()
+    return "".join(alphabet[b % 36] for b in digest[:12])
+
+
+def job_folder(output_uri: str, job_arn: str) -> str:
+    """Where Bedrock writes a job's artifacts: model-customization-job-<job id>."""
+    return join(output_uri, f"model-customization-job-{job_arn.rsplit('/', 1)[-1]}")
+
+
+class LocalBedrock:
+    def __init__(
+        self,
+        state_dir: Path,
+        objects: ObjectStore,
+        *,
+        region: str = "us-east-1",
+        job_seconds: float = 60.0,
+        throughput_seconds: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._jobs = state_dir / "jobs"
+        self._pts = state_dir / "throughputs"
+        self._jobs.mkdir(parents=True, exist_ok=True)
+        self._pts.mkdir(parents=True, exist_ok=True)
+        self._objects = objects
+        self._region = region
+        self._job_seconds = job_seconds
+        self._pt_seconds = throughput_seconds
+        self._clock = clock
+
+    # ---- state files ---------------------------------------------------------------------
+    @staticmethod
+    def _write(path: Path, data: dict[str, Any]) -> None:
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "w", encoding="utf-8") as out:
+            json.dump(data, out)
+        os.replace(tmp, path)
+
+    @staticmethod
+    def _read(path: Path) -> dict[str, Any] | None:
+        try:
+            return dict(json.loads(path.read_text(encoding="utf-8")))
+        except FileNotFoundError:
+            return None
+
+    def _job_path(self, identifier: str) -> Path:
+        name = identifier.rsplit("/", 1)[-1] if identifier.startswith("arn:") else identifier
+        if identifier.startswith("arn:"):
+            for path in self._jobs.glob("*.json"):
+                data = self._read(path)
+                if data and data["job_arn"] == identifier:
+                    return path
+        return self._jobs / f"{name}.json"
+
+    # ---- jobs ----------------------------------------------------------------------------
+    def create_job(self, request: JobRequest) -> str:
+        path = self._jobs / f"{request.job_name}.json"
+        existing = self._read(path)
+        if existing is not None:
+            if existing["client_token"] == request.client_token:
+                return str(existing["job_arn"])
+            raise ProviderRejected(
+                f"Bedrock CreateModelCustomizationJob: ConflictException: a job named {request.job_name} exists."
+            )
+        base = request.base_model_identifier
+        job_id = _short_id(request.client_token)
+        record = {
+            "job_name": request.job_name,
+            "job_arn": f"arn:aws:bedrock:{self._region}:{ACCOUNT}:model-customization-job/{base}/{job_id}",
+            "custom_model_arn": f"arn:aws:bedrock:{self._region}:{ACCOUNT}:custom-model/{base}/{_short_id(job_id)}",
+            "request": request.model_dump(),
+            "client_token": request.client_token,
+            "created_at": self._clock(),
+            "stop_requested_at": None,
+            "verdict": None,
+            "final": None,
+        }
+        self._write(path, record)
+        return str(record["job_arn"])
+
+    def get_job(self, job_identifier: str) -> JobInfo | None:
+        path = self._job_path(job_identifier)
+        job = self._read(path)
+        if job is None:
+            return None
+        if job["final"] is None:
+            self._advance(job)
+            self._write(path, job)
+        status = JobStatus(job["final"]["status"] if job["final"] else self._running_status(job))
+        final = job["final"] or {}
+        return JobInfo(
+            job_arn=job["job_arn"],
+            job_name=job["job_name"],
+            status=status,
+            failure_message=final.get("failure_message"),
+            custom_model_arn=job["custom_model_arn"] if status is JobStatus.COMPLETED else None,
+            client_token=job["client_token"],
+            end_time=datetime.fromtimestamp(final["end_time"], UTC) if final.get("end_time") else None,
+            training_loss=final.get("training_loss"),
+            validation_loss=final.get("validation_loss"),
+        )
+
+    def _running_status(self, job: dict[str, Any]) -> str:
+        return JobStatus.STOPPING.value if job["stop_requested_at"] else JobStatus.IN_PROGRESS.value
+
+    def _advance(self, job: dict[str, Any]) -> None:
+        now = self._clock()
+        if job["stop_requested_at"] is not None:
+            if now - job["stop_requested_at"] >= STOP_SECONDS:
+                job["final"] = {"status": "Stopped", "end_time": now}
+            return
+        elapsed = now - job["created_at"]
+        if job["verdict"] is None and elapsed >= min(2.0, self._job_seconds / 10):
+            job["verdict"] = self._judge(JobRequest.model_validate(job["request"]))
+            if not job["verdict"]["ok"]:
+                job["final"] = {
+                    "status": "Failed",
+                    "end_time": now,
+                    "failure_message": job["verdict"]["message"],
+                }
+                return
+        if elapsed >= self._job_seconds:
+            if job["verdict"] is None:
+                job["verdict"] = self._judge(JobRequest.model_validate(job["request"]))
+                if not job["verdict"]["ok"]:
+                    job["final"] = {
+                        "status": "Failed",
+                        "end_time": now,
+                        "failure_message": job["verdict"]["message"],
+                    }
+                    return
+            losses = self._write_metrics(job)
+            job["final"] = {
+                "status": "Completed",
+                "end_time": job["created_at"] + self._job_seconds,
+                **losses,
+            }
+
+    def _judge(self, request: JobRequest) -> dict[str, Any]:
+        """Bedrock's own data validation: the same checks we run before creating a job."""
+        family = family_for(request.base_model_identifier)
+        if family is None:
+            return {"ok": True, "records": 0, "validation_records": 0}
+        reports = []
+        try:
+            for kind, uri in (
+                (DatasetKind.TRAINING, request.training_uri),
+                (DatasetKind.VALIDATION, request.validation_uri),
+            ):
+                if uri is None:
+                    continue
+                with self._objects.open(uri) as stream:
+                    reports.append(validate_stream(stream, family, kind, self._objects.size(uri)))
+        except ObjectStoreError as exc:
+            return {"ok": False, "message": f"Data could not be read: {exc}"}
+        problems = [f"{r.kind.value} data, {issue}" for r in reports for issue in r.issues[:3]]
+        problems += check_record_totals(reports[0], reports[1] if len(reports) > 1 else None, family)
+        if problems:
+            return {"ok": False, "message": "Data validation failed: " + "; ".join(problems)[:2000]}
+        return {
+            "ok": True,
+            "records": reports[0].records,
+            "validation_records": reports[1].records if len(reports) > 1 else 0,
+        }
+
+    def _write_metrics(self, job: dict[str, Any]) -> dict[str, float]:
+        request = JobRequest.model_validate(job["request"])
+        hp = request.hyperparameters
+        rng = random.Random(job["client_token"])
+        records = max(1, int(job["verdict"].get("records") or 100))
+        batch = max(1, int(float(hp.get("batchSize", "1"))))
+        epochs = max(1, int(float(hp.get("epochCount", "1"))))
+        steps_per_epoch = max(1, math.ceil(records / batch))
+        if "stepCount" in hp:
+            total = max(1, int(float(hp["stepCount"])))
+            steps_per_epoch = total
+            epochs = 1
+        total = steps_per_epoch * epochs
+        start, floor = rng.uniform(2.2, 3.2), rng.uniform(0.35, 0.9)
+        rate = rng.uniform(3.0, 6.0)
+        rows = ["step_number,epoch_number,training_loss,perplexity"]
+        loss = start
+        for step in range(total):
+            base = floor + (start - floor) * math.exp(-rate * step / total)
+            loss = max(0.01, base * (1 + rng.gauss(0, 0.04)))
+            rows.append(f"{step},{step // steps_per_epoch},{loss:.6f},{math.exp(loss):.6f}")
+        folder = job_folder(request.output_uri, job["job_arn"])
+        self._objects.put_bytes(
+            join(folder, "training_artifacts", "step_wise_training_metrics.csv"),
+            ("\n".join(rows) + "\n").encode(),
+        )
+        result = {"training_loss": round(loss, 6)}
+        if request.validation_uri:
+            gap, overfit = rng.uniform(0.05, 0.25), rng.uniform(0.0, 0.25) if epochs >= 3 else 0.0
+            vrows = ["step_number,epoch_number,validation_loss,perplexity"]
+            vloss = start
+            for epoch in range(epochs):
+                step = (epoch + 1) * steps_per_epoch - 1
+                base = floor + gap + (start - floor) * math.exp(-rate * (step + 1) / total)
+                vloss = base + overfit * (epoch / max(1, epochs - 1)) ** 2 + rng.gauss(0, 0.01)
+                vrows.append(f"{step},{epoch},{vloss:.6f},{math.exp(vloss):.6f}")
+            self._objects.put_bytes(
+                join(
+                    folder,
+                    "validation_artifacts",
+                    "post_fine_tuning_validation",
+                    "validation",
+                    "validation_metrics.csv",
+                ),
+                ("\n".join(vrows) + "\n").encode(),
+            )
+            result["validation_loss"] = round(vloss, 6)
+        return result
+
+    def stop_job(self, job_identifier: str) -> None:
+        path = self._job_path(job_identifier)
+        job = self._read(path)
+        if job is None:
+            raise ProviderRejected(f"Bedrock StopModelCustomizationJob: ResourceNotFoundException: {job_identifier}")
+        self._advance(job)
+        if job["final"] is not None:
+            raise ProviderRejected(
+                f"Bedrock StopModelCustomizationJob: ValidationException: the job is {job['final']['status']}."
+            )
+        job["stop_requested_at"] = job["stop_requested_at"] or self._clock()
+        self._write(path, job)
+
+    def delete_custom_model(self, model_identifier: str) -> None:
+        for path in self._jobs.glob("*.json"):
+            job = self._read(path)
+            if job and model_identifier in (job["custom_model_arn"], job["request"]["custom_model_name"]):
+                job["model_deleted"] = True
+                self._write(path, job)
+
+    # ---- provisioned throughput ------------------------------------------------------------
+    def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:
+        path = self._pts / f"{name}.json"
+        existing = self._read(path)
+        if existing is not None:
+            if existing["client_token"] == client_token:
+                return str(existing["arn"])
+            raise ProviderRejected(f"Bedrock CreateProvisionedModelThroughput: ConflictException: {name} exists.")
+        if model_units > NO_COMMIT_MAX_UNITS:
+            raise ProviderRejected(
+                "Bedrock CreateProvisionedModelThroughput: ValidationException: no-commitment throughput "
+                f"for a custom model is limited to {NO_COMMIT_MAX_UNITS} model unit."
+            )
+        if len(list(self._pts.glob("*.json"))) >= NO_COMMIT_MAX_PER_ACCOUNT:
+            raise ProviderRejected(
+                "Bedrock CreateProvisionedModelThroughput: ServiceQuotaExceededException: at most "
+                f"{NO_COMMIT_MAX_PER_ACCOUNT} no-commitment Provisioned Throughputs per account."
+            )
+        arn = f"arn:aws:bedrock:{self._region}:{ACCOUNT}:provisioned-model/{_short_id(client_token)}"
+        self._write(
+            path,
+            {
+                "name": name,
+                "arn": arn,
+                "model_arn": model_arn,
+                "units": model_units,
+                "client_token": client_token,
+                "created_at": self._clock(),
+            },
+        )
+        return arn
+
+    def _pt_path(self, identifier: str) -> Path | None:
+        for path in self._pts.glob("*.json"):
+            data = self._read(path)
+            if data and identifier in (data["arn"], data["name"]):
+                return path
+        return None
+
+    def get_throughput(self, identifier: str) -> ThroughputInfo | None:
+        path = self._pt_path(identifier)
+        data = self._read(path) if path else None
+        if data is None:
+            return None
+        ready = self._clock() - data["created_at"] >= self._pt_seconds
+        return ThroughputInfo(
+            arn=data["arn"],
+            name=data["name"],
+            status=ThroughputStatus.IN_SERVICE if ready else ThroughputStatus.CREATING,
+            model_units=data["units"],
+        )
+
+    def delete_throughput(self, identifier: str) -> None:
+        path = self._pt_path(identifier)
+        if path is not None:
+            path.unlink(missing_ok=True)
