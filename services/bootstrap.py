@@ -3,27 +3,37 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalog, LocalOpenAICatalog
 from services.adapters.sql_store import SqlCatalogStore
 from services.catalog import CatalogService
+from services.customization import CustomizationConfig, CustomizationService
 from services.models import Provider
-from services.ports import CatalogSource
+from services.ports import CatalogSource, CustomizationBackend, ObjectStore
+from services.reconciler import Reconciler
 from services.settings import Settings
+
+LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
 
 
 @dataclass(frozen=True)
 class Services:
     settings: Settings
     catalog: CatalogService
+    customization: CustomizationService
+    objects: ObjectStore
+    reconciler: Reconciler | None = None
 
 
-def _aws_sources(settings: Settings) -> dict[Provider, CatalogSource | None]:
+def _aws(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], ObjectStore, CustomizationBackend]:
     import boto3
     import openai
     from botocore.config import Config
 
     from services.adapters.bedrock_catalog import BedrockCatalog
+    from services.adapters.bedrock_customization import BedrockCustomization
+    from services.adapters.object_store import S3ObjectStore
     from services.adapters.openai_catalog import OpenAICatalog
 
     config = Config(
@@ -43,20 +53,56 @@ def _aws_sources(settings: Settings) -> dict[Provider, CatalogSource | None]:
                 max_retries=2,
             )
         )
-    return {Provider.BEDROCK: bedrock, Provider.OPENAI: openai_source}
+    objects = S3ObjectStore(session.client("s3", region_name=settings.job_region, config=config))
+    backend = BedrockCustomization(session.client("bedrock", region_name=settings.job_region, config=config))
+    return {Provider.BEDROCK: bedrock, Provider.OPENAI: openai_source}, objects, backend
 
 
-def build_services(settings: Settings) -> Services:
+def _local(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], ObjectStore, CustomizationBackend]:
+    from services.adapters.local_bedrock import LocalBedrock
+    from services.adapters.object_store import LocalObjectStore
+
+    snapshot = settings.catalog_snapshot or BUNDLED_SNAPSHOT
+    objects = LocalObjectStore(settings.data_dir)
+    backend = LocalBedrock(
+        settings.data_dir / "local-bedrock",
+        objects,
+        region=settings.job_region,
+        job_seconds=settings.sim_job_seconds,
+        throughput_seconds=settings.sim_throughput_seconds,
+    )
+    sources: dict[Provider, CatalogSource | None] = {
+        Provider.BEDROCK: LocalBedrockCatalog(snapshot, settings.aws_regions),
+        Provider.OPENAI: LocalOpenAICatalog(snapshot),
+    }
+    return sources, objects, backend
+
+
+def build_services(settings: Settings, *, start_reconciler: bool = False, **overrides: Any) -> Services:
     store = SqlCatalogStore.from_url(settings.resolved_database_url)
-    if settings.backend == "local":
-        snapshot = settings.catalog_snapshot or BUNDLED_SNAPSHOT
-        sources: dict[Provider, CatalogSource | None] = {
-            Provider.BEDROCK: LocalBedrockCatalog(snapshot, settings.aws_regions),
-            Provider.OPENAI: LocalOpenAICatalog(snapshot),
-        }
-    else:
-        sources = _aws_sources(settings)
+    sources, objects, backend = _local(settings) if settings.backend == "local" else _aws(settings)
+    objects = overrides.get("objects", objects)
+    backend = overrides.get("backend", backend)
     catalog = CatalogService(store, sources)
+    role = settings.customization_role_arn or (LOCAL_ROLE_ARN if settings.backend == "local" else None)
+    customization = CustomizationService(
+        catalog=store,
+        store=store,
+        objects=objects,
+        backend=backend,
+        config=CustomizationConfig(
+            output_root=settings.output_root,
+            role_arn=role,
+            region=settings.job_region,
+            max_model_units=settings.no_commit_max_model_units,
+            submit_grace_seconds=settings.submit_grace_seconds,
+        ),
+    )
     if settings.backend == "local" and store.revision() == 0 and not store.last_sync_runs():
         catalog.sync()  # first start of the embedded backend: fill the table from the snapshot
-    return Services(settings=settings, catalog=catalog)
+    reconciler = Reconciler(customization, store, settings.reconcile_seconds)
+    if start_reconciler:
+        reconciler.start()
+    return Services(
+        settings=settings, catalog=catalog, customization=customization, objects=objects, reconciler=reconciler
+    )

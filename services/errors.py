@@ -77,3 +77,7 @@ class ProviderRejected(ProviderError):
     """The provider refused the request itself (validation, quota, conflict)."""
 
     code = "ProviderRejected"
+
+
+class DuplicateName(InvalidRequest):
+    code = "Conflict"

@@ -6,7 +6,16 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import BinaryIO, Protocol
 
-from services.models import JobInfo, JobRequest, ModelRecord, Provider, ProviderModel, SyncRun, ThroughputInfo
+from services.models import (
+    CustomModel,
+    JobInfo,
+    JobRequest,
+    ModelRecord,
+    Provider,
+    ProviderModel,
+    SyncRun,
+    ThroughputInfo,
+)
 
 
 class CatalogSource(Protocol):
@@ -101,3 +110,29 @@ class CustomizationBackend(Protocol):
 
     def delete_throughput(self, identifier: str) -> None:
         """Remove it; one that is already gone is not an error."""
+
+
+class CustomModelStore(Protocol):
+    """Custom-model records. Each write also moves the catalog revision on, so the Models
+    table sees it; every update is checked against the version read (ConcurrentUpdate)."""
+
+    def insert_custom(self, model: CustomModel, base: ModelRecord, region: str) -> None:
+        """Add the model's catalog row and its record in one transaction; DuplicateName
+        when the name (ignoring case), job name or client token is taken."""
+
+    def get_custom(self, model_id: str) -> CustomModel | None: ...
+
+    def get_custom_by_token(self, client_token: str) -> CustomModel | None: ...
+
+    def list_custom(self) -> list[CustomModel]: ...
+
+    def update_custom(self, model_id: str, expected_version: int, changes: dict[str, object]) -> CustomModel:
+        """Apply ``changes`` (CustomModel field names; ``enabled`` goes to the catalog row)."""
+
+    def delete_custom(self, model_id: str, expected_version: int) -> None: ...
+
+    def name_taken(self, name: str) -> bool:
+        """Whether any model, base or custom, already has this name or id (ignoring case)."""
+
+    def try_lease(self, name: str, owner: str, seconds: float, now: datetime) -> bool:
+        """Take or renew a named lease; False while another owner holds it."""

@@ -72,6 +72,24 @@ class Settings(BaseSettings):
         None, description="Catalog snapshot served by the local backend (default: bundled)."
     )
     poll_seconds: float = Field(5.0, gt=0, le=3600, description="UI refresh interval.")
+    s3_bucket: str = Field("model-studio", description="Bucket for training data and job output.")
+    s3_prefix: str = Field("model-studio", description="Key prefix under the bucket.")
+    customization_role_arn: str | None = Field(
+        None, description="IAM role Bedrock assumes for customization jobs (aws backend)."
+    )
+    customization_region: str | None = Field(
+        None, description="Region for customization jobs (default: the first of STUDIO_AWS_REGIONS)."
+    )
+    max_upload_mb: int = Field(200, ge=1, le=10_240, description="Largest browser upload; bigger data: give an S3 URI.")
+    no_commit_max_model_units: int = Field(
+        1, ge=1, le=100, description="Model units one no-commitment Provisioned Throughput may have."
+    )
+    sim_job_seconds: float = Field(60.0, gt=0, description="Local backend: how long a job runs.")
+    sim_throughput_seconds: float = Field(10.0, gt=0, description="Local backend: Creating -> InService.")
+    reconcile_seconds: float = Field(15.0, gt=0, description="Background refresh interval of in-flight work.")
+    submit_grace_seconds: float = Field(
+        300.0, gt=0, description="A submission older than this with no job is rolled back by the reconciler."
+    )
 
     @field_validator("aws_regions", mode="before")
     @classmethod
@@ -106,6 +124,36 @@ class Settings(BaseSettings):
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
         return value
+
+    @field_validator("s3_bucket")
+    @classmethod
+    def _check_bucket(cls, value: str) -> str:
+        if not re.fullmatch(r"[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]", value):
+            raise ValueError("not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")
+        return value
+
+    @field_validator("s3_prefix")
+    @classmethod
+    def _check_prefix(cls, value: str) -> str:
+        value = value.strip("/")
+        if value and not re.fullmatch(r"[-!_*'().a-zA-Z0-9]+(/[-!_*'().a-zA-Z0-9]+)*", value):
+            raise ValueError("letters, digits, - ! _ * ' ( ) . and / only (Bedrock's S3 URI rule)")
+        return value
+
+    @field_validator("customization_role_arn")
+    @classmethod
+    def _check_role(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+", value):
+            raise ValueError("not an IAM role ARN (arn:aws:iam::123456789012:role/Name)")
+        return value
+
+    @property
+    def job_region(self) -> str:
+        return self.customization_region or self.aws_regions[0]
+
+    @property
+    def output_root(self) -> str:
+        return f"s3://{self.s3_bucket}/{self.s3_prefix}" if self.s3_prefix else f"s3://{self.s3_bucket}"
 
     @property
     def resolved_database_url(self) -> str:

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
-from services.errors import ConcurrentUpdate, ProviderError
+from services.errors import ConcurrentUpdate, DuplicateName, ProviderError
 from services.models import (
+    CustomModel,
     Lifecycle,
     ModelRecord,
     ModelType,
@@ -17,8 +18,12 @@ from services.models import (
 
 
 class InMemoryCatalogStore:
+    """Implements both CatalogStore and CustomModelStore, like SqlCatalogStore."""
+
     def __init__(self) -> None:
         self.models: dict[str, ModelRecord] = {}
+        self.customs: dict[str, CustomModel] = {}
+        self.leases: dict[str, tuple[str, datetime]] = {}
         self.runs: list[SyncRun] = []
         self._revision = 0
         self._changed_rev: dict[str, int] = {}
@@ -105,6 +110,98 @@ class InMemoryCatalogStore:
     def revision(self) -> int:
         return self._revision
 
+    # ---- CustomModelStore ----------------------------------------------------------------
+    def _with_status(self, model_id: str) -> None:
+        custom = self.customs[model_id]
+        rec = self.models[model_id]
+        self.models[model_id] = rec.model_copy(
+            update={
+                "job_status": custom.job_status.value,
+                "throughput_status": custom.throughput_status.value if custom.throughput_status else None,
+            }
+        )
+
+    def insert_custom(self, model: CustomModel, base: ModelRecord, region: str) -> None:
+        taken = {c.name.lower() for c in self.customs.values()}
+        if (
+            model.name.lower() in taken
+            or any(c.client_token == model.client_token or c.job_name == model.job_name for c in self.customs.values())
+            or model.id in self.models
+        ):
+            raise DuplicateName(f"A model named {model.name!r} (or the same request) already exists.")
+        self._revision += 1
+        self.models[model.id] = ModelRecord(
+            id=model.id,
+            provider=Provider.BEDROCK,
+            model_id=model.name,
+            model_type=ModelType.CUSTOM,
+            name=model.name,
+            vendor=base.vendor,
+            input_modalities=base.input_modalities,
+            output_modalities=base.output_modalities,
+            inference_types=("PROVISIONED",),
+            regions=(region,),
+            streaming=base.streaming,
+            chat=base.chat,
+            first_seen=model.created_at,
+            updated_at=model.created_at,
+        )
+        self.customs[model.id] = model.model_copy(update={"enabled": False})
+        self._with_status(model.id)
+        self._touch([model.id])
+
+    def _custom_view(self, model_id: str) -> CustomModel:
+        return self.customs[model_id].model_copy(update={"enabled": self.models[model_id].enabled})
+
+    def get_custom(self, model_id: str) -> CustomModel | None:
+        return self._custom_view(model_id) if model_id in self.customs else None
+
+    def get_custom_by_token(self, client_token: str) -> CustomModel | None:
+        hit = next((c for c in self.customs.values() if c.client_token == client_token), None)
+        return self._custom_view(hit.id) if hit else None
+
+    def list_custom(self) -> list[CustomModel]:
+        return [self._custom_view(i) for i in sorted(self.customs, key=lambda i: self.customs[i].created_at)]
+
+    def update_custom(self, model_id: str, expected_version: int, changes: dict[str, object]) -> CustomModel:
+        current = self.customs.get(model_id)
+        if current is None or current.version != expected_version:
+            raise ConcurrentUpdate("changed meanwhile; nothing was changed")
+        values = dict(changes)
+        enabled = values.pop("enabled", None)
+        values.setdefault("updated_at", datetime.now(UTC))
+        self._revision += 1
+        self.customs[model_id] = CustomModel.model_validate(
+            current.model_dump() | values | {"version": current.version + 1}
+        )
+        rec = self.models[model_id]
+        update: dict[str, object] = {"version": rec.version + 1}
+        if enabled is not None:
+            update["enabled"] = bool(enabled)
+        self.models[model_id] = rec.model_copy(update=update)
+        self._with_status(model_id)
+        self._touch([model_id])
+        return self._custom_view(model_id)
+
+    def delete_custom(self, model_id: str, expected_version: int) -> None:
+        current = self.customs.get(model_id)
+        if current is None or current.version != expected_version:
+            raise ConcurrentUpdate("changed meanwhile; nothing was deleted")
+        self._revision += 1
+        del self.customs[model_id]
+        del self.models[model_id]
+
+    def name_taken(self, name: str) -> bool:
+        key = name.lower()
+        return any(r.name.lower() == key or r.model_id.lower() == key for r in self.models.values())
+
+    def try_lease(self, name: str, owner: str, seconds: float, now: datetime) -> bool:
+        held = self.leases.get(name)
+        if held is not None and held[0] != owner and held[1] >= now:
+            return False
+        self.leases[name] = (owner, now + timedelta(seconds=seconds))
+        return True
+
 
 class FakeCatalogSource:
     """Returns what the test put in ``models``, or raises ``error``."""
@@ -131,6 +228,9 @@ class FakeClock:
 
     def advance(self, **kwargs: float) -> None:
         self.now += timedelta(**kwargs)
+
+    def epoch(self) -> float:
+        return self.now.timestamp()
 
 
 def bedrock_model(model_id: str, **overrides: object) -> ProviderModel:
@@ -168,3 +268,97 @@ def openai_model(model_id: str, **overrides: object) -> ProviderModel:
     }
     values.update(overrides)
     return ProviderModel.model_validate(values)
+
+
+class FlakyBackend:
+    """Wraps a CustomizationBackend; ``fail[method] = error`` makes that method raise it
+    (once, or every time with ``sticky``). ``calls`` records what was asked."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.fail: dict[str, Exception] = {}
+        self.sticky: set[str] = set()
+        self.calls: list[str] = []
+
+    def __getattr__(self, name: str) -> object:
+        target = getattr(self.inner, name)
+        if not callable(target):
+            return target
+
+        def wrapper(*args: object, **kwargs: object) -> object:
+            self.calls.append(name)
+            if name in self.fail:
+                error = self.fail[name] if name in self.sticky else self.fail.pop(name)
+                raise error
+            return target(*args, **kwargs)
+
+        return wrapper
+
+
+class World:
+    """Every service wired on fakes and local adapters, on a fake clock."""
+
+    def __init__(self, root: object, *, job_seconds: float = 60, throughput_seconds: float = 10) -> None:
+        from pathlib import Path
+
+        from services.adapters.local_bedrock import LocalBedrock
+        from services.adapters.object_store import LocalObjectStore
+        from services.bootstrap import LOCAL_ROLE_ARN, Services
+        from services.catalog import CatalogService
+        from services.customization import CustomizationConfig, CustomizationService
+        from services.reconciler import Reconciler
+        from services.settings import load_settings
+
+        base = Path(str(root))
+        self.clock = FakeClock()
+        self.store = InMemoryCatalogStore()
+        self.bedrock = FakeCatalogSource(
+            Provider.BEDROCK,
+            [
+                bedrock_model("amazon.titan-text-lite-v1:0:4k", name="Titan Text G1 - Lite"),
+                bedrock_model(
+                    "meta.llama3-1-8b-instruct-v1:0:128k", name="Llama 3.1 8B Instruct", vendor="Meta", chat=True
+                ),
+                bedrock_model(
+                    "meta.llama3-3-70b-instruct-v1:0:128k", name="Llama 3.3 70B Instruct", vendor="Meta", chat=True
+                ),
+                bedrock_model("meta.llama2-13b-v1:0:4k", name="Llama 2 13B", vendor="Meta", lifecycle=Lifecycle.LEGACY),
+            ],
+        )
+        self.openai = FakeCatalogSource(
+            Provider.OPENAI,
+            [
+                openai_model("gpt-4o"),
+                openai_model("text-embedding-3-small", output_modalities=("EMBEDDING",), chat=False),
+            ],
+        )
+        self.catalog = CatalogService(
+            self.store, {Provider.BEDROCK: self.bedrock, Provider.OPENAI: self.openai}, self.clock
+        )
+        self.objects = LocalObjectStore(base)
+        self.local_bedrock = LocalBedrock(
+            base / "local-bedrock",
+            self.objects,
+            job_seconds=job_seconds,
+            throughput_seconds=throughput_seconds,
+            clock=self.clock.epoch,
+        )
+        self.backend = FlakyBackend(self.local_bedrock)
+        self.customization = CustomizationService(
+            catalog=self.store,
+            store=self.store,
+            objects=self.objects,
+            backend=self.backend,  # type: ignore[arg-type]
+            config=CustomizationConfig(
+                output_root="s3://studio-test/runs", role_arn=LOCAL_ROLE_ARN, region="us-east-1", max_model_units=1
+            ),
+            clock=self.clock,
+        )
+        self.reconciler = Reconciler(self.customization, self.store, 10, clock=self.clock)
+        self.services = Services(
+            settings=load_settings(),
+            catalog=self.catalog,
+            customization=self.customization,
+            objects=self.objects,
+            reconciler=self.reconciler,
+        )

@@ -11,7 +11,7 @@ from services.settings import load_settings
 
 @st.cache_resource(show_spinner="Starting Model Studio…")
 def get_services() -> Services:
-    return build_services(load_settings())
+    return build_services(load_settings(), start_reconciler=True)
 
 
 def services_or_stop() -> Services:

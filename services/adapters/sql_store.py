@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
@@ -15,6 +16,7 @@ from sqlalchemy import (
     Row,
     bindparam,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -24,10 +26,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import IntegrityError
 
-from services.adapters.sql_tables import catalog_meta, models, sync_runs
-from services.errors import ConcurrentUpdate
+from services.adapters.sql_tables import catalog_meta, custom_models, leases, models, sync_runs
+from services.errors import ConcurrentUpdate, DuplicateName
 from services.models import (
+    CustomModel,
+    JobStatus,
     Lifecycle,
     ModelRecord,
     ModelType,
@@ -35,6 +40,7 @@ from services.models import (
     ProviderModel,
     SyncOutcome,
     SyncRun,
+    ThroughputStatus,
 )
 
 MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
@@ -102,7 +108,29 @@ def _record(row: Row[Any]) -> ModelRecord:
         updated_at=row.updated_at,
         unavailable_since=row.unavailable_since,
         version=row.version,
+        job_status=row.job_status,
+        throughput_status=row.throughput_status,
     )
+
+
+# models joined with the two custom-model columns their status light needs
+_MODEL_VIEW = select(models, custom_models.c.job_status, custom_models.c.throughput_status).select_from(
+    models.outerjoin(custom_models, custom_models.c.id == models.c.id)
+)
+
+_CUSTOM_FIELDS = [c.name for c in custom_models.columns if c.name not in ("name_key",)]
+
+
+def _custom(row: Row[Any]) -> CustomModel:
+    values = {name: getattr(row, name) for name in _CUSTOM_FIELDS}
+    values["hyperparameters"] = orjson.loads(values["hyperparameters"])
+    values["job_status"] = JobStatus(values["job_status"])
+    if values["throughput_status"] is not None:
+        values["throughput_status"] = ThroughputStatus(values["throughput_status"])
+    return CustomModel(**values, name=row.name, enabled=row.enabled)
+
+
+_CUSTOM_VIEW = select(custom_models, models.c.name, models.c.enabled).join(models, models.c.id == custom_models.c.id)
 
 
 def _metadata_values(model: ProviderModel) -> dict[str, Any]:
@@ -154,18 +182,18 @@ class SqlCatalogStore:
     # ---- reads ---------------------------------------------------------------------------
     def list_models(self) -> list[ModelRecord]:
         with self._engine.connect() as conn:
-            return [_record(r) for r in conn.execute(select(models))]
+            return [_record(r) for r in conn.execute(_MODEL_VIEW)]
 
     def changed_since(self, revision: int) -> tuple[list[ModelRecord], int]:
         with self._engine.connect() as conn:
-            rows = conn.execute(select(models).where(models.c.changed_rev > revision))
+            rows = conn.execute(_MODEL_VIEW.where(models.c.changed_rev > revision))
             changed = [_record(r) for r in rows]
             total = conn.execute(select(func.count()).select_from(models)).scalar_one()
         return changed, int(total)
 
     def get_model(self, model_id: str) -> ModelRecord | None:
         with self._engine.connect() as conn:
-            row = conn.execute(select(models).where(models.c.id == model_id)).first()
+            row = conn.execute(_MODEL_VIEW.where(models.c.id == model_id)).first()
         return _record(row) if row else None
 
     def get_models(self, model_ids: Iterable[str]) -> list[ModelRecord]:
@@ -173,11 +201,11 @@ class SqlCatalogStore:
         out: list[ModelRecord] = []
         with self._engine.connect() as conn:
             for chunk in _chunks(ids):
-                out.extend(_record(r) for r in conn.execute(select(models).where(models.c.id.in_(chunk))))
+                out.extend(_record(r) for r in conn.execute(_MODEL_VIEW.where(models.c.id.in_(chunk))))
         return out
 
     def base_models(self, provider: Provider) -> dict[str, ModelRecord]:
-        query = select(models).where(models.c.provider == provider.value, models.c.model_type == ModelType.BASE.value)
+        query = _MODEL_VIEW.where(models.c.provider == provider.value, models.c.model_type == ModelType.BASE.value)
         with self._engine.connect() as conn:
             return {r.id: _record(r) for r in conn.execute(query)}
 
@@ -313,3 +341,124 @@ class SqlCatalogStore:
                     + " meanwhile; nothing was changed. Reload and try again."
                 )
         return [model_id for model_id, _ in changes]
+
+    # ---- custom models ---------------------------------------------------------------------
+    def insert_custom(self, model: CustomModel, base: ModelRecord, region: str) -> None:
+        values = model.model_dump(exclude={"name", "enabled"})
+        values["hyperparameters"] = orjson.dumps(model.hyperparameters).decode()
+        values["job_status"] = model.job_status.value
+        values["throughput_status"] = model.throughput_status.value if model.throughput_status else None
+        try:
+            with self._engine.begin() as conn:
+                rev = self._bump_revision(conn)
+                conn.execute(
+                    insert(models).values(
+                        id=model.id,
+                        provider=Provider.BEDROCK.value,
+                        model_id=model.name,
+                        model_type=ModelType.CUSTOM.value,
+                        name=model.name,
+                        vendor=base.vendor,
+                        arn=None,
+                        input_modalities=base.input_modalities,
+                        output_modalities=base.output_modalities,
+                        customizations=(),
+                        inference_types=("PROVISIONED",),
+                        regions=(region,),
+                        streaming=base.streaming,
+                        chat=base.chat,
+                        lifecycle=Lifecycle.ACTIVE.value,
+                        provider_created=None,
+                        enabled=False,
+                        available=True,
+                        first_seen=model.created_at,
+                        updated_at=model.created_at,
+                        unavailable_since=None,
+                        version=1,
+                        changed_rev=rev,
+                    )
+                )
+                conn.execute(insert(custom_models).values(**values, name_key=model.name.lower()))
+        except IntegrityError as exc:
+            raise DuplicateName(
+                f"A model named {model.name!r} (or the same request) already exists.",
+            ) from exc
+
+    def get_custom(self, model_id: str) -> CustomModel | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(_CUSTOM_VIEW.where(custom_models.c.id == model_id)).first()
+        return _custom(row) if row else None
+
+    def get_custom_by_token(self, client_token: str) -> CustomModel | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(_CUSTOM_VIEW.where(custom_models.c.client_token == client_token)).first()
+        return _custom(row) if row else None
+
+    def list_custom(self) -> list[CustomModel]:
+        with self._engine.connect() as conn:
+            return [_custom(r) for r in conn.execute(_CUSTOM_VIEW.order_by(custom_models.c.created_at))]
+
+    def update_custom(self, model_id: str, expected_version: int, changes: dict[str, object]) -> CustomModel:
+        values = dict(changes)
+        enabled = values.pop("enabled", None)
+        for key in ("job_status", "throughput_status"):
+            if key in values and values[key] is not None:
+                values[key] = str(getattr(values[key], "value", values[key]))
+        if "hyperparameters" in values:
+            values["hyperparameters"] = orjson.dumps(values["hyperparameters"]).decode()
+        now = values.setdefault("updated_at", datetime.now(UTC))
+        with self._engine.begin() as conn:
+            rev = self._bump_revision(conn)
+            result = conn.execute(
+                update(custom_models)
+                .where(custom_models.c.id == model_id, custom_models.c.version == expected_version)
+                .values(**values, version=custom_models.c.version + 1)
+            )
+            if result.rowcount != 1:
+                raise ConcurrentUpdate(
+                    "This custom model was changed meanwhile (by another user or the background "
+                    "refresh); nothing was changed. Reload and try again."
+                )
+            model_values: dict[str, Any] = {"changed_rev": rev, "updated_at": now, "version": models.c.version + 1}
+            if enabled is not None:
+                model_values["enabled"] = bool(enabled)
+            conn.execute(update(models).where(models.c.id == model_id).values(**model_values))
+            row = conn.execute(_CUSTOM_VIEW.where(custom_models.c.id == model_id)).one()
+        return _custom(row)
+
+    def delete_custom(self, model_id: str, expected_version: int) -> None:
+        with self._engine.begin() as conn:
+            self._bump_revision(conn)
+            result = conn.execute(
+                delete(custom_models).where(custom_models.c.id == model_id, custom_models.c.version == expected_version)
+            )
+            if result.rowcount != 1:
+                raise ConcurrentUpdate("This custom model was changed meanwhile; nothing was deleted. Reload.")
+            conn.execute(delete(models).where(models.c.id == model_id))
+
+    def name_taken(self, name: str) -> bool:
+        key = name.lower()
+        with self._engine.connect() as conn:
+            hit = conn.execute(
+                select(models.c.id)
+                .where((func.lower(models.c.name) == key) | (func.lower(models.c.model_id) == key))
+                .limit(1)
+            ).first()
+        return hit is not None
+
+    def try_lease(self, name: str, owner: str, seconds: float, now: datetime) -> bool:
+        expires = now + timedelta(seconds=seconds)
+        with self._engine.begin() as conn:
+            taken = conn.execute(
+                update(leases)
+                .where(leases.c.name == name, (leases.c.owner == owner) | (leases.c.expires_at < now))
+                .values(owner=owner, expires_at=expires)
+            ).rowcount
+            if taken:
+                return True
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(leases).values(name=name, owner=owner, expires_at=expires))
+            except IntegrityError:
+                return False
+            return True

@@ -10,6 +10,8 @@ from sqlalchemy import (
     Column,
     DateTime,
     Dialect,
+    Float,
+    ForeignKey,
     Index,
     Integer,
     MetaData,
@@ -109,4 +111,49 @@ catalog_meta = Table(
     metadata,
     Column("key", String(64), primary_key=True),
     Column("value", Integer, nullable=False),
+)
+
+custom_models = Table(
+    "custom_models",
+    metadata,
+    Column("id", String(400), ForeignKey("models.id"), primary_key=True),
+    Column("name_key", String(64), nullable=False, unique=True),  # lower-cased: unique ignoring case
+    Column("description", Text, nullable=False),
+    Column("base_model_id", String(400), nullable=False),
+    Column("base_model_name", String(255), nullable=False),
+    Column("customization_type", String(32), nullable=False),
+    Column("hyperparameters", Text, nullable=False),  # JSON object of strings
+    Column("training_uri", String(1024), nullable=False),
+    Column("validation_uri", String(1024), nullable=True),
+    Column("output_uri", String(1024), nullable=False),
+    Column("training_records", Integer, nullable=False),
+    Column("training_tokens", Integer, nullable=False),
+    Column("validation_records", Integer, nullable=True),
+    Column("token_method", Text, nullable=False),
+    Column("job_name", String(63), nullable=False, unique=True),
+    Column("client_token", String(256), nullable=False, unique=True),
+    Column("job_arn", String(1011), nullable=True),
+    Column("job_status", String(16), nullable=False),
+    Column("failure_message", Text, nullable=True),
+    Column("custom_model_arn", String(1011), nullable=True),
+    Column("job_end_time", UTCDateTime, nullable=True),
+    Column("training_loss", Float, nullable=True),
+    Column("validation_loss", Float, nullable=True),
+    Column("throughput_name", String(63), nullable=True),
+    Column("throughput_arn", String(1011), nullable=True),
+    Column("throughput_status", String(16), nullable=True),
+    Column("model_units", Integer, nullable=True),
+    Column("throughput_since", UTCDateTime, nullable=True),
+    Column("throughput_failure", Text, nullable=True),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+)
+
+leases = Table(
+    "leases",
+    metadata,
+    Column("name", String(64), primary_key=True),
+    Column("owner", String(128), nullable=False),
+    Column("expires_at", UTCDateTime, nullable=False),
 )

@@ -73,6 +73,8 @@ def test_inserted_models_round_trip_every_field(store: CatalogStore) -> None:
                 "unavailable_since",
                 "version",
                 "model_type",
+                "job_status",
+                "throughput_status",
             }
         )
         == model.model_dump()

@@ -41,12 +41,12 @@ def test_the_table_lists_every_model_with_its_light_and_next_action(world: World
         "Model Traits",
         "Options",
     ]
-    assert len(df) == 5
+    assert len(df) == 6
     assert set(df["Status"]) == {"🟡 YELLOW"}
     assert set(df["Options"]) == {"Enable"}
     assert "Text generation · Chat" in df.loc["bedrock:meta.llama3-1-8b-instruct-v1:0:128k", "Model Traits"]
     assert "Legacy" in df.loc["bedrock:meta.llama2-13b-v1:0:4k", "Next action"]
-    assert "5 of 5 models" in texts(at)
+    assert "6 of 6 models" in texts(at)
     assert "**Amazon Bedrock**: synced" in texts(at) and "**OpenAI**: synced" in texts(at)
 
 
@@ -61,7 +61,7 @@ def test_filters_narrow_the_table(world: World, make_app) -> None:
     world.catalog.enable("openai:gpt-4o")
     at = make_app().run()
     at.text_input(key=Key.SEARCH).set_value("llama").run()
-    assert sorted(table(at)["Model Name"]) == ["Llama 2 13B", "Llama 3.1 8B Instruct"]
+    assert sorted(table(at)["Model Name"]) == ["Llama 2 13B", "Llama 3.1 8B Instruct", "Llama 3.3 70B Instruct"]
     at.text_input(key=Key.SEARCH).set_value("").run()
     at.multiselect(key=Key.STATUSES).set_value([Status.GREEN]).run()
     assert list(table(at).index) == ["openai:gpt-4o"]
@@ -70,8 +70,8 @@ def test_filters_narrow_the_table(world: World, make_app) -> None:
     assert list(table(at).index) == ["openai:text-embedding-3-small"]
     at.multiselect(key=Key.TRAITS).set_value([]).run()
     at.multiselect(key=Key.VENDORS).set_value(["Meta"]).run()
-    assert len(table(at)) == 2
-    assert "2 of 5 models" in texts(at)
+    assert len(table(at)) == 3
+    assert "3 of 6 models" in texts(at)
 
 
 def test_selecting_a_row_shows_details_and_enable_turns_it_green(world: World, make_app) -> None:
@@ -119,9 +119,9 @@ def test_enable_all_shown_asks_first_then_skips_what_the_rules_refuse(world: Wor
     world.catalog.enable("openai:gpt-4o")
     at = make_app().run()
     at.text_input(key=Key.SEARCH).set_value("t").run()  # every model name or id has a 't'
-    assert at.button(key=Key.ENABLE_SHOWN).label == "Enable all shown (4)"
+    assert at.button(key=Key.ENABLE_SHOWN).label == "Enable all shown (5)"
     at.button(key=Key.ENABLE_SHOWN).click().run()
-    assert "Enable 4 of the 5 models shown?" in texts(at)
+    assert "Enable 5 of the 6 models shown?" in texts(at)
     assert world.catalog.list_models()[0].status is Status.YELLOW  # nothing yet
     at.button(key=Key.CONFIRM_BULK).click().run()
     assert {v.status for v in world.catalog.list_models()} == {Status.GREEN}

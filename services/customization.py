@@ -1,0 +1,598 @@
+"""Custom models: create by fine-tuning, follow the job, provision and remove throughput,
+stop, delete. Owns every rule of the custom-model lifecycle in DESIGN.md."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import BinaryIO
+
+import orjson
+from pydantic import BaseModel, ConfigDict, Field
+
+from services.customization_specs import Family, family_for
+from services.datasets import DatasetKind, DatasetReport, check_record_totals, validate_stream
+from services.errors import (
+    ConcurrentUpdate,
+    DuplicateName,
+    InvalidData,
+    InvalidRequest,
+    ModelNotFound,
+    ObjectStoreError,
+    ProviderError,
+    TransitionNotAllowed,
+)
+from services.models import (
+    CustomModel,
+    JobRequest,
+    JobStatus,
+    ModelRecord,
+    ModelType,
+    ModelView,
+    Provider,
+    Status,
+    ThroughputStatus,
+)
+from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
+from services.s3uri import join, parse_s3_uri, safe_key_part
+
+Clock = Callable[[], datetime]
+Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
+
+NAME_PATTERN = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
+HP_KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+MAX_DESCRIPTION = 2000
+NO_COMMIT_PER_ACCOUNT = 2  # bedrock-facts §1.5: at most 2 no-commitment PTs per account
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Data the user uploads through the browser (or the API): a seekable stream."""
+
+    name: str
+    stream: BinaryIO
+    size: int
+
+
+DataInput = Upload | str  # an upload, or the s3:// URI of data already in S3
+
+
+class NewCustomModel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str = ""
+    base_model_id: str
+    customization_type: str = "FINE_TUNING"
+    hyperparameters: dict[str, str] = Field(default_factory=dict)
+
+
+class DataCheck(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    training: DatasetReport | None = None
+    validation: DatasetReport | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class ReconcileReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    refreshed: int = 0
+    adopted: tuple[str, ...] = ()
+    rolled_back: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+class _HashingReader:
+    """Reads through to a stream and keeps a SHA-256 of what went by."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self.digest.update(data)
+        return data
+
+
+@dataclass(frozen=True)
+class CustomizationConfig:
+    output_root: str  # s3://bucket/prefix
+    role_arn: str | None
+    region: str
+    max_model_units: int = 1
+    submit_grace_seconds: float = 300.0
+
+
+def _clear_throughput() -> dict[str, object]:
+    return {
+        "throughput_name": None,
+        "throughput_arn": None,
+        "throughput_status": None,
+        "model_units": None,
+        "throughput_since": None,
+        "throughput_failure": None,
+    }
+
+
+class CustomizationService:
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        store: CustomModelStore,
+        objects: ObjectStore,
+        backend: CustomizationBackend,
+        config: CustomizationConfig,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._catalog = catalog
+        self._store = store
+        self._objects = objects
+        self._backend = backend
+        self._config = config
+        self._clock = clock
+
+    # ---- what the form offers ------------------------------------------------------------
+    def base_model_choices(self) -> list[ModelView]:
+        """GREEN Bedrock base models that support FINE_TUNING (DESIGN.md)."""
+        from services.catalog import display_order, to_view
+
+        views = [to_view(r) for r in self._catalog.list_models()]
+        return sorted(
+            (
+                v
+                for v in views
+                if v.status is Status.GREEN
+                and v.record.model_type is ModelType.BASE
+                and v.record.provider is Provider.BEDROCK
+                and "FINE_TUNING" in v.record.customizations
+            ),
+            key=display_order,
+        )
+
+    @staticmethod
+    def family_of(base: ModelRecord | str) -> Family | None:
+        model_id = base if isinstance(base, str) else base.model_id
+        return family_for(model_id.removeprefix("bedrock:"))
+
+    @property
+    def max_model_units(self) -> int:
+        return self._config.max_model_units
+
+    # ---- checks ---------------------------------------------------------------------------
+    def check_request(self, request: NewCustomModel) -> tuple[ModelRecord | None, dict[str, str], list[str]]:
+        """Every problem with the form's fields (not the data), and the normalised hyperparameters."""
+        problems: list[str] = []
+        name = request.name.strip()
+        if not name:
+            problems.append("Model Name: required.")
+        elif len(name) > 63 or not NAME_PATTERN.fullmatch(name):
+            problems.append(
+                f"Model Name: {name!r} is not a Bedrock model name: 1-63 letters and digits, each optionally "
+                "followed by one '-' or '_' (e.g. support-bot_v2)."
+            )
+        elif self._store.name_taken(name):
+            problems.append(f"Model Name: {name!r} is already used by another model (names are unique, ignoring case).")
+        if len(request.description) > MAX_DESCRIPTION:
+            problems.append(f"Description: at most {MAX_DESCRIPTION:,} characters.")
+        if request.customization_type != "FINE_TUNING":
+            problems.append(f"Customization Type: only FINE_TUNING is supported, not {request.customization_type!r}.")
+        base = self._catalog.get_model(request.base_model_id)
+        hyper: dict[str, str] = {}
+        if base is None:
+            problems.append(f"Base Model: no model with id {request.base_model_id!r}.")
+        else:
+            from services.catalog import to_view
+
+            view = to_view(base)
+            if base.model_type is not ModelType.BASE or base.provider is not Provider.BEDROCK:
+                problems.append(f"Base Model: {base.name} is not an Amazon Bedrock base model.")
+            elif "FINE_TUNING" not in base.customizations:
+                problems.append(f"Base Model: {base.name} ({base.model_id}) does not support fine-tuning.")
+            elif view.status is not Status.GREEN:
+                problems.append(
+                    f"Base Model: {base.name} is {view.status.value}; only enabled (GREEN) models may be used."
+                )
+            hyper, hp_problems = self.check_hyperparameters(base, request.hyperparameters)
+            problems += hp_problems
+        return base, hyper, problems
+
+    def check_hyperparameters(self, base: ModelRecord, values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+        family = self.family_of(base)
+        problems: list[str] = []
+        out: dict[str, str] = {}
+        if family is None:  # a base model we have no table for: free pairs, checked for shape only
+            for key, value in values.items():
+                if not HP_KEY_PATTERN.fullmatch(key):
+                    problems.append(f"Hyperparameter name {key!r}: letters, digits, '_', '.', '-' only.")
+                elif not str(value).strip() or len(str(value)) > 256:
+                    problems.append(f"Hyperparameter {key}: needs a value of 1-256 characters.")
+                else:
+                    out[key] = str(value).strip()
+            return out, problems
+        known = {h.name for h in family.hyperparameters}
+        for key in values:
+            if key not in known:
+                problems.append(
+                    f"Hyperparameter {key!r} is not one {family.label} takes (it takes {', '.join(sorted(known))})."
+                )
+        for hp in family.hyperparameters:
+            raw = values.get(hp.name)
+            if raw is None or not str(raw).strip():
+                if hp.default is None:
+                    problems.append(f"Hyperparameter {hp.name}: required for {family.label} ({hp.range_text()}).")
+                else:
+                    out[hp.name] = hp.format(hp.default)
+                continue
+            try:
+                out[hp.name] = hp.format(hp.parse(str(raw)))
+            except ValueError as exc:
+                problems.append(f"Hyperparameter {exc}")
+        return out, problems
+
+    def check_data(
+        self, base_model_id: str, training: DataInput | None, validation: DataInput | None = None
+    ) -> DataCheck:
+        """Stream the data through Bedrock's checks for the base model's family."""
+        base = self._catalog.get_model(base_model_id)
+        if base is None:
+            return DataCheck(problems=(f"Base Model: no model with id {base_model_id!r}.",))
+        family = self.family_of(base)
+        if training is None:
+            return DataCheck(problems=("Training Data: upload a .jsonl file or give an s3:// URI.",))
+        if family is None:
+            return DataCheck(
+                problems=(
+                    f"Training Data: Model Studio has no data rules for {base.model_id}; "
+                    "it cannot check the data, so it will not create a job that might be rejected.",
+                )
+            )
+        problems: list[str] = []
+        reports: dict[DatasetKind, DatasetReport] = {}
+        for kind, source in ((DatasetKind.TRAINING, training), (DatasetKind.VALIDATION, validation)):
+            if source is None:
+                continue
+            label = "Training Data" if kind is DatasetKind.TRAINING else "Validation Data"
+            try:
+                report = self._validate(source, family, kind)
+            except (InvalidRequest, ObjectStoreError) as exc:
+                problems.append(f"{label}: {exc}")
+                continue
+            reports[kind] = report
+            for issue in report.issues:
+                problems.append(f"{label}, {issue}")
+            if report.issue_total > len(report.issues):
+                problems.append(
+                    f"{label}: … and {report.issue_total - len(report.issues):,} more problem(s) "
+                    f"({', '.join(f'{n:,} {k}' for k, n in sorted(report.issue_counts.items()))})."
+                )
+        if DatasetKind.TRAINING in reports and not problems:
+            problems += check_record_totals(reports[DatasetKind.TRAINING], reports.get(DatasetKind.VALIDATION), family)
+        return DataCheck(
+            training=reports.get(DatasetKind.TRAINING),
+            validation=reports.get(DatasetKind.VALIDATION),
+            problems=tuple(problems),
+        )
+
+    def _validate(self, source: DataInput, family: Family, kind: DatasetKind) -> DatasetReport:
+        if isinstance(source, Upload):
+            if not source.name.lower().endswith(".jsonl"):
+                raise InvalidRequest(f"{source.name!r} is not a .jsonl file.")
+            source.stream.seek(0)
+            try:
+                return validate_stream(source.stream, family, kind, source.size)
+            finally:
+                source.stream.seek(0)
+        parse_s3_uri(source)
+        size = self._objects.size(source)
+        if size is None:
+            raise InvalidRequest(f"{source} does not exist (or is not readable by Model Studio).")
+        with self._objects.open(source) as stream:
+            return validate_stream(stream, family, kind, size)
+
+    # ---- create ---------------------------------------------------------------------------
+    def create(
+        self,
+        request: NewCustomModel,
+        training: DataInput | None,
+        validation: DataInput | None = None,
+        progress: Progress | None = None,
+    ) -> CustomModel:
+        """Validate everything, upload the data, start the job. Nothing is created on any error;
+        the same request twice (a retry, a double click) gives the same model and one job."""
+        base, hyper, problems = self.check_request(request)
+        token = self._token(request, hyper, training, validation)
+        existing = self._store.get_custom_by_token(token)
+        if existing is not None:
+            return existing
+        check = self.check_data(request.base_model_id, training, validation) if base is not None else DataCheck()
+        problems = [*problems, *check.problems]
+        if problems:
+            reports: list[object] = [r for r in (check.training, check.validation) if r is not None]
+            raise InvalidData(f"{len(problems)} problem(s); nothing was created.", problems, reports)
+        assert base is not None and check.training is not None
+        now = self._clock()
+        name = request.name.strip()
+        folder = f"{safe_key_part(name)}-{token[:12]}"
+        training_uri = (
+            join(self._config.output_root, "data", folder, "training-" + safe_key_part(training.name))
+            if isinstance(training, Upload)
+            else str(training)
+        )
+        validation_uri = None
+        if validation is not None:
+            validation_uri = (
+                join(self._config.output_root, "data", folder, "validation-" + safe_key_part(validation.name))
+                if isinstance(validation, Upload)
+                else str(validation)
+            )
+        model = CustomModel(
+            id=f"custom:{uuid.uuid4().hex[:16]}",
+            name=name,
+            description=request.description.strip(),
+            base_model_id=base.id,
+            base_model_name=base.name,
+            customization_type=request.customization_type,
+            hyperparameters=hyper,
+            training_uri=training_uri,
+            validation_uri=validation_uri,
+            output_uri=join(self._config.output_root, "output", folder) + "/",
+            training_records=check.training.records,
+            training_tokens=check.training.tokens,
+            validation_records=check.validation.records if check.validation else None,
+            token_method=check.training.token_method,
+            job_name=f"{safe_key_part(name.replace('_', '-'), 46)}-{token[:12]}",
+            client_token=token,
+            job_status=JobStatus.SUBMITTING,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            self._store.insert_custom(model, base, self._config.region)
+        except DuplicateName:
+            again = self._store.get_custom_by_token(token)
+            if again is not None:  # the same request won a race with us
+                return again
+            raise
+        try:
+            for source, uri, what in ((training, training_uri, "training"), (validation, validation_uri, "validation")):
+                if isinstance(source, Upload) and uri is not None:
+                    source.stream.seek(0)
+                    self._objects.upload(
+                        source.stream,
+                        uri,
+                        progress=(lambda done, what=what, total=source.size: progress(what, done, total))
+                        if progress
+                        else None,
+                    )
+            job_arn = self._backend.create_job(
+                JobRequest(
+                    job_name=model.job_name,
+                    custom_model_name=model.name,
+                    base_model_identifier=base.model_id,
+                    role_arn=self._role_arn(),
+                    training_uri=training_uri,
+                    validation_uri=validation_uri,
+                    output_uri=model.output_uri,
+                    hyperparameters=hyper,
+                    client_token=token,
+                )
+            )
+        except (ProviderError, ObjectStoreError, InvalidRequest) as exc:
+            self._store.delete_custom(model.id, model.version)
+            kept = " The uploaded data was kept in S3." if isinstance(exc, ProviderError) else ""
+            raise type(exc)(f"{exc} Nothing was created.{kept}") from exc
+        except BaseException:
+            # An unexpected failure (or the process being stopped): the record stays Submitting,
+            # and the reconciler adopts the job or rolls the record back after the grace period.
+            raise
+        return self._store.update_custom(
+            model.id, model.version, {"job_arn": job_arn, "job_status": JobStatus.IN_PROGRESS}
+        )
+
+    def _role_arn(self) -> str:
+        if not self._config.role_arn:
+            raise InvalidRequest(
+                "No IAM role for customization jobs: set STUDIO_CUSTOMIZATION_ROLE_ARN (a role Bedrock can assume "
+                "with read access to the data and write access to the output location)."
+            )
+        return self._config.role_arn
+
+    @staticmethod
+    def _token(
+        request: NewCustomModel, hyper: dict[str, str], training: DataInput | None, validation: DataInput | None
+    ) -> str:
+        def identity(source: DataInput | None) -> object:
+            if source is None:
+                return None
+            if isinstance(source, Upload):
+                source.stream.seek(0)
+                reader = _HashingReader(source.stream)
+                while reader.read(8 * 1024 * 1024):
+                    pass
+                source.stream.seek(0)
+                return {"sha256": reader.digest.hexdigest(), "size": source.size}
+            return {"uri": source.strip()}
+
+        payload = orjson.dumps(
+            {
+                "name": request.name.strip().lower(),
+                "base": request.base_model_id,
+                "type": request.customization_type,
+                "hp": hyper or request.hyperparameters,
+                "training": identity(training),
+                "validation": identity(validation),
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+        return hashlib.sha256(payload).hexdigest()[:32]
+
+    # ---- reading --------------------------------------------------------------------------
+    def get(self, model_id: str) -> CustomModel:
+        model = self._store.get_custom(model_id)
+        if model is None:
+            raise ModelNotFound(f"No custom model with id {model_id!r}.")
+        return model
+
+    def list(self) -> list[CustomModel]:
+        return self._store.list_custom()
+
+    def refresh(self, model_id: str) -> CustomModel:
+        """Ask the provider about whatever is in flight for this model, and record the answer."""
+        model = self.get(model_id)
+        try:
+            return self._refresh(model)
+        except ConcurrentUpdate:
+            return self.get(model_id)  # someone else refreshed it at the same moment
+
+    def _refresh(self, model: CustomModel) -> CustomModel:
+        changes: dict[str, object] = {}
+        if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
+            job = self._backend.get_job(model.job_arn)
+            if job is None:
+                changes |= {"job_status": JobStatus.FAILED, "failure_message": "The job no longer exists at Bedrock."}
+            elif job.status is not model.job_status:
+                changes |= {
+                    "job_status": job.status,
+                    "failure_message": job.failure_message,
+                    "custom_model_arn": job.custom_model_arn,
+                    "job_end_time": job.end_time,
+                    "training_loss": job.training_loss,
+                    "validation_loss": job.validation_loss,
+                }
+        if model.throughput_status is not None and model.throughput_status.in_flight and model.throughput_arn:
+            pt = self._backend.get_throughput(model.throughput_arn)
+            if pt is None:
+                changes |= _clear_throughput() | {"enabled": False}
+            elif pt.status is not model.throughput_status:
+                changes |= {"throughput_status": pt.status, "throughput_failure": pt.failure_message}
+        if not changes:
+            return model
+        return self._store.update_custom(model.id, model.version, changes)
+
+    # ---- job control ------------------------------------------------------------------------
+    def stop(self, model_id: str) -> CustomModel:
+        model = self.refresh(model_id)
+        if model.job_status is not JobStatus.IN_PROGRESS or not model.job_arn:
+            raise TransitionNotAllowed(f"Only a job in progress can be stopped; {model.name}'s is {model.job_status}.")
+        self._backend.stop_job(model.job_arn)
+        return self._store.update_custom(model.id, model.version, {"job_status": JobStatus.STOPPING})
+
+    # ---- throughput -------------------------------------------------------------------------
+    def provision_throughput(self, model_id: str, model_units: int = 1) -> CustomModel:
+        model = self.refresh(model_id)
+        if model.job_status is not JobStatus.COMPLETED or not model.custom_model_arn:
+            raise TransitionNotAllowed(
+                f"Throughput can be provisioned only for a completed model; {model.name}'s job is {model.job_status}."
+            )
+        if model.throughput_status is not None:
+            raise TransitionNotAllowed(f"{model.name} already has throughput ({model.throughput_status}).")
+        if not 1 <= model_units <= self._config.max_model_units:
+            raise InvalidRequest(
+                f"Model Units: {model_units} is out of range; no-commitment throughput takes 1 to "
+                f"{self._config.max_model_units} model unit(s) (Bedrock's quota; raise "
+                "STUDIO_NO_COMMIT_MAX_MODEL_UNITS if your account's quota is higher)."
+            )
+        name = f"{safe_key_part(model.name.replace('_', '-'), 50)}-pt-{model.version}"[:63]
+        claimed = self._store.update_custom(  # the claim: a second click finds throughput already set
+            model.id,
+            model.version,
+            {
+                "throughput_name": name,
+                "throughput_status": ThroughputStatus.CREATING,
+                "model_units": model_units,
+                "throughput_since": self._clock(),
+                "throughput_failure": None,
+            },
+        )
+        try:
+            arn = self._backend.create_throughput(
+                name=name,
+                model_arn=model.custom_model_arn,
+                model_units=model_units,
+                client_token=f"{model.client_token[:20]}-pt-{model.version}",
+            )
+        except ProviderError:
+            self._store.update_custom(claimed.id, claimed.version, _clear_throughput())
+            raise
+        return self._store.update_custom(claimed.id, claimed.version, {"throughput_arn": arn})
+
+    def remove_throughput(self, model_id: str) -> CustomModel:
+        """Remove it; the model turns RED and, if it was enabled, is disabled in the same write."""
+        model = self.get(model_id)
+        if model.throughput_status is None:
+            raise TransitionNotAllowed(f"{model.name} has no throughput to remove.")
+        identifier = model.throughput_arn or model.throughput_name
+        if identifier:
+            self._backend.delete_throughput(identifier)
+        return self._store.update_custom(model.id, model.version, _clear_throughput() | {"enabled": False})
+
+    def active_throughputs(self) -> int:
+        return sum(1 for m in self._store.list_custom() if m.throughput_status is not None)
+
+    # ---- delete -------------------------------------------------------------------------------
+    def delete(self, model_id: str) -> None:
+        model = self.refresh(model_id)
+        if model.throughput_status is not None:
+            raise TransitionNotAllowed(f"Remove {model.name}'s throughput before deleting it.")
+        if model.job_status not in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED):
+            raise TransitionNotAllowed(
+                f"{model.name} cannot be deleted while its job is {model.job_status}; stop it and wait, "
+                "or wait for it to finish."
+            )
+        if model.job_status is JobStatus.COMPLETED:
+            self._backend.delete_custom_model(model.custom_model_arn or model.name)
+        self._store.delete_custom(model.id, model.version)
+
+    # ---- reconciliation -----------------------------------------------------------------------
+    def reconcile(self) -> ReconcileReport:
+        """Bring every in-flight record in line with the provider. Safe to run anywhere, any
+        number of times, in several processes at once (updates are version-checked)."""
+        refreshed = 0
+        adopted: list[str] = []
+        rolled_back: list[str] = []
+        errors: list[str] = []
+        now = self._clock()
+        for model in self._store.list_custom():
+            try:
+                if model.job_status is JobStatus.SUBMITTING:
+                    if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
+                        continue  # a live process may still be uploading
+                    job = self._backend.get_job(model.job_name)
+                    if job is None:
+                        self._store.delete_custom(model.id, model.version)
+                        rolled_back.append(model.name)
+                    else:
+                        self._store.update_custom(
+                            model.id, model.version, {"job_arn": job.job_arn, "job_status": job.status}
+                        )
+                        adopted.append(model.name)
+                    continue
+                if model.throughput_status is not None and model.throughput_arn is None:
+                    if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
+                        continue
+                    pt = self._backend.get_throughput(model.throughput_name or "")
+                    changes = {"throughput_arn": pt.arn, "throughput_status": pt.status} if pt else _clear_throughput()
+                    self._store.update_custom(model.id, model.version, changes)
+                    (adopted if pt else rolled_back).append(f"{model.name} throughput")
+                    continue
+                if model.job_status.in_flight or (model.throughput_status and model.throughput_status.in_flight):
+                    self._refresh(model)
+                    refreshed += 1
+            except ConcurrentUpdate:
+                continue  # another process handled it
+            except ProviderError as exc:
+                errors.append(f"{model.name}: {exc}")
+        return ReconcileReport(
+            refreshed=refreshed, adopted=tuple(adopted), rolled_back=tuple(rolled_back), errors=tuple(errors)
+        )

@@ -1,0 +1,60 @@
+"""Background refresh of in-flight jobs and throughput. Safe with several app processes:
+a database lease lets one process at a time do a round, and every update is version-checked
+anyway, so a round that overlaps another changes each record once."""
+
+from __future__ import annotations
+
+import logging
+import threading
+import uuid
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from services.customization import CustomizationService, ReconcileReport
+from services.ports import CustomModelStore
+
+log = logging.getLogger(__name__)
+LEASE = "reconciler"
+
+
+class Reconciler:
+    def __init__(
+        self,
+        customization: CustomizationService,
+        store: CustomModelStore,
+        interval_seconds: float,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        owner: str | None = None,
+    ) -> None:
+        self._customization = customization
+        self._store = store
+        self._interval = interval_seconds
+        self._clock = clock
+        self.owner = owner or f"reconciler-{uuid.uuid4().hex[:12]}"
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def run_once(self) -> ReconcileReport | None:
+        """One round, if this process holds the lease; None when another process does."""
+        if not self._store.try_lease(LEASE, self.owner, self._interval * 3, self._clock()):
+            return None
+        return self._customization.reconcile()
+
+    def start(self) -> None:
+        if self._thread is not None:
+            return
+        self._thread = threading.Thread(target=self._loop, name="model-studio-reconciler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    def _loop(self) -> None:
+        while not self._stop.is_set():
+            try:
+                report = self.run_once()
+                if report and (report.adopted or report.rolled_back or report.errors):
+                    log.info("reconciler: %s", report.model_dump())
+            except Exception:  # keep the loop alive; the next round tries again
+                log.exception("reconciler round failed")
+            self._stop.wait(self._interval)
