@@ -132,7 +132,9 @@ _CONV_KEYS = frozenset({"schemaVersion", "system", "messages"})
 def _text_blocks(value: Any, n: int, where: str, out: _Collector, fam: Family) -> tuple[int, bool]:
     """Tokens of a content value (a string, or a list of text/image/video blocks)."""
     if type(value) is str:
-        return _tokens(value), _reserved(value, n, where, out, fam)
+        if _reserved(value, n, where, out, fam):
+            return 0, False
+        return _tokens(value), True
     if type(value) is not list or not value:
         out.add(n, "types", f"{where} must be a string or a non-empty list of content blocks")
         return 0, False
@@ -426,7 +428,7 @@ def validate_stream(
     out = _Collector()
     struct, fast = _FAST[family.data_format]
     decode = msgspec.json.Decoder(struct).decode
-    decode_errors = (msgspec.ValidationError, msgspec.DecodeError)
+    decode_errors = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
     reserved = tuple(word.encode() for word in family.reserved_keywords)
     records = tokens = max_tokens = seen_bytes = n = 0
     huge = 1 << 62
@@ -487,6 +489,7 @@ def validate_stream(
             n += len(lines)
     except _LineTooLong:
         out.add(n + 1, "limits", f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: is this JSON Lines?")
+        return _report(kind, family, size_bytes or seen_bytes, records, tokens, max_tokens, out)
     size = size_bytes if size_bytes is not None else seen_bytes
     if n == 0:
         out.add(None, "empty", "the file is empty (0 bytes)")

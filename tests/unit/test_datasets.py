@@ -1,0 +1,257 @@
+"""The broken-file corpus: each file is rejected with a precise message and line number."""
+
+from __future__ import annotations
+
+import io
+
+import orjson
+import pytest
+
+from services.customization_specs import FAMILIES, family_for
+from services.datasets import (
+    MAX_LISTED,
+    DatasetKind,
+    _check_conversation,
+    _check_image_caption,
+    _check_prompt_completion,
+    _Collector,
+    _Conversation,
+    _fast_conversation,
+    _fast_image_caption,
+    _fast_prompt_completion,
+    _ImageCaption,
+    _PromptCompletion,
+    check_record_totals,
+    validate_stream,
+)
+
+LLAMA31 = family_for("meta.llama3-1-8b-instruct-v1:0:128k")  # prompt/completion, 100-10,000 records
+LLAMA33 = family_for("meta.llama3-3-70b-instruct-v1:0:128k")  # conversation
+HAIKU = family_for("anthropic.claude-3-haiku-20240307-v1:0:200k")
+NOVA = family_for("amazon.nova-micro-v1:0:128k")
+CANVAS = family_for("amazon.nova-canvas-v1:0")
+COHERE = family_for("cohere.command-text-v14:7:4k")
+T = DatasetKind.TRAINING
+
+
+def pc(i: int = 0, **extra: object) -> bytes:
+    return orjson.dumps({"prompt": f"Question {i}?", "completion": f"Answer {i}."} | extra)
+
+
+def conv(user: str = "What is the capital of Mars?", assistant: str = "It has none.", **extra: object) -> bytes:
+    record = {
+        "schemaVersion": "bedrock-conversation-2024",
+        "system": [{"text": "You are helpful."}],
+        "messages": [
+            {"role": "user", "content": [{"text": user}]},
+            {"role": "assistant", "content": [{"text": assistant}]},
+        ],
+    } | extra
+    return orjson.dumps(record)
+
+
+def check(data: bytes, family=LLAMA31, kind=T):
+    assert family is not None
+    return validate_stream(io.BytesIO(data), family, kind, len(data))
+
+
+def only(report) -> tuple[int | None, str, str]:
+    assert report.issue_total == 1, report.issues
+    issue = report.issues[0]
+    return issue.line, issue.kind, issue.message
+
+
+def test_a_good_prompt_completion_file_is_counted() -> None:
+    report = check(b"\n".join(pc(i) for i in range(150)) + b"\n")
+    assert report.ok and report.records == 150
+    assert report.tokens == sum((len(f"Question {i}?") + 5) // 6 + (len(f"Answer {i}.") + 5) // 6 for i in range(150))
+    assert "characters ÷ 6" in report.token_method
+
+
+@pytest.mark.parametrize(
+    ("data", "line", "kind", "says"),
+    [
+        (pc() + b"\nnot json\n", 2, "json", "not valid JSON"),
+        (b"\xef\xbb\xbf" + pc() + b"\n", 1, "encoding", "byte-order mark"),
+        (pc() + b"\n\n" + pc(1) + b"\n", 2, "blank", "blank line"),
+        (orjson.dumps({"prompt": "q"}) + b"\n", 1, "keys", "missing key(s) 'completion'"),
+        (pc(extra="x") + b"\n", 1, "keys", "unexpected key(s) 'extra'"),
+        (orjson.dumps({"prompt": 3, "completion": "a"}) + b"\n", 1, "types", "'prompt' must be a string, got a number"),
+        (orjson.dumps({"prompt": "q", "completion": ""}) + b"\n", 1, "empty", "'completion' is empty"),
+        (orjson.dumps([1, 2]) + b"\n", 1, "types", "must be a JSON object, got an array"),
+        (pc() + b"\n" + b'{"prompt": "caf\xe9", "completion": "x"}\n', 2, "encoding", "not UTF-8"),
+        (conv() + b"\n", 1, "format", "needs prompt/completion records"),
+        (orjson.dumps({"prompt": "q" * 60_000, "completion": "a" * 60_000}) + b"\n", 1, "tokens", "at most 16,000"),
+    ],
+)
+def test_broken_prompt_completion_files(data: bytes, line: int, kind: str, says: str) -> None:
+    got_line, got_kind, message = only(check(data))
+    assert (got_line, got_kind) == (line, kind)
+    assert says in message
+
+
+def test_a_zero_byte_file_and_a_file_of_blank_lines() -> None:
+    assert only(check(b"")) == (None, "empty", "the file is empty (0 bytes)")
+    report = check(b"\n\n")
+    assert report.issue_counts == {"blank": 2, "empty": 1}
+
+
+@pytest.mark.parametrize(
+    ("record", "kind", "says"),
+    [
+        (conv().replace(b'"role":"user"', b'"role":"assistant"', 1), "roles", "roles must alternate"),
+        (
+            orjson.dumps({"messages": [{"role": "user", "content": [{"text": "hi"}]}] * 2}),
+            "roles",
+            "messages[1] has role 'user'",
+        ),
+        (
+            orjson.dumps(
+                {
+                    "messages": [
+                        {"role": "user", "content": "a"},
+                        {"role": "assistant", "content": "b"},
+                        {"role": "user", "content": "c"},
+                    ]
+                }
+            ),
+            "roles",
+            "the last message must be from the assistant",
+        ),
+        (orjson.dumps({"prompt": "q", "completion": "a"}), "format", "needs conversation records"),
+        (orjson.dumps({"messages": "hi"}), "types", "'messages' must be a list"),
+        (conv(extra=1), "keys", "unexpected key(s) 'extra'"),
+        (conv().replace(b'[{"text":"It has none."}]', b"[]"), "types", "non-empty list of content blocks"),
+        (conv().replace(b'{"text":"It has none."}', b'{"text":5}'), "types", ".text must be a string"),
+        (orjson.dumps({"system": 7, "messages": []}), "types", "'system' must be a string or a list"),
+    ],
+)
+def test_broken_conversation_records(record: bytes, kind: str, says: str) -> None:
+    line, got_kind, message = only(check(record + b"\n", LLAMA33))
+    assert (line, got_kind) == (1, kind)
+    assert says in message
+
+
+def test_claude_haikus_simple_string_form_and_images_are_accepted() -> None:
+    simple = orjson.dumps(
+        {
+            "system": "Be brief.",
+            "messages": [{"role": "user", "content": "Hi"}, {"role": "assistant", "content": "Hello"}],
+        }
+    )
+    image = orjson.dumps(
+        {
+            "messages": [
+                {
+                    "role": "user",
+                    "content": [
+                        {"text": "What is this?"},
+                        {"image": {"format": "png", "source": {"s3Location": {"uri": "s3://b/i.png"}}}},
+                    ],
+                },
+                {"role": "assistant", "content": [{"text": "A cat."}]},
+            ]
+        }
+    )
+    report = check(simple + b"\n" + image + b"\n", HAIKU)
+    assert report.ok and report.records == 2
+    assert report.max_record_tokens >= 1601  # the image's tokens
+
+
+def test_nova_reserved_keywords_are_refused() -> None:
+    report = check(conv(user="User: hello") + b"\n" + conv() + b"\n", NOVA)
+    assert only(report)[:2] == (1, "reserved")
+    assert "'User:'" in report.issues[0].message
+
+
+def test_record_count_limits_per_dataset_and_together() -> None:
+    report = check(b"\n".join(pc(i) for i in range(10_001)), COHERE)
+    assert report.issue_counts == {"records": 1}
+    assert "at most 10,000 training records" in report.issues[0].message
+    small = check(b"\n".join(pc(i) for i in range(40)))
+    assert check_record_totals(small, None, LLAMA31) == [
+        "40 records in all; Meta Llama 3.1 8B / 70B Instruct needs at least 100 (training and validation together)"
+    ]
+    big = check(b"\n".join(pc(i) for i in range(9_990)))
+    val = check(b"\n".join(pc(i) for i in range(20)), kind=DatasetKind.VALIDATION)
+    assert "at most 10,000" in check_record_totals(big, val, LLAMA31)[0]
+
+
+def test_file_size_limits_are_checked_before_reading() -> None:
+    family = family_for("amazon.titan-text-lite-v1:0:4k")
+    report = validate_stream(io.BytesIO(b""), family, DatasetKind.VALIDATION, size_bytes=200 * 1024 * 1024)
+    assert only(report)[1] == "limits" and "at most 104,857,600" in report.issues[0].message
+
+
+def test_image_models_take_captions_and_no_validation_set() -> None:
+    good = orjson.dumps({"image-ref": "s3://bucket/a.png", "caption": "a red bicycle"})
+    assert check(good + b"\n", CANVAS).ok
+    bad = orjson.dumps({"image-ref": "/tmp/a.png", "caption": "a red bicycle"})
+    assert "'image-ref' must be an s3:// URI" in only(check(bad + b"\n", CANVAS))[2]
+    short = orjson.dumps({"image-ref": "s3://bucket/a.png", "caption": "ab"})
+    assert "takes 3–1,024" in only(check(short + b"\n", CANVAS))[2]
+    report = check(good + b"\n", CANVAS, DatasetKind.VALIDATION)
+    assert "does not take a validation dataset" in report.issues[0].message
+
+
+def test_only_the_first_20_problems_are_listed_but_all_are_counted() -> None:
+    data = b"\n".join([b"nope"] * 30 + [orjson.dumps({"prompt": "x"})] * 5)
+    report = check(data)
+    assert len(report.issues) == MAX_LISTED
+    assert report.issue_counts == {"json": 30, "keys": 5}
+    assert [i.line for i in report.issues] == list(range(1, 21))
+    assert "35 problem(s): 30 json, 5 keys" in report.summary()
+
+
+def test_a_huge_line_without_newlines_is_refused_without_reading_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
+    import services.datasets as ds
+
+    monkeypatch.setattr(ds, "MAX_LINE_BYTES", 1024)
+    monkeypatch.setattr(ds, "CHUNK_BYTES", 256)
+    report = check(b"x" * 5000)
+    assert report.issue_counts == {"limits": 1}
+
+
+# ---- the fast path never accepts what the careful checks reject ---------------------------------
+TRICKY = [
+    b'{"prompt":"a","completion":"b"}',
+    b'{"prompt":"a","completion":"  "}',
+    b'{"prompt":"a","completion":"b","x":1}',
+    b'{"prompt":null,"completion":"b"}',
+    b'{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}',
+    b'{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"system":null}',
+    b'{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}],"schemaVersion":null}',
+    b'{"messages":[{"role":"user","content":"a"},{"role":"user","content":"b"}]}',
+    b'{"messages":[{"role":"user","content":[]},{"role":"assistant","content":"b"}]}',
+    b'{"messages":[{"role":"user","content":[{"text":"a","x":1}]},{"role":"assistant","content":"b"}]}',
+    b'{"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"},{"role":"user","content":"c"}]}',
+    b'{"messages":[{"role":"system","content":"a"},{"role":"assistant","content":"b"}]}',
+    b'{"messages":[{"role":"user","content":"a"}]}',
+    b'{"messages":[{"role":"user","content":"a","x":2},{"role":"assistant","content":"b"}]}',
+    b'{"system":[{"text":"s"}],"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}',
+    b'{"system":[{"text":1}],"messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}',
+    b'{"image-ref":"s3://b/k.png","caption":"a cat"}',
+    b'{"image-ref":"s3://b/k.png","caption":"ab"}',
+    b'{"image-ref":"http://b/k.png","caption":"a cat"}',
+    b'{"image-ref":"s3://b/k.png","caption":"a cat","x":1}',
+]
+PAIRS = [
+    (_PromptCompletion, _fast_prompt_completion, _check_prompt_completion),
+    (_Conversation, _fast_conversation, _check_conversation),
+    (_ImageCaption, _fast_image_caption, _check_image_caption),
+]
+
+
+@pytest.mark.parametrize("raw", TRICKY)
+@pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.key)
+def test_fast_path_agrees_with_the_careful_checks(raw: bytes, family) -> None:
+    import msgspec
+
+    for struct, fast, careful in PAIRS:
+        try:
+            quick = fast(msgspec.json.decode(raw, type=struct), family)
+        except (msgspec.ValidationError, msgspec.DecodeError):
+            quick = None
+        slow = careful(orjson.loads(raw), 1, _Collector(), family)
+        if quick is not None:
+            assert slow == quick, (raw, family.key)
