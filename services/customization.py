@@ -28,6 +28,7 @@ from services.errors import (
 )
 from services.models import (
     CustomModel,
+    JobInfo,
     JobRequest,
     JobStatus,
     ModelRecord,
@@ -319,7 +320,8 @@ class CustomizationService:
         problems = [*problems, *check.problems]
         if problems:
             reports: list[object] = [r for r in (check.training, check.validation) if r is not None]
-            raise InvalidData(f"{len(problems)} problem(s); nothing was created.", problems, reports)
+            shown = "\n".join(f"- {p}" for p in problems[:5]) + ("\n- …" if len(problems) > 5 else "")
+            raise InvalidData(f"{len(problems)} problem(s); nothing was created:\n{shown}", problems, reports)
         assert base is not None and check.training is not None
         now = self._clock()
         name = request.name.strip()
@@ -392,13 +394,9 @@ class CustomizationService:
             self._store.delete_custom(model.id, model.version)
             kept = " The uploaded data was kept in S3." if isinstance(exc, ProviderError) else ""
             raise type(exc)(f"{exc} Nothing was created.{kept}") from exc
-        except BaseException:
-            # An unexpected failure (or the process being stopped): the record stays Submitting,
-            # and the reconciler adopts the job or rolls the record back after the grace period.
-            raise
-        return self._store.update_custom(
-            model.id, model.version, {"job_arn": job_arn, "job_status": JobStatus.IN_PROGRESS}
-        )
+        # Any other failure (or the process being stopped) leaves the record Submitting: the
+        # reconciler adopts the job or rolls the record back after the grace period.
+        return self._update(model, {"job_arn": job_arn, "job_status": JobStatus.IN_PROGRESS})
 
     def _role_arn(self) -> str:
         if not self._config.role_arn:
@@ -437,6 +435,9 @@ class CustomizationService:
         )
         return hashlib.sha256(payload).hexdigest()[:32]
 
+    def _update(self, model: CustomModel, changes: dict[str, object]) -> CustomModel:
+        return self._store.update_custom(model.id, model.version, changes | {"updated_at": self._clock()})
+
     # ---- reading --------------------------------------------------------------------------
     def get(self, model_id: str) -> CustomModel:
         model = self._store.get_custom(model_id)
@@ -455,6 +456,17 @@ class CustomizationService:
         except ConcurrentUpdate:
             return self.get(model_id)  # someone else refreshed it at the same moment
 
+    @staticmethod
+    def _job_changes(job: JobInfo) -> dict[str, object]:
+        return {
+            "job_status": job.status,
+            "failure_message": job.failure_message,
+            "custom_model_arn": job.custom_model_arn,
+            "job_end_time": job.end_time,
+            "training_loss": job.training_loss,
+            "validation_loss": job.validation_loss,
+        }
+
     def _refresh(self, model: CustomModel) -> CustomModel:
         changes: dict[str, object] = {}
         if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
@@ -462,14 +474,7 @@ class CustomizationService:
             if job is None:
                 changes |= {"job_status": JobStatus.FAILED, "failure_message": "The job no longer exists at Bedrock."}
             elif job.status is not model.job_status:
-                changes |= {
-                    "job_status": job.status,
-                    "failure_message": job.failure_message,
-                    "custom_model_arn": job.custom_model_arn,
-                    "job_end_time": job.end_time,
-                    "training_loss": job.training_loss,
-                    "validation_loss": job.validation_loss,
-                }
+                changes |= self._job_changes(job)
         if model.throughput_status is not None and model.throughput_status.in_flight and model.throughput_arn:
             pt = self._backend.get_throughput(model.throughput_arn)
             if pt is None:
@@ -478,7 +483,7 @@ class CustomizationService:
                 changes |= {"throughput_status": pt.status, "throughput_failure": pt.failure_message}
         if not changes:
             return model
-        return self._store.update_custom(model.id, model.version, changes)
+        return self._update(model, changes)
 
     # ---- job control ------------------------------------------------------------------------
     def stop(self, model_id: str) -> CustomModel:
@@ -486,7 +491,7 @@ class CustomizationService:
         if model.job_status is not JobStatus.IN_PROGRESS or not model.job_arn:
             raise TransitionNotAllowed(f"Only a job in progress can be stopped; {model.name}'s is {model.job_status}.")
         self._backend.stop_job(model.job_arn)
-        return self._store.update_custom(model.id, model.version, {"job_status": JobStatus.STOPPING})
+        return self._update(model, {"job_status": JobStatus.STOPPING})
 
     # ---- throughput -------------------------------------------------------------------------
     def provision_throughput(self, model_id: str, model_units: int = 1) -> CustomModel:
@@ -504,9 +509,8 @@ class CustomizationService:
                 "STUDIO_NO_COMMIT_MAX_MODEL_UNITS if your account's quota is higher)."
             )
         name = f"{safe_key_part(model.name.replace('_', '-'), 50)}-pt-{model.version}"[:63]
-        claimed = self._store.update_custom(  # the claim: a second click finds throughput already set
-            model.id,
-            model.version,
+        claimed = self._update(  # the claim: a second click finds throughput already set
+            model,
             {
                 "throughput_name": name,
                 "throughput_status": ThroughputStatus.CREATING,
@@ -523,9 +527,9 @@ class CustomizationService:
                 client_token=f"{model.client_token[:20]}-pt-{model.version}",
             )
         except ProviderError:
-            self._store.update_custom(claimed.id, claimed.version, _clear_throughput())
+            self._update(claimed, _clear_throughput())
             raise
-        return self._store.update_custom(claimed.id, claimed.version, {"throughput_arn": arn})
+        return self._update(claimed, {"throughput_arn": arn})
 
     def remove_throughput(self, model_id: str) -> CustomModel:
         """Remove it; the model turns RED and, if it was enabled, is disabled in the same write."""
@@ -535,7 +539,7 @@ class CustomizationService:
         identifier = model.throughput_arn or model.throughput_name
         if identifier:
             self._backend.delete_throughput(identifier)
-        return self._store.update_custom(model.id, model.version, _clear_throughput() | {"enabled": False})
+        return self._update(model, _clear_throughput() | {"enabled": False})
 
     def active_throughputs(self) -> int:
         return sum(1 for m in self._store.list_custom() if m.throughput_status is not None)
@@ -573,9 +577,7 @@ class CustomizationService:
                         self._store.delete_custom(model.id, model.version)
                         rolled_back.append(model.name)
                     else:
-                        self._store.update_custom(
-                            model.id, model.version, {"job_arn": job.job_arn, "job_status": job.status}
-                        )
+                        self._update(model, {"job_arn": job.job_arn, **self._job_changes(job)})
                         adopted.append(model.name)
                     continue
                 if model.throughput_status is not None and model.throughput_arn is None:
@@ -583,7 +585,7 @@ class CustomizationService:
                         continue
                     pt = self._backend.get_throughput(model.throughput_name or "")
                     changes = {"throughput_arn": pt.arn, "throughput_status": pt.status} if pt else _clear_throughput()
-                    self._store.update_custom(model.id, model.version, changes)
+                    self._update(model, changes)
                     (adopted if pt else rolled_back).append(f"{model.name} throughput")
                     continue
                 if model.job_status.in_flight or (model.throughput_status and model.throughput_status.in_flight):

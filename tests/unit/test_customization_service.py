@@ -1,0 +1,362 @@
+"""The custom-model lifecycle through the service, on the local control plane and a fake clock."""
+
+from __future__ import annotations
+
+import io
+from datetime import timedelta
+from pathlib import Path
+
+import orjson
+import pytest
+
+from services.customization import NewCustomModel, Upload
+from services.errors import (
+    ConcurrentUpdate,
+    InvalidData,
+    InvalidRequest,
+    ObjectStoreError,
+    ProviderRejected,
+    ProviderUnavailable,
+    TransitionNotAllowed,
+)
+from services.models import JobStatus, Status, ThroughputStatus
+from tests.fakes import World
+
+LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
+
+
+def jsonl(n: int = 120, start: int = 0) -> bytes:
+    return b"".join(
+        orjson.dumps({"prompt": f"Question {i}?", "completion": f"Answer number {i}."}) + b"\n"
+        for i in range(start, start + n)
+    )
+
+
+def upload(data: bytes, name: str = "train.jsonl") -> Upload:
+    return Upload(name=name, stream=io.BytesIO(data), size=len(data))
+
+
+@pytest.fixture
+def w(tmp_path: Path) -> World:
+    world = World(tmp_path)
+    world.catalog.sync()
+    world.catalog.enable(LLAMA)
+    return world
+
+
+def request(name: str = "support-bot", **kw: object) -> NewCustomModel:
+    return NewCustomModel.model_validate({"name": name, "base_model_id": LLAMA} | kw)
+
+
+def create(w: World, name: str = "support-bot", data: bytes | None = None, **kw: object):
+    return w.customization.create(request(name, **kw), upload(data or jsonl()))
+
+
+def nothing_created(w: World) -> None:
+    assert w.store.customs == {}
+    assert "create_job" not in w.backend.calls
+    assert w.objects.list("s3://studio-test/runs/") == []
+
+
+def test_create_uploads_the_data_and_starts_one_job(w: World) -> None:
+    progress: list[tuple[str, int, int]] = []
+    data = jsonl()
+    model = w.customization.create(
+        request(description="first try", hyperparameters={"epochCount": "3"}),
+        upload(data),
+        progress=lambda what, done, total: progress.append((what, done, total)),
+    )
+    assert model.job_status is JobStatus.IN_PROGRESS and model.job_arn
+    assert model.hyperparameters == {"epochCount": "3", "batchSize": "1", "learningRate": "0.0001"}
+    assert model.training_records == 120 and model.training_tokens > 0
+    assert w.objects.size(model.training_uri) == len(data)
+    assert progress[-1] == ("training", len(data), len(data))
+    assert w.backend.calls.count("create_job") == 1
+    view = w.catalog.get_model(model.id)
+    assert view.status is Status.RED and "in progress" in view.next_action
+    assert view.record.vendor == "Meta"
+
+
+def test_a_double_click_creates_one_model_and_one_job(w: World) -> None:
+    first = create(w)
+    second = create(w)
+    assert second.id == first.id
+    assert w.backend.calls.count("create_job") == 1
+    assert len(w.store.customs) == 1
+
+
+@pytest.mark.parametrize(
+    ("kw", "says"),
+    [
+        ({"name": "bad name!"}, "is not a Bedrock model name"),
+        ({"name": "x" * 64}, "is not a Bedrock model name"),
+        ({"name": ""}, "Model Name: required"),
+        ({"name": "GPT-4O"}, "already used by another model"),
+        ({"base_model_id": "bedrock:meta.llama2-13b-v1:0:4k"}, "only enabled (GREEN) models may be used"),
+        ({"base_model_id": "openai:gpt-4o"}, "is not an Amazon Bedrock base model"),
+        ({"base_model_id": "bedrock:nope"}, "no model with id 'bedrock:nope'"),
+        ({"customization_type": "DISTILLATION"}, "only FINE_TUNING is supported"),
+        ({"hyperparameters": {"epochCount": "11"}}, "epochCount: '11' is out of range (int from 1 to 10)"),
+        ({"hyperparameters": {"epochCount": "2.5"}}, "must be a whole number"),
+        ({"hyperparameters": {"learningRate": "fast"}}, "learningRate: 'fast' is not a number"),
+        ({"hyperparameters": {"learningRate": "nan"}}, "is not a finite number"),
+        ({"hyperparameters": {"warmup": "1"}}, "'warmup' is not one Meta Llama 3.1 8B / 70B Instruct takes"),
+    ],
+)
+def test_bad_requests_are_refused_with_a_precise_message_and_nothing_is_created(w: World, kw, says: str) -> None:
+    name = kw.pop("name", "support-bot")
+    with pytest.raises(InvalidRequest) as info:
+        w.customization.create(request(name, **kw), upload(jsonl()))
+    assert any(says in p for p in info.value.problems), info.value.problems
+    nothing_created(w)
+
+
+def test_the_name_is_unique_across_custom_models_too(w: World) -> None:
+    create(w, "support-bot")
+    with pytest.raises(InvalidRequest, match="already used"):
+        create(w, "Support-Bot", data=jsonl(130))
+
+
+def test_bad_data_is_refused_with_line_numbers_and_nothing_is_uploaded(w: World) -> None:
+    data = jsonl(110) + b"oops\n" + orjson.dumps({"prompt": "q"}) + b"\n"
+    with pytest.raises(InvalidData) as info:
+        create(w, data=data)
+    assert "Training Data, line 111: not valid JSON" in info.value.problems[0]
+    assert "line 112: missing key(s) 'completion'" in info.value.problems[1]
+    nothing_created(w)
+
+
+def test_too_few_records_and_a_validation_set_count_together(w: World) -> None:
+    with pytest.raises(InvalidData, match="1 problem"):
+        create(w, data=jsonl(60))
+    model = w.customization.create(request(), upload(jsonl(60)), upload(jsonl(45, 60), "val.jsonl"))
+    assert model.validation_records == 45 and model.validation_uri.endswith("validation-val.jsonl")
+
+
+def test_a_file_that_is_not_jsonl_by_name_is_refused(w: World) -> None:
+    with pytest.raises(InvalidData, match="problem"):
+        w.customization.create(request(), upload(jsonl(), "train.csv"))
+    nothing_created(w)
+
+
+def test_data_already_in_s3_is_validated_in_place(w: World) -> None:
+    uri = "s3://my-data/sets/train.jsonl"
+    w.objects.put_bytes(uri, jsonl())
+    model = w.customization.create(request(), uri)
+    assert model.training_uri == uri
+    for bad, says in [
+        ("s3://My_Bucket/x.jsonl", "not a URI Bedrock accepts"),
+        ("https://bucket/x.jsonl", "not an s3:// URI"),
+        ("s3://my-data/sets/missing.jsonl", "does not exist"),
+    ]:
+        with pytest.raises(InvalidData) as info:
+            w.customization.create(request("other-bot"), bad)
+        assert says in info.value.problems[0]
+
+
+def test_a_refused_job_rolls_back_the_record_and_keeps_the_data(w: World) -> None:
+    w.backend.fail["create_job"] = ProviderRejected("Bedrock CreateModelCustomizationJob: AccessDeniedException: no")
+    with pytest.raises(ProviderRejected, match=r"Nothing was created\. The uploaded data was kept in S3"):
+        create(w)
+    assert w.store.customs == {} and not w.catalog.list_models(None)[0].record.id.startswith("custom:")
+    assert len(w.objects.list("s3://studio-test/runs/data/")) == 1
+    assert create(w).job_status is JobStatus.IN_PROGRESS  # and a retry succeeds
+
+
+def test_a_failed_upload_rolls_back_the_record(w: World) -> None:
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ObjectStoreError("s3://studio-test/runs/...: access denied")
+
+    w.objects.upload = broken  # type: ignore[method-assign]
+    with pytest.raises(ObjectStoreError, match="Nothing was created"):
+        create(w)
+    nothing_created(w)
+
+
+def test_the_job_completes_over_time_and_writes_bedrock_metrics(w: World) -> None:
+    model = w.customization.create(
+        request(hyperparameters={"epochCount": "2"}), upload(jsonl()), upload(jsonl(20), "v.jsonl")
+    )
+    w.clock.advance(seconds=30)
+    assert w.customization.refresh(model.id).job_status is JobStatus.IN_PROGRESS
+    w.clock.advance(seconds=31)
+    done = w.customization.refresh(model.id)
+    assert done.job_status is JobStatus.COMPLETED and done.custom_model_arn and done.training_loss
+    files = {uri.rsplit("/", 1)[-1]: uri for uri, _ in w.objects.list(done.output_uri)}
+    assert set(files) == {"step_wise_training_metrics.csv", "validation_metrics.csv"}
+    lines = w.objects.open(files["step_wise_training_metrics.csv"]).read().decode().splitlines()
+    assert lines[0] == "step_number,epoch_number,training_loss,perplexity"
+    assert len(lines) == 1 + 120 * 2  # steps = records / batch size 1, times 2 epochs
+    assert "/model-customization-job-" in files["validation_metrics.csv"]
+    assert w.catalog.get_model(model.id).next_action == "Provision throughput to use this model."
+
+
+def test_throughput_lifecycle_turns_the_light_yellow_then_green_then_red(w: World) -> None:
+    model = create(w)
+    w.clock.advance(seconds=61)
+    with pytest.raises(InvalidRequest, match="Model Units: 2 is out of range"):
+        w.customization.provision_throughput(model.id, 2)
+    pt = w.customization.provision_throughput(model.id, 1)
+    assert pt.throughput_status is ThroughputStatus.CREATING and pt.throughput_arn
+    assert w.catalog.get_model(model.id).status is Status.RED
+    with pytest.raises(TransitionNotAllowed, match="already has throughput"):
+        w.customization.provision_throughput(model.id, 1)
+    with pytest.raises(TransitionNotAllowed, match="RED"):
+        w.catalog.enable(model.id)
+    w.clock.advance(seconds=11)
+    assert w.customization.refresh(model.id).throughput_status is ThroughputStatus.IN_SERVICE
+    assert w.catalog.get_model(model.id).status is Status.YELLOW
+    assert w.catalog.enable(model.id).status is Status.GREEN
+    with pytest.raises(TransitionNotAllowed, match=r"Remove .* throughput before deleting"):
+        w.customization.delete(model.id)
+    removed = w.customization.remove_throughput(model.id)
+    assert removed.throughput_status is None and not removed.enabled
+    view = w.catalog.get_model(model.id)
+    assert view.status is Status.RED and not view.record.enabled
+    assert w.local_bedrock.get_throughput(pt.throughput_arn) is None
+
+
+def test_throughput_only_for_completed_models_and_a_refusal_undoes_the_claim(w: World) -> None:
+    model = create(w)
+    with pytest.raises(TransitionNotAllowed, match="only for a completed model"):
+        w.customization.provision_throughput(model.id)
+    w.clock.advance(seconds=61)
+    w.backend.fail["create_throughput"] = ProviderRejected("ServiceQuotaExceededException")
+    with pytest.raises(ProviderRejected):
+        w.customization.provision_throughput(model.id)
+    assert w.customization.get(model.id).throughput_status is None
+    assert w.customization.provision_throughput(model.id).throughput_status is ThroughputStatus.CREATING
+
+
+def test_the_account_quota_of_two_no_commitment_throughputs_is_bedrocks_answer(w: World) -> None:
+    models = [create(w, f"bot-{i}", data=jsonl(100 + i)) for i in range(3)]
+    w.clock.advance(seconds=61)
+    for m in models[:2]:
+        w.customization.provision_throughput(m.id)
+    with pytest.raises(ProviderRejected, match="at most 2 no-commitment"):
+        w.customization.provision_throughput(models[2].id)
+    assert w.customization.active_throughputs() == 2
+
+
+def test_stop_a_running_job(w: World) -> None:
+    model = create(w)
+    stopping = w.customization.stop(model.id)
+    assert stopping.job_status is JobStatus.STOPPING
+    w.clock.advance(seconds=4)
+    assert w.customization.refresh(model.id).job_status is JobStatus.STOPPED
+    with pytest.raises(TransitionNotAllowed, match="Only a job in progress can be stopped"):
+        w.customization.stop(model.id)
+    w.customization.delete(model.id)  # a stopped job: only our record goes
+    assert "delete_custom_model" not in w.backend.calls
+    assert w.store.customs == {}
+
+
+def test_delete_follows_the_rules(w: World) -> None:
+    model = create(w)
+    with pytest.raises(TransitionNotAllowed, match="while its job is InProgress"):
+        w.customization.delete(model.id)
+    w.clock.advance(seconds=61)
+    w.customization.delete(model.id)
+    assert "delete_custom_model" in w.backend.calls
+    assert model.id not in w.store.models
+    assert create(w, data=jsonl(121)).name == "support-bot"  # the name is free again
+
+
+def test_data_bedrock_rejects_fails_the_job_with_its_reason(w: World) -> None:
+    uri = "s3://my-data/train.jsonl"
+    w.objects.put_bytes(uri, jsonl())
+    model = w.customization.create(request(), uri)
+    w.objects.put_bytes(uri, b"changed after we checked\n")  # Bedrock sees other data than we did
+    w.clock.advance(seconds=7)
+    failed = w.customization.refresh(model.id)
+    assert failed.job_status is JobStatus.FAILED
+    assert "Data validation failed" in (failed.failure_message or "")
+    assert "failed" in w.catalog.get_model(model.id).next_action
+    w.customization.delete(model.id)
+    assert "delete_custom_model" not in w.backend.calls  # a failed job made no model
+
+
+def test_refresh_survives_an_unreachable_provider_and_changes_nothing(w: World) -> None:
+    model = create(w)
+    w.clock.advance(seconds=61)
+    w.backend.fail["get_job"] = ProviderUnavailable("Bedrock GetModelCustomizationJob: ThrottlingException")
+    with pytest.raises(ProviderUnavailable):
+        w.customization.refresh(model.id)
+    assert w.customization.get(model.id).job_status is JobStatus.IN_PROGRESS
+    assert w.customization.refresh(model.id).job_status is JobStatus.COMPLETED
+
+
+def test_the_reconciler_adopts_or_rolls_back_a_submission_that_died_midway(w: World) -> None:
+    # the process died after inserting the record and before/after creating the job
+    for name in ("died-before-job", "died-after-job"):
+        w.backend.fail["create_job"] = KeyboardInterrupt()  # stands in for the process being killed
+        with pytest.raises(KeyboardInterrupt):
+            create(w, name, data=jsonl(100 + len(name)))
+    stuck = {m.name: m for m in w.customization.list()}
+    assert {m.job_status for m in stuck.values()} == {JobStatus.SUBMITTING}
+    from services.models import JobRequest
+
+    after = stuck["died-after-job"]
+    w.local_bedrock.create_job(
+        JobRequest(
+            job_name=after.job_name,
+            custom_model_name=after.name,
+            base_model_identifier="meta.llama3-1-8b-instruct-v1:0:128k",
+            role_arn="arn:aws:iam::000000000000:role/x",
+            training_uri=after.training_uri,
+            validation_uri=None,
+            output_uri=after.output_uri,
+            hyperparameters=after.hyperparameters,
+            client_token=after.client_token,
+        )
+    )
+    assert w.reconciler.run_once().rolled_back == ()  # within the grace period: left alone
+    w.clock.advance(seconds=301)
+    report = w.reconciler.run_once()
+    assert report.adopted == ("died-after-job",) and report.rolled_back == ("died-before-job",)
+    assert [m.name for m in w.customization.list()] == ["died-after-job"]
+    adopted = w.customization.list()[0]  # the job ran to the end meanwhile
+    assert adopted.job_status is JobStatus.COMPLETED and adopted.custom_model_arn and adopted.job_arn
+
+
+def test_reconcilers_share_a_lease_and_updates_are_version_checked(w: World) -> None:
+    from services.reconciler import Reconciler
+
+    model = create(w)
+    other = Reconciler(w.customization, w.store, 10, clock=w.clock, owner="other")
+    assert w.reconciler.run_once() is not None
+    assert other.run_once() is None  # the first holds the lease
+    w.clock.advance(seconds=61)
+    assert other.run_once().refreshed == 1  # the lease expired: the other takes over
+    assert w.customization.get(model.id).job_status is JobStatus.COMPLETED
+    stale = w.store.get_custom(model.id)
+    w.store.update_custom(model.id, stale.version, {"description": "edited"})
+    with pytest.raises(ConcurrentUpdate):
+        w.store.update_custom(model.id, stale.version, {"description": "lost update"})
+
+
+def test_custom_models_appear_in_the_catalog_with_their_own_light(w: World) -> None:
+    model = create(w)
+    views = {v.id: v for v in w.catalog.list_models()}
+    assert views[model.id].record.model_type.value == "Custom"
+    assert views[model.id].status is Status.RED
+    w.clock.advance(seconds=61)
+    w.customization.refresh(model.id)
+    assert w.catalog.changes_since(0).total == len(views)
+
+
+def test_the_base_model_choices_are_green_fine_tunable_bedrock_models(w: World) -> None:
+    assert [v.id for v in w.customization.base_model_choices()] == [LLAMA]
+    w.catalog.enable("bedrock:meta.llama3-3-70b-instruct-v1:0:128k")
+    w.catalog.enable("openai:gpt-4o")
+    assert len(w.customization.base_model_choices()) == 2
+
+
+def test_the_submission_grace_uses_the_last_heartbeat(w: World) -> None:
+    w.backend.fail["create_job"] = KeyboardInterrupt()
+    with pytest.raises(KeyboardInterrupt):
+        create(w)
+    w.clock.advance(seconds=200)
+    assert w.reconciler.run_once().rolled_back == ()
+    w.clock.advance(seconds=timedelta(seconds=101).total_seconds())
+    assert w.reconciler.run_once().rolled_back == ("support-bot",)
