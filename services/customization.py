@@ -470,7 +470,7 @@ class CustomizationService:
     def _refresh(self, model: CustomModel) -> CustomModel:
         changes: dict[str, object] = {}
         if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
-            job = self._backend.get_job(model.job_arn)
+            job = self._backend.get_job(model.job_name)  # names work everywhere (moto takes no ARN)
             if job is None:
                 changes |= {"job_status": JobStatus.FAILED, "failure_message": "The job no longer exists at Bedrock."}
             elif job.status is not model.job_status:
@@ -490,7 +490,7 @@ class CustomizationService:
         model = self.refresh(model_id)
         if model.job_status is not JobStatus.IN_PROGRESS or not model.job_arn:
             raise TransitionNotAllowed(f"Only a job in progress can be stopped; {model.name}'s is {model.job_status}.")
-        self._backend.stop_job(model.job_arn)
+        self._backend.stop_job(model.job_name)
         return self._update(model, {"job_status": JobStatus.STOPPING})
 
     # ---- throughput -------------------------------------------------------------------------

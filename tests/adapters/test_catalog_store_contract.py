@@ -164,3 +164,88 @@ def test_changed_since_returns_what_each_write_touched(store: CatalogStore) -> N
     changed, total = store.changed_since(second)
     assert {r.id for r in changed} == {b.key, c.key} and total == 3
     assert store.revision() > second
+
+
+# ---- custom models ------------------------------------------------------------------------------
+def custom(name: str = "support-bot", token: str = "tok1", **kw: object):
+    from services.models import CustomModel
+
+    values: dict[str, object] = {
+        "id": f"custom:{name}",
+        "name": name,
+        "base_model_id": "bedrock:a.one",
+        "base_model_name": "one",
+        "hyperparameters": {"epochCount": "2"},
+        "training_uri": "s3://b/train.jsonl",
+        "output_uri": "s3://b/out/",
+        "training_records": 120,
+        "training_tokens": 999,
+        "job_name": f"{name}-{token}",
+        "client_token": token,
+        "created_at": NOW,
+        "updated_at": NOW,
+    }
+    return CustomModel.model_validate(values | kw)
+
+
+def test_custom_models_round_trip_and_join_the_catalog(store) -> None:
+    from services.models import JobStatus, ThroughputStatus
+
+    sync(store, inserts=[bedrock_model("a.one", vendor="Meta", chat=True)])
+    base = store.get_model("bedrock:a.one")
+    model = custom()
+    store.insert_custom(model, base, "us-west-2")
+    assert store.get_custom(model.id) == model.model_copy(update={"enabled": False})
+    assert store.get_custom_by_token("tok1").id == model.id
+    row = store.get_model(model.id)
+    assert (row.model_type.value, row.vendor, row.chat, row.regions, row.job_status) == (
+        "Custom",
+        "Meta",
+        True,
+        ("us-west-2",),
+        "Submitting",
+    )
+    rev = store.revision()
+    updated = store.update_custom(
+        model.id,
+        1,
+        {"job_status": JobStatus.COMPLETED, "throughput_status": ThroughputStatus.IN_SERVICE, "updated_at": NOW},
+    )
+    assert updated.version == 2 and updated.job_status is JobStatus.COMPLETED
+    assert store.get_model(model.id).throughput_status == "InService"
+    assert [r.id for r in store.changed_since(rev)[0]] == [model.id]
+    store.set_enabled([(model.id, store.get_model(model.id).version)], True)
+    assert store.get_custom(model.id).enabled
+    off = store.update_custom(model.id, 2, {"throughput_status": None, "enabled": False, "updated_at": NOW})
+    assert not off.enabled and not store.get_model(model.id).enabled
+    with pytest.raises(ConcurrentUpdate):
+        store.update_custom(model.id, 2, {"description": "stale"})
+    assert [m.id for m in store.list_custom()] == [model.id]
+    with pytest.raises(ConcurrentUpdate):
+        store.delete_custom(model.id, 1)
+    store.delete_custom(model.id, 3)
+    assert store.get_custom(model.id) is None and store.get_model(model.id) is None
+
+
+def test_names_are_unique_ignoring_case_and_requests_are_unique(store) -> None:
+    from services.errors import DuplicateName
+
+    sync(store, inserts=[bedrock_model("a.one", name="Titan Lite")])
+    base = store.get_model("bedrock:a.one")
+    store.insert_custom(custom(), base, "us-east-1")
+    assert store.name_taken("SUPPORT-BOT") and store.name_taken("titan lite") and store.name_taken("A.ONE")
+    assert not store.name_taken("other")
+    with pytest.raises(DuplicateName):
+        store.insert_custom(custom("Support-Bot", token="tok2", id="custom:x2"), base, "us-east-1")
+    with pytest.raises(DuplicateName):
+        store.insert_custom(custom("other", token="tok1", id="custom:x3"), base, "us-east-1")
+    assert len(store.list_custom()) == 1
+    assert store.get_model("custom:x2") is None  # nothing half-created
+
+
+def test_leases_have_one_owner_until_they_expire(store) -> None:
+    assert store.try_lease("reconciler", "a", 30, NOW)
+    assert store.try_lease("reconciler", "a", 30, NOW + timedelta(seconds=10))  # renew
+    assert not store.try_lease("reconciler", "b", 30, NOW + timedelta(seconds=20))
+    assert store.try_lease("reconciler", "b", 30, NOW + timedelta(seconds=41))
+    assert not store.try_lease("reconciler", "a", 30, NOW + timedelta(seconds=42))
