@@ -23,15 +23,15 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
     clock = FakeClock()
     objects = LocalObjectStore(tmp_path)
     data = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(100))
-    objects.put_bytes("s3://b/train.jsonl", data)
+    objects.put_bytes("s3://bkt/train.jsonl", data)
     request = JobRequest(
         job_name="bot-1",
         custom_model_name="bot",
         base_model_identifier="meta.llama3-1-8b-instruct-v1:0:128k",
         role_arn="arn:aws:iam::000000000000:role/x",
-        training_uri="s3://b/train.jsonl",
+        training_uri="s3://bkt/train.jsonl",
         validation_uri=None,
-        output_uri="s3://b/out/",
+        output_uri="s3://bkt/out/",
         hyperparameters={"epochCount": "1"},
         client_token="t" * 32,
     )
