@@ -44,7 +44,7 @@ def test_state_survives_a_restart(tmp_path: Path) -> None:
     restarted = setup(tmp_path, clock)
     job = restarted.get_job(arn)
     assert job.status is JobStatus.COMPLETED and job.custom_model_arn.startswith("arn:aws:bedrock:us-east-1:")
-    assert "/custom-model/meta.llama3-1-8b-instruct-v1:0:128k/" in job.custom_model_arn
+    assert ":custom-model/meta.llama3-1-8b-instruct-v1:0:128k/" in job.custom_model_arn
     pt = restarted.create_throughput(name="bot-pt", model_arn=job.custom_model_arn, model_units=1, client_token="p")
     assert setup(tmp_path, clock).get_throughput(pt).status is ThroughputStatus.CREATING
     clock.advance(seconds=10)
