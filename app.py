@@ -8,5 +8,9 @@ st.navigation(
         "Catalog": [
             st.Page("pages/models.py", title="Models", icon=":material/view_list:", default=True),
         ],
+        "Customization": [
+            st.Page("pages/new_model.py", title="New Model", icon=":material/add_circle:"),
+            st.Page("pages/custom_model.py", title="Custom Models", icon=":material/model_training:"),
+        ],
     }
 ).run()

@@ -68,16 +68,6 @@ def do_bulk(model_ids: Sequence[str], enabled: bool) -> None:
         flash("warning", f"Skipped {len(result.skipped)}:\n{shown}{more}")
 
 
-@st.dialog("New Model")
-def new_model_dialog() -> None:
-    st.info(
-        "Creating custom models is not available yet. The fine-tuning form (training data "
-        "validation and upload to S3, hyperparameters per base model, job tracking) comes "
-        "with the custom-models work. Nothing has been created.",
-        icon=":material/construction:",
-    )
-
-
 @st.dialog("Confirm bulk change")
 def confirm_bulk_dialog(model_ids: Sequence[str], enabled: bool, shown: int) -> None:
     verb = "Enable" if enabled else "Disable"
@@ -108,7 +98,7 @@ sync_col.button(
     help="Pull model metadata from Amazon Bedrock and OpenAI.",
 )
 if new_col.button("New Model", icon=":material/add:", type="primary", key=Key.NEW_MODEL, width="stretch"):
-    new_model_dialog()
+    st.switch_page("pages/new_model.py")
 
 runs = catalog.last_sync_runs()
 if runs:
@@ -217,6 +207,13 @@ if len(selected) == 1:
         width="stretch",
     )
     st.caption(f"Next action: {md_escape(view.next_action)}")
+    if rec.model_type is ModelType.CUSTOM:
+        st.page_link(
+            "pages/custom_model.py",
+            label="Open the custom model: job, throughput, configuration",
+            icon=":material/open_in_new:",
+            query_params={"model": rec.id},
+        )
     facts = {
         "Model ID": rec.model_id,
         "Our id": rec.id,

@@ -77,3 +77,27 @@ _MD_SPECIAL = set("\\`*_{}[]()<>#+-.!|~$:")
 def md_escape(text: str) -> str:
     """Show user- or provider-supplied text literally inside st.markdown."""
     return "".join(f"\\{c}" if c in _MD_SPECIAL else c for c in text)
+
+
+def dataset_summary(report: object) -> str:
+    """One line about a checked dataset: records, tokens and how tokens were counted."""
+    from services.datasets import DatasetReport
+
+    assert isinstance(report, DatasetReport)
+    return (
+        f"{report.kind.value.capitalize()} data: {report.records:,} records, ~{report.tokens:,} tokens "
+        f"(largest record ~{report.max_record_tokens:,}; tokens {report.token_method}); "
+        f"{report.size_bytes:,} bytes" + ("" if report.ok else f"; {report.issue_total:,} problem(s)")
+    )
+
+
+def duration(seconds: float) -> str:
+    seconds = int(seconds)
+    days, rest = divmod(seconds, 86_400)
+    hours, rest = divmod(rest, 3_600)
+    minutes = rest // 60
+    if days:
+        return f"{days} d {hours} h"
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min" if minutes else f"{seconds} s"

@@ -27,6 +27,41 @@ class Key(StrEnum):
     DISABLE_SHOWN = "models_disable_shown"
     CONFIRM_BULK = "models_confirm_bulk"
     BULK_REQUEST = "models_bulk_request"
+    # New Model
+    NM_BASE = "new_model_base"
+    NM_FORM = "new_model_form"
+    NM_NAME = "new_model_name"
+    NM_DESCRIPTION = "new_model_description"
+    NM_TYPE = "new_model_type"
+    NM_TRAINING_FILE = "new_model_training_file"
+    NM_TRAINING_URI = "new_model_training_uri"
+    NM_VALIDATION_FILE = "new_model_validation_file"
+    NM_VALIDATION_URI = "new_model_validation_uri"
+    NM_FREE_HP = "new_model_free_hyperparameters"
+    NM_CHECK = "new_model_check"
+    NM_CREATE = "new_model_create"
+    NM_CREATED = "new_model_created"
+    # Custom model page
+    CM_SELECT = "custom_model_select"
+    CM_TABS = "custom_model_tabs"
+    CM_STOP = "custom_model_stop"
+    CM_CONFIRM_STOP = "custom_model_confirm_stop"
+    CM_ENABLE = "custom_model_enable"
+    CM_DISABLE = "custom_model_disable"
+    CM_UNITS = "custom_model_units"
+    CM_PROVISION = "custom_model_provision"
+    CM_REMOVE_PT = "custom_model_remove_throughput"
+    CM_CONFIRM_REMOVE_PT = "custom_model_confirm_remove_throughput"
+    CM_DELETE = "custom_model_delete"
+    CM_DELETE_NAME = "custom_model_delete_name"
+    CM_DELETE_OPEN = "custom_model_delete_open"
+    CM_CONFIRM_DELETE = "custom_model_confirm_delete"
+    CM_OPEN = "models_open_custom"
+
+
+def hp_key(name: str) -> str:
+    """Widget key of one hyperparameter input on the New Model form."""
+    return f"new_model_hp_{name}"
 
 
 def models_table_key(revision: int, flt: ModelFilter) -> str:

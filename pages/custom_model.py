@@ -1,0 +1,244 @@
+"""A custom model: its job, its throughput, its configuration. Thin: rules live in the services."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from services.errors import ProviderError, ServiceError
+from services.models import CustomModel, JobStatus, Status, ThroughputStatus
+from ui import deps
+from ui.components import LIGHT, duration
+from ui.state import Key
+
+services = deps.services_or_stop()
+customization = services.customization
+catalog = services.catalog
+st.session_state.setdefault(Key.FLASH, [])
+
+
+def flash(kind: str, text: str) -> None:
+    st.session_state[Key.FLASH].append((kind, text))
+
+
+def act(label: str, action, *args: object) -> None:
+    """Run one service call from a button callback and say how it went."""
+    try:
+        action(*args)
+    except ServiceError as exc:
+        flash("error", f"{label}: {exc}")
+    else:
+        flash("success", f"{label}: done.")
+
+
+@st.dialog("Stop the job?")
+def confirm_stop(model: CustomModel) -> None:
+    st.write(f"Stop {model.name}'s training? A stopped job cannot be resumed; you would start a new one.")
+    st.button(
+        "Stop the job",
+        type="primary",
+        key=Key.CM_CONFIRM_STOP,
+        on_click=act,
+        args=("Stop", customization.stop, model.id),
+    )
+
+
+@st.dialog("Remove throughput?")
+def confirm_remove(model: CustomModel) -> None:
+    st.write(f"Remove {model.name}'s Provisioned Throughput? The model turns RED and can no longer be used.")
+    if model.enabled:
+        st.warning("It is enabled now, so it will also be disabled.")
+    st.button(
+        "Remove throughput",
+        type="primary",
+        key=Key.CM_CONFIRM_REMOVE_PT,
+        on_click=act,
+        args=("Remove throughput", customization.remove_throughput, model.id),
+    )
+
+
+def close_delete() -> None:
+    st.session_state[Key.CM_DELETE_OPEN] = False
+
+
+def delete_now(model_id: str) -> None:
+    close_delete()
+    act("Delete", customization.delete, model_id)
+
+
+@st.dialog("Delete the model?", on_dismiss=close_delete)
+def confirm_delete(model: CustomModel) -> None:
+    what = (
+        "the Bedrock custom model and its record"
+        if model.job_status is JobStatus.COMPLETED
+        else "its record (the job made no model)"
+    )
+    st.write(f"Delete {model.name}: {what}. This cannot be undone. The training data in S3 is kept.")
+    typed = st.text_input("Type the model name to confirm", key=Key.CM_DELETE_NAME)
+    st.button(
+        "Delete",
+        type="primary",
+        key=Key.CM_CONFIRM_DELETE,
+        disabled=typed != model.name,
+        on_click=delete_now,
+        args=(model.id,),
+    )
+
+
+st.title("Custom Models")
+for kind, text in st.session_state[Key.FLASH]:
+    getattr(st, kind)(text)
+st.session_state[Key.FLASH] = []
+
+models = customization.list()
+if not models:
+    st.info("No custom models yet.")
+    st.page_link("pages/new_model.py", label="New Model", icon=":material/add:")
+    st.stop()
+
+by_id = {m.id: m for m in models}
+wanted = st.query_params.get("model")
+if wanted in by_id and st.session_state.get(Key.CM_SELECT) != wanted:
+    st.session_state[Key.CM_SELECT] = wanted
+selected = st.selectbox(
+    "Custom model",
+    list(by_id),
+    key=Key.CM_SELECT,
+    format_func=lambda i: f"{by_id[i].name} ({by_id[i].job_status.value})",
+)
+st.query_params["model"] = selected
+in_flight = by_id[selected].job_status.in_flight or bool(
+    by_id[selected].throughput_status and by_id[selected].throughput_status.in_flight
+)
+
+
+@st.fragment(run_every=services.settings.poll_seconds if in_flight else None)
+def show(model_id: str) -> None:
+    try:
+        model = customization.refresh(model_id)
+    except ProviderError as exc:
+        st.warning(f"Could not refresh from Bedrock ({exc}); showing the last known state.")
+        model = customization.get(model_id)
+    except ServiceError as exc:
+        st.error(str(exc))
+        return
+    if in_flight and not (
+        model.job_status.in_flight or (model.throughput_status and model.throughput_status.in_flight)
+    ):
+        st.rerun()  # it settled: redraw the whole page without polling
+    view = catalog.get_model(model_id)
+    head, light = st.columns([3, 2], vertical_alignment="center")
+    head.subheader(model.name, anchor=False)
+    light.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
+    st.caption(f"Next action: {view.next_action}")
+
+    status_tab, throughput_tab, config_tab = st.tabs(
+        ["Status", "Provision Throughput", "Configuration"], key=Key.CM_TABS
+    )
+    with status_tab:
+        c1, c2, c3 = st.columns(3)
+        c1.metric("Job status", model.job_status.value)
+        c2.metric("Training records", f"{model.training_records:,}")
+        c3.metric("Training tokens (est.)", f"{model.training_tokens:,}")
+        st.caption(f"Tokens {model.token_method}.")
+        if model.job_status is JobStatus.FAILED:
+            st.error(f"The job failed: {model.failure_message or 'no message from Bedrock'}")
+        if model.job_status.in_flight:
+            st.info(f"Submitted {duration((datetime.now(UTC) - model.created_at).total_seconds())} ago; refreshing.")
+        if model.training_loss is not None:
+            st.caption(
+                f"Final training loss {model.training_loss:.4f}"
+                + (f", validation loss {model.validation_loss:.4f}" if model.validation_loss is not None else "")
+            )
+        b1, b2, b3 = st.columns(3)
+        if b1.button("Stop job", key=Key.CM_STOP, disabled=model.job_status is not JobStatus.IN_PROGRESS):
+            confirm_stop(model)
+        b2.button(
+            "Enable",
+            key=Key.CM_ENABLE,
+            type="primary",
+            disabled=view.status is not Status.YELLOW,
+            help="Only YELLOW models can be enabled.",
+            on_click=act,
+            args=("Enable", catalog.enable, model.id),
+        )
+        b3.button(
+            "Disable",
+            key=Key.CM_DISABLE,
+            disabled=view.status is not Status.GREEN,
+            help="Only GREEN models can be disabled.",
+            on_click=act,
+            args=("Disable", catalog.disable, model.id),
+        )
+        st.markdown("**Hyper Parameters**")
+        st.dataframe(
+            pd.DataFrame({"name": list(model.hyperparameters), "value": list(model.hyperparameters.values())}),
+            hide_index=True,
+        )
+    with throughput_tab:
+        st.caption(
+            "No-commitment Provisioned Throughput: Bedrock allows 1 model unit per throughput and at most 2 "
+            f"per account ({customization.active_throughputs()} in use here). It bills every hour it exists, "
+            "even when idle."
+        )
+        if model.throughput_status is None:
+            units = st.number_input(
+                "Model Units", min_value=1, max_value=customization.max_model_units, value=1, key=Key.CM_UNITS
+            )
+            st.button(
+                "Provision throughput",
+                key=Key.CM_PROVISION,
+                type="primary",
+                disabled=model.job_status is not JobStatus.COMPLETED,
+                help="Only a completed model can get throughput.",
+                on_click=act,
+                args=("Provision throughput", customization.provision_throughput, model.id, int(units)),
+            )
+        else:
+            running = duration((datetime.now(UTC) - (model.throughput_since or model.updated_at)).total_seconds())
+            st.metric("Throughput", model.throughput_status.value, help=model.throughput_arn or "being created")
+            st.warning(
+                f"{model.model_units} model unit(s) provisioned {running} ago: billed hourly until removed, "
+                "even when idle.",
+                icon=":material/schedule:",
+            )
+            if model.throughput_status is ThroughputStatus.FAILED:
+                st.error(model.throughput_failure or "Bedrock reported the throughput as failed.")
+            if st.button("Remove throughput", key=Key.CM_REMOVE_PT):
+                confirm_remove(model)
+    with config_tab:
+        facts = {
+            "Id": model.id,
+            "Name": model.name,
+            "Description": model.description or "—",
+            "Base model": f"{model.base_model_name} ({model.base_model_id})",
+            "Customization type": model.customization_type,
+            "Training data": model.training_uri,
+            "Validation data": model.validation_uri or "—",
+            "Output location": model.output_uri,
+            "Job name": model.job_name,
+            "Job ARN": model.job_arn or "—",
+            "Custom model ARN": model.custom_model_arn or "—",
+            "Client request token": model.client_token,
+            "Created": f"{model.created_at:%Y-%m-%d %H:%M} UTC",
+        }
+        st.dataframe(pd.DataFrame({"Field": list(facts), "Value": list(facts.values())}), hide_index=True)
+        deletable = model.throughput_status is None and model.job_status in (
+            JobStatus.COMPLETED,
+            JobStatus.FAILED,
+            JobStatus.STOPPED,
+        )
+        st.button(
+            "Delete model",
+            key=Key.CM_DELETE,
+            disabled=not deletable,
+            help=None if deletable else "Only a Completed, Failed or Stopped model without throughput can be deleted.",
+            on_click=lambda: st.session_state.update({Key.CM_DELETE_OPEN: True}),
+        )
+        if deletable and st.session_state.get(Key.CM_DELETE_OPEN):
+            confirm_delete(model)  # stays open while the name is typed
+
+
+show(selected)

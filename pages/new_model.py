@@ -1,0 +1,169 @@
+"""New Model: fine-tune a Bedrock base model. Thin: every rule is in CustomizationService."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services.customization import DataInput, NewCustomModel, Upload
+from services.errors import InvalidData, ServiceError
+from ui import deps
+from ui.components import dataset_summary, md_escape
+from ui.state import Key, hp_key
+
+services = deps.services_or_stop()
+customization = services.customization
+settings = services.settings
+
+st.title("New Model")
+st.caption(
+    "Fine-tune an Amazon Bedrock base model. The data is checked record by record before anything is "
+    "uploaded or any job is created."
+)
+
+choices = customization.base_model_choices()
+if not choices:
+    st.warning(
+        "No base model can be fine-tuned yet: an admin must enable (GREEN) an Amazon Bedrock base model "
+        "that supports fine-tuning on the Models page.",
+        icon=":material/block:",
+    )
+    st.page_link("pages/models.py", label="Go to Models", icon=":material/view_list:")
+    st.stop()
+
+by_id = {v.id: v for v in choices}
+base_id = st.selectbox(
+    "Base Model",
+    list(by_id),
+    key=Key.NM_BASE,
+    format_func=lambda i: f"{by_id[i].record.name} ({by_id[i].record.model_id})",
+    help="Only enabled (GREEN) Bedrock base models that support fine-tuning are listed.",
+)
+base = by_id[base_id]
+family = customization.family_of(base.record)
+if family is not None:
+    st.caption(
+        f"{family.label}: {family.data_format.value} records"
+        + (f"; {family.notes}" if family.notes else "")
+        + ("" if family.validation_supported else "; no validation dataset")
+    )
+
+with st.form(Key.NM_FORM):
+    name = st.text_input(
+        "Model Name",
+        key=Key.NM_NAME,
+        max_chars=63,
+        help="Unique across all models. Letters and digits, each optionally followed by one '-' or '_'.",
+    )
+    description = st.text_area("Description", key=Key.NM_DESCRIPTION, max_chars=2000)
+    st.selectbox("Customization Type", ["FINE_TUNING"], key=Key.NM_TYPE, disabled=True)
+    left, right = st.columns(2)
+    with left:
+        st.markdown("**Training Data**")
+        training_file = st.file_uploader(
+            "Upload a .jsonl file",
+            type=["jsonl"],
+            key=Key.NM_TRAINING_FILE,
+            max_upload_size=settings.max_upload_mb,
+        )
+        training_uri = st.text_input(
+            "… or the s3:// URI of data already in S3",
+            key=Key.NM_TRAINING_URI,
+            placeholder="s3://bucket/path/train.jsonl",
+            help=f"For files over {settings.max_upload_mb} MB (the browser upload limit, STUDIO_MAX_UPLOAD_MB).",
+        )
+    with right:
+        st.markdown("**Validation Data** (optional)")
+        validation_file = st.file_uploader(
+            "Upload a .jsonl file",
+            type=["jsonl"],
+            key=Key.NM_VALIDATION_FILE,
+            max_upload_size=settings.max_upload_mb,
+            disabled=family is not None and not family.validation_supported,
+        )
+        validation_uri = st.text_input(
+            "… or the s3:// URI of data already in S3",
+            key=Key.NM_VALIDATION_URI,
+            placeholder="s3://bucket/path/validation.jsonl",
+            disabled=family is not None and not family.validation_supported,
+        )
+    st.markdown("**Hyper Parameters**")
+    hyper: dict[str, str] = {}
+    if family is not None:
+        columns = st.columns(min(3, len(family.hyperparameters)))
+        for i, hp in enumerate(family.hyperparameters):
+            default = "" if hp.default is None else hp.format(hp.default)
+            hyper[hp.name] = columns[i % len(columns)].text_input(
+                hp.name,
+                value=default,
+                key=hp_key(hp.name),
+                help=f"{hp.range_text()}; default {default or 'none: required'}. {hp.help}".strip(),
+            )
+    else:
+        st.caption(f"Model Studio has no hyperparameter table for {base.record.model_id}: give name/value pairs.")
+        edited = st.data_editor(
+            pd.DataFrame({"name": pd.Series(dtype=str), "value": pd.Series(dtype=str)}),
+            num_rows="dynamic",
+            key=Key.NM_FREE_HP,
+            width="stretch",
+        )
+        hyper = {str(r["name"]).strip(): str(r["value"]) for _, r in edited.iterrows() if str(r["name"]).strip()}
+    c1, c2 = st.columns([1, 1])
+    check = c1.form_submit_button("Check data", key=Key.NM_CHECK, width="stretch")
+    create = c2.form_submit_button("Create model", type="primary", key=Key.NM_CREATE, width="stretch")
+
+
+def data_input(upload: object, uri: str, label: str) -> DataInput | None:
+    if upload is not None and uri.strip():
+        st.error(f"{label}: give a file or an S3 URI, not both.")
+        st.stop()
+    if upload is not None:
+        return Upload(name=upload.name, stream=upload, size=upload.size)  # type: ignore[attr-defined]
+    return uri.strip() or None
+
+
+def show_reports(reports: list[object]) -> None:
+    for report in reports:
+        st.caption(dataset_summary(report))  # type: ignore[arg-type]
+
+
+if check or create:
+    training = data_input(training_file, training_uri, "Training Data")
+    validation = data_input(validation_file, validation_uri, "Validation Data")
+    if check:
+        with st.spinner("Checking the data record by record…"):
+            result = customization.check_data(base_id, training, validation)
+        show_reports([r for r in (result.training, result.validation) if r is not None])
+        if result.ok:
+            st.success("The data passes every check Model Studio knows for this base model.")
+        else:
+            st.error("\n".join(f"- {md_escape(p)}" for p in result.problems[:40]))
+    else:
+        bar = st.progress(0.0, text="Checking the data…")
+
+        def progress(what: str, done: int, total: int) -> None:
+            bar.progress(min(1.0, done / max(total, 1)), text=f"Uploading {what} data: {done:,} of {total:,} bytes")
+
+        request = NewCustomModel(name=name, description=description, base_model_id=base_id, hyperparameters=hyper)
+        try:
+            model = customization.create(request, training, validation, progress=progress)
+        except InvalidData as exc:
+            bar.empty()
+            show_reports(exc.reports)
+            st.error(
+                f"Nothing was created: {len(exc.problems)} problem(s).\n\n"
+                + "\n".join(f"- {md_escape(p)}" for p in exc.problems[:40])
+            )
+        except ServiceError as exc:
+            bar.empty()
+            st.error(str(exc))
+        else:
+            bar.progress(1.0, text="Job submitted.")
+            st.session_state[Key.NM_CREATED] = model.id
+            st.success(f"Created {model.name}: job {model.job_status.value}. Follow it on its page.")
+            st.page_link(
+                "pages/custom_model.py",
+                label=f"Open {model.name}",
+                icon=":material/open_in_new:",
+                query_params={"model": model.id},
+            )
