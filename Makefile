@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint bench bench-dataset clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,8 +30,11 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev lint
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev
+bench: $(VENV)/.dev bench-dataset
 	$(BIN)/python bench/catalog.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache
+
+bench-dataset: $(VENV)/.dev
+	$(BIN)/python bench/dataset.py

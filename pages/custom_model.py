@@ -106,7 +106,7 @@ selected = st.selectbox(
     "Custom model",
     list(by_id),
     key=Key.CM_SELECT,
-    format_func=lambda i: f"{by_id[i].name} ({by_id[i].job_status.value})",
+    format_func=lambda i: by_id[i].name,
 )
 st.query_params["model"] = selected
 in_flight = by_id[selected].job_status.in_flight or bool(

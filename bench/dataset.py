@@ -1,0 +1,200 @@
+"""Dataset validation benchmark. Prints figures; asserts nothing.
+
+Generates a prompt/completion JSONL and a bedrock-conversation-2024 JSONL (1 GB each by
+default) on local disk, then for each, in a separate process (so peak RSS is its own):
+  ours        services.datasets.validate_stream: every check, records and tokens counted
+  parse-only  the same reader, each line parsed with orjson.loads (and msgspec.json.decode)
+  naive       pandas.read_json(lines=True) then row checks (on a slice: it needs GBs of memory)
+
+Run: make bench-dataset   (or .venv/bin/python bench/dataset.py [--mb 1024] [--naive-mb 100])
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_MBS, TARGET_RSS_MB, TARGET_RATIO = 150.0, 150.0, 2.0
+
+FAMILIES = {
+    "prompt-completion": "meta.llama3-1-8b-instruct-v1:0:128k",
+    "conversation": "anthropic.claude-3-haiku-20240307-v1:0:200k",
+    "conversation (Nova: + reserved-keyword scan)": "amazon.nova-micro-v1:0:128k",
+}
+
+
+def generate(path: Path, kind: str, megabytes: int) -> None:
+    import orjson
+
+    target = megabytes * 1024 * 1024
+    words = [
+        "the",
+        "of",
+        "and",
+        "to",
+        "a",
+        "in",
+        "is",
+        "you",
+        "that",
+        "it",
+        "he",
+        "was",
+        "for",
+        "on",
+        "are",
+        "as",
+        "with",
+        "his",
+        "they",
+        "at",
+        "be",
+        "this",
+        "have",
+        "from",
+    ]
+    written = 0
+    i = 0
+    with path.open("wb", buffering=8 * 1024 * 1024) as out:
+        while written < target:
+            lines = []
+            for _ in range(5000):
+                i += 1
+                q = " ".join(words[(i + k) % len(words)] for k in range(12 + i % 20))
+                a = " ".join(words[(i * 7 + k) % len(words)] for k in range(30 + i % 60))
+                if kind == "prompt-completion":
+                    record = {"prompt": f"Question {i}: {q}?", "completion": f"Answer {i}: {a}."}
+                else:
+                    record = {
+                        "schemaVersion": "bedrock-conversation-2024",
+                        "system": [{"text": "You are a concise, friendly support assistant."}],
+                        "messages": [
+                            {"role": "user", "content": [{"text": f"Question {i}: {q}?"}]},
+                            {"role": "assistant", "content": [{"text": f"Answer {i}: {a}."}]},
+                        ],
+                    }
+                lines.append(orjson.dumps(record))
+            block = b"\n".join(lines) + b"\n"
+            out.write(block)
+            written += len(block)
+
+
+WORKER = r"""
+import sys, time
+sys.path.insert(0, {root!r})
+mode, path, model_id, limit = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
+import io, os
+import msgspec, orjson, pandas as pd
+from services.customization_specs import family_for
+from services.datasets import DatasetKind, _chunks, validate_stream
+start = time.perf_counter()  # after the imports: only the work is timed
+size = os.path.getsize(path) if limit <= 0 else limit
+if mode == "ours":
+    with open(path, "rb") as f:
+        r = validate_stream(f, family_for(model_id), DatasetKind.TRAINING, os.path.getsize(path))
+    detail = f"{{r.records:,}} records, ~{{r.tokens:,}} tokens, issues {{r.issue_counts}}"
+elif mode in ("orjson", "msgspec"):
+    loads = orjson.loads if mode == "orjson" else msgspec.json.decode
+    n = 0
+    with open(path, "rb") as f:
+        for chunk in _chunks(f):
+            lines = chunk.split(b"\n")
+            if chunk.endswith(b"\n"):
+                lines.pop()
+            for line in lines:
+                loads(line); n += 1
+    detail = f"{{n:,}} lines parsed"
+else:  # naive: pandas on the first `limit` bytes
+    with open(path, "rb") as f:
+        data = f.read(limit)
+    data = data[: data.rfind(b"\n") + 1]
+    df = pd.read_json(io.BytesIO(data), lines=True)
+    bad = 0
+    for row in df.itertuples(index=False):
+        d = row._asdict()
+        if "messages" in d:
+            msgs = d["messages"]
+            if not isinstance(msgs, list) or len(msgs) < 2 or msgs[0].get("role") != "user":
+                bad += 1
+        elif not isinstance(d.get("prompt"), str) or not isinstance(d.get("completion"), str):
+            bad += 1
+    size = len(data)
+    detail = f"{{len(df):,}} rows, {{bad}} bad"
+elapsed = time.perf_counter() - start
+print(f"{{size}}\t{{elapsed}}\t{{detail}}")
+"""
+
+
+def run(mode: str, path: Path, model_id: str, limit: int = 0) -> tuple[float, float, float, str]:
+    """(MB/s, peak RSS MB, seconds, detail) of one worker process."""
+    code = WORKER.format(root=str(ROOT))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, mode, str(path), model_id, str(limit)], stdout=subprocess.PIPE, text=True
+    )
+    _, status, usage = os.wait4(proc.pid, 0)
+    out = proc.stdout.read() if proc.stdout else ""
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        raise SystemExit(f"{mode} worker failed ({proc.returncode})")
+    size, elapsed, detail = out.strip().split("\t")
+    mb = int(size) / (1024 * 1024)
+    return mb / float(elapsed), usage.ru_maxrss / 1024, float(elapsed), detail
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--mb", type=int, default=1024, help="size of each generated file")
+    parser.add_argument("--naive-mb", type=int, default=100, help="slice given to the pandas baseline")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        files = {}
+        for kind in ("prompt-completion", "conversation"):
+            path = Path(tmp) / f"{kind}.jsonl"
+            start = time.perf_counter()
+            generate(path, kind, args.mb)
+            files[kind] = path
+            print(f"generated {kind}: {path.stat().st_size / 2**20:,.0f} MB in {time.perf_counter() - start:.1f} s")
+        small = Path(tmp) / "small.jsonl"
+        with files["prompt-completion"].open("rb") as src:
+            data = src.read(100 * 1024 * 1024)
+        small.write_bytes(data[: data.rfind(b"\n") + 1])
+        print()
+        print(f"{'data':46s} {'method':12s} {'MB/s':>8s} {'peak RSS':>10s} {'seconds':>8s}  detail")
+        verdicts = []
+        for label, model_id in FAMILIES.items():
+            path = files["conversation" if label.startswith("conversation") else "prompt-completion"]
+            ours = run("ours", path, model_id)
+            rows = [("ours", ours)]
+            if "Nova" not in label:
+                rows += [("orjson", run("orjson", path, model_id)), ("msgspec", run("msgspec", path, model_id))]
+                rows.append(("pandas*", run("naive", path, model_id, args.naive_mb * 1024 * 1024)))
+            for method, (mbs, rss, secs, detail) in rows:
+                print(f"{label:46s} {method:12s} {mbs:8.0f} {rss:8.0f} MB {secs:8.1f}  {detail}")
+            if "Nova" not in label:
+                parse = max(rows[1][1][0], rows[2][1][0])
+                verdicts.append((label, ours[0], ours[1], parse / ours[0]))
+            else:
+                verdicts.append((label, ours[0], ours[1], None))
+        small_rss = run("ours", small, FAMILIES["prompt-completion"])[1]
+        label = "prompt-completion, 100 MB slice"
+        print(f"{label:46s} {'ours':12s} {'':8s} {small_rss:8.0f} MB   (memory does not grow with size)")
+        print(f"\n* pandas ran on the first {args.naive_mb} MB only: on the whole file it needs several GB.")
+        print("\nTargets: >= 150 MB/s, peak RSS < 150 MB, within 2x of parse-only (the faster parser)")
+        for label, mbs, rss, ratio in verdicts:
+            parts = [
+                f"{mbs:.0f} MB/s {'ok' if mbs >= TARGET_MBS else 'MISSES'}",
+                f"{rss:.0f} MB {'ok' if rss < TARGET_RSS_MB else 'MISSES'}",
+            ]
+            if ratio is not None:
+                parts.append(f"{ratio:.2f}x parse-only {'ok' if ratio <= TARGET_RATIO else 'MISSES'}")
+            print(f"  {label:46s} " + ", ".join(parts))
+
+
+if __name__ == "__main__":
+    main()
