@@ -12,7 +12,6 @@ Run: make bench-dataset   (or .venv/bin/python bench/dataset.py [--mb 1024] [--n
 from __future__ import annotations
 
 import argparse
-import os
 import subprocess
 import sys
 import tempfile
@@ -90,7 +89,9 @@ import sys, time
 sys.path.insert(0, {root!r})
 mode, path, model_id, limit = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 import io, os
-import msgspec, orjson, pandas as pd
+import msgspec, orjson
+if mode == "naive":
+    import pandas as pd
 from services.customization_specs import family_for
 from services.datasets import DatasetKind, _chunks, validate_stream
 start = time.perf_counter()  # after the imports: only the work is timed
@@ -127,24 +128,24 @@ else:  # naive: pandas on the first `limit` bytes
     size = len(data)
     detail = f"{{len(df):,}} rows, {{bad}} bad"
 elapsed = time.perf_counter() - start
-print(f"{{size}}\t{{elapsed}}\t{{detail}}")
+# VmHWM: this process's own peak RSS (ru_maxrss would include the parent's peak from before exec)
+hwm_kb = next(int(l.split()[1]) for l in open("/proc/self/status") if l.startswith("VmHWM:"))
+print(f"{{size}}\t{{elapsed}}\t{{hwm_kb}}\t{{detail}}")
 """
 
 
 def run(mode: str, path: Path, model_id: str, limit: int = 0) -> tuple[float, float, float, str]:
-    """(MB/s, peak RSS MB, seconds, detail) of one worker process."""
+    """(MB/s, peak RSS MB, seconds, detail) of one worker process (the worker reports its VmHWM)."""
     code = WORKER.format(root=str(ROOT))
     proc = subprocess.Popen(
         [sys.executable, "-c", code, mode, str(path), model_id, str(limit)], stdout=subprocess.PIPE, text=True
     )
-    _, status, usage = os.wait4(proc.pid, 0)
-    out = proc.stdout.read() if proc.stdout else ""
-    proc.returncode = os.waitstatus_to_exitcode(status)
+    out, _ = proc.communicate()
     if proc.returncode != 0:
         raise SystemExit(f"{mode} worker failed ({proc.returncode})")
-    size, elapsed, detail = out.strip().split("\t")
+    size, elapsed, hwm_kb, detail = out.strip().split("\t")
     mb = int(size) / (1024 * 1024)
-    return mb / float(elapsed), usage.ru_maxrss / 1024, float(elapsed), detail
+    return mb / float(elapsed), int(hwm_kb) / 1024, float(elapsed), detail
 
 
 def main() -> None:
@@ -164,6 +165,7 @@ def main() -> None:
         with files["prompt-completion"].open("rb") as src:
             data = src.read(100 * 1024 * 1024)
         small.write_bytes(data[: data.rfind(b"\n") + 1])
+        del data
         print()
         print(f"{'data':46s} {'method':12s} {'MB/s':>8s} {'peak RSS':>10s} {'seconds':>8s}  detail")
         verdicts = []

@@ -360,3 +360,25 @@ def test_the_submission_grace_uses_the_last_heartbeat(w: World) -> None:
     assert w.reconciler.run_once().rolled_back == ()
     w.clock.advance(seconds=timedelta(seconds=101).total_seconds())
     assert w.reconciler.run_once().rolled_back == ("support-bot",)
+
+
+def test_an_unreachable_s3_is_named_and_nothing_is_created(w: World) -> None:
+    def unreachable(uri: str) -> int:
+        raise ObjectStoreError(f"{uri}: S3 could not be reached (Connect timeout).")
+
+    w.objects.size = unreachable  # type: ignore[method-assign]
+    with pytest.raises(InvalidData) as info:
+        w.customization.create(request(), "s3://my-data/train.jsonl")
+    assert info.value.problems == [
+        "Training Data: s3://my-data/train.jsonl: S3 could not be reached (Connect timeout)."
+    ]
+    assert w.store.customs == {} and "create_job" not in w.backend.calls
+
+
+def test_without_a_role_arn_nothing_is_created(w: World) -> None:
+    from dataclasses import replace
+
+    w.customization._config = replace(w.customization._config, role_arn=None)
+    with pytest.raises(InvalidRequest, match="STUDIO_CUSTOMIZATION_ROLE_ARN"):
+        create(w)
+    assert w.store.customs == {}
