@@ -11,6 +11,7 @@ st.navigation(
         "Customization": [
             st.Page("pages/new_model.py", title="New Model", icon=":material/add_circle:"),
             st.Page("pages/custom_model.py", title="Custom Models", icon=":material/model_training:"),
+            st.Page("pages/compare.py", title="Compare Runs", icon=":material/stacked_line_chart:"),
         ],
     }
 ).run()

@@ -8,9 +8,11 @@ import pandas as pd
 import streamlit as st
 
 from services.errors import ProviderError, ServiceError
+from services.metrics import MetricsState
 from services.models import CustomModel, JobStatus, Status, ThroughputStatus
 from ui import deps
 from ui.components import LIGHT, duration
+from ui.metrics_view import load_run, render_downloads, render_run
 from ui.state import Key
 
 services = deps.services_or_stop()
@@ -134,9 +136,13 @@ def show(model_id: str) -> None:
     light.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
     st.caption(f"Next action: {view.next_action}")
 
-    status_tab, throughput_tab, config_tab = st.tabs(
-        ["Status", "Provision Throughput", "Configuration"], key=Key.CM_TABS
+    status_tab, metrics_tab, throughput_tab, config_tab = st.tabs(
+        ["Status", "Metrics", "Provision Throughput", "Configuration"], key=Key.CM_TABS
     )
+    with metrics_tab:
+        run = load_run(services.metrics, model.id, model.job_status.value, str(model.job_end_time))
+        render_run(run)
+        render_downloads(services.metrics, model.id, run.state is MetricsState.READY)
     with status_tab:
         c1, c2, c3 = st.columns(3)
         c1.metric("Job status", model.job_status.value)

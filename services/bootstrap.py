@@ -9,6 +9,7 @@ from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalo
 from services.adapters.sql_store import SqlCatalogStore
 from services.catalog import CatalogService
 from services.customization import CustomizationConfig, CustomizationService
+from services.metrics import MetricsService
 from services.models import Provider
 from services.ports import CatalogSource, CustomizationBackend, ObjectStore
 from services.reconciler import Reconciler
@@ -23,6 +24,7 @@ class Services:
     catalog: CatalogService
     customization: CustomizationService
     objects: ObjectStore
+    metrics: MetricsService
     reconciler: Reconciler | None = None
 
 
@@ -104,5 +106,10 @@ def build_services(settings: Settings, *, start_reconciler: bool = False, **over
     if start_reconciler:
         reconciler.start()
     return Services(
-        settings=settings, catalog=catalog, customization=customization, objects=objects, reconciler=reconciler
+        settings=settings,
+        catalog=catalog,
+        customization=customization,
+        objects=objects,
+        metrics=MetricsService(store, objects),
+        reconciler=reconciler,
     )

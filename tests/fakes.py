@@ -306,6 +306,7 @@ class World:
         from services.bootstrap import LOCAL_ROLE_ARN, Services
         from services.catalog import CatalogService
         from services.customization import CustomizationConfig, CustomizationService
+        from services.metrics import MetricsService
         from services.reconciler import Reconciler
         from services.settings import load_settings
 
@@ -355,10 +356,12 @@ class World:
             clock=self.clock,
         )
         self.reconciler = Reconciler(self.customization, self.store, 10, clock=self.clock)
+        self.metrics = MetricsService(self.store, self.objects)
         self.services = Services(
             settings=load_settings(),
             catalog=self.catalog,
             customization=self.customization,
             objects=self.objects,
+            metrics=self.metrics,
             reconciler=self.reconciler,
         )

@@ -57,6 +57,20 @@ class Key(StrEnum):
     CM_DELETE_OPEN = "custom_model_delete_open"
     CM_CONFIRM_DELETE = "custom_model_confirm_delete"
     CM_OPEN = "models_open_custom"
+    # Metrics
+    MX_AXIS = "metrics_x_axis"
+    MX_LOG = "metrics_log"
+    MX_SMOOTH = "metrics_smoothing"
+    MX_EXPORT = "metrics_export"
+    DL_TRAINING = "download_training"
+    DL_VALIDATION = "download_validation"
+    DL_METRICS = "download_metrics"
+    CMP_MODELS = "compare_models"
+    CMP_METRIC = "compare_metric"
+    CMP_AXIS = "compare_x_axis"
+    CMP_LOG = "compare_log"
+    CMP_SMOOTH = "compare_smoothing"
+    CMP_EXPORT = "compare_export"
 
 
 def hp_key(name: str) -> str:

@@ -1,0 +1,85 @@
+"""Compare Runs: overlay the curves of several custom models, with their settings side by side."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services.metrics import MetricsState, curves, export_frame, summarize
+from services.models import JobStatus
+from ui import deps
+from ui.charts import metrics_figure
+from ui.metrics_view import fmt, load_run
+from ui.state import Key
+
+services = deps.services_or_stop()
+st.title("Compare Runs")
+
+done = [m for m in services.customization.list() if m.job_status is JobStatus.COMPLETED]
+if not done:
+    st.info("No completed custom models yet: their training curves appear here once a job completes.")
+    st.stop()
+by_id = {m.id: m for m in done}
+picked = st.multiselect(
+    "Custom models", list(by_id), default=list(by_id)[:3], key=Key.CMP_MODELS, format_func=lambda i: by_id[i].name
+)
+if not picked:
+    st.caption("Pick one or more models.")
+    st.stop()
+a, b, c, d = st.columns([1, 1, 1, 2])
+metric = a.radio("Metric", ["loss", "perplexity"], horizontal=True, key=Key.CMP_METRIC)
+axis = b.radio("X axis", ["step", "epoch"], horizontal=True, key=Key.CMP_AXIS)
+log_y = c.toggle("Log scale", key=Key.CMP_LOG)
+weight = d.slider("Smoothing (EMA weight)", 0.0, 0.99, 0.6, 0.01, key=Key.CMP_SMOOTH)
+
+runs = {i: load_run(services.metrics, i, by_id[i].job_status.value, str(by_id[i].job_end_time)) for i in picked}
+pairs = [
+    (by_id[i].name, curve)
+    for i, run in runs.items()
+    if run.state is MetricsState.READY
+    for curve in curves(run, metric, axis, weight)
+]
+for i, run in runs.items():
+    if run.state is not MetricsState.READY:
+        st.warning(f"{by_id[i].name}: {run.message}")
+if pairs:
+    st.plotly_chart(metrics_figure([(metric, pairs)], x_title=axis, log_y=log_y), width="stretch", theme=None)
+
+rows: dict[str, dict[str, str]] = {}
+hp_names = sorted({k for i in picked for k in by_id[i].hyperparameters})
+for i in picked:
+    model, run = by_id[i], runs[i]
+    summary = summarize(run)
+    column = {
+        "Base model": model.base_model_name,
+        "Base model id": model.base_model_id.removeprefix("bedrock:"),
+        "Training records": f"{model.training_records:,}",
+        "Training tokens (est.)": f"{model.training_tokens:,}",
+        "Validation records": "—" if model.validation_records is None else f"{model.validation_records:,}",
+    }
+    column |= {f"hp: {name}": model.hyperparameters.get(name, "—") for name in hp_names}
+    column |= {
+        "Final training loss": fmt(summary.final_training_loss),
+        "Min validation loss": fmt(summary.min_validation_loss),
+        "Best epoch": "—" if summary.best_epoch is None else str(summary.best_epoch),
+        "Over-fitting": "—"
+        if summary.overfitting_from_epoch is None
+        else f"from epoch {summary.overfitting_from_epoch}",
+    }
+    rows[model.name] = column
+st.dataframe(pd.DataFrame(rows), width="stretch")
+
+ready = [(by_id[i].name, run) for i, run in runs.items() if run.state is MetricsState.READY]
+if ready:
+    st.download_button(
+        "Export chart data (CSV, smoothed values included)",
+        data=lambda: (
+            pd.concat([export_frame(run, weight).assign(model=name) for name, run in ready])
+            .to_csv(index=False)
+            .encode()
+        ),
+        file_name="compare-runs.csv",
+        mime="text/csv",
+        key=Key.CMP_EXPORT,
+        icon=":material/download:",
+    )

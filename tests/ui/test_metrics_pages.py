@@ -1,0 +1,103 @@
+"""The Metrics tab and the Compare Runs page, through app.py, on the local control plane."""
+
+from __future__ import annotations
+
+import io
+
+import orjson
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.customization import NewCustomModel, Upload
+from tests.fakes import World
+from ui.state import Key
+
+LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
+
+
+def jsonl(n: int, offset: int = 0) -> bytes:
+    return b"".join(
+        orjson.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + b"\n" for i in range(offset, offset + n)
+    )
+
+
+def create(world: World, name: str, epochs: str = "3"):
+    data, val = jsonl(110), jsonl(20, 1000)
+    return world.customization.create(
+        NewCustomModel(name=name, base_model_id=LLAMA, hyperparameters={"epochCount": epochs}),
+        Upload("train.jsonl", io.BytesIO(data), len(data)),
+        Upload("val.jsonl", io.BytesIO(val), len(val)),
+    )
+
+
+@pytest.fixture
+def ready(world: World) -> World:
+    world.catalog.sync()
+    world.catalog.enable(LLAMA)
+    return world
+
+
+def texts(at: AppTest) -> str:
+    kinds = ("markdown", "caption", "info", "success", "warning", "error")
+    return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
+
+
+def open_model(make_app, model_id: str) -> AppTest:
+    at = make_app().run()
+    at.switch_page("pages/custom_model.py")
+    at.query_params["model"] = model_id
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_a_running_job_says_metrics_come_later(ready: World, make_app) -> None:
+    model = create(ready, "bot-a")
+    at = open_model(make_app, model.id)
+    assert "No metrics yet: the job is InProgress" in texts(at)
+    assert at.get("download_button")  # the data downloads are there already
+
+
+def test_a_completed_job_shows_its_summary_and_chart(ready: World, make_app) -> None:
+    model = create(ready, "bot-a")
+    ready.clock.advance(seconds=61)
+    ready.customization.refresh(model.id)
+    at = open_model(make_app, model.id)
+    labels = [m.label for m in at.metric]
+    assert {"Final training loss", "Best epoch", "Final / min validation loss"} <= set(labels)
+    charts = at.get("plotly_chart")
+    assert len(charts) == 1
+    figure = orjson.loads(charts[0].proto.spec)
+    names = {t.get("name") for t in figure["data"]}
+    assert {"training", "validation", "training (raw)"} <= names
+    assert all(t["type"] == "scattergl" for t in figure["data"])
+    assert sorted({s["x0"] for s in figure["layout"]["shapes"]}) == [110, 220]  # epochs 2 and 3 start there
+    at.toggle(key=Key.MX_LOG).set_value(True).run()
+    figure = orjson.loads(at.get("plotly_chart")[0].proto.spec)
+    assert figure["layout"]["yaxis"]["type"] == "log"
+    at.radio(key=Key.MX_AXIS).set_value("epoch").run()
+    figure = orjson.loads(at.get("plotly_chart")[0].proto.spec)
+    assert figure["layout"]["xaxis2"]["title"]["text"] == "epoch"
+
+
+def test_compare_runs_overlays_models_and_lists_their_settings(ready: World, make_app) -> None:
+    first, second = create(ready, "bot-a", "2"), create(ready, "bot-b", "3")
+    ready.clock.advance(seconds=61)
+    for m in (first, second):
+        ready.customization.refresh(m.id)
+    at = make_app().run()
+    at.switch_page("pages/compare.py").run()
+    assert not at.exception
+    figure = orjson.loads(at.get("plotly_chart")[0].proto.spec)
+    names = {t.get("name") for t in figure["data"]}
+    assert {"bot-a · training", "bot-b · training", "bot-a · validation", "bot-b · validation"} <= names
+    table = at.dataframe[0].value
+    assert list(table.columns) == ["bot-a", "bot-b"]
+    assert table.loc["hp: epochCount"].tolist() == ["2", "3"]
+    assert table.loc["Base model"].tolist() == ["Llama 3.1 8B Instruct", "Llama 3.1 8B Instruct"]
+
+
+def test_compare_runs_without_completed_models(world: World, make_app) -> None:
+    at = make_app().run()
+    at.switch_page("pages/compare.py").run()
+    assert "No completed custom models yet" in texts(at)

@@ -1,0 +1,94 @@
+"""Plotly figures for training metrics. Display only: the data comes from services.metrics."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from services.metrics import Curve
+
+COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
+VALIDATION_DASH = "dot"
+
+
+def metrics_figure(
+    panels: Sequence[tuple[str, Sequence[tuple[str, Curve]]]],
+    *,
+    x_title: str,
+    log_y: bool,
+    boundaries: Sequence[float] = (),
+    show_raw: bool = True,
+) -> go.Figure:
+    """One row per metric panel; each panel holds (run label, curve) pairs. Training curves are
+    drawn smoothed with the raw curve faint behind; validation curves as dotted lines with markers.
+    WebGL traces keep long runs fluid."""
+    fig = make_subplots(
+        rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=[p[0] for p in panels]
+    )
+    runs: dict[str, str] = {}
+    for row, (metric, pairs) in enumerate(panels, start=1):
+        for run, curve in pairs:
+            color = runs.setdefault(run, COLORS[len(runs) % len(COLORS)])
+            name = f"{run} · {curve.name}" if run else curve.name
+            validation = curve.name.startswith("validation")
+            hover = f"{name}<br>{x_title} %{{x}}<br>{metric} %{{y:.6g}}<extra></extra>"
+            if validation:
+                fig.add_trace(
+                    go.Scattergl(
+                        x=curve.x,
+                        y=curve.raw,
+                        name=name,
+                        legendgroup=name,
+                        showlegend=row == 1,
+                        mode="lines+markers",
+                        line={"color": color, "dash": VALIDATION_DASH},
+                        hovertemplate=hover,
+                    ),
+                    row=row,
+                    col=1,
+                )
+                continue
+            if show_raw:
+                fig.add_trace(
+                    go.Scattergl(
+                        x=curve.x,
+                        y=curve.raw,
+                        name=f"{name} (raw)",
+                        legendgroup=name,
+                        showlegend=False,
+                        mode="lines",
+                        opacity=0.25,
+                        line={"color": color, "width": 1},
+                        hovertemplate=hover.replace(metric, f"{metric} (raw)"),
+                    ),
+                    row=row,
+                    col=1,
+                )
+            fig.add_trace(
+                go.Scattergl(
+                    x=curve.x,
+                    y=curve.smooth,
+                    name=name,
+                    legendgroup=name,
+                    showlegend=row == 1,
+                    mode="lines",
+                    line={"color": color, "width": 2},
+                    hovertemplate=hover.replace(metric, f"{metric} (smoothed)"),
+                ),
+                row=row,
+                col=1,
+            )
+        if log_y:
+            fig.update_yaxes(type="log", row=row, col=1)
+    for x in boundaries:
+        fig.add_vline(x=x, line={"color": "#999", "width": 1, "dash": "dash"}, opacity=0.6)
+    fig.update_xaxes(title_text=x_title, row=len(panels), col=1)
+    fig.update_layout(
+        height=320 * len(panels) + 80,
+        margin={"l": 40, "r": 20, "t": 60, "b": 40},
+        hovermode="x unified",
+        legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
+    )
+    return fig

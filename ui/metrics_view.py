@@ -1,0 +1,104 @@
+"""How a run's metrics are shown: summary, notes, chart with its controls, export, downloads.
+Display only; every computation is in services.metrics."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.metrics import MetricsService, MetricsState, RunMetrics, curves, epoch_boundaries, export_frame, summarize
+from ui.charts import metrics_figure
+from ui.state import Key
+
+
+@st.cache_resource(max_entries=16, ttl=900, show_spinner="Reading the metrics…")
+def load_run(_metrics: MetricsService, model_id: str, job_status: str, end: str) -> RunMetrics:
+    """Metrics files do not change once a job has ended, so they are read once per run state."""
+    return _metrics.load(model_id)
+
+
+def fmt(value: float | None) -> str:
+    return "—" if value is None else f"{value:.4f}"
+
+
+def render_run(run: RunMetrics) -> None:
+    if run.state is not MetricsState.READY:
+        (st.info if run.state is MetricsState.NOT_YET else st.warning)(run.message)
+        for note in run.notes:
+            st.caption(note)
+        return
+    summary = summarize(run)
+    c1, c2, c3, c4 = st.columns(4)
+    c1.metric("Final training loss", fmt(summary.final_training_loss))
+    c2.metric(
+        "Min training loss",
+        fmt(summary.min_training_loss),
+        help=f"at step {summary.min_training_step}" if summary.min_training_step is not None else None,
+    )
+    c3.metric(
+        "Final / min validation loss", f"{fmt(summary.final_validation_loss)} / {fmt(summary.min_validation_loss)}"
+    )
+    c4.metric(
+        "Best epoch",
+        "—" if summary.best_epoch is None else str(summary.best_epoch),
+        help=summary.best_epoch_basis or None,
+    )
+    if summary.overfitting_from_epoch is not None:
+        st.warning(summary.overfitting_note, icon=":material/trending_up:")
+    for note in run.notes:
+        st.caption(f"Note: {note}")
+    a, b, c = st.columns([1, 1, 2])
+    axis = a.radio("X axis", ["step", "epoch"], horizontal=True, key=Key.MX_AXIS)
+    log_y = b.toggle("Log scale", key=Key.MX_LOG)
+    weight = c.slider("Smoothing (EMA weight)", 0.0, 0.99, 0.6, 0.01, key=Key.MX_SMOOTH)
+    panels = [
+        (metric, [("", curve) for curve in curves(run, metric, axis, weight)]) for metric in ("loss", "perplexity")
+    ]
+    boundaries = epoch_boundaries(run) if axis == "step" else []
+    st.plotly_chart(
+        metrics_figure(panels, x_title=axis, log_y=log_y, boundaries=boundaries), width="stretch", theme=None
+    )
+    points = max(c.points_in for _, pairs in panels for _, c in pairs)
+    shown = max(len(c.x) for _, pairs in panels for _, c in pairs)
+    st.caption(
+        f"{points:,} points per curve; {shown:,} drawn (MinMaxLTTB keeps every bucket's extremes). "
+        "Dashed lines mark epochs."
+        if points > shown
+        else f"{points:,} points per curve. Dashed lines mark epochs."
+    )
+    st.download_button(
+        "Export chart data (CSV, smoothed values included)",
+        data=lambda: export_frame(run, weight).to_csv(index=False).encode(),
+        file_name=f"{run.model_id.replace(':', '-')}-metrics-chart.csv",
+        mime="text/csv",
+        key=Key.MX_EXPORT,
+        icon=":material/download:",
+    )
+
+
+def render_downloads(metrics: MetricsService, model_id: str, has_metrics: bool) -> None:
+    st.markdown("**Downloads**")
+    c1, c2, c3 = st.columns(3)
+    for column, which, key in ((c1, "training", Key.DL_TRAINING), (c2, "validation", Key.DL_VALIDATION)):
+        opener = metrics.data_opener(model_id, which)
+        if opener is None:
+            column.button(f"No {which} data", disabled=True, key=key)
+            continue
+        name, open_stream = opener
+        column.download_button(
+            f"{which.capitalize()} data",
+            data=open_stream,  # opened only when clicked, streamed from S3
+            file_name=name,
+            mime="application/jsonl",
+            key=key,
+            icon=":material/download:",
+        )
+    c3.download_button(
+        "Metrics (zip of the CSVs)",
+        data=lambda: metrics.metrics_zip(model_id),
+        file_name=f"{model_id.replace(':', '-')}-metrics.zip",
+        mime="application/zip",
+        key=Key.DL_METRICS,
+        disabled=not has_metrics,
+        help=None if has_metrics else "The job has not written metrics (yet).",
+        icon=":material/download:",
+    )
