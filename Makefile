@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint bench bench-dataset clean
+.PHONY: run test lint bench bench-dataset bench-metrics clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -30,7 +30,7 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev lint
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev bench-dataset
+bench: $(VENV)/.dev bench-dataset bench-metrics
 	$(BIN)/python bench/catalog.py
 
 clean:
@@ -38,3 +38,6 @@ clean:
 
 bench-dataset: $(VENV)/.dev
 	$(BIN)/python bench/dataset.py
+
+bench-metrics: $(VENV)/.dev
+	$(BIN)/python bench/metrics.py

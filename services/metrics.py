@@ -80,7 +80,7 @@ def parse_metrics_csv(data: bytes, kind: str, uri: str = "") -> MetricsTable:
     if not data.strip():
         raise InvalidRequest(f"{where}: the file is empty.")
     try:
-        raw = pd.read_csv(io.BytesIO(data), dtype=str, keep_default_na=False)
+        raw = pd.read_csv(io.BytesIO(data), engine="c", skipinitialspace=True)
     except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
         raise InvalidRequest(f"{where}: not a readable CSV ({exc}).") from None
     raw.columns = [str(c).strip() for c in raw.columns]
@@ -92,12 +92,17 @@ def parse_metrics_csv(data: bytes, kind: str, uri: str = "") -> MetricsTable:
     notes: list[str] = []
     if raw.empty:
         notes.append(f"{where}: a header but no rows.")
+
+    def number(column: str) -> pd.Series:
+        values = raw[column]
+        return values if pd.api.types.is_numeric_dtype(values) else pd.to_numeric(values, errors="coerce")
+
     frame = pd.DataFrame(
         {
-            "step": pd.to_numeric(raw["step_number"], errors="coerce"),
-            "epoch": pd.to_numeric(raw["epoch_number"], errors="coerce") if "epoch_number" in raw else np.nan,
-            "loss": pd.to_numeric(raw[loss_col], errors="coerce"),
-            "perplexity": pd.to_numeric(raw["perplexity"], errors="coerce") if "perplexity" in raw else np.nan,
+            "step": number("step_number"),
+            "epoch": number("epoch_number") if "epoch_number" in raw else np.nan,
+            "loss": number(loss_col),
+            "perplexity": number("perplexity") if "perplexity" in raw else np.nan,
         }
     )
     if "epoch_number" not in raw:
@@ -196,8 +201,8 @@ def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> np
     keep = MinMaxLTTBDownsampler().downsample(
         np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), n_out=max_points - 4
     )
-    extra = np.array([0, n - 1, int(np.nanargmin(y)), int(np.nanargmax(y))])
-    return np.unique(np.concatenate([keep, extra]))
+    extra = np.array([0, n - 1, int(np.nanargmin(y)), int(np.nanargmax(y))], dtype=np.int64)
+    return np.unique(np.concatenate([np.asarray(keep, dtype=np.int64), extra]))
 
 
 @dataclass(frozen=True)
