@@ -1,4 +1,10 @@
-"""Model Studio entrypoint: page config and navigation, nothing else."""
+"""Model Studio entrypoint: page config and navigation, nothing else.
+
+The page scripts live in views/, not pages/: while a process has not yet run st.navigation,
+Streamlit treats a folder named pages/ next to the entrypoint as a legacy multipage app, so
+the first visit after a restart ran a page file alone (no router, no layout, the wrong menu)
+or showed "Page not found". Every page also has an explicit url_path.
+"""
 
 import streamlit as st
 
@@ -6,12 +12,19 @@ st.set_page_config(page_title="Model Studio", page_icon=":material/model_trainin
 st.navigation(
     {
         "Catalog": [
-            st.Page("pages/models.py", title="Models", icon=":material/view_list:", default=True),
+            st.Page("views/models.py", title="Models", icon=":material/view_list:", url_path="catalog", default=True),
         ],
         "Customization": [
-            st.Page("pages/new_model.py", title="New Model", icon=":material/add_circle:"),
-            st.Page("pages/custom_model.py", title="Custom Models", icon=":material/model_training:"),
-            st.Page("pages/compare.py", title="Compare Runs", icon=":material/stacked_line_chart:"),
+            st.Page("views/new_model.py", title="New Model", icon=":material/add_circle:", url_path="new-model"),
+            st.Page(
+                "views/custom_model.py",
+                title="Custom Models",
+                icon=":material/model_training:",
+                url_path="custom-models",
+            ),
+            st.Page(
+                "views/compare.py", title="Compare Runs", icon=":material/stacked_line_chart:", url_path="compare-runs"
+            ),
         ],
     }
 ).run()

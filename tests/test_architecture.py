@@ -41,7 +41,7 @@ def offending(paths: list[Path], forbidden: tuple[str, ...]) -> list[str]:
 
 
 def test_pages_and_ui_never_touch_aws_sql_or_adapters() -> None:
-    files = [ROOT / "app.py", *(ROOT / "pages").glob("*.py"), *(ROOT / "ui").glob("*.py")]
+    files = [ROOT / "app.py", *(ROOT / "views").glob("*.py"), *(ROOT / "ui").glob("*.py")]
     assert len(files) >= 4
     assert offending(files, UI_FORBIDDEN) == []
 
@@ -59,3 +59,18 @@ def test_only_adapters_bootstrap_and_settings_reach_outside_systems() -> None:
         if "adapters" not in p.parts and "migrations" not in p.parts and p not in allowed
     ]
     assert offending(files, ADAPTER_ONLY) == []
+
+
+def test_every_page_is_routed_and_there_is_no_pages_folder() -> None:
+    """See app.py: a folder named pages/ would put Streamlit in its legacy mode on a fresh process."""
+    assert not (ROOT / "pages").exists()
+    tree = ast.parse((ROOT / "app.py").read_text(encoding="utf-8"))
+    pages = [n for n in ast.walk(tree) if isinstance(n, ast.Call) and getattr(n.func, "attr", "") == "Page"]
+    stems = {p.stem for p in (ROOT / "views").glob("*.py")}
+    paths = []
+    for call in pages:
+        url = next((k.value.value for k in call.keywords if k.arg == "url_path"), None)
+        assert isinstance(url, str), "every st.Page needs an explicit url_path"
+        paths.append(url)
+    assert len(paths) == len(stems)
+    assert not set(paths) & stems

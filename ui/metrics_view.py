@@ -27,7 +27,7 @@ def render_run(run: RunMetrics) -> None:
             st.caption(note)
         return
     summary = summarize(run)
-    c1, c2, c3, c4 = st.columns(4)
+    c1, c2, c3, c5, c4 = st.columns(5)
     c1.metric("Final training loss", fmt(summary.final_training_loss))
     c2.metric(
         "Min training loss",

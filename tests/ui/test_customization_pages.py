@@ -37,7 +37,7 @@ def ready(world: World) -> World:
 
 def open_form(make_app) -> AppTest:
     at = make_app().run()
-    at.switch_page("pages/new_model.py").run()
+    at.switch_page("views/new_model.py").run()
     assert not at.exception
     return at
 
@@ -103,7 +103,7 @@ def test_a_file_and_a_uri_together_are_refused(ready: World, make_app) -> None:
 
 def open_model(make_app, world: World, model_id: str) -> AppTest:
     at = make_app().run()
-    at.switch_page("pages/custom_model.py")
+    at.switch_page("views/custom_model.py")
     at.query_params["model"] = model_id
     at.run()
     assert not at.exception, at.exception
@@ -169,5 +169,5 @@ def test_stop_asks_first(ready: World, make_app) -> None:
 
 def test_no_custom_models_yet(world: World, make_app) -> None:
     at = make_app().run()
-    at.switch_page("pages/custom_model.py").run()
+    at.switch_page("views/custom_model.py").run()
     assert "No custom models yet" in texts(at)

@@ -44,7 +44,7 @@ def texts(at: AppTest) -> str:
 
 def open_model(make_app, model_id: str) -> AppTest:
     at = make_app().run()
-    at.switch_page("pages/custom_model.py")
+    at.switch_page("views/custom_model.py")
     at.query_params["model"] = model_id
     at.run()
     assert not at.exception, at.exception
@@ -64,7 +64,7 @@ def test_a_completed_job_shows_its_summary_and_chart(ready: World, make_app) -> 
     ready.customization.refresh(model.id)
     at = open_model(make_app, model.id)
     labels = [m.label for m in at.metric]
-    assert {"Final training loss", "Best epoch", "Final / min validation loss"} <= set(labels)
+    assert {"Final training loss", "Best epoch", "Final validation loss", "Min validation loss"} <= set(labels)
     charts = at.get("plotly_chart")
     assert len(charts) == 1
     figure = orjson.loads(charts[0].proto.spec)
@@ -86,7 +86,7 @@ def test_compare_runs_overlays_models_and_lists_their_settings(ready: World, mak
     for m in (first, second):
         ready.customization.refresh(m.id)
     at = make_app().run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("views/compare.py").run()
     assert not at.exception
     figure = orjson.loads(at.get("plotly_chart")[0].proto.spec)
     names = {t.get("name") for t in figure["data"]}
@@ -99,5 +99,5 @@ def test_compare_runs_overlays_models_and_lists_their_settings(ready: World, mak
 
 def test_compare_runs_without_completed_models(world: World, make_app) -> None:
     at = make_app().run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page("views/compare.py").run()
     assert "No completed custom models yet" in texts(at)

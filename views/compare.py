@@ -67,7 +67,8 @@ for i in picked:
         else f"from epoch {summary.overfitting_from_epoch}",
     }
     rows[model.name] = column
-st.dataframe(pd.DataFrame(rows), width="stretch")
+table = pd.DataFrame(rows)
+st.dataframe(table, width="stretch", height=(len(table) + 1) * 35 + 3)
 
 ready = [(by_id[i].name, run) for i, run in runs.items() if run.state is MetricsState.READY]
 if ready:

@@ -98,7 +98,7 @@ sync_col.button(
     help="Pull model metadata from Amazon Bedrock and OpenAI.",
 )
 if new_col.button("New Model", icon=":material/add:", type="primary", key=Key.NEW_MODEL, width="stretch"):
-    st.switch_page("pages/new_model.py")
+    st.switch_page("views/new_model.py")
 
 runs = catalog.last_sync_runs()
 if runs:
@@ -209,7 +209,7 @@ if len(selected) == 1:
     st.caption(f"Next action: {md_escape(view.next_action)}")
     if rec.model_type is ModelType.CUSTOM:
         st.page_link(
-            "pages/custom_model.py",
+            "views/custom_model.py",
             label="Open the custom model: job, throughput, configuration",
             icon=":material/open_in_new:",
             query_params={"model": rec.id},

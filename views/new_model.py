@@ -28,7 +28,7 @@ if not choices:
         "that supports fine-tuning on the Models page.",
         icon=":material/block:",
     )
-    st.page_link("pages/models.py", label="Go to Models", icon=":material/view_list:")
+    st.page_link("views/models.py", label="Go to Models", icon=":material/view_list:")
     st.stop()
 
 by_id = {v.id: v for v in choices}
@@ -162,7 +162,7 @@ if check or create:
             st.session_state[Key.NM_CREATED] = model.id
             st.success(f"Created {model.name}: job {model.job_status.value}. Follow it on its page.")
             st.page_link(
-                "pages/custom_model.py",
+                "views/custom_model.py",
                 label=f"Open {model.name}",
                 icon=":material/open_in_new:",
                 query_params={"model": model.id},

@@ -97,7 +97,7 @@ st.session_state[Key.FLASH] = []
 models = customization.list()
 if not models:
     st.info("No custom models yet.")
-    st.page_link("pages/new_model.py", label="New Model", icon=":material/add:")
+    st.page_link("views/new_model.py", label="New Model", icon=":material/add:")
     st.stop()
 
 by_id = {m.id: m for m in models}
