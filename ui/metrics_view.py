@@ -34,9 +34,8 @@ def render_run(run: RunMetrics) -> None:
         fmt(summary.min_training_loss),
         help=f"at step {summary.min_training_step}" if summary.min_training_step is not None else None,
     )
-    c3.metric(
-        "Final / min validation loss", f"{fmt(summary.final_validation_loss)} / {fmt(summary.min_validation_loss)}"
-    )
+    c3.metric("Final validation loss", fmt(summary.final_validation_loss))
+    c5.metric("Min validation loss", fmt(summary.min_validation_loss))
     c4.metric(
         "Best epoch",
         "—" if summary.best_epoch is None else str(summary.best_epoch),
