@@ -26,5 +26,9 @@ st.navigation(
                 "views/compare.py", title="Compare Runs", icon=":material/stacked_line_chart:", url_path="compare-runs"
             ),
         ],
+        "Costs": [
+            st.Page("views/estimator.py", title="Cost Estimator", icon=":material/calculate:", url_path="estimate"),
+            st.Page("views/costs.py", title="Costs", icon=":material/payments:", url_path="spend"),
+        ],
     }
 ).run()

@@ -8,10 +8,12 @@ from typing import Any
 from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalog, LocalOpenAICatalog
 from services.adapters.sql_store import SqlCatalogStore
 from services.catalog import CatalogService
+from services.costs import CostService
 from services.customization import CustomizationConfig, CustomizationService
 from services.metrics import MetricsService
 from services.models import Provider
 from services.ports import CatalogSource, CustomizationBackend, ObjectStore
+from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
 from services.reconciler import Reconciler
 from services.settings import Settings
 
@@ -25,6 +27,7 @@ class Services:
     customization: CustomizationService
     objects: ObjectStore
     metrics: MetricsService
+    costs: CostService
     reconciler: Reconciler | None = None
 
 
@@ -111,5 +114,14 @@ def build_services(settings: Settings, *, start_reconciler: bool = False, **over
         customization=customization,
         objects=objects,
         metrics=MetricsService(store, objects),
+        costs=CostService(
+            store,
+            store,
+            PriceCatalog(
+                load_price_file(settings.prices_file or PRICES_FILE), parse_overrides(settings.price_overrides)
+            ),
+            settings.job_region,
+            settings.throughput_warn_hours,
+        ),
         reconciler=reconciler,
     )

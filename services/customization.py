@@ -539,7 +539,15 @@ class CustomizationService:
         identifier = model.throughput_arn or model.throughput_name
         if identifier:
             self._backend.delete_throughput(identifier)
-        return self._update(model, _clear_throughput() | {"enabled": False})
+        ended = None
+        if model.throughput_since is not None and model.model_units:
+            ended = (model.model_units, model.throughput_since, self._clock())
+        return self._store.update_custom(
+            model.id,
+            model.version,
+            _clear_throughput() | {"enabled": False, "updated_at": self._clock()},
+            closed_throughput=ended,
+        )
 
     def active_throughputs(self) -> int:
         return sum(1 for m in self._store.list_custom() if m.throughput_status is not None)

@@ -126,8 +126,18 @@ class CustomModelStore(Protocol):
 
     def list_custom(self) -> list[CustomModel]: ...
 
-    def update_custom(self, model_id: str, expected_version: int, changes: dict[str, object]) -> CustomModel:
-        """Apply ``changes`` (CustomModel field names; ``enabled`` goes to the catalog row)."""
+    def update_custom(
+        self,
+        model_id: str,
+        expected_version: int,
+        changes: dict[str, object],
+        closed_throughput: tuple[int, datetime, datetime] | None = None,
+    ) -> CustomModel:
+        """Apply ``changes`` (CustomModel field names; ``enabled`` goes to the catalog row) and, in
+        the same transaction, record a throughput that ended: (model units, started, ended)."""
+
+    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
+        """Every ended throughput per model id: (model units, started, ended)."""
 
     def delete_custom(self, model_id: str, expected_version: int) -> None: ...
 

@@ -20,6 +20,9 @@ from pydantic_settings import (
     PydanticBaseSettingsSource,
     SettingsConfigDict,
 )
+from pydantic_settings import (
+    SettingsError as PydanticSettingsError,
+)
 
 from services.errors import SettingsError
 
@@ -86,6 +89,15 @@ class Settings(BaseSettings):
     )
     sim_job_seconds: float = Field(60.0, gt=0, description="Local backend: how long a job runs.")
     sim_throughput_seconds: float = Field(10.0, gt=0, description="Local backend: Creating -> InService.")
+    prices_file: Path | None = Field(None, description="Price catalog JSON (default: the bundled one).")
+    price_overrides: dict[str, dict[str, float]] = Field(
+        default_factory=dict,
+        description='JSON: {"<model id prefix>": {"training": 0.0005, "storage_month": 1.95, '
+        '"inference_no_commit": 7.1}}',
+    )
+    throughput_warn_hours: float = Field(
+        24.0, gt=0, description="Warn when no-commitment throughput has run longer than this."
+    )
     reconcile_seconds: float = Field(15.0, gt=0, description="Background refresh interval of in-flight work.")
     submit_grace_seconds: float = Field(
         300.0, gt=0, description="A submission older than this with no job is rolled back by the reconciler."
@@ -147,6 +159,18 @@ class Settings(BaseSettings):
             raise ValueError("not an IAM role ARN (arn:aws:iam::123456789012:role/Name)")
         return value
 
+    @field_validator("price_overrides")
+    @classmethod
+    def _check_overrides(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
+        from services.errors import InvalidRequest
+        from services.pricing import parse_overrides
+
+        try:
+            parse_overrides(value)
+        except InvalidRequest as exc:
+            raise ValueError(str(exc)) from None
+        return value
+
     @property
     def job_region(self) -> str:
         return self.customization_region or self.aws_regions[0]
@@ -186,6 +210,10 @@ def load_settings(**overrides: Any) -> Settings:
     """Build the settings, turning any bad value into one SettingsError naming each variable."""
     try:
         return Settings(**overrides)
+    except PydanticSettingsError as exc:
+        field = re.search(r'field "(\w+)"', str(exc))
+        name = f"{ENV_PREFIX}{field.group(1).upper()}" if field else "a STUDIO_ variable"
+        raise SettingsError(f"Invalid settings:\n  - {name}: not valid JSON") from None
     except ValidationError as exc:
         lines = [_describe(dict(err)) for err in exc.errors()]
         raise SettingsError("Invalid settings:\n" + "\n".join(f"  - {line}" for line in lines)) from None

@@ -24,6 +24,7 @@ class InMemoryCatalogStore:
         self.models: dict[str, ModelRecord] = {}
         self.customs: dict[str, CustomModel] = {}
         self.leases: dict[str, tuple[str, datetime]] = {}
+        self.history: dict[str, list[tuple[int, datetime, datetime]]] = {}
         self.runs: list[SyncRun] = []
         self._revision = 0
         self._changed_rev: dict[str, int] = {}
@@ -163,7 +164,13 @@ class InMemoryCatalogStore:
     def list_custom(self) -> list[CustomModel]:
         return [self._custom_view(i) for i in sorted(self.customs, key=lambda i: self.customs[i].created_at)]
 
-    def update_custom(self, model_id: str, expected_version: int, changes: dict[str, object]) -> CustomModel:
+    def update_custom(
+        self,
+        model_id: str,
+        expected_version: int,
+        changes: dict[str, object],
+        closed_throughput: tuple[int, datetime, datetime] | None = None,
+    ) -> CustomModel:
         current = self.customs.get(model_id)
         if current is None or current.version != expected_version:
             raise ConcurrentUpdate("changed meanwhile; nothing was changed")
@@ -181,7 +188,12 @@ class InMemoryCatalogStore:
         self.models[model_id] = rec.model_copy(update=update)
         self._with_status(model_id)
         self._touch([model_id])
+        if closed_throughput is not None:
+            self.history.setdefault(model_id, []).append(closed_throughput)
         return self._custom_view(model_id)
+
+    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
+        return {k: list(v) for k, v in self.history.items()}
 
     def delete_custom(self, model_id: str, expected_version: int) -> None:
         current = self.customs.get(model_id)
@@ -305,8 +317,10 @@ class World:
         from services.adapters.object_store import LocalObjectStore
         from services.bootstrap import LOCAL_ROLE_ARN, Services
         from services.catalog import CatalogService
+        from services.costs import CostService
         from services.customization import CustomizationConfig, CustomizationService
         from services.metrics import MetricsService
+        from services.pricing import PriceCatalog, load_price_file
         from services.reconciler import Reconciler
         from services.settings import load_settings
 
@@ -357,11 +371,15 @@ class World:
         )
         self.reconciler = Reconciler(self.customization, self.store, 10, clock=self.clock)
         self.metrics = MetricsService(self.store, self.objects)
+        self.costs = CostService(
+            self.store, self.store, PriceCatalog(load_price_file()), "us-east-1", warn_hours=24, clock=self.clock
+        )
         self.services = Services(
             settings=load_settings(),
             catalog=self.catalog,
             customization=self.customization,
             objects=self.objects,
             metrics=self.metrics,
+            costs=self.costs,
             reconciler=self.reconciler,
         )

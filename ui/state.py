@@ -71,6 +71,19 @@ class Key(StrEnum):
     CMP_LOG = "compare_log"
     CMP_SMOOTH = "compare_smoothing"
     CMP_EXPORT = "compare_export"
+    # Costs
+    EST_BASE = "estimate_base"
+    EST_REGION = "estimate_region"
+    EST_SOURCE = "estimate_source"
+    EST_TOKENS = "estimate_tokens"
+    EST_FILE = "estimate_file"
+    EST_URI = "estimate_uri"
+    EST_EPOCHS = "estimate_epochs"
+    EST_MONTHS = "estimate_months"
+    EST_UNITS = "estimate_units"
+    EST_HOURS = "estimate_hours_per_day"
+    EST_DAYS = "estimate_days"
+    EST_RUN = "estimate_run"
 
 
 def hp_key(name: str) -> str:

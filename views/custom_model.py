@@ -12,6 +12,7 @@ from services.metrics import MetricsState
 from services.models import CustomModel, JobStatus, Status, ThroughputStatus
 from ui import deps
 from ui.components import LIGHT, duration
+from ui.cost_view import money
 from ui.metrics_view import load_run, render_downloads, render_run
 from ui.state import Key
 
@@ -178,6 +179,13 @@ def show(model_id: str) -> None:
             on_click=act,
             args=("Disable", catalog.disable, model.id),
         )
+        spent = services.costs.costs(model.id)
+        st.markdown("**Costs so far**")
+        k1, k2, k3, k4 = st.columns(4)
+        k1.metric("Training", money(spent.training), help=spent.training_note)
+        k2.metric("Storage", money(spent.storage), help=spent.storage_note)
+        k3.metric("Throughput", money(spent.throughput), help=spent.throughput_note)
+        k4.metric("Total", money(spent.total))
         st.markdown("**Hyper Parameters**")
         st.dataframe(
             pd.DataFrame({"name": list(model.hyperparameters), "value": list(model.hyperparameters.values())}),
@@ -210,6 +218,16 @@ def show(model_id: str) -> None:
                 "even when idle.",
                 icon=":material/schedule:",
             )
+            meter = services.costs.costs(model.id)
+            if (
+                meter.throughput_running_hours is not None
+                and meter.throughput_running_hours > services.costs.warn_hours
+            ):
+                st.error(
+                    f"Running for more than {services.costs.warn_hours:g} hours: {money(meter.throughput)} so far. "
+                    "Remove it if nobody uses the model.",
+                    icon=":material/warning:",
+                )
             if model.throughput_status is ThroughputStatus.FAILED:
                 st.error(model.throughput_failure or "Bedrock reported the throughput as failed.")
             if st.button("Remove throughput", key=Key.CM_REMOVE_PT):

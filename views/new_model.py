@@ -7,8 +7,10 @@ import streamlit as st
 
 from services.customization import DataInput, NewCustomModel, Upload
 from services.errors import InvalidData, ServiceError
+from services.pricing import EstimateInput
 from ui import deps
 from ui.components import dataset_summary, md_escape
+from ui.cost_view import render_estimate
 from ui.state import Key, hp_key
 
 services = deps.services_or_stop()
@@ -136,6 +138,24 @@ if check or create:
         show_reports([r for r in (result.training, result.validation) if r is not None])
         if result.ok:
             st.success("The data passes every check Model Studio knows for this base model.")
+            if result.training is not None:
+                try:
+                    epochs = max(1, int(float(hyper.get("epochCount") or 1)))
+                except ValueError:
+                    epochs = 1
+                st.markdown(f"**Estimated cost** ({epochs} epoch(s), one month of storage, no throughput yet)")
+                estimate = services.costs.estimate(
+                    EstimateInput(
+                        base_model_id=base_id,
+                        region=services.costs.region,
+                        training_units=result.training.tokens,
+                        epochs=epochs,
+                        months=1,
+                        model_units=0,
+                        token_method=result.training.token_method,
+                    )
+                )
+                render_estimate(estimate, charts=False)
         else:
             st.error("\n".join(f"- {md_escape(p)}" for p in result.problems[:40]))
     else:

@@ -28,7 +28,7 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from services.adapters.sql_tables import catalog_meta, custom_models, leases, models, sync_runs
+from services.adapters.sql_tables import catalog_meta, custom_models, leases, models, sync_runs, throughput_history
 from services.errors import ConcurrentUpdate, DuplicateName
 from services.models import (
     CustomModel,
@@ -398,7 +398,13 @@ class SqlCatalogStore:
         with self._engine.connect() as conn:
             return [_custom(r) for r in conn.execute(_CUSTOM_VIEW.order_by(custom_models.c.created_at))]
 
-    def update_custom(self, model_id: str, expected_version: int, changes: dict[str, object]) -> CustomModel:
+    def update_custom(
+        self,
+        model_id: str,
+        expected_version: int,
+        changes: dict[str, object],
+        closed_throughput: tuple[int, datetime, datetime] | None = None,
+    ) -> CustomModel:
         values = dict(changes)
         enabled = values.pop("enabled", None)
         for key in ("job_status", "throughput_status"):
@@ -423,6 +429,13 @@ class SqlCatalogStore:
             if enabled is not None:
                 model_values["enabled"] = bool(enabled)
             conn.execute(update(models).where(models.c.id == model_id).values(**model_values))
+            if closed_throughput is not None:
+                units, started, ended = closed_throughput
+                conn.execute(
+                    insert(throughput_history).values(
+                        model_id=model_id, model_units=units, started_at=started, ended_at=ended
+                    )
+                )
             row = conn.execute(_CUSTOM_VIEW.where(custom_models.c.id == model_id)).one()
         return _custom(row)
 
@@ -435,6 +448,13 @@ class SqlCatalogStore:
             if result.rowcount != 1:
                 raise ConcurrentUpdate("This custom model was changed meanwhile; nothing was deleted. Reload.")
             conn.execute(delete(models).where(models.c.id == model_id))
+
+    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
+        out: dict[str, list[tuple[int, datetime, datetime]]] = {}
+        with self._engine.connect() as conn:
+            for row in conn.execute(select(throughput_history).order_by(throughput_history.c.id)):
+                out.setdefault(row.model_id, []).append((row.model_units, row.started_at, row.ended_at))
+        return out
 
     def name_taken(self, name: str) -> bool:
         key = name.lower()

@@ -157,3 +157,14 @@ leases = Table(
     Column("owner", String(128), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
+
+throughput_history = Table(
+    "throughput_history",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("model_id", String(400), nullable=False),  # kept after the model is deleted
+    Column("model_units", Integer, nullable=False),
+    Column("started_at", UTCDateTime, nullable=False),
+    Column("ended_at", UTCDateTime, nullable=False),
+    Index("ix_throughput_history_model", "model_id"),
+)

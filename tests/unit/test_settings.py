@@ -87,3 +87,19 @@ def test_the_settings_check_command_stops_start_up_with_the_message(tmp_path: Pa
     )
     assert result.returncode == 2
     assert "STUDIO_BACKEND" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("value", "says"),
+    [
+        ("not json", "STUDIO_PRICE_OVERRIDES: not valid JSON"),
+        ('{"amazon.titan": {"training": -1}}', "price override 'amazon.titan': training: Input should be greater"),
+        ('{"amazon.titan": {"trainng": 0.1}}', "trainng: Extra inputs are not permitted"),
+        ('{"amazon.titan": 3}', "STUDIO_PRICE_OVERRIDES"),
+    ],
+)
+def test_a_malformed_price_override_is_named(monkeypatch: pytest.MonkeyPatch, value: str, says: str) -> None:
+    monkeypatch.setenv("STUDIO_PRICE_OVERRIDES", value)
+    with pytest.raises(SettingsError) as info:
+        load_settings()
+    assert says in str(info.value)

@@ -1,0 +1,376 @@
+"""Prices and costs of model customization: the price catalog, estimates, costs so far.
+
+Three components per base model (bedrock-facts §5): training per 1,000 tokens (per image for
+image models; trained tokens = tokens in the data × epochs), storage per custom model per
+month, and no-commitment inference per model unit per hour. A price nobody knows is unknown
+(None), never $0, and an estimate that needs it has an unknown total.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from services.errors import InvalidRequest, ServiceError
+from services.models import CustomModel, JobStatus
+
+PRICES_FILE = Path(__file__).resolve().parent / "data" / "prices.json"
+DAYS_PER_MONTH = 365.25 / 12
+OVERRIDE_SOURCE = "override in STUDIO_PRICE_OVERRIDES"
+
+
+class PriceCatalogError(ServiceError):
+    code = "InvalidPriceCatalog"
+
+
+class Price(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    price: float | None = Field(None, ge=0)
+    source: str = Field(min_length=1)
+    as_of: str | None = None
+    confirmed: bool = True
+
+    @field_validator("price")
+    @classmethod
+    def _finite(cls, value: float | None) -> float | None:
+        if value is not None and not math.isfinite(value):
+            raise ValueError("must be a finite number")
+        return value
+
+    @property
+    def known(self) -> bool:
+        return self.price is not None
+
+    def describe(self, unit: str) -> str:
+        if self.price is None:
+            return f"unknown ({self.source})"
+        flag = "" if self.confirmed else ", unconfirmed"
+        return f"${self.price:g} per {unit} ({self.source}{', ' + self.as_of if self.as_of else ''}{flag})"
+
+
+class PriceEntry(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    label: str = Field(min_length=1)
+    model_id_prefixes: tuple[str, ...] = Field(min_length=1)
+    regions: tuple[str, ...] = Field(min_length=1)
+    training_unit: Literal["1K tokens", "image"]
+    training: Price
+    storage_month: Price
+    inference_no_commit: Price
+    inference_1_month: Price | None = None
+    inference_6_month: Price | None = None
+
+
+class PriceFile(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    version: str = Field(min_length=1)
+    currency: Literal["USD"]
+    notes: str = ""
+    entries: tuple[PriceEntry, ...] = Field(min_length=1)
+
+
+class PriceOverride(BaseModel):
+    """One base model's prices from settings: any of the three components."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    training: float | None = Field(None, ge=0, allow_inf_nan=False)
+    storage_month: float | None = Field(None, ge=0, allow_inf_nan=False)
+    inference_no_commit: float | None = Field(None, ge=0, allow_inf_nan=False)
+
+
+def _errors(exc: ValidationError) -> str:
+    return "; ".join(f"{'.'.join(map(str, e['loc'])) or 'file'}: {e['msg']}" for e in exc.errors()[:5])
+
+
+def load_price_file(path: Path = PRICES_FILE) -> PriceFile:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise PriceCatalogError(f"Price catalog {path} does not exist.") from None
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise PriceCatalogError(f"Price catalog {path} is not valid JSON: {exc}") from None
+    try:
+        return PriceFile.model_validate(data)
+    except ValidationError as exc:
+        raise PriceCatalogError(f"Price catalog {path} is malformed: {_errors(exc)}") from None
+
+
+class ModelPrices(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    region: str
+    training_unit: str
+    training: Price
+    storage_month: Price
+    inference_no_commit: Price
+    catalog_version: str
+
+
+class PriceCatalog:
+    def __init__(self, file: PriceFile, overrides: Mapping[str, PriceOverride] | None = None) -> None:
+        self.file = file
+        self.overrides = dict(overrides or {})
+
+    @property
+    def version(self) -> str:
+        return self.file.version
+
+    def lookup(self, model_id: str, region: str) -> ModelPrices | None:
+        """The prices for a Bedrock base model id in a region, or None if the catalog has none."""
+        model_id = model_id.removeprefix("bedrock:")
+        matches = [e for e in self.file.entries if any(model_id.startswith(p) for p in e.model_id_prefixes)]
+        entry = next((e for e in matches if region in e.regions), None)
+        override_key = next((k for k in sorted(self.overrides, key=len, reverse=True) if model_id.startswith(k)), None)
+        if entry is None and override_key is None:
+            return None
+        if entry is None:
+            unknown = Price(price=None, source=f"not in price catalog {self.version} for {region}")
+            entry = PriceEntry(
+                label=model_id,
+                model_id_prefixes=(model_id,),
+                regions=(region,),
+                training_unit="1K tokens",
+                training=unknown,
+                storage_month=unknown,
+                inference_no_commit=unknown,
+            )
+        prices = {
+            "training": entry.training,
+            "storage_month": entry.storage_month,
+            "inference_no_commit": entry.inference_no_commit,
+        }
+        if override_key is not None:
+            for name, value in self.overrides[override_key].model_dump().items():
+                if value is not None:
+                    prices[name] = Price(price=value, source=OVERRIDE_SOURCE, confirmed=True)
+        return ModelPrices(
+            label=entry.label,
+            region=region,
+            training_unit=entry.training_unit,
+            catalog_version=self.version,
+            **prices,
+        )
+
+
+# ---- estimates ------------------------------------------------------------------------------------
+class EstimateInput(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    base_model_id: str
+    region: str
+    training_units: int = Field(ge=0, description="tokens in the training data (images for image models)")
+    epochs: int = Field(1, ge=1, le=1000)
+    months: float = Field(1.0, ge=0, le=120, allow_inf_nan=False)
+    model_units: int = Field(0, ge=0, le=100)
+    hours_per_day: float = Field(24.0, ge=0, le=24, allow_inf_nan=False)
+    days: float = Field(0.0, ge=0, le=3650, allow_inf_nan=False)
+    token_method: str = ""
+
+
+class Component(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    quantity: float
+    unit: str
+    price: Price
+    cost: float | None  # None: unknown
+    formula: str
+
+
+class Estimate(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    components: tuple[Component, ...]
+    total: float | None
+    unknown: tuple[str, ...]
+    catalog_version: str
+    token_method: str
+    monthly: tuple[tuple[int, float | None], ...]  # (month, cumulative cost at its end)
+
+
+def _component(name: str, quantity: float, unit: str, price: Price, scale: float, formula: str) -> Component:
+    if quantity == 0:
+        cost: float | None = 0.0
+    elif price.price is None:
+        cost = None
+    else:
+        cost = quantity * scale * price.price
+    return Component(name=name, quantity=quantity, unit=unit, price=price, cost=cost, formula=formula)
+
+
+def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
+    trained = request.training_units * request.epochs
+    per_k = prices.training_unit == "1K tokens"
+    training = _component(
+        "Training",
+        trained,
+        "trained tokens" if per_k else "images seen",
+        prices.training,
+        1 / 1000 if per_k else 1.0,
+        (
+            f"{request.training_units:,} tokens × {request.epochs} epoch(s) ÷ 1,000 × price per 1K tokens"
+            if per_k
+            else f"{request.training_units:,} images × {request.epochs} epoch(s) × price per image"
+        ),
+    )
+    storage = _component(
+        "Storage",
+        request.months,
+        "model-months",
+        prices.storage_month,
+        1.0,
+        f"{request.months:g} month(s) × price per model-month",
+    )
+    hours = request.model_units * request.hours_per_day * request.days
+    inference = _component(
+        "Inference (no-commitment throughput)",
+        hours,
+        "model unit-hours",
+        prices.inference_no_commit,
+        1.0,
+        f"{request.model_units} MU × {request.hours_per_day:g} h/day × {request.days:g} day(s) × price per MU-hour",
+    )
+    components = (training, storage, inference)
+    unknown = tuple(c.name for c in components if c.cost is None)
+    total = None if unknown else sum(c.cost or 0.0 for c in components)
+    return Estimate(
+        label=prices.label,
+        components=components,
+        total=total,
+        unknown=unknown,
+        catalog_version=prices.catalog_version,
+        token_method=request.token_method,
+        monthly=_monthly(prices, request, training.cost),
+    )
+
+
+def _monthly(
+    prices: ModelPrices, request: EstimateInput, training_cost: float | None
+) -> tuple[tuple[int, float | None], ...]:
+    horizon = max(1, math.ceil(max(request.months, request.days / DAYS_PER_MONTH)))
+    out = []
+    for month in range(horizon + 1):
+        storage_q = min(month, request.months)
+        hours = request.model_units * request.hours_per_day * min(request.days, month * DAYS_PER_MONTH)
+        parts = [
+            training_cost,
+            0.0
+            if storage_q == 0
+            else (None if prices.storage_month.price is None else storage_q * prices.storage_month.price),
+            0.0
+            if hours == 0
+            else (None if prices.inference_no_commit.price is None else hours * prices.inference_no_commit.price),
+        ]
+        out.append((month, None if any(p is None for p in parts) else sum(p or 0.0 for p in parts)))
+    return tuple(out)
+
+
+# ---- costs so far ---------------------------------------------------------------------------------
+class ThroughputInterval(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    model_units: int
+    started_at: datetime
+    ended_at: datetime | None = None  # None: still running
+
+
+class ModelCosts(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    model_id: str
+    name: str
+    base_model_id: str
+    training: float | None
+    training_note: str
+    storage: float | None
+    storage_note: str
+    throughput: float | None
+    throughput_note: str
+    throughput_running_hours: float | None
+    total: float | None
+    catalog_version: str
+
+
+def costs_so_far(
+    model: CustomModel,
+    prices: ModelPrices | None,
+    intervals: Sequence[ThroughputInterval],
+    now: datetime,
+    catalog_version: str,
+) -> ModelCosts:
+    """What a custom model has cost until ``now``: its training, its storage since the model
+    was made, and every hour of throughput (the current one is a running meter)."""
+    unknown = Price(price=None, source="no price for this base model")
+    train_price = prices.training if prices else unknown
+    per_k = not prices or prices.training_unit == "1K tokens"
+    if model.job_status is JobStatus.COMPLETED:
+        trained = model.training_tokens * (model.epochs or 1)
+        training = None if train_price.price is None else trained / (1000 if per_k else 1) * train_price.price
+        training_note = f"{trained:,} trained tokens (≈{model.training_tokens:,} tokens × {model.epochs or 1} epochs)"
+    elif model.job_status.in_flight:
+        training, training_note = 0.0, "billed when the job completes"
+    else:
+        training = None
+        training_note = f"the job {model.job_status.lower()}: what AWS bills for the work done is not known here"
+    store_price = prices.storage_month if prices else unknown
+    if model.job_status is JobStatus.COMPLETED and model.job_end_time is not None:
+        months = max(0.0, (now - model.job_end_time).total_seconds() / 86_400 / DAYS_PER_MONTH)
+        storage = None if store_price.price is None else months * store_price.price
+        storage_note = f"{months:.2f} model-months since the model was made"
+    else:
+        storage, storage_note = 0.0, "no custom model is stored"
+    pt_price = prices.inference_no_commit if prices else unknown
+    mu_hours = 0.0
+    running: float | None = None
+    for interval in intervals:
+        end = interval.ended_at or now
+        hours = max(0.0, (end - interval.started_at).total_seconds() / 3600)
+        mu_hours += interval.model_units * hours
+        if interval.ended_at is None:
+            running = hours
+    throughput = 0.0 if mu_hours == 0 else (None if pt_price.price is None else mu_hours * pt_price.price)
+    throughput_note = f"{mu_hours:,.2f} model unit-hours" + (
+        f"; running for {running:.1f} h" if running is not None else ""
+    )
+    parts = (training, storage, throughput)
+    return ModelCosts(
+        model_id=model.id,
+        name=model.name,
+        base_model_id=model.base_model_id,
+        training=training,
+        training_note=training_note,
+        storage=storage,
+        storage_note=storage_note,
+        throughput=throughput,
+        throughput_note=throughput_note,
+        throughput_running_hours=running,
+        total=None if any(p is None for p in parts) else sum(p or 0.0 for p in parts),
+        catalog_version=catalog_version,
+    )
+
+
+def parse_overrides(raw: Mapping[str, object]) -> dict[str, PriceOverride]:
+    """STUDIO_PRICE_OVERRIDES, e.g. {"amazon.titan-text-lite-v1": {"training": 0.0005, "storage_month": 1.95,
+    "inference_no_commit": 7.1}}: any of the three prices per model id prefix."""
+    out = {}
+    for key, value in raw.items():
+        if not isinstance(value, Mapping):
+            raise InvalidRequest(f"price override {key!r}: expected an object of prices, got {value!r}")
+        try:
+            out[str(key)] = PriceOverride.model_validate(value)
+        except ValidationError as exc:
+            raise InvalidRequest(f"price override {key!r}: {_errors(exc)}") from None
+    return out

@@ -1,0 +1,123 @@
+"""Cost Estimator, Costs, the New Model estimate and the model's cost meter, through app.py."""
+
+from __future__ import annotations
+
+import io
+import re
+
+import orjson
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from services.customization import NewCustomModel, Upload
+from tests.fakes import World
+from ui.state import Key
+
+LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
+
+
+def texts(at: AppTest) -> str:
+    kinds = ("markdown", "caption", "info", "success", "warning", "error")
+    return re.sub(r"\\(.)", r"\1", "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind)))
+
+
+def metrics(at: AppTest) -> dict[str, str]:
+    return {m.label: m.value for m in at.metric}
+
+
+def jsonl(n: int = 50) -> bytes:
+    return b"".join(orjson.dumps({"prompt": f"question {i}", "completion": "an answer here"}) + b"\n" for i in range(n))
+
+
+@pytest.fixture
+def ready(world: World) -> World:
+    world.catalog.sync()
+    world.catalog.enable(LITE)
+    return world
+
+
+def open_page(make_app, path: str) -> AppTest:
+    at = make_app().run()
+    at.switch_page(path).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_an_estimate_from_a_token_count(ready: World, make_app) -> None:
+    at = open_page(make_app, "views/estimator.py")
+    at.selectbox(key=Key.EST_BASE).set_value(LITE)
+    at.number_input(key=Key.EST_TOKENS).set_value(1_000_000)
+    at.number_input(key=Key.EST_EPOCHS).set_value(2)
+    at.number_input(key=Key.EST_MONTHS).set_value(3.0)
+    at.number_input(key=Key.EST_UNITS).set_value(1)
+    at.number_input(key=Key.EST_HOURS).set_value(8.0)
+    at.number_input(key=Key.EST_DAYS).set_value(10.0)
+    at.button(key=Key.EST_RUN).click().run()
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["Training"] == "$0.80" and shown["Storage"] == "$5.85"
+    assert shown["Inference (no-commitment throughput)"] == "$568.00" and shown["Total"] == "$574.65"
+    assert len(at.get("plotly_chart")) == 2  # the stacked bar and the cumulative line
+    assert "Prices from catalog 2026-11-22.1" in texts(at)
+
+
+def test_an_unknown_price_gives_an_unknown_total_not_zero(ready: World, make_app) -> None:
+    at = open_page(make_app, "views/estimator.py")
+    at.selectbox(key=Key.EST_BASE).set_value("bedrock:meta.llama3-1-8b-instruct-v1:0:128k")
+    at.button(key=Key.EST_RUN).click().run()
+    assert metrics(at)["Total"] == "unknown"
+    assert "The total is unknown" in texts(at)
+
+
+def test_an_estimate_from_uploaded_data_counts_its_tokens_and_refuses_bad_data(ready: World, make_app) -> None:
+    at = open_page(make_app, "views/estimator.py")
+    at.selectbox(key=Key.EST_BASE).set_value(LITE)
+    at.radio(key=Key.EST_SOURCE).set_value("Upload a .jsonl file").run()
+    at.file_uploader(key=Key.EST_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
+    at.button(key=Key.EST_RUN).click().run()
+    assert "50 records" in texts(at) and metrics(at)["Total"].startswith("$")
+    assert "characters ÷ 6" in texts(at)
+    at.file_uploader(key=Key.EST_FILE).set_value(("train.jsonl", b"nope\n", "application/jsonl"))
+    at.button(key=Key.EST_RUN).click().run()
+    assert "No estimate: the data has problems" in texts(at)
+    assert "Total" not in metrics(at)
+
+
+def test_the_new_model_form_shows_the_estimate_when_the_data_is_checked(ready: World, make_app) -> None:
+    at = open_page(make_app, "views/new_model.py")
+    at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
+    at.button(key=Key.NM_CHECK).click().run()
+    assert "**Estimated cost** (5 epoch(s)" in texts(at)
+    assert metrics(at)["Storage"] == "$1.95"
+
+
+def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(ready: World, make_app) -> None:
+    data = jsonl()
+    model = ready.customization.create(
+        NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data))
+    )
+    ready.clock.advance(seconds=61)
+    ready.customization.refresh(model.id)
+    ready.customization.provision_throughput(model.id)
+    ready.clock.advance(hours=25)
+    ready.customization.refresh(model.id)
+    at = open_page(make_app, "views/costs.py")
+    assert "lite-bot: no-commitment throughput has been running for 25.0 hours" in texts(at)
+    table = at.dataframe[0].value
+    assert table["Model"].tolist() == ["lite-bot"] and table["Throughput"].iloc[0] == "$177.50"
+    assert metrics(at)["Known costs so far"].startswith("$17")
+
+
+def test_the_model_page_shows_its_cost_meter(ready: World, make_app) -> None:
+    data = jsonl()
+    model = ready.customization.create(
+        NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data))
+    )
+    ready.clock.advance(seconds=61)
+    ready.customization.refresh(model.id)
+    at = make_app().run()
+    at.switch_page("views/custom_model.py")
+    at.query_params["model"] = model.id
+    at.run()
+    shown = metrics(at)
+    assert shown["Throughput"] == "$0.00" and shown["Training"].startswith("$") and shown["Total"].startswith("$")

@@ -1,0 +1,54 @@
+"""How estimates and costs are shown. Display only: the arithmetic is in services.pricing."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from services.pricing import Estimate
+
+
+def money(value: float | None) -> str:
+    return "unknown" if value is None else f"${value:,.2f}"
+
+
+def render_estimate(result: Estimate, *, charts: bool = True) -> None:
+    columns = st.columns(len(result.components) + 1)
+    for column, component in zip(columns, result.components, strict=False):
+        column.metric(component.name, money(component.cost), help=component.formula)
+    columns[-1].metric("Total", money(result.total))
+    if result.unknown:
+        st.warning(
+            f"The total is unknown: no known price for {', '.join(result.unknown).lower()} of {result.label}. "
+            "Set one in STUDIO_PRICE_OVERRIDES if you know it.",
+            icon=":material/help:",
+        )
+    if charts:
+        left, right = st.columns(2)
+        bar = go.Figure()
+        for component in result.components:
+            bar.add_bar(name=component.name, x=["estimate"], y=[component.cost or 0.0])
+        bar.update_layout(barmode="stack", height=320, title="Components", yaxis_title="USD")
+        left.plotly_chart(bar, width="stretch", theme=None)
+        months = [m for m, _ in result.monthly]
+        line = go.Figure(
+            go.Scatter(x=months, y=[c for _, c in result.monthly], mode="lines+markers", name="cumulative")
+        )
+        line.update_layout(height=320, title="Cumulative cost", xaxis_title="month", yaxis_title="USD")
+        right.plotly_chart(line, width="stretch", theme=None)
+    rows = [
+        {
+            "Component": c.name,
+            "Quantity": f"{c.quantity:,.2f} {c.unit}",
+            "Price": c.price.describe(c.unit.split()[-1] if c.unit else ""),
+            "Cost": money(c.cost),
+        }
+        for c in result.components
+    ]
+    st.dataframe(pd.DataFrame(rows), hide_index=True, width="stretch")
+    st.caption(
+        f"Prices from catalog {result.catalog_version}."
+        + (f" Tokens {result.token_method}." if result.token_method else "")
+        + " Trained tokens = tokens in the training data × epochs."
+    )

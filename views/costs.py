@@ -1,0 +1,54 @@
+"""Costs: what every custom model has cost so far, the biggest spenders first."""
+
+from __future__ import annotations
+
+import pandas as pd
+import plotly.graph_objects as go
+import streamlit as st
+
+from ui import deps
+from ui.cost_view import money
+
+services = deps.services_or_stop()
+costs_service = services.costs
+st.title("Costs")
+
+costs = costs_service.all_costs()
+for item in costs_service.long_running(costs):
+    st.warning(
+        f"{item.name}: no-commitment throughput has been running for {item.throughput_running_hours:,.1f} hours "
+        f"(more than {costs_service.warn_hours:g}); it bills every hour, used or not.",
+        icon=":material/schedule:",
+    )
+if not costs:
+    st.info("No custom models yet, so no costs.")
+    st.stop()
+
+known = [c.total for c in costs if c.total is not None]
+c1, c2, c3 = st.columns(3)
+c1.metric("Custom models", len(costs))
+c2.metric("Known costs so far", money(sum(known)))
+c3.metric("Models with an unknown price", sum(c.total is None for c in costs))
+table = pd.DataFrame(
+    {
+        "Model": [c.name for c in costs],
+        "Training": [money(c.training) for c in costs],
+        "Storage": [money(c.storage) for c in costs],
+        "Throughput": [money(c.throughput) for c in costs],
+        "Total": [money(c.total) for c in costs],
+        "How": [f"{c.training_note}; {c.storage_note}; {c.throughput_note}" for c in costs],
+    }
+)
+st.dataframe(table, hide_index=True, width="stretch")
+top = [c for c in costs if c.total is not None][:10]
+if top:
+    fig = go.Figure()
+    for name, attr in (("Training", "training"), ("Storage", "storage"), ("Throughput", "throughput")):
+        fig.add_bar(name=name, y=[c.name for c in top], x=[getattr(c, attr) or 0 for c in top], orientation="h")
+    fig.update_layout(barmode="stack", title="Biggest spenders", xaxis_title="USD", height=120 + 40 * len(top))
+    fig.update_yaxes(autorange="reversed")
+    st.plotly_chart(fig, width="stretch", theme=None)
+st.caption(
+    f"Prices from catalog {costs_service.prices.version} for {costs_service.region}. Storage counts from when the "
+    "model was made; throughput counts every hour it existed, including throughput removed since."
+)

@@ -1,0 +1,91 @@
+"""Cost Estimator: what a customization will cost before it starts."""
+
+from __future__ import annotations
+
+import streamlit as st
+from pydantic import ValidationError
+
+from services.customization import Upload
+from services.datasets import TOKEN_METHOD
+from services.errors import ServiceError
+from services.pricing import EstimateInput
+from ui import deps
+from ui.cost_view import render_estimate
+from ui.state import Key
+
+services = deps.services_or_stop()
+costs = services.costs
+st.title("Cost Estimator")
+st.caption("Training per 1,000 tokens, storage per model-month, inference per model unit-hour (no commitment).")
+
+models = costs.estimable_models()
+if not models:
+    st.info("No Amazon Bedrock base model that supports fine-tuning is in the catalog: sync the models first.")
+    st.stop()
+by_id = {m.id: m for m in models}
+left, right = st.columns([3, 1])
+base_id = left.selectbox(
+    "Base Model", list(by_id), key=Key.EST_BASE, format_func=lambda i: f"{by_id[i].name} ({by_id[i].model_id})"
+)
+regions = sorted(set(services.settings.aws_regions) | set(by_id[base_id].regions))
+region = right.selectbox(
+    "Region", regions, key=Key.EST_REGION, index=regions.index(costs.region) if costs.region in regions else 0
+)
+
+source = st.radio(
+    "Training data", ["Token count", "Upload a .jsonl file", "Data in S3"], horizontal=True, key=Key.EST_SOURCE
+)
+tokens: int | None = None
+method = "given by you"
+if source == "Token count":
+    tokens = int(
+        st.number_input("Tokens in the training data", min_value=0, value=1_000_000, step=100_000, key=Key.EST_TOKENS)
+    )
+elif source == "Upload a .jsonl file":
+    upload = st.file_uploader(
+        "Training data", type=["jsonl"], key=Key.EST_FILE, max_upload_size=services.settings.max_upload_mb
+    )
+else:
+    uri = st.text_input("s3:// URI of the training data", key=Key.EST_URI, placeholder="s3://bucket/path/train.jsonl")
+
+c1, c2, c3, c4, c5 = st.columns(5)
+epochs = int(c1.number_input("Epochs", min_value=1, max_value=1000, value=2, key=Key.EST_EPOCHS))
+months = c2.number_input("Months to keep the model", min_value=0.0, max_value=120.0, value=1.0, key=Key.EST_MONTHS)
+units = int(c3.number_input("Model units", min_value=0, max_value=100, value=1, key=Key.EST_UNITS))
+hours = c4.number_input("Throughput hours per day", min_value=0.0, max_value=24.0, value=8.0, key=Key.EST_HOURS)
+days = c5.number_input("Days of throughput", min_value=0.0, max_value=3650.0, value=5.0, key=Key.EST_DAYS)
+
+if st.button("Estimate", type="primary", key=Key.EST_RUN):
+    if source != "Token count":
+        data = (
+            Upload(name=upload.name, stream=upload, size=upload.size)  # type: ignore[attr-defined]
+            if source == "Upload a .jsonl file" and upload is not None
+            else (uri.strip() or None if source == "Data in S3" else None)
+        )
+        with st.spinner("Counting tokens record by record…"):
+            check = services.customization.check_data(base_id, data)
+        if not check.ok or check.training is None:
+            st.error(
+                "No estimate: the data has problems, and an estimate from part of it would be made up.\n\n"
+                + "\n".join(f"- {p}" for p in check.problems[:20])
+            )
+            st.stop()
+        tokens, method = check.training.tokens, TOKEN_METHOD
+        st.caption(f"{check.training.records:,} records, ~{tokens:,} tokens.")
+    try:
+        request = EstimateInput(
+            base_model_id=base_id,
+            region=region,
+            training_units=tokens or 0,
+            epochs=epochs,
+            months=months,
+            model_units=units,
+            hours_per_day=hours,
+            days=days,
+            token_method=method,
+        )
+        render_estimate(costs.estimate(request))
+    except ValidationError as exc:
+        st.error("No estimate: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()))
+    except ServiceError as exc:
+        st.error(f"No estimate: {exc}")
