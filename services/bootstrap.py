@@ -83,6 +83,14 @@ def _local(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], Ob
     return sources, objects, backend
 
 
+def _price_list() -> object:
+    import boto3
+
+    from services.adapters.aws_price_list import AwsPriceList
+
+    return AwsPriceList(boto3.Session().client("pricing", region_name="us-east-1"))  # the API's home region
+
+
 def build_services(settings: Settings, *, start_reconciler: bool = False, **overrides: Any) -> Services:
     store = SqlCatalogStore.from_url(settings.resolved_database_url)
     sources, objects, backend = _local(settings) if settings.backend == "local" else _aws(settings)

@@ -5,9 +5,11 @@ from __future__ import annotations
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from pydantic import BaseModel, ConfigDict
+
 from services.errors import InvalidRequest, ModelNotFound
 from services.models import ModelRecord, ModelType, Provider
-from services.ports import CatalogStore, CustomModelStore
+from services.ports import CatalogStore, CustomModelStore, PriceStore
 from services.pricing import (
     Estimate,
     EstimateInput,
@@ -21,6 +23,25 @@ from services.pricing import (
 )
 
 
+class PriceChange(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    label: str
+    component: str
+    old: float | None
+    new: float
+
+
+class PriceRefresh(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    fetched_at: datetime
+    region: str
+    changes: tuple[PriceChange, ...]
+    unchanged: int
+    unmatched: int
+
+
 class CostService:
     def __init__(
         self,
@@ -30,13 +51,68 @@ class CostService:
         region: str,
         warn_hours: float = 24.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        price_store: PriceStore | None = None,
+        price_list: object | None = None,
     ) -> None:
         self._catalog = catalog
         self._store = store
-        self.prices = prices
+        self._base_prices = prices
         self.region = region
         self.warn_hours = warn_hours
         self._clock = clock
+        self._price_store = price_store
+        self._price_list = price_list  # AwsPriceList in aws mode
+
+    @property
+    def prices(self) -> PriceCatalog:
+        """The catalog with the latest refreshed prices (read each time: other replicas may refresh)."""
+        if self._price_store is None:
+            return self._base_prices
+        layer: dict[str, dict[str, Price]] = {}
+        for prefix, component, price, source, fetched in self._price_store.refreshed_prices():
+            layer.setdefault(prefix, {})[component] = Price(price=price, source=source, as_of=f"{fetched:%Y-%m-%d}")
+        return self._base_prices.with_refreshed(layer) if layer else self._base_prices
+
+    @property
+    def can_refresh(self) -> bool:
+        return self._price_list is not None and self._price_store is not None
+
+    def refresh_prices(self) -> PriceRefresh:
+        """Fetch prices from the AWS Price List API, keep the ones that match a catalog entry, and
+        say what changed. Nothing is guessed: a product that matches no entry is only counted."""
+        if not self.can_refresh:
+            raise InvalidRequest("Refreshing prices needs the aws backend (the AWS Price List API).")
+        assert self._price_store is not None
+        quotes, unmatched = self._price_list.fetch(self.region)  # type: ignore[attr-defined]
+        now = self._clock()
+        current = self.prices
+        rows: list[tuple[str, str, float, str, datetime]] = []
+        changes: list[PriceChange] = []
+        unchanged = 0
+        for quote in quotes:
+            entry = next(
+                (
+                    e
+                    for e in current.file.entries
+                    if self.region in e.regions
+                    and (e.label.casefold() in quote.model.casefold() or quote.model.casefold() in e.label.casefold())
+                ),
+                None,
+            )
+            if entry is None:
+                unmatched += 1
+                continue
+            found = current.lookup(entry.model_id_prefixes[0], self.region)
+            old = getattr(found, quote.component).price if found else None
+            rows.append((entry.model_id_prefixes[0], quote.component, quote.price, "AWS Price List API", now))
+            if old is None or abs(old - quote.price) > 1e-12:
+                changes.append(PriceChange(label=entry.label, component=quote.component, old=old, new=quote.price))
+            else:
+                unchanged += 1
+        self._price_store.save_refreshed_prices(rows)
+        return PriceRefresh(
+            fetched_at=now, region=self.region, changes=tuple(changes), unchanged=unchanged, unmatched=unmatched
+        )
 
     def estimable_models(self) -> list[ModelRecord]:
         """Bedrock base models that can be fine-tuned, whatever their status."""

@@ -146,3 +146,13 @@ class CustomModelStore(Protocol):
 
     def try_lease(self, name: str, owner: str, seconds: float, now: datetime) -> bool:
         """Take or renew a named lease; False while another owner holds it."""
+
+
+class PriceStore(Protocol):
+    """Prices refreshed from the AWS Price List API, shared by every replica."""
+
+    def refreshed_prices(self) -> list[tuple[str, str, float, str, datetime]]:
+        """(model id prefix, component, price, source, fetched at) rows."""
+
+    def save_refreshed_prices(self, rows: Sequence[tuple[str, str, float, str, datetime]]) -> None:
+        """Replace every refreshed price with these, in one transaction."""

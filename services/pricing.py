@@ -118,9 +118,20 @@ class ModelPrices(BaseModel):
 
 
 class PriceCatalog:
-    def __init__(self, file: PriceFile, overrides: Mapping[str, PriceOverride] | None = None) -> None:
+    """The price file, then prices refreshed from AWS, then overrides from settings: later wins."""
+
+    def __init__(
+        self,
+        file: PriceFile,
+        overrides: Mapping[str, PriceOverride] | None = None,
+        refreshed: Mapping[str, Mapping[str, Price]] | None = None,
+    ) -> None:
         self.file = file
         self.overrides = dict(overrides or {})
+        self.refreshed = {k: dict(v) for k, v in (refreshed or {}).items()}
+
+    def with_refreshed(self, refreshed: Mapping[str, Mapping[str, Price]]) -> PriceCatalog:
+        return PriceCatalog(self.file, self.overrides, refreshed)
 
     @property
     def version(self) -> str:
@@ -150,6 +161,9 @@ class PriceCatalog:
             "storage_month": entry.storage_month,
             "inference_no_commit": entry.inference_no_commit,
         }
+        refreshed_key = next((k for k in self.refreshed if any(k == p for p in entry.model_id_prefixes)), None)
+        if refreshed_key is not None and region in entry.regions:
+            prices |= self.refreshed[refreshed_key]
         if override_key is not None:
             for name, value in self.overrides[override_key].model_dump().items():
                 if value is not None:

@@ -195,6 +195,12 @@ class InMemoryCatalogStore:
     def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
         return {k: list(v) for k, v in self.history.items()}
 
+    def refreshed_prices(self) -> list[tuple[str, str, float, str, datetime]]:
+        return list(getattr(self, "_prices", []))
+
+    def save_refreshed_prices(self, rows: Sequence[tuple[str, str, float, str, datetime]]) -> None:
+        self._prices = list(rows)
+
     def delete_custom(self, model_id: str, expected_version: int) -> None:
         current = self.customs.get(model_id)
         if current is None or current.version != expected_version:

@@ -6,6 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
+from services.errors import ServiceError
 from ui import deps
 from ui.cost_view import money
 
@@ -20,6 +21,21 @@ for item in costs_service.long_running(costs):
         f"(more than {costs_service.warn_hours:g}); it bills every hour, used or not.",
         icon=":material/schedule:",
     )
+if costs_service.can_refresh:
+    if st.button("Refresh prices from the AWS Price List API", key="costs_refresh_prices"):
+        try:
+            report = costs_service.refresh_prices()
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            st.success(
+                f"{len(report.changes)} price(s) changed, {report.unchanged} unchanged, "
+                f"{report.unmatched} product(s) matched no catalog entry (not used)."
+            )
+            if report.changes:
+                st.dataframe(pd.DataFrame([c.model_dump() for c in report.changes]), hide_index=True, width="stretch")
+else:
+    st.caption("Refreshing prices from the AWS Price List API needs the aws backend.")
 if not costs:
     st.info("No custom models yet, so no costs.")
     st.stop()

@@ -28,7 +28,15 @@ from sqlalchemy import (
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
-from services.adapters.sql_tables import catalog_meta, custom_models, leases, models, sync_runs, throughput_history
+from services.adapters.sql_tables import (
+    catalog_meta,
+    custom_models,
+    leases,
+    models,
+    refreshed_prices,
+    sync_runs,
+    throughput_history,
+)
 from services.errors import ConcurrentUpdate, DuplicateName
 from services.models import (
     CustomModel,
@@ -482,3 +490,21 @@ class SqlCatalogStore:
             except IntegrityError:
                 return False
             return True
+
+    # ---- refreshed prices --------------------------------------------------------------------
+    def refreshed_prices(self) -> list[tuple[str, str, float, str, datetime]]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(refreshed_prices).order_by(refreshed_prices.c.model_prefix))
+            return [(r.model_prefix, r.component, r.price, r.source, r.fetched_at) for r in rows]
+
+    def save_refreshed_prices(self, rows: Sequence[tuple[str, str, float, str, datetime]]) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(delete(refreshed_prices))
+            if rows:
+                conn.execute(
+                    insert(refreshed_prices),
+                    [
+                        {"model_prefix": m, "component": c, "price": p, "source": s, "fetched_at": f}
+                        for m, c, p, s, f in rows
+                    ],
+                )

@@ -168,3 +168,13 @@ throughput_history = Table(
     Column("ended_at", UTCDateTime, nullable=False),
     Index("ix_throughput_history_model", "model_id"),
 )
+
+refreshed_prices = Table(
+    "refreshed_prices",
+    metadata,
+    Column("model_prefix", String(200), primary_key=True),
+    Column("component", String(32), primary_key=True),  # training | storage_month | inference_no_commit
+    Column("price", Float, nullable=False),
+    Column("source", Text, nullable=False),
+    Column("fetched_at", UTCDateTime, nullable=False),
+)

@@ -249,3 +249,18 @@ def test_leases_have_one_owner_until_they_expire(store) -> None:
     assert not store.try_lease("reconciler", "b", 30, NOW + timedelta(seconds=20))
     assert store.try_lease("reconciler", "b", 30, NOW + timedelta(seconds=41))
     assert not store.try_lease("reconciler", "a", 30, NOW + timedelta(seconds=42))
+
+
+def test_refreshed_prices_are_replaced_as_a_whole(store) -> None:
+    assert store.refreshed_prices() == []
+    store.save_refreshed_prices([("amazon.titan-text-lite-v1", "training", 0.0005, "AWS Price List API", NOW)])
+    store.save_refreshed_prices(
+        [
+            ("amazon.titan-text-lite-v1", "training", 0.0006, "AWS Price List API", NOW),
+            ("cohere.command-text-v14", "storage_month", 1.95, "AWS Price List API", NOW),
+        ]
+    )
+    assert store.refreshed_prices() == [
+        ("amazon.titan-text-lite-v1", "training", 0.0006, "AWS Price List API", NOW),
+        ("cohere.command-text-v14", "storage_month", 1.95, "AWS Price List API", NOW),
+    ]

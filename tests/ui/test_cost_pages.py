@@ -121,3 +121,26 @@ def test_the_model_page_shows_its_cost_meter(ready: World, make_app) -> None:
     at.run()
     shown = metrics(at)
     assert shown["Throughput"] == "$0.00" and shown["Training"].startswith("$") and shown["Total"].startswith("$")
+
+
+def test_in_aws_mode_the_costs_page_refreshes_prices_and_shows_the_changes(world: World, make_app) -> None:
+    from services.adapters.aws_price_list import PriceQuote
+
+    class FakePriceList:
+        def fetch(self, region: str) -> tuple[list[PriceQuote], int]:
+            quote = PriceQuote(
+                model="Titan Text G1 - Lite", component="training", price=0.0005, unit="1K", description=""
+            )
+            return [quote], 2
+
+    world.costs._price_list = FakePriceList()
+    world.costs._price_store = world.store
+    at = open_page(make_app, "views/costs.py")
+    at.button(key="costs_refresh_prices").click().run()
+    assert "1 price(s) changed, 0 unchanged, 2 product(s) matched no catalog entry" in texts(at)
+    assert at.dataframe[0].value["new"].tolist() == [0.0005]
+
+
+def test_in_local_mode_the_refresh_is_not_offered(world: World, make_app) -> None:
+    at = open_page(make_app, "views/costs.py")
+    assert "needs the aws backend" in texts(at)
