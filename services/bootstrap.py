@@ -133,3 +133,27 @@ def build_services(settings: Settings, *, start_reconciler: bool = False, **over
         ),
         reconciler=reconciler,
     )
+
+
+_shared: Services | None = None
+_shared_lock = __import__("threading").Lock()
+
+
+def shared_services() -> Services:
+    """The process's one Services, shared by the UI and the REST API (built on first use)."""
+    global _shared
+    with _shared_lock:
+        if _shared is None:
+            from services.settings import load_settings
+
+            _shared = build_services(load_settings(), start_reconciler=True)
+        return _shared
+
+
+def reset_shared_services() -> None:
+    """Forget the shared instance (tests; a settings change needs a restart otherwise)."""
+    global _shared
+    with _shared_lock:
+        if _shared is not None and _shared.reconciler is not None:
+            _shared.reconciler.stop()
+        _shared = None

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.bootstrap import Services, build_services
+from services.bootstrap import Services, shared_services
 from services.errors import ServiceError
-from services.settings import load_settings
 
 
 @st.cache_resource(show_spinner="Starting Model Studio…")
 def get_services() -> Services:
-    return build_services(load_settings(), start_reconciler=True)
+    return shared_services()  # the same instance the REST API uses
 
 
 def services_or_stop() -> Services:

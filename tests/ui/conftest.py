@@ -24,5 +24,8 @@ def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> World:
 
 @pytest.fixture
 def make_app() -> Callable[[], AppTest]:
+    from services.bootstrap import reset_shared_services
+
+    reset_shared_services()
     st.cache_resource.clear()
     return lambda: AppTest.from_file(APP, default_timeout=30)

@@ -1,0 +1,169 @@
+"""Every endpoint of the REST contract, on the local control plane, and every refused transition."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+
+import orjson
+import pytest
+from fastapi.testclient import TestClient
+
+from tests.fakes import World
+
+LLAMA = "meta.llama3-1-8b-instruct-v1:0:128k"
+TRAIN = "s3://my-data/sets/train.jsonl"
+
+
+def jsonl(n: int = 120, offset: int = 0) -> bytes:
+    return b"".join(
+        orjson.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + b"\n" for i in range(offset, offset + n)
+    )
+
+
+@pytest.fixture
+def data(world: World) -> World:
+    world.objects.put_bytes(TRAIN, jsonl())
+    world.objects.put_bytes("s3://my-data/sets/val.jsonl", jsonl(20, 500))
+    return world
+
+
+def create(client: TestClient, **kw: object):
+    body = {
+        "ModelName": "support-bot",
+        "ModelType": "FINE_TUNING",
+        "BaseModelId": LLAMA,
+        "Description": "first",
+        "TrainingDataLocation": TRAIN,
+        "ValidationDataLocation": "s3://my-data/sets/val.jsonl",
+        "HyperParameters": {"epochCount": "2"},
+    } | kw
+    return client.post("/custom-models", json=body)
+
+
+def test_create_list_get(client: TestClient, data: World) -> None:
+    response = create(client)
+    assert response.status_code == 201, response.text
+    model = response.json()
+    assert model["Status"] == "Pending" and model["JobStatus"] == "InProgress" and model["StatusLight"] == "RED"
+    assert model["HyperParameters"] == {"epochCount": "2", "batchSize": "1", "learningRate": "0.0001"}
+    assert model["TrainingRecords"] == 120 and model["ValidationDataLocation"] == "s3://my-data/sets/val.jsonl"
+    assert create(client).json()["Id"] == model["Id"]  # a retry: the same model, one job
+    assert data.backend.calls.count("create_job") == 1
+    listed = client.get("/custom-models").json()["CustomModels"]
+    assert [m["Id"] for m in listed] == [model["Id"]]
+    data.clock.advance(seconds=61)
+    got = client.get(f"/custom-models/{model['Id']}").json()  # refreshed on view
+    assert got["Status"] == "Complete" and got["NextAction"] == "Provision throughput to use this model."
+    catalog = client.get("/models", params={"type": "Custom"}).json()["Models"]
+    assert [m["Id"] for m in catalog] == [model["Id"]]
+
+
+def test_bad_data_is_422_with_line_numbers(client: TestClient, data: World) -> None:
+    data.objects.put_bytes("s3://my-data/sets/bad.jsonl", jsonl(110) + b"{oops\n")
+    response = create(client, TrainingDataLocation="s3://my-data/sets/bad.jsonl")
+    assert response.status_code == 422
+    body = response.json()
+    assert body["Code"] == "InvalidData" and any("line 111: not valid JSON" in p for p in body["Problems"])
+    assert "Traceback" not in response.text
+    assert client.get("/custom-models").json()["CustomModels"] == []
+
+
+@pytest.mark.parametrize(
+    ("body", "status", "says"),
+    [
+        ({"ModelName": "bad name!"}, 422, "is not a Bedrock model name"),
+        ({"HyperParameters": {"epochCount": "99"}}, 422, "out of range"),
+        ({"BaseModelId": "openai:gpt-4o"}, 422, "not an Amazon Bedrock base model"),
+        ({"TrainingDataLocation": "https://x/y.jsonl"}, 422, "not an s3:// URI"),
+        ({"ModelType": "DISTILLATION"}, 422, "only FINE_TUNING"),
+        ({"Unexpected": 1}, 422, "Extra inputs are not permitted"),
+        ({"HyperParameters": {"epochCount": 2}}, 422, "Input should be a valid string"),
+    ],
+)
+def test_bad_requests(client: TestClient, data: World, body: dict, status: int, says: str) -> None:
+    response = create(client, **body)
+    assert response.status_code == status
+    assert says in response.text and set(response.json()) >= {"Message", "Code"}
+
+
+def test_a_duplicate_name_is_409(client: TestClient, data: World) -> None:
+    create(client)
+    data.objects.put_bytes("s3://my-data/sets/other.jsonl", jsonl(130))
+    response = create(client, TrainingDataLocation="s3://my-data/sets/other.jsonl")
+    assert response.status_code == 422 and "already used" in response.text
+
+
+def test_downloads(client: TestClient, data: World) -> None:
+    model = create(client).json()
+    assert client.get(f"/custom-models/{model['Id']}/download", params={"type": "metrics"}).status_code == 409
+    training = client.get(f"/custom-models/{model['Id']}/download", params={"type": "training"})
+    assert training.status_code == 200 and training.content == jsonl()
+    assert client.get(f"/custom-models/{model['Id']}/download", params={"type": "weights"}).status_code == 422
+    data.clock.advance(seconds=61)
+    client.get(f"/custom-models/{model['Id']}")
+    metrics = client.get(f"/custom-models/{model['Id']}/download", params={"type": "metrics"})
+    assert metrics.status_code == 200 and metrics.headers["content-type"] == "application/zip"
+    names = zipfile.ZipFile(io.BytesIO(metrics.content)).namelist()
+    assert any(n.endswith("step_wise_training_metrics.csv") for n in names)
+    assert any(n.endswith("validation_metrics.csv") for n in names)
+    assert client.get("/custom-models/custom:nope/download", params={"type": "training"}).status_code == 404
+
+
+def test_throughput_enable_and_refusals(client: TestClient, data: World) -> None:
+    model_id = create(client).json()["Id"]
+    early = client.put(f"/custom-models/{model_id}/throughput", json={"ModelUnits": 1})
+    assert early.status_code == 409 and "completed model" in early.json()["Message"]
+    assert client.delete(f"/custom-models/{model_id}").status_code == 409  # job in progress
+    data.clock.advance(seconds=61)
+    assert client.put(f"/custom-models/{model_id}/throughput", json={"ModelUnits": 2}).status_code == 422
+    put = client.put(f"/custom-models/{model_id}/throughput", json={"ModelUnits": 1})
+    assert put.status_code == 202 and put.json()["ThroughputStatus"] == "Creating"
+    again = client.put(f"/custom-models/{model_id}/throughput", json={"ModelUnits": 1})
+    assert again.status_code == 409 and "already has throughput" in again.json()["Message"]
+    assert client.post(f"/models/{model_id}/enable").status_code == 409  # RED while Creating
+    data.clock.advance(seconds=11)
+    assert client.get(f"/custom-models/{model_id}").json()["StatusLight"] == "YELLOW"
+    enabled = client.post(f"/models/{model_id}/enable")
+    assert enabled.status_code == 200 and enabled.json()["StatusLight"] == "GREEN"
+    assert client.delete(f"/custom-models/{model_id}").status_code == 409  # throughput present
+    removed = client.delete(f"/custom-models/{model_id}/throughput")
+    assert removed.status_code == 202
+    assert removed.json()["StatusLight"] == "RED" and removed.json()["Enabled"] is False
+    assert client.delete(f"/custom-models/{model_id}/throughput").status_code == 409
+    assert client.delete(f"/custom-models/{model_id}").status_code == 204
+    assert client.get(f"/custom-models/{model_id}").status_code == 404
+
+
+def test_models_endpoints(client: TestClient, world: World) -> None:
+    everything = client.get("/models").json()["Models"]
+    assert len(everything) == 6
+    green = client.get("/models", params={"status": "GREEN"}).json()["Models"]
+    assert [m["Id"] for m in green] == [f"bedrock:{LLAMA}"]
+    assert (
+        client.get("/models", params=[("trait", "Embedding")]).json()["Models"][0]["Id"]
+        == "openai:text-embedding-3-small"
+    )
+    assert client.get("/models", params={"status": "PURPLE"}).status_code == 422
+    refused = client.post("/models/openai:gpt-4o/disable")
+    assert refused.status_code == 409 and "Only GREEN models can be disabled" in refused.json()["Message"]
+    assert client.post("/models/openai:gpt-4o/enable").json()["StatusLight"] == "GREEN"
+    assert client.post("/models/bedrock:nope/enable").status_code == 404
+    sync = client.post("/models/sync").json()["Runs"]
+    assert [r["Outcome"] for r in sync] == ["ok", "ok"]
+
+
+def test_an_unexpected_failure_is_500_without_a_stack_trace(client: TestClient, world: World) -> None:
+    def boom() -> None:
+        raise RuntimeError("secret internals")
+
+    world.catalog.sync = boom  # type: ignore[method-assign]
+    response = client.post("/models/sync")
+    assert response.status_code == 500
+    assert response.json() == {"Message": "Internal error (RuntimeError).", "Code": "InternalError"}
+
+
+def test_the_openapi_document_and_docs(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    assert {"/custom-models", "/custom-models/{model_id}/download", "/models/sync"} <= set(spec["paths"])
+    assert client.get("/docs").status_code == 200
