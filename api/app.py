@@ -3,6 +3,7 @@ UI uses too. Bodies use the seed's PascalCase names; errors are {"Message", "Cod
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Annotated, Any
@@ -376,10 +377,8 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
     def refreshed(s: Services, model_id: str) -> None:
         """A custom model's light depends on its job and throughput: ask the provider first."""
         if model_id.startswith("custom:"):
-            try:
+            with contextlib.suppress(ProviderUnavailable, ModelNotFound):  # the catalog call decides and says why
                 s.customization.refresh(model_id)
-            except (ProviderUnavailable, ModelNotFound):
-                pass  # the catalog call below decides and says why
 
     @api.post("/models/{model_id}/enable", response_model=ModelOut, responses=ERRORS)
     def enable(model_id: str, s: Svc) -> ModelOut:
