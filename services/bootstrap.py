@@ -12,7 +12,7 @@ from services.costs import CostService
 from services.customization import CustomizationConfig, CustomizationService
 from services.metrics import MetricsService
 from services.models import Provider
-from services.ports import CatalogSource, CustomizationBackend, ObjectStore
+from services.ports import CatalogSource, CustomizationBackend, ObjectStore, PriceListSource
 from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
 from services.reconciler import Reconciler
 from services.settings import Settings
@@ -83,7 +83,7 @@ def _local(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], Ob
     return sources, objects, backend
 
 
-def _price_list() -> object:
+def _price_list() -> PriceListSource:
     import boto3
 
     from services.adapters.aws_price_list import AwsPriceList

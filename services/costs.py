@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.errors import InvalidRequest, ModelNotFound
 from services.models import ModelRecord, ModelType, Provider
-from services.ports import CatalogStore, CustomModelStore, PriceStore
+from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore
 from services.pricing import (
     Estimate,
     EstimateInput,
@@ -52,7 +52,7 @@ class CostService:
         warn_hours: float = 24.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         price_store: PriceStore | None = None,
-        price_list: object | None = None,
+        price_list: PriceListSource | None = None,
     ) -> None:
         self._catalog = catalog
         self._store = store
@@ -83,7 +83,8 @@ class CostService:
         if not self.can_refresh:
             raise InvalidRequest("Refreshing prices needs the aws backend (the AWS Price List API).")
         assert self._price_store is not None
-        quotes, unmatched = self._price_list.fetch(self.region)  # type: ignore[attr-defined]
+        assert self._price_list is not None
+        quotes, unmatched = self._price_list.fetch(self.region)
         now = self._clock()
         current = self.prices
         rows: list[tuple[str, str, float, str, datetime]] = []

@@ -115,6 +115,12 @@ class CustomizationConfig:
     submit_grace_seconds: float = 300.0
 
 
+def _progress_for(progress: Progress | None, what: str, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda done: progress(what, done, total)
+
+
 def _clear_throughput() -> dict[str, object]:
     return {
         "throughput_name": None,
@@ -370,13 +376,7 @@ class CustomizationService:
             for source, uri, what in ((training, training_uri, "training"), (validation, validation_uri, "validation")):
                 if isinstance(source, Upload) and uri is not None:
                     source.stream.seek(0)
-                    self._objects.upload(
-                        source.stream,
-                        uri,
-                        progress=(lambda done, what=what, total=source.size: progress(what, done, total))
-                        if progress
-                        else None,
-                    )
+                    self._objects.upload(source.stream, uri, progress=_progress_for(progress, what, source.size))
             job_arn = self._backend.create_job(
                 JobRequest(
                     job_name=model.job_name,
@@ -592,7 +592,9 @@ class CustomizationService:
                     if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
                         continue
                     pt = self._backend.get_throughput(model.throughput_name or "")
-                    changes = {"throughput_arn": pt.arn, "throughput_status": pt.status} if pt else _clear_throughput()
+                    changes: dict[str, object] = (
+                        {"throughput_arn": pt.arn, "throughput_status": pt.status} if pt else _clear_throughput()
+                    )
                     self._update(model, changes)
                     (adopted if pt else rolled_back).append(f"{model.name} throughput")
                     continue

@@ -153,7 +153,10 @@ def _text_blocks(value: Any, n: int, where: str, out: _Collector, fam: Family) -
             tokens += _tokens(text)
         elif "image" in block or "video" in block:
             media = block.get("image") or block.get("video")
-            uri = ((media or {}).get("source") or {}).get("s3Location", {}).get("uri") if type(media) is dict else None
+            if type(media) is not dict:
+                out.add(n, "types", f"{where}[{i}] needs source.s3Location.uri as an s3:// URI")
+                return 0, False
+            uri = (media.get("source") or {}).get("s3Location", {}).get("uri")
             if type(uri) is not str or not uri.startswith("s3://"):
                 out.add(n, "types", f"{where}[{i}] needs source.s3Location.uri as an s3:// URI")
                 return 0, False
@@ -313,7 +316,7 @@ def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int] | Non
     t_in = t_out = 0
     system = rec.system
     if system is not None:
-        if type(system) is str:
+        if isinstance(system, str):
             t_in += (len(system) + 5) // 6
         else:
             for block in system:
@@ -323,7 +326,7 @@ def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int] | Non
         if msg.role != ("user" if user else "assistant"):
             return None
         content = msg.content
-        if type(content) is str:
+        if isinstance(content, str):
             k = (len(content) + 5) // 6
         else:
             k = 0

@@ -189,7 +189,8 @@ def ema(values: np.ndarray, weight: float) -> np.ndarray:
         raise InvalidRequest(f"Smoothing: {weight} is out of range (0 to 0.99).")
     if weight == 0 or len(values) == 0:
         return np.asarray(values, dtype=float)
-    return pd.Series(values).ewm(alpha=1 - weight, adjust=True).mean().to_numpy()
+    smoothed: np.ndarray = pd.Series(values).ewm(alpha=1 - weight, adjust=True).mean().to_numpy()
+    return smoothed
 
 
 def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
@@ -198,7 +199,7 @@ def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> np
     n = len(x)
     if n <= max_points:
         return np.arange(n)
-    keep = MinMaxLTTBDownsampler().downsample(
+    keep = MinMaxLTTBDownsampler().downsample(  # type: ignore[no-untyped-call]
         np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), n_out=max_points - 4
     )
     extra = np.array([0, n - 1, int(np.nanargmin(y)), int(np.nanargmax(y))], dtype=np.int64)

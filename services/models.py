@@ -291,3 +291,15 @@ class JobRequest(BaseModel):
     hyperparameters: dict[str, str]
     client_token: str
     customization_type: str = "FINE_TUNING"
+
+
+class PriceQuote(BaseModel):
+    """One price the AWS Price List API publishes for a customization component."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model: str
+    component: str
+    price: float
+    unit: str
+    description: str

@@ -11,6 +11,7 @@ from services.models import (
     JobInfo,
     JobRequest,
     ModelRecord,
+    PriceQuote,
     Provider,
     ProviderModel,
     SyncRun,
@@ -156,3 +157,10 @@ class PriceStore(Protocol):
 
     def save_refreshed_prices(self, rows: Sequence[tuple[str, str, float, str, datetime]]) -> None:
         """Replace every refreshed price with these, in one transaction."""
+
+
+class PriceListSource(Protocol):
+    """Prices as AWS publishes them (the Price List API)."""
+
+    def fetch(self, region: str) -> tuple[list[PriceQuote], int]:
+        """Quotes that matched a customization component, and how many products did not."""

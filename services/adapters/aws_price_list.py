@@ -12,9 +12,9 @@ import json
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
-from pydantic import BaseModel, ConfigDict
 
 from services.errors import ProviderUnavailable
+from services.models import PriceQuote
 
 COMPONENT_MARKERS = (
     ("Customization-Training", "training"),
@@ -22,16 +22,6 @@ COMPONENT_MARKERS = (
     ("ProvisionedThroughput-NoCommit", "inference_no_commit"),
 )
 MODEL_ATTRIBUTES = ("model", "modelName", "titanModel")
-
-
-class PriceQuote(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    model: str
-    component: str
-    price: float
-    unit: str
-    description: str
 
 
 class AwsPriceList:

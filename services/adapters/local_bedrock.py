@@ -150,25 +150,13 @@ class LocalBedrock:
                 job["final"] = {"status": "Stopped", "end_time": now}
             return
         elapsed = now - job["created_at"]
-        if job["verdict"] is None and elapsed >= min(2.0, self._job_seconds / 10):
-            job["verdict"] = self._judge(JobRequest.model_validate(job["request"]))
-            if not job["verdict"]["ok"]:
-                job["final"] = {
-                    "status": "Failed",
-                    "end_time": now,
-                    "failure_message": job["verdict"]["message"],
-                }
+        if job["verdict"] is None and (elapsed >= min(2.0, self._job_seconds / 10) or elapsed >= self._job_seconds):
+            verdict = self._judge(JobRequest.model_validate(job["request"]))
+            job["verdict"] = verdict
+            if not verdict["ok"]:
+                job["final"] = {"status": "Failed", "end_time": now, "failure_message": verdict["message"]}
                 return
         if elapsed >= self._job_seconds:
-            if job["verdict"] is None:
-                job["verdict"] = self._judge(JobRequest.model_validate(job["request"]))
-                if not job["verdict"]["ok"]:
-                    job["final"] = {
-                        "status": "Failed",
-                        "end_time": now,
-                        "failure_message": job["verdict"]["message"],
-                    }
-                    return
             losses = self._write_metrics(job)
             job["final"] = {
                 "status": "Completed",

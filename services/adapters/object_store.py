@@ -73,7 +73,7 @@ class S3ObjectStore:
             body = self._s3.get_object(Bucket=bucket, Key=key)["Body"]
         except (ClientError, BotoCoreError) as exc:
             raise _describe(exc, uri) from exc
-        return io.BufferedReader(_BodyReader(body), buffer_size=COPY_CHUNK)  # type: ignore[return-value]
+        return io.BufferedReader(_BodyReader(body), buffer_size=COPY_CHUNK)
 
     def upload(self, source: BinaryIO, uri: str, *, progress: Callable[[int], None] | None = None) -> None:
         bucket, key = parse_s3_uri(uri)
@@ -101,7 +101,7 @@ class S3ObjectStore:
 
     def list(self, prefix_uri: str) -> list[tuple[str, int]]:
         bucket, prefix = parse_s3_uri(prefix_uri)
-        out = []
+        out: list[tuple[str, int]] = []
         try:
             for page in self._s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
                 out.extend((f"s3://{bucket}/{o['Key']}", int(o["Size"])) for o in page.get("Contents", []))
