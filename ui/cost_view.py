@@ -24,7 +24,7 @@ def render_estimate(result: Estimate, *, charts: bool = True) -> None:
             "Set one in STUDIO_PRICE_OVERRIDES if you know it.",
             icon=":material/help:",
         )
-    if charts:
+    if charts and result.total is not None:
         left, right = st.columns(2)
         bar = go.Figure()
         for component in result.components:

@@ -55,6 +55,7 @@ class Key(StrEnum):
     CM_DELETE = "custom_model_delete"
     CM_DELETE_NAME = "custom_model_delete_name"
     CM_DELETE_OPEN = "custom_model_delete_open"
+    CM_DIALOG_DONE = "custom_model_dialog_done"
     CM_CONFIRM_DELETE = "custom_model_confirm_delete"
     CM_OPEN = "models_open_custom"
     # Metrics

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pandas as pd
@@ -26,7 +27,7 @@ def flash(kind: str, text: str) -> None:
     st.session_state[Key.FLASH].append((kind, text))
 
 
-def act(label: str, action, *args: object) -> None:
+def act(label: str, action: Callable[..., object], *args: object) -> None:
     """Run one service call from a button callback and say how it went."""
     try:
         action(*args)
@@ -36,8 +37,22 @@ def act(label: str, action, *args: object) -> None:
         flash("success", f"{label}: done.")
 
 
+def act_and_close(label: str, action: Callable[..., object], *args: object) -> None:
+    """A dialog button's callback: act, then have the dialog close itself with a full rerun."""
+    act(label, action, *args)
+    st.session_state[Key.CM_DIALOG_DONE] = True
+
+
+def close_if_done() -> None:
+    # In the browser a click inside a dialog reruns only the dialog: rerun the app instead, so the
+    # dialog closes and the page shows the result.
+    if st.session_state.pop(Key.CM_DIALOG_DONE, False):
+        st.rerun()
+
+
 @st.dialog("Stop the job?")
 def confirm_stop(model: CustomModel) -> None:
+    close_if_done()
     st.write(f"Stop {model.name}'s training? A stopped job cannot be resumed; you would start a new one.")
     st.button(
         "Stop the job",
@@ -50,6 +65,7 @@ def confirm_stop(model: CustomModel) -> None:
 
 @st.dialog("Remove throughput?")
 def confirm_remove(model: CustomModel) -> None:
+    close_if_done()
     st.write(f"Remove {model.name}'s Provisioned Throughput? The model turns RED and can no longer be used.")
     if model.enabled:
         st.warning("It is enabled now, so it will also be disabled.")
@@ -57,7 +73,7 @@ def confirm_remove(model: CustomModel) -> None:
         "Remove throughput",
         type="primary",
         key=Key.CM_CONFIRM_REMOVE_PT,
-        on_click=act,
+        on_click=act_and_close,
         args=("Remove throughput", customization.remove_throughput, model.id),
     )
 
@@ -68,11 +84,12 @@ def close_delete() -> None:
 
 def delete_now(model_id: str) -> None:
     close_delete()
-    act("Delete", customization.delete, model_id)
+    act_and_close("Delete", customization.delete, model_id)
 
 
 @st.dialog("Delete the model?", on_dismiss=close_delete)
 def confirm_delete(model: CustomModel) -> None:
+    close_if_done()
     what = (
         "the Bedrock custom model and its record"
         if model.job_status is JobStatus.COMPLETED
@@ -91,9 +108,15 @@ def confirm_delete(model: CustomModel) -> None:
 
 
 st.title("Custom Models")
-for kind, text in st.session_state[Key.FLASH]:
-    getattr(st, kind)(text)
-st.session_state[Key.FLASH] = []
+
+
+def show_flashes() -> None:
+    for kind, text in st.session_state[Key.FLASH]:
+        getattr(st, kind)(text)
+    st.session_state[Key.FLASH] = []
+
+
+show_flashes()  # (deletes end here: the model is gone from the fragment below)
 
 models = customization.list()
 if not models:
@@ -119,6 +142,7 @@ in_flight = by_id[selected].job_status.in_flight or bool(
 
 @st.fragment(run_every=services.settings.poll_seconds if in_flight else None)
 def show(model_id: str) -> None:
+    show_flashes()  # actions run inside this fragment, and so do their messages
     try:
         model = customization.refresh(model_id)
     except ProviderError as exc:
@@ -127,10 +151,9 @@ def show(model_id: str) -> None:
     except ServiceError as exc:
         st.error(str(exc))
         return
-    if in_flight and not (
-        model.job_status.in_flight or (model.throughput_status and model.throughput_status.in_flight)
-    ):
-        st.rerun()  # it settled: redraw the whole page without polling
+    now_in_flight = model.job_status.in_flight or bool(model.throughput_status and model.throughput_status.in_flight)
+    if now_in_flight != in_flight:
+        st.rerun()  # started or settled: redraw the whole page so polling starts or stops
     view = catalog.get_model(model_id)
     head, light = st.columns([3, 2], vertical_alignment="center")
     head.subheader(model.name, anchor=False)

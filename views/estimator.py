@@ -28,8 +28,14 @@ base_id = left.selectbox(
     "Base Model", list(by_id), key=Key.EST_BASE, format_func=lambda i: f"{by_id[i].name} ({by_id[i].model_id})"
 )
 regions = sorted(set(services.settings.aws_regions) | set(by_id[base_id].regions))
+default_region = (
+    costs.region if costs.region in by_id[base_id].regions else (by_id[base_id].regions or (costs.region,))[0]
+)
 region = right.selectbox(
-    "Region", regions, key=Key.EST_REGION, index=regions.index(costs.region) if costs.region in regions else 0
+    "Region",
+    regions,
+    key=f"{Key.EST_REGION}:{base_id}",
+    index=regions.index(default_region),  # per model
 )
 
 source = st.radio(

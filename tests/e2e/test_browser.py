@@ -1,0 +1,217 @@
+"""The one real-browser test: the whole product as a person uses it, in Debian's Chromium driven by
+Playwright, against the app started the way `make run` starts it (local backend, fast simulation).
+
+Screenshots of every page visited go to docs/screenshots/ (the README's tour uses them); on a
+failure the last page is saved as docs/screenshots/failure.png.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import socket
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "docs" / "screenshots"
+CHROMIUM = Path("/usr/bin/chromium")
+BASE_MODEL = "meta.llama3-1-8b-instruct-v1:0:128k"
+
+pytestmark = pytest.mark.e2e
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    if not CHROMIUM.exists():
+        if os.environ.get("STUDIO_E2E_REQUIRED"):
+            pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium package (.ci/run does).")
+        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
+    port = free_port()
+    data = tmp_path_factory.mktemp("e2e-data")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")} | {
+        "PORT": str(port),
+        "STUDIO_DATA_DIR": str(data),
+        "STUDIO_SIM_JOB_SECONDS": "8",
+        "STUDIO_SIM_THROUGHPUT_SECONDS": "4",
+        "STUDIO_POLL_SECONDS": "1",
+        "STUDIO_RECONCILE_SECONDS": "2",
+    }
+    log = (data / "server.log").open("wb")  # a file, not a pipe: a full pipe would freeze the server
+    proc = subprocess.Popen(
+        ["make", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                if httpx.get(f"{url}/api/openapi.json", timeout=2).status_code == 200:
+                    break
+            except httpx.TransportError:
+                pass
+            if proc.poll() is not None:
+                raise AssertionError((data / "server.log").read_text(errors="replace")[-3000:])
+            assert time.monotonic() < deadline, "the app did not start in 120 s"
+            time.sleep(0.5)
+        yield url
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(timeout=30)
+        log.close()
+
+
+@pytest.fixture(scope="module")
+def browser_page(server: str) -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path=str(CHROMIUM),
+            args=[
+                "--headless",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-quic",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+            ],
+        )
+        page = browser.new_page(viewport={"width": 1440, "height": 1000})
+        page.set_default_timeout(30_000)
+        yield page
+        browser.close()
+
+
+def shot(page, name: str) -> None:
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.wait_for_timeout(600)  # let charts finish drawing
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+
+
+def idle(page) -> None:
+    page.wait_for_selector("[data-testid='stApp'][data-test-script-state='notRunning']", timeout=60_000)
+
+
+def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Path) -> None:
+    from playwright.sync_api import expect
+
+    page = browser_page
+    training = tmp_path / "support-train.jsonl"
+    training.write_bytes(
+        b"".join(
+            orjson.dumps({"prompt": f"How do I reset password #{i}?", "completion": f"Open Settings, step {i}."})
+            + b"\n"
+            for i in range(150)
+        )
+    )
+    try:
+        # Models: filter, select, enable a base model, see it GREEN
+        page.goto(server)
+        expect(page.get_by_test_id("stDataFrame").first).to_be_visible(timeout=60_000)
+        idle(page)
+        shot(page, "01-models")
+        page.get_by_placeholder("Name or model id").fill(BASE_MODEL)
+        page.keyboard.press("Enter")
+        expect(page.get_by_text(re.compile(r"^1 of \d+ models"))).to_be_visible()
+        idle(page)
+        grid = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
+        page.mouse.click(grid["x"] + 15, grid["y"] + 35 + 17)  # the first row's selection box
+        page.get_by_role("button", name="Enable", exact=True).click()
+        expect(page.get_by_text(re.compile(r"Enabled Llama 3\.1 8B Instruct .*now GREEN"))).to_be_visible()
+        idle(page)
+        shot(page, "02-models-enabled")
+
+        # New Model: upload the data and create
+        page.get_by_role("button", name="New Model").click()
+        expect(page.get_by_role("heading", name="New Model")).to_be_visible()
+        page.get_by_role("textbox", name="Model Name").fill("support-bot")
+        page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(training))
+        expect(page.get_by_test_id("stFileChipName").first).to_have_text("support-train.jsonl")
+        page.get_by_role("button", name="Check data").click()
+        expect(page.get_by_text("passes every check")).to_be_visible()
+        idle(page)
+        shot(page, "03-new-model-checked")
+        page.get_by_role("button", name="Create model").click()
+        expect(page.get_by_text(re.compile("Created support-bot: job InProgress"))).to_be_visible(timeout=60_000)
+        page.get_by_text("Open support-bot").click()
+
+        # Custom model: the job completes, throughput is provisioned, the model is enabled
+        expect(page.get_by_role("heading", name="Custom Models")).to_be_visible()
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text("Completed", timeout=90_000)
+        idle(page)
+        shot(page, "04-custom-model-completed")
+        page.get_by_role("tab", name="Provision Throughput").click()
+        page.get_by_role("button", name="Provision throughput").click()
+        expect(page.get_by_text("InService", exact=True)).to_be_visible(timeout=60_000)
+        idle(page)
+        shot(page, "05-throughput-in-service")
+        page.get_by_role("tab", name="Status").click()
+        page.get_by_role("button", name="Enable", exact=True).click()
+        expect(page.get_by_text("Enable: done.")).to_be_visible()
+        expect(page.get_by_text("GREEN", exact=True)).to_be_visible()
+
+        # Metrics: the loss chart
+        page.get_by_role("tab", name="Metrics").click()
+        expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+        expect(page.get_by_text("Final training loss", exact=True)).to_be_visible()
+        idle(page)
+        shot(page, "06-metrics")
+
+        # Costs: an estimate, then the costs so far
+        page.get_by_role("link", name="Cost Estimator").click()
+        expect(page.get_by_role("heading", name="Cost Estimator")).to_be_visible()
+        page.get_by_test_id("stSelectbox").first.click()
+        page.keyboard.type("amazon.titan-text-lite-v1:0:4k")
+        page.keyboard.press("Enter")
+        idle(page)
+        page.get_by_role("button", name="Estimate").click()
+        expect(page.get_by_text("Total", exact=True)).to_be_visible()
+        expect(page.get_by_text("$574.65").or_(page.get_by_text(re.compile(r"^\$[0-9,.]+$")).first)).to_be_visible()
+        expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+        idle(page)
+        shot(page, "07-cost-estimator")
+        page.get_by_role("link", name="Costs", exact=True).click()
+        expect(page.get_by_role("heading", name="Costs")).to_be_visible()
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text("1")  # one custom model
+        idle(page)
+        shot(page, "08-costs")
+
+        # Remove throughput (the model turns RED and is disabled), then delete the model
+        page.get_by_role("link", name="Custom Models").click()
+        expect(page.get_by_role("heading", name="Custom Models")).to_be_visible()
+        page.get_by_role("tab", name="Provision Throughput").click()
+        page.get_by_role("button", name="Remove throughput").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text("will also be disabled")).to_be_visible()
+        dialog.get_by_role("button", name="Remove throughput").click()
+        expect(page.get_by_text("Remove throughput: done.")).to_be_visible()
+        expect(page.get_by_text("RED", exact=True)).to_be_visible()
+        page.get_by_role("tab", name="Configuration").click()
+        page.get_by_role("button", name="Delete model").click()
+        dialog = page.get_by_role("dialog")
+        dialog.get_by_role("textbox").fill("support-bot")
+        dialog.get_by_role("textbox").press("Enter")
+        dialog.get_by_role("button", name="Delete", exact=True).click()
+        expect(page.get_by_text("Delete: done.")).to_be_visible()
+        expect(page.get_by_text("No custom models yet.")).to_be_visible()
+        assert httpx.get(f"{server}/api/custom-models", timeout=10).json() == {"CustomModels": []}
+    except BaseException:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
+        raise
