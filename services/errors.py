@@ -81,3 +81,15 @@ class ProviderRejected(ProviderError):
 
 class DuplicateName(InvalidRequest):
     code = "Conflict"
+
+
+class Forbidden(ServiceError):
+    """The actor's role does not allow this."""
+
+    code = "Forbidden"
+
+
+class Unauthenticated(ServiceError):
+    """Nobody is signed in (or the API token is missing, unknown or revoked)."""
+
+    code = "Unauthenticated"

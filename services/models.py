@@ -237,6 +237,7 @@ class CustomModel(BaseModel):
     throughput_since: datetime | None = None
     throughput_failure: str | None = None
     enabled: bool = False
+    created_by: str | None = None  # the actor id of whoever created it (its owner)
     created_at: datetime
     updated_at: datetime
     version: int = 1
@@ -303,3 +304,20 @@ class PriceQuote(BaseModel):
     price: float
     unit: str
     description: str
+
+
+class AuditEvent(BaseModel):
+    """One state change: who, when, what, status before and after, and the request it came from."""
+
+    model_config = ConfigDict(frozen=True)
+
+    at: datetime
+    actor_id: str
+    actor_name: str
+    action: str  # enable, disable, sync, create, stop, provision-throughput, remove-throughput, delete, ...
+    model_id: str | None = None
+    model_name: str | None = None
+    before: str | None = None
+    after: str | None = None
+    request_id: str = ""
+    detail: str = ""

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from services.models import (
+    AuditEvent,
     CustomModel,
     JobInfo,
     JobRequest,
@@ -51,16 +52,19 @@ class CatalogStore(Protocol):
         gone: Sequence[str],
         run: SyncRun,
         now: datetime,
+        audit: Sequence[AuditEvent] = (),
     ) -> None:
         """In one transaction: add new models, refresh changed ones (keeping their
         enabled flag, making them available again), mark gone ones unavailable and
         disabled, and record the run."""
 
-    def record_sync_run(self, run: SyncRun) -> None: ...
+    def record_sync_run(self, run: SyncRun, audit: Sequence[AuditEvent] = ()) -> None: ...
 
     def last_sync_runs(self) -> dict[Provider, SyncRun]: ...
 
-    def set_enabled(self, changes: Sequence[tuple[str, int]], enabled: bool) -> list[str]:
+    def set_enabled(
+        self, changes: Sequence[tuple[str, int]], enabled: bool, audit: Sequence[AuditEvent] = ()
+    ) -> list[str]:
         """Set ``enabled`` on each (model id, expected version) in one transaction.
 
         Returns the ids changed. If any record's version moved on, nothing is
@@ -117,7 +121,9 @@ class CustomModelStore(Protocol):
     """Custom-model records. Each write also moves the catalog revision on, so the Models
     table sees it; every update is checked against the version read (ConcurrentUpdate)."""
 
-    def insert_custom(self, model: CustomModel, base: ModelRecord, region: str) -> None:
+    def insert_custom(
+        self, model: CustomModel, base: ModelRecord, region: str, audit: Sequence[AuditEvent] = ()
+    ) -> None:
         """Add the model's catalog row and its record in one transaction; DuplicateName
         when the name (ignoring case), job name or client token is taken."""
 
@@ -133,6 +139,7 @@ class CustomModelStore(Protocol):
         expected_version: int,
         changes: dict[str, object],
         closed_throughput: tuple[int, datetime, datetime] | None = None,
+        audit: Sequence[AuditEvent] = (),
     ) -> CustomModel:
         """Apply ``changes`` (CustomModel field names; ``enabled`` goes to the catalog row) and, in
         the same transaction, record a throughput that ended: (model units, started, ended)."""
@@ -140,7 +147,7 @@ class CustomModelStore(Protocol):
     def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
         """Every ended throughput per model id: (model units, started, ended)."""
 
-    def delete_custom(self, model_id: str, expected_version: int) -> None: ...
+    def delete_custom(self, model_id: str, expected_version: int, audit: Sequence[AuditEvent] = ()) -> None: ...
 
     def name_taken(self, name: str) -> bool:
         """Whether any model, base or custom, already has this name or id (ignoring case)."""
@@ -164,3 +171,32 @@ class PriceListSource(Protocol):
 
     def fetch(self, region: str) -> tuple[list[PriceQuote], int]:
         """Quotes that matched a customization component, and how many products did not."""
+
+
+class AuditStore(Protocol):
+    """The audit trail: kept when a model is deleted. Every write above takes ``audit`` events and
+    stores them in the same transaction as the change they describe."""
+
+    def record_audit(self, events: Sequence[AuditEvent]) -> None: ...
+
+    def audit_events(
+        self,
+        *,
+        actor_id: str | None = None,
+        model_id: str | None = None,
+        action: str | None = None,
+        limit: int = 10_000,
+    ) -> list[AuditEvent]:
+        """Newest first."""
+
+
+class TokenStore(Protocol):
+    """API tokens, stored as SHA-256 hashes only."""
+
+    def add_token(self, token_id: str, token_hash: str, user_id: str, role: str, name: str, now: datetime) -> None: ...
+
+    def token_by_hash(self, token_hash: str) -> tuple[str, str, str, str, datetime | None] | None: ...
+
+    def list_tokens(self) -> list[tuple[str, str, str, str, datetime, datetime | None]]: ...
+
+    def revoke_token(self, token_id: str, now: datetime) -> bool: ...

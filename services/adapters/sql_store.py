@@ -29,6 +29,8 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import IntegrityError
 
 from services.adapters.sql_tables import (
+    api_tokens,
+    audit_events,
     catalog_meta,
     custom_models,
     leases,
@@ -39,6 +41,7 @@ from services.adapters.sql_tables import (
 )
 from services.errors import ConcurrentUpdate, DuplicateName
 from services.models import (
+    AuditEvent,
     CustomModel,
     JobStatus,
     Lifecycle,
@@ -172,6 +175,11 @@ def _run(row: Row[Any]) -> SyncRun:
     )
 
 
+def _write_audit(conn: Connection, events: Sequence[AuditEvent]) -> None:
+    if events:
+        conn.execute(insert(audit_events), [e.model_dump() for e in events])
+
+
 class SqlCatalogStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
@@ -257,9 +265,10 @@ class SqlCatalogStore:
             )
         )
 
-    def record_sync_run(self, run: SyncRun) -> None:
+    def record_sync_run(self, run: SyncRun, audit: Sequence[AuditEvent] = ()) -> None:
         with self._engine.begin() as conn:
             self._insert_run(conn, run)
+            _write_audit(conn, audit)
 
     def apply_sync(
         self,
@@ -270,8 +279,10 @@ class SqlCatalogStore:
         gone: Sequence[str],
         run: SyncRun,
         now: datetime,
+        audit: Sequence[AuditEvent] = (),
     ) -> None:
         with self._engine.begin() as conn:
+            _write_audit(conn, audit)
             rev = self._bump_revision(conn) if inserts or updates or gone else 0
             if inserts:
                 conn.execute(
@@ -329,10 +340,13 @@ class SqlCatalogStore:
                 )
             self._insert_run(conn, run)
 
-    def set_enabled(self, changes: Sequence[tuple[str, int]], enabled: bool) -> list[str]:
+    def set_enabled(
+        self, changes: Sequence[tuple[str, int]], enabled: bool, audit: Sequence[AuditEvent] = ()
+    ) -> list[str]:
         if not changes:
             return []
         with self._engine.begin() as conn:
+            _write_audit(conn, audit)
             rev = self._bump_revision(conn)
             touched = 0
             for chunk in _chunks(list(changes)):
@@ -351,7 +365,9 @@ class SqlCatalogStore:
         return [model_id for model_id, _ in changes]
 
     # ---- custom models ---------------------------------------------------------------------
-    def insert_custom(self, model: CustomModel, base: ModelRecord, region: str) -> None:
+    def insert_custom(
+        self, model: CustomModel, base: ModelRecord, region: str, audit: Sequence[AuditEvent] = ()
+    ) -> None:
         values = model.model_dump(exclude={"name", "enabled"})
         values["hyperparameters"] = orjson.dumps(model.hyperparameters).decode()
         values["job_status"] = model.job_status.value
@@ -387,6 +403,7 @@ class SqlCatalogStore:
                     )
                 )
                 conn.execute(insert(custom_models).values(**values, name_key=model.name.lower()))
+                _write_audit(conn, audit)
         except IntegrityError as exc:
             raise DuplicateName(
                 f"A model named {model.name!r} (or the same request) already exists.",
@@ -412,6 +429,7 @@ class SqlCatalogStore:
         expected_version: int,
         changes: dict[str, object],
         closed_throughput: tuple[int, datetime, datetime] | None = None,
+        audit: Sequence[AuditEvent] = (),
     ) -> CustomModel:
         values = dict(changes)
         enabled = values.pop("enabled", None)
@@ -444,11 +462,13 @@ class SqlCatalogStore:
                         model_id=model_id, model_units=units, started_at=started, ended_at=ended
                     )
                 )
+            _write_audit(conn, audit)
             row = conn.execute(_CUSTOM_VIEW.where(custom_models.c.id == model_id)).one()
         return _custom(row)
 
-    def delete_custom(self, model_id: str, expected_version: int) -> None:
+    def delete_custom(self, model_id: str, expected_version: int, audit: Sequence[AuditEvent] = ()) -> None:
         with self._engine.begin() as conn:
+            _write_audit(conn, audit)
             self._bump_revision(conn)
             result = conn.execute(
                 delete(custom_models).where(custom_models.c.id == model_id, custom_models.c.version == expected_version)
@@ -508,3 +528,59 @@ class SqlCatalogStore:
                         for m, c, p, s, f in rows
                     ],
                 )
+
+    # ---- audit trail -------------------------------------------------------------------------
+    def record_audit(self, events: Sequence[AuditEvent]) -> None:
+        with self._engine.begin() as conn:
+            _write_audit(conn, events)
+
+    def audit_events(
+        self,
+        *,
+        actor_id: str | None = None,
+        model_id: str | None = None,
+        action: str | None = None,
+        limit: int = 10_000,
+    ) -> list[AuditEvent]:
+        query = select(audit_events).order_by(audit_events.c.id.desc()).limit(limit)
+        if actor_id:
+            query = query.where(audit_events.c.actor_id == actor_id)
+        if model_id:
+            query = query.where(audit_events.c.model_id == model_id)
+        if action:
+            query = query.where(audit_events.c.action == action)
+        with self._engine.connect() as conn:
+            return [
+                AuditEvent.model_validate({k: getattr(r, k) for k in AuditEvent.model_fields})
+                for r in conn.execute(query)
+            ]
+
+    # ---- API tokens ----------------------------------------------------------------------------
+    def add_token(self, token_id: str, token_hash: str, user_id: str, role: str, name: str, now: datetime) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(
+                insert(api_tokens).values(
+                    id=token_id, token_hash=token_hash, user_id=user_id, role=role, name=name, created_at=now
+                )
+            )
+
+    def token_by_hash(self, token_hash: str) -> tuple[str, str, str, str, datetime | None] | None:
+        """(id, user, role, name, revoked at) of a token."""
+        with self._engine.connect() as conn:
+            row = conn.execute(select(api_tokens).where(api_tokens.c.token_hash == token_hash)).first()
+        return (row.id, row.user_id, row.role, row.name, row.revoked_at) if row else None
+
+    def list_tokens(self) -> list[tuple[str, str, str, str, datetime, datetime | None]]:
+        """(id, user, role, name, created at, revoked at) of every token."""
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(api_tokens).order_by(api_tokens.c.created_at))
+            return [(r.id, r.user_id, r.role, r.name, r.created_at, r.revoked_at) for r in rows]
+
+    def revoke_token(self, token_id: str, now: datetime) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        return bool(result.rowcount)

@@ -145,6 +145,7 @@ custom_models = Table(
     Column("model_units", Integer, nullable=True),
     Column("throughput_since", UTCDateTime, nullable=True),
     Column("throughput_failure", Text, nullable=True),
+    Column("created_by", String(320), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -177,4 +178,37 @@ refreshed_prices = Table(
     Column("price", Float, nullable=False),
     Column("source", Text, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
+)
+
+audit_events = Table(
+    "audit_events",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("actor_id", String(320), nullable=False),
+    Column("actor_name", String(320), nullable=False),
+    Column("action", String(64), nullable=False),
+    Column("model_id", String(400), nullable=True),  # no foreign key: kept after the model is deleted
+    Column("model_name", String(255), nullable=True),
+    Column("before", String(64), nullable=True),
+    Column("after", String(64), nullable=True),
+    Column("request_id", String(64), nullable=False),
+    Column("detail", Text, nullable=False),
+    Index("ix_audit_events_at", "at"),
+    Index("ix_audit_events_model", "model_id"),
+    Index("ix_audit_events_actor", "actor_id"),
+)
+
+api_tokens = Table(
+    "api_tokens",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column(
+        "token_hash", String(64), nullable=False, unique=True
+    ),  # sha256 of the token; the token itself is never stored
+    Column("user_id", String(320), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("revoked_at", UTCDateTime, nullable=True),
 )
