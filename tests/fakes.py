@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 from services.errors import ConcurrentUpdate, DuplicateName, ProviderError
 from services.models import (
+    AuditEvent,
     CustomModel,
     Lifecycle,
     ModelRecord,
@@ -25,6 +26,8 @@ class InMemoryCatalogStore:
         self.customs: dict[str, CustomModel] = {}
         self.leases: dict[str, tuple[str, datetime]] = {}
         self.history: dict[str, list[tuple[int, datetime, datetime]]] = {}
+        self.audit: list[AuditEvent] = []
+        self.tokens: dict[str, list[object]] = {}
         self.runs: list[SyncRun] = []
         self._revision = 0
         self._changed_rev: dict[str, int] = {}
@@ -58,7 +61,9 @@ class InMemoryCatalogStore:
         gone: Sequence[str],
         run: SyncRun,
         now: datetime,
+        audit: Sequence[AuditEvent] = (),
     ) -> None:
+        self.audit.extend(audit)
         for m in inserts:
             self.models[m.key] = ModelRecord(**m.model_dump(), id=m.key, first_seen=now, updated_at=now)
         for m in updates:
@@ -88,13 +93,16 @@ class InMemoryCatalogStore:
             self._revision += 1
             self._touch([m.key for m in (*inserts, *updates)] + list(gone))
 
-    def record_sync_run(self, run: SyncRun) -> None:
+    def record_sync_run(self, run: SyncRun, audit: Sequence[AuditEvent] = ()) -> None:
         self.runs.append(run)
+        self.audit.extend(audit)
 
     def last_sync_runs(self) -> dict[Provider, SyncRun]:
         return {run.provider: run for run in self.runs}
 
-    def set_enabled(self, changes: Sequence[tuple[str, int]], enabled: bool) -> list[str]:
+    def set_enabled(
+        self, changes: Sequence[tuple[str, int]], enabled: bool, audit: Sequence[AuditEvent] = ()
+    ) -> list[str]:
         if not changes:
             return []
         for model_id, version in changes:
@@ -106,6 +114,7 @@ class InMemoryCatalogStore:
             self.models[model_id] = rec.model_copy(update={"enabled": enabled, "version": rec.version + 1})
         self._revision += 1
         self._touch(model_id for model_id, _ in changes)
+        self.audit.extend(audit)
         return [model_id for model_id, _ in changes]
 
     def revision(self) -> int:
@@ -122,7 +131,9 @@ class InMemoryCatalogStore:
             }
         )
 
-    def insert_custom(self, model: CustomModel, base: ModelRecord, region: str) -> None:
+    def insert_custom(
+        self, model: CustomModel, base: ModelRecord, region: str, audit: Sequence[AuditEvent] = ()
+    ) -> None:
         taken = {c.name.lower() for c in self.customs.values()}
         if (
             model.name.lower() in taken
@@ -150,6 +161,7 @@ class InMemoryCatalogStore:
         self.customs[model.id] = model.model_copy(update={"enabled": False})
         self._with_status(model.id)
         self._touch([model.id])
+        self.audit.extend(audit)
 
     def _custom_view(self, model_id: str) -> CustomModel:
         return self.customs[model_id].model_copy(update={"enabled": self.models[model_id].enabled})
@@ -170,6 +182,7 @@ class InMemoryCatalogStore:
         expected_version: int,
         changes: dict[str, object],
         closed_throughput: tuple[int, datetime, datetime] | None = None,
+        audit: Sequence[AuditEvent] = (),
     ) -> CustomModel:
         current = self.customs.get(model_id)
         if current is None or current.version != expected_version:
@@ -190,10 +203,52 @@ class InMemoryCatalogStore:
         self._touch([model_id])
         if closed_throughput is not None:
             self.history.setdefault(model_id, []).append(closed_throughput)
+        self.audit.extend(audit)
         return self._custom_view(model_id)
 
     def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
         return {k: list(v) for k, v in self.history.items()}
+
+    def record_audit(self, events: Sequence[AuditEvent]) -> None:
+        self.audit.extend(events)
+
+    def audit_events(
+        self,
+        *,
+        actor_id: str | None = None,
+        model_id: str | None = None,
+        action: str | None = None,
+        limit: int = 10_000,
+    ) -> list[AuditEvent]:
+        out = [
+            e
+            for e in reversed(self.audit)
+            if (not actor_id or e.actor_id == actor_id)
+            and (not model_id or e.model_id == model_id)
+            and (not action or e.action == action)
+        ]
+        return out[:limit]
+
+    def add_token(self, token_id: str, token_hash: str, user_id: str, role: str, name: str, now: datetime) -> None:
+        if any(t[0] == token_hash for t in self.tokens.values()):
+            raise ValueError("duplicate token")
+        self.tokens[token_id] = [token_hash, user_id, role, name, now, None]
+
+    def token_by_hash(self, token_hash: str) -> tuple[str, str, str, str, datetime | None] | None:
+        for token_id, (h, user, role, name, _created, revoked) in self.tokens.items():
+            if h == token_hash:
+                return (token_id, str(user), str(role), str(name), revoked)  # type: ignore[return-value]
+        return None
+
+    def list_tokens(self) -> list[tuple[str, str, str, str, datetime, datetime | None]]:
+        return [(i, t[1], t[2], t[3], t[4], t[5]) for i, t in self.tokens.items()]  # type: ignore[misc]
+
+    def revoke_token(self, token_id: str, now: datetime) -> bool:
+        token = self.tokens.get(token_id)
+        if token is None or token[5] is not None:
+            return False
+        token[5] = now
+        return True
 
     def refreshed_prices(self) -> list[tuple[str, str, float, str, datetime]]:
         return list(getattr(self, "_prices", []))
@@ -201,13 +256,14 @@ class InMemoryCatalogStore:
     def save_refreshed_prices(self, rows: Sequence[tuple[str, str, float, str, datetime]]) -> None:
         self._prices = list(rows)
 
-    def delete_custom(self, model_id: str, expected_version: int) -> None:
+    def delete_custom(self, model_id: str, expected_version: int, audit: Sequence[AuditEvent] = ()) -> None:
         current = self.customs.get(model_id)
         if current is None or current.version != expected_version:
             raise ConcurrentUpdate("changed meanwhile; nothing was deleted")
         self._revision += 1
         del self.customs[model_id]
         del self.models[model_id]
+        self.audit.extend(audit)
 
     def name_taken(self, name: str) -> bool:
         key = name.lower()
