@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 run: $(VENV)/.runtime
-	$(BIN)/python -m services.settings
+	$(BIN)/python -m services.settings --address $(ADDRESS)
 	$(BIN)/streamlit run server.py --server.port $(PORT) --server.address $(ADDRESS)
 
 lint: $(VENV)/.dev

@@ -18,6 +18,7 @@ from services.customization import NewCustomModel
 from services.errors import (
     ConcurrentUpdate,
     DuplicateName,
+    Forbidden,
     InvalidData,
     InvalidRequest,
     ModelNotFound,
@@ -26,7 +27,9 @@ from services.errors import (
     ProviderUnavailable,
     ServiceError,
     TransitionNotAllowed,
+    Unauthenticated,
 )
+from services.identity import LOCAL_ADMIN, Actor
 from services.metrics import MetricsState
 from services.models import CustomModel, JobStatus, ModelFilter, ModelType, ModelView, Provider, Status
 
@@ -185,6 +188,8 @@ def _model_out(view: ModelView) -> ModelOut:
 
 
 _STATUS_CODES: list[tuple[type[ServiceError], int]] = [
+    (Unauthenticated, 401),
+    (Forbidden, 403),
     (InvalidData, 422),
     (DuplicateName, 409),
     (InvalidRequest, 422),
@@ -207,6 +212,8 @@ def _error_response(exc: ServiceError) -> JSONResponse:
 
 ERRORS: dict[int | str, dict[str, Any]] = {
     400: {"model": Error},
+    401: {"model": Error},
+    403: {"model": Error},
     404: {"model": Error},
     409: {"model": Error},
     422: {"model": Error},
@@ -218,7 +225,30 @@ def _services(request: Request) -> Services:
     return request.app.state.get_services()  # type: ignore[no-any-return]
 
 
+LOOPBACK = {"127.0.0.1", "::1", "localhost"}
+
+
+def _actor(request: Request) -> Actor:
+    """A Bearer token's owner; in local mode without sign-in, a loopback caller is the local admin."""
+    services: Services = request.app.state.get_services()
+    request_id = request.headers.get("x-request-id") or None
+    header = request.headers.get("authorization", "")
+    if header.lower().startswith("bearer "):
+        actor = services.tokens.authenticate(header[7:].strip())
+        if actor is None:
+            raise Unauthenticated("The API token is unknown or revoked.")
+        return actor.for_request(request_id)
+    host = request.client.host if request.client else ""
+    if services.settings.backend == "local" and services.settings.sign_in == "none" and host in LOOPBACK:
+        return LOCAL_ADMIN.for_request(request_id)
+    raise Unauthenticated(
+        "Send 'Authorization: Bearer <token>' "
+        "(create one with: python -m services.tokens create --user ... --role ...)."
+    )
+
+
 Svc = Annotated[Services, Depends(_services)]
+Who = Annotated[Actor, Depends(_actor)]
 
 
 def create_api(get_services: Callable[[], Services]) -> FastAPI:
@@ -258,7 +288,7 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
 
     # ---- custom models ----------------------------------------------------------------------
     @api.post("/custom-models", status_code=201, response_model=CustomModelOut, responses=ERRORS)
-    def create_custom_model(body: CreateCustomModel, s: Svc) -> CustomModelOut:
+    def create_custom_model(body: CreateCustomModel, s: Svc, actor: Who) -> CustomModelOut:
         # Our catalog id (bedrock:..., openai:...) or a plain Bedrock model id.
         known = body.BaseModelId.startswith(("bedrock:", "openai:", "custom:"))
         base = body.BaseModelId if known else f"bedrock:{body.BaseModelId}"
@@ -272,15 +302,16 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
             ),
             body.TrainingDataLocation,
             body.ValidationDataLocation,
+            actor=actor,
         )
         return view_of(s, model)
 
     @api.get("/custom-models", response_model=CustomModelList)
-    def list_custom_models(s: Svc) -> CustomModelList:
+    def list_custom_models(s: Svc, actor: Who) -> CustomModelList:
         return CustomModelList(CustomModels=[view_of(s, m) for m in s.customization.list()])
 
     @api.get("/custom-models/{model_id}", response_model=CustomModelOut, responses=ERRORS)
-    def get_custom_model(model_id: str, s: Svc) -> CustomModelOut:
+    def get_custom_model(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
         try:
             model = s.customization.refresh(model_id)  # statuses are refreshed on view
         except ProviderUnavailable:
@@ -292,7 +323,7 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
         responses=ERRORS | {200: {"content": {"application/octet-stream": {}}}},
         response_class=Response,
     )
-    def download(model_id: str, s: Svc, type: Annotated[DownloadType, Query()]) -> Response:
+    def download(model_id: str, s: Svc, actor: Who, type: Annotated[DownloadType, Query()]) -> Response:
         model = s.customization.get(model_id)
         if type is DownloadType.METRICS:
             run = s.metrics.load(model_id)
@@ -322,24 +353,25 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
         )
 
     @api.delete("/custom-models/{model_id}", status_code=204, response_class=Response, responses=ERRORS)
-    def delete_custom_model(model_id: str, s: Svc) -> Response:
-        s.customization.delete(model_id)
+    def delete_custom_model(model_id: str, s: Svc, actor: Who) -> Response:
+        s.customization.delete(model_id, actor=actor)
         return Response(status_code=204)
 
     @api.put("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)
-    def provision(model_id: str, body: ProvisionThroughput, s: Svc) -> CustomModelOut:
-        return view_of(s, s.customization.provision_throughput(model_id, body.ModelUnits))
+    def provision(model_id: str, body: ProvisionThroughput, s: Svc, actor: Who) -> CustomModelOut:
+        return view_of(s, s.customization.provision_throughput(model_id, body.ModelUnits, actor=actor))
 
     @api.delete(
         "/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS
     )
-    def remove_throughput(model_id: str, s: Svc) -> CustomModelOut:
-        return view_of(s, s.customization.remove_throughput(model_id))
+    def remove_throughput(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
+        return view_of(s, s.customization.remove_throughput(model_id, actor=actor))
 
     # ---- the catalog -------------------------------------------------------------------------
     @api.get("/models", response_model=ModelList)
     def list_models(
         s: Svc,
+        actor: Who,
         search: Annotated[str, Query(max_length=200)] = "",
         provider: Annotated[list[Provider] | None, Query()] = None,
         vendor: Annotated[list[str] | None, Query()] = None,
@@ -358,8 +390,8 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
         return ModelList(Models=[_model_out(v) for v in s.catalog.list_models(flt)])
 
     @api.post("/models/sync", response_model=SyncOut)
-    def sync(s: Svc) -> SyncOut:
-        report = s.catalog.sync()
+    def sync(s: Svc, actor: Who) -> SyncOut:
+        report = s.catalog.sync(actor=actor)
         return SyncOut(
             Runs=[
                 SyncRunOut(
@@ -381,12 +413,12 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
                 s.customization.refresh(model_id)
 
     @api.post("/models/{model_id}/enable", response_model=ModelOut, responses=ERRORS)
-    def enable(model_id: str, s: Svc) -> ModelOut:
+    def enable(model_id: str, s: Svc, actor: Who) -> ModelOut:
         refreshed(s, model_id)
-        return _model_out(s.catalog.enable(model_id))
+        return _model_out(s.catalog.enable(model_id, actor=actor))
 
     @api.post("/models/{model_id}/disable", response_model=ModelOut, responses=ERRORS)
-    def disable(model_id: str, s: Svc) -> ModelOut:
-        return _model_out(s.catalog.disable(model_id))
+    def disable(model_id: str, s: Svc, actor: Who) -> ModelOut:
+        return _model_out(s.catalog.disable(model_id, actor=actor))
 
     return api

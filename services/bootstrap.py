@@ -10,12 +10,14 @@ from services.adapters.sql_store import SqlCatalogStore
 from services.catalog import CatalogService
 from services.costs import CostService
 from services.customization import CustomizationConfig, CustomizationService
+from services.identity import SYSTEM
 from services.metrics import MetricsService
 from services.models import Provider
-from services.ports import CatalogSource, CustomizationBackend, ObjectStore, PriceListSource
+from services.ports import AuditStore, CatalogSource, CustomizationBackend, ObjectStore, PriceListSource
 from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
 from services.reconciler import Reconciler
 from services.settings import Settings
+from services.tokens import TokenService
 
 LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
 
@@ -28,6 +30,8 @@ class Services:
     objects: ObjectStore
     metrics: MetricsService
     costs: CostService
+    tokens: TokenService
+    audit: AuditStore
     reconciler: Reconciler | None = None
 
 
@@ -109,10 +113,11 @@ def build_services(settings: Settings, *, start_reconciler: bool = False, **over
             region=settings.job_region,
             max_model_units=settings.no_commit_max_model_units,
             submit_grace_seconds=settings.submit_grace_seconds,
+            allowed_buckets=frozenset(settings.allowed_buckets) | {settings.s3_bucket},
         ),
     )
     if settings.backend == "local" and store.revision() == 0 and not store.last_sync_runs():
-        catalog.sync()  # first start of the embedded backend: fill the table from the snapshot
+        catalog.sync(actor=SYSTEM)  # first start of the embedded backend: fill the table from the snapshot
     reconciler = Reconciler(customization, store, settings.reconcile_seconds)
     if start_reconciler:
         reconciler.start()
@@ -131,6 +136,8 @@ def build_services(settings: Settings, *, start_reconciler: bool = False, **over
             settings.job_region,
             settings.throughput_warn_hours,
         ),
+        tokens=TokenService(store),
+        audit=store,
         reconciler=reconciler,
     )
 

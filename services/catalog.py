@@ -10,7 +10,9 @@ from services.errors import (
     ProviderError,
     TransitionNotAllowed,
 )
+from services.identity import Actor, require_admin
 from services.models import (
+    AuditEvent,
     BulkResult,
     CatalogChanges,
     Lifecycle,
@@ -128,39 +130,57 @@ class CatalogService:
         return [p for p, s in self._sources.items() if s is not None]
 
     # ---- enable / disable ----------------------------------------------------------------
-    def enable(self, model_id: str) -> ModelView:
-        return self._set_one(model_id, enabled=True)
+    def enable(self, model_id: str, *, actor: Actor) -> ModelView:
+        return self._set_one(model_id, enabled=True, actor=actor)
 
-    def disable(self, model_id: str) -> ModelView:
-        return self._set_one(model_id, enabled=False)
+    def disable(self, model_id: str, *, actor: Actor) -> ModelView:
+        return self._set_one(model_id, enabled=False, actor=actor)
 
-    def _set_one(self, model_id: str, *, enabled: bool) -> ModelView:
+    def _set_one(self, model_id: str, *, enabled: bool, actor: Actor) -> ModelView:
+        require_admin(actor, "Enabling and disabling models")
         view = self.get_model(model_id)
         reason = self._refusal(view, enabled=enabled)
         if reason:
             raise TransitionNotAllowed(reason)
-        self._store.set_enabled([(view.id, view.record.version)], enabled)
+        self._store.set_enabled([(view.id, view.record.version)], enabled, audit=[self._event(actor, view, enabled)])
         return self.get_model(model_id)
 
-    def bulk_set_enabled(self, model_ids: Sequence[str], *, enabled: bool) -> BulkResult:
+    def _event(self, actor: Actor, view: ModelView, enabled: bool) -> AuditEvent:
+        return AuditEvent(
+            at=self._clock(),
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action="enable" if enabled else "disable",
+            model_id=view.id,
+            model_name=view.record.name,
+            before=view.status.value,
+            after=(Status.GREEN if enabled else Status.YELLOW).value,
+            request_id=actor.request_id,
+        )
+
+    def bulk_set_enabled(self, model_ids: Sequence[str], *, enabled: bool, actor: Actor) -> BulkResult:
         """Enable (or disable) every eligible model of ``model_ids`` in one transaction.
 
         Models the rules refuse are skipped with the reason; unknown ids likewise."""
+        require_admin(actor, "Enabling and disabling models")
         wanted = list(dict.fromkeys(model_ids))
         records = {r.id: r for r in self._store.get_models(wanted)}
         changes: list[tuple[str, int]] = []
+        events: list[AuditEvent] = []
         skipped: list[tuple[str, str]] = []
         for model_id in wanted:
             record = records.get(model_id)
             if record is None:
                 skipped.append((model_id, f"No model with id {model_id!r}."))
                 continue
-            reason = self._refusal(to_view(record), enabled=enabled)
+            view = to_view(record)
+            reason = self._refusal(view, enabled=enabled)
             if reason:
                 skipped.append((model_id, reason))
             else:
                 changes.append((model_id, record.version))
-        changed = self._store.set_enabled(changes, enabled) if changes else []
+                events.append(self._event(actor, view, enabled))
+        changed = self._store.set_enabled(changes, enabled, audit=events) if changes else []
         return BulkResult(changed=tuple(changed), skipped=tuple(skipped))
 
     @staticmethod
@@ -175,24 +195,38 @@ class CatalogService:
         return None
 
     # ---- sync ----------------------------------------------------------------------------
-    def sync(self, providers: Iterable[Provider] | None = None) -> SyncReport:
+    def sync(self, providers: Iterable[Provider] | None = None, *, actor: Actor) -> SyncReport:
         """Pull every provider; one failing does not stop the others."""
-        runs = [self._sync_one(p) for p in (providers or list(Provider))]
+        require_admin(actor, "Syncing models")
+        runs = [self._sync_one(p, actor) for p in (providers or list(Provider))]
         return SyncReport(runs=tuple(runs))
 
-    def _sync_one(self, provider: Provider) -> SyncRun:
+    def _sync_event(self, actor: Actor, run: SyncRun) -> AuditEvent:
+        return AuditEvent(
+            at=run.finished_at,
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action="sync",
+            after=run.outcome.value,
+            request_id=actor.request_id,
+            detail=run.message,
+        )
+
+    def _sync_one(self, provider: Provider, actor: Actor) -> SyncRun:
         started = self._clock()
         source = self._sources.get(provider)
         if source is None:
-            return self._record_unsynced(provider, started, SyncOutcome.SKIPPED, _NOT_CONFIGURED[provider])
+            return self._record_unsynced(provider, started, SyncOutcome.SKIPPED, _NOT_CONFIGURED[provider], actor)
         try:
             fetched = source.fetch()
         except ProviderError as exc:
             message = f"{provider.value}: {exc} Nothing was changed for {provider.value}."
-            return self._record_unsynced(provider, started, SyncOutcome.FAILED, message)
-        return self._apply(provider, fetched, started)
+            return self._record_unsynced(provider, started, SyncOutcome.FAILED, message, actor)
+        return self._apply(provider, fetched, started, actor)
 
-    def _record_unsynced(self, provider: Provider, started: datetime, outcome: SyncOutcome, message: str) -> SyncRun:
+    def _record_unsynced(
+        self, provider: Provider, started: datetime, outcome: SyncOutcome, message: str, actor: Actor
+    ) -> SyncRun:
         run = SyncRun(
             provider=provider,
             started_at=started,
@@ -200,10 +234,10 @@ class CatalogService:
             outcome=outcome,
             message=message,
         )
-        self._store.record_sync_run(run)
+        self._store.record_sync_run(run, audit=[self._sync_event(actor, run)])
         return run
 
-    def _apply(self, provider: Provider, fetched: list[ProviderModel], started: datetime) -> SyncRun:
+    def _apply(self, provider: Provider, fetched: list[ProviderModel], started: datetime, actor: Actor) -> SyncRun:
         by_id: dict[str, ProviderModel] = {}
         for model in fetched:
             by_id[model.key] = model  # a provider listing one id twice: the last one wins
@@ -239,5 +273,6 @@ class CatalogService:
             gone=gone,
             run=run,
             now=now,
+            audit=[self._sync_event(actor, run)],
         )
         return run

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from pydantic import BaseModel, ConfigDict
 
 from services.errors import InvalidRequest, ModelNotFound
+from services.identity import Actor, require_admin
 from services.models import ModelRecord, ModelType, Provider
 from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore
 from services.pricing import (
@@ -77,9 +78,10 @@ class CostService:
     def can_refresh(self) -> bool:
         return self._price_list is not None and self._price_store is not None
 
-    def refresh_prices(self) -> PriceRefresh:
+    def refresh_prices(self, *, actor: Actor) -> PriceRefresh:
         """Fetch prices from the AWS Price List API, keep the ones that match a catalog entry, and
         say what changed. Nothing is guessed: a product that matches no entry is only counted."""
+        require_admin(actor, "Refreshing prices")
         if not self.can_refresh:
             raise InvalidRequest("Refreshing prices needs the aws backend (the AWS Price List API).")
         assert self._price_store is not None

@@ -26,7 +26,9 @@ from services.errors import (
     ProviderError,
     TransitionNotAllowed,
 )
+from services.identity import SYSTEM, Actor, require_owner_or_admin
 from services.models import (
+    AuditEvent,
     CustomModel,
     JobInfo,
     JobRequest,
@@ -113,12 +115,23 @@ class CustomizationConfig:
     region: str
     max_model_units: int = 1
     submit_grace_seconds: float = 300.0
+    allowed_buckets: frozenset[str] | None = None  # None: any bucket
 
 
 def _progress_for(progress: Progress | None, what: str, total: int) -> Callable[[int], None] | None:
     if progress is None:
         return None
     return lambda done: progress(what, done, total)
+
+
+def _state(model: CustomModel) -> str:
+    """A model's state in a few words, for the audit trail."""
+    parts = [model.job_status.value]
+    if model.throughput_status is not None:
+        parts.append(f"throughput {model.throughput_status.value}")
+    if model.enabled:
+        parts.append("enabled")
+    return " · ".join(parts)
 
 
 def _clear_throughput() -> dict[str, object]:
@@ -300,7 +313,13 @@ class CustomizationService:
                 return validate_stream(source.stream, family, kind, source.size)
             finally:
                 source.stream.seek(0)
-        parse_s3_uri(source)
+        bucket, _ = parse_s3_uri(source)
+        allowed = self._config.allowed_buckets
+        if allowed is not None and bucket not in allowed:
+            raise InvalidRequest(
+                f"{source}: bucket {bucket!r} is not one Model Studio may read; allowed: {', '.join(sorted(allowed))} "
+                "(STUDIO_S3_BUCKET and STUDIO_ALLOWED_BUCKETS)."
+            )
         size = self._objects.size(source)
         if size is None:
             raise InvalidRequest(f"{source} does not exist (or is not readable by Model Studio).")
@@ -314,9 +333,12 @@ class CustomizationService:
         training: DataInput | None,
         validation: DataInput | None = None,
         progress: Progress | None = None,
+        *,
+        actor: Actor,
     ) -> CustomModel:
         """Validate everything, upload the data, start the job. Nothing is created on any error;
-        the same request twice (a retry, a double click) gives the same model and one job."""
+        the same request twice (a retry, a double click) gives the same model and one job.
+        Any member may create; the creator owns the model."""
         base, hyper, problems = self.check_request(request)
         token = self._token(request, hyper, training, validation)
         existing = self._store.get_custom_by_token(token)
@@ -362,11 +384,14 @@ class CustomizationService:
             job_name=f"{safe_key_part(name.replace('_', '-'), 46)}-{token[:12]}",
             client_token=token,
             job_status=JobStatus.SUBMITTING,
+            created_by=actor.id,
             created_at=now,
             updated_at=now,
         )
         try:
-            self._store.insert_custom(model, base, self._config.region)
+            self._store.insert_custom(
+                model, base, self._config.region, audit=[self._event(actor, "create", model, None, _state(model))]
+            )
         except DuplicateName:
             again = self._store.get_custom_by_token(token)
             if again is not None:  # the same request won a race with us
@@ -391,12 +416,18 @@ class CustomizationService:
                 )
             )
         except (ProviderError, ObjectStoreError, InvalidRequest) as exc:
-            self._store.delete_custom(model.id, model.version)
+            self._store.delete_custom(
+                model.id,
+                model.version,
+                audit=[self._event(actor, "create-rolled-back", model, _state(model), "deleted", str(exc))],
+            )
             kept = " The uploaded data was kept in S3." if isinstance(exc, ProviderError) else ""
             raise type(exc)(f"{exc} Nothing was created.{kept}") from exc
         # Any other failure (or the process being stopped) leaves the record Submitting: the
         # reconciler adopts the job or rolls the record back after the grace period.
-        return self._update(model, {"job_arn": job_arn, "job_status": JobStatus.IN_PROGRESS})
+        return self._update(
+            model, {"job_arn": job_arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor, action="job-submitted"
+        )
 
     def _role_arn(self) -> str:
         if not self._config.role_arn:
@@ -435,8 +466,42 @@ class CustomizationService:
         )
         return hashlib.sha256(payload).hexdigest()[:32]
 
-    def _update(self, model: CustomModel, changes: dict[str, object]) -> CustomModel:
-        return self._store.update_custom(model.id, model.version, changes | {"updated_at": self._clock()})
+    def _event(
+        self, actor: Actor, action: str, model: CustomModel, before: str | None, after: str | None, detail: str = ""
+    ) -> AuditEvent:
+        return AuditEvent(
+            at=self._clock(),
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action,
+            model_id=model.id,
+            model_name=model.name,
+            before=before,
+            after=after,
+            request_id=actor.request_id,
+            detail=detail,
+        )
+
+    def _update(
+        self,
+        model: CustomModel,
+        changes: dict[str, object],
+        *,
+        actor: Actor,
+        action: str,
+        detail: str = "",
+        closed_throughput: tuple[int, datetime, datetime] | None = None,
+    ) -> CustomModel:
+        """Write ``changes`` and, in the same transaction, the audit event that says so."""
+        after = model.model_copy(update={k: v for k, v in changes.items() if k in CustomModel.model_fields})
+        event = self._event(actor, action, model, _state(model), _state(after), detail)
+        return self._store.update_custom(
+            model.id,
+            model.version,
+            changes | {"updated_at": self._clock()},
+            closed_throughput=closed_throughput,
+            audit=[event],
+        )
 
     # ---- reading --------------------------------------------------------------------------
     def get(self, model_id: str) -> CustomModel:
@@ -483,19 +548,21 @@ class CustomizationService:
                 changes |= {"throughput_status": pt.status, "throughput_failure": pt.failure_message}
         if not changes:
             return model
-        return self._update(model, changes)
+        return self._update(model, changes, actor=SYSTEM, action="status-refreshed")
 
     # ---- job control ------------------------------------------------------------------------
-    def stop(self, model_id: str) -> CustomModel:
+    def stop(self, model_id: str, *, actor: Actor) -> CustomModel:
         model = self.refresh(model_id)
+        require_owner_or_admin(actor, model.created_by, "Stopping", model.name)
         if model.job_status is not JobStatus.IN_PROGRESS or not model.job_arn:
             raise TransitionNotAllowed(f"Only a job in progress can be stopped; {model.name}'s is {model.job_status}.")
         self._backend.stop_job(model.job_name)
-        return self._update(model, {"job_status": JobStatus.STOPPING})
+        return self._update(model, {"job_status": JobStatus.STOPPING}, actor=actor, action="stop")
 
     # ---- throughput -------------------------------------------------------------------------
-    def provision_throughput(self, model_id: str, model_units: int = 1) -> CustomModel:
+    def provision_throughput(self, model_id: str, model_units: int = 1, *, actor: Actor) -> CustomModel:
         model = self.refresh(model_id)
+        require_owner_or_admin(actor, model.created_by, "Provisioning throughput for", model.name)
         if model.job_status is not JobStatus.COMPLETED or not model.custom_model_arn:
             raise TransitionNotAllowed(
                 f"Throughput can be provisioned only for a completed model; {model.name}'s job is {model.job_status}."
@@ -518,6 +585,9 @@ class CustomizationService:
                 "throughput_since": self._clock(),
                 "throughput_failure": None,
             },
+            actor=actor,
+            action="provision-throughput",
+            detail=f"{model_units} model unit(s), no commitment",
         )
         try:
             arn = self._backend.create_throughput(
@@ -526,14 +596,17 @@ class CustomizationService:
                 model_units=model_units,
                 client_token=f"{model.client_token[:20]}-pt-{model.version}",
             )
-        except ProviderError:
-            self._update(claimed, _clear_throughput())
+        except ProviderError as exc:
+            self._update(
+                claimed, _clear_throughput(), actor=actor, action="provision-throughput-refused", detail=str(exc)
+            )
             raise
-        return self._update(claimed, {"throughput_arn": arn})
+        return self._update(claimed, {"throughput_arn": arn}, actor=actor, action="throughput-created")
 
-    def remove_throughput(self, model_id: str) -> CustomModel:
+    def remove_throughput(self, model_id: str, *, actor: Actor) -> CustomModel:
         """Remove it; the model turns RED and, if it was enabled, is disabled in the same write."""
         model = self.get(model_id)
+        require_owner_or_admin(actor, model.created_by, "Removing throughput from", model.name)
         if model.throughput_status is None:
             raise TransitionNotAllowed(f"{model.name} has no throughput to remove.")
         identifier = model.throughput_arn or model.throughput_name
@@ -542,10 +615,11 @@ class CustomizationService:
         ended = None
         if model.throughput_since is not None and model.model_units:
             ended = (model.model_units, model.throughput_since, self._clock())
-        return self._store.update_custom(
-            model.id,
-            model.version,
-            _clear_throughput() | {"enabled": False, "updated_at": self._clock()},
+        return self._update(
+            model,
+            _clear_throughput() | {"enabled": False},
+            actor=actor,
+            action="remove-throughput",
             closed_throughput=ended,
         )
 
@@ -553,8 +627,9 @@ class CustomizationService:
         return sum(1 for m in self._store.list_custom() if m.throughput_status is not None)
 
     # ---- delete -------------------------------------------------------------------------------
-    def delete(self, model_id: str) -> None:
+    def delete(self, model_id: str, *, actor: Actor) -> None:
         model = self.refresh(model_id)
+        require_owner_or_admin(actor, model.created_by, "Deleting", model.name)
         if model.throughput_status is not None:
             raise TransitionNotAllowed(f"Remove {model.name}'s throughput before deleting it.")
         if model.job_status not in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED):
@@ -564,7 +639,9 @@ class CustomizationService:
             )
         if model.job_status is JobStatus.COMPLETED:
             self._backend.delete_custom_model(model.custom_model_arn or model.name)
-        self._store.delete_custom(model.id, model.version)
+        self._store.delete_custom(
+            model.id, model.version, audit=[self._event(actor, "delete", model, _state(model), "deleted")]
+        )
 
     # ---- reconciliation -----------------------------------------------------------------------
     def reconcile(self) -> ReconcileReport:
@@ -582,20 +659,24 @@ class CustomizationService:
                         continue  # a live process may still be uploading
                     job = self._backend.get_job(model.job_name)
                     if job is None:
-                        self._store.delete_custom(model.id, model.version)
+                        event = self._event(
+                            SYSTEM, "submission-rolled-back", model, _state(model), "deleted", "no job at the provider"
+                        )
+                        self._store.delete_custom(model.id, model.version, audit=[event])
                         rolled_back.append(model.name)
                     else:
-                        self._update(model, {"job_arn": job.job_arn, **self._job_changes(job)})
+                        changes = {"job_arn": job.job_arn, **self._job_changes(job)}
+                        self._update(model, changes, actor=SYSTEM, action="submission-adopted")
                         adopted.append(model.name)
                     continue
                 if model.throughput_status is not None and model.throughput_arn is None:
                     if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
                         continue
                     pt = self._backend.get_throughput(model.throughput_name or "")
-                    changes: dict[str, object] = (
-                        {"throughput_arn": pt.arn, "throughput_status": pt.status} if pt else _clear_throughput()
+                    changes = {"throughput_arn": pt.arn, "throughput_status": pt.status} if pt else _clear_throughput()
+                    self._update(
+                        model, changes, actor=SYSTEM, action="throughput-adopted" if pt else "throughput-rolled-back"
                     )
-                    self._update(model, changes)
                     (adopted if pt else rolled_back).append(f"{model.name} throughput")
                     continue
                 if model.job_status.in_flight or (model.throughput_status and model.throughput_status.in_flight):

@@ -77,6 +77,10 @@ class Settings(BaseSettings):
     poll_seconds: float = Field(5.0, gt=0, le=3600, description="UI refresh interval.")
     s3_bucket: str = Field("model-studio", description="Bucket for training data and job output.")
     s3_prefix: str = Field("model-studio", description="Key prefix under the bucket.")
+    allowed_buckets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated buckets whose s3:// URIs users may give, besides STUDIO_S3_BUCKET.",
+    )
     customization_role_arn: str | None = Field(
         None, description="IAM role Bedrock assumes for customization jobs (aws backend)."
     )
@@ -98,12 +102,21 @@ class Settings(BaseSettings):
     throughput_warn_hours: float = Field(
         24.0, gt=0, description="Warn when no-commitment throughput has run longer than this."
     )
+    trusted_user_header: str | None = Field(
+        None, description="Sign-in by an authenticating proxy: the header holding the user's e-mail."
+    )
+    admins: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated e-mails of admins."
+    )
+    admin_group: str | None = Field(None, description="Members of this group (in the groups claim) are admins.")
+    groups_claim: str = Field("groups", description="The OIDC claim (or header) that lists a user's groups.")
+    allow_anonymous: bool = Field(False, description="aws backend without sign-in: allowed only when set on purpose.")
     reconcile_seconds: float = Field(15.0, gt=0, description="Background refresh interval of in-flight work.")
     submit_grace_seconds: float = Field(
         300.0, gt=0, description="A submission older than this with no job is rolled back by the reconciler."
     )
 
-    @field_validator("aws_regions", mode="before")
+    @field_validator("aws_regions", "allowed_buckets", "admins", mode="before")
     @classmethod
     def _split_regions(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -144,6 +157,14 @@ class Settings(BaseSettings):
             raise ValueError("not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")
         return value
 
+    @field_validator("allowed_buckets")
+    @classmethod
+    def _check_buckets(cls, value: list[str]) -> list[str]:
+        bad = [b for b in value if not re.fullmatch(r"[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]", b)]
+        if bad:
+            raise ValueError(f"not an S3 bucket name: {', '.join(bad)}")
+        return value
+
     @field_validator("s3_prefix")
     @classmethod
     def _check_prefix(cls, value: str) -> str:
@@ -170,6 +191,39 @@ class Settings(BaseSettings):
         except InvalidRequest as exc:
             raise ValueError(str(exc)) from None
         return value
+
+    @property
+    def oidc_configured(self) -> bool:
+        """Whether .streamlit/secrets.toml has an [auth] section for st.login."""
+        try:
+            data = tomllib.loads(SECRETS_FILE.read_text(encoding="utf-8")) if SECRETS_FILE.is_file() else {}
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError):
+            return False
+        return isinstance(data.get("auth"), dict) and bool(data["auth"])
+
+    @property
+    def sign_in(self) -> str:
+        """oidc | header | none"""
+        if self.oidc_configured:
+            return "oidc"
+        return "header" if self.trusted_user_header else "none"
+
+    def startup_problems(self, address: str | None) -> list[str]:
+        """Why the server must not start with these settings on this address (empty: fine)."""
+        problems = []
+        loopback = address in ("127.0.0.1", "localhost", "::1")
+        if self.sign_in == "none":
+            if self.backend == "aws" and not self.allow_anonymous:
+                problems.append(
+                    "The aws backend needs sign-in: configure [auth] in .streamlit/secrets.toml (OIDC) or "
+                    "STUDIO_TRUSTED_USER_HEADER, or set STUDIO_ALLOW_ANONYMOUS=true on purpose."
+                )
+            if self.backend == "local" and not loopback:
+                problems.append(
+                    f"Without sign-in the local backend listens on loopback only (everyone is the local admin), "
+                    f"not on {address or 'all interfaces'}: use ADDRESS=127.0.0.1 or configure sign-in."
+                )
+        return problems
 
     @property
     def job_region(self) -> str:
@@ -226,7 +280,12 @@ def main() -> int:
     except SettingsError as exc:
         print(exc, file=sys.stderr)
         return 2
-    print(f"Settings OK: backend={settings.backend}, data_dir={settings.data_dir}")
+    address = sys.argv[sys.argv.index("--address") + 1] if "--address" in sys.argv else None
+    problems = settings.startup_problems(address)
+    if problems:
+        print("Model Studio will not start:\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
+        return 2
+    print(f"Settings OK: backend={settings.backend}, data_dir={settings.data_dir}, sign-in={settings.sign_in}")
     return 0
 
 

@@ -6,6 +6,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from services.errors import ConcurrentUpdate, DuplicateName, ProviderError
+from services.identity import LOCAL_ADMIN, Actor, Role
 from services.models import (
     AuditEvent,
     CustomModel,
@@ -385,6 +386,7 @@ class World:
         from services.pricing import PriceCatalog, load_price_file
         from services.reconciler import Reconciler
         from services.settings import load_settings
+        from services.tokens import TokenService
 
         base = Path(str(root))
         self.clock = FakeClock()
@@ -427,7 +429,11 @@ class World:
             objects=self.objects,
             backend=self.backend,  # type: ignore[arg-type]
             config=CustomizationConfig(
-                output_root="s3://studio-test/runs", role_arn=LOCAL_ROLE_ARN, region="us-east-1", max_model_units=1
+                output_root="s3://studio-test/runs",
+                role_arn=LOCAL_ROLE_ARN,
+                region="us-east-1",
+                max_model_units=1,
+                allowed_buckets=frozenset({"studio-test", "my-data"}),
             ),
             clock=self.clock,
         )
@@ -443,5 +449,12 @@ class World:
             objects=self.objects,
             metrics=self.metrics,
             costs=self.costs,
+            tokens=TokenService(self.store, clock=self.clock),
+            audit=self.store,
             reconciler=self.reconciler,
         )
+
+
+ADMIN = LOCAL_ADMIN.for_request("test")
+MEMBER = Actor(id="mia@example.com", name="Mia", role=Role.MEMBER, via="test", request_id="test")
+OTHER_MEMBER = Actor(id="otto@example.com", name="Otto", role=Role.MEMBER, via="test", request_id="test")

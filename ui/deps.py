@@ -6,6 +6,8 @@ import streamlit as st
 
 from services.bootstrap import Services, shared_services
 from services.errors import ServiceError
+from services.identity import Actor
+from ui.auth import current_actor, sidebar
 
 
 @st.cache_resource(show_spinner="Starting Model Studio…")
@@ -28,3 +30,16 @@ def services_or_stop() -> Services:
         )
         st.stop()
         raise
+
+
+def get_actor() -> Actor:
+    """Who is using this session (tests replace this, like get_services)."""
+    return current_actor(get_services().settings)
+
+
+def signed_in() -> Actor:
+    """For app.py: make sure someone is signed in (or stop with a sign-in page) and say who."""
+    services = services_or_stop()
+    actor = get_actor()
+    sidebar(actor, services.settings)
+    return actor

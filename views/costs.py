@@ -24,7 +24,7 @@ for item in costs_service.long_running(costs):
 if costs_service.can_refresh:
     if st.button("Refresh prices from the AWS Price List API", key="costs_refresh_prices"):
         try:
-            report = costs_service.refresh_prices()
+            report = costs_service.refresh_prices(actor=deps.get_actor().for_request())
         except ServiceError as exc:
             st.error(str(exc))
         else:

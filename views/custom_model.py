@@ -12,12 +12,13 @@ from services.errors import ProviderError, ServiceError
 from services.metrics import MetricsState
 from services.models import CustomModel, JobStatus, Status, ThroughputStatus
 from ui import deps
-from ui.components import LIGHT, duration
+from ui.components import LIGHT, duration, md_escape
 from ui.cost_view import money
 from ui.metrics_view import load_run, render_downloads, render_run
 from ui.state import Key
 
 services = deps.services_or_stop()
+actor = deps.get_actor()
 customization = services.customization
 catalog = services.catalog
 st.session_state.setdefault(Key.FLASH, [])
@@ -30,7 +31,7 @@ def flash(kind: str, text: str) -> None:
 def act(label: str, action: Callable[..., object], *args: object) -> None:
     """Run one service call from a button callback and say how it went."""
     try:
-        action(*args)
+        action(*args, actor=actor.for_request())
     except ServiceError as exc:
         flash("error", f"{label}: {exc}")
     else:
@@ -112,7 +113,7 @@ st.title("Custom Models")
 
 def show_flashes() -> None:
     for kind, text in st.session_state[Key.FLASH]:
-        getattr(st, kind)(text)
+        getattr(st, kind)(md_escape(text))  # names in messages are shown as text
     st.session_state[Key.FLASH] = []
 
 
@@ -156,7 +157,7 @@ def show(model_id: str) -> None:
         st.rerun()  # started or settled: redraw the whole page so polling starts or stops
     view = catalog.get_model(model_id)
     head, light = st.columns([3, 2], vertical_alignment="center")
-    head.subheader(model.name, anchor=False)
+    head.subheader(md_escape(model.name), anchor=False)
     light.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
     st.caption(f"Next action: {view.next_action}")
 
@@ -189,16 +190,16 @@ def show(model_id: str) -> None:
             "Enable",
             key=Key.CM_ENABLE,
             type="primary",
-            disabled=view.status is not Status.YELLOW,
-            help="Only YELLOW models can be enabled.",
+            disabled=not actor.is_admin or view.status is not Status.YELLOW,
+            help="Only YELLOW models can be enabled, by an admin.",
             on_click=act,
             args=("Enable", catalog.enable, model.id),
         )
         b3.button(
             "Disable",
             key=Key.CM_DISABLE,
-            disabled=view.status is not Status.GREEN,
-            help="Only GREEN models can be disabled.",
+            disabled=not actor.is_admin or view.status is not Status.GREEN,
+            help="Only GREEN models can be disabled, by an admin.",
             on_click=act,
             args=("Disable", catalog.disable, model.id),
         )

@@ -18,6 +18,8 @@ from ui.state import Key, models_table_key
 
 services = deps.services_or_stop()
 catalog = services.catalog
+actor = deps.get_actor()
+ADMIN_ONLY = None if actor.is_admin else "Admins only."
 st.session_state.setdefault(Key.FLASH, [])
 
 
@@ -28,12 +30,13 @@ def catalog_cache() -> CatalogCache:
 
 
 def flash(kind: str, text: str) -> None:
-    st.session_state[Key.FLASH].append((kind, text))
+    """A message for the next run, shown as plain text (names come from users and providers)."""
+    st.session_state[Key.FLASH].append((kind, md_escape(text)))
 
 
 # ---- actions (callbacks run before the next script run) ------------------------------------
 def do_sync() -> None:
-    report = catalog.sync()
+    report = catalog.sync(actor=actor.for_request())
     for run in report.runs:
         if run.outcome is SyncOutcome.OK:
             flash("success", run.message)
@@ -45,7 +48,10 @@ def do_sync() -> None:
 
 def do_set_one(model_id: str, enabled: bool) -> None:
     try:
-        view = catalog.enable(model_id) if enabled else catalog.disable(model_id)
+        request_actor = actor.for_request()
+        view = (
+            catalog.enable(model_id, actor=request_actor) if enabled else catalog.disable(model_id, actor=request_actor)
+        )
     except ServiceError as exc:
         flash("error", str(exc))
         return
@@ -56,16 +62,16 @@ def do_set_one(model_id: str, enabled: bool) -> None:
 def do_bulk(model_ids: Sequence[str], enabled: bool) -> None:
     st.session_state.pop(Key.BULK_REQUEST, None)
     try:
-        result = catalog.bulk_set_enabled(list(model_ids), enabled=enabled)
+        result = catalog.bulk_set_enabled(list(model_ids), enabled=enabled, actor=actor.for_request())
     except ServiceError as exc:
         flash("error", str(exc))
         return
     verb = "Enabled" if enabled else "Disabled"
     flash("success" if result.changed else "warning", f"{verb} {len(result.changed)} model(s).")
     if result.skipped:
-        shown = "\n".join(f"- {reason}" for _, reason in result.skipped[:10])
+        shown = "\n".join(f"- {md_escape(reason)}" for _, reason in result.skipped[:10])
         more = f"\n- … and {len(result.skipped) - 10} more" if len(result.skipped) > 10 else ""
-        flash("warning", f"Skipped {len(result.skipped)}:\n{shown}{more}")
+        st.session_state[Key.FLASH].append(("warning", f"Skipped {len(result.skipped)}:\n{shown}{more}"))
 
 
 @st.dialog("Confirm bulk change")
@@ -95,7 +101,8 @@ sync_col.button(
     key=Key.SYNC,
     on_click=do_sync,
     width="stretch",
-    help="Pull model metadata from Amazon Bedrock and OpenAI.",
+    help=ADMIN_ONLY or "Pull model metadata from Amazon Bedrock and OpenAI.",
+    disabled=not actor.is_admin,
 )
 if new_col.button("New Model", icon=":material/add:", type="primary", key=Key.NEW_MODEL, width="stretch"):
     st.switch_page("views/new_model.py")
@@ -155,7 +162,7 @@ b1, b2, b3, b4 = st.columns(4)
 b1.button(
     f"Enable selected ({sum(v.status is Status.YELLOW for v in selected)})",
     key=Key.ENABLE_SELECTED,
-    disabled=not any(v.status is Status.YELLOW for v in selected),
+    disabled=not actor.is_admin or not any(v.status is Status.YELLOW for v in selected),
     on_click=do_bulk,
     args=([v.id for v in selected], True),
     width="stretch",
@@ -163,17 +170,22 @@ b1.button(
 b2.button(
     f"Disable selected ({sum(v.status is Status.GREEN for v in selected)})",
     key=Key.DISABLE_SELECTED,
-    disabled=not any(v.status is Status.GREEN for v in selected),
+    disabled=not actor.is_admin or not any(v.status is Status.GREEN for v in selected),
     on_click=do_bulk,
     args=([v.id for v in selected], False),
     width="stretch",
 )
-if b3.button(f"Enable all shown ({len(enable_ids)})", key=Key.ENABLE_SHOWN, disabled=not enable_ids, width="stretch"):
+if b3.button(
+    f"Enable all shown ({len(enable_ids)})",
+    key=Key.ENABLE_SHOWN,
+    disabled=not actor.is_admin or not enable_ids,
+    width="stretch",
+):
     confirm_bulk_dialog(enable_ids, True, len(shown))
 elif b4.button(
     f"Disable all shown ({len(disable_ids)})",
     key=Key.DISABLE_SHOWN,
-    disabled=not disable_ids,
+    disabled=not actor.is_admin or not disable_ids,
     width="stretch",
 ):
     confirm_bulk_dialog(disable_ids, False, len(shown))
@@ -184,15 +196,15 @@ if len(selected) == 1:
     rec = view.record
     st.divider()
     head, actions = st.columns([4, 2], vertical_alignment="center")
-    head.subheader(rec.name, anchor=False)
+    head.subheader(md_escape(rec.name), anchor=False)
     head.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
     a1, a2 = actions.columns(2)
     a1.button(
         "Enable",
         key=Key.ENABLE_ONE,
         type="primary",
-        disabled=view.status is not Status.YELLOW,
-        help="Only YELLOW models can be enabled." if view.status is not Status.YELLOW else None,
+        disabled=not actor.is_admin or view.status is not Status.YELLOW,
+        help=ADMIN_ONLY or ("Only YELLOW models can be enabled." if view.status is not Status.YELLOW else None),
         on_click=do_set_one,
         args=(view.id, True),
         width="stretch",
@@ -200,8 +212,8 @@ if len(selected) == 1:
     a2.button(
         "Disable",
         key=Key.DISABLE_ONE,
-        disabled=view.status is not Status.GREEN,
-        help="Only GREEN models can be disabled." if view.status is not Status.GREEN else None,
+        disabled=not actor.is_admin or view.status is not Status.GREEN,
+        help=ADMIN_ONLY or ("Only GREEN models can be disabled." if view.status is not Status.GREEN else None),
         on_click=do_set_one,
         args=(view.id, False),
         width="stretch",

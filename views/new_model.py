@@ -166,7 +166,9 @@ if check or create:
 
         request = NewCustomModel(name=name, description=description, base_model_id=base_id, hyperparameters=hyper)
         try:
-            model = customization.create(request, training, validation, progress=progress)
+            model = customization.create(
+                request, training, validation, progress=progress, actor=deps.get_actor().for_request()
+            )
         except InvalidData as exc:
             bar.empty()
             show_reports(exc.reports)
@@ -176,7 +178,7 @@ if check or create:
             )
         except ServiceError as exc:
             bar.empty()
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             bar.progress(1.0, text="Job submitted.")
             st.session_state[Key.NM_CREATED] = model.id

@@ -13,7 +13,7 @@ from services.adapters.aws_price_list import AwsPriceList
 from services.costs import CostService
 from services.errors import InvalidRequest, ProviderUnavailable
 from services.pricing import PriceCatalog, load_price_file, parse_overrides
-from tests.fakes import World
+from tests.fakes import ADMIN, World
 
 
 def product(model: str, usage: str, usd: str, unit: str = "1K tokens") -> str:
@@ -87,7 +87,7 @@ def test_a_refresh_reports_changes_and_the_new_prices_are_used(tmp_path: Path, s
         EXPECTED,
     )
     world = World(tmp_path)
-    world.catalog.sync()
+    world.catalog.sync(actor=ADMIN)
     costs = CostService(
         world.store,
         world.store,
@@ -97,7 +97,7 @@ def test_a_refresh_reports_changes_and_the_new_prices_are_used(tmp_path: Path, s
         price_store=world.store,
         price_list=prices,
     )
-    report = costs.refresh_prices()
+    report = costs.refresh_prices(actor=ADMIN)
     assert [(c.label, c.component, c.old, c.new) for c in report.changes] == [
         ("Titan Text G1 - Lite", "training", 0.0004, 0.0005),
         ("Titan Text G1 - Lite", "storage_month", 2.5, 1.95),
@@ -111,4 +111,4 @@ def test_a_refresh_reports_changes_and_the_new_prices_are_used(tmp_path: Path, s
 def test_without_the_aws_backend_there_is_no_refresh(tmp_path: Path) -> None:
     world = World(tmp_path)
     with pytest.raises(InvalidRequest, match="needs the aws backend"):
-        world.costs.refresh_prices()
+        world.costs.refresh_prices(actor=ADMIN)

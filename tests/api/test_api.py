@@ -153,7 +153,7 @@ def test_models_endpoints(client: TestClient, world: World) -> None:
 
 
 def test_an_unexpected_failure_is_500_without_a_stack_trace(client: TestClient, world: World) -> None:
-    def boom() -> None:
+    def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
     world.catalog.sync = boom  # type: ignore[method-assign]

@@ -10,15 +10,15 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api.app import create_api
-from tests.fakes import World
+from tests.fakes import ADMIN, World
 
 _TMP = tempfile.TemporaryDirectory(prefix="studio-fuzz-")  # removed when the test process ends
 
 
 def _app():
     world = World(Path(_TMP.name))
-    world.catalog.sync()
-    world.catalog.enable("bedrock:meta.llama3-1-8b-instruct-v1:0:128k")
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable("bedrock:meta.llama3-1-8b-instruct-v1:0:128k", actor=ADMIN)
     data = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
     world.objects.put_bytes("s3://my-data/train.jsonl", data)
     return create_api(lambda: world.services)

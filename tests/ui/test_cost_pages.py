@@ -10,7 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.customization import NewCustomModel, Upload
-from tests.fakes import World
+from tests.fakes import ADMIN, World
 from ui.state import Key
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
@@ -31,8 +31,8 @@ def jsonl(n: int = 50) -> bytes:
 
 @pytest.fixture
 def ready(world: World) -> World:
-    world.catalog.sync()
-    world.catalog.enable(LITE)
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LITE, actor=ADMIN)
     return world
 
 
@@ -94,11 +94,11 @@ def test_the_new_model_form_shows_the_estimate_when_the_data_is_checked(ready: W
 def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(ready: World, make_app) -> None:
     data = jsonl()
     model = ready.customization.create(
-        NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data))
+        NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
     )
     ready.clock.advance(seconds=61)
     ready.customization.refresh(model.id)
-    ready.customization.provision_throughput(model.id)
+    ready.customization.provision_throughput(model.id, actor=ADMIN)
     ready.clock.advance(hours=25)
     ready.customization.refresh(model.id)
     at = open_page(make_app, "views/costs.py")
@@ -111,7 +111,7 @@ def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(r
 def test_the_model_page_shows_its_cost_meter(ready: World, make_app) -> None:
     data = jsonl()
     model = ready.customization.create(
-        NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data))
+        NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
     )
     ready.clock.advance(seconds=61)
     ready.customization.refresh(model.id)

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.models import JobStatus, Status
-from tests.fakes import World
+from tests.fakes import ADMIN, World
 from ui.state import Key, hp_key
 
 LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
@@ -30,8 +30,8 @@ def texts(at: AppTest) -> str:
 
 @pytest.fixture
 def ready(world: World) -> World:
-    world.catalog.sync()
-    world.catalog.enable(LLAMA)
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LLAMA, actor=ADMIN)
     return world
 
 
@@ -43,7 +43,7 @@ def open_form(make_app) -> AppTest:
 
 
 def test_without_a_green_fine_tunable_base_model_the_form_says_why(world: World, make_app) -> None:
-    world.catalog.sync()
+    world.catalog.sync(actor=ADMIN)
     at = open_form(make_app)
     assert "No base model can be fine-tuned yet" in texts(at)
     assert not at.button
@@ -117,7 +117,7 @@ def create(world: World, name: str = "support-bot"):
 
     data = jsonl()
     return world.customization.create(
-        NewCustomModel(name=name, base_model_id=LLAMA), Upload("train.jsonl", io.BytesIO(data), len(data))
+        NewCustomModel(name=name, base_model_id=LLAMA), Upload("train.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
     )
 
 

@@ -9,7 +9,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.customization import NewCustomModel, Upload
-from tests.fakes import World
+from tests.fakes import ADMIN, World
 from ui.state import Key
 
 LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
@@ -27,13 +27,14 @@ def create(world: World, name: str, epochs: str = "3"):
         NewCustomModel(name=name, base_model_id=LLAMA, hyperparameters={"epochCount": epochs}),
         Upload("train.jsonl", io.BytesIO(data), len(data)),
         Upload("val.jsonl", io.BytesIO(val), len(val)),
+        actor=ADMIN,
     )
 
 
 @pytest.fixture
 def ready(world: World) -> World:
-    world.catalog.sync()
-    world.catalog.enable(LLAMA)
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LLAMA, actor=ADMIN)
     return world
 
 

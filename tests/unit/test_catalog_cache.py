@@ -6,7 +6,7 @@ import pandas as pd
 
 from services.catalog import CatalogService
 from services.models import Provider
-from tests.fakes import FakeCatalogSource, InMemoryCatalogStore, bedrock_model
+from tests.fakes import ADMIN, FakeCatalogSource, InMemoryCatalogStore, bedrock_model
 from ui.catalog_cache import CatalogCache
 from ui.components import models_frame
 
@@ -15,7 +15,7 @@ def setup() -> tuple[CatalogService, InMemoryCatalogStore, FakeCatalogSource]:
     store = InMemoryCatalogStore()
     source = FakeCatalogSource(Provider.BEDROCK, [bedrock_model(f"v.m{i:03d}", name=f"M{i:03d}") for i in range(50)])
     service = CatalogService(store, {Provider.BEDROCK: source, Provider.OPENAI: None})
-    service.sync([Provider.BEDROCK])
+    service.sync([Provider.BEDROCK], actor=ADMIN)
     return service, store, source
 
 
@@ -31,7 +31,7 @@ def test_a_patch_after_enable_equals_a_full_read_and_fetches_only_that_row() -> 
     service, _store, _ = setup()
     cache = CatalogCache()
     before = cache.get(service)
-    service.enable("bedrock:v.m007")
+    service.enable("bedrock:v.m007", actor=ADMIN)
     assert_fresh(cache, service)
     assert before.frame.loc["bedrock:v.m007", "Status"] == "🟡 YELLOW"  # old snapshot untouched
     assert service.changes_since(before.revision).changed[0].id == "bedrock:v.m007"
@@ -44,7 +44,7 @@ def test_new_renamed_and_gone_models_are_merged_in_display_order() -> None:
     source.models.append(bedrock_model("v.a-new", name="A new one"))
     source.models[3] = source.models[3].model_copy(update={"name": "ZZZ renamed"})
     del source.models[10]
-    service.sync([Provider.BEDROCK])
+    service.sync([Provider.BEDROCK], actor=ADMIN)
     assert_fresh(cache, service)
     assert cache.get(service).views[0].record.name == "A new one"
 
@@ -54,7 +54,7 @@ def test_a_deleted_row_makes_it_start_again() -> None:
     cache = CatalogCache()
     cache.get(service)
     del store.models["bedrock:v.m001"]  # deletion arrives with custom models
-    service.enable("bedrock:v.m002")
+    service.enable("bedrock:v.m002", actor=ADMIN)
     assert_fresh(cache, service)
 
 

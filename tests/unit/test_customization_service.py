@@ -20,7 +20,7 @@ from services.errors import (
     TransitionNotAllowed,
 )
 from services.models import JobStatus, Status, ThroughputStatus
-from tests.fakes import World
+from tests.fakes import ADMIN, World
 
 LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
 
@@ -39,8 +39,8 @@ def upload(data: bytes, name: str = "train.jsonl") -> Upload:
 @pytest.fixture
 def w(tmp_path: Path) -> World:
     world = World(tmp_path)
-    world.catalog.sync()
-    world.catalog.enable(LLAMA)
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LLAMA, actor=ADMIN)
     return world
 
 
@@ -49,7 +49,7 @@ def request(name: str = "support-bot", **kw: object) -> NewCustomModel:
 
 
 def create(w: World, name: str = "support-bot", data: bytes | None = None, **kw: object):
-    return w.customization.create(request(name, **kw), upload(data or jsonl()))
+    return w.customization.create(request(name, **kw), upload(data or jsonl()), actor=ADMIN)
 
 
 def nothing_created(w: World) -> None:
@@ -65,6 +65,7 @@ def test_create_uploads_the_data_and_starts_one_job(w: World) -> None:
         request(description="first try", hyperparameters={"epochCount": "3"}),
         upload(data),
         progress=lambda what, done, total: progress.append((what, done, total)),
+        actor=ADMIN,
     )
     assert model.job_status is JobStatus.IN_PROGRESS and model.job_arn
     assert model.hyperparameters == {"epochCount": "3", "batchSize": "1", "learningRate": "0.0001"}
@@ -106,7 +107,7 @@ def test_a_double_click_creates_one_model_and_one_job(w: World) -> None:
 def test_bad_requests_are_refused_with_a_precise_message_and_nothing_is_created(w: World, kw, says: str) -> None:
     name = kw.pop("name", "support-bot")
     with pytest.raises(InvalidRequest) as info:
-        w.customization.create(request(name, **kw), upload(jsonl()))
+        w.customization.create(request(name, **kw), upload(jsonl()), actor=ADMIN)
     assert any(says in p for p in info.value.problems), info.value.problems
     nothing_created(w)
 
@@ -129,20 +130,20 @@ def test_bad_data_is_refused_with_line_numbers_and_nothing_is_uploaded(w: World)
 def test_too_few_records_and_a_validation_set_count_together(w: World) -> None:
     with pytest.raises(InvalidData, match="1 problem"):
         create(w, data=jsonl(60))
-    model = w.customization.create(request(), upload(jsonl(60)), upload(jsonl(45, 60), "val.jsonl"))
+    model = w.customization.create(request(), upload(jsonl(60)), upload(jsonl(45, 60), "val.jsonl"), actor=ADMIN)
     assert model.validation_records == 45 and model.validation_uri.endswith("validation-val.jsonl")
 
 
 def test_a_file_that_is_not_jsonl_by_name_is_refused(w: World) -> None:
     with pytest.raises(InvalidData, match="problem"):
-        w.customization.create(request(), upload(jsonl(), "train.csv"))
+        w.customization.create(request(), upload(jsonl(), "train.csv"), actor=ADMIN)
     nothing_created(w)
 
 
 def test_data_already_in_s3_is_validated_in_place(w: World) -> None:
     uri = "s3://my-data/sets/train.jsonl"
     w.objects.put_bytes(uri, jsonl())
-    model = w.customization.create(request(), uri)
+    model = w.customization.create(request(), uri, actor=ADMIN)
     assert model.training_uri == uri
     for bad, says in [
         ("s3://My_Bucket/x.jsonl", "not a URI Bedrock accepts"),
@@ -150,7 +151,7 @@ def test_data_already_in_s3_is_validated_in_place(w: World) -> None:
         ("s3://my-data/sets/missing.jsonl", "does not exist"),
     ]:
         with pytest.raises(InvalidData) as info:
-            w.customization.create(request("other-bot"), bad)
+            w.customization.create(request("other-bot"), bad, actor=ADMIN)
         assert says in info.value.problems[0]
 
 
@@ -175,7 +176,7 @@ def test_a_failed_upload_rolls_back_the_record(w: World) -> None:
 
 def test_the_job_completes_over_time_and_writes_bedrock_metrics(w: World) -> None:
     model = w.customization.create(
-        request(hyperparameters={"epochCount": "2"}), upload(jsonl()), upload(jsonl(20), "v.jsonl")
+        request(hyperparameters={"epochCount": "2"}), upload(jsonl()), upload(jsonl(20), "v.jsonl"), actor=ADMIN
     )
     w.clock.advance(seconds=30)
     assert w.customization.refresh(model.id).job_status is JobStatus.IN_PROGRESS
@@ -195,21 +196,21 @@ def test_throughput_lifecycle_turns_the_light_yellow_then_green_then_red(w: Worl
     model = create(w)
     w.clock.advance(seconds=61)
     with pytest.raises(InvalidRequest, match="Model Units: 2 is out of range"):
-        w.customization.provision_throughput(model.id, 2)
-    pt = w.customization.provision_throughput(model.id, 1)
+        w.customization.provision_throughput(model.id, 2, actor=ADMIN)
+    pt = w.customization.provision_throughput(model.id, 1, actor=ADMIN)
     assert pt.throughput_status is ThroughputStatus.CREATING and pt.throughput_arn
     assert w.catalog.get_model(model.id).status is Status.RED
     with pytest.raises(TransitionNotAllowed, match="already has throughput"):
-        w.customization.provision_throughput(model.id, 1)
+        w.customization.provision_throughput(model.id, 1, actor=ADMIN)
     with pytest.raises(TransitionNotAllowed, match="RED"):
-        w.catalog.enable(model.id)
+        w.catalog.enable(model.id, actor=ADMIN)
     w.clock.advance(seconds=11)
     assert w.customization.refresh(model.id).throughput_status is ThroughputStatus.IN_SERVICE
     assert w.catalog.get_model(model.id).status is Status.YELLOW
-    assert w.catalog.enable(model.id).status is Status.GREEN
+    assert w.catalog.enable(model.id, actor=ADMIN).status is Status.GREEN
     with pytest.raises(TransitionNotAllowed, match=r"Remove .* throughput before deleting"):
-        w.customization.delete(model.id)
-    removed = w.customization.remove_throughput(model.id)
+        w.customization.delete(model.id, actor=ADMIN)
+    removed = w.customization.remove_throughput(model.id, actor=ADMIN)
     assert removed.throughput_status is None and not removed.enabled
     view = w.catalog.get_model(model.id)
     assert view.status is Status.RED and not view.record.enabled
@@ -219,34 +220,34 @@ def test_throughput_lifecycle_turns_the_light_yellow_then_green_then_red(w: Worl
 def test_throughput_only_for_completed_models_and_a_refusal_undoes_the_claim(w: World) -> None:
     model = create(w)
     with pytest.raises(TransitionNotAllowed, match="only for a completed model"):
-        w.customization.provision_throughput(model.id)
+        w.customization.provision_throughput(model.id, actor=ADMIN)
     w.clock.advance(seconds=61)
     w.backend.fail["create_throughput"] = ProviderRejected("ServiceQuotaExceededException")
     with pytest.raises(ProviderRejected):
-        w.customization.provision_throughput(model.id)
+        w.customization.provision_throughput(model.id, actor=ADMIN)
     assert w.customization.get(model.id).throughput_status is None
-    assert w.customization.provision_throughput(model.id).throughput_status is ThroughputStatus.CREATING
+    assert w.customization.provision_throughput(model.id, actor=ADMIN).throughput_status is ThroughputStatus.CREATING
 
 
 def test_the_account_quota_of_two_no_commitment_throughputs_is_bedrocks_answer(w: World) -> None:
     models = [create(w, f"bot-{i}", data=jsonl(100 + i)) for i in range(3)]
     w.clock.advance(seconds=61)
     for m in models[:2]:
-        w.customization.provision_throughput(m.id)
+        w.customization.provision_throughput(m.id, actor=ADMIN)
     with pytest.raises(ProviderRejected, match="at most 2 no-commitment"):
-        w.customization.provision_throughput(models[2].id)
+        w.customization.provision_throughput(models[2].id, actor=ADMIN)
     assert w.customization.active_throughputs() == 2
 
 
 def test_stop_a_running_job(w: World) -> None:
     model = create(w)
-    stopping = w.customization.stop(model.id)
+    stopping = w.customization.stop(model.id, actor=ADMIN)
     assert stopping.job_status is JobStatus.STOPPING
     w.clock.advance(seconds=4)
     assert w.customization.refresh(model.id).job_status is JobStatus.STOPPED
     with pytest.raises(TransitionNotAllowed, match="Only a job in progress can be stopped"):
-        w.customization.stop(model.id)
-    w.customization.delete(model.id)  # a stopped job: only our record goes
+        w.customization.stop(model.id, actor=ADMIN)
+    w.customization.delete(model.id, actor=ADMIN)  # a stopped job: only our record goes
     assert "delete_custom_model" not in w.backend.calls
     assert w.store.customs == {}
 
@@ -254,9 +255,9 @@ def test_stop_a_running_job(w: World) -> None:
 def test_delete_follows_the_rules(w: World) -> None:
     model = create(w)
     with pytest.raises(TransitionNotAllowed, match="while its job is InProgress"):
-        w.customization.delete(model.id)
+        w.customization.delete(model.id, actor=ADMIN)
     w.clock.advance(seconds=61)
-    w.customization.delete(model.id)
+    w.customization.delete(model.id, actor=ADMIN)
     assert "delete_custom_model" in w.backend.calls
     assert model.id not in w.store.models
     assert create(w, data=jsonl(121)).name == "support-bot"  # the name is free again
@@ -265,14 +266,14 @@ def test_delete_follows_the_rules(w: World) -> None:
 def test_data_bedrock_rejects_fails_the_job_with_its_reason(w: World) -> None:
     uri = "s3://my-data/train.jsonl"
     w.objects.put_bytes(uri, jsonl())
-    model = w.customization.create(request(), uri)
+    model = w.customization.create(request(), uri, actor=ADMIN)
     w.objects.put_bytes(uri, b"changed after we checked\n")  # Bedrock sees other data than we did
     w.clock.advance(seconds=7)
     failed = w.customization.refresh(model.id)
     assert failed.job_status is JobStatus.FAILED
     assert "Data validation failed" in (failed.failure_message or "")
     assert "failed" in w.catalog.get_model(model.id).next_action
-    w.customization.delete(model.id)
+    w.customization.delete(model.id, actor=ADMIN)
     assert "delete_custom_model" not in w.backend.calls  # a failed job made no model
 
 
@@ -347,8 +348,8 @@ def test_custom_models_appear_in_the_catalog_with_their_own_light(w: World) -> N
 
 def test_the_base_model_choices_are_green_fine_tunable_bedrock_models(w: World) -> None:
     assert [v.id for v in w.customization.base_model_choices()] == [LLAMA]
-    w.catalog.enable("bedrock:meta.llama3-3-70b-instruct-v1:0:128k")
-    w.catalog.enable("openai:gpt-4o")
+    w.catalog.enable("bedrock:meta.llama3-3-70b-instruct-v1:0:128k", actor=ADMIN)
+    w.catalog.enable("openai:gpt-4o", actor=ADMIN)
     assert len(w.customization.base_model_choices()) == 2
 
 
@@ -368,7 +369,7 @@ def test_an_unreachable_s3_is_named_and_nothing_is_created(w: World) -> None:
 
     w.objects.size = unreachable  # type: ignore[method-assign]
     with pytest.raises(InvalidData) as info:
-        w.customization.create(request(), "s3://my-data/train.jsonl")
+        w.customization.create(request(), "s3://my-data/train.jsonl", actor=ADMIN)
     assert info.value.problems == [
         "Training Data: s3://my-data/train.jsonl: S3 could not be reached (Connect timeout)."
     ]

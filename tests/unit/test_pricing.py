@@ -24,7 +24,7 @@ from services.pricing import (
     load_price_file,
     parse_overrides,
 )
-from tests.fakes import World
+from tests.fakes import ADMIN, World
 
 KNOWN = ModelPrices(
     label="Titan Text G1 - Lite",
@@ -177,7 +177,7 @@ def test_overrides_win_and_say_so() -> None:
 
 def test_the_estimate_says_which_prices_and_token_method_it_used(tmp_path: Path) -> None:
     world = World(tmp_path)
-    world.catalog.sync()
+    world.catalog.sync(actor=ADMIN)
     result = world.costs.estimate(request(token_method="characters ÷ 6"))
     assert result.catalog_version == load_price_file(PRICES_FILE).version and result.token_method == "characters ÷ 6"
     assert "PRICE-TITAN" in result.components[0].price.source
@@ -189,14 +189,15 @@ def test_the_estimate_says_which_prices_and_token_method_it_used(tmp_path: Path)
 
 def test_costs_so_far_meter_training_storage_and_every_hour_of_throughput(tmp_path: Path) -> None:
     world = World(tmp_path)
-    world.catalog.sync()
-    world.catalog.enable("bedrock:amazon.titan-text-lite-v1:0:4k")
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable("bedrock:amazon.titan-text-lite-v1:0:4k", actor=ADMIN)
     data = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "an answer"}) + b"\n" for i in range(50))
     model = world.customization.create(
         NewCustomModel(
             name="lite-bot", base_model_id="bedrock:amazon.titan-text-lite-v1:0:4k", hyperparameters={"epochCount": "2"}
         ),
         Upload("t.jsonl", io.BytesIO(data), len(data)),
+        actor=ADMIN,
     )
     running = world.costs.costs(model.id)
     assert running.training == 0.0 and "when the job completes" in running.training_note
@@ -205,14 +206,14 @@ def test_costs_so_far_meter_training_storage_and_every_hour_of_throughput(tmp_pa
     done = world.customization.get(model.id)
     costs = world.costs.costs(model.id)
     assert costs.training == pytest.approx(done.training_tokens * 2 / 1000 * 0.0004)
-    world.customization.provision_throughput(model.id)
+    world.customization.provision_throughput(model.id, actor=ADMIN)
     world.clock.advance(hours=30)
     world.customization.refresh(model.id)
     meter = world.costs.costs(model.id)
     assert meter.throughput == pytest.approx(30 * 7.10, rel=1e-3)
     assert meter.throughput_running_hours == pytest.approx(30, rel=1e-3)
     assert [c.name for c in world.costs.long_running()] == ["lite-bot"]  # over 24 h
-    world.customization.remove_throughput(model.id)
+    world.customization.remove_throughput(model.id, actor=ADMIN)
     world.clock.advance(days=30)
     after = world.costs.costs(model.id)
     assert after.throughput == pytest.approx(30 * 7.10, rel=1e-3)  # the removed hours still count
@@ -223,9 +224,9 @@ def test_costs_so_far_meter_training_storage_and_every_hour_of_throughput(tmp_pa
 
 def test_biggest_spenders_first_and_unknown_totals_last(tmp_path: Path) -> None:
     world = World(tmp_path)
-    world.catalog.sync()
+    world.catalog.sync(actor=ADMIN)
     for base in ("bedrock:amazon.titan-text-lite-v1:0:4k", "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"):
-        world.catalog.enable(base)
+        world.catalog.enable(base, actor=ADMIN)
     rows = 150
     data = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "an answer"}) + b"\n" for i in range(rows))
     for name, base in (
@@ -233,7 +234,7 @@ def test_biggest_spenders_first_and_unknown_totals_last(tmp_path: Path) -> None:
         ("llama-bot", "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"),
     ):
         world.customization.create(
-            NewCustomModel(name=name, base_model_id=base), Upload("t.jsonl", io.BytesIO(data), len(data))
+            NewCustomModel(name=name, base_model_id=base), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
         )
     world.clock.advance(seconds=61)
     for m in world.customization.list():

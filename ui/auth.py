@@ -1,0 +1,68 @@
+"""Who is using the UI: an OIDC sign-in (st.login), a user named by an authenticating proxy's
+header, or, in local mode without sign-in, the local admin. Roles are enforced by the services;
+this only finds the actor and says who it is."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+import streamlit as st
+
+from services.identity import LOCAL_ADMIN, Actor, Role
+from services.settings import Settings
+
+
+def _role(settings: Settings, email: str, groups: Iterable[str]) -> Role:
+    admins = {a.lower() for a in settings.admins}
+    if email.lower() in admins or (settings.admin_group and settings.admin_group in set(groups)):
+        return Role.ADMIN
+    return Role.MEMBER
+
+
+def _groups(value: object) -> list[str]:
+    if isinstance(value, str):
+        return [g.strip() for g in value.split(",") if g.strip()]
+    if isinstance(value, list | tuple):
+        return [str(g) for g in value]
+    return []
+
+
+def current_actor(settings: Settings) -> Actor:
+    """The actor of this session; stops the page (with a sign-in button or a message) if none."""
+    mode = settings.sign_in
+    if mode == "oidc":
+        if not st.user.is_logged_in:
+            st.title("Model Studio")
+            st.info("Sign in to continue.")
+            st.button("Sign in", type="primary", on_click=st.login)
+            st.stop()
+        email = str(st.user.get("email") or st.user.get("sub") or "")
+        name = str(st.user.get("name") or email)
+        return Actor(
+            id=email, name=name, role=_role(settings, email, _groups(st.user.get(settings.groups_claim))), via="oidc"
+        )
+    if mode == "header":
+        header = settings.trusted_user_header or ""
+        email = (st.context.headers.get(header) or "").strip()
+        if not email:
+            st.error(f"Not signed in: the authenticating proxy sent no {header} header.")
+            st.stop()
+        groups = _groups(st.context.headers.get(settings.groups_claim))
+        return Actor(id=email, name=email, role=_role(settings, email, groups), via="header")
+    if settings.backend == "aws":  # allowed only with STUDIO_ALLOW_ANONYMOUS (checked at start-up)
+        return Actor(id="anonymous", name="Anonymous", role=Role.ADMIN, via="anonymous")
+    return LOCAL_ADMIN
+
+
+def sidebar(actor: Actor, settings: Settings) -> None:
+    with st.sidebar:
+        if actor.via == "local":
+            st.caption(
+                "Local mode: no sign-in; everyone is the local admin, and the server listens on this machine only."
+            )
+        elif actor.via == "anonymous":
+            st.warning("No sign-in (STUDIO_ALLOW_ANONYMOUS): everyone is an admin.")
+        else:
+            st.caption(f"Signed in as {actor.name} ({actor.role.value}).")
+            if actor.via == "oidc":
+                st.button("Sign out", on_click=st.logout)
