@@ -33,5 +33,8 @@ st.navigation(
             st.Page("views/estimator.py", title="Cost Estimator", icon=":material/calculate:", url_path="estimate"),
             st.Page("views/costs.py", title="Costs", icon=":material/payments:", url_path="spend"),
         ],
+        "Audit": [
+            st.Page("views/activity.py", title="Activity", icon=":material/history:", url_path="audit-trail"),
+        ],
     }
 ).run()

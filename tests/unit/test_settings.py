@@ -103,3 +103,43 @@ def test_a_malformed_price_override_is_named(monkeypatch: pytest.MonkeyPatch, va
     with pytest.raises(SettingsError) as info:
         load_settings()
     assert says in str(info.value)
+
+
+@pytest.mark.parametrize(
+    ("env", "address", "says"),
+    [
+        ({"STUDIO_BACKEND": "aws"}, "127.0.0.1", "The aws backend needs sign-in"),
+        ({}, "0.0.0.0", "listens on loopback only"),
+        ({}, None, "listens on loopback only"),
+    ],
+)
+def test_start_up_refuses_unsafe_combinations(monkeypatch: pytest.MonkeyPatch, env: dict, address, says: str) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    problems = load_settings().startup_problems(address)
+    assert problems and says in problems[0]
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"STUDIO_BACKEND": "aws", "STUDIO_ALLOW_ANONYMOUS": "true"},
+        {"STUDIO_BACKEND": "aws", "STUDIO_TRUSTED_USER_HEADER": "X-Forwarded-Email"},
+        {"STUDIO_TRUSTED_USER_HEADER": "X-Forwarded-Email"},
+    ],
+)
+def test_start_up_allows_safe_combinations(monkeypatch: pytest.MonkeyPatch, env: dict) -> None:
+    for name, value in env.items():
+        monkeypatch.setenv(name, value)
+    assert load_settings().startup_problems("0.0.0.0" if "STUDIO_TRUSTED_USER_HEADER" in env else "127.0.0.1") == []
+
+
+def test_the_settings_check_refuses_the_local_backend_on_all_interfaces() -> None:
+    result = subprocess.run(
+        [sys.executable, "-m", "services.settings", "--address", "0.0.0.0"],
+        cwd=ROOT,
+        env={"PATH": "/usr/bin:/bin"},
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 2 and "loopback only" in result.stderr
