@@ -24,6 +24,7 @@ from services.errors import (
     ModelNotFound,
     ObjectStoreError,
     ProviderError,
+    ProviderUnavailable,
     TransitionNotAllowed,
 )
 from services.identity import SYSTEM, Actor, require_owner_or_admin
@@ -343,6 +344,8 @@ class CustomizationService:
         token = self._token(request, hyper, training, validation)
         existing = self._store.get_custom_by_token(token)
         if existing is not None:
+            if existing.job_status is JobStatus.SUBMITTING and existing.job_arn is None:
+                return self._submit(existing, actor)  # a retry after Bedrock did not answer
             return existing
         check = self.check_data(request.base_model_id, training, validation) if base is not None else DataCheck()
         problems = [*problems, *check.problems]
@@ -398,24 +401,44 @@ class CustomizationService:
                 return again
             raise
         try:
+            self._role_arn()
             for source, uri, what in ((training, training_uri, "training"), (validation, validation_uri, "validation")):
                 if isinstance(source, Upload) and uri is not None:
                     source.stream.seek(0)
                     self._objects.upload(source.stream, uri, progress=_progress_for(progress, what, source.size))
+        except (ObjectStoreError, InvalidRequest) as exc:
+            self._store.delete_custom(
+                model.id,
+                model.version,
+                audit=[self._event(actor, "create-rolled-back", model, _state(model), "deleted", str(exc))],
+            )
+            raise type(exc)(f"{exc} Nothing was created.") from exc
+        return self._submit(model, actor)
+
+    def _submit(self, model: CustomModel, actor: Actor) -> CustomModel:
+        """CreateModelCustomizationJob for a Submitting record. The client token makes a retry safe."""
+        try:
             job_arn = self._backend.create_job(
                 JobRequest(
                     job_name=model.job_name,
                     custom_model_name=model.name,
-                    base_model_identifier=base.model_id,
+                    base_model_identifier=model.base_model_id.removeprefix("bedrock:"),
                     role_arn=self._role_arn(),
-                    training_uri=training_uri,
-                    validation_uri=validation_uri,
+                    training_uri=model.training_uri,
+                    validation_uri=model.validation_uri,
                     output_uri=model.output_uri,
-                    hyperparameters=hyper,
-                    client_token=token,
+                    hyperparameters=model.hyperparameters,
+                    client_token=model.client_token,
                 )
             )
-        except (ProviderError, ObjectStoreError, InvalidRequest) as exc:
+        except ProviderUnavailable as exc:
+            # Bedrock may or may not have created the job: keep the request, never guess.
+            raise ProviderUnavailable(
+                f"{exc} The request is kept: submit it again to retry (the same request makes one job), or "
+                f"Model Studio will adopt the job or roll the request back within "
+                f"{self._config.submit_grace_seconds:g} s."
+            ) from exc
+        except (ProviderError, InvalidRequest) as exc:
             self._store.delete_custom(
                 model.id,
                 model.version,
@@ -567,6 +590,8 @@ class CustomizationService:
             raise TransitionNotAllowed(
                 f"Throughput can be provisioned only for a completed model; {model.name}'s job is {model.job_status}."
             )
+        if model.throughput_status is ThroughputStatus.CREATING and model.throughput_arn is None:
+            return self._create_throughput(model, actor)  # a retry after Bedrock did not answer
         if model.throughput_status is not None:
             raise TransitionNotAllowed(f"{model.name} already has throughput ({model.throughput_status}).")
         if not 1 <= model_units <= self._config.max_model_units:
@@ -589,13 +614,25 @@ class CustomizationService:
             action="provision-throughput",
             detail=f"{model_units} model unit(s), no commitment",
         )
+        return self._create_throughput(claimed, actor)
+
+    def _create_throughput(self, claimed: CustomModel, actor: Actor) -> CustomModel:
+        """CreateProvisionedModelThroughput for a claim; the token from the claim makes a retry safe."""
+        assert claimed.throughput_name and claimed.custom_model_arn and claimed.model_units
+        token = hashlib.sha256(f"{claimed.client_token}/{claimed.throughput_name}".encode()).hexdigest()[:32]
         try:
             arn = self._backend.create_throughput(
-                name=name,
-                model_arn=model.custom_model_arn,
-                model_units=model_units,
-                client_token=f"{model.client_token[:20]}-pt-{model.version}",
+                name=claimed.throughput_name,
+                model_arn=claimed.custom_model_arn,
+                model_units=claimed.model_units,
+                client_token=token,
             )
+        except ProviderUnavailable as exc:
+            # It may exist now and bill by the hour: keep the claim so nothing is orphaned.
+            raise ProviderUnavailable(
+                f"{exc} Provision again to retry (it will not create a second one), or Model Studio will find "
+                f"out within {self._config.submit_grace_seconds:g} s."
+            ) from exc
         except ProviderError as exc:
             self._update(
                 claimed, _clear_throughput(), actor=actor, action="provision-throughput-refused", detail=str(exc)

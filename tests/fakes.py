@@ -351,7 +351,8 @@ class FlakyBackend:
 
     def __init__(self, inner: object) -> None:
         self.inner = inner
-        self.fail: dict[str, Exception] = {}
+        self.fail: dict[str, BaseException] = {}
+        self.fail_after: dict[str, BaseException] = {}  # the call goes through, then the answer is lost
         self.sticky: set[str] = set()
         self.calls: list[str] = []
 
@@ -365,7 +366,10 @@ class FlakyBackend:
             if name in self.fail:
                 error = self.fail[name] if name in self.sticky else self.fail.pop(name)
                 raise error
-            return target(*args, **kwargs)
+            result = target(*args, **kwargs)
+            if name in self.fail_after:
+                raise self.fail_after.pop(name)
+            return result
 
         return wrapper
 
