@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint bench bench-dataset bench-metrics clean
+.PHONY: run test lint bench bench-dataset bench-metrics bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,7 +31,7 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev lint
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev bench-dataset bench-metrics
+bench: $(VENV)/.dev bench-dataset bench-metrics bench-load
 	$(BIN)/python bench/catalog.py
 
 clean:
@@ -42,3 +42,6 @@ bench-dataset: $(VENV)/.dev
 
 bench-metrics: $(VENV)/.dev
 	$(BIN)/python bench/metrics.py
+
+bench-load: $(VENV)/.dev
+	$(BIN)/python bench/load.py

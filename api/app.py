@@ -221,14 +221,14 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 }
 
 
-def _services(request: Request) -> Services:
+async def _services(request: Request) -> Services:  # async: no thread hop for a lookup
     return request.app.state.get_services()  # type: ignore[no-any-return]
 
 
 LOOPBACK = {"127.0.0.1", "::1", "localhost"}
 
 
-def _actor(request: Request) -> Actor:
+async def _actor(request: Request) -> Actor:  # async: a dict lookup, or one indexed token query
     """A Bearer token's owner; in local mode without sign-in, a loopback caller is the local admin."""
     services: Services = request.app.state.get_services()
     request_id = request.headers.get("x-request-id") or None
@@ -369,7 +369,7 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
 
     # ---- the catalog -------------------------------------------------------------------------
     @api.get("/models", response_model=ModelList)
-    def list_models(
+    async def list_models(  # async: served from the catalog's read model, no thread hop
         s: Svc,
         actor: Who,
         search: Annotated[str, Query(max_length=200)] = "",

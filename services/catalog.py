@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -92,11 +93,23 @@ class CatalogService:
         self._store = store
         self._sources = dict(sources)
         self._clock = clock
+        # A read model: the views of the last revision read. Every call still asks the database
+        # for the revision, so a change by any process is seen at once.
+        self._views: tuple[int, tuple[ModelView, ...]] | None = None
+        self._views_lock = threading.Lock()
 
     # ---- reading -------------------------------------------------------------------------
     def list_models(self, flt: ModelFilter | None = None) -> list[ModelView]:
-        views = sorted((to_view(r) for r in self._store.list_models()), key=display_order)
-        return filter_views(views, flt) if flt else views
+        revision = self._store.revision()
+        cached = self._views
+        if cached is None or cached[0] != revision:
+            with self._views_lock:
+                cached = self._views
+                if cached is None or cached[0] != revision:
+                    views = sorted((to_view(r) for r in self._store.list_models()), key=display_order)
+                    cached = (revision, tuple(views))  # read after the revision: never older than it
+                    self._views = cached
+        return filter_views(cached[1], flt) if flt else list(cached[1])
 
     def changes_since(self, revision: int) -> CatalogChanges:
         """For readers that keep a copy: the models changed after ``revision``."""
