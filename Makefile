@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test lint bench bench-dataset bench-metrics bench-load clean
+.PHONY: run test test-postgres lint bench bench-dataset bench-metrics bench-load clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,3 +45,7 @@ bench-metrics: $(VENV)/.dev
 
 bench-load: $(VENV)/.dev
 	$(BIN)/python bench/load.py
+
+# The whole suite again with every test World on PostgreSQL (set STUDIO_TEST_DATABASE_URL).
+test-postgres: $(VENV)/.dev
+	STUDIO_TEST_WORLD_DATABASE_URL="$(STUDIO_TEST_DATABASE_URL)" $(BIN)/python -m pytest -m "not e2e" -q

@@ -394,7 +394,7 @@ class World:
 
         base = Path(str(root))
         self.clock = FakeClock()
-        self.store = InMemoryCatalogStore()
+        self.store = _world_store(base)
         self.bedrock = FakeCatalogSource(
             Provider.BEDROCK,
             [
@@ -462,3 +462,36 @@ class World:
 ADMIN = LOCAL_ADMIN.for_request("test")
 MEMBER = Actor(id="mia@example.com", name="Mia", role=Role.MEMBER, via="test", request_id="test")
 OTHER_MEMBER = Actor(id="otto@example.com", name="Otto", role=Role.MEMBER, via="test", request_id="test")
+
+
+def _world_store(base: object) -> InMemoryCatalogStore:
+    """The fake store, or a real one when STUDIO_TEST_WORLD_DATABASE_URL says so ("sqlite", or a
+    PostgreSQL URL: each World then gets its own schema), so the whole suite runs on SQL too."""
+    import atexit
+    import os
+    import uuid
+    from pathlib import Path
+
+    url = os.environ.get("STUDIO_TEST_WORLD_DATABASE_URL")
+    if not url:
+        return InMemoryCatalogStore()
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    from services.adapters.sql_store import SqlCatalogStore
+
+    if url == "sqlite":
+        return SqlCatalogStore.from_url(f"sqlite:///{(Path(str(base)) / 'world.db').as_posix()}")  # type: ignore[return-value]
+    schema = f"w_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+
+    def drop() -> None:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE'))
+        admin.dispose()
+
+    atexit.register(drop)
+    scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
+    return SqlCatalogStore.from_url(scoped.render_as_string(hide_password=False))  # type: ignore[return-value]

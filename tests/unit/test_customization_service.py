@@ -53,7 +53,7 @@ def create(w: World, name: str = "support-bot", data: bytes | None = None, **kw:
 
 
 def nothing_created(w: World) -> None:
-    assert w.store.customs == {}
+    assert w.customization.list() == []
     assert "create_job" not in w.backend.calls
     assert w.objects.list("s3://studio-test/runs/") == []
 
@@ -83,7 +83,7 @@ def test_a_double_click_creates_one_model_and_one_job(w: World) -> None:
     second = create(w)
     assert second.id == first.id
     assert w.backend.calls.count("create_job") == 1
-    assert len(w.store.customs) == 1
+    assert len(w.customization.list()) == 1
 
 
 @pytest.mark.parametrize(
@@ -159,7 +159,7 @@ def test_a_refused_job_rolls_back_the_record_and_keeps_the_data(w: World) -> Non
     w.backend.fail["create_job"] = ProviderRejected("Bedrock CreateModelCustomizationJob: AccessDeniedException: no")
     with pytest.raises(ProviderRejected, match=r"Nothing was created\. The uploaded data was kept in S3"):
         create(w)
-    assert w.store.customs == {} and not w.catalog.list_models(None)[0].record.id.startswith("custom:")
+    assert w.customization.list() == [] and not w.catalog.list_models(None)[0].record.id.startswith("custom:")
     assert len(w.objects.list("s3://studio-test/runs/data/")) == 1
     assert create(w).job_status is JobStatus.IN_PROGRESS  # and a retry succeeds
 
@@ -249,7 +249,7 @@ def test_stop_a_running_job(w: World) -> None:
         w.customization.stop(model.id, actor=ADMIN)
     w.customization.delete(model.id, actor=ADMIN)  # a stopped job: only our record goes
     assert "delete_custom_model" not in w.backend.calls
-    assert w.store.customs == {}
+    assert w.customization.list() == []
 
 
 def test_delete_follows_the_rules(w: World) -> None:
@@ -259,7 +259,7 @@ def test_delete_follows_the_rules(w: World) -> None:
     w.clock.advance(seconds=61)
     w.customization.delete(model.id, actor=ADMIN)
     assert "delete_custom_model" in w.backend.calls
-    assert model.id not in w.store.models
+    assert w.store.get_model(model.id) is None
     assert create(w, data=jsonl(121)).name == "support-bot"  # the name is free again
 
 
@@ -373,7 +373,7 @@ def test_an_unreachable_s3_is_named_and_nothing_is_created(w: World) -> None:
     assert info.value.problems == [
         "Training Data: s3://my-data/train.jsonl: S3 could not be reached (Connect timeout)."
     ]
-    assert w.store.customs == {} and "create_job" not in w.backend.calls
+    assert w.customization.list() == [] and "create_job" not in w.backend.calls
 
 
 def test_without_a_role_arn_nothing_is_created(w: World) -> None:
@@ -382,4 +382,4 @@ def test_without_a_role_arn_nothing_is_created(w: World) -> None:
     w.customization._config = replace(w.customization._config, role_arn=None)
     with pytest.raises(InvalidRequest, match="STUDIO_CUSTOMIZATION_ROLE_ARN"):
         create(w)
-    assert w.store.customs == {}
+    assert w.customization.list() == []

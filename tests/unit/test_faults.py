@@ -169,3 +169,26 @@ def test_refresh(w: World, fault: str) -> None:
         w.customization.refresh(model.id)
     assert w.customization.get(model.id).job_status is JobStatus.IN_PROGRESS
     assert w.customization.refresh(model.id).job_status is JobStatus.COMPLETED
+
+
+def test_data_safety_training_data_survives_deletion_and_the_audit_trail_is_kept(w: World) -> None:
+    model = completed(w)
+    assert w.objects.size(model.training_uri) is not None
+    w.customization.delete(model.id, actor=ADMIN)
+    assert w.objects.size(model.training_uri) is not None  # never deleted by the app
+    assert [e.action for e in w.store.audit_events(model_id=model.id)][0] == "delete"  # kept after deletion
+
+
+def test_a_failed_upload_leaves_no_half_created_model(w: World) -> None:
+    from services.errors import ObjectStoreError
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise ObjectStoreError("s3://studio-test/...: S3 could not be reached (Connection was closed).")
+
+    w.objects.upload = broken  # type: ignore[method-assign]
+    with pytest.raises(ObjectStoreError, match="Nothing was created"):
+        create(w)
+    assert w.customization.list() == [] and provider_jobs(w) == 0
+    assert [e.action for e in w.store.audit_events()][:1] != ["create"] or w.store.audit_events()[0].action == (
+        "create-rolled-back"
+    )
