@@ -4,10 +4,6 @@ the work safely (each job transition is recorded once)."""
 from __future__ import annotations
 
 import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -20,15 +16,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from services.adapters.sql_store import SqlCatalogStore
+from tests.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture
@@ -46,34 +37,14 @@ def pg_schema_url() -> Iterator[str]:
     admin.dispose()
 
 
-def start(data: Path, url: str, name: str) -> tuple[subprocess.Popen[bytes], str]:
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")} | {
+def env(data: Path, url: str) -> dict[str, str]:
+    return {
         "STUDIO_DATA_DIR": str(data),
         "STUDIO_DATABASE_URL": url,
         "STUDIO_SIM_JOB_SECONDS": "1",
         "STUDIO_RECONCILE_SECONDS": "0.5",
         "STUDIO_ALLOWED_BUCKETS": "my-data",
     }
-    log = (data / f"{name}.log").open("wb")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "server.py", "--server.port", str(port),
-         "--server.address", "127.0.0.1", "--server.headless", "true"],
-        cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )  # fmt: skip
-    return proc, f"http://127.0.0.1:{port}/api"
-
-
-def wait_ready(api: str) -> None:
-    deadline = time.monotonic() + 90
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{api}/models", timeout=3).status_code == 200:
-                return
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
-    raise AssertionError(f"{api} did not start")
 
 
 def test_two_processes_share_state_and_the_reconciler(tmp_path: Path, pg_schema_url: str) -> None:
@@ -81,11 +52,11 @@ def test_two_processes_share_state_and_the_reconciler(tmp_path: Path, pg_schema_
     (tmp_path / "s3" / "my-data").mkdir(parents=True)
     (tmp_path / "s3" / "my-data" / "train.jsonl").write_bytes(raw)
     SqlCatalogStore.from_url(pg_schema_url)  # migrate once, before both start
-    a, api_a = start(tmp_path, pg_schema_url, "a")
-    b, api_b = start(tmp_path, pg_schema_url, "b")
-    try:
-        wait_ready(api_a)
-        wait_ready(api_b)
+    with (
+        running_server(tmp_path / "a.log", env(tmp_path, pg_schema_url)) as base_a,
+        running_server(tmp_path / "b.log", env(tmp_path, pg_schema_url)) as base_b,
+    ):
+        api_a, api_b = f"{base_a}/api", f"{base_b}/api"
         if not httpx.get(f"{api_a}/models", timeout=10).json()["Models"]:
             httpx.post(f"{api_a}/models/sync", timeout=30)
         assert httpx.post(f"{api_a}/models/{LLAMA}/enable", timeout=10).status_code == 200
@@ -107,7 +78,3 @@ def test_two_processes_share_state_and_the_reconciler(tmp_path: Path, pg_schema_
         time.sleep(2)  # let both reconcilers run a few more rounds
         refreshes = store.audit_events(model_id=model_id, action="status-refreshed")
         assert [(e.before, e.after) for e in refreshes] == [("InProgress", "Completed")]
-    finally:
-        for proc in (a, b):
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)

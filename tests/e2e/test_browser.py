@@ -9,10 +9,6 @@ from __future__ import annotations
 
 import os
 import re
-import signal
-import socket
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -20,18 +16,14 @@ import httpx
 import orjson
 import pytest
 
+from tests.servers import free_port, running_server
+
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "docs" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 BASE_MODEL = "meta.llama3-1-8b-instruct-v1:0:128k"
 
 pytestmark = pytest.mark.e2e
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +34,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium)")
     port = free_port()
     data = tmp_path_factory.mktemp("e2e-data")
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")} | {
+    env = {
         "PORT": str(port),
         "STUDIO_DATA_DIR": str(data),
         "STUDIO_SIM_JOB_SECONDS": "8",
@@ -50,28 +42,8 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "STUDIO_POLL_SECONDS": "1",
         "STUDIO_RECONCILE_SECONDS": "2",
     }
-    log = (data / "server.log").open("wb")  # a file, not a pipe: a full pipe would freeze the server
-    proc = subprocess.Popen(
-        ["make", "run"], cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-    )
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                if httpx.get(f"{url}/api/openapi.json", timeout=2).status_code == 200:
-                    break
-            except httpx.TransportError:
-                pass
-            if proc.poll() is not None:
-                raise AssertionError((data / "server.log").read_text(errors="replace")[-3000:])
-            assert time.monotonic() < deadline, "the app did not start in 120 s"
-            time.sleep(0.5)
+    with running_server(data / "server.log", env, command=["make", "run"], port=port) as url:  # as make run does
         yield url
-    finally:
-        os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(timeout=30)
-        log.close()
 
 
 @pytest.fixture(scope="module")
