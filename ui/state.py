@@ -26,7 +26,6 @@ class Key(StrEnum):
     ENABLE_SHOWN = "models_enable_shown"
     DISABLE_SHOWN = "models_disable_shown"
     CONFIRM_BULK = "models_confirm_bulk"
-    BULK_REQUEST = "models_bulk_request"
     # New Model
     NM_BASE = "new_model_base"
     NM_FORM = "new_model_form"
@@ -57,7 +56,6 @@ class Key(StrEnum):
     CM_DELETE_OPEN = "custom_model_delete_open"
     CM_DIALOG_DONE = "custom_model_dialog_done"
     CM_CONFIRM_DELETE = "custom_model_confirm_delete"
-    CM_OPEN = "models_open_custom"
     # Metrics
     MX_AXIS = "metrics_x_axis"
     MX_LOG = "metrics_log"

@@ -60,7 +60,6 @@ def do_set_one(model_id: str, enabled: bool) -> None:
 
 
 def do_bulk(model_ids: Sequence[str], enabled: bool) -> None:
-    st.session_state.pop(Key.BULK_REQUEST, None)
     try:
         result = catalog.bulk_set_enabled(list(model_ids), enabled=enabled, actor=actor.for_request())
     except ServiceError as exc:
