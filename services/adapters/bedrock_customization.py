@@ -46,6 +46,17 @@ class BedrockCustomization:
     def __init__(self, client: Any) -> None:
         self._bedrock = client
 
+    def _call(self, action: str, method: str, *, missing_ok: bool = False, **params: Any) -> Any:
+        """One Bedrock call with its errors translated; None when missing_ok and the resource is gone."""
+        try:
+            return getattr(self._bedrock, method)(**params)
+        except ClientError as exc:
+            if missing_ok and _code(exc) in _NOT_FOUND:
+                return None
+            raise _fail(action, exc) from exc
+        except BotoCoreError as exc:
+            raise _fail(action, exc) from exc
+
     # ---- jobs ----------------------------------------------------------------------------
     def create_job(self, request: JobRequest) -> str:
         params: dict[str, Any] = {
@@ -74,14 +85,11 @@ class BedrockCustomization:
             raise _fail("CreateModelCustomizationJob", exc) from exc
 
     def get_job(self, job_identifier: str) -> JobInfo | None:
-        try:
-            job = self._bedrock.get_model_customization_job(jobIdentifier=job_identifier)
-        except ClientError as exc:
-            if _code(exc) in _NOT_FOUND:
-                return None
-            raise _fail("GetModelCustomizationJob", exc) from exc
-        except BotoCoreError as exc:
-            raise _fail("GetModelCustomizationJob", exc) from exc
+        job = self._call(
+            "GetModelCustomizationJob", "get_model_customization_job", missing_ok=True, jobIdentifier=job_identifier
+        )
+        if job is None:
+            return None
         status = JobStatus(job["status"])
         validation = job.get("validationMetrics") or []
         return JobInfo(
@@ -99,43 +107,32 @@ class BedrockCustomization:
         )
 
     def stop_job(self, job_identifier: str) -> None:
-        try:
-            self._bedrock.stop_model_customization_job(jobIdentifier=job_identifier)
-        except (ClientError, BotoCoreError) as exc:
-            raise _fail("StopModelCustomizationJob", exc) from exc
+        self._call("StopModelCustomizationJob", "stop_model_customization_job", jobIdentifier=job_identifier)
 
     def delete_custom_model(self, model_identifier: str) -> None:
-        try:
-            self._bedrock.delete_custom_model(modelIdentifier=model_identifier)
-        except ClientError as exc:
-            if _code(exc) in _NOT_FOUND:
-                return
-            raise _fail("DeleteCustomModel", exc) from exc
-        except BotoCoreError as exc:
-            raise _fail("DeleteCustomModel", exc) from exc
+        self._call("DeleteCustomModel", "delete_custom_model", missing_ok=True, modelIdentifier=model_identifier)
 
     # ---- provisioned throughput (no commitment: commitmentDuration omitted) ------------------
     def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:
-        try:
-            response = self._bedrock.create_provisioned_model_throughput(
-                modelUnits=model_units,
-                provisionedModelName=name,
-                modelId=model_arn,
-                clientRequestToken=client_token,
-            )
-        except (ClientError, BotoCoreError) as exc:
-            raise _fail("CreateProvisionedModelThroughput", exc) from exc
+        response = self._call(
+            "CreateProvisionedModelThroughput",
+            "create_provisioned_model_throughput",
+            modelUnits=model_units,
+            provisionedModelName=name,
+            modelId=model_arn,
+            clientRequestToken=client_token,
+        )
         return str(response["provisionedModelArn"])
 
     def get_throughput(self, identifier: str) -> ThroughputInfo | None:
-        try:
-            pt = self._bedrock.get_provisioned_model_throughput(provisionedModelId=identifier)
-        except ClientError as exc:
-            if _code(exc) in _NOT_FOUND:
-                return None
-            raise _fail("GetProvisionedModelThroughput", exc) from exc
-        except BotoCoreError as exc:
-            raise _fail("GetProvisionedModelThroughput", exc) from exc
+        pt = self._call(
+            "GetProvisionedModelThroughput",
+            "get_provisioned_model_throughput",
+            missing_ok=True,
+            provisionedModelId=identifier,
+        )
+        if pt is None:
+            return None
         return ThroughputInfo(
             arn=pt["provisionedModelArn"],
             name=pt["provisionedModelName"],
@@ -145,11 +142,9 @@ class BedrockCustomization:
         )
 
     def delete_throughput(self, identifier: str) -> None:
-        try:
-            self._bedrock.delete_provisioned_model_throughput(provisionedModelId=identifier)
-        except ClientError as exc:
-            if _code(exc) in _NOT_FOUND:
-                return
-            raise _fail("DeleteProvisionedModelThroughput", exc) from exc
-        except BotoCoreError as exc:
-            raise _fail("DeleteProvisionedModelThroughput", exc) from exc
+        self._call(
+            "DeleteProvisionedModelThroughput",
+            "delete_provisioned_model_throughput",
+            missing_ok=True,
+            provisionedModelId=identifier,
+        )
