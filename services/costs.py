@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.errors import InvalidRequest, ModelNotFound
 from services.identity import Actor, require_admin
-from services.models import ModelRecord, ModelType, Provider
+from services.models import CustomModel, ModelRecord, ModelType, Provider
 from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore
 from services.pricing import (
     Estimate,
@@ -134,51 +134,53 @@ class CostService:
         base = self._catalog.get_model(base_model_id)
         if base is None or base.provider is not Provider.BEDROCK:
             raise InvalidRequest(f"Base Model: no Amazon Bedrock base model with id {base_model_id!r}.")
-        where = region or self.region
-        found = self.prices.lookup(base.model_id, where)
+        return self._lookup(base.model_id, base.name, region or self.region, self.prices)
+
+    @staticmethod
+    def _lookup(model_id: str, label: str, region: str, catalog: PriceCatalog) -> ModelPrices:
+        found = catalog.lookup(model_id, region)
         if found is not None:
             return found
-        unknown = Price(price=None, source=f"not in price catalog {self.prices.version} for {where}")
+        unknown = Price(price=None, source=f"not in price catalog {catalog.version} for {region}")
         return ModelPrices(
-            label=base.name,
-            region=where,
+            label=label,
+            region=region,
             training_unit="1K tokens",
             training=unknown,
             storage_month=unknown,
             inference_no_commit=unknown,
-            catalog_version=self.prices.version,
+            catalog_version=catalog.version,
         )
 
     def estimate(self, request: EstimateInput) -> Estimate:
         return estimate(self.prices_for(request.base_model_id, request.region), request)
 
-    def _intervals(
-        self, model_id: str, history: dict[str, list[tuple[int, datetime, datetime]]]
-    ) -> list[ThroughputInterval]:
+    def _model_costs(
+        self,
+        model: CustomModel,
+        catalog: PriceCatalog,
+        history: dict[str, list[tuple[int, datetime, datetime]]],
+        now: datetime,
+    ) -> ModelCosts:
+        base = self._catalog.get_model(model.base_model_id)
+        prices = self._lookup(base.model_id, base.name, self.region, catalog) if base else None
         intervals = [
-            ThroughputInterval(model_units=u, started_at=s, ended_at=e) for u, s, e in history.get(model_id, [])
+            ThroughputInterval(model_units=u, started_at=s, ended_at=e) for u, s, e in history.get(model.id, [])
         ]
-        model = self._store.get_custom(model_id)
-        if model is not None and model.throughput_status is not None and model.throughput_since and model.model_units:
+        if model.throughput_status is not None and model.throughput_since and model.model_units:
             intervals.append(ThroughputInterval(model_units=model.model_units, started_at=model.throughput_since))
-        return intervals
+        return costs_so_far(model, prices, intervals, now, catalog.version)
 
     def costs(self, model_id: str) -> ModelCosts:
         model = self._store.get_custom(model_id)
         if model is None:
             raise ModelNotFound(f"No custom model with id {model_id!r}.")
-        prices = self.prices_for(model.base_model_id) if self._catalog.get_model(model.base_model_id) else None
-        history = self._store.throughput_history()
-        return costs_so_far(model, prices, self._intervals(model_id, history), self._clock(), self.prices.version)
+        return self._model_costs(model, self.prices, self._store.throughput_history(), self._clock())
 
     def all_costs(self) -> list[ModelCosts]:
         """Every custom model's costs so far, the biggest spenders first (unknown totals last)."""
-        history = self._store.throughput_history()
-        now = self._clock()
-        out = []
-        for model in self._store.list_custom():
-            prices = self.prices_for(model.base_model_id) if self._catalog.get_model(model.base_model_id) else None
-            out.append(costs_so_far(model, prices, self._intervals(model.id, history), now, self.prices.version))
+        catalog, history, now = self.prices, self._store.throughput_history(), self._clock()  # each read once
+        out = [self._model_costs(model, catalog, history, now) for model in self._store.list_custom()]
         return sorted(out, key=lambda c: (c.total is None, -(c.total or 0.0), c.name))
 
     def long_running(self, costs: list[ModelCosts] | None = None) -> list[ModelCosts]:
