@@ -73,6 +73,7 @@ def _local(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], Ob
 
     snapshot = settings.catalog_snapshot or BUNDLED_SNAPSHOT
     objects = LocalObjectStore(settings.data_dir)
+    objects.clean_stale_uploads()  # what a process killed mid-upload left behind
     backend = LocalBedrock(
         settings.data_dir / "local-bedrock",
         objects,

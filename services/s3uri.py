@@ -10,11 +10,40 @@ S3_URI = re.compile(r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-
 _KEY_SAFE = re.compile(r"[^-!_*'().a-zA-Z0-9]")
 
 
+MAX_SEGMENT_BYTES = 255  # one folder or file name (what a file system, and so the local backend, takes)
+MAX_KEY_BYTES = 1024  # S3's limit for a whole key
+
+
 def parse_s3_uri(uri: str, *, what: str = "S3 URI") -> tuple[str, str]:
-    """(bucket, key) of an s3:// URI Bedrock would accept, or InvalidRequest saying why not."""
+    """(bucket, key) of an s3:// URI Bedrock would accept, or InvalidRequest saying why not.
+
+    The key is taken literally, as S3 does; one that a file system or a proxy would read as another
+    path (``.`` or ``..`` segments, empty segments, ``%2e``-style escapes, backslashes) is refused
+    before any allowlist check, in every backend, so a URI always names the bucket it says."""
     text = uri.strip()
     if not text.startswith("s3://"):
         raise InvalidRequest(f"{what}: {uri!r} is not an s3:// URI (e.g. s3://my-bucket/data/train.jsonl).")
+    rest = text[5:]
+    segments = rest.split("/")[1:]
+    if segments and segments[-1] == "":
+        segments = segments[:-1]  # a trailing slash names a folder
+    if "\\" in rest or "%" in rest:
+        raise InvalidRequest(f"{what}: {uri!r} has a backslash or a %-escape; give the key as plain text.")
+    bad = [s for s in segments if s in ("", ".", "..")]
+    if bad:
+        shown = "an empty segment ('//')" if "" in bad else f"a {bad[0]!r} segment"
+        raise InvalidRequest(
+            f"{what}: {uri!r} has {shown}; S3 keys are taken literally, so a path like this would name a "
+            "different object than it seems. Give the key without '.', '..' or '//'."
+        )
+    long = [s for s in segments if len(s.encode()) > MAX_SEGMENT_BYTES]
+    if long:
+        raise InvalidRequest(
+            f"{what}: a folder or file name in {uri[:80]!r}… is {len(long[0].encode()):,} bytes; "
+            f"at most {MAX_SEGMENT_BYTES} bytes per name."
+        )
+    if len("/".join(segments).encode()) > MAX_KEY_BYTES:
+        raise InvalidRequest(f"{what}: the key is longer than S3's {MAX_KEY_BYTES:,} bytes.")
     if len(text) > 1024 or not S3_URI.fullmatch(text):
         raise InvalidRequest(
             f"{what}: {uri!r} is not a URI Bedrock accepts: bucket names are 3-63 lowercase letters, "

@@ -108,15 +108,27 @@ class Settings(BaseSettings):
     admins: Annotated[list[str], NoDecode] = Field(
         default_factory=list, description="Comma-separated e-mails of admins."
     )
-    admin_group: str | None = Field(None, description="Members of this group (in the groups claim) are admins.")
-    groups_claim: str = Field("groups", description="The OIDC claim (or header) that lists a user's groups.")
+    admin_group: str | None = Field(
+        None, description="Members of this group (OIDC groups claim, or STUDIO_TRUSTED_GROUPS_HEADER) are admins."
+    )
+    groups_claim: str = Field("groups", description="The OIDC claim that lists a user's groups.")
+    trusted_groups_header: str | None = Field(
+        None,
+        description="Header sign-in: the header the authenticating proxy sets to the user's groups (comma-separated). "
+        "No default: a header is trusted only when named on purpose, and the proxy must overwrite it.",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        default_factory=lambda: ["127.0.0.1", "localhost", "[::1]"],
+        description="Comma-separated host names the server answers to (any port); others get 400 (DNS rebinding). "
+        "Add the name users reach Model Studio by; '*' allows any.",
+    )
     allow_anonymous: bool = Field(False, description="aws backend without sign-in: allowed only when set on purpose.")
     reconcile_seconds: float = Field(15.0, gt=0, description="Background refresh interval of in-flight work.")
     submit_grace_seconds: float = Field(
         300.0, gt=0, description="A submission older than this with no job is rolled back by the reconciler."
     )
 
-    @field_validator("aws_regions", "allowed_buckets", "admins", mode="before")
+    @field_validator("aws_regions", "allowed_buckets", "admins", "allowed_hosts", mode="before")
     @classmethod
     def _split_regions(cls, value: Any) -> Any:
         if isinstance(value, str):
@@ -148,6 +160,24 @@ class Settings(BaseSettings):
             raise ValueError(f"not a database URL ({exc})") from exc
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return value
+
+    @field_validator("allowed_hosts")
+    @classmethod
+    def _check_hosts(cls, value: list[str]) -> list[str]:
+        if not value:
+            raise ValueError("at least one host is needed, e.g. 127.0.0.1,localhost")
+        hosts = [h.lower() for h in value]
+        bad = [h for h in hosts if h != "*" and not re.fullmatch(r"\[[0-9a-f:.]+\]|[a-z0-9]([-a-z0-9.]*[a-z0-9])?", h)]
+        if bad:
+            raise ValueError(f"not a host name: {', '.join(bad)} (no scheme or port: e.g. studio.example.com)")
+        return list(dict.fromkeys(hosts))
+
+    @field_validator("trusted_user_header", "trusted_groups_header")
+    @classmethod
+    def _check_header_name(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}", value):
+            raise ValueError("not an HTTP header name (letters, digits and '-')")
         return value
 
     @field_validator("s3_bucket")
@@ -212,6 +242,18 @@ class Settings(BaseSettings):
         """Why the server must not start with these settings on this address (empty: fine)."""
         problems = []
         loopback = address in ("127.0.0.1", "localhost", "::1")
+        if self.sign_in == "header" and self.admin_group and not self.trusted_groups_header:
+            problems.append(
+                "STUDIO_ADMIN_GROUP with header sign-in needs STUDIO_TRUSTED_GROUPS_HEADER: the header your "
+                "authenticating proxy sets (and overwrites) with the user's groups. Groups are never read from "
+                "any other header."
+            )
+        if (
+            self.sign_in == "header"
+            and self.trusted_groups_header
+            and self.trusted_groups_header.lower() == (self.trusted_user_header or "").lower()
+        ):
+            problems.append("STUDIO_TRUSTED_GROUPS_HEADER must differ from STUDIO_TRUSTED_USER_HEADER.")
         if self.sign_in == "none":
             if self.backend == "aws" and not self.allow_anonymous:
                 problems.append(

@@ -27,6 +27,16 @@ def _groups(value: object) -> list[str]:
     return []
 
 
+def _one_header(name: str) -> str:
+    """The value of a sign-in header sent once; a repeated one (which a proxy that appends
+    instead of overwriting would let through) stops the page."""
+    values = st.context.headers.get_all(name)
+    if len(values) > 1:
+        st.error(f"Not signed in: the {name} header was sent {len(values)} times; the proxy must set it once.")
+        st.stop()
+    return values[0].strip() if values else ""
+
+
 def current_actor(settings: Settings) -> Actor:
     """The actor of this session; stops the page (with a sign-in button or a message) if none."""
     mode = settings.sign_in
@@ -43,11 +53,14 @@ def current_actor(settings: Settings) -> Actor:
         )
     if mode == "header":
         header = settings.trusted_user_header or ""
-        email = (st.context.headers.get(header) or "").strip()
+        email = _one_header(header)
         if not email:
             st.error(f"Not signed in: the authenticating proxy sent no {header} header.")
             st.stop()
-        groups = _groups(st.context.headers.get(settings.groups_claim))
+        # Groups come only from a header named on purpose (STUDIO_TRUSTED_GROUPS_HEADER), which the
+        # proxy overwrites; a header a browser can send by itself never makes anyone an admin.
+        groups_header = settings.trusted_groups_header
+        groups = _groups(_one_header(groups_header)) if groups_header else []
         return Actor(id=email, name=email, role=_role(settings, email, groups), via="header")
     if settings.backend == "aws":  # allowed only with STUDIO_ALLOW_ANONYMOUS (checked at start-up)
         return Actor(id="anonymous", name="Anonymous", role=Role.ADMIN, via="anonymous")

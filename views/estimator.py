@@ -5,13 +5,13 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
-from services.customization import Upload
 from services.datasets import TOKEN_METHOD
 from services.errors import ServiceError
 from services.pricing import EstimateInput
 from ui import deps
 from ui.cost_view import render_estimate
 from ui.state import Key
+from ui.uploads import as_upload
 
 services = deps.services_or_stop()
 costs = services.costs
@@ -63,11 +63,15 @@ days = c5.number_input("Days of throughput", min_value=0.0, max_value=3650.0, va
 
 if st.button("Estimate", type="primary", key=Key.EST_RUN):
     if source != "Token count":
-        data = (
-            Upload(name=upload.name, stream=upload, size=upload.size)  # type: ignore[attr-defined]
-            if source == "Upload a .jsonl file" and upload is not None
-            else (uri.strip() or None if source == "Data in S3" else None)
-        )
+        try:
+            data = (
+                as_upload(upload, services.settings)
+                if source == "Upload a .jsonl file" and upload is not None
+                else (uri.strip() or None if source == "Data in S3" else None)
+            )
+        except ServiceError as exc:
+            st.error(str(exc))
+            st.stop()
         with st.spinner("Counting tokens record by record…"):
             check = services.customization.check_data(base_id, data)
         if not check.ok or check.training is None:

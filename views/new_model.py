@@ -5,13 +5,14 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services.customization import DataInput, NewCustomModel, Upload
-from services.errors import InvalidData, ServiceError
+from services.customization import DataInput, NewCustomModel
+from services.errors import InvalidData, InvalidRequest, ServiceError
 from services.pricing import EstimateInput
 from ui import deps
 from ui.components import dataset_summary, md_escape
 from ui.cost_view import render_estimate
 from ui.state import Key, hp_key
+from ui.uploads import as_upload
 
 services = deps.services_or_stop()
 customization = services.customization
@@ -120,7 +121,11 @@ def data_input(upload: object, uri: str, label: str) -> DataInput | None:
         st.error(f"{label}: give a file or an S3 URI, not both.")
         st.stop()
     if upload is not None:
-        return Upload(name=upload.name, stream=upload, size=upload.size)  # type: ignore[attr-defined]
+        try:
+            return as_upload(upload, settings)
+        except InvalidRequest as exc:
+            st.error(f"{label}: {exc}")
+            st.stop()
     return uri.strip() or None
 
 

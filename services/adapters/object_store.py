@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import os
 import tempfile
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -110,6 +111,9 @@ class S3ObjectStore:
         return out
 
 
+STALE_UPLOAD_SECONDS = 600.0
+
+
 class LocalObjectStore:
     """The local backend's S3: ``s3://bucket/key`` lives at ``<root>/s3/bucket/key``."""
 
@@ -152,6 +156,22 @@ class LocalObjectStore:
 
     def put_bytes(self, uri: str, data: bytes) -> None:
         self.upload(io.BytesIO(data), uri)
+
+    def clean_stale_uploads(self, older_than: float = STALE_UPLOAD_SECONDS) -> int:
+        """Remove half-written ``.upload-*`` files that no process writes any more (one killed
+        mid-upload leaves its file behind; a live upload touches its file every few milliseconds)."""
+        if not self._root.is_dir():
+            return 0
+        cutoff = time.time() - older_than
+        removed = 0
+        for path in self._root.rglob(".upload-*"):
+            try:
+                if path.is_file() and path.stat().st_mtime < cutoff:
+                    path.unlink()
+                    removed += 1
+            except FileNotFoundError:
+                continue
+        return removed
 
     def list(self, prefix_uri: str) -> list[tuple[str, int]]:
         bucket, prefix = parse_s3_uri(prefix_uri)
