@@ -11,7 +11,7 @@ from typing import Annotated, Any
 from fastapi import Depends, FastAPI, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response, StreamingResponse
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.bootstrap import Services
 from services.customization import NewCustomModel
@@ -43,19 +43,29 @@ SEED_STATUS = {
 }
 
 
+MAX_PROBLEMS = 20  # listed in one error response
+
+
 # ---- bodies --------------------------------------------------------------------------------------
 class Pascal(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+HpName = Annotated[str, StringConstraints(max_length=64)]
+HpValue = Annotated[str, StringConstraints(max_length=256)]
+
+
 class CreateCustomModel(Pascal):
+    """Bounded everywhere (a request is at most 1 MiB, and no field may make the server work for
+    long); what the bounds let through, the service checks and explains."""
+
     ModelName: str = Field(max_length=200)
     ModelType: str = Field("FINE_TUNING", max_length=64)
     BaseModelId: str = Field(max_length=2048)
     Description: str = Field("", max_length=10_000)
     TrainingDataLocation: str = Field(max_length=2048)
     ValidationDataLocation: str | None = Field(None, max_length=2048)
-    HyperParameters: dict[str, str] = Field(default_factory=dict)
+    HyperParameters: dict[HpName, HpValue] = Field(default_factory=dict, max_length=64)
 
 
 class ProvisionThroughput(Pascal):
@@ -269,7 +279,10 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
 
     @api.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
-        problems = [f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()]
+        errors = exc.errors()
+        problems = [f"{'.'.join(str(p)[:64] for p in e['loc'])}: {e['msg']}" for e in errors[:MAX_PROBLEMS]]
+        if len(errors) > MAX_PROBLEMS:
+            problems.append(f"… and {len(errors) - MAX_PROBLEMS:,} more")
         return JSONResponse(
             {
                 "Message": "The request is not valid: " + "; ".join(problems[:5]),

@@ -6,6 +6,9 @@ default) on local disk, then for each, in a separate process (so peak RSS is its
   parse-only  the same reader, each line parsed with orjson.loads (and msgspec.json.decode)
   naive       pandas.read_json(lines=True) then row checks (on a slice: it needs GBs of memory)
 
+Then the error path: a file whose every line is invalid, and one whose every line is blank,
+beside the time to merely read them.
+
 Run: make bench-dataset   (or .venv/bin/python bench/dataset.py [--mb 1024] [--naive-mb 100])
 """
 
@@ -19,13 +22,30 @@ import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_MBS, TARGET_RSS_MB, TARGET_RATIO = 150.0, 150.0, 2.0
+TARGET_MBS, TARGET_RSS_MB, TARGET_RATIO, TARGET_BAD_MBS = 150.0, 150.0, 2.0, 50.0
 
 FAMILIES = {
     "prompt-completion": "meta.llama3-1-8b-instruct-v1:0:128k",
     "conversation": "anthropic.claude-3-haiku-20240307-v1:0:200k",
     "conversation (Nova: + reserved-keyword scan)": "amazon.nova-micro-v1:0:128k",
 }
+
+
+def generate_bad(path: Path, kind: str, megabytes: int) -> None:
+    """The validator's slowest inputs: every line invalid JSON, or every line blank."""
+    target = megabytes * 1024 * 1024
+    with path.open("wb", buffering=8 * 1024 * 1024) as out:
+        if kind == "blank":
+            block = b"\n" * (1024 * 1024)
+            for _ in range(megabytes):
+                out.write(block)
+            return
+        written = i = 0
+        while written < target:
+            block = b"".join(b"not json, line %d\n" % (i + k) for k in range(10000))
+            i += 10000
+            out.write(block)
+            written += len(block)
 
 
 def generate(path: Path, kind: str, megabytes: int) -> None:
@@ -100,6 +120,12 @@ if mode == "ours":
     with open(path, "rb") as f:
         r = validate_stream(f, family_for(model_id), DatasetKind.TRAINING, os.path.getsize(path))
     detail = f"{{r.records:,}} records, ~{{r.tokens:,}} tokens, issues {{r.issue_counts}}"
+elif mode == "read":  # the floor: read the file in chunks and count its lines
+    n = 0
+    with open(path, "rb") as f:
+        for chunk in _chunks(f):
+            n += chunk.count(b"\n")
+    detail = f"{{n:,}} lines read"
 elif mode in ("orjson", "msgspec"):
     loads = orjson.loads if mode == "orjson" else msgspec.json.decode
     n = 0
@@ -152,6 +178,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--mb", type=int, default=1024, help="size of each generated file")
     parser.add_argument("--naive-mb", type=int, default=100, help="slice given to the pandas baseline")
+    parser.add_argument("--bad-mb", type=int, default=200, help="size of the all-invalid and all-blank files")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
@@ -169,6 +196,7 @@ def main() -> None:
         print()
         print(f"{'data':46s} {'method':12s} {'MB/s':>8s} {'peak RSS':>10s} {'seconds':>8s}  detail")
         verdicts = []
+        bad_verdicts: list[tuple[str, float]] = []
         for label, model_id in FAMILIES.items():
             path = files["conversation" if label.startswith("conversation") else "prompt-completion"]
             ours = run("ours", path, model_id)
@@ -183,6 +211,15 @@ def main() -> None:
                 verdicts.append((label, ours[0], ours[1], parse / ours[0]))
             else:
                 verdicts.append((label, ours[0], ours[1], None))
+        for kind in ("invalid", "blank"):
+            path = Path(tmp) / f"{kind}.jsonl"
+            generate_bad(path, kind, args.bad_mb)
+            label = f"every line {kind} ({args.bad_mb} MB)"
+            ours = run("ours", path, FAMILIES["prompt-completion"])
+            floor = run("read", path, FAMILIES["prompt-completion"])
+            for method, (mbs, rss, secs, detail) in (("ours", ours), ("read-only", floor)):
+                print(f"{label:46s} {method:12s} {mbs:8.0f} {rss:8.0f} MB {secs:8.1f}  {detail[:90]}")
+            bad_verdicts.append((label, ours[0]))
         small_rss = run("ours", small, FAMILIES["prompt-completion"])[1]
         label = "prompt-completion, 100 MB slice"
         print(f"{label:46s} {'ours':12s} {'':8s} {small_rss:8.0f} MB   (memory does not grow with size)")
@@ -196,6 +233,9 @@ def main() -> None:
             if ratio is not None:
                 parts.append(f"{ratio:.2f}x parse-only {'ok' if ratio <= TARGET_RATIO else 'MISSES'}")
             print(f"  {label:46s} " + ", ".join(parts))
+        print(f"Target for the error path: >= {TARGET_BAD_MBS:.0f} MB/s")
+        for label, mbs in bad_verdicts:
+            print(f"  {label:46s} {mbs:.0f} MB/s {'ok' if mbs >= TARGET_BAD_MBS else 'MISSES'}")
 
 
 if __name__ == "__main__":

@@ -43,6 +43,7 @@ from services.models import (
 )
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
 from services.s3uri import join, parse_s3_uri, safe_key_part
+from services.text import text_problem
 
 Clock = Callable[[], datetime]
 Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
@@ -50,6 +51,8 @@ Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
 NAME_PATTERN = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
 HP_KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
 MAX_DESCRIPTION = 2000
+MAX_HYPERPARAMETERS = 64  # no base model takes more than a handful
+MAX_HP_PROBLEMS = 10
 NO_COMMIT_PER_ACCOUNT = 2  # bedrock-facts §1.5: at most 2 no-commitment PTs per account
 
 
@@ -204,8 +207,9 @@ class CustomizationService:
             )
         elif self._store.name_taken(name):
             problems.append(f"Model Name: {name!r} is already used by another model (names are unique, ignoring case).")
-        if len(request.description) > MAX_DESCRIPTION:
-            problems.append(f"Description: at most {MAX_DESCRIPTION:,} characters.")
+        described = text_problem("Description", request.description, max_chars=MAX_DESCRIPTION, multiline=True)
+        if described:
+            problems.append(described)
         if request.customization_type != "FINE_TUNING":
             problems.append(f"Customization Type: only FINE_TUNING is supported, not {request.customization_type!r}.")
         base = self._catalog.get_model(request.base_model_id)
@@ -232,21 +236,27 @@ class CustomizationService:
         family = self.family_of(base)
         problems: list[str] = []
         out: dict[str, str] = {}
+        if len(values) > MAX_HYPERPARAMETERS:
+            return out, [f"Hyperparameters: {len(values):,} given; at most {MAX_HYPERPARAMETERS}."]
         if family is None:  # a base model we have no table for: free pairs, checked for shape only
             for key, value in values.items():
                 if not HP_KEY_PATTERN.fullmatch(key):
-                    problems.append(f"Hyperparameter name {key!r}: letters, digits, '_', '.', '-' only.")
-                elif not str(value).strip() or len(str(value)) > 256:
-                    problems.append(f"Hyperparameter {key}: needs a value of 1-256 characters.")
+                    problems.append(f"Hyperparameter name {key[:64]!r}: 1-64 letters, digits, '_', '.', '-' only.")
+                elif not str(value).strip() or text_problem(key, str(value), max_chars=256):
+                    problems.append(f"Hyperparameter {key}: needs a value of 1-256 printable characters.")
                 else:
                     out[key] = str(value).strip()
             return out, problems
         known = {h.name for h in family.hyperparameters}
-        for key in values:
-            if key not in known:
-                problems.append(
-                    f"Hyperparameter {key!r} is not one {family.label} takes (it takes {', '.join(sorted(known))})."
-                )
+        unknown = [key for key in values if key not in known]
+        for key in unknown[:MAX_HP_PROBLEMS]:
+            problems.append(
+                f"Hyperparameter {key[:64]!r} is not one {family.label} takes (it takes {', '.join(sorted(known))})."
+            )
+        if len(unknown) > MAX_HP_PROBLEMS:
+            problems.append(
+                f"… and {len(unknown) - MAX_HP_PROBLEMS:,} more hyperparameters {family.label} does not take."
+            )
         for hp in family.hyperparameters:
             raw = values.get(hp.name)
             if raw is None or not str(raw).strip():

@@ -7,6 +7,7 @@ and file sizes. Problems are reported with line numbers: the first 20, plus coun
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterator
 from enum import StrEnum
@@ -26,6 +27,7 @@ TOKEN_METHOD = (
 NO_TOKENS = "not applicable: image models are billed per image"
 IMAGE_TOKENS = 1601  # the smallest image cost in AWS's formula (bedrock-facts §3)
 MAX_LISTED = 20
+MAX_PROBLEMS = 1000  # past this, the rest of the file is counted, not checked: the error path stays fast
 BOM = b"\xef\xbb\xbf"
 IMAGE_FORMATS = frozenset({"gif", "jpeg", "png", "webp"})
 ROLES = ("user", "assistant")
@@ -81,8 +83,11 @@ class _Collector:
         self.issues: list[DatasetIssue] = []
         self.counts: Counter[str] = Counter()
 
+        self.total = 0
+
     def add(self, line: int | None, kind: str, message: str) -> None:
         self.counts[kind] += 1
+        self.total += 1
         if len(self.issues) < MAX_LISTED:
             self.issues.append(DatasetIssue(line=line, kind=kind, message=message))
 
@@ -306,21 +311,34 @@ class _ImageCaption(msgspec.Struct, forbid_unknown_fields=True):
     caption: str
 
 
-def _fast_prompt_completion(rec: _PromptCompletion, fam: Family) -> tuple[int, int] | None:
-    if not rec.completion.strip():
+# The fast checks also return the colons the line must hold: one per key, plus those inside the
+# strings the record decoded to. Per chunk, the colons in the raw bytes (one C count) must add up
+# to that: a repeated key (which msgspec, like orjson, silently drops, and Bedrock refuses) brings
+# its colon and breaks the sum, and only then is each line of the chunk looked at on its own.
+def _fast_prompt_completion(rec: _PromptCompletion, fam: Family) -> tuple[int, int, int] | None:
+    completion = rec.completion
+    if not completion.strip():
         return None
-    return (len(rec.prompt) + 5) // 6, (len(rec.completion) + 5) // 6
+    prompt = rec.prompt
+    return (len(prompt) + 5) // 6, (len(completion) + 5) // 6, 2 + prompt.count(":") + completion.count(":")
 
 
-def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int] | None:
+def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int, int] | None:
     t_in = t_out = 0
+    colons = 1 + 2 * len(rec.messages)  # "messages", and "role" and "content" of each
+    if rec.schemaVersion is not None:
+        colons += 1 + rec.schemaVersion.count(":")
     system = rec.system
     if system is not None:
+        colons += 1
         if isinstance(system, str):
             t_in += (len(system) + 5) // 6
+            colons += system.count(":")
         else:
+            colons += len(system)
             for block in system:
                 t_in += (len(block.text) + 5) // 6
+                colons += block.text.count(":")
     user = True
     for msg in rec.messages:
         if msg.role != ("user" if user else "assistant"):
@@ -328,10 +346,13 @@ def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int] | Non
         content = msg.content
         if isinstance(content, str):
             k = (len(content) + 5) // 6
+            colons += content.count(":")
         else:
             k = 0
+            colons += len(content)
             for block in content:
                 k += (len(block.text) + 5) // 6
+                colons += block.text.count(":")
         if user:
             t_in += k
         else:
@@ -339,15 +360,66 @@ def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int] | Non
         user = not user
     if not user:  # the next turn would be the assistant's: the last message was the user's
         return None
-    return t_in, t_out
+    return t_in, t_out, colons
 
 
-def _fast_image_caption(rec: _ImageCaption, fam: Family) -> tuple[int, int] | None:
+def _fast_image_caption(rec: _ImageCaption, fam: Family) -> tuple[int, int, int] | None:
     if not rec.image_ref.startswith("s3://"):
         return None
     if fam.max_caption_chars is not None and not fam.min_caption_chars <= len(rec.caption) <= fam.max_caption_chars:
         return None
-    return 0, 0
+    return 0, 0, 2 + rec.image_ref.count(":") + rec.caption.count(":")
+
+
+def _repeated_keys(
+    lines: list[bytes],
+    n: int,
+    suspects: set[int] | None,
+    decode: Any,
+    fast: Any,
+    fam: Family,
+    out: _Collector,
+    limits: tuple[int, int, int],
+) -> int:
+    """Report the lines of a chunk the fast path accepted although a key repeats in them; return
+    the tokens they had added (they are not records Bedrock takes)."""
+    removed = 0
+    for i, raw in enumerate(lines, n + 1):
+        if suspects is not None and i - n - 1 in suspects:
+            continue
+        try:
+            counted = fast(decode(raw), fam)
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+            continue
+        if counted is None or raw.count(b":") == counted[2]:
+            continue
+        duplicate = _first_duplicate(raw)
+        if duplicate is None:
+            continue  # a colon written as an escape: no repeat
+        out.add(i, "json", f"the key {duplicate[:64]!r} appears twice in one object; Bedrock refuses such records")
+        t_in, t_out = counted[0], counted[1]
+        if t_in + t_out <= limits[0] and t_in <= limits[1] and t_out <= limits[2]:
+            removed += t_in + t_out
+    return removed
+
+
+def _first_duplicate(raw: bytes) -> str | None:
+    """The first key repeated within one JSON object of ``raw`` (exact, and slow: rare lines only)."""
+    found: list[str] = []
+
+    def pairs(items: list[tuple[str, Any]]) -> dict[str, Any]:
+        seen: set[str] = set()
+        for key, _ in items:
+            if key in seen and not found:
+                found.append(key)
+            seen.add(key)
+        return dict(items)
+
+    try:
+        json.loads(raw, object_pairs_hook=pairs)
+    except ValueError:
+        return None
+    return found[0] if found else None
 
 
 _FAST: dict[DataFormat, tuple[type[msgspec.Struct], Any]] = {
@@ -381,6 +453,10 @@ def _precise(raw: bytes, n: int, out: _Collector, fam: Family) -> tuple[int, int
     if type(rec) is not dict:
         out.add(n, "types", f"a record must be a JSON object, got {_type_name(rec)}")
         return None
+    duplicate = _first_duplicate(raw)
+    if duplicate is not None:
+        out.add(n, "json", f"the key {duplicate[:64]!r} appears twice in one object; Bedrock refuses such records")
+        return None
     return _CHECKERS[fam.data_format](rec, n, out, fam)
 
 
@@ -411,6 +487,14 @@ def _chunks(stream: BinaryIO) -> Iterator[bytes]:
             continue
         yield block[: cut + 1]
         rest = block[cut + 1 :]
+
+
+def _count_lines(stream: BinaryIO) -> int:
+    """Newlines left in ``stream``, counted in C (the rest of a file no longer checked)."""
+    lines = 0
+    while block := stream.read(CHUNK_BYTES):
+        lines += block.count(b"\n")
+    return lines
 
 
 def _suspect_lines(chunk: bytes, words: tuple[bytes, ...]) -> set[int]:
@@ -455,6 +539,7 @@ def validate_stream(
             if chunk.endswith(b"\n"):
                 lines.pop()  # the empty piece after the last newline is not a line
             suspects = _suspect_lines(chunk, reserved) if reserved else None
+            colons = 0
             for i, raw in enumerate(lines, n + 1):
                 counted: Any = None
                 if suspects is None or i - n - 1 not in suspects:
@@ -462,14 +547,28 @@ def validate_stream(
                         counted = fast(decode(raw), family)
                     except decode_errors:
                         pass
-                if counted is None:
+                if counted is not None:
+                    colons += counted[2]
+                else:
+                    colons += raw.count(b":")
                     counted = _precise(raw, i, out, family)
+                    if out.total >= MAX_PROBLEMS:
+                        unchecked = len(lines) - (i - n) + _count_lines(stream)
+                        if unchecked:
+                            out.add(
+                                None,
+                                "unchecked",
+                                f"stopped checking after {MAX_PROBLEMS:,} problems: about {unchecked:,} more line(s) "
+                                f"after line {i:,} were not checked; fix these first",
+                            )
+                        records += counted is not _BLANK
+                        return _report(kind, family, size_bytes or seen_bytes, records, tokens, max_tokens, out)
                     if counted is _BLANK:
                         continue
                 records += 1
                 if counted is None:
                     continue
-                t_in, t_out = counted
+                t_in, t_out = counted[0], counted[1]
                 total = t_in + t_out
                 if total > limit_total:
                     out.add(
@@ -489,6 +588,10 @@ def validate_stream(
                     tokens += total
                     if total > max_tokens:
                         max_tokens = total
+            if chunk.count(b":") != colons:  # some line holds a repeated key (or an escaped colon)
+                tokens -= _repeated_keys(
+                    lines, n, suspects, decode, fast, family, out, (limit_total, limit_in, limit_out)
+                )
             n += len(lines)
     except _LineTooLong:
         out.add(n + 1, "limits", f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: is this JSON Lines?")

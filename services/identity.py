@@ -9,6 +9,7 @@ from enum import StrEnum
 from pydantic import BaseModel, ConfigDict
 
 from services.errors import Forbidden
+from services.text import printable_id
 
 
 class Role(StrEnum):
@@ -31,7 +32,7 @@ class Actor(BaseModel):
 
     def for_request(self, request_id: str | None = None) -> Actor:
         """The same actor, tagged with the id of one request (for the audit trail)."""
-        return self.model_copy(update={"request_id": request_id or uuid.uuid4().hex[:16]})
+        return self.model_copy(update={"request_id": printable_id(request_id) or uuid.uuid4().hex[:16]})
 
 
 LOCAL_ADMIN = Actor(id="local-admin", name="Local admin", role=Role.ADMIN, via="local")

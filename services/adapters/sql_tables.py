@@ -21,6 +21,8 @@ from sqlalchemy import (
     TypeDecorator,
 )
 
+from services.text import bounded
+
 metadata = MetaData()
 
 
@@ -59,16 +61,37 @@ class TokenList(TypeDecorator[tuple[str, ...]]):
         return tuple(value.split("\x1f")) if value else ()
 
 
+class SafeString(TypeDecorator[str]):
+    """A String column through the one text rule (services/text.py): no NUL or control
+    characters, never longer than the column, identical on SQLite and PostgreSQL."""
+
+    impl = String
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else bounded(str(value), self.impl.length)  # type: ignore[attr-defined]
+
+
+class SafeText(TypeDecorator[str]):
+    """A Text column through the one text rule (services/text.py)."""
+
+    impl = Text
+    cache_ok = True
+
+    def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
+        return None if value is None else bounded(str(value))
+
+
 models = Table(
     "models",
     metadata,
-    Column("id", String(400), primary_key=True),
-    Column("provider", String(32), nullable=False),
-    Column("model_id", String(2048), nullable=False),
-    Column("model_type", String(16), nullable=False),
-    Column("name", String(255), nullable=False),
-    Column("vendor", String(128), nullable=False),
-    Column("arn", String(2048), nullable=True),
+    Column("id", SafeString(400), primary_key=True),
+    Column("provider", SafeString(32), nullable=False),
+    Column("model_id", SafeString(2048), nullable=False),
+    Column("model_type", SafeString(16), nullable=False),
+    Column("name", SafeString(255), nullable=False),
+    Column("vendor", SafeString(128), nullable=False),
+    Column("arn", SafeString(2048), nullable=True),
     Column("input_modalities", TokenList, nullable=False),
     Column("output_modalities", TokenList, nullable=False),
     Column("customizations", TokenList, nullable=False),
@@ -76,7 +99,7 @@ models = Table(
     Column("regions", TokenList, nullable=False),
     Column("streaming", Boolean, nullable=True),
     Column("chat", Boolean, nullable=False),
-    Column("lifecycle", String(16), nullable=False),
+    Column("lifecycle", SafeString(16), nullable=False),
     Column("provider_created", UTCDateTime, nullable=True),
     Column("enabled", Boolean, nullable=False),
     Column("available", Boolean, nullable=False),
@@ -94,11 +117,11 @@ sync_runs = Table(
     "sync_runs",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("provider", String(32), nullable=False),
+    Column("provider", SafeString(32), nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("finished_at", UTCDateTime, nullable=False),
-    Column("outcome", String(16), nullable=False),
-    Column("message", Text, nullable=False),
+    Column("outcome", SafeString(16), nullable=False),
+    Column("message", SafeText, nullable=False),
     Column("added", TokenList, nullable=False),
     Column("updated", TokenList, nullable=False),
     Column("gone", TokenList, nullable=False),
@@ -109,43 +132,43 @@ sync_runs = Table(
 catalog_meta = Table(
     "catalog_meta",
     metadata,
-    Column("key", String(64), primary_key=True),
+    Column("key", SafeString(64), primary_key=True),
     Column("value", Integer, nullable=False),
 )
 
 custom_models = Table(
     "custom_models",
     metadata,
-    Column("id", String(400), ForeignKey("models.id"), primary_key=True),
-    Column("name_key", String(64), nullable=False, unique=True),  # lower-cased: unique ignoring case
-    Column("description", Text, nullable=False),
-    Column("base_model_id", String(400), nullable=False),
-    Column("base_model_name", String(255), nullable=False),
-    Column("customization_type", String(32), nullable=False),
-    Column("hyperparameters", Text, nullable=False),  # JSON object of strings
-    Column("training_uri", String(1024), nullable=False),
-    Column("validation_uri", String(1024), nullable=True),
-    Column("output_uri", String(1024), nullable=False),
+    Column("id", SafeString(400), ForeignKey("models.id"), primary_key=True),
+    Column("name_key", SafeString(64), nullable=False, unique=True),  # lower-cased: unique ignoring case
+    Column("description", SafeText, nullable=False),
+    Column("base_model_id", SafeString(400), nullable=False),
+    Column("base_model_name", SafeString(255), nullable=False),
+    Column("customization_type", SafeString(32), nullable=False),
+    Column("hyperparameters", SafeText, nullable=False),  # JSON object of strings
+    Column("training_uri", SafeString(1024), nullable=False),
+    Column("validation_uri", SafeString(1024), nullable=True),
+    Column("output_uri", SafeString(1024), nullable=False),
     Column("training_records", Integer, nullable=False),
     Column("training_tokens", Integer, nullable=False),
     Column("validation_records", Integer, nullable=True),
-    Column("token_method", Text, nullable=False),
-    Column("job_name", String(63), nullable=False, unique=True),
-    Column("client_token", String(256), nullable=False, unique=True),
-    Column("job_arn", String(1011), nullable=True),
-    Column("job_status", String(16), nullable=False),
-    Column("failure_message", Text, nullable=True),
-    Column("custom_model_arn", String(1011), nullable=True),
+    Column("token_method", SafeText, nullable=False),
+    Column("job_name", SafeString(63), nullable=False, unique=True),
+    Column("client_token", SafeString(256), nullable=False, unique=True),
+    Column("job_arn", SafeString(1011), nullable=True),
+    Column("job_status", SafeString(16), nullable=False),
+    Column("failure_message", SafeText, nullable=True),
+    Column("custom_model_arn", SafeString(1011), nullable=True),
     Column("job_end_time", UTCDateTime, nullable=True),
     Column("training_loss", Float, nullable=True),
     Column("validation_loss", Float, nullable=True),
-    Column("throughput_name", String(63), nullable=True),
-    Column("throughput_arn", String(1011), nullable=True),
-    Column("throughput_status", String(16), nullable=True),
+    Column("throughput_name", SafeString(63), nullable=True),
+    Column("throughput_arn", SafeString(1011), nullable=True),
+    Column("throughput_status", SafeString(16), nullable=True),
     Column("model_units", Integer, nullable=True),
     Column("throughput_since", UTCDateTime, nullable=True),
-    Column("throughput_failure", Text, nullable=True),
-    Column("created_by", String(320), nullable=True),
+    Column("throughput_failure", SafeText, nullable=True),
+    Column("created_by", SafeString(320), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("version", Integer, nullable=False),
@@ -154,8 +177,8 @@ custom_models = Table(
 leases = Table(
     "leases",
     metadata,
-    Column("name", String(64), primary_key=True),
-    Column("owner", String(128), nullable=False),
+    Column("name", SafeString(64), primary_key=True),
+    Column("owner", SafeString(128), nullable=False),
     Column("expires_at", UTCDateTime, nullable=False),
 )
 
@@ -163,7 +186,7 @@ throughput_history = Table(
     "throughput_history",
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("model_id", String(400), nullable=False),  # kept after the model is deleted
+    Column("model_id", SafeString(400), nullable=False),  # kept after the model is deleted
     Column("model_units", Integer, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime, nullable=False),
@@ -173,10 +196,10 @@ throughput_history = Table(
 refreshed_prices = Table(
     "refreshed_prices",
     metadata,
-    Column("model_prefix", String(200), primary_key=True),
-    Column("component", String(32), primary_key=True),  # training | storage_month | inference_no_commit
+    Column("model_prefix", SafeString(200), primary_key=True),
+    Column("component", SafeString(32), primary_key=True),  # training | storage_month | inference_no_commit
     Column("price", Float, nullable=False),
-    Column("source", Text, nullable=False),
+    Column("source", SafeText, nullable=False),
     Column("fetched_at", UTCDateTime, nullable=False),
 )
 
@@ -185,15 +208,15 @@ audit_events = Table(
     metadata,
     Column("id", Integer, primary_key=True, autoincrement=True),
     Column("at", UTCDateTime, nullable=False),
-    Column("actor_id", String(320), nullable=False),
-    Column("actor_name", String(320), nullable=False),
-    Column("action", String(64), nullable=False),
-    Column("model_id", String(400), nullable=True),  # no foreign key: kept after the model is deleted
-    Column("model_name", String(255), nullable=True),
-    Column("before", String(64), nullable=True),
-    Column("after", String(64), nullable=True),
-    Column("request_id", String(64), nullable=False),
-    Column("detail", Text, nullable=False),
+    Column("actor_id", SafeString(320), nullable=False),
+    Column("actor_name", SafeString(320), nullable=False),
+    Column("action", SafeString(64), nullable=False),
+    Column("model_id", SafeString(400), nullable=True),  # no foreign key: kept after the model is deleted
+    Column("model_name", SafeString(255), nullable=True),
+    Column("before", SafeString(64), nullable=True),
+    Column("after", SafeString(64), nullable=True),
+    Column("request_id", SafeString(64), nullable=False),
+    Column("detail", SafeText, nullable=False),
     Index("ix_audit_events_at", "at"),
     Index("ix_audit_events_model", "model_id"),
     Index("ix_audit_events_actor", "actor_id"),
@@ -202,13 +225,13 @@ audit_events = Table(
 api_tokens = Table(
     "api_tokens",
     metadata,
-    Column("id", String(32), primary_key=True),
+    Column("id", SafeString(32), primary_key=True),
     Column(
-        "token_hash", String(64), nullable=False, unique=True
+        "token_hash", SafeString(64), nullable=False, unique=True
     ),  # sha256 of the token; the token itself is never stored
-    Column("user_id", String(320), nullable=False),
-    Column("role", String(16), nullable=False),
-    Column("name", String(200), nullable=False),
+    Column("user_id", SafeString(320), nullable=False),
+    Column("role", SafeString(16), nullable=False),
+    Column("name", SafeString(200), nullable=False),
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
 )
