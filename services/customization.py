@@ -3,8 +3,11 @@ stop, delete. Owns every rule of the custom-model lifecycle in DESIGN.md."""
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import re
+import threading
+import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from services.errors import (
     ObjectStoreError,
     ProviderError,
     ProviderUnavailable,
+    ServiceError,
     TransitionNotAllowed,
 )
 from services.identity import SYSTEM, Actor, require_owner_or_admin
@@ -122,6 +126,64 @@ class CustomizationConfig:
     allowed_buckets: frozenset[str] | None = None  # None: any bucket
 
 
+HEARTBEAT_MAX_SECONDS = 10.0  # a live submission touches its record at least this often
+RESUME_WAIT_SECONDS = 30.0  # an identical request waits this long for a live submission
+RESUME_POLL_SECONDS = 0.1
+NAME_TAKEN = "Model Name: already used"
+
+
+def _bedrock_token(request_key: str, model_id: str) -> str:
+    """The clientRequestToken (and job-name suffix) of one record: retries of that record share it,
+    a new record for the same request (after a delete) gets its own, so Bedrock makes a new job."""
+    return hashlib.sha256(f"{request_key}/{model_id}".encode()).hexdigest()[:32]
+
+
+class _SubmissionLost(Exception):
+    pass
+
+
+class _Heartbeat:
+    """Keeps a submission's record fresh while its data uploads, so the reconciler (which rolls
+    back submissions nobody works on) and identical retries leave it alone."""
+
+    def __init__(self, service: CustomizationService, model: CustomModel) -> None:
+        self._service = service
+        self.model = model
+        self.lost = False
+        self._last = service._clock()
+        self._lock = threading.Lock()
+
+    def beat(self, *, force: bool = False) -> None:
+        with self._lock:
+            if self.lost:
+                raise _SubmissionLost
+            now = self._service._clock()
+            if not force and (now - self._last).total_seconds() < self._service._heartbeat_seconds:
+                return
+            try:
+                self.model = self._service._store.update_custom(self.model.id, self.model.version, {"updated_at": now})
+            except ConcurrentUpdate:
+                self.lost = True
+                raise _SubmissionLost from None
+            self._last = now
+
+    def reader(self, stream: BinaryIO) -> BinaryIO:
+        return _BeatingReader(stream, self)  # type: ignore[return-value]
+
+
+class _BeatingReader:
+    def __init__(self, stream: BinaryIO, heart: _Heartbeat) -> None:
+        self._stream = stream
+        self._heart = heart
+
+    def read(self, n: int = -1) -> bytes:
+        self._heart.beat()
+        return self._stream.read(n)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
 def _progress_for(progress: Progress | None, what: str, total: int) -> Callable[[int], None] | None:
     if progress is None:
         return None
@@ -206,7 +268,7 @@ class CustomizationService:
                 "followed by one '-' or '_' (e.g. support-bot_v2)."
             )
         elif self._store.name_taken(name):
-            problems.append(f"Model Name: {name!r} is already used by another model (names are unique, ignoring case).")
+            problems.append(f"{NAME_TAKEN} by another model: {name!r} (names are unique, ignoring case).")
         described = text_problem("Description", request.description, max_chars=MAX_DESCRIPTION, multiline=True)
         if described:
             problems.append(described)
@@ -347,26 +409,41 @@ class CustomizationService:
         *,
         actor: Actor,
     ) -> CustomModel:
-        """Validate everything, upload the data, start the job. Nothing is created on any error;
-        the same request twice (a retry, a double click) gives the same model and one job.
-        Any member may create; the creator owns the model."""
+        """Validate everything, upload the data, start the job. Nothing is created on any error.
+
+        The same request by the same user (a retry, a double click, twenty at once) gives the same
+        model and one job, while that model lives. Once it is deleted, or when the data's bytes
+        change, the request is a new submission and a new job. Any member may create; the creator
+        owns the model."""
+        return self._create(request, training, validation, progress, actor, attempt=0)
+
+    def _create(
+        self,
+        request: NewCustomModel,
+        training: DataInput | None,
+        validation: DataInput | None,
+        progress: Progress | None,
+        actor: Actor,
+        attempt: int,
+    ) -> CustomModel:
         base, hyper, problems = self.check_request(request)
-        token = self._token(request, hyper, training, validation)
-        existing = self._store.get_custom_by_token(token)
+        key = self._request_key(request, hyper, training, validation, actor)
+        existing = self._store.get_custom_by_token(key)
         if existing is not None:
-            if existing.job_status is JobStatus.SUBMITTING and existing.job_arn is None:
-                return self._submit(existing, actor)  # a retry after Bedrock did not answer
-            return existing
+            return self._resume(existing, request, training, validation, progress, actor, attempt)
         check = self.check_data(request.base_model_id, training, validation) if base is not None else DataCheck()
         problems = [*problems, *check.problems]
         if problems:
             reports: list[object] = [r for r in (check.training, check.validation) if r is not None]
             shown = "\n".join(f"- {p}" for p in problems[:5]) + ("\n- …" if len(problems) > 5 else "")
-            raise InvalidData(f"{len(problems)} problem(s); nothing was created:\n{shown}", problems, reports)
+            message = f"{len(problems)} problem(s); nothing was created:\n{shown}"
+            if len(problems) == 1 and problems[0].startswith(NAME_TAKEN):
+                raise DuplicateName(message, problems)
+            raise InvalidData(message, problems, reports)
         assert base is not None and check.training is not None
         now = self._clock()
         name = request.name.strip()
-        folder = f"{safe_key_part(name)}-{token[:12]}"
+        folder = f"{safe_key_part(name)}-{key[:12]}"
         training_uri = (
             join(self._config.output_root, "data", folder, "training-" + safe_key_part(training.name))
             if isinstance(training, Upload)
@@ -379,8 +456,9 @@ class CustomizationService:
                 if isinstance(validation, Upload)
                 else str(validation)
             )
+        model_id = f"custom:{uuid.uuid4().hex[:16]}"
         model = CustomModel(
-            id=f"custom:{uuid.uuid4().hex[:16]}",
+            id=model_id,
             name=name,
             description=request.description.strip(),
             base_model_id=base.id,
@@ -394,8 +472,8 @@ class CustomizationService:
             training_tokens=check.training.tokens,
             validation_records=check.validation.records if check.validation else None,
             token_method=check.training.token_method,
-            job_name=f"{safe_key_part(name.replace('_', '-'), 46)}-{token[:12]}",
-            client_token=token,
+            job_name=f"{safe_key_part(name.replace('_', '-'), 46)}-{_bedrock_token(key, model_id)[:12]}",
+            client_token=key,
             job_status=JobStatus.SUBMITTING,
             created_by=actor.id,
             created_at=now,
@@ -406,27 +484,102 @@ class CustomizationService:
                 model, base, self._config.region, audit=[self._event(actor, "create", model, None, _state(model))]
             )
         except DuplicateName:
-            again = self._store.get_custom_by_token(token)
-            if again is not None:  # the same request won a race with us
-                return again
+            again = self._store.get_custom_by_token(key)
+            if again is not None:  # the same request won a race with us: wait for it, and answer with it
+                return self._resume(again, request, training, validation, progress, actor, attempt)
             raise
+        return self._upload_and_submit(model, training, validation, progress, actor)
+
+    def _upload_and_submit(
+        self,
+        model: CustomModel,
+        training: DataInput | None,
+        validation: DataInput | None,
+        progress: Progress | None,
+        actor: Actor,
+    ) -> CustomModel:
+        """Upload what the user gave, keeping the submission's heartbeat, then start the job."""
+        live = _Heartbeat(self, model)
         try:
             self._role_arn()
-            for source, uri, what in ((training, training_uri, "training"), (validation, validation_uri, "validation")):
+            for source, uri, what in (
+                (training, model.training_uri, "training"),
+                (validation, model.validation_uri, "validation"),
+            ):
                 if isinstance(source, Upload) and uri is not None:
                     source.stream.seek(0)
-                    self._objects.upload(source.stream, uri, progress=_progress_for(progress, what, source.size))
+                    self._objects.upload(
+                        live.reader(source.stream), uri, progress=_progress_for(progress, what, source.size)
+                    )
+            live.beat(force=True)  # fresh: nothing rolls it back while the job is created
+        except _SubmissionLost:
+            raise TransitionNotAllowed(
+                f"{model.name}: the submission was taken over or rolled back while its data uploaded "
+                "(its heartbeat stopped for too long). Submit again."
+            ) from None
         except (ObjectStoreError, InvalidRequest) as exc:
+            if live.lost:
+                raise TransitionNotAllowed(
+                    f"{model.name}: the submission was rolled back while its data uploaded. Submit again."
+                ) from exc
             self._store.delete_custom(
-                model.id,
-                model.version,
+                live.model.id,
+                live.model.version,
                 audit=[self._event(actor, "create-rolled-back", model, _state(model), "deleted", str(exc))],
             )
             raise type(exc)(f"{exc} Nothing was created.") from exc
-        return self._submit(model, actor)
+        return self._submit(live.model, actor)
+
+    def _alive(self, model: CustomModel) -> bool:
+        """A submission some process is still working on: its heartbeat is recent and its last
+        attempt did not fail. Only a dead one may be taken over (or rolled back)."""
+        if model.job_status is not JobStatus.SUBMITTING or model.job_arn or model.failure_message:
+            return False
+        return (self._clock() - model.updated_at).total_seconds() < 3 * self._heartbeat_seconds
+
+    @property
+    def _heartbeat_seconds(self) -> float:
+        return min(self._config.submit_grace_seconds / 4, HEARTBEAT_MAX_SECONDS)
+
+    def _resume(
+        self,
+        existing: CustomModel,
+        request: NewCustomModel,
+        training: DataInput | None,
+        validation: DataInput | None,
+        progress: Progress | None,
+        actor: Actor,
+        attempt: int,
+    ) -> CustomModel:
+        """The identical request again: its model. One still being submitted by a live process is
+        waited for (briefly); one whose process died, or whose job Bedrock did not confirm, is
+        taken over: its data uploaded again and the job submitted with the same token."""
+        deadline = time.monotonic() + RESUME_WAIT_SECONDS
+        model: CustomModel | None = existing
+        while model is not None:
+            if model.job_status is not JobStatus.SUBMITTING or model.job_arn:
+                return model
+            if not self._alive(model):
+                try:  # claim it: of several retries, one takes over and the others wait for it
+                    claimed = self._store.update_custom(
+                        model.id, model.version, {"updated_at": self._clock(), "failure_message": None}
+                    )
+                except ConcurrentUpdate:
+                    model = self._store.get_custom(model.id)
+                    continue
+                return self._upload_and_submit(claimed, training, validation, progress, actor)
+            if time.monotonic() > deadline:
+                return model  # still being submitted elsewhere: the same model, Submitting
+            time.sleep(RESUME_POLL_SECONDS)
+            model = self._store.get_custom(model.id)
+        if attempt > 0:
+            raise TransitionNotAllowed(
+                f"{request.name}: an identical submission was rolled back meanwhile (see the Activity page)."
+            )
+        return self._create(request, training, validation, progress, actor, attempt=attempt + 1)
 
     def _submit(self, model: CustomModel, actor: Actor) -> CustomModel:
-        """CreateModelCustomizationJob for a Submitting record. The client token makes a retry safe."""
+        """CreateModelCustomizationJob for a Submitting record. The record's token makes a retry safe."""
         try:
             job_arn = self._backend.create_job(
                 JobRequest(
@@ -438,29 +591,48 @@ class CustomizationService:
                     validation_uri=model.validation_uri,
                     output_uri=model.output_uri,
                     hyperparameters=model.hyperparameters,
-                    client_token=model.client_token,
+                    client_token=_bedrock_token(model.client_token, model.id),
                 )
             )
         except ProviderUnavailable as exc:
-            # Bedrock may or may not have created the job: keep the request, never guess.
+            # Bedrock may or may not have created the job: keep the request, never guess. The mark
+            # lets a retry take it over at once, and the reconciler adopts or rolls it back.
+            with contextlib.suppress(ServiceError):
+                self._update(
+                    model,
+                    {"failure_message": f"Bedrock did not confirm the job: {exc}"},
+                    actor=actor,
+                    action="submit-unconfirmed",
+                    detail=str(exc),
+                )
             raise ProviderUnavailable(
                 f"{exc} The request is kept: submit it again to retry (the same request makes one job), or "
                 f"Model Studio will adopt the job or roll the request back within "
                 f"{self._config.submit_grace_seconds:g} s."
             ) from exc
         except (ProviderError, InvalidRequest) as exc:
+            current = self._store.get_custom(model.id) or model
             self._store.delete_custom(
-                model.id,
-                model.version,
+                current.id,
+                current.version,
                 audit=[self._event(actor, "create-rolled-back", model, _state(model), "deleted", str(exc))],
             )
             kept = " The uploaded data was kept in S3." if isinstance(exc, ProviderError) else ""
             raise type(exc)(f"{exc} Nothing was created.{kept}") from exc
         # Any other failure (or the process being stopped) leaves the record Submitting: the
         # reconciler adopts the job or rolls the record back after the grace period.
-        return self._update(
-            model, {"job_arn": job_arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor, action="job-submitted"
-        )
+        try:
+            return self._update(
+                model,
+                {"job_arn": job_arn, "job_status": JobStatus.IN_PROGRESS, "failure_message": None},
+                actor=actor,
+                action="job-submitted",
+            )
+        except ConcurrentUpdate:
+            current = self._store.get_custom(model.id)
+            if current is not None and current.job_arn == job_arn:
+                return current  # an identical retry (or the reconciler) recorded the same job first
+            raise
 
     def _role_arn(self) -> str:
         if not self._config.role_arn:
@@ -470,10 +642,17 @@ class CustomizationService:
             )
         return self._config.role_arn
 
-    @staticmethod
-    def _token(
-        request: NewCustomModel, hyper: dict[str, str], training: DataInput | None, validation: DataInput | None
+    def _request_key(
+        self,
+        request: NewCustomModel,
+        hyper: dict[str, str],
+        training: DataInput | None,
+        validation: DataInput | None,
+        actor: Actor,
     ) -> str:
+        """What makes two requests the same one: who, what, and the data's bytes (hashed for an
+        upload; the object's ETag and size for an s3:// URI, so data fixed in place is new data)."""
+
         def identity(source: DataInput | None) -> object:
             if source is None:
                 return None
@@ -484,10 +663,15 @@ class CustomizationService:
                     pass
                 source.stream.seek(0)
                 return {"sha256": reader.digest.hexdigest(), "size": source.size}
-            return {"uri": source.strip()}
+            uri = source.strip()
+            try:
+                return {"uri": uri, "object": self._objects.fingerprint(uri)}
+            except (InvalidRequest, ObjectStoreError):
+                return {"uri": uri}  # the data check says what is wrong with it
 
         payload = orjson.dumps(
             {
+                "actor": actor.id,
                 "name": request.name.strip().lower(),
                 "base": request.base_model_id,
                 "type": request.customization_type,
@@ -565,7 +749,9 @@ class CustomizationService:
             "validation_loss": job.validation_loss,
         }
 
-    def _refresh(self, model: CustomModel) -> CustomModel:
+    def _refresh(self, model: CustomModel, *, deep: bool = False) -> CustomModel:
+        """Ask about what is in flight; ``deep`` also re-reads throughput that is in service (it can
+        be deleted in the console, and then it must neither stay GREEN nor keep its meter running)."""
         changes: dict[str, object] = {}
         if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
             job = self._backend.get_job(model.job_name)  # names work everywhere (moto takes no ARN)
@@ -573,8 +759,11 @@ class CustomizationService:
                 changes |= {"job_status": JobStatus.FAILED, "failure_message": "The job no longer exists at Bedrock."}
             elif job.status is not model.job_status:
                 changes |= self._job_changes(job)
-        if model.throughput_status is not None and model.throughput_status.in_flight and model.throughput_arn:
+        status = model.throughput_status
+        if status is not None and model.throughput_arn and (status.in_flight or deep):
             pt = self._backend.get_throughput(model.throughput_arn)
+            if pt is None and status is ThroughputStatus.IN_SERVICE:
+                return self._throughput_vanished(model, changes)
             if pt is None:
                 changes |= _clear_throughput() | {"enabled": False}
             elif pt.status is not model.throughput_status:
@@ -582,6 +771,28 @@ class CustomizationService:
         if not changes:
             return model
         return self._update(model, changes, actor=SYSTEM, action="status-refreshed")
+
+    def _throughput_vanished(self, model: CustomModel, changes: dict[str, object]) -> CustomModel:
+        """In-service throughput that Bedrock no longer has (deleted in the console or the CLI): the
+        model turns RED and is disabled, its meter stops, and the record says what happened."""
+        now = self._clock()
+        notice = (
+            f"Throughput {model.throughput_name or model.throughput_arn} was not found at Bedrock on "
+            f"{now:%Y-%m-%d %H:%M} UTC: deleted outside Model Studio. "
+            + ("The model was disabled. " if model.enabled else "")
+            + "Provision throughput again to use it."
+        )
+        ended = None
+        if model.throughput_since is not None and model.model_units:
+            ended = (model.model_units, model.throughput_since, now)
+        return self._update(
+            model,
+            changes | _clear_throughput() | {"enabled": False, "throughput_failure": notice},
+            actor=SYSTEM,
+            action="throughput-vanished",
+            detail=notice,
+            closed_throughput=ended,
+        )
 
     # ---- job control ------------------------------------------------------------------------
     def stop(self, model_id: str, *, actor: Actor) -> CustomModel:
@@ -703,7 +914,7 @@ class CustomizationService:
             try:
                 if model.job_status is JobStatus.SUBMITTING:
                     if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
-                        continue  # a live process may still be uploading
+                        continue  # a live process keeps a heartbeat while it uploads
                     job = self._backend.get_job(model.job_name)
                     if job is None:
                         event = self._event(
@@ -726,8 +937,8 @@ class CustomizationService:
                     )
                     (adopted if pt else rolled_back).append(f"{model.name} throughput")
                     continue
-                if model.job_status.in_flight or (model.throughput_status and model.throughput_status.in_flight):
-                    self._refresh(model)
+                if model.job_status.in_flight or model.throughput_status is not None:
+                    self._refresh(model, deep=True)
                     refreshed += 1
             except ConcurrentUpdate:
                 continue  # another process handled it

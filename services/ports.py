@@ -80,6 +80,9 @@ class ObjectStore(Protocol):
     def size(self, uri: str) -> int | None:
         """Bytes in the object, or None when it does not exist."""
 
+    def fingerprint(self, uri: str) -> str | None:
+        """What changes when the object's bytes change (S3: ETag and size), or None when it does not exist."""
+
     def open(self, uri: str) -> BinaryIO:
         """A binary stream of the object (close it when done)."""
 

@@ -10,6 +10,7 @@ import streamlit as st
 
 from services.identity import LOCAL_ADMIN, Actor, Role
 from services.settings import Settings
+from ui.components import md_escape
 
 
 def _role(settings: Settings, email: str, groups: Iterable[str]) -> Role:
@@ -76,6 +77,6 @@ def sidebar(actor: Actor, settings: Settings) -> None:
         elif actor.via == "anonymous":
             st.warning("No sign-in (STUDIO_ALLOW_ANONYMOUS): everyone is an admin.")
         else:
-            st.caption(f"Signed in as {actor.name} ({actor.role.value}).")
+            st.caption(f"Signed in as {md_escape(actor.name)} ({actor.role.value}).")
             if actor.via == "oidc":
                 st.button("Sign out", on_click=st.logout)

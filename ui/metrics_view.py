@@ -7,6 +7,7 @@ import streamlit as st
 
 from services.metrics import MetricsService, MetricsState, RunMetrics, curves, epoch_boundaries, export_frame, summarize
 from ui.charts import metrics_figure
+from ui.components import csv_bytes
 from ui.state import Key
 
 
@@ -66,7 +67,7 @@ def render_run(run: RunMetrics) -> None:
     )
     st.download_button(
         "Export chart data (CSV, smoothed values included)",
-        data=lambda: export_frame(run, weight).to_csv(index=False).encode(),
+        data=lambda: csv_bytes(export_frame(run, weight)),
         file_name=f"{run.model_id.replace(':', '-')}-metrics-chart.csv",
         mime="text/csv",
         key=Key.MX_EXPORT,

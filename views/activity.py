@@ -6,6 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from ui import deps
+from ui.components import csv_bytes
 
 services = deps.services_or_stop()
 st.title("Activity")
@@ -45,7 +46,7 @@ st.caption(f"{len(shown):,} of {len(events):,} events, newest first.")
 st.dataframe(frame, hide_index=True, width="stretch", height=560)
 st.download_button(
     "Export as CSV",
-    data=lambda: frame.to_csv(index=False).encode(),
+    data=lambda: csv_bytes(frame),
     file_name="model-studio-activity.csv",
     mime="text/csv",
     key="activity_export",

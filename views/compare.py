@@ -9,6 +9,7 @@ from services.metrics import MetricsState, curves, export_frame, summarize
 from services.models import JobStatus
 from ui import deps
 from ui.charts import metrics_figure
+from ui.components import csv_bytes, md_escape
 from ui.metrics_view import fmt, load_run
 from ui.state import Key
 
@@ -41,7 +42,7 @@ pairs = [
 ]
 for i, run in runs.items():
     if run.state is not MetricsState.READY:
-        st.warning(f"{by_id[i].name}: {run.message}")
+        st.warning(md_escape(f"{by_id[i].name}: {run.message}"))
 if pairs:
     st.plotly_chart(metrics_figure([(metric, pairs)], x_title=axis, log_y=log_y), width="stretch", theme=None)
 
@@ -74,11 +75,7 @@ ready = [(by_id[i].name, run) for i, run in runs.items() if run.state is Metrics
 if ready:
     st.download_button(
         "Export chart data (CSV, smoothed values included)",
-        data=lambda: (
-            pd.concat([export_frame(run, weight).assign(model=name) for name, run in ready])
-            .to_csv(index=False)
-            .encode()
-        ),
+        data=lambda: csv_bytes(pd.concat([export_frame(run, weight).assign(model=name) for name, run in ready])),
         file_name="compare-runs.csv",
         mime="text/csv",
         key=Key.CMP_EXPORT,

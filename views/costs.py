@@ -8,6 +8,7 @@ import streamlit as st
 
 from services.errors import ServiceError
 from ui import deps
+from ui.components import md_escape
 from ui.cost_view import money
 
 services = deps.services_or_stop()
@@ -26,7 +27,7 @@ if costs_service.can_refresh:
         try:
             report = costs_service.refresh_prices(actor=deps.get_actor().for_request())
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
         else:
             st.success(
                 f"{len(report.changes)} price(s) changed, {report.unchanged} unchanged, "

@@ -25,7 +25,7 @@ st.session_state.setdefault(Key.FLASH, [])
 
 
 def flash(kind: str, text: str) -> None:
-    st.session_state[Key.FLASH].append((kind, text))
+    st.session_state[Key.FLASH].append((kind, md_escape(text)))  # messages hold user and provider text
 
 
 def act(label: str, action: Callable[..., object], *args: object) -> None:
@@ -147,10 +147,10 @@ def show(model_id: str) -> None:
     try:
         model = customization.refresh(model_id)
     except ProviderError as exc:
-        st.warning(f"Could not refresh from Bedrock ({exc}); showing the last known state.")
+        st.warning(md_escape(f"Could not refresh from Bedrock ({exc}); showing the last known state."))
         model = customization.get(model_id)
     except ServiceError as exc:
-        st.error(str(exc))
+        st.error(md_escape(str(exc)))
         return
     now_in_flight = model.job_status.in_flight or bool(model.throughput_status and model.throughput_status.in_flight)
     if now_in_flight != in_flight:
@@ -175,7 +175,7 @@ def show(model_id: str) -> None:
         c3.metric("Training tokens (est.)", f"{model.training_tokens:,}")
         st.caption(f"Tokens {model.token_method}.")
         if model.job_status is JobStatus.FAILED:
-            st.error(f"The job failed: {model.failure_message or 'no message from Bedrock'}")
+            st.error("The job failed: " + md_escape(model.failure_message or "no message from Bedrock"))
         if model.job_status.in_flight:
             st.info(f"Submitted {duration((datetime.now(UTC) - model.created_at).total_seconds())} ago; refreshing.")
         if model.training_loss is not None:
@@ -222,6 +222,8 @@ def show(model_id: str) -> None:
             "even when idle."
         )
         if model.throughput_status is None:
+            if model.throughput_failure:  # e.g. throughput deleted outside Model Studio
+                st.warning(md_escape(model.throughput_failure), icon=":material/warning:")
             units = st.number_input(
                 "Model Units", min_value=1, max_value=customization.max_model_units, value=1, key=Key.CM_UNITS
             )
@@ -253,7 +255,7 @@ def show(model_id: str) -> None:
                     icon=":material/warning:",
                 )
             if model.throughput_status is ThroughputStatus.FAILED:
-                st.error(model.throughput_failure or "Bedrock reported the throughput as failed.")
+                st.error(md_escape(model.throughput_failure or "Bedrock reported the throughput as failed."))
             if st.button("Remove throughput", key=Key.CM_REMOVE_PT):
                 confirm_remove(model)
     with config_tab:

@@ -9,6 +9,7 @@ from services.datasets import TOKEN_METHOD
 from services.errors import ServiceError
 from services.pricing import EstimateInput
 from ui import deps
+from ui.components import md_escape
 from ui.cost_view import render_estimate
 from ui.state import Key
 from ui.uploads import as_upload
@@ -70,7 +71,7 @@ if st.button("Estimate", type="primary", key=Key.EST_RUN):
                 else (uri.strip() or None if source == "Data in S3" else None)
             )
         except ServiceError as exc:
-            st.error(str(exc))
+            st.error(md_escape(str(exc)))
             st.stop()
         with st.spinner("Counting tokens record by record…"):
             check = services.customization.check_data(base_id, data)
@@ -98,4 +99,4 @@ if st.button("Estimate", type="primary", key=Key.EST_RUN):
     except ValidationError as exc:
         st.error("No estimate: " + "; ".join(f"{e['loc'][0]}: {e['msg']}" for e in exc.errors()))
     except ServiceError as exc:
-        st.error(f"No estimate: {exc}")
+        st.error(md_escape(f"No estimate: {exc}"))

@@ -124,7 +124,7 @@ def data_input(upload: object, uri: str, label: str) -> DataInput | None:
         try:
             return as_upload(upload, settings)
         except InvalidRequest as exc:
-            st.error(f"{label}: {exc}")
+            st.error(md_escape(f"{label}: {exc}"))
             st.stop()
     return uri.strip() or None
 

@@ -68,6 +68,18 @@ class S3ObjectStore:
         except BotoCoreError as exc:
             raise _describe(exc, uri) from exc
 
+    def fingerprint(self, uri: str) -> str | None:
+        bucket, key = parse_s3_uri(uri)
+        try:
+            head = self._s3.head_object(Bucket=bucket, Key=key)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                return None
+            raise _describe(exc, uri) from exc
+        except BotoCoreError as exc:
+            raise _describe(exc, uri) from exc
+        return f"{head.get('ETag', '')}/{head.get('VersionId', '')}/{head['ContentLength']}"
+
     def open(self, uri: str) -> BinaryIO:
         bucket, key = parse_s3_uri(uri)
         try:
@@ -130,6 +142,13 @@ class LocalObjectStore:
     def size(self, uri: str) -> int | None:
         path = self._path(uri)
         return path.stat().st_size if path.is_file() else None
+
+    def fingerprint(self, uri: str) -> str | None:
+        path = self._path(uri)
+        if not path.is_file():
+            return None
+        stat = path.stat()
+        return f"{stat.st_size}/{stat.st_mtime_ns}/{stat.st_ino}"
 
     def open(self, uri: str) -> BinaryIO:
         path = self._path(uri)

@@ -91,7 +91,7 @@ def test_a_duplicate_name_is_409(client: TestClient, data: World) -> None:
     create(client)
     data.objects.put_bytes("s3://my-data/sets/other.jsonl", jsonl(130))
     response = create(client, TrainingDataLocation="s3://my-data/sets/other.jsonl")
-    assert response.status_code == 422 and "already used" in response.text
+    assert response.status_code == 409 and "already used" in response.text
 
 
 def test_downloads(client: TestClient, data: World) -> None:
