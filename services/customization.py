@@ -629,9 +629,9 @@ class CustomizationService:
                 action="job-submitted",
             )
         except ConcurrentUpdate:
-            current = self._store.get_custom(model.id)
-            if current is not None and current.job_arn == job_arn:
-                return current  # an identical retry (or the reconciler) recorded the same job first
+            recorded = self._store.get_custom(model.id)
+            if recorded is not None and recorded.job_arn == job_arn:
+                return recorded  # an identical retry (or the reconciler) recorded the same job first
             raise
 
     def _role_arn(self) -> str:

@@ -69,7 +69,8 @@ class SafeString(TypeDecorator[str]):
     cache_ok = True
 
     def process_bind_param(self, value: str | None, dialect: Dialect) -> str | None:
-        return None if value is None else bounded(str(value), self.impl.length)  # type: ignore[attr-defined]
+        length: int | None = getattr(self.impl, "length", None)
+        return None if value is None else bounded(str(value), length)
 
 
 class SafeText(TypeDecorator[str]):
