@@ -88,7 +88,7 @@ class _Collector:
     def add(self, line: int | None, kind: str, message: str) -> None:
         self.counts[kind] += 1
         self.total += 1
-        if len(self.issues) < MAX_LISTED:
+        if len(self.issues) < MAX_LISTED or kind == "unchecked":  # "where checking stopped" is always said
             self.issues.append(DatasetIssue(line=line, kind=kind, message=message))
 
 

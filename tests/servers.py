@@ -18,6 +18,12 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 
 
+class ServerURL(str):
+    """The base URL of a running server, with the process id of the server (for its memory)."""
+
+    pid: int
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -34,7 +40,7 @@ def streamlit_command(port: int) -> list[str]:
 @contextmanager
 def running_server(
     log: Path, env: Mapping[str, str], command: Sequence[str] | None = None, port: int | None = None
-) -> Iterator[str]:
+) -> Iterator[ServerURL]:
     """Run a server (``streamlit run server.py`` unless told otherwise) and yield its base URL once
     /api/models answers. ``env`` is added to the environment without the caller's STUDIO_ variables."""
     port = port or free_port()
@@ -48,7 +54,8 @@ def running_server(
             stderr=subprocess.STDOUT,
             start_new_session=True,
         )
-        url = f"http://127.0.0.1:{port}"
+        url = ServerURL(f"http://127.0.0.1:{port}")
+        url.pid = proc.pid
         try:
             deadline = time.monotonic() + 120
             while True:
