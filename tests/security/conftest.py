@@ -11,6 +11,7 @@ import sys
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,7 +55,7 @@ class Target:
         state["uploads"] = sorted(p.name for p in uploads.iterdir()) if uploads.is_dir() else []
         return state
 
-    def session(self) -> Iterator[Session]:
+    def session(self) -> AbstractContextManager[Session]:
         return streamlit_session(self.url)
 
 
@@ -83,7 +84,8 @@ def create_token(target: Target, user: str, role: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-def start(tmp: Path, database_url: str | None = None, **env: str) -> Iterator[Target]:
+@contextmanager
+def serving(tmp: Path, database_url: str | None = None, **env: str) -> Iterator[Target]:
     db = database_url or f"sqlite:///{(tmp / 'studio.db').as_posix()}"
     settings = {
         "STUDIO_DATA_DIR": str(tmp),
@@ -99,9 +101,11 @@ def start(tmp: Path, database_url: str | None = None, **env: str) -> Iterator[Ta
 
 @pytest.fixture(scope="module")
 def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
-    yield from start(tmp_path_factory.mktemp("attacked"))
+    with serving(tmp_path_factory.mktemp("attacked")) as served:
+        yield served
 
 
+@contextmanager
 def streamlit_session(base_url: str) -> Iterator[Session]:
     """A live Streamlit session (a WebSocket kept open in a thread), as a browser tab has."""
     loop = asyncio.new_event_loop()

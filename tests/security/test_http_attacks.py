@@ -116,7 +116,7 @@ def test_same_origin_and_token_writes_still_work(target: Target) -> None:
 
 # ---- 4. uploads: the server's limit, never held whole in memory --------------------------------------
 def test_an_upload_over_the_limit_is_refused_by_the_server(target: Target) -> None:
-    for session in target.session():
+    with target.session() as session:
         before = target.snapshot()
         too_big = b"x" * (UPLOAD_MB * 1024 * 1024 + 1)
         r = session.upload(too_big)
@@ -138,20 +138,19 @@ def test_an_upload_over_the_limit_is_refused_by_the_server(target: Target) -> No
 
 
 def test_an_upload_is_kept_on_disk_not_in_memory(tmp_path) -> None:
-    from tests.security.conftest import start
+    from tests.security.conftest import serving
 
     mb = 96
-    for target in start(tmp_path, STUDIO_MAX_UPLOAD_MB=str(mb)):
-        for session in target.session():
-            data = jsonl(10) * (mb * 1024 * 1024 // len(jsonl(10)) - 1)
-            assert session.upload(b"{}\n", file_id="warm").status_code == 204
-            rss_before = vm(target.url.pid, "VmRSS")
-            r = session.upload(data, file_id="big")
-            assert r.status_code == 204
-            grown_mb = (vm(target.url.pid, "VmHWM") - rss_before) / 1024
-            assert grown_mb < mb / 3, f"the server's peak memory grew by {grown_mb:.0f} MB for a {mb} MB upload"
-            kept = [p for p in (target.data / "uploads").iterdir() if p.stat().st_size == len(data)]
-            assert len(kept) == 1 and kept[0].read_bytes()[:100] == data[:100]
+    with serving(tmp_path, STUDIO_MAX_UPLOAD_MB=str(mb)) as target, target.session() as session:
+        data = jsonl(10) * (mb * 1024 * 1024 // len(jsonl(10)) - 1)
+        assert session.upload(b"{}\n", file_id="warm").status_code == 204
+        rss_before = vm(target.url.pid, "VmRSS")
+        r = session.upload(data, file_id="big")
+        assert r.status_code == 204
+        grown_mb = (vm(target.url.pid, "VmHWM") - rss_before) / 1024
+        assert grown_mb < mb / 3, f"the server's peak memory grew by {grown_mb:.0f} MB for a {mb} MB upload"
+        kept = [p for p in (target.data / "uploads").iterdir() if p.stat().st_size == len(data)]
+        assert len(kept) == 1 and kept[0].read_bytes()[:100] == data[:100]
 
 
 # ---- 5 and 15: S3 URIs that name something else, or that no store can hold ----------------------

@@ -15,7 +15,7 @@ import pytest
 from services.customization import NewCustomModel, Upload
 from services.models import JobStatus, Status
 from tests.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
-from tests.security.conftest import LLAMA, create_token, enable, jsonl, put_object, start
+from tests.security.conftest import LLAMA, create_token, enable, jsonl, put_object, serving
 
 
 @pytest.fixture
@@ -147,7 +147,7 @@ def test_throughput_deleted_in_the_console_turns_the_model_red_and_stops_the_met
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_twenty_identical_concurrent_submits_get_one_model(tmp_path: Path, db: str, request) -> None:
     database_url = request.getfixturevalue("postgres_url") if db == "postgresql" else None
-    for target in start(tmp_path, database_url):
+    with serving(tmp_path, database_url) as target:
         enable(target, LLAMA)
         uri = put_object(target, "sets/race.jsonl", jsonl(130))
         body = {"ModelName": "race", "BaseModelId": LLAMA, "TrainingDataLocation": uri}
