@@ -2,7 +2,8 @@
 tests/test_crashes.py:  python -m tests.crash_worker <data dir> <point>
 
 points: after-upload (before CreateModelCustomizationJob), after-job (the job exists, our record
-is not updated), during-throughput (the throughput exists, its ARN is not saved)."""
+is not updated), during-throughput (the throughput exists, its ARN is not saved), during-upload
+(the data is half written to the object store)."""
 
 from __future__ import annotations
 
@@ -62,9 +63,16 @@ def main() -> None:
     services = build_services(settings, backend=Dying(local, point))
     services.catalog.enable(LLAMA, actor=LOCAL_ADMIN)
     raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
+    if point == "during-upload":  # a big file: the process dies after the first 8 MB are written
+        raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a" * 3000}) + b"\n" for i in range(6000))
     upload = Upload("train.jsonl", io.BytesIO(raw), len(raw))
+
+    def progress(what: str, done: int, total: int) -> None:
+        if point == "during-upload":
+            die()
+
     model = services.customization.create(
-        NewCustomModel(name="crash-bot", base_model_id=LLAMA), upload, actor=LOCAL_ADMIN
+        NewCustomModel(name="crash-bot", base_model_id=LLAMA), upload, None, progress, actor=LOCAL_ADMIN
     )
     if point == "during-throughput":
         import time

@@ -42,7 +42,7 @@ def running_server(
     log: Path, env: Mapping[str, str], command: Sequence[str] | None = None, port: int | None = None
 ) -> Iterator[ServerURL]:
     """Run a server (``streamlit run server.py`` unless told otherwise) and yield its base URL once
-    /api/models answers. ``env`` is added to the environment without the caller's STUDIO_ variables."""
+    the API answers. ``env`` is added to the environment without the caller's STUDIO_ variables."""
     port = port or free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")} | dict(env)
     with log.open("wb") as out:
@@ -60,7 +60,7 @@ def running_server(
             deadline = time.monotonic() + 120
             while True:
                 try:
-                    if httpx.get(f"{url}/api/models", timeout=3).status_code == 200:
+                    if httpx.get(f"{url}/api/openapi.json", timeout=3).status_code == 200:
                         break
                 except httpx.TransportError:
                     pass

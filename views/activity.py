@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import pandas as pd
 import streamlit as st
 
 from ui import deps
+from ui.activity_view import activity_frame
 from ui.components import csv_bytes
 
 services = deps.services_or_stop()
@@ -29,19 +29,7 @@ shown = [
     and (not models or (e.model_name or e.model_id) in models)
     and (not actions or e.action in actions)
 ]
-frame = pd.DataFrame(
-    {
-        "When (UTC)": [e.at.strftime("%Y-%m-%d %H:%M:%S") for e in shown],
-        "User": [e.actor_id for e in shown],
-        "Action": [e.action for e in shown],
-        "Model": [e.model_name or "" for e in shown],
-        "Model id": [e.model_id or "" for e in shown],
-        "Before": [e.before or "" for e in shown],
-        "After": [e.after or "" for e in shown],
-        "Request": [e.request_id for e in shown],
-        "Detail": [e.detail for e in shown],
-    }
-)
+frame = activity_frame(shown)
 st.caption(f"{len(shown):,} of {len(events):,} events, newest first.")
 st.dataframe(frame, hide_index=True, width="stretch", height=560)
 st.download_button(

@@ -123,7 +123,7 @@ class S3ObjectStore:
         return out
 
 
-STALE_UPLOAD_SECONDS = 600.0
+STALE_UPLOAD_SECONDS = 60.0  # a live upload writes every few milliseconds
 
 
 class LocalObjectStore:

@@ -264,3 +264,23 @@ def test_refreshed_prices_are_replaced_as_a_whole(store) -> None:
         ("amazon.titan-text-lite-v1", "training", 0.0006, "AWS Price List API", NOW),
         ("cohere.command-text-v14", "storage_month", 1.95, "AWS Price List API", NOW),
     ]
+
+
+@pytest.mark.parametrize("db", ["sqlite", "postgresql"])
+def test_text_from_anywhere_is_stored_the_same_on_sqlite_and_postgresql(db: str, request) -> None:
+    """A NUL in provider text, or an over-long value, never fails a write (PostgreSQL refuses NUL;
+    SQLite takes anything): every text column goes through one rule, services/text.py."""
+    from services.models import AuditEvent
+
+    store = SqlCatalogStore.from_url(request.getfixturevalue("sqlite_url" if db == "sqlite" else "postgres_url"))
+    sync(store, inserts=[bedrock_model("a.one")])
+    model = custom()
+    store.insert_custom(model, store.get_model("bedrock:a.one"), "us-east-1")
+    event = AuditEvent(
+        at=NOW, actor_id="system", actor_name="x", action="a" * 100, model_id=model.id, model_name="m",
+        before=None, after=None, request_id="r" * 200, detail="bad\x00byte",
+    )  # fmt: skip
+    changed = store.update_custom(model.id, 1, {"failure_message": "Bedrock said: \x00\x07oops"}, audit=[event])
+    assert changed.failure_message == "Bedrock said: \ufffd\ufffdoops"
+    [stored] = store.audit_events(model_id=model.id)
+    assert stored.detail == "bad\ufffdbyte" and len(stored.request_id) == 64 and len(stored.action) == 64

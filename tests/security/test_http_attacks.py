@@ -267,3 +267,20 @@ def test_a_record_with_a_repeated_key_is_refused_with_its_line(target: Target) -
     )
     assert r.status_code == 422 and "line 131" in r.text and "'prompt' appears twice" in r.text
     assert target.snapshot() == before
+
+
+def test_nul_and_long_request_ids_on_postgresql(tmp_path, postgres_url: str) -> None:
+    """The same attack on a server whose database is PostgreSQL, where a NUL used to give a 500."""
+    from tests.security.conftest import serving
+
+    with serving(tmp_path, postgres_url) as pg:
+        enable(pg, LLAMA)
+        uri = put_object(pg, "sets/nul.jsonl", jsonl(130, prefix="nul"))
+        before = pg.snapshot()
+        body = {"ModelName": "nul-bot", "BaseModelId": LLAMA, "TrainingDataLocation": uri}
+        r = httpx.post(f"{pg.url}/api/custom-models", json=body | {"Description": "a\x00b"}, timeout=60)
+        assert r.status_code == 422 and "U+0000" in r.text
+        assert pg.snapshot() == before
+        r = httpx.post(f"{pg.url}/api/custom-models", json=body, headers={"X-Request-Id": "r" * 100}, timeout=60)
+        assert r.status_code == 201, r.text
+        assert pg.snapshot()["audit"] > before["audit"]
