@@ -106,12 +106,17 @@ def target(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Target]:
 
 
 @contextmanager
-def streamlit_session(base_url: str) -> Iterator[Session]:
-    """A live Streamlit session (a WebSocket kept open in a thread), as a browser tab has."""
+def streamlit_session(
+    base_url: str, headers: list[tuple[str, str]] | None = None, received: list[bytes] | None = None
+) -> Iterator[Session]:
+    """A live Streamlit session (a WebSocket kept open in a thread), as a browser tab has; what the
+    server sends is appended to ``received``."""
     loop = asyncio.new_event_loop()
     hold = asyncio.Event()
     ready: asyncio.Future[Session] = loop.create_future()
-    thread = threading.Thread(target=lambda: loop.run_until_complete(_open(base_url, hold, ready)), daemon=True)
+    thread = threading.Thread(
+        target=lambda: loop.run_until_complete(_open(base_url, hold, ready, headers, received)), daemon=True
+    )
     thread.start()
     deadline = time.monotonic() + 30
     while not ready.done():

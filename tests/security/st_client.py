@@ -41,7 +41,13 @@ class Session:
         )
 
 
-async def _open(base_url: str, hold: asyncio.Event, ready: asyncio.Future[Session]) -> None:
+async def _open(
+    base_url: str,
+    hold: asyncio.Event,
+    ready: asyncio.Future[Session],
+    headers: list[tuple[str, str]] | None = None,
+    received: list[bytes] | None = None,
+) -> None:
     async with httpx.AsyncClient() as client:
         page = await client.get(base_url + "/_stcore/health")  # sets the XSRF cookie, as for a browser
         xsrf = page.cookies.get("_streamlit_xsrf") or ""
@@ -49,7 +55,7 @@ async def _open(base_url: str, hold: asyncio.Event, ready: asyncio.Future[Sessio
     async with websockets.connect(
         ws_url,
         subprotocols=["streamlit", xsrf] if xsrf else ["streamlit"],  # type: ignore[list-item]
-        additional_headers={"Cookie": f"_streamlit_xsrf={xsrf}", "Origin": base_url},
+        additional_headers=[("Cookie", f"_streamlit_xsrf={xsrf}"), ("Origin", base_url), *(headers or [])],
         max_size=None,
     ) as ws:
         back = BackMsg()
@@ -57,13 +63,18 @@ async def _open(base_url: str, hold: asyncio.Event, ready: asyncio.Future[Sessio
         back.rerun_script.page_script_hash = ""
         await ws.send(back.SerializeToString())
         while True:
+            raw = await ws.recv()
+            if received is not None:
+                received.append(bytes(raw))  # type: ignore[arg-type]
             msg = ForwardMsg()
-            msg.ParseFromString(await ws.recv())
+            msg.ParseFromString(raw)
             if msg.HasField("new_session"):
                 ready.set_result(Session(base_url, msg.new_session.initialize.session_id, xsrf))
                 break
         while not hold.is_set():  # keep the session alive (and draining) until the test is done
             try:
-                await asyncio.wait_for(ws.recv(), 0.2)
+                raw = await asyncio.wait_for(ws.recv(), 0.2)
             except TimeoutError:
                 continue
+            if received is not None:
+                received.append(bytes(raw))  # type: ignore[arg-type]

@@ -50,3 +50,36 @@ def test_start_up_refuses_an_admin_group_without_a_named_groups_header(tmp_path:
         text=True,
     )
     assert named.returncode == 0, named.stderr
+
+
+def test_a_sign_in_header_sent_twice_is_refused(tmp_path: Path) -> None:
+    """A proxy that appends instead of overwriting lets the client's own header through: the page
+    refuses to sign anyone in rather than pick one."""
+    from tests.security.conftest import serving, streamlit_session
+
+    with serving(
+        tmp_path,
+        STUDIO_TRUSTED_USER_HEADER="X-Forwarded-Email",
+        STUDIO_TRUSTED_GROUPS_HEADER="X-Forwarded-Groups",
+        STUDIO_ADMIN_GROUP="studio-admins",
+    ) as target:
+        for headers, says in (
+            ([("X-Forwarded-Email", "alice@example.com"), ("X-Forwarded-Email", "admin@example.com")], b"sent 2 times"),
+            (
+                [
+                    ("X-Forwarded-Email", "alice@example.com"),
+                    ("X-Forwarded-Groups", "studio-admins"),
+                    ("X-Forwarded-Groups", "users"),
+                ],
+                b"sent 2 times",
+            ),
+            ([("X-Forwarded-Email", "alice@example.com")], b"(member)"),  # control: signed in
+        ):
+            received: list[bytes] = []
+            with streamlit_session(target.url, headers, received):
+                deadline = time.monotonic() + 30
+                while says not in b"".join(received) and time.monotonic() < deadline:
+                    time.sleep(0.1)
+            assert says in b"".join(received), headers
+            if says == b"sent 2 times":
+                assert b"(member)" not in b"".join(received) and b"(admin)" not in b"".join(received)

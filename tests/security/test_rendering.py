@@ -12,19 +12,17 @@ from fastapi.testclient import TestClient
 
 from api.app import create_api
 from services.customization import NewCustomModel
+from tests.apptest import APP, make_app, world  # noqa: F401 - the page tests' fixtures
 from tests.fakes import ADMIN, World
 from tests.security.conftest import LLAMA, jsonl
-from tests.ui.conftest import APP
 from ui.state import Key
-
-pytest_plugins = ["tests.ui.conftest"]
 
 TRACKER = "![t](http://evil.test/track.png)"
 PHISH = "[Login](http://phish.test)"
 
 
 @pytest.fixture
-def ready(world: World) -> World:
+def ready(world: World) -> World:  # noqa: F811 - the fixture, by name
     world.catalog.sync(actor=ADMIN)
     world.catalog.enable(LLAMA, actor=ADMIN)
     return world
@@ -35,7 +33,7 @@ def unescaped_markup(text: str) -> list[str]:
     return re.findall(r"(?<!\\)!?(?<!\\)\[[^\]]*(?<!\\)\]\((?:http|//)", text)
 
 
-def test_a_providers_failure_message_renders_as_text(ready: World, make_app) -> None:
+def test_a_providers_failure_message_renders_as_text(ready: World, make_app) -> None:  # noqa: F811
     uri = "s3://my-data/sets/train.jsonl"
     ready.objects.put_bytes(uri, jsonl(130))
     model = ready.customization.create(NewCustomModel(name="victim", base_model_id=LLAMA), uri, actor=ADMIN)
@@ -71,7 +69,7 @@ def test_the_activity_export_neutralises_formulas(ready: World) -> None:
     assert "'=HYPERLINK" in data and ",=HYPERLINK" not in data and '"=HYPERLINK' not in data
 
 
-def test_an_over_long_s3_key_in_the_form_gets_a_clear_message(ready: World, make_app) -> None:
+def test_an_over_long_s3_key_in_the_form_gets_a_clear_message(ready: World, make_app) -> None:  # noqa: F811
     at = make_app().run()
     at.switch_page("views/new_model.py").run()
     at.text_input(key=Key.NM_NAME).set_value("long-key")

@@ -8,8 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from services.errors import ProviderUnavailable
 from services.models import ModelFilter, Status
-from tests.fakes import ADMIN
-from tests.ui.conftest import World
+from tests.fakes import ADMIN, World
 from ui.state import Key, models_table_key
 
 
