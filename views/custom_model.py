@@ -25,7 +25,7 @@ st.session_state.setdefault(Key.FLASH, [])
 
 
 def flash(kind: str, text: str) -> None:
-    st.session_state[Key.FLASH].append((kind, md_escape(text)))  # messages hold user and provider text
+    st.session_state[Key.FLASH].append((kind, text))  # shown escaped by show_flashes
 
 
 def act(label: str, action: Callable[..., object], *args: object) -> None:
