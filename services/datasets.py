@@ -311,48 +311,68 @@ class _ImageCaption(msgspec.Struct, forbid_unknown_fields=True):
     caption: str
 
 
-# The fast checks also return the colons the line must hold: one per key, plus those inside the
-# strings the record decoded to. Per chunk, the colons in the raw bytes (one C count) must add up
-# to that: a repeated key (which msgspec, like orjson, silently drops, and Bedrock refuses) brings
-# its colon and breaks the sum, and only then is each line of the chunk looked at on its own.
-def _fast_prompt_completion(rec: _PromptCompletion, fam: Family) -> tuple[int, int, int] | None:
+# Repeated keys: msgspec (like orjson) silently keeps the last of two equal keys; Bedrock refuses
+# the record. The fast checks also return what the raw bytes of the record must hold, checked per
+# chunk with one C count, so nothing is done per line unless a chunk disagrees:
+# - strings: every key and every string value is one string, two quotes. In a chunk with no
+#   backslash no quote can be escaped, so the chunk's quotes are exactly twice the strings.
+# - colons (only asked for in chunks with escapes): one per key, plus those inside the strings.
+# A repeated key adds a string and a colon that the decoded record does not have.
+Expect = tuple[int, int, int]  # input tokens, output tokens, quotes (or, asked for, colons)
+
+
+def _fast_prompt_completion(rec: _PromptCompletion, fam: Family, colons: bool) -> Expect | None:
     completion = rec.completion
     if not completion.strip():
         return None
     prompt = rec.prompt
-    return (len(prompt) + 5) // 6, (len(completion) + 5) // 6, 2 + prompt.count(":") + completion.count(":")
+    c = 2 + prompt.count(":") + completion.count(":") if colons else 8
+    return (len(prompt) + 5) // 6, (len(completion) + 5) // 6, c
 
 
-def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int, int] | None:
-    t_in = t_out = 0
-    colons = 1 + 2 * len(rec.messages)  # "messages", and "role" and "content" of each
-    if rec.schemaVersion is not None:
-        colons += 1 + rec.schemaVersion.count(":")
+def _fast_conversation(rec: _Conversation, fam: Family, colons: bool) -> Expect | None:
+    t_in = t_out = c = 0
+    messages = rec.messages
+    strings = 1 + 3 * len(messages)  # "messages"; "role", its value and "content" of each (+ content below)
+    if colons:
+        c = 1 + 2 * len(messages)
+    version = rec.schemaVersion
+    if version is not None:
+        strings += 2
+        if colons:
+            c += 1 + version.count(":")
     system = rec.system
     if system is not None:
-        colons += 1
+        strings += 1
+        c += colons
         if isinstance(system, str):
+            strings += 1
             t_in += (len(system) + 5) // 6
-            colons += system.count(":")
+            if colons:
+                c += system.count(":")
         else:
-            colons += len(system)
+            strings += 2 * len(system)
             for block in system:
                 t_in += (len(block.text) + 5) // 6
-                colons += block.text.count(":")
+                if colons:
+                    c += 1 + block.text.count(":")
     user = True
-    for msg in rec.messages:
+    for msg in messages:
         if msg.role != ("user" if user else "assistant"):
             return None
         content = msg.content
         if isinstance(content, str):
             k = (len(content) + 5) // 6
-            colons += content.count(":")
+            strings += 1
+            if colons:
+                c += content.count(":")
         else:
             k = 0
-            colons += len(content)
+            strings += 2 * len(content)
             for block in content:
                 k += (len(block.text) + 5) // 6
-                colons += block.text.count(":")
+                if colons:
+                    c += 1 + block.text.count(":")
         if user:
             t_in += k
         else:
@@ -360,15 +380,16 @@ def _fast_conversation(rec: _Conversation, fam: Family) -> tuple[int, int, int] 
         user = not user
     if not user:  # the next turn would be the assistant's: the last message was the user's
         return None
-    return t_in, t_out, colons
+    return t_in, t_out, c if colons else 2 * strings
 
 
-def _fast_image_caption(rec: _ImageCaption, fam: Family) -> tuple[int, int, int] | None:
+def _fast_image_caption(rec: _ImageCaption, fam: Family, colons: bool) -> Expect | None:
     if not rec.image_ref.startswith("s3://"):
         return None
     if fam.max_caption_chars is not None and not fam.min_caption_chars <= len(rec.caption) <= fam.max_caption_chars:
         return None
-    return 0, 0, 2 + rec.image_ref.count(":") + rec.caption.count(":")
+    c = 2 + rec.image_ref.count(":") + rec.caption.count(":") if colons else 8
+    return 0, 0, c
 
 
 def _repeated_keys(
@@ -388,10 +409,11 @@ def _repeated_keys(
         if suspects is not None and i - n - 1 in suspects:
             continue
         try:
-            counted = fast(decode(raw), fam)
+            rec = decode(raw)
         except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
             continue
-        if counted is None or raw.count(b":") == counted[2]:
+        counted, quotes = fast(rec, fam, True), fast(rec, fam, False)
+        if counted is None or quotes is None or raw.count(b'"') == quotes[2] or raw.count(b":") == counted[2]:
             continue
         duplicate = _first_duplicate(raw)
         if duplicate is None:
@@ -539,18 +561,19 @@ def validate_stream(
             if chunk.endswith(b"\n"):
                 lines.pop()  # the empty piece after the last newline is not a line
             suspects = _suspect_lines(chunk, reserved) if reserved else None
-            colons = 0
+            escaped = b"\\" in chunk  # then quotes may be escaped: count colons instead
+            expected = 0
             for i, raw in enumerate(lines, n + 1):
                 counted: Any = None
                 if suspects is None or i - n - 1 not in suspects:
                     try:  # noqa: SIM105 - try/except is cheaper than contextlib.suppress here
-                        counted = fast(decode(raw), family)
+                        counted = fast(decode(raw), family, escaped)
                     except decode_errors:
                         pass
                 if counted is not None:
-                    colons += counted[2]
+                    expected += counted[2]
                 else:
-                    colons += raw.count(b":")
+                    expected += raw.count(b":" if escaped else b'"')
                     counted = _precise(raw, i, out, family)
                     if out.total >= MAX_PROBLEMS:
                         unchecked = len(lines) - (i - n) + _count_lines(stream)
@@ -588,7 +611,7 @@ def validate_stream(
                     tokens += total
                     if total > max_tokens:
                         max_tokens = total
-            if chunk.count(b":") != colons:  # some line holds a repeated key (or an escaped colon)
+            if chunk.count(b":" if escaped else b'"') != expected:  # a repeated key somewhere (or an escape)
                 tokens -= _repeated_keys(
                     lines, n, suspects, decode, fast, family, out, (limit_total, limit_in, limit_out)
                 )

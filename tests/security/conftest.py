@@ -96,6 +96,7 @@ def serving(tmp: Path, database_url: str | None = None, **env: str) -> Iterator[
         "STUDIO_RECONCILE_SECONDS": "1",
     } | env
     with running_server(tmp / "server.log", settings) as url:
+        httpx.get(f"{url}/api/models", timeout=60)  # the services (and the database) are built on first use
         yield Target(url, tmp, db)
 
 

@@ -249,15 +249,16 @@ def test_fast_path_agrees_with_the_careful_checks(raw: bytes, family) -> None:
 
     for struct, fast, careful in PAIRS:
         try:
-            quick = fast(msgspec.json.decode(raw, type=struct), family)
+            rec = msgspec.json.decode(raw, type=struct)
+            quick, quotes = fast(rec, family, True), fast(rec, family, False)
         except (msgspec.ValidationError, msgspec.DecodeError):
             quick = None
         slow = careful(orjson.loads(raw), 1, _Collector(), family)
         if quick is not None:
             assert slow == quick[:2], (raw, family.key)
-            # the colons the line holds: never more (that would let a repeated key through); fewer
-            # (a "system": null) only sends the chunk to the line-by-line check
-            assert quick[2] <= _colons_in(orjson.loads(raw)) == raw.count(b":")
+            # the strings and colons the line holds: never more (that would let a repeated key
+            # through); fewer (a "system": null) only sends the chunk to the line-by-line check
+            assert quotes[2] <= raw.count(b'"') and quick[2] <= _colons_in(orjson.loads(raw)) == raw.count(b":")
 
 
 def _colons_in(value: object) -> int:
@@ -273,6 +274,8 @@ DUPLICATES = [
     b'{"prompt":"a","completion":"c","completion":"d"}',
     b'{"prompt" : "a", "prompt"  :"b","completion":"c"}',
     b'{"prompt":"a",\t"prompt"\t:"b","completion":"c"}',
+    b'{"prompt":"two\\nlines: one","prompt":"b","completion":"c"}',  # escapes: the colon count decides
+    b'{"prompt":"say \\"hi\\"","completion":"c","completion":"d: e"}',
 ]
 
 
@@ -283,6 +286,21 @@ def test_a_repeated_key_is_refused_with_its_line(raw: bytes) -> None:
     report = validate_stream(io.BytesIO(data), family, DatasetKind.TRAINING)
     assert [(i.line, i.kind) for i in report.issues] == [(2, "json")]
     assert "appears twice" in report.issues[0].message
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"prompt":"two\\nlines: one","completion":"ok: fine"}',
+        b'{"prompt":"a colon \\u003a escaped","completion":"ok"}',
+        b'{"prompt":"C:\\\\","completion":"a \\"quoted\\": text"}',
+    ],
+)
+def test_escapes_are_not_repeated_keys(raw: bytes) -> None:
+    family = family_for("amazon.titan-text-lite-v1:0:4k")
+    report = validate_stream(io.BytesIO(raw + b"\n" + raw + b"\n"), family, DatasetKind.TRAINING)
+    assert not report.issue_counts.get("json"), report.issues
+    assert report.records == 2
 
 
 def test_quoted_json_in_a_text_is_not_a_repeated_key() -> None:
