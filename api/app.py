@@ -419,15 +419,8 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
             ]
         )
 
-    def refreshed(s: Services, model_id: str) -> None:
-        """A custom model's light depends on its job and throughput: ask the provider first."""
-        if model_id.startswith("custom:"):
-            with contextlib.suppress(ProviderUnavailable, ModelNotFound):  # the catalog call decides and says why
-                s.customization.refresh(model_id)
-
     @api.post("/models/{model_id}/enable", response_model=ModelOut, responses=ERRORS)
     def enable(model_id: str, s: Svc, actor: Who) -> ModelOut:
-        refreshed(s, model_id)
         return _model_out(s.catalog.enable(model_id, actor=actor))
 
     @api.post("/models/{model_id}/disable", response_model=ModelOut, responses=ERRORS)

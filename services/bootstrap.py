@@ -2,18 +2,31 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from datetime import UTC, datetime
+from typing import Any, Protocol
 
 from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalog, LocalOpenAICatalog
 from services.adapters.sql_store import SqlCatalogStore
+from services.audit import AuditService
 from services.catalog import CatalogService
 from services.costs import CostService
 from services.customization import CustomizationConfig, CustomizationService
 from services.identity import SYSTEM
 from services.metrics import MetricsService
 from services.models import Provider
-from services.ports import AuditStore, CatalogSource, CustomizationBackend, ObjectStore, PriceListSource
+from services.ports import (
+    AuditStore,
+    CatalogSource,
+    CatalogStore,
+    CustomizationBackend,
+    CustomModelStore,
+    ObjectStore,
+    PriceListSource,
+    PriceStore,
+    TokenStore,
+)
 from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
 from services.reconciler import Reconciler
 from services.settings import Settings
@@ -31,26 +44,37 @@ class Services:
     metrics: MetricsService
     costs: CostService
     tokens: TokenService
-    audit: AuditStore
+    audit: AuditService
     reconciler: Reconciler | None = None
 
 
-def _aws(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], ObjectStore, CustomizationBackend]:
-    import boto3
-    import openai
+class Store(CatalogStore, CustomModelStore, AuditStore, TokenStore, PriceStore, Protocol):
+    """Every store port at once: SqlCatalogStore, or a fake in tests."""
+
+
+Sources = Mapping[Provider, CatalogSource | None]
+
+
+def _aws_config(settings: Settings) -> Any:
     from botocore.config import Config
 
+    return Config(
+        connect_timeout=settings.provider_timeout_seconds,
+        read_timeout=settings.provider_timeout_seconds,
+        retries={"mode": "adaptive", "max_attempts": 4},
+    )
+
+
+def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, CustomizationBackend, PriceListSource]:
+    import openai
+
+    from services.adapters.aws_price_list import AwsPriceList
     from services.adapters.bedrock_catalog import BedrockCatalog
     from services.adapters.bedrock_customization import BedrockCustomization
     from services.adapters.object_store import S3ObjectStore
     from services.adapters.openai_catalog import OpenAICatalog
 
-    config = Config(
-        connect_timeout=settings.provider_timeout_seconds,
-        read_timeout=settings.provider_timeout_seconds,
-        retries={"mode": "adaptive", "max_attempts": 4},
-    )
-    session = boto3.Session()
+    config = _aws_config(settings)
     bedrock = BedrockCatalog({r: session.client("bedrock", region_name=r, config=config) for r in settings.aws_regions})
     openai_source: CatalogSource | None = None
     if settings.openai_api_key is not None:
@@ -64,16 +88,19 @@ def _aws(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], Obje
         )
     objects = S3ObjectStore(session.client("s3", region_name=settings.job_region, config=config))
     backend = BedrockCustomization(session.client("bedrock", region_name=settings.job_region, config=config))
-    return {Provider.BEDROCK: bedrock, Provider.OPENAI: openai_source}, objects, backend
+    prices = AwsPriceList(session.client("pricing", region_name="us-east-1", config=config))  # the API's home
+    return {Provider.BEDROCK: bedrock, Provider.OPENAI: openai_source}, objects, backend, prices
 
 
-def _local(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], ObjectStore, CustomizationBackend]:
+def _local(settings: Settings, objects: ObjectStore | None) -> tuple[Sources, ObjectStore, CustomizationBackend]:
     from services.adapters.local_bedrock import LocalBedrock
     from services.adapters.object_store import LocalObjectStore
 
     snapshot = settings.catalog_snapshot or BUNDLED_SNAPSHOT
-    objects = LocalObjectStore(settings.data_dir)
-    objects.clean_stale_uploads()  # what a process killed mid-upload left behind
+    if objects is None:
+        local = LocalObjectStore(settings.data_dir)
+        local.clean_stale_uploads()  # what a process killed mid-upload left behind
+        objects = local
     backend = LocalBedrock(
         settings.data_dir / "local-bedrock",
         objects,
@@ -88,24 +115,42 @@ def _local(settings: Settings) -> tuple[dict[Provider, CatalogSource | None], Ob
     return sources, objects, backend
 
 
-def _price_list() -> PriceListSource:
-    import boto3
-
-    from services.adapters.aws_price_list import AwsPriceList
-
-    return AwsPriceList(boto3.Session().client("pricing", region_name="us-east-1"))  # the API's home region
+def _utcnow() -> datetime:
+    return datetime.now(UTC)
 
 
-def build_services(settings: Settings, *, start_reconciler: bool = False, **overrides: Any) -> Services:
-    store = SqlCatalogStore.from_url(settings.resolved_database_url)
-    sources, objects, backend = _local(settings) if settings.backend == "local" else _aws(settings)
-    objects = overrides.get("objects", objects)
-    backend = overrides.get("backend", backend)
-    catalog = CatalogService(store, sources)
+def build_services(
+    settings: Settings,
+    *,
+    start_reconciler: bool = False,
+    store: Store | None = None,
+    sources: Sources | None = None,
+    objects: ObjectStore | None = None,
+    backend: CustomizationBackend | None = None,
+    price_list: PriceListSource | None = None,
+    aws_session: Any | None = None,
+    clock: Callable[[], datetime] = _utcnow,
+    first_sync: bool = True,
+) -> Services:
+    """The one composition root: every service, wired the same way for the app, the API, the CLI
+    and the tests. Tests replace an outside system (``store``, ``sources``, ``objects``,
+    ``backend``, ``price_list``, or the boto3 ``aws_session`` whose clients every aws adapter
+    uses) and the ``clock``; everything else is built here exactly as in production."""
+    db: Store = store if store is not None else SqlCatalogStore.from_url(settings.resolved_database_url)
+    prices: PriceListSource | None = None
+    if settings.backend == "local":
+        made_sources, made_objects, made_backend = _local(settings, objects)
+    else:
+        import boto3
+
+        made_sources, made_objects, made_backend, prices = _aws(settings, aws_session or boto3.Session())
+    objects = objects if objects is not None else made_objects
+    backend = backend if backend is not None else made_backend
+    price_list = price_list if price_list is not None else prices
     role = settings.customization_role_arn or (LOCAL_ROLE_ARN if settings.backend == "local" else None)
     customization = CustomizationService(
-        catalog=store,
-        store=store,
+        catalog=db,
+        store=db,
         objects=objects,
         backend=backend,
         config=CustomizationConfig(
@@ -116,10 +161,14 @@ def build_services(settings: Settings, *, start_reconciler: bool = False, **over
             submit_grace_seconds=settings.submit_grace_seconds,
             allowed_buckets=frozenset(settings.allowed_buckets) | {settings.s3_bucket},
         ),
+        clock=clock,
     )
-    if settings.backend == "local" and store.revision() == 0 and not store.last_sync_runs():
+    catalog = CatalogService(
+        db, sources if sources is not None else made_sources, clock, refresh_custom=customization.refresh_quietly
+    )
+    if first_sync and settings.backend == "local" and db.revision() == 0 and not db.last_sync_runs():
         catalog.sync(actor=SYSTEM)  # first start of the embedded backend: fill the table from the snapshot
-    reconciler = Reconciler(customization, store, settings.reconcile_seconds)
+    reconciler = Reconciler(customization, db, settings.reconcile_seconds, clock=clock)
     if start_reconciler:
         reconciler.start()
     return Services(
@@ -127,18 +176,21 @@ def build_services(settings: Settings, *, start_reconciler: bool = False, **over
         catalog=catalog,
         customization=customization,
         objects=objects,
-        metrics=MetricsService(store, objects),
+        metrics=MetricsService(db, objects),
         costs=CostService(
-            store,
-            store,
+            db,
+            db,
             PriceCatalog(
                 load_price_file(settings.prices_file or PRICES_FILE), parse_overrides(settings.price_overrides)
             ),
             settings.job_region,
             settings.throughput_warn_hours,
+            clock=clock,
+            price_store=db,
+            price_list=price_list,
         ),
-        tokens=TokenService(store),
-        audit=store,
+        tokens=TokenService(db, clock=clock),
+        audit=AuditService(db),
         reconciler=reconciler,
     )
 

@@ -6,6 +6,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
+from services.actions import Action, decide, require, subject
 from services.errors import (
     ModelNotFound,
     ProviderError,
@@ -89,10 +90,12 @@ class CatalogService:
         store: CatalogStore,
         sources: Mapping[Provider, CatalogSource | None],
         clock: Clock = _utcnow,
+        refresh_custom: Callable[[str], None] | None = None,
     ) -> None:
         self._store = store
         self._sources = dict(sources)
         self._clock = clock
+        self._refresh_custom = refresh_custom
         # A read model: the views of the last revision read. Every call still asks the database
         # for the revision, so a change by any process is seen at once.
         self._views: tuple[int, tuple[ModelView, ...]] | None = None
@@ -151,10 +154,11 @@ class CatalogService:
 
     def _set_one(self, model_id: str, *, enabled: bool, actor: Actor) -> ModelView:
         require_admin(actor, "Enabling and disabling models")
+        if enabled and model_id.startswith("custom:") and self._refresh_custom is not None:
+            # a custom model's light depends on its job and throughput: ask the provider first
+            self._refresh_custom(model_id)
         view = self.get_model(model_id)
-        reason = self._refusal(view, enabled=enabled)
-        if reason:
-            raise TransitionNotAllowed(reason)
+        require(Action.ENABLE if enabled else Action.DISABLE, subject(view), actor)
         self._store.set_enabled([(view.id, view.record.version)], enabled, audit=[self._event(actor, view, enabled)])
         return self.get_model(model_id)
 
@@ -187,25 +191,14 @@ class CatalogService:
                 skipped.append((model_id, f"No model with id {model_id!r}."))
                 continue
             view = to_view(record)
-            reason = self._refusal(view, enabled=enabled)
-            if reason:
-                skipped.append((model_id, reason))
+            decision = decide(Action.ENABLE if enabled else Action.DISABLE, subject(view))
+            if not decision:
+                skipped.append((model_id, decision.reason))
             else:
                 changes.append((model_id, record.version))
                 events.append(self._event(actor, view, enabled))
         changed = self._store.set_enabled(changes, enabled, audit=events) if changes else []
         return BulkResult(changed=tuple(changed), skipped=tuple(skipped))
-
-    @staticmethod
-    def _refusal(view: ModelView, *, enabled: bool) -> str | None:
-        name = f"{view.record.name} ({view.id})"
-        if enabled and view.status is not Status.YELLOW:
-            if view.status is Status.GREEN:
-                return f"{name} is already enabled (GREEN)."
-            return f"Cannot enable {name}: it is RED. {view.next_action} Only YELLOW models can be enabled."
-        if not enabled and view.status is not Status.GREEN:
-            return f"Cannot disable {name}: it is {view.status.value}, not enabled. Only GREEN models can be disabled."
-        return None
 
     # ---- sync ----------------------------------------------------------------------------
     def sync(self, providers: Iterable[Provider] | None = None, *, actor: Actor) -> SyncReport:

@@ -22,6 +22,7 @@ from services.datasets import DatasetKind, DatasetReport, check_record_totals, v
 from services.errors import (
     ConcurrentUpdate,
     DuplicateName,
+    Forbidden,
     InvalidData,
     InvalidRequest,
     ModelNotFound,
@@ -31,7 +32,8 @@ from services.errors import (
     ServiceError,
     TransitionNotAllowed,
 )
-from services.identity import SYSTEM, Actor, require_owner_or_admin
+from services.actions import Action, custom_subject, require, role_refusal
+from services.identity import SYSTEM, Actor
 from services.models import (
     AuditEvent,
     CustomModel,
@@ -738,6 +740,11 @@ class CustomizationService:
         except ConcurrentUpdate:
             return self.get(model_id)  # someone else refreshed it at the same moment
 
+    def refresh_quietly(self, model_id: str) -> None:
+        """Refresh if the provider answers; the caller's own rule decides, and says why, if not."""
+        with contextlib.suppress(ProviderUnavailable, ModelNotFound):
+            self.refresh(model_id)
+
     @staticmethod
     def _job_changes(job: JobInfo) -> dict[str, object]:
         return {
@@ -797,24 +804,20 @@ class CustomizationService:
     # ---- job control ------------------------------------------------------------------------
     def stop(self, model_id: str, *, actor: Actor) -> CustomModel:
         model = self.refresh(model_id)
-        require_owner_or_admin(actor, model.created_by, "Stopping", model.name)
-        if model.job_status is not JobStatus.IN_PROGRESS or not model.job_arn:
-            raise TransitionNotAllowed(f"Only a job in progress can be stopped; {model.name}'s is {model.job_status}.")
+        require(Action.STOP, custom_subject(model), actor)
         self._backend.stop_job(model.job_name)
         return self._update(model, {"job_status": JobStatus.STOPPING}, actor=actor, action="stop")
 
     # ---- throughput -------------------------------------------------------------------------
     def provision_throughput(self, model_id: str, model_units: int = 1, *, actor: Actor) -> CustomModel:
         model = self.refresh(model_id)
-        require_owner_or_admin(actor, model.created_by, "Provisioning throughput for", model.name)
-        if model.job_status is not JobStatus.COMPLETED or not model.custom_model_arn:
-            raise TransitionNotAllowed(
-                f"Throughput can be provisioned only for a completed model; {model.name}'s job is {model.job_status}."
-            )
+        subject = custom_subject(model)
         if model.throughput_status is ThroughputStatus.CREATING and model.throughput_arn is None:
+            refused = role_refusal(Action.PROVISION, subject, actor)
+            if refused:
+                raise Forbidden(refused)
             return self._create_throughput(model, actor)  # a retry after Bedrock did not answer
-        if model.throughput_status is not None:
-            raise TransitionNotAllowed(f"{model.name} already has throughput ({model.throughput_status}).")
+        require(Action.PROVISION, subject, actor)
         if not 1 <= model_units <= self._config.max_model_units:
             raise InvalidRequest(
                 f"Model Units: {model_units} is out of range; no-commitment throughput takes 1 to "
@@ -864,9 +867,7 @@ class CustomizationService:
     def remove_throughput(self, model_id: str, *, actor: Actor) -> CustomModel:
         """Remove it; the model turns RED and, if it was enabled, is disabled in the same write."""
         model = self.get(model_id)
-        require_owner_or_admin(actor, model.created_by, "Removing throughput from", model.name)
-        if model.throughput_status is None:
-            raise TransitionNotAllowed(f"{model.name} has no throughput to remove.")
+        require(Action.REMOVE_THROUGHPUT, custom_subject(model), actor)
         identifier = model.throughput_arn or model.throughput_name
         if identifier:
             self._backend.delete_throughput(identifier)
@@ -887,14 +888,7 @@ class CustomizationService:
     # ---- delete -------------------------------------------------------------------------------
     def delete(self, model_id: str, *, actor: Actor) -> None:
         model = self.refresh(model_id)
-        require_owner_or_admin(actor, model.created_by, "Deleting", model.name)
-        if model.throughput_status is not None:
-            raise TransitionNotAllowed(f"Remove {model.name}'s throughput before deleting it.")
-        if model.job_status not in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED):
-            raise TransitionNotAllowed(
-                f"{model.name} cannot be deleted while its job is {model.job_status}; stop it and wait, "
-                "or wait for it to finish."
-            )
+        require(Action.DELETE, custom_subject(model), actor)
         if model.job_status is JobStatus.COMPLETED:
             self._backend.delete_custom_model(model.custom_model_arn or model.name)
         self._store.delete_custom(

@@ -375,22 +375,17 @@ class FlakyBackend:
 
 
 class World:
-    """Every service wired on fakes and local adapters, on a fake clock."""
+    """Every service, wired by build_services as in production, on fakes of the outside systems
+    (catalog sources, the store unless a SQL one is asked for) and the local control plane, on a
+    fake clock."""
 
     def __init__(self, root: object, *, job_seconds: float = 60, throughput_seconds: float = 10) -> None:
         from pathlib import Path
 
         from services.adapters.local_bedrock import LocalBedrock
         from services.adapters.object_store import LocalObjectStore
-        from services.bootstrap import LOCAL_ROLE_ARN, Services
-        from services.catalog import CatalogService
-        from services.costs import CostService
-        from services.customization import CustomizationConfig, CustomizationService
-        from services.metrics import MetricsService
-        from services.pricing import PriceCatalog, load_price_file
-        from services.reconciler import Reconciler
+        from services.bootstrap import build_services
         from services.settings import load_settings
-        from services.tokens import TokenService
 
         base = Path(str(root))
         self.clock = FakeClock()
@@ -415,9 +410,6 @@ class World:
                 openai_model("text-embedding-3-small", output_modalities=("EMBEDDING",), chat=False),
             ],
         )
-        self.catalog = CatalogService(
-            self.store, {Provider.BEDROCK: self.bedrock, Provider.OPENAI: self.openai}, self.clock
-        )
         self.objects = LocalObjectStore(base)
         self.local_bedrock = LocalBedrock(
             base / "local-bedrock",
@@ -427,36 +419,27 @@ class World:
             clock=self.clock.epoch,
         )
         self.backend = FlakyBackend(self.local_bedrock)
-        self.customization = CustomizationService(
-            catalog=self.store,
-            store=self.store,
+        settings = load_settings(
+            data_dir=base,
+            s3_bucket="studio-test",
+            s3_prefix="runs",
+            allowed_buckets=["my-data"],
+            reconcile_seconds=10,
+        )
+        self.services = build_services(
+            settings,
+            store=self.store,  # type: ignore[arg-type]
+            sources={Provider.BEDROCK: self.bedrock, Provider.OPENAI: self.openai},
             objects=self.objects,
             backend=self.backend,  # type: ignore[arg-type]
-            config=CustomizationConfig(
-                output_root="s3://studio-test/runs",
-                role_arn=LOCAL_ROLE_ARN,
-                region="us-east-1",
-                max_model_units=1,
-                allowed_buckets=frozenset({"studio-test", "my-data"}),
-            ),
             clock=self.clock,
+            first_sync=False,
         )
-        self.reconciler = Reconciler(self.customization, self.store, 10, clock=self.clock)
-        self.metrics = MetricsService(self.store, self.objects)
-        self.costs = CostService(
-            self.store, self.store, PriceCatalog(load_price_file()), "us-east-1", warn_hours=24, clock=self.clock
-        )
-        self.services = Services(
-            settings=load_settings(),
-            catalog=self.catalog,
-            customization=self.customization,
-            objects=self.objects,
-            metrics=self.metrics,
-            costs=self.costs,
-            tokens=TokenService(self.store, clock=self.clock),
-            audit=self.store,
-            reconciler=self.reconciler,
-        )
+        self.catalog = self.services.catalog
+        self.customization = self.services.customization
+        self.reconciler = self.services.reconciler
+        self.metrics = self.services.metrics
+        self.costs = self.services.costs
 
 
 ADMIN = LOCAL_ADMIN.for_request("test")

@@ -1,0 +1,179 @@
+"""What may happen to a model now, and why not: the one place each rule is decided.
+
+The services enforce these decisions (``require``); the pages and the API only ask (``decide``)
+to grey out a button or explain a refusal before it happens. Nothing else compares statuses to
+decide what is allowed (tests/test_architecture.py checks the pages and the API).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from services.errors import Forbidden, TransitionNotAllowed
+from services.identity import Actor
+from services.models import CustomModel, JobStatus, ModelType, ModelView, Status, ThroughputStatus
+
+
+class Action(StrEnum):
+    ENABLE = "enable"
+    DISABLE = "disable"
+    STOP = "stop the job"
+    PROVISION = "provision throughput"
+    REMOVE_THROUGHPUT = "remove throughput"
+    DELETE = "delete"
+
+
+ADMIN_ACTIONS = frozenset({Action.ENABLE, Action.DISABLE})
+ENDED = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED})
+
+
+@dataclass(frozen=True)
+class Subject:
+    """What the rules look at: the light, and for a custom model its job and throughput."""
+
+    id: str
+    name: str
+    model_type: ModelType
+    status: Status
+    next_action: str
+    owner: str | None = None
+    job_status: JobStatus | None = None
+    throughput_status: ThroughputStatus | None = None
+    custom_model_arn: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.id})"
+
+
+def subject(view: ModelView, custom: CustomModel | None = None) -> Subject:
+    return Subject(
+        id=view.id,
+        name=view.record.name,
+        model_type=view.record.model_type,
+        status=view.status,
+        next_action=view.next_action,
+        owner=custom.created_by if custom else None,
+        job_status=custom.job_status if custom else None,
+        throughput_status=custom.throughput_status if custom else None,
+        custom_model_arn=custom.custom_model_arn if custom else None,
+    )
+
+
+def custom_subject(model: CustomModel) -> Subject:
+    """A custom model's subject from its record alone (its light, derived as the catalog does)."""
+    from services.status import derive_status
+
+    status, hint = derive_status(
+        ModelType.CUSTOM,
+        available=True,
+        enabled=model.enabled,
+        job_status=model.job_status.value,
+        throughput_status=model.throughput_status.value if model.throughput_status else None,
+    )
+    return Subject(
+        id=model.id,
+        name=model.name,
+        model_type=ModelType.CUSTOM,
+        status=status,
+        next_action=hint,
+        owner=model.created_by,
+        job_status=model.job_status,
+        throughput_status=model.throughput_status,
+        custom_model_arn=model.custom_model_arn,
+    )
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""  # why not; empty when allowed
+    forbidden: bool = False  # refused for the actor's role, not the model's state
+
+    def __bool__(self) -> bool:
+        return self.allowed
+
+
+ALLOWED = Decision(True)
+
+
+def decide(action: Action, s: Subject, actor: Actor | None = None) -> Decision:
+    """May ``actor`` (or anyone, when None) do ``action`` to ``s`` now? If not, why not."""
+    if actor is not None:
+        who = role_refusal(action, s, actor)
+        if who:
+            return Decision(False, who, forbidden=True)
+    return _state(action, s)
+
+
+def require(action: Action, s: Subject, actor: Actor) -> None:
+    """Raise Forbidden (the role) or TransitionNotAllowed (the state) unless ``decide`` allows it."""
+    decision = decide(action, s, actor)
+    if not decision:
+        raise (Forbidden if decision.forbidden else TransitionNotAllowed)(decision.reason)
+
+
+def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
+    if actor.is_admin:
+        return ""
+    if action in ADMIN_ACTIONS:
+        return f"Enabling and disabling models is for admins; {actor.name} ({actor.id}) is a member."
+    if s.owner is not None and s.owner == actor.id:
+        return ""
+    what = {
+        Action.STOP: "Stopping",
+        Action.PROVISION: "Provisioning throughput for",
+        Action.REMOVE_THROUGHPUT: "Removing throughput from",
+        Action.DELETE: "Deleting",
+    }[action]
+    return (
+        f"{what} {s.name}: only its owner ({s.owner or 'unknown'}) or an admin may; "
+        f"{actor.name} ({actor.id}) is a member."
+    )
+
+
+def _state(action: Action, s: Subject) -> Decision:
+    if action is Action.ENABLE:
+        if s.status is Status.YELLOW:
+            return ALLOWED
+        if s.status is Status.GREEN:
+            return Decision(False, f"{s.label} is already enabled (GREEN).")
+        return Decision(
+            False, f"Cannot enable {s.label}: it is RED. {s.next_action} Only YELLOW models can be enabled."
+        )
+    if action is Action.DISABLE:
+        if s.status is Status.GREEN:
+            return ALLOWED
+        return Decision(
+            False,
+            f"Cannot disable {s.label}: it is {s.status.value}, not enabled. Only GREEN models can be disabled.",
+        )
+    if s.model_type is not ModelType.CUSTOM or s.job_status is None:
+        return Decision(False, f"{s.label} is not a custom model: only custom models can {action.value}.")
+    job = s.job_status
+    if action is Action.STOP:
+        if job is JobStatus.IN_PROGRESS:
+            return ALLOWED
+        return Decision(False, f"Only a job in progress can be stopped; {s.name}'s is {job}.")
+    if action is Action.PROVISION:
+        if job is not JobStatus.COMPLETED or not s.custom_model_arn:
+            return Decision(
+                False, f"Throughput can be provisioned only for a completed model; {s.name}'s job is {job}."
+            )
+        if s.throughput_status is not None:
+            return Decision(False, f"{s.name} already has throughput ({s.throughput_status}).")
+        return ALLOWED
+    if action is Action.REMOVE_THROUGHPUT:
+        if s.throughput_status is None:
+            return Decision(False, f"{s.name} has no throughput to remove.")
+        return ALLOWED
+    # Action.DELETE
+    if s.throughput_status is not None:
+        return Decision(False, f"Remove {s.name}'s throughput before deleting it.")
+    if job not in ENDED:
+        return Decision(
+            False,
+            f"{s.name} cannot be deleted while its job is {job}; stop it and wait, or wait for it to finish.",
+        )
+    return ALLOWED
