@@ -3,7 +3,6 @@ UI uses too. Bodies use the seed's PascalCase names; errors are {"Message", "Cod
 
 from __future__ import annotations
 
-import contextlib
 from collections.abc import Callable, Iterator
 from enum import StrEnum
 from typing import Annotated, Any

@@ -17,6 +17,7 @@ from typing import BinaryIO
 import orjson
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.actions import Action, custom_subject, require, role_refusal
 from services.customization_specs import Family, family_for
 from services.datasets import DatasetKind, DatasetReport, check_record_totals, validate_stream
 from services.errors import (
@@ -32,7 +33,6 @@ from services.errors import (
     ServiceError,
     TransitionNotAllowed,
 )
-from services.actions import Action, custom_subject, require, role_refusal
 from services.identity import SYSTEM, Actor
 from services.models import (
     AuditEvent,
