@@ -28,7 +28,7 @@ from services.errors import (
     TransitionNotAllowed,
     Unauthenticated,
 )
-from services.identity import LOCAL_ADMIN, Actor
+from services.identity import Actor
 from services.metrics import MetricsState
 from services.models import CustomModel, JobStatus, ModelFilter, ModelType, ModelView, Provider, Status
 
@@ -234,25 +234,12 @@ async def _services(request: Request) -> Services:  # async: no thread hop for a
     return request.app.state.get_services()  # type: ignore[no-any-return]
 
 
-LOOPBACK = {"127.0.0.1", "::1", "localhost"}
-
-
 async def _actor(request: Request) -> Actor:  # async: a dict lookup, or one indexed token query
-    """A Bearer token's owner; in local mode without sign-in, a loopback caller is the local admin."""
     services: Services = request.app.state.get_services()
-    request_id = request.headers.get("x-request-id") or None
-    header = request.headers.get("authorization", "")
-    if header.lower().startswith("bearer "):
-        actor = services.tokens.authenticate(header[7:].strip())
-        if actor is None:
-            raise Unauthenticated("The API token is unknown or revoked.")
-        return actor.for_request(request_id)
-    host = request.client.host if request.client else ""
-    if services.settings.backend == "local" and services.settings.sign_in == "none" and host in LOOPBACK:
-        return LOCAL_ADMIN.for_request(request_id)
-    raise Unauthenticated(
-        "Send 'Authorization: Bearer <token>' "
-        "(create one with: python -m services.tokens create --user ... --role ...)."
+    return services.identities.for_api(
+        request.headers.get("authorization", ""),
+        request.client.host if request.client else "",
+        request.headers.get("x-request-id") or None,
     )
 
 
@@ -301,14 +288,11 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
     # ---- custom models ----------------------------------------------------------------------
     @api.post("/custom-models", status_code=201, response_model=CustomModelOut, responses=ERRORS)
     def create_custom_model(body: CreateCustomModel, s: Svc, actor: Who) -> CustomModelOut:
-        # Our catalog id (bedrock:..., openai:...) or a plain Bedrock model id.
-        known = body.BaseModelId.startswith(("bedrock:", "openai:", "custom:"))
-        base = body.BaseModelId if known else f"bedrock:{body.BaseModelId}"
         model = s.customization.create(
             NewCustomModel(
                 name=body.ModelName,
                 description=body.Description,
-                base_model_id=base,
+                base_model_id=body.BaseModelId,
                 customization_type=body.ModelType,
                 hyperparameters=body.HyperParameters,
             ),

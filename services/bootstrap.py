@@ -30,6 +30,7 @@ from services.ports import (
 from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
 from services.reconciler import Reconciler
 from services.settings import Settings
+from services.signin import Identities
 from services.tokens import TokenService
 
 LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
@@ -45,6 +46,7 @@ class Services:
     costs: CostService
     tokens: TokenService
     audit: AuditService
+    identities: Identities
     reconciler: Reconciler | None = None
 
 
@@ -169,6 +171,7 @@ def build_services(
     if first_sync and settings.backend == "local" and db.revision() == 0 and not db.last_sync_runs():
         catalog.sync(actor=SYSTEM)  # first start of the embedded backend: fill the table from the snapshot
     reconciler = Reconciler(customization, db, settings.reconcile_seconds, clock=clock)
+    tokens = TokenService(db, clock=clock)
     if start_reconciler:
         reconciler.start()
     return Services(
@@ -189,8 +192,9 @@ def build_services(
             price_store=db,
             price_list=price_list,
         ),
-        tokens=TokenService(db, clock=clock),
+        tokens=tokens,
         audit=AuditService(db),
+        identities=Identities(settings, tokens),
         reconciler=reconciler,
     )
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import BinaryIO
 
 import orjson
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.actions import Action, custom_subject, require, role_refusal
 from services.customization_specs import Family, family_for
@@ -79,9 +79,15 @@ class NewCustomModel(BaseModel):
 
     name: str
     description: str = ""
-    base_model_id: str
+    base_model_id: str  # our catalog id (bedrock:..., openai:...), or a plain Bedrock model id
     customization_type: str = "FINE_TUNING"
     hyperparameters: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("base_model_id")
+    @classmethod
+    def _catalog_id(cls, value: str) -> str:
+        value = value.strip()
+        return value if value.startswith(CATALOG_PREFIXES) else f"bedrock:{value}"
 
 
 class DataCheck(BaseModel):
@@ -128,6 +134,7 @@ class CustomizationConfig:
     allowed_buckets: frozenset[str] | None = None  # None: any bucket
 
 
+CATALOG_PREFIXES = ("bedrock:", "openai:", "custom:")
 HEARTBEAT_MAX_SECONDS = 10.0  # a live submission touches its record at least this often
 RESUME_WAIT_SECONDS = 30.0  # an identical request waits this long for a live submission
 RESUME_POLL_SECONDS = 0.1

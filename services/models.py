@@ -243,6 +243,23 @@ class CustomModel(BaseModel):
     version: int = 1
 
     @property
+    def in_flight(self) -> bool:
+        """Something is moving at the provider (a job, or throughput being created or removed)."""
+        return self.job_status.in_flight or bool(self.throughput_status and self.throughput_status.in_flight)
+
+    @property
+    def completed(self) -> bool:
+        return self.job_status is JobStatus.COMPLETED
+
+    @property
+    def failed(self) -> bool:
+        return self.job_status is JobStatus.FAILED
+
+    @property
+    def throughput_failed(self) -> bool:
+        return self.throughput_status is ThroughputStatus.FAILED
+
+    @property
     def epochs(self) -> int | None:
         raw = self.hyperparameters.get("epochCount")
         try:

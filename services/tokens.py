@@ -62,7 +62,7 @@ class TokenService:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from services.adapters.sql_store import SqlCatalogStore
+    from services.bootstrap import build_services
     from services.settings import load_settings
 
     parser = argparse.ArgumentParser(prog="python -m services.tokens", description="Manage API tokens.")
@@ -75,7 +75,7 @@ def main(argv: list[str] | None = None) -> int:
     revoke = sub.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("token_id")
     args = parser.parse_args(argv)
-    service = TokenService(SqlCatalogStore.from_url(load_settings().resolved_database_url))
+    service = build_services(load_settings(), first_sync=False).tokens
     try:
         if args.command == "create":
             token_id, token = service.create(args.user, args.role, args.name)

@@ -74,3 +74,37 @@ def test_every_page_is_routed_and_there_is_no_pages_folder() -> None:
         paths.append(url)
     assert len(paths) == len(stems)
     assert not set(paths) & stems
+
+
+STATE_ENUMS = {"Status", "JobStatus", "ThroughputStatus"}
+
+
+def state_comparisons(path: Path, root: Path = ROOT) -> list[str]:
+    """Comparisons with a status, job or throughput state (``x is Status.GREEN``,
+    ``y in (JobStatus.A, ...)``): deciding a model rule, which only services/actions.py may do."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if not isinstance(node, ast.Compare):
+            continue
+        operands = [node.left, *node.comparators]
+        for operand in operands:
+            for sub in ast.walk(operand):
+                if isinstance(sub, ast.Attribute) and isinstance(sub.value, ast.Name) and sub.value.id in STATE_ENUMS:
+                    found.append(f"{path.relative_to(root)}:{node.lineno} compares with {sub.value.id}.{sub.attr}")
+    return found
+
+
+def test_pages_and_the_api_ask_the_rules_instead_of_deciding_them() -> None:
+    files = [
+        ROOT / "app.py",
+        *(ROOT / "views").glob("*.py"),
+        *(ROOT / "ui").glob("*.py"),
+        *(ROOT / "api").rglob("*.py"),
+    ]
+    assert [hit for f in files for hit in state_comparisons(f)] == []
+
+
+def test_the_rule_check_finds_a_decision(tmp_path: Path) -> None:
+    page = tmp_path / "page.py"
+    page.write_text("ok = view.status is Status.YELLOW or m.job_status in (JobStatus.FAILED,)\n")
+    assert len(state_comparisons(page, tmp_path)) == 2

@@ -4,20 +4,12 @@ this only finds the actor and says who it is."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
-
 import streamlit as st
 
-from services.identity import LOCAL_ADMIN, Actor, Role
+from services.identity import Actor
 from services.settings import Settings
+from services.signin import Identities
 from ui.components import md_escape
-
-
-def _role(settings: Settings, email: str, groups: Iterable[str]) -> Role:
-    admins = {a.lower() for a in settings.admins}
-    if email.lower() in admins or (settings.admin_group and settings.admin_group in set(groups)):
-        return Role.ADMIN
-    return Role.MEMBER
 
 
 def _groups(value: object) -> list[str]:
@@ -38,7 +30,7 @@ def _one_header(name: str) -> str:
     return values[0].strip() if values else ""
 
 
-def current_actor(settings: Settings) -> Actor:
+def current_actor(settings: Settings, identities: Identities) -> Actor:
     """The actor of this session; stops the page (with a sign-in button or a message) if none."""
     mode = settings.sign_in
     if mode == "oidc":
@@ -49,9 +41,7 @@ def current_actor(settings: Settings) -> Actor:
             st.stop()
         email = str(st.user.get("email") or st.user.get("sub") or "")
         name = str(st.user.get("name") or email)
-        return Actor(
-            id=email, name=name, role=_role(settings, email, _groups(st.user.get(settings.groups_claim))), via="oidc"
-        )
+        return identities.signed_in(email, name, _groups(st.user.get(settings.groups_claim)), "oidc")
     if mode == "header":
         header = settings.trusted_user_header or ""
         email = _one_header(header)
@@ -62,10 +52,8 @@ def current_actor(settings: Settings) -> Actor:
         # proxy overwrites; a header a browser can send by itself never makes anyone an admin.
         groups_header = settings.trusted_groups_header
         groups = _groups(_one_header(groups_header)) if groups_header else []
-        return Actor(id=email, name=email, role=_role(settings, email, groups), via="header")
-    if settings.backend == "aws":  # allowed only with STUDIO_ALLOW_ANONYMOUS (checked at start-up)
-        return Actor(id="anonymous", name="Anonymous", role=Role.ADMIN, via="anonymous")
-    return LOCAL_ADMIN
+        return identities.signed_in(email, email, groups, "header")
+    return identities.without_sign_in()
 
 
 def sidebar(actor: Actor, settings: Settings) -> None:

@@ -34,7 +34,8 @@ def services_or_stop() -> Services:
 
 def get_actor() -> Actor:
     """Who is using this session (tests replace this, like get_services)."""
-    return current_actor(get_services().settings)
+    services = get_services()
+    return current_actor(services.settings, services.identities)
 
 
 def signed_in() -> Actor:

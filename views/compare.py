@@ -6,7 +6,6 @@ import pandas as pd
 import streamlit as st
 
 from services.metrics import MetricsState, curves, export_frame, summarize
-from services.models import JobStatus
 from ui import deps
 from ui.charts import metrics_figure
 from ui.components import csv_bytes, md_escape
@@ -16,7 +15,7 @@ from ui.state import Key
 services = deps.services_or_stop()
 st.title("Compare Runs")
 
-done = [m for m in services.customization.list() if m.job_status is JobStatus.COMPLETED]
+done = [m for m in services.customization.list() if m.completed]
 if not done:
     st.info("No completed custom models yet: their training curves appear here once a job completes.")
     st.stop()

@@ -7,10 +7,12 @@ from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
+from streamlit.delta_generator import DeltaGenerator
 
+from services.actions import Action, Subject, decide, subject
 from services.errors import ProviderError, ServiceError
 from services.metrics import MetricsState
-from services.models import CustomModel, JobStatus, Status, ThroughputStatus
+from services.models import CustomModel, ModelView
 from ui import deps
 from ui.components import LIGHT, duration, md_escape
 from ui.cost_view import money
@@ -91,11 +93,7 @@ def delete_now(model_id: str) -> None:
 @st.dialog("Delete the model?", on_dismiss=close_delete)
 def confirm_delete(model: CustomModel) -> None:
     close_if_done()
-    what = (
-        "the Bedrock custom model and its record"
-        if model.job_status is JobStatus.COMPLETED
-        else "its record (the job made no model)"
-    )
+    what = "the Bedrock custom model and its record" if model.completed else "its record (the job made no model)"
     st.write(f"Delete {model.name}: {what}. This cannot be undone. The training data in S3 is kept.")
     typed = st.text_input("Type the model name to confirm", key=Key.CM_DELETE_NAME)
     st.button(
@@ -136,9 +134,155 @@ selected = st.selectbox(
     format_func=lambda i: by_id[i].name,
 )
 st.query_params["model"] = selected
-in_flight = by_id[selected].job_status.in_flight or bool(
-    by_id[selected].throughput_status and by_id[selected].throughput_status.in_flight
-)
+in_flight = by_id[selected].in_flight
+
+
+def action_button(
+    container: DeltaGenerator,
+    label: str,
+    action: Action,
+    subj: Subject,
+    call: Callable[..., object],
+    *args: object,
+    key: str,
+    primary: bool = False,
+) -> None:
+    """A button for one model action: enabled when the rules allow it, and saying why not."""
+    decision = decide(action, subj, actor)
+    container.button(
+        label,
+        key=key,
+        type="primary" if primary else "secondary",
+        disabled=not decision,
+        help=md_escape(decision.reason) or None,
+        on_click=act,
+        args=(label, call, *args),
+    )
+
+
+def render_header(model: CustomModel, view: ModelView) -> None:
+    head, light = st.columns([3, 2], vertical_alignment="center")
+    head.subheader(md_escape(model.name), anchor=False)
+    light.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
+    st.caption(f"Next action: {view.next_action}")
+
+
+def render_status(model: CustomModel, subj: Subject) -> None:
+    c1, c2, c3 = st.columns(3)
+    c1.metric("Job status", model.job_status.value)
+    c2.metric("Training records", f"{model.training_records:,}")
+    c3.metric("Training tokens (est.)", f"{model.training_tokens:,}")
+    st.caption(f"Tokens {model.token_method}.")
+    if model.failed:
+        st.error("The job failed: " + md_escape(model.failure_message or "no message from Bedrock"))
+    if model.job_status.in_flight:
+        st.info(f"Submitted {duration((datetime.now(UTC) - model.created_at).total_seconds())} ago; refreshing.")
+    if model.training_loss is not None:
+        st.caption(
+            f"Final training loss {model.training_loss:.4f}"
+            + (f", validation loss {model.validation_loss:.4f}" if model.validation_loss is not None else "")
+        )
+    b1, b2, b3 = st.columns(3)
+    stop = decide(Action.STOP, subj, actor)
+    if b1.button("Stop job", key=Key.CM_STOP, disabled=not stop, help=md_escape(stop.reason) or None):
+        confirm_stop(model)
+    action_button(b2, "Enable", Action.ENABLE, subj, catalog.enable, model.id, key=Key.CM_ENABLE, primary=True)
+    action_button(b3, "Disable", Action.DISABLE, subj, catalog.disable, model.id, key=Key.CM_DISABLE)
+    render_costs(model)
+    st.markdown("**Hyper Parameters**")
+    st.dataframe(
+        pd.DataFrame({"name": list(model.hyperparameters), "value": list(model.hyperparameters.values())}),
+        hide_index=True,
+    )
+
+
+def render_costs(model: CustomModel) -> None:
+    spent = services.costs.costs(model.id)
+    st.markdown("**Costs so far**")
+    k1, k2, k3, k4 = st.columns(4)
+    k1.metric("Training", money(spent.training), help=spent.training_note)
+    k2.metric("Storage", money(spent.storage), help=spent.storage_note)
+    k3.metric("Throughput", money(spent.throughput), help=spent.throughput_note)
+    k4.metric("Total", money(spent.total))
+
+
+def render_metrics(model: CustomModel) -> None:
+    run = load_run(services.metrics, model.id, model.job_status.value, str(model.job_end_time))
+    render_run(run)
+    render_downloads(services.metrics, model.id, run.state is MetricsState.READY)
+
+
+def render_throughput(model: CustomModel, subj: Subject) -> None:
+    st.caption(
+        "No-commitment Provisioned Throughput: Bedrock allows 1 model unit per throughput and at most 2 "
+        f"per account ({customization.active_throughputs()} in use here). It bills every hour it exists, "
+        "even when idle."
+    )
+    if model.throughput_status is None:
+        if model.throughput_failure:  # e.g. throughput deleted outside Model Studio
+            st.warning(md_escape(model.throughput_failure), icon=":material/warning:")
+        units = st.number_input(
+            "Model Units", min_value=1, max_value=customization.max_model_units, value=1, key=Key.CM_UNITS
+        )
+        action_button(
+            st.container(),
+            "Provision throughput",
+            Action.PROVISION,
+            subj,
+            customization.provision_throughput,
+            model.id,
+            int(units),
+            key=Key.CM_PROVISION,
+            primary=True,
+        )
+        return
+    running = duration((datetime.now(UTC) - (model.throughput_since or model.updated_at)).total_seconds())
+    st.metric("Throughput", model.throughput_status.value, help=model.throughput_arn or "being created")
+    st.warning(
+        f"{model.model_units} model unit(s) provisioned {running} ago: billed hourly until removed, even when idle.",
+        icon=":material/schedule:",
+    )
+    meter = services.costs.costs(model.id)
+    if meter.throughput_running_hours is not None and meter.throughput_running_hours > services.costs.warn_hours:
+        st.error(
+            f"Running for more than {services.costs.warn_hours:g} hours: {money(meter.throughput)} so far. "
+            "Remove it if nobody uses the model.",
+            icon=":material/warning:",
+        )
+    if model.throughput_failed:
+        st.error(md_escape(model.throughput_failure or "Bedrock reported the throughput as failed."))
+    remove = decide(Action.REMOVE_THROUGHPUT, subj, actor)
+    if st.button("Remove throughput", key=Key.CM_REMOVE_PT, disabled=not remove, help=md_escape(remove.reason) or None):
+        confirm_remove(model)
+
+
+def render_configuration(model: CustomModel, subj: Subject) -> None:
+    facts = {
+        "Id": model.id,
+        "Name": model.name,
+        "Description": model.description or "—",
+        "Base model": f"{model.base_model_name} ({model.base_model_id})",
+        "Customization type": model.customization_type,
+        "Training data": model.training_uri,
+        "Validation data": model.validation_uri or "—",
+        "Output location": model.output_uri,
+        "Job name": model.job_name,
+        "Job ARN": model.job_arn or "—",
+        "Custom model ARN": model.custom_model_arn or "—",
+        "Request key": model.client_token,
+        "Created": f"{model.created_at:%Y-%m-%d %H:%M} UTC",
+    }
+    st.dataframe(pd.DataFrame({"Field": list(facts), "Value": list(facts.values())}), hide_index=True)
+    delete = decide(Action.DELETE, subj, actor)
+    st.button(
+        "Delete model",
+        key=Key.CM_DELETE,
+        disabled=not delete,
+        help=md_escape(delete.reason) or None,
+        on_click=lambda: st.session_state.update({Key.CM_DELETE_OPEN: True}),
+    )
+    if delete and st.session_state.get(Key.CM_DELETE_OPEN):
+        confirm_delete(model)  # stays open while the name is typed
 
 
 @st.fragment(run_every=services.settings.poll_seconds if in_flight else None)
@@ -152,143 +296,22 @@ def show(model_id: str) -> None:
     except ServiceError as exc:
         st.error(md_escape(str(exc)))
         return
-    now_in_flight = model.job_status.in_flight or bool(model.throughput_status and model.throughput_status.in_flight)
-    if now_in_flight != in_flight:
+    if model.in_flight != in_flight:
         st.rerun()  # started or settled: redraw the whole page so polling starts or stops
     view = catalog.get_model(model_id)
-    head, light = st.columns([3, 2], vertical_alignment="center")
-    head.subheader(md_escape(model.name), anchor=False)
-    light.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
-    st.caption(f"Next action: {view.next_action}")
-
+    subj = subject(view, model)
+    render_header(model, view)
     status_tab, metrics_tab, throughput_tab, config_tab = st.tabs(
         ["Status", "Metrics", "Provision Throughput", "Configuration"], key=Key.CM_TABS
     )
-    with metrics_tab:
-        run = load_run(services.metrics, model.id, model.job_status.value, str(model.job_end_time))
-        render_run(run)
-        render_downloads(services.metrics, model.id, run.state is MetricsState.READY)
     with status_tab:
-        c1, c2, c3 = st.columns(3)
-        c1.metric("Job status", model.job_status.value)
-        c2.metric("Training records", f"{model.training_records:,}")
-        c3.metric("Training tokens (est.)", f"{model.training_tokens:,}")
-        st.caption(f"Tokens {model.token_method}.")
-        if model.job_status is JobStatus.FAILED:
-            st.error("The job failed: " + md_escape(model.failure_message or "no message from Bedrock"))
-        if model.job_status.in_flight:
-            st.info(f"Submitted {duration((datetime.now(UTC) - model.created_at).total_seconds())} ago; refreshing.")
-        if model.training_loss is not None:
-            st.caption(
-                f"Final training loss {model.training_loss:.4f}"
-                + (f", validation loss {model.validation_loss:.4f}" if model.validation_loss is not None else "")
-            )
-        b1, b2, b3 = st.columns(3)
-        if b1.button("Stop job", key=Key.CM_STOP, disabled=model.job_status is not JobStatus.IN_PROGRESS):
-            confirm_stop(model)
-        b2.button(
-            "Enable",
-            key=Key.CM_ENABLE,
-            type="primary",
-            disabled=not actor.is_admin or view.status is not Status.YELLOW,
-            help="Only YELLOW models can be enabled, by an admin.",
-            on_click=act,
-            args=("Enable", catalog.enable, model.id),
-        )
-        b3.button(
-            "Disable",
-            key=Key.CM_DISABLE,
-            disabled=not actor.is_admin or view.status is not Status.GREEN,
-            help="Only GREEN models can be disabled, by an admin.",
-            on_click=act,
-            args=("Disable", catalog.disable, model.id),
-        )
-        spent = services.costs.costs(model.id)
-        st.markdown("**Costs so far**")
-        k1, k2, k3, k4 = st.columns(4)
-        k1.metric("Training", money(spent.training), help=spent.training_note)
-        k2.metric("Storage", money(spent.storage), help=spent.storage_note)
-        k3.metric("Throughput", money(spent.throughput), help=spent.throughput_note)
-        k4.metric("Total", money(spent.total))
-        st.markdown("**Hyper Parameters**")
-        st.dataframe(
-            pd.DataFrame({"name": list(model.hyperparameters), "value": list(model.hyperparameters.values())}),
-            hide_index=True,
-        )
+        render_status(model, subj)
+    with metrics_tab:
+        render_metrics(model)
     with throughput_tab:
-        st.caption(
-            "No-commitment Provisioned Throughput: Bedrock allows 1 model unit per throughput and at most 2 "
-            f"per account ({customization.active_throughputs()} in use here). It bills every hour it exists, "
-            "even when idle."
-        )
-        if model.throughput_status is None:
-            if model.throughput_failure:  # e.g. throughput deleted outside Model Studio
-                st.warning(md_escape(model.throughput_failure), icon=":material/warning:")
-            units = st.number_input(
-                "Model Units", min_value=1, max_value=customization.max_model_units, value=1, key=Key.CM_UNITS
-            )
-            st.button(
-                "Provision throughput",
-                key=Key.CM_PROVISION,
-                type="primary",
-                disabled=model.job_status is not JobStatus.COMPLETED,
-                help="Only a completed model can get throughput.",
-                on_click=act,
-                args=("Provision throughput", customization.provision_throughput, model.id, int(units)),
-            )
-        else:
-            running = duration((datetime.now(UTC) - (model.throughput_since or model.updated_at)).total_seconds())
-            st.metric("Throughput", model.throughput_status.value, help=model.throughput_arn or "being created")
-            st.warning(
-                f"{model.model_units} model unit(s) provisioned {running} ago: billed hourly until removed, "
-                "even when idle.",
-                icon=":material/schedule:",
-            )
-            meter = services.costs.costs(model.id)
-            if (
-                meter.throughput_running_hours is not None
-                and meter.throughput_running_hours > services.costs.warn_hours
-            ):
-                st.error(
-                    f"Running for more than {services.costs.warn_hours:g} hours: {money(meter.throughput)} so far. "
-                    "Remove it if nobody uses the model.",
-                    icon=":material/warning:",
-                )
-            if model.throughput_status is ThroughputStatus.FAILED:
-                st.error(md_escape(model.throughput_failure or "Bedrock reported the throughput as failed."))
-            if st.button("Remove throughput", key=Key.CM_REMOVE_PT):
-                confirm_remove(model)
+        render_throughput(model, subj)
     with config_tab:
-        facts = {
-            "Id": model.id,
-            "Name": model.name,
-            "Description": model.description or "—",
-            "Base model": f"{model.base_model_name} ({model.base_model_id})",
-            "Customization type": model.customization_type,
-            "Training data": model.training_uri,
-            "Validation data": model.validation_uri or "—",
-            "Output location": model.output_uri,
-            "Job name": model.job_name,
-            "Job ARN": model.job_arn or "—",
-            "Custom model ARN": model.custom_model_arn or "—",
-            "Client request token": model.client_token,
-            "Created": f"{model.created_at:%Y-%m-%d %H:%M} UTC",
-        }
-        st.dataframe(pd.DataFrame({"Field": list(facts), "Value": list(facts.values())}), hide_index=True)
-        deletable = model.throughput_status is None and model.job_status in (
-            JobStatus.COMPLETED,
-            JobStatus.FAILED,
-            JobStatus.STOPPED,
-        )
-        st.button(
-            "Delete model",
-            key=Key.CM_DELETE,
-            disabled=not deletable,
-            help=None if deletable else "Only a Completed, Failed or Stopped model without throughput can be deleted.",
-            on_click=lambda: st.session_state.update({Key.CM_DELETE_OPEN: True}),
-        )
-        if deletable and st.session_state.get(Key.CM_DELETE_OPEN):
-            confirm_delete(model)  # stays open while the name is typed
+        render_configuration(model, subj)
 
 
 show(selected)

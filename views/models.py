@@ -7,9 +7,10 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
+from services.actions import Action, decide, subject
 from services.catalog import filter_views
 from services.errors import ServiceError
-from services.models import ModelFilter, ModelType, Provider, Status, SyncOutcome
+from services.models import ModelFilter, ModelType, ModelView, Provider, Status, SyncOutcome
 from services.traits import TRAIT_ORDER
 from ui import deps
 from ui.catalog_cache import CatalogCache
@@ -154,22 +155,28 @@ event = st.dataframe(
 )
 selected = [shown[i] for i in event.selection.rows if 0 <= i < len(shown)]
 
+
 # ---- bulk actions ---------------------------------------------------------------------------
-enable_ids = [v.id for v in shown if v.status is Status.YELLOW]
-disable_ids = [v.id for v in shown if v.status is Status.GREEN]
+def may(action: Action, views: Sequence[ModelView]) -> list[str]:
+    """The ids of ``views`` the rules let this actor ``action`` now."""
+    return [v.id for v in views if decide(action, subject(v), actor)]
+
+
+enable_ids, disable_ids = may(Action.ENABLE, shown), may(Action.DISABLE, shown)
+enable_selected, disable_selected = may(Action.ENABLE, selected), may(Action.DISABLE, selected)
 b1, b2, b3, b4 = st.columns(4)
 b1.button(
-    f"Enable selected ({sum(v.status is Status.YELLOW for v in selected)})",
+    f"Enable selected ({len(enable_selected)})",
     key=Key.ENABLE_SELECTED,
-    disabled=not actor.is_admin or not any(v.status is Status.YELLOW for v in selected),
+    disabled=not enable_selected,
     on_click=do_bulk,
     args=([v.id for v in selected], True),
     width="stretch",
 )
 b2.button(
-    f"Disable selected ({sum(v.status is Status.GREEN for v in selected)})",
+    f"Disable selected ({len(disable_selected)})",
     key=Key.DISABLE_SELECTED,
-    disabled=not actor.is_admin or not any(v.status is Status.GREEN for v in selected),
+    disabled=not disable_selected,
     on_click=do_bulk,
     args=([v.id for v in selected], False),
     width="stretch",
@@ -177,14 +184,14 @@ b2.button(
 if b3.button(
     f"Enable all shown ({len(enable_ids)})",
     key=Key.ENABLE_SHOWN,
-    disabled=not actor.is_admin or not enable_ids,
+    disabled=not enable_ids,
     width="stretch",
 ):
     confirm_bulk_dialog(enable_ids, True, len(shown))
 elif b4.button(
     f"Disable all shown ({len(disable_ids)})",
     key=Key.DISABLE_SHOWN,
-    disabled=not actor.is_admin or not disable_ids,
+    disabled=not disable_ids,
     width="stretch",
 ):
     confirm_bulk_dialog(disable_ids, False, len(shown))
@@ -198,12 +205,14 @@ if len(selected) == 1:
     head.subheader(md_escape(rec.name), anchor=False)
     head.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
     a1, a2 = actions.columns(2)
+    can_enable = decide(Action.ENABLE, subject(view), actor)
+    can_disable = decide(Action.DISABLE, subject(view), actor)
     a1.button(
         "Enable",
         key=Key.ENABLE_ONE,
         type="primary",
-        disabled=not actor.is_admin or view.status is not Status.YELLOW,
-        help=ADMIN_ONLY or ("Only YELLOW models can be enabled." if view.status is not Status.YELLOW else None),
+        disabled=not can_enable,
+        help=md_escape(can_enable.reason) or None,
         on_click=do_set_one,
         args=(view.id, True),
         width="stretch",
@@ -211,8 +220,8 @@ if len(selected) == 1:
     a2.button(
         "Disable",
         key=Key.DISABLE_ONE,
-        disabled=not actor.is_admin or view.status is not Status.GREEN,
-        help=ADMIN_ONLY or ("Only GREEN models can be disabled." if view.status is not Status.GREEN else None),
+        disabled=not can_disable,
+        help=md_escape(can_disable.reason) or None,
         on_click=do_set_one,
         args=(view.id, False),
         width="stretch",

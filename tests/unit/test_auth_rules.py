@@ -11,7 +11,10 @@ import pytest
 
 from services.identity import Role
 from services.settings import load_settings
-from ui.auth import _groups, _role
+from services.signin import Identities
+from services.tokens import TokenService
+from tests.fakes import InMemoryCatalogStore
+from ui.auth import _groups
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -19,10 +22,11 @@ ROOT = Path(__file__).resolve().parents[2]
 def test_admins_by_email_or_group(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("STUDIO_ADMINS", "Ada@Example.com, bob@example.com")
     monkeypatch.setenv("STUDIO_ADMIN_GROUP", "ml-platform-admins")
-    settings = load_settings()
-    assert _role(settings, "ada@example.com", []) is Role.ADMIN
-    assert _role(settings, "mia@example.com", ["data", "ml-platform-admins"]) is Role.ADMIN
-    assert _role(settings, "mia@example.com", ["data"]) is Role.MEMBER
+    identities = Identities(load_settings(), TokenService(InMemoryCatalogStore()))
+    assert identities.role_for("ada@example.com", []) is Role.ADMIN
+    assert identities.role_for("mia@example.com", ["data", "ml-platform-admins"]) is Role.ADMIN
+    assert identities.role_for("mia@example.com", ["data"]) is Role.MEMBER
+    assert identities.signed_in("mia@example.com", "", ["ml-platform-admins"], "header").is_admin
     assert _groups("a, b,,c") == ["a", "b", "c"] and _groups(["x", 1]) == ["x", "1"] and _groups(None) == []
 
 

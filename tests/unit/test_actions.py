@@ -1,0 +1,102 @@
+"""The rules of services/actions.py, table-driven: every light, job and throughput state against
+every action, for the owner, another member and an admin."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+
+from services.actions import Action, Subject, decide, require
+from services.errors import Forbidden, TransitionNotAllowed
+from services.identity import Actor, Role
+from services.models import JobStatus, ModelType, Status, ThroughputStatus
+from services.status import derive_status
+
+ADMIN = Actor(id="ada@example.com", name="Ada", role=Role.ADMIN, via="test")
+OWNER = Actor(id="mia@example.com", name="Mia", role=Role.MEMBER, via="test")
+OTHER = Actor(id="otto@example.com", name="Otto", role=Role.MEMBER, via="test")
+ENDED = {JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED}
+
+
+def base(status: Status) -> Subject:
+    return Subject(id="bedrock:m", name="M", model_type=ModelType.BASE, status=status, next_action="…")
+
+
+def custom(job: JobStatus, throughput: ThroughputStatus | None, enabled: bool) -> Subject:
+    status, hint = derive_status(
+        ModelType.CUSTOM,
+        available=True,
+        enabled=enabled,
+        job_status=job.value,
+        throughput_status=throughput.value if throughput else None,
+    )
+    return Subject(
+        id="custom:c",
+        name="c",
+        model_type=ModelType.CUSTOM,
+        status=status,
+        next_action=hint,
+        owner=OWNER.id,
+        job_status=job,
+        throughput_status=throughput,
+        custom_model_arn="arn:aws:bedrock:us-east-1:1:custom-model/c" if job is JobStatus.COMPLETED else None,
+    )
+
+
+def expected_by_state(action: Action, s: Subject) -> bool:
+    """The rules of DESIGN.md, written out independently of services/actions.py."""
+    if action is Action.ENABLE:
+        return s.status is Status.YELLOW
+    if action is Action.DISABLE:
+        return s.status is Status.GREEN
+    if s.model_type is ModelType.BASE:
+        return False
+    return {
+        Action.STOP: s.job_status is JobStatus.IN_PROGRESS,
+        Action.PROVISION: s.job_status is JobStatus.COMPLETED and s.throughput_status is None,
+        Action.REMOVE_THROUGHPUT: s.throughput_status is not None,
+        Action.DELETE: s.throughput_status is None and s.job_status in ENDED,
+    }[action]
+
+
+SUBJECTS = [base(status) for status in Status] + [
+    custom(job, pt, enabled)
+    for job, pt, enabled in itertools.product(JobStatus, [None, *ThroughputStatus], [False, True])
+    if (pt is None or job is JobStatus.COMPLETED) and (not enabled or pt is ThroughputStatus.IN_SERVICE)
+]
+
+
+@pytest.mark.parametrize("action", list(Action))
+@pytest.mark.parametrize(
+    "s", SUBJECTS, ids=lambda s: f"{s.model_type.value}-{s.status.value}-{s.job_status}-{s.throughput_status}"
+)
+def test_every_state_and_action(action: Action, s: Subject) -> None:
+    allowed = expected_by_state(action, s)
+    assert bool(decide(action, s)) is allowed
+    assert bool(decide(action, s, ADMIN)) is allowed  # an admin may do anything the state allows
+    decision = decide(action, s)
+    assert decision.reason == "" if allowed else decision.reason  # a refusal always says why
+    member = decide(action, s, OWNER)
+    if action in (Action.ENABLE, Action.DISABLE):
+        assert not member and member.forbidden and "for admins" in member.reason
+    else:
+        assert bool(member) is allowed  # the owner may act on their own model
+        other = decide(action, s, OTHER)
+        assert not other and (other.forbidden or not allowed)
+
+
+def test_require_raises_the_right_error() -> None:
+    s = custom(JobStatus.IN_PROGRESS, None, False)
+    with pytest.raises(Forbidden, match="only its owner"):
+        require(Action.STOP, s, OTHER)
+    with pytest.raises(TransitionNotAllowed, match="cannot be deleted while its job is InProgress"):
+        require(Action.DELETE, s, OWNER)
+    require(Action.STOP, s, OWNER)  # allowed: no error
+    assert decide(Action.STOP, s, OWNER)
+
+
+def test_the_table_covers_every_light_job_and_throughput_state() -> None:
+    assert {s.status for s in SUBJECTS} == set(Status)
+    assert {s.job_status for s in SUBJECTS if s.job_status} == set(JobStatus)
+    assert {s.throughput_status for s in SUBJECTS if s.throughput_status} == set(ThroughputStatus)
