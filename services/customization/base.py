@@ -1,0 +1,83 @@
+"""The base of the customization service: collaborators, audit events, versioned writes."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from services.customization.common import Clock, CustomizationConfig, _state
+from services.errors import (
+    ModelNotFound,
+)
+from services.identity import Actor
+from services.models import (
+    AuditEvent,
+    CustomModel,
+)
+from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
+
+
+class ServiceBase:
+    """What every part of the customization service shares: its collaborators, the audit
+    event builder, and the one way a custom model is written (with its audit event)."""
+
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        store: CustomModelStore,
+        objects: ObjectStore,
+        backend: CustomizationBackend,
+        config: CustomizationConfig,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        self._catalog = catalog
+        self._store = store
+        self._objects = objects
+        self._backend = backend
+        self._config = config
+        self._clock = clock
+
+    def _event(
+        self, actor: Actor, action: str, model: CustomModel, before: str | None, after: str | None, detail: str = ""
+    ) -> AuditEvent:
+        return AuditEvent(
+            at=self._clock(),
+            actor_id=actor.id,
+            actor_name=actor.name,
+            action=action,
+            model_id=model.id,
+            model_name=model.name,
+            before=before,
+            after=after,
+            request_id=actor.request_id,
+            detail=detail,
+        )
+
+    def _update(
+        self,
+        model: CustomModel,
+        changes: dict[str, object],
+        *,
+        actor: Actor,
+        action: str,
+        detail: str = "",
+        closed_throughput: tuple[int, datetime, datetime] | None = None,
+    ) -> CustomModel:
+        """Write ``changes`` and, in the same transaction, the audit event that says so."""
+        after = model.model_copy(update={k: v for k, v in changes.items() if k in CustomModel.model_fields})
+        event = self._event(actor, action, model, _state(model), _state(after), detail)
+        return self._store.update_custom(
+            model.id,
+            model.version,
+            changes | {"updated_at": self._clock()},
+            closed_throughput=closed_throughput,
+            audit=[event],
+        )
+
+    def get(self, model_id: str) -> CustomModel:
+        model = self._store.get_custom(model_id)
+        if model is None:
+            raise ModelNotFound(f"No custom model with id {model_id!r}.")
+        return model
+
+    def list(self) -> list[CustomModel]:
+        return self._store.list_custom()

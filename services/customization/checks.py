@@ -1,0 +1,209 @@
+"""Checks of a request: the form's fields, the hyperparameters per base model, the data."""
+
+from __future__ import annotations
+
+from services.customization.base import ServiceBase
+from services.customization.common import (
+    HP_KEY_PATTERN,
+    MAX_DESCRIPTION,
+    MAX_HP_PROBLEMS,
+    MAX_HYPERPARAMETERS,
+    NAME_PATTERN,
+    NAME_TAKEN,
+    DataCheck,
+    DataInput,
+    NewCustomModel,
+    Upload,
+)
+from services.customization_specs import Family, family_for
+from services.datasets import DatasetKind, DatasetReport, check_record_totals, validate_stream
+from services.errors import (
+    InvalidRequest,
+    ObjectStoreError,
+)
+from services.models import (
+    ModelRecord,
+    ModelType,
+    ModelView,
+    Provider,
+    Status,
+)
+from services.s3uri import parse_s3_uri
+from services.text import text_problem
+
+
+class Checks(ServiceBase):
+    """What the New Model form offers, and every check of a request before anything is created."""
+
+    # ---- what the form offers ------------------------------------------------------------
+    def base_model_choices(self) -> list[ModelView]:
+        """GREEN Bedrock base models that support FINE_TUNING (DESIGN.md)."""
+        from services.catalog import display_order, to_view
+
+        views = [to_view(r) for r in self._catalog.list_models()]
+        return sorted(
+            (
+                v
+                for v in views
+                if v.status is Status.GREEN
+                and v.record.model_type is ModelType.BASE
+                and v.record.provider is Provider.BEDROCK
+                and "FINE_TUNING" in v.record.customizations
+            ),
+            key=display_order,
+        )
+
+    @staticmethod
+    def family_of(base: ModelRecord | str) -> Family | None:
+        model_id = base if isinstance(base, str) else base.model_id
+        return family_for(model_id.removeprefix("bedrock:"))
+
+    @property
+    def max_model_units(self) -> int:
+        return self._config.max_model_units
+
+    # ---- checks ---------------------------------------------------------------------------
+    def check_request(self, request: NewCustomModel) -> tuple[ModelRecord | None, dict[str, str], list[str]]:
+        """Every problem with the form's fields (not the data), and the normalised hyperparameters."""
+        problems: list[str] = []
+        name = request.name.strip()
+        if not name:
+            problems.append("Model Name: required.")
+        elif len(name) > 63 or not NAME_PATTERN.fullmatch(name):
+            problems.append(
+                f"Model Name: {name!r} is not a Bedrock model name: 1-63 letters and digits, each optionally "
+                "followed by one '-' or '_' (e.g. support-bot_v2)."
+            )
+        elif self._store.name_taken(name):
+            problems.append(f"{NAME_TAKEN} by another model: {name!r} (names are unique, ignoring case).")
+        described = text_problem("Description", request.description, max_chars=MAX_DESCRIPTION, multiline=True)
+        if described:
+            problems.append(described)
+        if request.customization_type != "FINE_TUNING":
+            problems.append(f"Customization Type: only FINE_TUNING is supported, not {request.customization_type!r}.")
+        base = self._catalog.get_model(request.base_model_id)
+        hyper: dict[str, str] = {}
+        if base is None:
+            problems.append(f"Base Model: no model with id {request.base_model_id!r}.")
+        else:
+            from services.catalog import to_view
+
+            view = to_view(base)
+            if base.model_type is not ModelType.BASE or base.provider is not Provider.BEDROCK:
+                problems.append(f"Base Model: {base.name} is not an Amazon Bedrock base model.")
+            elif "FINE_TUNING" not in base.customizations:
+                problems.append(f"Base Model: {base.name} ({base.model_id}) does not support fine-tuning.")
+            elif view.status is not Status.GREEN:
+                problems.append(
+                    f"Base Model: {base.name} is {view.status.value}; only enabled (GREEN) models may be used."
+                )
+            hyper, hp_problems = self.check_hyperparameters(base, request.hyperparameters)
+            problems += hp_problems
+        return base, hyper, problems
+
+    def check_hyperparameters(self, base: ModelRecord, values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
+        family = self.family_of(base)
+        problems: list[str] = []
+        out: dict[str, str] = {}
+        if len(values) > MAX_HYPERPARAMETERS:
+            return out, [f"Hyperparameters: {len(values):,} given; at most {MAX_HYPERPARAMETERS}."]
+        if family is None:  # a base model we have no table for: free pairs, checked for shape only
+            for key, value in values.items():
+                if not HP_KEY_PATTERN.fullmatch(key):
+                    problems.append(f"Hyperparameter name {key[:64]!r}: 1-64 letters, digits, '_', '.', '-' only.")
+                elif not str(value).strip() or text_problem(key, str(value), max_chars=256):
+                    problems.append(f"Hyperparameter {key}: needs a value of 1-256 printable characters.")
+                else:
+                    out[key] = str(value).strip()
+            return out, problems
+        known = {h.name for h in family.hyperparameters}
+        unknown = [key for key in values if key not in known]
+        for key in unknown[:MAX_HP_PROBLEMS]:
+            problems.append(
+                f"Hyperparameter {key[:64]!r} is not one {family.label} takes (it takes {', '.join(sorted(known))})."
+            )
+        if len(unknown) > MAX_HP_PROBLEMS:
+            problems.append(
+                f"… and {len(unknown) - MAX_HP_PROBLEMS:,} more hyperparameters {family.label} does not take."
+            )
+        for hp in family.hyperparameters:
+            raw = values.get(hp.name)
+            if raw is None or not str(raw).strip():
+                if hp.default is None:
+                    problems.append(f"Hyperparameter {hp.name}: required for {family.label} ({hp.range_text()}).")
+                else:
+                    out[hp.name] = hp.format(hp.default)
+                continue
+            try:
+                out[hp.name] = hp.format(hp.parse(str(raw)))
+            except ValueError as exc:
+                problems.append(f"Hyperparameter {exc}")
+        return out, problems
+
+    def check_data(
+        self, base_model_id: str, training: DataInput | None, validation: DataInput | None = None
+    ) -> DataCheck:
+        """Stream the data through Bedrock's checks for the base model's family."""
+        base = self._catalog.get_model(base_model_id)
+        if base is None:
+            return DataCheck(problems=(f"Base Model: no model with id {base_model_id!r}.",))
+        family = self.family_of(base)
+        if training is None:
+            return DataCheck(problems=("Training Data: upload a .jsonl file or give an s3:// URI.",))
+        if family is None:
+            return DataCheck(
+                problems=(
+                    f"Training Data: Model Studio has no data rules for {base.model_id}; "
+                    "it cannot check the data, so it will not create a job that might be rejected.",
+                )
+            )
+        problems: list[str] = []
+        reports: dict[DatasetKind, DatasetReport] = {}
+        for kind, source in ((DatasetKind.TRAINING, training), (DatasetKind.VALIDATION, validation)):
+            if source is None:
+                continue
+            label = "Training Data" if kind is DatasetKind.TRAINING else "Validation Data"
+            try:
+                report = self._validate(source, family, kind)
+            except (InvalidRequest, ObjectStoreError) as exc:
+                problems.append(f"{label}: {exc}")
+                continue
+            reports[kind] = report
+            for issue in report.issues:
+                problems.append(f"{label}, {issue}")
+            if report.issue_total > len(report.issues):
+                problems.append(
+                    f"{label}: … and {report.issue_total - len(report.issues):,} more problem(s) "
+                    f"({', '.join(f'{n:,} {k}' for k, n in sorted(report.issue_counts.items()))})."
+                )
+        if DatasetKind.TRAINING in reports and not problems:
+            problems += check_record_totals(reports[DatasetKind.TRAINING], reports.get(DatasetKind.VALIDATION), family)
+        return DataCheck(
+            training=reports.get(DatasetKind.TRAINING),
+            validation=reports.get(DatasetKind.VALIDATION),
+            problems=tuple(problems),
+        )
+
+    def _validate(self, source: DataInput, family: Family, kind: DatasetKind) -> DatasetReport:
+        if isinstance(source, Upload):
+            if not source.name.lower().endswith(".jsonl"):
+                raise InvalidRequest(f"{source.name!r} is not a .jsonl file.")
+            source.stream.seek(0)
+            try:
+                return validate_stream(source.stream, family, kind, source.size)
+            finally:
+                source.stream.seek(0)
+        bucket, _ = parse_s3_uri(source)
+        allowed = self._config.allowed_buckets
+        if allowed is not None and bucket not in allowed:
+            raise InvalidRequest(
+                f"{source}: bucket {bucket!r} is not one Model Studio may read; allowed: {', '.join(sorted(allowed))} "
+                "(STUDIO_S3_BUCKET and STUDIO_ALLOWED_BUCKETS)."
+            )
+        size = self._objects.size(source)
+        if size is None:
+            raise InvalidRequest(f"{source} does not exist (or is not readable by Model Studio).")
+        with self._objects.open(source) as stream:
+            return validate_stream(stream, family, kind, size)
+
+    # ---- create ---------------------------------------------------------------------------

@@ -1,0 +1,117 @@
+"""What the customization service takes and gives: requests, uploads, data checks, configuration,
+and the few helpers its parts share."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import BinaryIO
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from services.datasets import DatasetReport
+from services.models import (
+    CustomModel,
+)
+
+Clock = Callable[[], datetime]
+Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
+
+NAME_PATTERN = re.compile(r"([0-9a-zA-Z][_-]?){1,63}")
+HP_KEY_PATTERN = re.compile(r"[A-Za-z][A-Za-z0-9_.-]{0,63}")
+MAX_DESCRIPTION = 2000
+MAX_HYPERPARAMETERS = 64  # no base model takes more than a handful
+MAX_HP_PROBLEMS = 10
+NO_COMMIT_PER_ACCOUNT = 2  # bedrock-facts §1.5: at most 2 no-commitment PTs per account
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Data the user uploads through the browser (or the API): a seekable stream."""
+
+    name: str
+    stream: BinaryIO
+    size: int
+
+
+DataInput = Upload | str  # an upload, or the s3:// URI of data already in S3
+
+
+class NewCustomModel(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    name: str
+    description: str = ""
+    base_model_id: str  # our catalog id (bedrock:..., openai:...), or a plain Bedrock model id
+    customization_type: str = "FINE_TUNING"
+    hyperparameters: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("base_model_id")
+    @classmethod
+    def _catalog_id(cls, value: str) -> str:
+        value = value.strip()
+        return value if value.startswith(CATALOG_PREFIXES) else f"bedrock:{value}"
+
+
+class DataCheck(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    training: DatasetReport | None = None
+    validation: DatasetReport | None = None
+    problems: tuple[str, ...] = ()
+
+    @property
+    def ok(self) -> bool:
+        return not self.problems
+
+
+class ReconcileReport(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    refreshed: int = 0
+    adopted: tuple[str, ...] = ()
+    rolled_back: tuple[str, ...] = ()
+    errors: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class CustomizationConfig:
+    output_root: str  # s3://bucket/prefix
+    role_arn: str | None
+    region: str
+    max_model_units: int = 1
+    submit_grace_seconds: float = 300.0
+    allowed_buckets: frozenset[str] | None = None  # None: any bucket
+
+
+CATALOG_PREFIXES = ("bedrock:", "openai:", "custom:")
+NAME_TAKEN = "Model Name: already used"
+
+
+def _progress_for(progress: Progress | None, what: str, total: int) -> Callable[[int], None] | None:
+    if progress is None:
+        return None
+    return lambda done: progress(what, done, total)
+
+
+def _state(model: CustomModel) -> str:
+    """A model's state in a few words, for the audit trail."""
+    parts = [model.job_status.value]
+    if model.throughput_status is not None:
+        parts.append(f"throughput {model.throughput_status.value}")
+    if model.enabled:
+        parts.append("enabled")
+    return " · ".join(parts)
+
+
+def _clear_throughput() -> dict[str, object]:
+    return {
+        "throughput_name": None,
+        "throughput_arn": None,
+        "throughput_status": None,
+        "model_units": None,
+        "throughput_since": None,
+        "throughput_failure": None,
+    }

@@ -1,0 +1,65 @@
+"""Reconciliation: adopt or roll back dead submissions and claims, refresh what is in flight."""
+
+from __future__ import annotations
+
+from services.customization.common import ReconcileReport, _clear_throughput, _state
+from services.customization.lifecycle import Lifecycle
+from services.errors import (
+    ConcurrentUpdate,
+    ProviderError,
+)
+from services.identity import SYSTEM
+from services.models import (
+    JobStatus,
+)
+
+
+class Reconciling(Lifecycle):
+    """Bringing every in-flight record in line with the provider."""
+
+    # ---- reconciliation -----------------------------------------------------------------------
+    def reconcile(self) -> ReconcileReport:
+        """Bring every in-flight record in line with the provider. Safe to run anywhere, any
+        number of times, in several processes at once (updates are version-checked)."""
+        refreshed = 0
+        adopted: list[str] = []
+        rolled_back: list[str] = []
+        errors: list[str] = []
+        now = self._clock()
+        for model in self._store.list_custom():
+            try:
+                if model.job_status is JobStatus.SUBMITTING:
+                    if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
+                        continue  # a live process keeps a heartbeat while it uploads
+                    job = self._backend.get_job(model.job_name)
+                    if job is None:
+                        event = self._event(
+                            SYSTEM, "submission-rolled-back", model, _state(model), "deleted", "no job at the provider"
+                        )
+                        self._store.delete_custom(model.id, model.version, audit=[event])
+                        rolled_back.append(model.name)
+                    else:
+                        changes = {"job_arn": job.job_arn, **self._job_changes(job)}
+                        self._update(model, changes, actor=SYSTEM, action="submission-adopted")
+                        adopted.append(model.name)
+                    continue
+                if model.throughput_status is not None and model.throughput_arn is None:
+                    if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
+                        continue
+                    pt = self._backend.get_throughput(model.throughput_name or "")
+                    changes = {"throughput_arn": pt.arn, "throughput_status": pt.status} if pt else _clear_throughput()
+                    self._update(
+                        model, changes, actor=SYSTEM, action="throughput-adopted" if pt else "throughput-rolled-back"
+                    )
+                    (adopted if pt else rolled_back).append(f"{model.name} throughput")
+                    continue
+                if model.job_status.in_flight or model.throughput_status is not None:
+                    self._refresh(model, deep=True)
+                    refreshed += 1
+            except ConcurrentUpdate:
+                continue  # another process handled it
+            except ProviderError as exc:
+                errors.append(f"{model.name}: {exc}")
+        return ReconcileReport(
+            refreshed=refreshed, adopted=tuple(adopted), rolled_back=tuple(rolled_back), errors=tuple(errors)
+        )

@@ -1,0 +1,398 @@
+"""Submissions: validate, upload with a heartbeat, start the job; identical requests share one."""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+import time
+import uuid
+from typing import BinaryIO
+
+import orjson
+
+from services.customization.checks import Checks
+from services.customization.common import (
+    NAME_TAKEN,
+    DataCheck,
+    DataInput,
+    NewCustomModel,
+    Progress,
+    Upload,
+    _progress_for,
+    _state,
+)
+from services.errors import (
+    ConcurrentUpdate,
+    DuplicateName,
+    InvalidData,
+    InvalidRequest,
+    ObjectStoreError,
+    ProviderError,
+    ProviderUnavailable,
+    ServiceError,
+    TransitionNotAllowed,
+)
+from services.identity import Actor
+from services.models import (
+    CustomModel,
+    JobRequest,
+    JobStatus,
+)
+from services.s3uri import join, safe_key_part
+
+HEARTBEAT_MAX_SECONDS = 10.0  # a live submission touches its record at least this often
+RESUME_WAIT_SECONDS = 30.0  # an identical request waits this long for a live submission
+RESUME_POLL_SECONDS = 0.1
+
+
+def _bedrock_token(request_key: str, model_id: str) -> str:
+    """The clientRequestToken (and job-name suffix) of one record: retries of that record share it,
+    a new record for the same request (after a delete) gets its own, so Bedrock makes a new job."""
+    return hashlib.sha256(f"{request_key}/{model_id}".encode()).hexdigest()[:32]
+
+
+class _SubmissionLost(Exception):
+    pass
+
+
+class _Heartbeat:
+    """Keeps a submission's record fresh while its data uploads, so the reconciler (which rolls
+    back submissions nobody works on) and identical retries leave it alone."""
+
+    def __init__(self, service: Submissions, model: CustomModel) -> None:
+        self._service = service
+        self.model = model
+        self.lost = False
+        self._last = service._clock()
+        self._lock = threading.Lock()
+
+    def beat(self, *, force: bool = False) -> None:
+        with self._lock:
+            if self.lost:
+                raise _SubmissionLost
+            now = self._service._clock()
+            if not force and (now - self._last).total_seconds() < self._service._heartbeat_seconds:
+                return
+            try:
+                self.model = self._service._store.update_custom(self.model.id, self.model.version, {"updated_at": now})
+            except ConcurrentUpdate:
+                self.lost = True
+                raise _SubmissionLost from None
+            self._last = now
+
+    def reader(self, stream: BinaryIO) -> BinaryIO:
+        return _BeatingReader(stream, self)  # type: ignore[return-value]
+
+
+class _BeatingReader:
+    def __init__(self, stream: BinaryIO, heart: _Heartbeat) -> None:
+        self._stream = stream
+        self._heart = heart
+
+    def read(self, n: int = -1) -> bytes:
+        self._heart.beat()
+        return self._stream.read(n)
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._stream, name)
+
+
+class _HashingReader:
+    """Reads through to a stream and keeps a SHA-256 of what went by."""
+
+    def __init__(self, stream: BinaryIO) -> None:
+        self._stream = stream
+        self.digest = hashlib.sha256()
+
+    def read(self, n: int = -1) -> bytes:
+        data = self._stream.read(n)
+        self.digest.update(data)
+        return data
+
+
+class Submissions(Checks):
+    """Creating a custom model: one live record and one job per identical request."""
+
+    def create(
+        self,
+        request: NewCustomModel,
+        training: DataInput | None,
+        validation: DataInput | None = None,
+        progress: Progress | None = None,
+        *,
+        actor: Actor,
+    ) -> CustomModel:
+        """Validate everything, upload the data, start the job. Nothing is created on any error.
+
+        The same request by the same user (a retry, a double click, twenty at once) gives the same
+        model and one job, while that model lives. Once it is deleted, or when the data's bytes
+        change, the request is a new submission and a new job. Any member may create; the creator
+        owns the model."""
+        return self._create(request, training, validation, progress, actor, attempt=0)
+
+    def _create(
+        self,
+        request: NewCustomModel,
+        training: DataInput | None,
+        validation: DataInput | None,
+        progress: Progress | None,
+        actor: Actor,
+        attempt: int,
+    ) -> CustomModel:
+        base, hyper, problems = self.check_request(request)
+        key = self._request_key(request, hyper, training, validation, actor)
+        existing = self._store.get_custom_by_token(key)
+        if existing is not None:
+            return self._resume(existing, request, training, validation, progress, actor, attempt)
+        check = self.check_data(request.base_model_id, training, validation) if base is not None else DataCheck()
+        problems = [*problems, *check.problems]
+        if problems:
+            reports: list[object] = [r for r in (check.training, check.validation) if r is not None]
+            shown = "\n".join(f"- {p}" for p in problems[:5]) + ("\n- …" if len(problems) > 5 else "")
+            message = f"{len(problems)} problem(s); nothing was created:\n{shown}"
+            if len(problems) == 1 and problems[0].startswith(NAME_TAKEN):
+                raise DuplicateName(message, problems)
+            raise InvalidData(message, problems, reports)
+        assert base is not None and check.training is not None
+        now = self._clock()
+        name = request.name.strip()
+        folder = f"{safe_key_part(name)}-{key[:12]}"
+        training_uri = (
+            join(self._config.output_root, "data", folder, "training-" + safe_key_part(training.name))
+            if isinstance(training, Upload)
+            else str(training)
+        )
+        validation_uri = None
+        if validation is not None:
+            validation_uri = (
+                join(self._config.output_root, "data", folder, "validation-" + safe_key_part(validation.name))
+                if isinstance(validation, Upload)
+                else str(validation)
+            )
+        model_id = f"custom:{uuid.uuid4().hex[:16]}"
+        model = CustomModel(
+            id=model_id,
+            name=name,
+            description=request.description.strip(),
+            base_model_id=base.id,
+            base_model_name=base.name,
+            customization_type=request.customization_type,
+            hyperparameters=hyper,
+            training_uri=training_uri,
+            validation_uri=validation_uri,
+            output_uri=join(self._config.output_root, "output", folder) + "/",
+            training_records=check.training.records,
+            training_tokens=check.training.tokens,
+            validation_records=check.validation.records if check.validation else None,
+            token_method=check.training.token_method,
+            job_name=f"{safe_key_part(name.replace('_', '-'), 46)}-{_bedrock_token(key, model_id)[:12]}",
+            client_token=key,
+            job_status=JobStatus.SUBMITTING,
+            created_by=actor.id,
+            created_at=now,
+            updated_at=now,
+        )
+        try:
+            self._store.insert_custom(
+                model, base, self._config.region, audit=[self._event(actor, "create", model, None, _state(model))]
+            )
+        except DuplicateName:
+            again = self._store.get_custom_by_token(key)
+            if again is not None:  # the same request won a race with us: wait for it, and answer with it
+                return self._resume(again, request, training, validation, progress, actor, attempt)
+            raise
+        return self._upload_and_submit(model, training, validation, progress, actor)
+
+    def _upload_and_submit(
+        self,
+        model: CustomModel,
+        training: DataInput | None,
+        validation: DataInput | None,
+        progress: Progress | None,
+        actor: Actor,
+    ) -> CustomModel:
+        """Upload what the user gave, keeping the submission's heartbeat, then start the job."""
+        live = _Heartbeat(self, model)
+        try:
+            self._role_arn()
+            for source, uri, what in (
+                (training, model.training_uri, "training"),
+                (validation, model.validation_uri, "validation"),
+            ):
+                if isinstance(source, Upload) and uri is not None:
+                    source.stream.seek(0)
+                    self._objects.upload(
+                        live.reader(source.stream), uri, progress=_progress_for(progress, what, source.size)
+                    )
+            live.beat(force=True)  # fresh: nothing rolls it back while the job is created
+        except _SubmissionLost:
+            raise TransitionNotAllowed(
+                f"{model.name}: the submission was taken over or rolled back while its data uploaded "
+                "(its heartbeat stopped for too long). Submit again."
+            ) from None
+        except (ObjectStoreError, InvalidRequest) as exc:
+            if live.lost:
+                raise TransitionNotAllowed(
+                    f"{model.name}: the submission was rolled back while its data uploaded. Submit again."
+                ) from exc
+            self._store.delete_custom(
+                live.model.id,
+                live.model.version,
+                audit=[self._event(actor, "create-rolled-back", model, _state(model), "deleted", str(exc))],
+            )
+            raise type(exc)(f"{exc} Nothing was created.") from exc
+        return self._submit(live.model, actor)
+
+    def _alive(self, model: CustomModel) -> bool:
+        """A submission some process is still working on: its heartbeat is recent and its last
+        attempt did not fail. Only a dead one may be taken over (or rolled back)."""
+        if model.job_status is not JobStatus.SUBMITTING or model.job_arn or model.failure_message:
+            return False
+        return (self._clock() - model.updated_at).total_seconds() < 3 * self._heartbeat_seconds
+
+    @property
+    def _heartbeat_seconds(self) -> float:
+        return min(self._config.submit_grace_seconds / 4, HEARTBEAT_MAX_SECONDS)
+
+    def _resume(
+        self,
+        existing: CustomModel,
+        request: NewCustomModel,
+        training: DataInput | None,
+        validation: DataInput | None,
+        progress: Progress | None,
+        actor: Actor,
+        attempt: int,
+    ) -> CustomModel:
+        """The identical request again: its model. One still being submitted by a live process is
+        waited for (briefly); one whose process died, or whose job Bedrock did not confirm, is
+        taken over: its data uploaded again and the job submitted with the same token."""
+        deadline = time.monotonic() + RESUME_WAIT_SECONDS
+        model: CustomModel | None = existing
+        while model is not None:
+            if model.job_status is not JobStatus.SUBMITTING or model.job_arn:
+                return model
+            if not self._alive(model):
+                try:  # claim it: of several retries, one takes over and the others wait for it
+                    claimed = self._store.update_custom(
+                        model.id, model.version, {"updated_at": self._clock(), "failure_message": None}
+                    )
+                except ConcurrentUpdate:
+                    model = self._store.get_custom(model.id)
+                    continue
+                return self._upload_and_submit(claimed, training, validation, progress, actor)
+            if time.monotonic() > deadline:
+                return model  # still being submitted elsewhere: the same model, Submitting
+            time.sleep(RESUME_POLL_SECONDS)
+            model = self._store.get_custom(model.id)
+        if attempt > 0:
+            raise TransitionNotAllowed(
+                f"{request.name}: an identical submission was rolled back meanwhile (see the Activity page)."
+            )
+        return self._create(request, training, validation, progress, actor, attempt=attempt + 1)
+
+    def _submit(self, model: CustomModel, actor: Actor) -> CustomModel:
+        """CreateModelCustomizationJob for a Submitting record. The record's token makes a retry safe."""
+        try:
+            job_arn = self._backend.create_job(
+                JobRequest(
+                    job_name=model.job_name,
+                    custom_model_name=model.name,
+                    base_model_identifier=model.base_model_id.removeprefix("bedrock:"),
+                    role_arn=self._role_arn(),
+                    training_uri=model.training_uri,
+                    validation_uri=model.validation_uri,
+                    output_uri=model.output_uri,
+                    hyperparameters=model.hyperparameters,
+                    client_token=_bedrock_token(model.client_token, model.id),
+                )
+            )
+        except ProviderUnavailable as exc:
+            # Bedrock may or may not have created the job: keep the request, never guess. The mark
+            # lets a retry take it over at once, and the reconciler adopts or rolls it back.
+            with contextlib.suppress(ServiceError):
+                self._update(
+                    model,
+                    {"failure_message": f"Bedrock did not confirm the job: {exc}"},
+                    actor=actor,
+                    action="submit-unconfirmed",
+                    detail=str(exc),
+                )
+            raise ProviderUnavailable(
+                f"{exc} The request is kept: submit it again to retry (the same request makes one job), or "
+                f"Model Studio will adopt the job or roll the request back within "
+                f"{self._config.submit_grace_seconds:g} s."
+            ) from exc
+        except (ProviderError, InvalidRequest) as exc:
+            current = self._store.get_custom(model.id) or model
+            self._store.delete_custom(
+                current.id,
+                current.version,
+                audit=[self._event(actor, "create-rolled-back", model, _state(model), "deleted", str(exc))],
+            )
+            kept = " The uploaded data was kept in S3." if isinstance(exc, ProviderError) else ""
+            raise type(exc)(f"{exc} Nothing was created.{kept}") from exc
+        # Any other failure (or the process being stopped) leaves the record Submitting: the
+        # reconciler adopts the job or rolls the record back after the grace period.
+        try:
+            return self._update(
+                model,
+                {"job_arn": job_arn, "job_status": JobStatus.IN_PROGRESS, "failure_message": None},
+                actor=actor,
+                action="job-submitted",
+            )
+        except ConcurrentUpdate:
+            recorded = self._store.get_custom(model.id)
+            if recorded is not None and recorded.job_arn == job_arn:
+                return recorded  # an identical retry (or the reconciler) recorded the same job first
+            raise
+
+    def _role_arn(self) -> str:
+        if not self._config.role_arn:
+            raise InvalidRequest(
+                "No IAM role for customization jobs: set STUDIO_CUSTOMIZATION_ROLE_ARN (a role Bedrock can assume "
+                "with read access to the data and write access to the output location)."
+            )
+        return self._config.role_arn
+
+    def _request_key(
+        self,
+        request: NewCustomModel,
+        hyper: dict[str, str],
+        training: DataInput | None,
+        validation: DataInput | None,
+        actor: Actor,
+    ) -> str:
+        """What makes two requests the same one: who, what, and the data's bytes (hashed for an
+        upload; the object's ETag and size for an s3:// URI, so data fixed in place is new data)."""
+
+        def identity(source: DataInput | None) -> object:
+            if source is None:
+                return None
+            if isinstance(source, Upload):
+                source.stream.seek(0)
+                reader = _HashingReader(source.stream)
+                while reader.read(8 * 1024 * 1024):
+                    pass
+                source.stream.seek(0)
+                return {"sha256": reader.digest.hexdigest(), "size": source.size}
+            uri = source.strip()
+            try:
+                return {"uri": uri, "object": self._objects.fingerprint(uri)}
+            except (InvalidRequest, ObjectStoreError):
+                return {"uri": uri}  # the data check says what is wrong with it
+
+        payload = orjson.dumps(
+            {
+                "actor": actor.id,
+                "name": request.name.strip().lower(),
+                "base": request.base_model_id,
+                "type": request.customization_type,
+                "hp": hyper or request.hyperparameters,
+                "training": identity(training),
+                "validation": identity(validation),
+            },
+            option=orjson.OPT_SORT_KEYS,
+        )
+        return hashlib.sha256(payload).hexdigest()[:32]
