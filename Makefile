@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test test-postgres lint bench bench-dataset bench-metrics bench-load clean
+.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -31,8 +31,22 @@ lint: $(VENV)/.dev
 test: $(VENV)/.dev lint
 	$(BIN)/python -m pytest
 
-bench: $(VENV)/.dev bench-dataset bench-metrics bench-load
+# Every benchmark at full size (minutes); bench-quick runs each in a few seconds (CI: a broken
+# benchmark fails the build, no target is asserted).
+bench: $(VENV)/.dev bench-catalog bench-dataset bench-metrics bench-load
+
+bench-quick: $(VENV)/.dev
+	$(BIN)/python bench/catalog.py --quick
+	$(BIN)/python bench/dataset.py --quick
+	$(BIN)/python bench/metrics.py --quick
+	$(BIN)/python bench/load.py --quick
+
+bench-catalog: $(VENV)/.dev
 	$(BIN)/python bench/catalog.py
+
+# The README's screenshots: the real-browser test, saving each page to docs/screenshots/.
+screenshots: $(VENV)/.dev
+	STUDIO_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e -q
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

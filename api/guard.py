@@ -194,6 +194,7 @@ class Guard:
         from starlette.datastructures import UploadFile
         from starlette.requests import Request
         from streamlit.runtime import Runtime
+        from streamlit.runtime.memory_uploaded_file_manager import MemoryUploadedFileManager
         from streamlit.runtime.uploaded_file_manager import UploadedFileRec
         from streamlit.web.server.server_util import is_xsrf_enabled
         from streamlit.web.server.starlette.starlette_app_utils import validate_xsrf_token
@@ -241,7 +242,8 @@ class Guard:
                 os.replace(partial, final)
             finally:
                 partial.unlink(missing_ok=True)
-            runtime.uploaded_file_mgr.add_file(
+            manager: MemoryUploadedFileManager = runtime.uploaded_file_mgr  # type: ignore[assignment]
+            manager.add_file(
                 session_id,
                 UploadedFileRec(file_id=file_id, name=upload.filename or "", type=SPOOLED_TYPE, data=token.encode()),
             )

@@ -87,6 +87,7 @@ def generate(path: Path, kind: str, megabytes: int) -> None:
                 i += 1
                 q = " ".join(words[(i + k) % len(words)] for k in range(12 + i % 20))
                 a = " ".join(words[(i * 7 + k) % len(words)] for k in range(30 + i % 60))
+                record: dict[str, object]
                 if kind == "prompt-completion":
                     record = {"prompt": f"Question {i}: {q}?", "completion": f"Answer {i}: {a}."}
                 else:
@@ -179,7 +180,10 @@ def main() -> None:
     parser.add_argument("--mb", type=int, default=1024, help="size of each generated file")
     parser.add_argument("--naive-mb", type=int, default=100, help="slice given to the pandas baseline")
     parser.add_argument("--bad-mb", type=int, default=200, help="size of the all-invalid and all-blank files")
+    parser.add_argument("--quick", action="store_true", help="8 MB files: only shows the benchmark works")
     args = parser.parse_args()
+    if args.quick:
+        args.mb, args.naive_mb, args.bad_mb = 8, 2, 8
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
         for kind in ("prompt-completion", "conversation"):
@@ -195,7 +199,7 @@ def main() -> None:
         del data
         print()
         print(f"{'data':46s} {'method':12s} {'MB/s':>8s} {'peak RSS':>10s} {'seconds':>8s}  detail")
-        verdicts = []
+        verdicts: list[tuple[str, float, float, float | None]] = []
         bad_verdicts: list[tuple[str, float]] = []
         for label, model_id in FAMILIES.items():
             path = files["conversation" if label.startswith("conversation") else "prompt-completion"]

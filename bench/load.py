@@ -52,7 +52,10 @@ def start(data: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise SystemExit("the server did not start")
 
 
-async def client(i: int, url: str, until: float, models: list[str], out: dict[str, list], counter: list[int]) -> None:
+Samples = dict[str, list[tuple[float, int | str]]]
+
+
+async def client(i: int, url: str, until: float, models: list[str], out: Samples, counter: list[int]) -> None:
     rng = random.Random(i)
     mine = models[i % len(models)]
     enabled = False
@@ -73,6 +76,7 @@ async def client(i: int, url: str, until: float, models: list[str], out: dict[st
                 call = http.post(f"/models/{mine}/{'disable' if enabled else 'enable'}")
                 enabled = not enabled
             start = time.perf_counter()
+            status: int | str
             try:
                 response = await call
                 status = response.status_code
@@ -82,9 +86,9 @@ async def client(i: int, url: str, until: float, models: list[str], out: dict[st
             counter[0] += 1
 
 
-async def run(url: str, clients: int, seconds: float) -> dict[str, list]:
+async def run(url: str, clients: int, seconds: float) -> Samples:
     models = [m["Id"] for m in httpx.get(f"{url}/models", params={"status": "YELLOW"}, timeout=10).json()["Models"]]
-    out: dict[str, list] = {}
+    out: Samples = {}
     counter = [0]
     until = time.monotonic() + seconds
     await asyncio.gather(*(client(i, url, until, models, out, counter) for i in range(clients)))
@@ -95,7 +99,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument("--quick", action="store_true", help="5 clients for 3 s: only shows the benchmark works")
     args = parser.parse_args()
+    if args.quick:
+        args.clients, args.seconds = 5, 3.0
     with tempfile.TemporaryDirectory() as tmp:
         proc, url = start(Path(tmp))
         try:

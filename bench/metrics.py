@@ -13,6 +13,7 @@ import math
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -60,7 +61,9 @@ def naive(data: bytes) -> tuple[go.Figure, int]:
     return fig, len(frame)
 
 
-def measure(build, data: bytes, repeat: int) -> tuple[list[float], int, int, go.Figure]:
+def measure(
+    build: Callable[[bytes], tuple[go.Figure, int]], data: bytes, repeat: int
+) -> tuple[list[float], int, int, go.Figure]:
     times, size, points, fig = [], 0, 0, None
     for _ in range(repeat):
         start = time.perf_counter()
@@ -75,7 +78,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=1_000_000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--quick", action="store_true", help="10,000 steps: only shows the benchmark works")
     args = parser.parse_args()
+    if args.quick:
+        args.steps, args.repeat = 10_000, 1
     data, lo, hi = make_csv(args.steps)
     print(f"Metrics benchmark: {args.steps:,} steps, CSV {len(data) / 2**20:.1f} MB, Python {sys.version.split()[0]}")
     o_times, o_size, o_points, o_fig = measure(ours, data, args.repeat)

@@ -131,7 +131,7 @@ def data_input(upload: object, uri: str, label: str) -> DataInput | None:
 
 def show_reports(reports: list[object]) -> None:
     for report in reports:
-        st.caption(dataset_summary(report))  # type: ignore[arg-type]
+        st.caption(dataset_summary(report))
 
 
 if check or create:

@@ -1,14 +1,16 @@
 """The one real-browser test: the whole product as a person uses it, in Debian's Chromium driven by
 Playwright, against the app started the way `make run` starts it (local backend, fast simulation).
 
-Screenshots of every page visited go to docs/screenshots/ (the README's tour uses them); on a
-failure the last page is saved as docs/screenshots/failure.png.
+Screenshots of every page visited go to $STUDIO_SCREENSHOTS_DIR (`make screenshots` sets it to
+docs/screenshots/, which the README's tour uses), or else to a temporary folder, so `make test`
+never rewrites tracked files; on a failure the last page is saved there as failure.png.
 """
 
 from __future__ import annotations
 
 import os
 import re
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,7 +21,7 @@ import pytest
 from tests.servers import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
-SHOTS = ROOT / "docs" / "screenshots"
+SHOTS = Path(os.environ.get("STUDIO_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="model-studio-shots-"))
 CHROMIUM = Path("/usr/bin/chromium")
 BASE_MODEL = "meta.llama3-1-8b-instruct-v1:0:128k"
 

@@ -1,0 +1,117 @@
+"""/api/custom-models: create, list, read, download, delete, throughput."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response, StreamingResponse
+
+from api.deps import Svc, Who
+from api.errors import ERRORS
+from api.schemas import (
+    CreateCustomModel,
+    CustomModelList,
+    CustomModelOut,
+    DownloadType,
+    ProvisionThroughput,
+    custom_out,
+)
+from services.bootstrap import Services
+from services.customization import NewCustomModel
+from services.errors import (
+    ModelNotFound,
+    ProviderUnavailable,
+    TransitionNotAllowed,
+)
+from services.metrics import MetricsState
+from services.models import CustomModel
+
+router = APIRouter(tags=["custom models"])
+
+
+def view_of(s: Services, model: CustomModel) -> CustomModelOut:
+    return custom_out(model, s.catalog.get_model(model.id))
+
+
+@router.post("/custom-models", status_code=201, response_model=CustomModelOut, responses=ERRORS)
+def create_custom_model(body: CreateCustomModel, s: Svc, actor: Who) -> CustomModelOut:
+    model = s.customization.create(
+        NewCustomModel(
+            name=body.ModelName,
+            description=body.Description,
+            base_model_id=body.BaseModelId,
+            customization_type=body.ModelType,
+            hyperparameters=body.HyperParameters,
+        ),
+        body.TrainingDataLocation,
+        body.ValidationDataLocation,
+        actor=actor,
+    )
+    return view_of(s, model)
+
+
+@router.get("/custom-models", response_model=CustomModelList)
+def list_custom_models(s: Svc, actor: Who) -> CustomModelList:
+    return CustomModelList(CustomModels=[view_of(s, m) for m in s.customization.list()])
+
+
+@router.get("/custom-models/{model_id}", response_model=CustomModelOut, responses=ERRORS)
+def get_custom_model(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
+    try:
+        model = s.customization.refresh(model_id)  # statuses are refreshed on view
+    except ProviderUnavailable:
+        model = s.customization.get(model_id)
+    return view_of(s, model)
+
+
+@router.get(
+    "/custom-models/{model_id}/download",
+    responses=ERRORS | {200: {"content": {"application/octet-stream": {}}}},
+    response_class=Response,
+)
+def download(model_id: str, s: Svc, actor: Who, type: Annotated[DownloadType, Query()]) -> Response:
+    model = s.customization.get(model_id)
+    if type is DownloadType.METRICS:
+        run = s.metrics.load(model_id)
+        if run.state is not MetricsState.READY:
+            raise TransitionNotAllowed(run.message)
+        data = s.metrics.metrics_zip(model_id)
+        return Response(
+            data,
+            media_type="application/zip",
+            headers={"Content-Disposition": f'attachment; filename="{model.name}-metrics.zip"'},
+        )
+    opener = s.metrics.data_opener(model_id, type.value)
+    if opener is None:
+        raise ModelNotFound(f"{model.name} has no {type.value} data.")
+    name, open_stream = opener
+    stream = open_stream()
+
+    def chunks() -> Iterator[bytes]:
+        with stream:
+            while block := stream.read(1024 * 1024):
+                yield block
+
+    return StreamingResponse(
+        chunks(),
+        media_type="application/jsonl",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@router.delete("/custom-models/{model_id}", status_code=204, response_class=Response, responses=ERRORS)
+def delete_custom_model(model_id: str, s: Svc, actor: Who) -> Response:
+    s.customization.delete(model_id, actor=actor)
+    return Response(status_code=204)
+
+
+@router.put("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)
+def provision(model_id: str, body: ProvisionThroughput, s: Svc, actor: Who) -> CustomModelOut:
+    return view_of(s, s.customization.provision_throughput(model_id, body.ModelUnits, actor=actor))
+
+
+@router.delete("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)
+def remove_throughput(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
+    return view_of(s, s.customization.remove_throughput(model_id, actor=actor))

@@ -1,0 +1,173 @@
+"""The REST contract's bodies (PascalCase, as the seed has them) and how models map onto them."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints
+
+from services.models import CustomModel, JobStatus, ModelView
+
+SEED_STATUS = {
+    JobStatus.SUBMITTING: "Pending",
+    JobStatus.IN_PROGRESS: "Pending",
+    JobStatus.STOPPING: "Pending",
+    JobStatus.COMPLETED: "Complete",
+    JobStatus.FAILED: "Failed",
+    JobStatus.STOPPED: "Stopped",
+}
+
+
+MAX_PROBLEMS = 20  # listed in one error response
+
+
+# ---- bodies --------------------------------------------------------------------------------------
+class Pascal(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+HpName = Annotated[str, StringConstraints(max_length=64)]
+HpValue = Annotated[str, StringConstraints(max_length=256)]
+
+
+class CreateCustomModel(Pascal):
+    """Bounded everywhere (a request is at most 1 MiB, and no field may make the server work for
+    long); what the bounds let through, the service checks and explains."""
+
+    ModelName: str = Field(max_length=200)
+    ModelType: str = Field("FINE_TUNING", max_length=64)
+    BaseModelId: str = Field(max_length=2048)
+    Description: str = Field("", max_length=10_000)
+    TrainingDataLocation: str = Field(max_length=2048)
+    ValidationDataLocation: str | None = Field(None, max_length=2048)
+    HyperParameters: dict[HpName, HpValue] = Field(default_factory=dict, max_length=64)
+
+
+class ProvisionThroughput(Pascal):
+    ModelUnits: int = Field(1, ge=1, le=100)
+
+
+class Error(BaseModel):
+    Message: str
+    Code: str
+    Problems: list[str] | None = None
+
+
+class CustomModelOut(BaseModel):
+    Id: str
+    ModelName: str
+    ModelType: str
+    BaseModelId: str
+    BaseModelName: str
+    Description: str
+    Status: str
+    JobStatus: str
+    StatusLight: str
+    NextAction: str
+    Enabled: bool
+    FailureMessage: str | None
+    ThroughputStatus: str | None
+    ModelUnits: int | None
+    TrainingDataLocation: str
+    ValidationDataLocation: str | None
+    OutputDataLocation: str
+    HyperParameters: dict[str, str]
+    TrainingRecords: int
+    TrainingTokens: int
+    JobArn: str | None
+    CustomModelArn: str | None
+    CreatedAt: str
+    UpdatedAt: str
+
+
+class CustomModelList(BaseModel):
+    CustomModels: list[CustomModelOut]
+
+
+class ModelOut(BaseModel):
+    Id: str
+    ModelName: str
+    ModelId: str
+    ModelType: str
+    Provider: str
+    Vendor: str
+    Traits: list[str]
+    StatusLight: str
+    NextAction: str
+    Enabled: bool
+    Available: bool
+    Lifecycle: str
+    Regions: list[str]
+
+
+class ModelList(BaseModel):
+    Models: list[ModelOut]
+
+
+class SyncRunOut(BaseModel):
+    Provider: str
+    Outcome: str
+    Message: str
+    Added: list[str]
+    Updated: list[str]
+    Gone: list[str]
+
+
+class SyncOut(BaseModel):
+    Runs: list[SyncRunOut]
+
+
+class DownloadType(StrEnum):
+    METRICS = "metrics"
+    TRAINING = "training"
+    VALIDATION = "validation"
+
+
+# ---- mapping --------------------------------------------------------------------------------------
+def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
+    return CustomModelOut(
+        Id=model.id,
+        ModelName=model.name,
+        ModelType=model.customization_type,
+        BaseModelId=model.base_model_id,
+        BaseModelName=model.base_model_name,
+        Description=model.description,
+        Status=SEED_STATUS[model.job_status],
+        JobStatus=model.job_status.value,
+        StatusLight=view.status.value,
+        NextAction=view.next_action,
+        Enabled=model.enabled,
+        FailureMessage=model.failure_message,
+        ThroughputStatus=model.throughput_status.value if model.throughput_status else None,
+        ModelUnits=model.model_units,
+        TrainingDataLocation=model.training_uri,
+        ValidationDataLocation=model.validation_uri,
+        OutputDataLocation=model.output_uri,
+        HyperParameters=model.hyperparameters,
+        TrainingRecords=model.training_records,
+        TrainingTokens=model.training_tokens,
+        JobArn=model.job_arn,
+        CustomModelArn=model.custom_model_arn,
+        CreatedAt=model.created_at.isoformat(),
+        UpdatedAt=model.updated_at.isoformat(),
+    )
+
+
+def model_out(view: ModelView) -> ModelOut:
+    rec = view.record
+    return ModelOut(
+        Id=rec.id,
+        ModelName=rec.name,
+        ModelId=rec.model_id,
+        ModelType=rec.model_type.value,
+        Provider=rec.provider.value,
+        Vendor=rec.vendor,
+        Traits=list(view.traits),
+        StatusLight=view.status.value,
+        NextAction=view.next_action,
+        Enabled=rec.enabled,
+        Available=rec.available,
+        Lifecycle=rec.lifecycle.value,
+        Regions=list(rec.regions),
+    )
