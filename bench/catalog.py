@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.orm import Session, registry  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from services.adapters.sql_store import SqlCatalogStore  # noqa: E402
+from services.adapters.sql import SqlCatalogStore  # noqa: E402
 from services.adapters.sql_tables import models as models_table  # noqa: E402
 from services.catalog import CatalogService  # noqa: E402
 from services.identity import SYSTEM  # noqa: E402

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalog, LocalOpenAICatalog
-from services.adapters.sql_store import SqlCatalogStore
+from services.adapters.sql import SqlCatalogStore
 from services.audit import AuditService
 from services.catalog import CatalogService
 from services.costs import CostService

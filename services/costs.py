@@ -9,7 +9,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.errors import InvalidRequest, ModelNotFound
 from services.identity import Actor, require_admin
-from services.models import CustomModel, ModelRecord, ModelType, Provider
+from services.models import CustomModel, ModelRecord, ModelType, Provider, RefreshedPrice
 from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore
 from services.pricing import (
     Estimate,
@@ -70,8 +70,10 @@ class CostService:
         if self._price_store is None:
             return self._base_prices
         layer: dict[str, dict[str, Price]] = {}
-        for prefix, component, price, source, fetched in self._price_store.refreshed_prices():
-            layer.setdefault(prefix, {})[component] = Price(price=price, source=source, as_of=f"{fetched:%Y-%m-%d}")
+        for row in self._price_store.refreshed_prices():
+            layer.setdefault(row.model_prefix, {})[row.component] = Price(
+                price=row.price, source=row.source, as_of=f"{row.fetched_at:%Y-%m-%d}"
+            )
         return self._base_prices.with_refreshed(layer) if layer else self._base_prices
 
     @property
@@ -89,7 +91,7 @@ class CostService:
         quotes, unmatched = self._price_list.fetch(self.region)
         now = self._clock()
         current = self.prices
-        rows: list[tuple[str, str, float, str, datetime]] = []
+        rows: list[RefreshedPrice] = []
         changes: list[PriceChange] = []
         unchanged = 0
         for quote in quotes:
@@ -107,7 +109,15 @@ class CostService:
                 continue
             found = current.lookup(entry.model_id_prefixes[0], self.region)
             old = getattr(found, quote.component).price if found else None
-            rows.append((entry.model_id_prefixes[0], quote.component, quote.price, "AWS Price List API", now))
+            rows.append(
+                RefreshedPrice(
+                    model_prefix=entry.model_id_prefixes[0],
+                    component=quote.component,
+                    price=quote.price,
+                    source="AWS Price List API",
+                    fetched_at=now,
+                )
+            )
             if old is None or abs(old - quote.price) > 1e-12:
                 changes.append(PriceChange(label=entry.label, component=quote.component, old=old, new=quote.price))
             else:

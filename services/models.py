@@ -338,3 +338,29 @@ class AuditEvent(BaseModel):
     after: str | None = None
     request_id: str = ""
     detail: str = ""
+
+
+class RefreshedPrice(BaseModel):
+    """A price refreshed from the AWS Price List API, stored for every replica."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model_prefix: str
+    component: str  # training | storage_month | inference_no_commit
+    price: float
+    source: str
+    fetched_at: datetime
+
+
+class ApiToken(BaseModel):
+    """An API token as stored: never the token itself, only its SHA-256 hash."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    token_hash: str
+    user_id: str
+    role: str
+    name: str
+    created_at: datetime
+    revoked_at: datetime | None = None

@@ -7,6 +7,7 @@ from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from services.models import (
+    ApiToken,
     AuditEvent,
     CustomModel,
     JobInfo,
@@ -15,6 +16,7 @@ from services.models import (
     PriceQuote,
     Provider,
     ProviderModel,
+    RefreshedPrice,
     SyncRun,
     ThroughputInfo,
 )
@@ -162,10 +164,9 @@ class CustomModelStore(Protocol):
 class PriceStore(Protocol):
     """Prices refreshed from the AWS Price List API, shared by every replica."""
 
-    def refreshed_prices(self) -> list[tuple[str, str, float, str, datetime]]:
-        """(model id prefix, component, price, source, fetched at) rows."""
+    def refreshed_prices(self) -> list[RefreshedPrice]: ...
 
-    def save_refreshed_prices(self, rows: Sequence[tuple[str, str, float, str, datetime]]) -> None:
+    def save_refreshed_prices(self, rows: Sequence[RefreshedPrice]) -> None:
         """Replace every refreshed price with these, in one transaction."""
 
 
@@ -196,10 +197,10 @@ class AuditStore(Protocol):
 class TokenStore(Protocol):
     """API tokens, stored as SHA-256 hashes only."""
 
-    def add_token(self, token_id: str, token_hash: str, user_id: str, role: str, name: str, now: datetime) -> None: ...
+    def add_token(self, token: ApiToken) -> None: ...
 
-    def token_by_hash(self, token_hash: str) -> tuple[str, str, str, str, datetime | None] | None: ...
+    def token_by_hash(self, token_hash: str) -> ApiToken | None: ...
 
-    def list_tokens(self) -> list[tuple[str, str, str, str, datetime, datetime | None]]: ...
+    def list_tokens(self) -> list[ApiToken]: ...
 
     def revoke_token(self, token_id: str, now: datetime) -> bool: ...

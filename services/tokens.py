@@ -16,6 +16,7 @@ from datetime import UTC, datetime
 
 from services.errors import InvalidRequest
 from services.identity import Actor, Role
+from services.models import ApiToken
 from services.ports import TokenStore
 
 PREFIX = "mst_"
@@ -41,7 +42,16 @@ class TokenService:
             raise InvalidRequest(f"--role: {role!r} is not admin or member.") from None
         token_id = secrets.token_hex(8)
         token = PREFIX + secrets.token_urlsafe(32)
-        self._store.add_token(token_id, _hash(token), user_id, role.value, name.strip()[:200] or "token", self._clock())
+        self._store.add_token(
+            ApiToken(
+                id=token_id,
+                token_hash=_hash(token),
+                user_id=user_id,
+                role=role.value,
+                name=name.strip()[:200] or "token",
+                created_at=self._clock(),
+            )
+        )
         return token_id, token
 
     def authenticate(self, token: str) -> Actor | None:
@@ -49,12 +59,11 @@ class TokenService:
         if not token.startswith(PREFIX):
             return None
         found = self._store.token_by_hash(_hash(token))
-        if found is None or found[4] is not None:
+        if found is None or found.revoked_at is not None:
             return None
-        token_id, user, role, _name, _revoked = found
-        return Actor(id=user, name=user, role=Role(role), via=f"token {token_id}")
+        return Actor(id=found.user_id, name=found.user_id, role=Role(found.role), via=f"token {found.id}")
 
-    def list(self) -> list[tuple[str, str, str, str, datetime, datetime | None]]:
+    def list(self) -> list[ApiToken]:
         return self._store.list_tokens()
 
     def revoke(self, token_id: str) -> bool:
@@ -81,9 +90,9 @@ def main(argv: list[str] | None = None) -> int:
             token_id, token = service.create(args.user, args.role, args.name)
             print(f"Token {token_id} for {args.user} ({args.role}). Copy it now; it is not shown again:\n{token}")
         elif args.command == "list":
-            for token_id, user, role, name, created, revoked in service.list():
-                state = f"revoked {revoked:%Y-%m-%d %H:%M}" if revoked else "active"
-                print(f"{token_id}  {user}  {role}  {name}  created {created:%Y-%m-%d %H:%M}  {state}")
+            for t in service.list():
+                state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
+                print(f"{t.id}  {t.user_id}  {t.role}  {t.name}  created {t.created_at:%Y-%m-%d %H:%M}  {state}")
         elif not service.revoke(args.token_id):
             print(f"No active token {args.token_id}.", file=sys.stderr)
             return 1

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from services.errors import ConcurrentUpdate, DuplicateName, ProviderError
 from services.identity import LOCAL_ADMIN, Actor, Role
 from services.models import (
+    ApiToken,
     AuditEvent,
     CustomModel,
     Lifecycle,
@@ -15,6 +16,7 @@ from services.models import (
     ModelType,
     Provider,
     ProviderModel,
+    RefreshedPrice,
     SyncRun,
 )
 
@@ -28,7 +30,8 @@ class InMemoryCatalogStore:
         self.leases: dict[str, tuple[str, datetime]] = {}
         self.history: dict[str, list[tuple[int, datetime, datetime]]] = {}
         self.audit: list[AuditEvent] = []
-        self.tokens: dict[str, list[object]] = {}
+        self.tokens: dict[str, ApiToken] = {}
+        self.prices: list[RefreshedPrice] = []
         self.runs: list[SyncRun] = []
         self._revision = 0
         self._changed_rev: dict[str, int] = {}
@@ -230,32 +233,29 @@ class InMemoryCatalogStore:
         ]
         return out[:limit]
 
-    def add_token(self, token_id: str, token_hash: str, user_id: str, role: str, name: str, now: datetime) -> None:
-        if any(t[0] == token_hash for t in self.tokens.values()):
+    def add_token(self, token: ApiToken) -> None:
+        if any(t.token_hash == token.token_hash for t in self.tokens.values()):
             raise ValueError("duplicate token")
-        self.tokens[token_id] = [token_hash, user_id, role, name, now, None]
+        self.tokens[token.id] = token
 
-    def token_by_hash(self, token_hash: str) -> tuple[str, str, str, str, datetime | None] | None:
-        for token_id, (h, user, role, name, _created, revoked) in self.tokens.items():
-            if h == token_hash:
-                return (token_id, str(user), str(role), str(name), revoked)  # type: ignore[return-value]
-        return None
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        return next((t for t in self.tokens.values() if t.token_hash == token_hash), None)
 
-    def list_tokens(self) -> list[tuple[str, str, str, str, datetime, datetime | None]]:
-        return [(i, t[1], t[2], t[3], t[4], t[5]) for i, t in self.tokens.items()]  # type: ignore[misc]
+    def list_tokens(self) -> list[ApiToken]:
+        return list(self.tokens.values())
 
     def revoke_token(self, token_id: str, now: datetime) -> bool:
         token = self.tokens.get(token_id)
-        if token is None or token[5] is not None:
+        if token is None or token.revoked_at is not None:
             return False
-        token[5] = now
+        self.tokens[token_id] = token.model_copy(update={"revoked_at": now})
         return True
 
-    def refreshed_prices(self) -> list[tuple[str, str, float, str, datetime]]:
-        return list(getattr(self, "_prices", []))
+    def refreshed_prices(self) -> list[RefreshedPrice]:
+        return sorted(self.prices, key=lambda p: p.model_prefix)
 
-    def save_refreshed_prices(self, rows: Sequence[tuple[str, str, float, str, datetime]]) -> None:
-        self._prices = list(rows)
+    def save_refreshed_prices(self, rows: Sequence[RefreshedPrice]) -> None:
+        self.prices = list(rows)
 
     def delete_custom(self, model_id: str, expected_version: int, audit: Sequence[AuditEvent] = ()) -> None:
         current = self.customs.get(model_id)
@@ -461,7 +461,7 @@ def _world_store(base: object) -> InMemoryCatalogStore:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from services.adapters.sql_store import SqlCatalogStore
+    from services.adapters.sql import SqlCatalogStore
 
     if url == "sqlite":
         return SqlCatalogStore.from_url(f"sqlite:///{(Path(str(base)) / 'world.db').as_posix()}")  # type: ignore[return-value]

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from services.adapters.sql_store import SqlCatalogStore
+from services.adapters.sql import SqlCatalogStore
 from tests.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection that services.adapters.sql_store hands it."""
+"""Alembic environment: runs on the connection that services.adapters.sql hands it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from services.adapters.sql_tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - we never run alembic without a connection
-    raise RuntimeError("Run migrations through services.adapters.sql_store.migrate(engine).")
+    raise RuntimeError("Run migrations through services.adapters.sql.migrate(engine).")
 
 context.configure(
     connection=connection,

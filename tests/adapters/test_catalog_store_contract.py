@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from services.adapters.sql_store import SqlCatalogStore
+from services.adapters.sql import SqlCatalogStore
 from services.errors import ConcurrentUpdate
 from services.models import Lifecycle, Provider, SyncOutcome, SyncRun
 from services.ports import CatalogStore
@@ -252,17 +252,24 @@ def test_leases_have_one_owner_until_they_expire(store) -> None:
 
 
 def test_refreshed_prices_are_replaced_as_a_whole(store) -> None:
+    from services.models import RefreshedPrice
+
+    def price(prefix: str, component: str, value: float) -> RefreshedPrice:
+        return RefreshedPrice(
+            model_prefix=prefix, component=component, price=value, source="AWS Price List API", fetched_at=NOW
+        )
+
     assert store.refreshed_prices() == []
-    store.save_refreshed_prices([("amazon.titan-text-lite-v1", "training", 0.0005, "AWS Price List API", NOW)])
+    store.save_refreshed_prices([price("amazon.titan-text-lite-v1", "training", 0.0005)])
     store.save_refreshed_prices(
         [
-            ("amazon.titan-text-lite-v1", "training", 0.0006, "AWS Price List API", NOW),
-            ("cohere.command-text-v14", "storage_month", 1.95, "AWS Price List API", NOW),
+            price("cohere.command-text-v14", "storage_month", 1.95),
+            price("amazon.titan-text-lite-v1", "training", 0.0006),
         ]
     )
     assert store.refreshed_prices() == [
-        ("amazon.titan-text-lite-v1", "training", 0.0006, "AWS Price List API", NOW),
-        ("cohere.command-text-v14", "storage_month", 1.95, "AWS Price List API", NOW),
+        price("amazon.titan-text-lite-v1", "training", 0.0006),
+        price("cohere.command-text-v14", "storage_month", 1.95),
     ]
 
 

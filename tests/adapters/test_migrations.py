@@ -6,7 +6,7 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import inspect
 
-from services.adapters.sql_store import make_engine, migrate
+from services.adapters.sql import make_engine, migrate
 from services.adapters.sql_tables import metadata
 
 

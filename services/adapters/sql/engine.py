@@ -1,0 +1,198 @@
+"""The engine: SQLite by default, PostgreSQL by URL; migrations; helpers every store shares."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import Any, Self
+
+import orjson
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import (
+    Connection,
+    Engine,
+    Row,
+    create_engine,
+    event,
+    insert,
+    select,
+    text,
+    update,
+)
+from sqlalchemy.engine import make_url
+
+from services.adapters.sql_tables import (
+    audit_events,
+    catalog_meta,
+    custom_models,
+    models,
+)
+from services.models import (
+    AuditEvent,
+    CustomModel,
+    JobStatus,
+    Lifecycle,
+    ModelRecord,
+    ModelType,
+    Provider,
+    ProviderModel,
+    SyncOutcome,
+    SyncRun,
+    ThroughputStatus,
+)
+
+MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
+CHUNK = 500
+_MIGRATION_LOCK = 7_310_001  # pg advisory lock id: one migrator at a time across replicas
+
+
+def make_engine(url: str) -> Engine:
+    """Create the engine; for a SQLite file, make its folder and turn on WAL + busy timeout."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        if parsed.database and parsed.database != ":memory:":
+            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, connect_args={"timeout": 30})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_connection: Any, _record: Any) -> None:
+            cursor = dbapi_connection.cursor()
+            cursor.execute("PRAGMA journal_mode=WAL")
+            cursor.execute("PRAGMA busy_timeout=30000")
+            cursor.close()
+
+        return engine
+    return create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Apply every Alembic migration not yet applied (safe with several replicas on PostgreSQL)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _MIGRATION_LOCK})
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def chunks(items: Sequence[Any], size: int = CHUNK) -> Iterator[Sequence[Any]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
+
+
+def record_of(row: Row[Any]) -> ModelRecord:
+    # Rows come from our own schema, so we skip re-validation (10,000 rows in a few ms).
+    return ModelRecord.model_construct(
+        id=row.id,
+        provider=Provider(row.provider),
+        model_id=row.model_id,
+        model_type=ModelType(row.model_type),
+        name=row.name,
+        vendor=row.vendor,
+        arn=row.arn,
+        input_modalities=row.input_modalities,
+        output_modalities=row.output_modalities,
+        customizations=row.customizations,
+        inference_types=row.inference_types,
+        regions=row.regions,
+        streaming=row.streaming,
+        chat=row.chat,
+        lifecycle=Lifecycle(row.lifecycle),
+        provider_created=row.provider_created,
+        enabled=row.enabled,
+        available=row.available,
+        first_seen=row.first_seen,
+        updated_at=row.updated_at,
+        unavailable_since=row.unavailable_since,
+        version=row.version,
+        job_status=row.job_status,
+        throughput_status=row.throughput_status,
+    )
+
+
+# models joined with the two custom-model columns their status light needs
+MODEL_VIEW = select(models, custom_models.c.job_status, custom_models.c.throughput_status).select_from(
+    models.outerjoin(custom_models, custom_models.c.id == models.c.id)
+)
+
+_CUSTOM_FIELDS = [c.name for c in custom_models.columns if c.name not in ("name_key",)]
+
+
+def custom_of(row: Row[Any]) -> CustomModel:
+    values = {name: getattr(row, name) for name in _CUSTOM_FIELDS}
+    values["hyperparameters"] = orjson.loads(values["hyperparameters"])
+    values["job_status"] = JobStatus(values["job_status"])
+    if values["throughput_status"] is not None:
+        values["throughput_status"] = ThroughputStatus(values["throughput_status"])
+    return CustomModel(**values, name=row.name, enabled=row.enabled)
+
+
+CUSTOM_VIEW = select(custom_models, models.c.name, models.c.enabled).join(models, models.c.id == custom_models.c.id)
+
+
+def metadata_values(model: ProviderModel) -> dict[str, Any]:
+    return {
+        "name": model.name,
+        "vendor": model.vendor,
+        "arn": model.arn,
+        "input_modalities": model.input_modalities,
+        "output_modalities": model.output_modalities,
+        "customizations": model.customizations,
+        "inference_types": model.inference_types,
+        "regions": model.regions,
+        "streaming": model.streaming,
+        "chat": model.chat,
+        "lifecycle": model.lifecycle.value,
+        "provider_created": model.provider_created,
+    }
+
+
+def run_of(row: Row[Any]) -> SyncRun:
+    return SyncRun(
+        provider=Provider(row.provider),
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        outcome=SyncOutcome(row.outcome),
+        message=row.message,
+        added=row.added,
+        updated=row.updated,
+        gone=row.gone,
+        seen=row.seen,
+    )
+
+
+def write_audit(conn: Connection, events: Sequence[AuditEvent]) -> None:
+    if events:
+        conn.execute(insert(audit_events), [e.model_dump() for e in events])
+
+
+def bump_revision(conn: Connection) -> int:
+    """Take the next revision (first thing in a write: it also serialises writers)."""
+    return int(
+        conn.execute(
+            update(catalog_meta)
+            .where(catalog_meta.c.key == "revision")
+            .values(value=catalog_meta.c.value + 1)
+            .returning(catalog_meta.c.value)
+        ).scalar_one()
+    )
+
+
+class SqlBase:
+    """An engine shared by the per-port stores below."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    @classmethod
+    def from_url(cls, url: str, *, run_migrations: bool = True) -> Self:
+        engine = make_engine(url)
+        if run_migrations:
+            migrate(engine)
+        return cls(engine)
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine

@@ -1,0 +1,44 @@
+"""API tokens, hashed (TokenStore)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import (
+    insert,
+    select,
+    update,
+)
+
+from services.adapters.sql.engine import SqlBase
+from services.adapters.sql_tables import (
+    api_tokens,
+)
+from services.models import ApiToken
+
+
+class SqlTokens(SqlBase):
+    """TokenStore on SQL: the hash of each token, never the token."""
+
+    def add_token(self, token: ApiToken) -> None:
+        with self._engine.begin() as conn:
+            conn.execute(insert(api_tokens).values(**token.model_dump()))
+
+    def token_by_hash(self, token_hash: str) -> ApiToken | None:
+        with self._engine.connect() as conn:
+            row = conn.execute(select(api_tokens).where(api_tokens.c.token_hash == token_hash)).first()
+        return ApiToken.model_validate(row._asdict()) if row else None
+
+    def list_tokens(self) -> list[ApiToken]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(api_tokens).order_by(api_tokens.c.created_at))
+            return [ApiToken.model_validate(r._asdict()) for r in rows]
+
+    def revoke_token(self, token_id: str, now: datetime) -> bool:
+        with self._engine.begin() as conn:
+            result = conn.execute(
+                update(api_tokens)
+                .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
+                .values(revoked_at=now)
+            )
+        return bool(result.rowcount)
