@@ -8,22 +8,17 @@ import orjson
 import pytest
 
 from services.customization_specs import FAMILIES, family_for
-from services.datasets import (
-    MAX_LISTED,
-    DatasetKind,
-    _check_conversation,
-    _check_image_caption,
-    _check_prompt_completion,
-    _Collector,
+from services.dataset_fast import (
     _Conversation,
     _fast_conversation,
     _fast_image_caption,
     _fast_prompt_completion,
     _ImageCaption,
     _PromptCompletion,
-    check_record_totals,
-    validate_stream,
 )
+from services.dataset_records import _check_conversation, _check_image_caption, _check_prompt_completion
+from services.dataset_report import _Collector
+from services.datasets import MAX_LISTED, DatasetKind, check_record_totals, validate_stream
 
 LLAMA31 = family_for("meta.llama3-1-8b-instruct-v1:0:128k")  # prompt/completion, 100-10,000 records
 LLAMA33 = family_for("meta.llama3-3-70b-instruct-v1:0:128k")  # conversation

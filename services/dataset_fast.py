@@ -1,0 +1,161 @@
+"""The fast path: records decoded straight into typed structs in C (msgspec). It only ever
+accepts what the careful checks (dataset_records.py) accept; a test proves it."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+
+from services.customization_specs import DataFormat, Family
+from services.dataset_records import _first_duplicate
+from services.dataset_report import CHARS_PER_TOKEN, _Collector
+
+
+# ---- fast path: typed decoding in C (msgspec); anything it does not accept goes to the checks
+# above, which decide and say what is wrong. The fast path only ever accepts what they accept.
+class _Text(msgspec.Struct, forbid_unknown_fields=True):
+    text: str
+
+
+class _Message(msgspec.Struct, forbid_unknown_fields=True):
+    role: str
+    content: str | Annotated[list[_Text], msgspec.Meta(min_length=1)]
+
+
+class _Conversation(msgspec.Struct, forbid_unknown_fields=True):
+    messages: Annotated[list[_Message], msgspec.Meta(min_length=2)]
+    schemaVersion: str | None = None  # noqa: N815 - Bedrock's key
+    system: str | list[_Text] | None = None
+
+
+class _PromptCompletion(msgspec.Struct, forbid_unknown_fields=True):
+    prompt: str
+    completion: str
+
+
+class _ImageCaption(msgspec.Struct, forbid_unknown_fields=True):
+    image_ref: str = msgspec.field(name="image-ref")
+    caption: str
+
+
+# Repeated keys: msgspec (like orjson) silently keeps the last of two equal keys; Bedrock refuses
+# the record. The fast checks also return what the raw bytes of the record must hold, checked per
+# chunk with one C count, so nothing is done per line unless a chunk disagrees:
+# - strings: every key and every string value is one string, two quotes. In a chunk with no
+#   backslash no quote can be escaped, so the chunk's quotes are exactly twice the strings.
+# - colons (only asked for in chunks with escapes): one per key, plus those inside the strings.
+# A repeated key adds a string and a colon that the decoded record does not have.
+Expect = tuple[int, int, int]  # input tokens, output tokens, quotes (or, asked for, colons)
+
+
+def _fast_prompt_completion(rec: _PromptCompletion, fam: Family, colons: bool) -> Expect | None:
+    completion = rec.completion
+    if not completion.strip():
+        return None
+    prompt = rec.prompt
+    c = 2 + prompt.count(":") + completion.count(":") if colons else 8
+    return (len(prompt) + 5) // 6, (len(completion) + 5) // 6, c
+
+
+def _fast_conversation(rec: _Conversation, fam: Family, colons: bool) -> Expect | None:
+    t_in = t_out = c = 0
+    messages = rec.messages
+    strings = 1 + 3 * len(messages)  # "messages"; "role", its value and "content" of each (+ content below)
+    if colons:
+        c = 1 + 2 * len(messages)
+    version = rec.schemaVersion
+    if version is not None:
+        strings += 2
+        if colons:
+            c += 1 + version.count(":")
+    system = rec.system
+    if system is not None:
+        strings += 1
+        c += colons
+        if isinstance(system, str):
+            strings += 1
+            t_in += (len(system) + 5) // 6
+            if colons:
+                c += system.count(":")
+        else:
+            strings += 2 * len(system)
+            for block in system:
+                t_in += (len(block.text) + 5) // 6
+                if colons:
+                    c += 1 + block.text.count(":")
+    user = True
+    for msg in messages:
+        if msg.role != ("user" if user else "assistant"):
+            return None
+        content = msg.content
+        if isinstance(content, str):
+            k = (len(content) + 5) // 6
+            strings += 1
+            if colons:
+                c += content.count(":")
+        else:
+            k = 0
+            strings += 2 * len(content)
+            for block in content:
+                k += (len(block.text) + 5) // 6
+                if colons:
+                    c += 1 + block.text.count(":")
+        if user:
+            t_in += k
+        else:
+            t_out += k
+        user = not user
+    if not user:  # the next turn would be the assistant's: the last message was the user's
+        return None
+    return t_in, t_out, c if colons else 2 * strings
+
+
+def _fast_image_caption(rec: _ImageCaption, fam: Family, colons: bool) -> Expect | None:
+    if not rec.image_ref.startswith("s3://"):
+        return None
+    if fam.max_caption_chars is not None and not fam.min_caption_chars <= len(rec.caption) <= fam.max_caption_chars:
+        return None
+    c = 2 + rec.image_ref.count(":") + rec.caption.count(":") if colons else 8
+    return 0, 0, c
+
+
+def _repeated_keys(
+    lines: list[bytes],
+    n: int,
+    suspects: set[int] | None,
+    decode: Any,
+    fast: Any,
+    fam: Family,
+    out: _Collector,
+    limits: tuple[int, int, int],
+) -> int:
+    """Report the lines of a chunk the fast path accepted although a key repeats in them; return
+    the tokens they had added (they are not records Bedrock takes)."""
+    removed = 0
+    for i, raw in enumerate(lines, n + 1):
+        if suspects is not None and i - n - 1 in suspects:
+            continue
+        try:
+            rec = decode(raw)
+        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+            continue
+        counted, quotes = fast(rec, fam, True), fast(rec, fam, False)
+        if counted is None or quotes is None or raw.count(b'"') == quotes[2] or raw.count(b":") == counted[2]:
+            continue
+        duplicate = _first_duplicate(raw)
+        if duplicate is None:
+            continue  # a colon written as an escape: no repeat
+        out.add(i, "json", f"the key {duplicate[:64]!r} appears twice in one object; Bedrock refuses such records")
+        t_in, t_out = counted[0], counted[1]
+        if t_in + t_out <= limits[0] and t_in <= limits[1] and t_out <= limits[2]:
+            removed += t_in + t_out
+    return removed
+
+
+_FAST: dict[DataFormat, tuple[type[msgspec.Struct], Any]] = {
+    DataFormat.PROMPT_COMPLETION: (_PromptCompletion, _fast_prompt_completion),
+    DataFormat.CONVERSATION: (_Conversation, _fast_conversation),
+    DataFormat.IMAGE_CAPTION: (_ImageCaption, _fast_image_caption),
+}
+assert CHARS_PER_TOKEN == 6, "the fast path hard-codes (n + 5) // 6"
