@@ -16,12 +16,12 @@ APP = str(Path(__file__).resolve().parents[1] / "app.py")
 
 
 @pytest.fixture
-def world(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> World:
-    w = World(tmp_path)
-    monkeypatch.setattr(deps, "get_services", lambda: w.services)  # the one sanctioned patch
+def world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The tests' World (tests/conftest.py) behind the pages' one seam to the services."""
+    monkeypatch.setattr(deps, "get_services", lambda: world.services)  # the one sanctioned patch
     st.cache_data.clear()
     st.cache_resource.clear()
-    return w
+    return world
 
 
 @pytest.fixture

@@ -8,6 +8,9 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
+from tests.factories import LLAMA
+from tests.fakes import ADMIN, World
+
 PG_URL_ENV = "STUDIO_TEST_DATABASE_URL"
 
 
@@ -51,3 +54,17 @@ def postgres_url() -> Iterator[str]:
 def database_url(request: pytest.FixtureRequest) -> str:
     name = "sqlite_url" if request.param == "sqlite" else "postgres_url"
     return str(request.getfixturevalue(name))
+
+
+@pytest.fixture
+def world(tmp_path) -> World:  # type: ignore[no-untyped-def]
+    """Every service wired by build_services on fakes, on a fake clock (tests/fakes.py)."""
+    return World(tmp_path)
+
+
+@pytest.fixture
+def w(world: World) -> World:
+    """The usual starting point: the catalog synced and Llama 3.1 8B (fine-tunable) enabled."""
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LLAMA, actor=ADMIN)
+    return world

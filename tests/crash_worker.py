@@ -22,8 +22,7 @@ from services.bootstrap import build_services
 from services.customization import NewCustomModel, Upload
 from services.identity import LOCAL_ADMIN
 from services.settings import load_settings
-
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
+from tests.factories import LLAMA
 
 
 def die() -> None:

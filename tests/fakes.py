@@ -379,7 +379,9 @@ class World:
     (catalog sources, the store unless a SQL one is asked for) and the local control plane, on a
     fake clock."""
 
-    def __init__(self, root: object, *, job_seconds: float = 60, throughput_seconds: float = 10) -> None:
+    def __init__(
+        self, root: object, *, job_seconds: float = 60, throughput_seconds: float = 10, **settings: object
+    ) -> None:
         from pathlib import Path
 
         from services.adapters.local_bedrock import LocalBedrock
@@ -388,6 +390,7 @@ class World:
         from services.settings import load_settings
 
         base = Path(str(root))
+        self.root = base
         self.clock = FakeClock()
         self.store = _world_store(base)
         self.bedrock = FakeCatalogSource(
@@ -419,15 +422,20 @@ class World:
             clock=self.clock.epoch,
         )
         self.backend = FlakyBackend(self.local_bedrock)
-        settings = load_settings(
-            data_dir=base,
-            s3_bucket="studio-test",
-            s3_prefix="runs",
-            allowed_buckets=["my-data"],
-            reconcile_seconds=10,
+        chosen = load_settings(
+            **(
+                {
+                    "data_dir": base,
+                    "s3_bucket": "studio-test",
+                    "s3_prefix": "runs",
+                    "allowed_buckets": ["my-data"],
+                    "reconcile_seconds": 10,
+                }
+                | settings
+            )
         )
         self.services = build_services(
-            settings,
+            chosen,
             store=self.store,  # type: ignore[arg-type]
             sources={Provider.BEDROCK: self.bedrock, Provider.OPENAI: self.openai},
             objects=self.objects,

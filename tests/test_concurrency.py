@@ -18,8 +18,8 @@ from services.errors import ConcurrentUpdate, ModelNotFound, TransitionNotAllowe
 from services.identity import LOCAL_ADMIN
 from services.models import JobStatus, Status
 from services.settings import load_settings
+from tests.factories import LLAMA
 
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
 EXPECTED_REFUSALS = (ConcurrentUpdate, TransitionNotAllowed, ModelNotFound)
 
 

@@ -16,10 +16,10 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from services.adapters.sql import SqlCatalogStore
+from tests.factories import LLAMA
 from tests.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
 
 
 @pytest.fixture

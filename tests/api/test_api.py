@@ -5,34 +5,27 @@ from __future__ import annotations
 import io
 import zipfile
 
-import orjson
 import pytest
 from fastapi.testclient import TestClient
 
+from tests.factories import LLAMA_MODEL_ID, jsonl
 from tests.fakes import World
 
-LLAMA = "meta.llama3-1-8b-instruct-v1:0:128k"
 TRAIN = "s3://my-data/sets/train.jsonl"
 
 
-def jsonl(n: int = 120, offset: int = 0) -> bytes:
-    return b"".join(
-        orjson.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + b"\n" for i in range(offset, offset + n)
-    )
-
-
 @pytest.fixture
-def data(world: World) -> World:
-    world.objects.put_bytes(TRAIN, jsonl())
-    world.objects.put_bytes("s3://my-data/sets/val.jsonl", jsonl(20, 500))
-    return world
+def data(w: World) -> World:
+    w.objects.put_bytes(TRAIN, jsonl())
+    w.objects.put_bytes("s3://my-data/sets/val.jsonl", jsonl(20, 500))
+    return w
 
 
 def create(client: TestClient, **kw: object):
     body = {
         "ModelName": "support-bot",
         "ModelType": "FINE_TUNING",
-        "BaseModelId": LLAMA,
+        "BaseModelId": LLAMA_MODEL_ID,
         "Description": "first",
         "TrainingDataLocation": TRAIN,
         "ValidationDataLocation": "s3://my-data/sets/val.jsonl",
@@ -134,11 +127,11 @@ def test_throughput_enable_and_refusals(client: TestClient, data: World) -> None
     assert client.get(f"/custom-models/{model_id}").status_code == 404
 
 
-def test_models_endpoints(client: TestClient, world: World) -> None:
+def test_models_endpoints(client: TestClient, w: World) -> None:
     everything = client.get("/models").json()["Models"]
     assert len(everything) == 6
     green = client.get("/models", params={"status": "GREEN"}).json()["Models"]
-    assert [m["Id"] for m in green] == [f"bedrock:{LLAMA}"]
+    assert [m["Id"] for m in green] == [f"bedrock:{LLAMA_MODEL_ID}"]
     assert (
         client.get("/models", params=[("trait", "Embedding")]).json()["Models"][0]["Id"]
         == "openai:text-embedding-3-small"
@@ -152,11 +145,11 @@ def test_models_endpoints(client: TestClient, world: World) -> None:
     assert [r["Outcome"] for r in sync] == ["ok", "ok"]
 
 
-def test_an_unexpected_failure_is_500_without_a_stack_trace(client: TestClient, world: World) -> None:
+def test_an_unexpected_failure_is_500_without_a_stack_trace(client: TestClient, w: World) -> None:
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("secret internals")
 
-    world.catalog.sync = boom  # type: ignore[method-assign]
+    w.catalog.sync = boom  # type: ignore[method-assign]
     response = client.post("/models/sync")
     assert response.status_code == 500
     assert response.json() == {"Message": "Internal error (RuntimeError).", "Code": "InternalError"}

@@ -16,12 +16,12 @@ _TMP = tempfile.TemporaryDirectory(prefix="studio-fuzz-")  # removed when the te
 
 
 def _app():
-    world = World(Path(_TMP.name))
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable("bedrock:meta.llama3-1-8b-instruct-v1:0:128k", actor=ADMIN)
+    w = World(Path(_TMP.name))
+    w.catalog.sync(actor=ADMIN)
+    w.catalog.enable("bedrock:meta.llama3-1-8b-instruct-v1:0:128k", actor=ADMIN)
     data = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
-    world.objects.put_bytes("s3://my-data/train.jsonl", data)
-    return create_api(lambda: world.services)
+    w.objects.put_bytes("s3://my-data/train.jsonl", data)
+    return create_api(lambda: w.services)
 
 
 schema = schemathesis.openapi.from_asgi("/openapi.json", _app())

@@ -16,14 +16,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
-import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
 from tests.security.st_client import Session, _open
 from tests.servers import ROOT, ServerURL, running_server
 
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
 UPLOAD_MB = 4
 
 
@@ -57,10 +55,6 @@ class Target:
 
     def session(self) -> AbstractContextManager[Session]:
         return streamlit_session(self.url)
-
-
-def jsonl(n: int, prefix: str = "q") -> bytes:
-    return b"".join(orjson.dumps({"prompt": f"{prefix}{i}", "completion": "a"}) + b"\n" for i in range(n))
 
 
 def put_object(target: Target, key: str, data: bytes) -> str:

@@ -12,7 +12,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.security.conftest import LLAMA, Target, enable, serving
+from tests.factories import LLAMA
+from tests.security.conftest import Target, enable, serving
 from tests.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")

@@ -9,7 +9,8 @@ import pytest
 import websockets.sync.client as ws_client
 from websockets.exceptions import InvalidStatus
 
-from tests.security.conftest import LLAMA, UPLOAD_MB, Target, enable, jsonl, put_object, vm
+from tests.factories import LLAMA, jsonl
+from tests.security.conftest import UPLOAD_MB, Target, enable, put_object, vm
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +232,7 @@ def test_a_file_of_blank_or_invalid_lines_is_refused_with_a_bounded_answer(targe
 
 # ---- 10. text the database refuses: refused or bounded, never a 500 ------------------------------------
 def test_nul_and_long_request_ids_never_break_a_write(target: Target) -> None:
-    uri = put_object(target, "sets/nul.jsonl", jsonl(130, prefix="nul"))
+    uri = put_object(target, "sets/nul.jsonl", jsonl(130, prompt="nul{i}"))
     before = target.snapshot()
     r = httpx.post(
         f"{target.url}/api/custom-models",
@@ -275,7 +276,7 @@ def test_nul_and_long_request_ids_on_postgresql(tmp_path, postgres_url: str) -> 
 
     with serving(tmp_path, postgres_url) as pg:
         enable(pg, LLAMA)
-        uri = put_object(pg, "sets/nul.jsonl", jsonl(130, prefix="nul"))
+        uri = put_object(pg, "sets/nul.jsonl", jsonl(130, prompt="nul{i}"))
         before = pg.snapshot()
         body = {"ModelName": "nul-bot", "BaseModelId": LLAMA, "TrainingDataLocation": uri}
         r = httpx.post(f"{pg.url}/api/custom-models", json=body | {"Description": "a\x00b"}, timeout=60)

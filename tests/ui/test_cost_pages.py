@@ -30,7 +30,8 @@ def jsonl(n: int = 50) -> bytes:
 
 
 @pytest.fixture
-def ready(world: World) -> World:
+def lite(world: World) -> World:
+    """These pages' tests start from Titan Text G1 - Lite enabled (its prices are all published)."""
     world.catalog.sync(actor=ADMIN)
     world.catalog.enable(LITE, actor=ADMIN)
     return world
@@ -43,7 +44,7 @@ def open_page(make_app, path: str) -> AppTest:
     return at
 
 
-def test_an_estimate_from_a_token_count(ready: World, make_app) -> None:
+def test_an_estimate_from_a_token_count(lite: World, make_app) -> None:
     at = open_page(make_app, "views/estimator.py")
     at.selectbox(key=Key.EST_BASE).set_value(LITE)
     at.number_input(key=Key.EST_TOKENS).set_value(1_000_000)
@@ -61,7 +62,7 @@ def test_an_estimate_from_a_token_count(ready: World, make_app) -> None:
     assert "Prices from catalog 2026-11-22.1" in texts(at)
 
 
-def test_an_unknown_price_gives_an_unknown_total_not_zero(ready: World, make_app) -> None:
+def test_an_unknown_price_gives_an_unknown_total_not_zero(lite: World, make_app) -> None:
     at = open_page(make_app, "views/estimator.py")
     at.selectbox(key=Key.EST_BASE).set_value("bedrock:meta.llama3-1-8b-instruct-v1:0:128k")
     at.button(key=Key.EST_RUN).click().run()
@@ -69,7 +70,7 @@ def test_an_unknown_price_gives_an_unknown_total_not_zero(ready: World, make_app
     assert "The total is unknown" in texts(at)
 
 
-def test_an_estimate_from_uploaded_data_counts_its_tokens_and_refuses_bad_data(ready: World, make_app) -> None:
+def test_an_estimate_from_uploaded_data_counts_its_tokens_and_refuses_bad_data(lite: World, make_app) -> None:
     at = open_page(make_app, "views/estimator.py")
     at.selectbox(key=Key.EST_BASE).set_value(LITE)
     at.radio(key=Key.EST_SOURCE).set_value("Upload a .jsonl file").run()
@@ -83,7 +84,7 @@ def test_an_estimate_from_uploaded_data_counts_its_tokens_and_refuses_bad_data(r
     assert "Total" not in metrics(at)
 
 
-def test_the_new_model_form_shows_the_estimate_when_the_data_is_checked(ready: World, make_app) -> None:
+def test_the_new_model_form_shows_the_estimate_when_the_data_is_checked(lite: World, make_app) -> None:
     at = open_page(make_app, "views/new_model.py")
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
     at.button(key=Key.NM_CHECK).click().run()
@@ -91,16 +92,16 @@ def test_the_new_model_form_shows_the_estimate_when_the_data_is_checked(ready: W
     assert metrics(at)["Storage"] == "$1.95"
 
 
-def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(ready: World, make_app) -> None:
+def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(lite: World, make_app) -> None:
     data = jsonl()
-    model = ready.customization.create(
+    model = lite.customization.create(
         NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
     )
-    ready.clock.advance(seconds=61)
-    ready.customization.refresh(model.id)
-    ready.customization.provision_throughput(model.id, actor=ADMIN)
-    ready.clock.advance(hours=25)
-    ready.customization.refresh(model.id)
+    lite.clock.advance(seconds=61)
+    lite.customization.refresh(model.id)
+    lite.customization.provision_throughput(model.id, actor=ADMIN)
+    lite.clock.advance(hours=25)
+    lite.customization.refresh(model.id)
     at = open_page(make_app, "views/costs.py")
     assert "lite-bot: no-commitment throughput has been running for 25.0 hours" in texts(at)
     table = at.dataframe[0].value
@@ -108,13 +109,13 @@ def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(r
     assert metrics(at)["Known costs so far"].startswith("$17")
 
 
-def test_the_model_page_shows_its_cost_meter(ready: World, make_app) -> None:
+def test_the_model_page_shows_its_cost_meter(lite: World, make_app) -> None:
     data = jsonl()
-    model = ready.customization.create(
+    model = lite.customization.create(
         NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
     )
-    ready.clock.advance(seconds=61)
-    ready.customization.refresh(model.id)
+    lite.clock.advance(seconds=61)
+    lite.customization.refresh(model.id)
     at = make_app().run()
     at.switch_page("views/custom_model.py")
     at.query_params["model"] = model.id
@@ -123,22 +124,64 @@ def test_the_model_page_shows_its_cost_meter(ready: World, make_app) -> None:
     assert shown["Throughput"] == "$0.00" and shown["Training"].startswith("$") and shown["Total"].startswith("$")
 
 
-def test_in_aws_mode_the_costs_page_refreshes_prices_and_shows_the_changes(world: World, make_app) -> None:
-    from services.adapters.aws_price_list import PriceQuote
+class StubbedSession:
+    """A boto3 session whose clients are real (botocore builds and validates every request) and
+    whose Price List client answers from botocore's Stubber: aws mode, wired by build_services."""
 
-    class FakePriceList:
-        def fetch(self, region: str) -> tuple[list[PriceQuote], int]:
-            quote = PriceQuote(
-                model="Titan Text G1 - Lite", component="training", price=0.0005, unit="1K", description=""
-            )
-            return [quote], 2
+    def __init__(self) -> None:
+        import boto3
+        from botocore.stub import Stubber
 
-    world.costs._price_list = FakePriceList()
-    world.costs._price_store = world.store
+        self._session = boto3.Session(region_name="us-east-1")
+        self.pricing = self._session.client("pricing", region_name="us-east-1")
+        self.stubber = Stubber(self.pricing)
+        self.stubber.activate()
+
+    def client(self, service: str, region_name: str, config: object = None) -> object:
+        if service == "pricing":
+            return self.pricing
+        return self._session.client(service, region_name=region_name, config=config)  # type: ignore[call-overload]
+
+
+def test_in_aws_mode_the_costs_page_refreshes_prices_and_shows_the_changes(monkeypatch, tmp_path, make_app) -> None:
+    import json
+
+    from services.bootstrap import build_services
+    from services.settings import load_settings
+    from ui import deps
+
+    session = StubbedSession()
+    product = {
+        "product": {"attributes": {"usagetype": "USE1-Customization-Training", "model": "Titan Text G1 - Lite"}},
+        "terms": {
+            "OnDemand": {"T": {"priceDimensions": {"D": {"unit": "1K tokens", "pricePerUnit": {"USD": "0.0005"}}}}}
+        },
+    }
+    other = {"product": {"attributes": {"usagetype": "USE1-Other", "model": "Nothing we know"}}, "terms": {}}
+    session.stubber.add_response(
+        "get_products",
+        {"PriceList": [json.dumps(product), json.dumps(other), json.dumps(other)]},
+        {
+            "ServiceCode": "AmazonBedrock",
+            "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-east-1"}],
+        },
+    )
+    settings = load_settings(
+        backend="aws", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'studio.db'}", allow_anonymous=True
+    )
+    services = build_services(settings, aws_session=session)  # production wiring, prices included
+    assert services.costs.can_refresh
+    monkeypatch.setattr(deps, "get_services", lambda: services)
     at = open_page(make_app, "views/costs.py")
     at.button(key="costs_refresh_prices").click().run()
+    assert not at.exception
     assert "1 price(s) changed, 0 unchanged, 2 product(s) matched no catalog entry" in texts(at)
     assert at.dataframe[0].value["new"].tolist() == [0.0005]
+    session.stubber.assert_no_pending_responses()
+    replica = build_services(settings, aws_session=StubbedSession())  # another process on the same database
+    titan = replica.costs.prices.lookup("amazon.titan-text-lite-v1:0:4k", "us-east-1")
+    assert titan is not None and titan.training is not None
+    assert titan.training.price == 0.0005 and titan.training.source == "AWS Price List API"
 
 
 def test_in_local_mode_the_refresh_is_not_offered(world: World, make_app) -> None:

@@ -4,19 +4,12 @@ from __future__ import annotations
 
 import re
 
-import orjson
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.models import JobStatus, Status
+from tests.factories import LLAMA, jsonl
 from tests.fakes import ADMIN, World
 from ui.state import Key, hp_key
-
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
-
-
-def jsonl(n: int = 120) -> bytes:
-    return b"".join(orjson.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + b"\n" for i in range(n))
 
 
 def unescape(text: str) -> str:
@@ -26,13 +19,6 @@ def unescape(text: str) -> str:
 def texts(at: AppTest) -> str:
     kinds = ("markdown", "caption", "info", "success", "warning", "error")
     return unescape("\n".join(str(e.value) for kind in kinds for e in getattr(at, kind)))
-
-
-@pytest.fixture
-def ready(world: World) -> World:
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LLAMA, actor=ADMIN)
-    return world
 
 
 def open_form(make_app) -> AppTest:
@@ -49,7 +35,7 @@ def test_without_a_green_fine_tunable_base_model_the_form_says_why(world: World,
     assert not at.button
 
 
-def test_the_form_offers_green_fine_tunable_models_and_their_hyperparameters(ready: World, make_app) -> None:
+def test_the_form_offers_green_fine_tunable_models_and_their_hyperparameters(w: World, make_app) -> None:
     at = open_form(make_app)
     assert at.selectbox(key=Key.NM_BASE).options == ["Llama 3.1 8B Instruct (meta.llama3-1-8b-instruct-v1:0:128k)"]
     assert at.text_input(key=hp_key("epochCount")).value == "5"
@@ -57,7 +43,7 @@ def test_the_form_offers_green_fine_tunable_models_and_their_hyperparameters(rea
     assert at.selectbox(key=Key.NM_TYPE).value == "FINE_TUNING"
 
 
-def test_create_uploads_and_starts_the_job(ready: World, make_app) -> None:
+def test_create_uploads_and_starts_the_job(w: World, make_app) -> None:
     at = open_form(make_app)
     at.text_input(key=Key.NM_NAME).set_value("support-bot")
     at.text_input(key=hp_key("epochCount")).set_value("2")
@@ -65,12 +51,12 @@ def test_create_uploads_and_starts_the_job(ready: World, make_app) -> None:
     at.button(key=Key.NM_CREATE).click().run()
     assert not at.exception
     assert "Created support-bot: job InProgress" in texts(at)
-    [model] = ready.customization.list()
+    [model] = w.customization.list()
     assert model.hyperparameters["epochCount"] == "2" and model.training_records == 120
-    assert ready.objects.size(model.training_uri) == len(jsonl())
+    assert w.objects.size(model.training_uri) == len(jsonl())
 
 
-def test_bad_input_is_listed_and_nothing_is_created(ready: World, make_app) -> None:
+def test_bad_input_is_listed_and_nothing_is_created(w: World, make_app) -> None:
     at = open_form(make_app)
     at.text_input(key=Key.NM_NAME).set_value("bad name!")
     at.text_input(key=hp_key("learningRate")).set_value("fast")
@@ -82,10 +68,10 @@ def test_bad_input_is_listed_and_nothing_is_created(ready: World, make_app) -> N
     assert "Nothing was created: 3 problem(s)" in errors
     assert "is not a Bedrock model name" in errors and "'fast' is not a number" in errors
     assert "line 106: not valid JSON" in errors
-    assert ready.customization.list() == []
+    assert w.customization.list() == []
 
 
-def test_check_data_reports_records_tokens_and_method(ready: World, make_app) -> None:
+def test_check_data_reports_records_tokens_and_method(w: World, make_app) -> None:
     at = open_form(make_app)
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
     at.button(key=Key.NM_CHECK).click().run()
@@ -93,7 +79,7 @@ def test_check_data_reports_records_tokens_and_method(ready: World, make_app) ->
     assert "passes every check" in texts(at)
 
 
-def test_a_file_and_a_uri_together_are_refused(ready: World, make_app) -> None:
+def test_a_file_and_a_uri_together_are_refused(w: World, make_app) -> None:
     at = open_form(make_app)
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
     at.text_input(key=Key.NM_TRAINING_URI).set_value("s3://bucket/train.jsonl")
@@ -121,50 +107,50 @@ def create(world: World, name: str = "support-bot"):
     )
 
 
-def test_the_model_page_follows_the_job_then_throughput_then_enable(ready: World, make_app) -> None:
-    model = create(ready)
-    at = open_model(make_app, ready, model.id)
+def test_the_model_page_follows_the_job_then_throughput_then_enable(w: World, make_app) -> None:
+    model = create(w)
+    at = open_model(make_app, w, model.id)
     assert at.metric[0].value == "InProgress"
     assert not at.button(key=Key.CM_STOP).disabled
     assert at.button(key=Key.CM_PROVISION).disabled
-    ready.clock.advance(seconds=61)
+    w.clock.advance(seconds=61)
     at.run()
     assert at.metric[0].value == "Completed"
     at.button(key=Key.CM_PROVISION).click().run()
     assert not at.exception
-    assert ready.customization.get(model.id).throughput_status.value == "Creating"
+    assert w.customization.get(model.id).throughput_status.value == "Creating"
     assert "billed hourly until removed" in texts(at)
-    ready.clock.advance(seconds=11)
+    w.clock.advance(seconds=11)
     at.run()
     assert not at.button(key=Key.CM_ENABLE).disabled
     at.button(key=Key.CM_ENABLE).click().run()
-    assert ready.catalog.get_model(model.id).status is Status.GREEN
+    assert w.catalog.get_model(model.id).status is Status.GREEN
     at.button(key=Key.CM_REMOVE_PT).click().run()
     assert "will also be disabled" in texts(at)
     at.button(key=Key.CM_CONFIRM_REMOVE_PT).click().run()
-    view = ready.catalog.get_model(model.id)
+    view = w.catalog.get_model(model.id)
     assert view.status is Status.RED and not view.record.enabled
 
 
-def test_delete_needs_the_name_typed(ready: World, make_app) -> None:
-    model = create(ready)
-    ready.clock.advance(seconds=61)
-    at = open_model(make_app, ready, model.id)
+def test_delete_needs_the_name_typed(w: World, make_app) -> None:
+    model = create(w)
+    w.clock.advance(seconds=61)
+    at = open_model(make_app, w, model.id)
     at.button(key=Key.CM_DELETE).click().run()
     assert at.button(key=Key.CM_CONFIRM_DELETE).disabled
     at.text_input(key=Key.CM_DELETE_NAME).set_value("support-bot").run()
     at.button(key=Key.CM_CONFIRM_DELETE).click().run()
     assert not at.exception
-    assert ready.customization.list() == []
+    assert w.customization.list() == []
 
 
-def test_stop_asks_first(ready: World, make_app) -> None:
-    model = create(ready)
-    at = open_model(make_app, ready, model.id)
+def test_stop_asks_first(w: World, make_app) -> None:
+    model = create(w)
+    at = open_model(make_app, w, model.id)
     at.button(key=Key.CM_STOP).click().run()
     assert "cannot be resumed" in texts(at)
     at.button(key=Key.CM_CONFIRM_STOP).click().run()
-    assert ready.customization.get(model.id).job_status is JobStatus.STOPPING
+    assert w.customization.get(model.id).job_status is JobStatus.STOPPING
 
 
 def test_no_custom_models_yet(world: World, make_app) -> None:

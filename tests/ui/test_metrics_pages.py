@@ -5,20 +5,12 @@ from __future__ import annotations
 import io
 
 import orjson
-import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.customization import NewCustomModel, Upload
+from tests.factories import LLAMA, jsonl
 from tests.fakes import ADMIN, World
 from ui.state import Key
-
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
-
-
-def jsonl(n: int, offset: int = 0) -> bytes:
-    return b"".join(
-        orjson.dumps({"prompt": f"Q{i}?", "completion": f"A{i}."}) + b"\n" for i in range(offset, offset + n)
-    )
 
 
 def create(world: World, name: str, epochs: str = "3"):
@@ -29,13 +21,6 @@ def create(world: World, name: str, epochs: str = "3"):
         Upload("val.jsonl", io.BytesIO(val), len(val)),
         actor=ADMIN,
     )
-
-
-@pytest.fixture
-def ready(world: World) -> World:
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LLAMA, actor=ADMIN)
-    return world
 
 
 def texts(at: AppTest) -> str:
@@ -52,17 +37,17 @@ def open_model(make_app, model_id: str) -> AppTest:
     return at
 
 
-def test_a_running_job_says_metrics_come_later(ready: World, make_app) -> None:
-    model = create(ready, "bot-a")
+def test_a_running_job_says_metrics_come_later(w: World, make_app) -> None:
+    model = create(w, "bot-a")
     at = open_model(make_app, model.id)
     assert "No metrics yet: the job is InProgress" in texts(at)
     assert at.get("download_button")  # the data downloads are there already
 
 
-def test_a_completed_job_shows_its_summary_and_chart(ready: World, make_app) -> None:
-    model = create(ready, "bot-a")
-    ready.clock.advance(seconds=61)
-    ready.customization.refresh(model.id)
+def test_a_completed_job_shows_its_summary_and_chart(w: World, make_app) -> None:
+    model = create(w, "bot-a")
+    w.clock.advance(seconds=61)
+    w.customization.refresh(model.id)
     at = open_model(make_app, model.id)
     labels = [m.label for m in at.metric]
     assert {"Final training loss", "Best epoch", "Final validation loss", "Min validation loss"} <= set(labels)
@@ -81,11 +66,11 @@ def test_a_completed_job_shows_its_summary_and_chart(ready: World, make_app) -> 
     assert figure["layout"]["xaxis2"]["title"]["text"] == "epoch"
 
 
-def test_compare_runs_overlays_models_and_lists_their_settings(ready: World, make_app) -> None:
-    first, second = create(ready, "bot-a", "2"), create(ready, "bot-b", "3")
-    ready.clock.advance(seconds=61)
+def test_compare_runs_overlays_models_and_lists_their_settings(w: World, make_app) -> None:
+    first, second = create(w, "bot-a", "2"), create(w, "bot-b", "3")
+    w.clock.advance(seconds=61)
     for m in (first, second):
-        ready.customization.refresh(m.id)
+        w.customization.refresh(m.id)
     at = make_app().run()
     at.switch_page("views/compare.py").run()
     assert not at.exception

@@ -20,28 +20,17 @@ from services.errors import (
     TransitionNotAllowed,
 )
 from services.models import JobStatus, Status, ThroughputStatus
+from tests import factories
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, World
-
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
 
 
 def jsonl(n: int = 120, start: int = 0) -> bytes:
-    return b"".join(
-        orjson.dumps({"prompt": f"Question {i}?", "completion": f"Answer number {i}."}) + b"\n"
-        for i in range(start, start + n)
-    )
+    return factories.jsonl(n, start, prompt="Question {i}?", completion="Answer number {i}.")
 
 
 def upload(data: bytes, name: str = "train.jsonl") -> Upload:
     return Upload(name=name, stream=io.BytesIO(data), size=len(data))
-
-
-@pytest.fixture
-def w(tmp_path: Path) -> World:
-    world = World(tmp_path)
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LLAMA, actor=ADMIN)
-    return world
 
 
 def request(name: str = "support-bot", **kw: object) -> NewCustomModel:
@@ -376,10 +365,10 @@ def test_an_unreachable_s3_is_named_and_nothing_is_created(w: World) -> None:
     assert w.customization.list() == [] and "create_job" not in w.backend.calls
 
 
-def test_without_a_role_arn_nothing_is_created(w: World) -> None:
-    from dataclasses import replace
-
-    w.customization._config = replace(w.customization._config, role_arn=None)
+def test_without_a_role_arn_nothing_is_created(tmp_path: Path) -> None:
+    w = World(tmp_path, backend="aws", allow_anonymous=True)  # aws mode with no STUDIO_CUSTOMIZATION_ROLE_ARN
+    w.catalog.sync(actor=ADMIN)
+    w.catalog.enable(LLAMA, actor=ADMIN)
     with pytest.raises(InvalidRequest, match="STUDIO_CUSTOMIZATION_ROLE_ARN"):
         create(w)
     assert w.customization.list() == []

@@ -7,7 +7,6 @@ that translation against real sockets and botocore's Stubber)."""
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import orjson
 import pytest
@@ -15,9 +14,9 @@ import pytest
 from services.customization import NewCustomModel, Upload
 from services.errors import ProviderError, ProviderRejected, ProviderUnavailable
 from services.models import JobStatus, Provider, SyncOutcome, ThroughputStatus
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, World
 
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
 FAULTS = {
     "throttling": ProviderUnavailable("Bedrock Op: ThrottlingException: Rate exceeded Try again shortly."),
     "service-unavailable": ProviderUnavailable("Bedrock Op: ServiceUnavailableException: down Try again shortly."),
@@ -34,24 +33,16 @@ def data() -> Upload:
     return Upload("t.jsonl", io.BytesIO(raw), len(raw))
 
 
-@pytest.fixture
-def w(tmp_path: Path) -> World:
-    world = World(tmp_path)
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LLAMA, actor=ADMIN)
-    return world
-
-
 def create(w: World):
     return w.customization.create(NewCustomModel(name="bot", base_model_id=LLAMA), data(), actor=ADMIN)
 
 
 def provider_jobs(w: World) -> int:
-    return len(list((w.local_bedrock._jobs).glob("*.json")))
+    return len(list((w.root / "local-bedrock" / "jobs").glob("*.json")))
 
 
 def provider_throughputs(w: World) -> int:
-    return len(list((w.local_bedrock._pts).glob("*.json")))
+    return len(list((w.root / "local-bedrock" / "throughputs").glob("*.json")))
 
 
 def completed(w: World):

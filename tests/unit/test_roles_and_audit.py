@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import io
-from pathlib import Path
 
 import orjson
 import pytest
@@ -11,22 +10,13 @@ import pytest
 from services.customization import NewCustomModel, Upload
 from services.errors import Forbidden, InvalidData
 from services.identity import Role
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
-
-LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
 
 
 def data(n: int = 120) -> Upload:
     raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(n))
     return Upload("t.jsonl", io.BytesIO(raw), len(raw))
-
-
-@pytest.fixture
-def w(tmp_path: Path) -> World:
-    world = World(tmp_path)
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LLAMA, actor=ADMIN)
-    return world
 
 
 @pytest.mark.parametrize(
