@@ -14,6 +14,7 @@ import pytest
 from services.bootstrap import build_services
 from services.models import JobStatus, ThroughputStatus
 from services.settings import load_settings
+from tests.factories import LLAMA
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -113,7 +114,7 @@ def test_the_user_can_resubmit_after_a_crash_and_gets_one_job(tmp_path: Path, po
     services = restart(tmp_path)
     raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
     again = services.customization.create(
-        NewCustomModel(name="crash-bot", base_model_id="bedrock:meta.llama3-1-8b-instruct-v1:0:128k"),
+        NewCustomModel(name="crash-bot", base_model_id=LLAMA),
         Upload("train.jsonl", io.BytesIO(raw), len(raw)),
         actor=LOCAL_ADMIN,
     )

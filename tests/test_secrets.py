@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from api.app import create_api
 from services.customization import NewCustomModel, Upload
 from services.settings import load_settings
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, World
 
 OPENAI_KEY = "sk-live-very-secret-openai-key-123"
@@ -31,10 +32,10 @@ def test_a_full_lifecycle_logs_no_secret(
     _, token = world.services.tokens.create("mia@example.com", "member", "laptop")
     client = TestClient(create_api(lambda: world.services), raise_server_exceptions=False, client=("10.0.0.1", 1))
     world.catalog.sync(actor=ADMIN)
-    world.catalog.enable("bedrock:meta.llama3-1-8b-instruct-v1:0:128k", actor=ADMIN)
+    world.catalog.enable(LLAMA, actor=ADMIN)
     raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
     model = world.customization.create(
-        NewCustomModel(name="bot", base_model_id="bedrock:meta.llama3-1-8b-instruct-v1:0:128k"),
+        NewCustomModel(name="bot", base_model_id=LLAMA),
         Upload("t.jsonl", io.BytesIO(raw), len(raw)),
         actor=ADMIN,
     )

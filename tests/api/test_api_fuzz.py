@@ -10,6 +10,7 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api.app import create_api
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, World
 
 _TMP = tempfile.TemporaryDirectory(prefix="studio-fuzz-")  # removed when the test process ends
@@ -18,7 +19,7 @@ _TMP = tempfile.TemporaryDirectory(prefix="studio-fuzz-")  # removed when the te
 def _app():
     w = World(Path(_TMP.name))
     w.catalog.sync(actor=ADMIN)
-    w.catalog.enable("bedrock:meta.llama3-1-8b-instruct-v1:0:128k", actor=ADMIN)
+    w.catalog.enable(LLAMA, actor=ADMIN)
     data = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
     w.objects.put_bytes("s3://my-data/train.jsonl", data)
     return create_api(lambda: w.services)

@@ -10,6 +10,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.customization import NewCustomModel, Upload
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, World
 from ui.state import Key
 
@@ -64,7 +65,7 @@ def test_an_estimate_from_a_token_count(lite: World, make_app) -> None:
 
 def test_an_unknown_price_gives_an_unknown_total_not_zero(lite: World, make_app) -> None:
     at = open_page(make_app, "views/estimator.py")
-    at.selectbox(key=Key.EST_BASE).set_value("bedrock:meta.llama3-1-8b-instruct-v1:0:128k")
+    at.selectbox(key=Key.EST_BASE).set_value(LLAMA)
     at.button(key=Key.EST_RUN).click().run()
     assert metrics(at)["Total"] == "unknown"
     assert "The total is unknown" in texts(at)

@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, MEMBER, World, bedrock_model
 from ui import deps
 from ui.state import Key, models_table_key
@@ -44,10 +45,10 @@ def test_local_mode_says_everyone_is_the_local_admin(world: World, make_app) -> 
 def test_names_and_descriptions_render_as_plain_text(world: World, make_app) -> None:
     world.bedrock.models.append(bedrock_model("evil.model-v1:0", name=INJECTION))
     world.catalog.sync(actor=ADMIN)
-    world.catalog.enable("bedrock:meta.llama3-1-8b-instruct-v1:0:128k", actor=ADMIN)
+    world.catalog.enable(LLAMA, actor=ADMIN)
     raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
     model = world.customization.create(
-        NewCustomModel(name="bot", base_model_id="bedrock:meta.llama3-1-8b-instruct-v1:0:128k", description=INJECTION),
+        NewCustomModel(name="bot", base_model_id=LLAMA, description=INJECTION),
         Upload("t.jsonl", io.BytesIO(raw), len(raw)),
         actor=ADMIN,
     )

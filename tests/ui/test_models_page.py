@@ -8,6 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from services.errors import ProviderUnavailable
 from services.models import ModelFilter, Status
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, World
 from ui.state import Key, models_table_key
 
@@ -49,7 +50,7 @@ def test_the_table_lists_every_model_with_its_light_and_next_action(world: World
     assert len(df) == 6
     assert set(df["Status"]) == {"🟡 YELLOW"}
     assert set(df["Options"]) == {"Enable"}
-    assert "Text generation · Chat" in df.loc["bedrock:meta.llama3-1-8b-instruct-v1:0:128k", "Model Traits"]
+    assert "Text generation · Chat" in df.loc[LLAMA, "Model Traits"]
     assert "Legacy" in df.loc["bedrock:meta.llama2-13b-v1:0:4k", "Next action"]
     assert "6 of 6 models" in texts(at)
     assert "**Amazon Bedrock**: synced" in texts(at) and "**OpenAI**: synced" in texts(at)

@@ -24,6 +24,7 @@ from services.pricing import (
     load_price_file,
     parse_overrides,
 )
+from tests.factories import LLAMA
 from tests.fakes import ADMIN, World
 
 KNOWN = ModelPrices(
@@ -225,13 +226,13 @@ def test_costs_so_far_meter_training_storage_and_every_hour_of_throughput(tmp_pa
 def test_biggest_spenders_first_and_unknown_totals_last(tmp_path: Path) -> None:
     world = World(tmp_path)
     world.catalog.sync(actor=ADMIN)
-    for base in ("bedrock:amazon.titan-text-lite-v1:0:4k", "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"):
+    for base in ("bedrock:amazon.titan-text-lite-v1:0:4k", LLAMA):
         world.catalog.enable(base, actor=ADMIN)
     rows = 150
     data = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "an answer"}) + b"\n" for i in range(rows))
     for name, base in (
         ("lite-bot", "bedrock:amazon.titan-text-lite-v1:0:4k"),
-        ("llama-bot", "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"),
+        ("llama-bot", LLAMA),
     ):
         world.customization.create(
             NewCustomModel(name=name, base_model_id=base), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
