@@ -94,7 +94,9 @@ def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, Custom
     return {Provider.BEDROCK: bedrock, Provider.OPENAI: openai_source}, objects, backend, prices
 
 
-def _local(settings: Settings, objects: ObjectStore | None) -> tuple[Sources, ObjectStore, CustomizationBackend]:
+def _local(
+    settings: Settings, objects: ObjectStore | None, clock: Callable[[], datetime]
+) -> tuple[Sources, ObjectStore, CustomizationBackend]:
     from services.adapters.local_bedrock import LocalBedrock
     from services.adapters.object_store import LocalObjectStore
 
@@ -109,6 +111,7 @@ def _local(settings: Settings, objects: ObjectStore | None) -> tuple[Sources, Ob
         region=settings.job_region,
         job_seconds=settings.sim_job_seconds,
         throughput_seconds=settings.sim_throughput_seconds,
+        clock=lambda: clock().timestamp(),  # the simulation runs on the services' clock
     )
     sources: dict[Provider, CatalogSource | None] = {
         Provider.BEDROCK: LocalBedrockCatalog(snapshot, settings.aws_regions),
@@ -141,7 +144,7 @@ def build_services(
     db: Store = store if store is not None else SqlCatalogStore.from_url(settings.resolved_database_url)
     prices: PriceListSource | None = None
     if settings.backend == "local":
-        made_sources, made_objects, made_backend = _local(settings, objects)
+        made_sources, made_objects, made_backend = _local(settings, objects, clock)
     else:
         import boto3
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import threading
-import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,17 +18,23 @@ from services.identity import LOCAL_ADMIN
 from services.models import JobStatus, Status
 from services.settings import load_settings
 from tests.factories import LLAMA
+from tests.fakes import FakeClock
 
 EXPECTED_REFUSALS = (ConcurrentUpdate, TransitionNotAllowed, ModelNotFound)
 
 
 @pytest.fixture
-def replicas(tmp_path: Path, database_url: str) -> tuple[Services, Services]:
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@pytest.fixture
+def replicas(tmp_path: Path, database_url: str, clock: FakeClock) -> tuple[Services, Services]:
     def one() -> Services:
         settings = load_settings(
             data_dir=tmp_path, database_url=database_url, sim_job_seconds=0.3, sim_throughput_seconds=0.3
         )
-        return build_services(settings)
+        return build_services(settings, clock=clock)  # one clock for both, and for the local control plane
 
     first = one()
     return first, one()
@@ -100,10 +105,10 @@ def _completed(services: Services) -> str:
     return model.id
 
 
-def test_deleting_the_same_model_at_once_deletes_it_once(replicas) -> None:
+def test_deleting_the_same_model_at_once_deletes_it_once(replicas, clock: FakeClock) -> None:
     a, b = replicas
     model_id = _completed(a)
-    time.sleep(0.35)
+    clock.advance(seconds=1)
     a.customization.refresh(model_id)
     results = race(
         lambda: a.customization.delete(model_id, actor=LOCAL_ADMIN),
@@ -114,10 +119,10 @@ def test_deleting_the_same_model_at_once_deletes_it_once(replicas) -> None:
     assert a.customization.list() == [] and len(a.audit.audit_events(model_id=model_id, action="delete")) == 1
 
 
-def test_two_reconcilers_at_once_update_each_job_once(replicas) -> None:
+def test_two_reconcilers_at_once_update_each_job_once(replicas, clock: FakeClock) -> None:
     a, b = replicas
     model_id = _completed(a)
-    time.sleep(0.35)  # the job has completed at the provider; our record still says InProgress
+    clock.advance(seconds=1)  # the job has completed at the provider; our record still says InProgress
     race(a.customization.reconcile, b.customization.reconcile, a.customization.reconcile)
     assert a.customization.get(model_id).job_status is JobStatus.COMPLETED
     refreshes = a.audit.audit_events(model_id=model_id, action="status-refreshed")
