@@ -1,0 +1,97 @@
+"""The README's commands, run as written: the REST walk-through against a real server, the token
+CLI, the settings check, and every make target it names (the benchmarks in their quick mode)."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.servers import running_server
+
+ROOT = Path(__file__).resolve().parents[1]
+README = (ROOT / "README.md").read_text(encoding="utf-8")
+
+
+def sh_blocks() -> list[str]:
+    return re.findall(r"```sh\n(.*?)```", README, re.S)
+
+
+def inline_commands(prefix: str) -> list[str]:
+    return [c for c in re.findall(r"`([^`\n]+)`", README) if c.startswith(prefix)]
+
+
+def test_the_rest_walk_through_runs_as_written(tmp_path: Path) -> None:
+    [walk] = [b for b in sh_blocks() if b.startswith("API=")]
+    start = re.search(r"`(STUDIO_SIM_JOB_SECONDS=\S+ STUDIO_SIM_THROUGHPUT_SECONDS=\S+) make run`", README)
+    assert start, "the README says how to start the server for the walk-through"
+    settings = dict(pair.split("=") for pair in start.group(1).split())
+    data = tmp_path / "data"  # `make run`'s ./data, seen from the folder the script runs in
+    with running_server(tmp_path / "server.log", {"STUDIO_DATA_DIR": str(data), **settings}) as url:
+        env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")} | {"API": f"{url}/api"}
+        done = subprocess.run(
+            ["bash", "-euo", "pipefail", "-c", walk], cwd=tmp_path, env=env, capture_output=True, text=True, timeout=300
+        )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert '"StatusLight":"GREEN"' in done.stdout  # enabled after its throughput went InService
+    assert done.stdout.rstrip().endswith("204")  # the DELETE of the model
+    assert (tmp_path / "metrics.zip").stat().st_size > 0
+
+
+def test_the_token_cli_runs_as_written(tmp_path: Path) -> None:
+    commands = inline_commands("python -m services.tokens")
+    assert {c.split()[3] for c in commands} == {"create", "list", "revoke"}
+    env = {"PATH": os.environ["PATH"], "STUDIO_DATA_DIR": str(tmp_path)}
+    token_id = ""
+    for command in commands:
+        args = command.split()[1:]
+        args = [token_id if a == "<id>" else a for a in args]
+        done = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True)
+        assert done.returncode == 0, (command, done.stderr)
+        if args[2] == "create":
+            token_id = done.stdout.split()[1]
+            assert done.stdout.strip().splitlines()[-1].startswith("mst_")
+    assert token_id
+
+
+def test_the_settings_check_runs_as_written(tmp_path: Path) -> None:
+    [command] = {c for c in inline_commands("python -m services.settings")}
+    done = subprocess.run(
+        [sys.executable, *command.split()[1:]],
+        cwd=ROOT,
+        env={"PATH": os.environ["PATH"], "STUDIO_DATA_DIR": str(tmp_path)},
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0 and "Settings OK" in done.stdout
+
+
+def make_targets() -> list[str]:
+    targets = {m for block in sh_blocks() for m in re.findall(r"^make ([a-z-]+)", block, re.M)}
+    targets |= {m for c in inline_commands("make ") for m in re.findall(r"^make ([a-z-]+)$", c)}
+    return sorted(targets)
+
+
+@pytest.mark.parametrize("target", make_targets())
+def test_every_make_target_the_readme_names_exists(target: str) -> None:
+    done = subprocess.run(["make", "-n", target], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr
+
+
+def test_the_benchmarks_run_in_their_quick_mode() -> None:
+    assert "bench-quick" in make_targets()
+    done = subprocess.run(
+        ["make", "bench-quick"],
+        cwd=ROOT,
+        env={k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    for figure in ("page run", "MB/s", "points per trace", "requests"):
+        assert figure in done.stdout, figure
