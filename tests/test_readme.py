@@ -59,7 +59,7 @@ def test_the_token_cli_runs_as_written(tmp_path: Path) -> None:
 
 
 def test_the_settings_check_runs_as_written(tmp_path: Path) -> None:
-    [command] = {c for c in inline_commands("python -m services.settings")}
+    [command] = set(inline_commands("python -m services.settings"))
     done = subprocess.run(
         [sys.executable, *command.split()[1:]],
         cwd=ROOT,
