@@ -9,6 +9,7 @@ from typing import Any, Protocol
 
 from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalog, LocalOpenAICatalog
 from services.adapters.sql import SqlCatalogStore
+from services.api_tokens import TokenService
 from services.audit import AuditService
 from services.catalog import CatalogService
 from services.costs import CostService
@@ -31,7 +32,6 @@ from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_o
 from services.reconciler import Reconciler
 from services.settings import Settings
 from services.signin import Identities
-from services.tokens import TokenService
 
 LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
 

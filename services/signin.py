@@ -6,10 +6,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from services.api_tokens import TokenService
 from services.errors import Unauthenticated
 from services.identity import LOCAL_ADMIN, Actor, Role
 from services.settings import Settings
-from services.tokens import TokenService
 
 LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 NO_TOKEN = (

@@ -108,3 +108,93 @@ def test_the_rule_check_finds_a_decision(tmp_path: Path) -> None:
     page = tmp_path / "page.py"
     page.write_text("ok = view.status is Status.YELLOW or m.job_status in (JobStatus.FAILED,)\n")
     assert len(state_comparisons(page, tmp_path)) == 2
+
+
+# What adapters may use of services/: the domain's types, errors and ports, and pure rules on data.
+DOMAIN = {
+    "models", "errors", "ports", "s3uri", "text", "customization_specs", "datasets", "dataset_report",
+    "dataset_records", "dataset_fast", "identity", "adapters",
+}  # fmt: skip
+LAYERS = {"views": 0, "app": 0, "ui": 1, "api": 1, "server": 0, "services": 2, "services.adapters": 3}
+
+
+def layer_of(module: str) -> int | None:
+    if module.startswith("services.adapters"):
+        return LAYERS["services.adapters"]
+    return LAYERS.get(module.split(".")[0])
+
+
+def module_name(path: Path) -> str:
+    return ".".join(path.relative_to(ROOT).with_suffix("").parts).removesuffix(".__init__")
+
+
+def project_files() -> list[Path]:
+    files = [ROOT / "app.py", ROOT / "server.py"]
+    for folder in ("views", "ui", "api", "services"):
+        files += [p for p in (ROOT / folder).rglob("*.py") if "migrations" not in p.parts]
+    return files
+
+
+def test_the_import_graph_is_a_straight_line() -> None:
+    """pages -> ui -> services -> adapters (api beside ui): nothing imports a layer above its own,
+    and ui and api never import each other (bootstrap, the composition root, may reach adapters)."""
+    wrong = []
+    for path in project_files():
+        mine = module_name(path)
+        here = layer_of(mine)
+        assert here is not None, mine
+        for name in imports(path):
+            there = layer_of(name)
+            if there is None:
+                continue
+            if there < here and not (here == 3 and there == 2):
+                wrong.append(f"{mine} imports {name} (a layer above it)")
+            if {mine.split(".")[0], name.split(".")[0]} == {"ui", "api"}:
+                wrong.append(f"{mine} imports {name} (ui and api are siblings)")
+            if here == 2 and there == 3 and mine not in ("services.bootstrap",):
+                wrong.append(f"{mine} imports {name} (only the composition root picks adapters)")
+            if here == 3 and there == 2 and name.split(".")[1] not in DOMAIN:
+                wrong.append(f"{mine} imports {name} (adapters use the domain and the ports, not the services)")
+    assert wrong == []
+
+
+def test_there_is_no_import_cycle_between_modules() -> None:
+    names = {module_name(p): p for p in project_files()}
+    graph = {
+        mine: {n for n in imports(path) if n in names and n != mine and not n.startswith(mine + ".")}
+        for mine, path in names.items()
+    }
+    seen: dict[str, int] = {}  # 1: on the current path, 2: done
+    cycles: list[str] = []
+
+    def visit(node: str, trail: list[str]) -> None:
+        seen[node] = 1
+        for nxt in sorted(graph[node]):
+            if seen.get(nxt) == 1:
+                cycles.append(" -> ".join([*trail[trail.index(nxt) :], nxt]))
+            elif nxt not in seen:
+                visit(nxt, [*trail, nxt])
+        seen[node] = 2
+
+    for node in sorted(graph):
+        if node not in seen:
+            visit(node, [node])
+    assert cycles == []
+
+
+CHECKS = {"raises", "expect", "fail", "assert_no_pending_responses", "assert_frame_equal"}
+
+
+def test_every_test_asserts_something() -> None:
+    """A test that cannot fail is no test: each has an assert (or pytest.raises, or Playwright's expect)."""
+    silent = []
+    for path in (ROOT / "tests").rglob("test_*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, ast.FunctionDef) and node.name.startswith("test_"):
+                inside = list(ast.walk(node))
+                if not any(isinstance(n, ast.Assert) for n in inside) and not any(
+                    isinstance(n, ast.Call) and getattr(n.func, "attr", getattr(n.func, "id", "")) in CHECKS
+                    for n in inside
+                ):
+                    silent.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
+    assert silent == []

@@ -9,10 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from services.api_tokens import TokenService
 from services.identity import Role
 from services.settings import load_settings
 from services.signin import Identities
-from services.tokens import TokenService
 from tests.fakes import InMemoryCatalogStore
 from ui.auth import _groups
 

@@ -56,6 +56,7 @@ def test_a_deleted_row_makes_it_start_again() -> None:
     del store.models["bedrock:v.m001"]  # deletion arrives with custom models
     service.enable("bedrock:v.m002", actor=ADMIN)
     assert_fresh(cache, service)
+    assert "bedrock:v.m001" not in {v.id for v in cache.get(service).views}
 
 
 def test_an_unchanged_revision_returns_the_same_snapshot() -> None:

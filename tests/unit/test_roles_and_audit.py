@@ -64,9 +64,11 @@ def test_members_create_and_act_on_their_own_models_but_not_on_others(w: World) 
 
 def test_admins_may_act_on_any_model(w: World) -> None:
     theirs = w.customization.create(NewCustomModel(name="mia-bot", base_model_id=LLAMA), data(), actor=MEMBER)
-    w.customization.stop(theirs.id, actor=ADMIN)
+    assert w.customization.stop(theirs.id, actor=ADMIN).job_status.value == "Stopping"
     w.clock.advance(seconds=4)
     w.customization.delete(theirs.id, actor=ADMIN)
+    assert w.customization.list() == []
+    assert [e.actor_id for e in w.store.audit_events(model_id=theirs.id, action="delete")] == [ADMIN.id]
 
 
 def test_every_state_change_is_audited_and_kept_after_deletion(w: World) -> None:
