@@ -41,6 +41,7 @@ class Subject:
     job_status: JobStatus | None = None
     throughput_status: ThroughputStatus | None = None
     custom_model_arn: str | None = None
+    base_legacy: bool = False  # the base model is LEGACY at the provider: no new throughput
 
     @property
     def label(self) -> str:
@@ -61,7 +62,7 @@ def subject(view: ModelView, custom: CustomModel | None = None) -> Subject:
     )
 
 
-def custom_subject(model: CustomModel) -> Subject:
+def custom_subject(model: CustomModel, *, base_legacy: bool = False) -> Subject:
     """A custom model's subject from its record alone (its light, derived as the catalog does)."""
     from services.status import derive_status
 
@@ -82,6 +83,7 @@ def custom_subject(model: CustomModel) -> Subject:
         job_status=model.job_status,
         throughput_status=model.throughput_status,
         custom_model_arn=model.custom_model_arn,
+        base_legacy=base_legacy,
     )
 
 
@@ -163,6 +165,8 @@ def _state(action: Action, s: Subject) -> Decision:
             )
         if s.throughput_status is not None:
             return Decision(False, f"{s.name} already has throughput ({s.throughput_status}).")
+        if s.base_legacy:
+            return Decision(False, f"{s.name}'s base model is LEGACY at Bedrock, which refuses new throughput for it.")
         return ALLOWED
     if action is Action.REMOVE_THROUGHPUT:
         if s.throughput_status is None:

@@ -110,8 +110,9 @@ class CustomizationBackend(Protocol):
 
     def stop_job(self, job_identifier: str) -> None: ...
 
-    def delete_custom_model(self, model_identifier: str) -> None:
-        """Delete the custom model; a model that is already gone is not an error."""
+    def delete_custom_model(self, model_identifier: str) -> bool:
+        """Delete the custom model: True when deleted, False when the provider has no such model
+        (in this region): the caller decides what that means, it is never taken as a success."""
 
     def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:
         """No-commitment Provisioned Throughput. Returns its ARN."""

@@ -14,6 +14,26 @@ from tests.fakes import ADMIN, World
 PG_URL_ENV = "STUDIO_TEST_DATABASE_URL"
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _requests_valid_for_the_service() -> Iterator[None]:
+    """Every boto3 request in the suite is checked against botocore's model, patterns included."""
+    from tests import botocore_check
+
+    botocore_check.install()
+    yield
+    botocore_check.uninstall()
+
+
+@pytest.fixture
+def invalid_requests_allowed() -> Iterator[None]:
+    """For a test of how an adapter reports the service's refusal of a request the check would stop."""
+    from tests import botocore_check
+
+    botocore_check.uninstall()
+    yield
+    botocore_check.install()
+
+
 @pytest.fixture(autouse=True)
 def _isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory) -> None:
     """No test sees the developer's STUDIO_* settings or real AWS credentials."""

@@ -9,7 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from services.actions import Action, Subject, decide, subject
+from services.actions import Action, Subject, decide
 from services.errors import ProviderError, ServiceError
 from services.metrics import MetricsState
 from services.models import CustomModel, ModelView
@@ -299,7 +299,7 @@ def show(model_id: str) -> None:
     if model.in_flight != in_flight:
         st.rerun()  # started or settled: redraw the whole page so polling starts or stops
     view = catalog.get_model(model_id)
-    subj = subject(view, model)
+    subj = customization.subject(model)
     render_header(model, view)
     status_tab, metrics_tab, throughput_tab, config_tab = st.tabs(
         ["Status", "Metrics", "Provision Throughput", "Configuration"], key=Key.CM_TABS

@@ -109,8 +109,9 @@ class BedrockCustomization:
     def stop_job(self, job_identifier: str) -> None:
         self._call("StopModelCustomizationJob", "stop_model_customization_job", jobIdentifier=job_identifier)
 
-    def delete_custom_model(self, model_identifier: str) -> None:
-        self._call("DeleteCustomModel", "delete_custom_model", missing_ok=True, modelIdentifier=model_identifier)
+    def delete_custom_model(self, model_identifier: str) -> bool:
+        done = self._call("DeleteCustomModel", "delete_custom_model", missing_ok=True, modelIdentifier=model_identifier)
+        return done is not None
 
     # ---- provisioned throughput (no commitment: commitmentDuration omitted) ------------------
     def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:

@@ -253,12 +253,18 @@ class LocalBedrock:
         job["stop_requested_at"] = job["stop_requested_at"] or self._clock()
         self._write(path, job)
 
-    def delete_custom_model(self, model_identifier: str) -> None:
+    def delete_custom_model(self, model_identifier: str) -> bool:
         for path in self._jobs.glob("*.json"):
             job = self._read(path)
-            if job and model_identifier in (job["custom_model_arn"], job["request"]["custom_model_name"]):
+            if (
+                job
+                and not job.get("model_deleted")
+                and model_identifier in (job["custom_model_arn"], job["request"]["custom_model_name"])
+            ):
                 job["model_deleted"] = True
                 self._write(path, job)
+                return True
+        return False
 
     # ---- provisioned throughput ------------------------------------------------------------
     def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:

@@ -22,6 +22,7 @@ from services.errors import (
     ObjectStoreError,
 )
 from services.models import (
+    Lifecycle,
     ModelRecord,
     ModelType,
     ModelView,
@@ -37,7 +38,7 @@ class Checks(ServiceBase):
 
     # ---- what the form offers ------------------------------------------------------------
     def base_model_choices(self) -> list[ModelView]:
-        """GREEN Bedrock base models that support FINE_TUNING (DESIGN.md)."""
+        """GREEN Bedrock base models that support FINE_TUNING and are not LEGACY (DESIGN.md)."""
         from services.catalog import display_order, to_view
 
         views = [to_view(r) for r in self._catalog.list_models()]
@@ -49,6 +50,7 @@ class Checks(ServiceBase):
                 and v.record.model_type is ModelType.BASE
                 and v.record.provider is Provider.BEDROCK
                 and "FINE_TUNING" in v.record.customizations
+                and v.record.lifecycle is not Lifecycle.LEGACY
             ),
             key=display_order,
         )
@@ -93,6 +95,11 @@ class Checks(ServiceBase):
                 problems.append(f"Base Model: {base.name} is not an Amazon Bedrock base model.")
             elif "FINE_TUNING" not in base.customizations:
                 problems.append(f"Base Model: {base.name} ({base.model_id}) does not support fine-tuning.")
+            elif base.lifecycle is Lifecycle.LEGACY:
+                problems.append(
+                    f"Base Model: {base.name} is LEGACY at Bedrock: a model it makes could never get "
+                    "throughput (Bedrock refuses new throughput for Legacy models). Choose its successor."
+                )
             elif view.status is not Status.GREEN:
                 problems.append(
                     f"Base Model: {base.name} is {view.status.value}; only enabled (GREEN) models may be used."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 
-from services.actions import Action, custom_subject, require, role_refusal
+from services.actions import Action, Subject, custom_subject, require, role_refusal
 from services.customization.base import ServiceBase
 from services.customization.common import _clear_throughput, _state
 from services.errors import (
@@ -14,6 +14,7 @@ from services.errors import (
     InvalidRequest,
     ModelNotFound,
     ProviderError,
+    ProviderRejected,
     ProviderUnavailable,
 )
 from services.identity import SYSTEM, Actor
@@ -21,12 +22,13 @@ from services.models import (
     CustomModel,
     JobInfo,
     JobStatus,
+    Lifecycle,
     ThroughputStatus,
 )
-from services.s3uri import safe_key_part
+from services.names import bedrock_name
 
 
-class Lifecycle(ServiceBase):
+class ModelLifecycle(ServiceBase):
     """Following a model at the provider; stopping, throughput, deleting."""
 
     def refresh(self, model_id: str) -> CustomModel:
@@ -36,6 +38,11 @@ class Lifecycle(ServiceBase):
             return self._refresh(model)
         except ConcurrentUpdate:
             return self.get(model_id)  # someone else refreshed it at the same moment
+
+    def subject(self, model: CustomModel) -> Subject:
+        """What the rules (services/actions.py) look at for this custom model, its base included."""
+        base = self._catalog.get_model(model.base_model_id)
+        return custom_subject(model, base_legacy=base is not None and base.lifecycle is Lifecycle.LEGACY)
 
     def refresh_quietly(self, model_id: str) -> None:
         """Refresh if the provider answers; the caller's own rule decides, and says why, if not."""
@@ -59,9 +66,12 @@ class Lifecycle(ServiceBase):
         changes: dict[str, object] = {}
         if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
             job = self._backend.get_job(model.job_name)  # names work everywhere (moto takes no ARN)
-            if job is None:
-                changes |= {"job_status": JobStatus.FAILED, "failure_message": "The job no longer exists at Bedrock."}
-            elif job.status is not model.job_status:
+            if job is None:  # never taken as Failed: a wrong region or name must not end a running job
+                raise ProviderRejected(
+                    f"Bedrock has no customization job {model.job_name} in region {self._config.region}; "
+                    f"the record still says {model.job_status}. Check the job in the Bedrock console."
+                )
+            if job.status is not model.job_status:
                 changes |= self._job_changes(job)
         status = model.throughput_status
         if status is not None and model.throughput_arn and (status.in_flight or deep):
@@ -108,7 +118,7 @@ class Lifecycle(ServiceBase):
     # ---- throughput -------------------------------------------------------------------------
     def provision_throughput(self, model_id: str, model_units: int = 1, *, actor: Actor) -> CustomModel:
         model = self.refresh(model_id)
-        subject = custom_subject(model)
+        subject = self.subject(model)
         if model.throughput_status is ThroughputStatus.CREATING and model.throughput_arn is None:
             refused = role_refusal(Action.PROVISION, subject, actor)
             if refused:
@@ -121,7 +131,7 @@ class Lifecycle(ServiceBase):
                 f"{self._config.max_model_units} model unit(s) (Bedrock's quota; raise "
                 "STUDIO_NO_COMMIT_MAX_MODEL_UNITS if your account's quota is higher)."
             )
-        name = f"{safe_key_part(model.name.replace('_', '-'), 50)}-pt-{model.version}"[:63]
+        name = bedrock_name(model.name, f"pt-{model.version}")
         claimed = self._update(  # the claim: a second click finds throughput already set
             model,
             {
@@ -186,8 +196,25 @@ class Lifecycle(ServiceBase):
     def delete(self, model_id: str, *, actor: Actor) -> None:
         model = self.refresh(model_id)
         require(Action.DELETE, custom_subject(model), actor)
+        detail = ""
         if model.job_status is JobStatus.COMPLETED:
-            self._backend.delete_custom_model(model.custom_model_arn or model.name)
+            identifier = model.custom_model_arn or model.name
+            if not self._backend.delete_custom_model(identifier):
+                detail = self._confirm_gone(model, identifier)
         self._store.delete_custom(
-            model.id, model.version, audit=[self._event(actor, "delete", model, _state(model), "deleted")]
+            model.id, model.version, audit=[self._event(actor, "delete", model, _state(model), "deleted", detail)]
+        )
+
+    def _confirm_gone(self, model: CustomModel, identifier: str) -> str:
+        """Bedrock found no custom model to delete. Only a model we address by its ARN, in the region
+        that ARN names, is really gone (deleted in the console, say); anything else may be a wrong
+        region or identifier while the model still bills storage, so nothing is deleted."""
+        region = self._config.region
+        arn_region = identifier.split(":")[3] if identifier.startswith("arn:") else None
+        if arn_region == region:
+            return f"the custom model was already gone at Bedrock ({identifier}); only the record was deleted"
+        raise ProviderRejected(
+            f"Bedrock has no custom model {identifier} in region {region}; nothing was deleted. "
+            + (f"Its ARN names region {arn_region}. " if arn_region else "Model Studio has no ARN for it. ")
+            + "Check the region and the model in the Bedrock console before deleting the record."
         )

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from services.customization.common import ReconcileReport, _clear_throughput, _state
-from services.customization.lifecycle import Lifecycle
+from services.customization.lifecycle import ModelLifecycle
 from services.errors import (
     ConcurrentUpdate,
     ProviderError,
@@ -14,7 +14,7 @@ from services.models import (
 )
 
 
-class Reconciling(Lifecycle):
+class Reconciling(ModelLifecycle):
     """Bringing every in-flight record in line with the provider."""
 
     # ---- reconciliation -----------------------------------------------------------------------

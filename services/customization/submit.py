@@ -39,6 +39,7 @@ from services.models import (
     JobRequest,
     JobStatus,
 )
+from services.names import bedrock_name
 from services.s3uri import join, safe_key_part
 
 HEARTBEAT_MAX_SECONDS = 10.0  # a live submission touches its record at least this often
@@ -186,7 +187,7 @@ class Submissions(Checks):
             training_tokens=check.training.tokens,
             validation_records=check.validation.records if check.validation else None,
             token_method=check.training.token_method,
-            job_name=f"{safe_key_part(name.replace('_', '-'), 46)}-{_bedrock_token(key, model_id)[:12]}",
+            job_name=bedrock_name(name, _bedrock_token(key, model_id)[:12]),
             client_token=key,
             job_status=JobStatus.SUBMITTING,
             created_by=actor.id,

@@ -70,9 +70,9 @@ def test_completion_gives_the_custom_model_which_can_be_deleted(moto_bedrock) ->
     job = adapter.get_job(REQUEST.job_name)
     assert job.status is JobStatus.COMPLETED and job.custom_model_arn and job.end_time is not None
     assert job.training_loss == 0.0
-    adapter.delete_custom_model("support-bot")
+    assert adapter.delete_custom_model("support-bot") is True
     assert "support-bot" not in backend.custom_models
-    adapter.delete_custom_model("support-bot")  # already gone: fine
+    assert adapter.delete_custom_model("support-bot") is False  # gone: said, never taken as a success
 
 
 def test_a_failed_job_reports_its_message(moto_bedrock) -> None:
@@ -84,7 +84,7 @@ def test_a_failed_job_reports_its_message(moto_bedrock) -> None:
     assert job.status is JobStatus.FAILED and job.failure_message == "Data validation failed: line 3"
 
 
-def test_an_unknown_job_is_none_and_a_bad_request_is_rejected(moto_bedrock) -> None:
+def test_an_unknown_job_is_none_and_a_bad_request_is_rejected(moto_bedrock, invalid_requests_allowed) -> None:
     adapter, _ = moto_bedrock
     assert adapter.get_job("no-such-job") is None
     with pytest.raises(ProviderRejected, match="ValidationException"):

@@ -32,7 +32,12 @@ CALLS = {
     "get_job": lambda a: a.get_job("bot-abc"),
     "stop_job": lambda a: a.stop_job("bot-abc"),
     "delete_custom_model": lambda a: a.delete_custom_model("bot"),
-    "create_throughput": lambda a: a.create_throughput(name="pt", model_arn="arn:x", model_units=1, client_token="t"),
+    "create_throughput": lambda a: a.create_throughput(
+        name="pt",
+        model_arn="arn:aws:bedrock:us-east-1:123456789012:custom-model/meta.llama3-1-8b-instruct-v1:0:128k/abcdefghij12",
+        model_units=1,
+        client_token="t",
+    ),
     "delete_throughput": lambda a: a.delete_throughput("pt"),
 }
 

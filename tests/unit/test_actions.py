@@ -100,3 +100,12 @@ def test_the_table_covers_every_light_job_and_throughput_state() -> None:
     assert {s.status for s in SUBJECTS} == set(Status)
     assert {s.job_status for s in SUBJECTS if s.job_status} == set(JobStatus)
     assert {s.throughput_status for s in SUBJECTS if s.throughput_status} == set(ThroughputStatus)
+
+
+def test_no_throughput_for_a_model_whose_base_is_legacy() -> None:
+    from dataclasses import replace
+
+    s = replace(custom(JobStatus.COMPLETED, None, False), base_legacy=True)
+    decision = decide(Action.PROVISION, s, ADMIN)
+    assert not decision and "LEGACY" in decision.reason
+    assert decide(Action.DELETE, s, ADMIN)  # it can still be deleted

@@ -82,7 +82,8 @@ def test_a_double_click_creates_one_model_and_one_job(w: World) -> None:
         ({"name": "x" * 64}, "is not a Bedrock model name"),
         ({"name": ""}, "Model Name: required"),
         ({"name": "GPT-4O"}, "already used by another model"),
-        ({"base_model_id": "bedrock:meta.llama2-13b-v1:0:4k"}, "only enabled (GREEN) models may be used"),
+        ({"base_model_id": "bedrock:meta.llama3-3-70b-instruct-v1:0:128k"}, "only enabled (GREEN) models may be used"),
+        ({"base_model_id": "bedrock:meta.llama2-13b-v1:0:4k"}, "LEGACY at Bedrock"),
         ({"base_model_id": "openai:gpt-4o"}, "is not an Amazon Bedrock base model"),
         ({"base_model_id": "bedrock:nope"}, "no model with id 'bedrock:nope'"),
         ({"customization_type": "DISTILLATION"}, "only FINE_TUNING is supported"),
@@ -372,3 +373,35 @@ def test_without_a_role_arn_nothing_is_created(tmp_path: Path) -> None:
     with pytest.raises(InvalidRequest, match="STUDIO_CUSTOMIZATION_ROLE_ARN"):
         create(w)
     assert w.customization.list() == []
+
+
+def test_a_custom_model_gone_at_bedrock_is_said_and_only_its_record_goes(w: World) -> None:
+    model = create(w)
+    w.clock.advance(seconds=61)
+    done = w.customization.refresh(model.id)
+    assert w.local_bedrock.delete_custom_model(done.custom_model_arn)  # deleted in the console
+    w.customization.delete(model.id, actor=ADMIN)
+    [event] = w.store.audit_events(model_id=model.id, action="delete")
+    assert "already gone at Bedrock" in event.detail
+
+
+def test_a_custom_model_bedrock_does_not_find_in_our_region_is_not_deleted(tmp_path: Path) -> None:
+    w = World(tmp_path, customization_region="us-west-2", aws_regions=["us-east-1", "us-west-2"])
+    w.catalog.sync(actor=ADMIN)
+    w.catalog.enable(LLAMA, actor=ADMIN)
+    model = create(w)
+    w.clock.advance(seconds=61)
+    done = w.customization.refresh(model.id)
+    assert done.custom_model_arn.split(":")[3] == "us-east-1"  # the World's control plane is in us-east-1
+    w.local_bedrock.delete_custom_model(done.custom_model_arn)
+    with pytest.raises(ProviderRejected, match="nothing was deleted"):
+        w.customization.delete(model.id, actor=ADMIN)
+    assert w.customization.get(model.id)
+
+
+def test_a_job_bedrock_cannot_find_is_not_taken_as_failed(w: World) -> None:
+    model = create(w)
+    (w.root / "local-bedrock" / "jobs" / f"{model.job_name}.json").unlink()  # a wrong region, say
+    with pytest.raises(ProviderRejected, match="has no customization job"):
+        w.customization.refresh(model.id)
+    assert w.customization.get(model.id).job_status is JobStatus.IN_PROGRESS
