@@ -120,6 +120,14 @@ def _local(
     return sources, objects, backend
 
 
+def _snapshot_sources(settings: Settings) -> Sources:
+    snapshot = settings.catalog_snapshot or BUNDLED_SNAPSHOT
+    return {
+        Provider.BEDROCK: LocalBedrockCatalog(snapshot, settings.aws_regions),
+        Provider.OPENAI: LocalOpenAICatalog(snapshot),
+    }
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -171,8 +179,11 @@ def build_services(
     catalog = CatalogService(
         db, sources if sources is not None else made_sources, clock, refresh_custom=customization.refresh_quietly
     )
-    if first_sync and settings.backend == "local" and db.revision() == 0 and not db.last_sync_runs():
-        catalog.sync(actor=SYSTEM)  # first start of the embedded backend: fill the table from the snapshot
+    if first_sync and db.revision() == 0 and not db.last_sync_runs():
+        if settings.backend == "local":
+            catalog.sync(actor=SYSTEM)  # first start of the embedded backend: fill the table from the snapshot
+        else:  # aws mode starts usable: the bundled snapshot, marked as such, until a sync succeeds
+            catalog.seed(_snapshot_sources(settings), actor=SYSTEM)
     reconciler = Reconciler(customization, db, settings.reconcile_seconds, clock=clock)
     tokens = TokenService(db, clock=clock)
     if start_reconciler:

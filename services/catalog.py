@@ -207,6 +207,15 @@ class CatalogService:
         runs = [self._sync_one(p, actor) for p in (providers or list(Provider))]
         return SyncReport(runs=tuple(runs))
 
+    def seed(self, snapshot: Mapping[Provider, CatalogSource | None], *, actor: Actor) -> SyncReport:
+        """Fill an empty catalog from the bundled snapshot, marked so (aws mode's first start: usable
+        before, or without, a successful sync). A later sync replaces it."""
+        runs = []
+        for provider, source in snapshot.items():
+            if source is not None:
+                runs.append(self._apply(provider, source.fetch(), self._clock(), actor, bundled=True))
+        return SyncReport(runs=tuple(runs))
+
     def _sync_event(self, actor: Actor, run: SyncRun) -> AuditEvent:
         return AuditEvent(
             at=run.finished_at,
@@ -243,7 +252,9 @@ class CatalogService:
         self._store.record_sync_run(run, audit=[self._sync_event(actor, run)])
         return run
 
-    def _apply(self, provider: Provider, fetched: list[ProviderModel], started: datetime, actor: Actor) -> SyncRun:
+    def _apply(
+        self, provider: Provider, fetched: list[ProviderModel], started: datetime, actor: Actor, bundled: bool = False
+    ) -> SyncRun:
         by_id: dict[str, ProviderModel] = {}
         for model in fetched:
             by_id[model.key] = model  # a provider listing one id twice: the last one wins
@@ -262,9 +273,11 @@ class CatalogService:
             provider=provider,
             started_at=started,
             finished_at=now,
-            outcome=SyncOutcome.OK,
+            outcome=SyncOutcome.BUNDLED if bundled else SyncOutcome.OK,
             message=(
-                f"{provider.value}: {len(by_id)} models seen; {len(inserts)} added, "
+                f"{provider.value}: {len(by_id)} models from the bundled snapshot, not yet synced."
+                if bundled
+                else f"{provider.value}: {len(by_id)} models seen; {len(inserts)} added, "
                 f"{len(updates)} updated, {len(gone)} gone."
             ),
             added=tuple(m.key for m in inserts),

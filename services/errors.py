@@ -93,3 +93,21 @@ class Unauthenticated(ServiceError):
     """Nobody is signed in (or the API token is missing, unknown or revoked)."""
 
     code = "Unauthenticated"
+
+
+def summarize(text: str, limit: int = 300) -> str:
+    """A provider's error text fit to show: an HTML page (a proxy's or a gateway's error page) is
+    reduced to its title or its text, whitespace collapsed, and the whole cut to ``limit``."""
+    import html
+    import re
+
+    if re.search(r"<\s*(!doctype|html|head|body|title)\b", text, re.I):
+        title = re.search(r"<title[^>]*>(.*?)</title>", text, re.I | re.S)
+        if title and title.group(1).strip():
+            text = title.group(1)
+        else:
+            text = re.sub(r"<(script|style)\b.*?</\1>", " ", text, flags=re.I | re.S)
+            text = re.sub(r"<[^>]+>", " ", text)
+        text = "(an HTML error page) " + html.unescape(text)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"

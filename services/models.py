@@ -143,6 +143,7 @@ class SyncOutcome(StrEnum):
     OK = "ok"
     FAILED = "failed"
     SKIPPED = "skipped"
+    BUNDLED = "bundled"  # filled from the bundled snapshot: not yet synced with the provider
 
 
 class SyncRun(BaseModel):

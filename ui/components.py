@@ -66,6 +66,11 @@ def sync_line(run: SyncRun) -> str:
             f"**{run.provider.value}**: synced {when}: {run.seen} models; "
             f"{len(run.added)} added, {len(run.updated)} updated, {len(run.gone)} gone."
         )
+    if run.outcome is SyncOutcome.BUNDLED:
+        return (
+            f"**{run.provider.value}**: {run.seen} models from the bundled snapshot ({when}), not yet synced: "
+            "an admin can press Sync Models."
+        )
     if run.outcome is SyncOutcome.SKIPPED:
         return f"**{run.provider.value}**: not synced ({when}): {run.message}"
     return f"**{run.provider.value}**: sync FAILED {when}: {run.message}"

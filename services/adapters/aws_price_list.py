@@ -13,7 +13,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.errors import ProviderUnavailable
+from services.errors import ProviderUnavailable, summarize
 from services.models import PriceQuote
 
 COMPONENT_MARKERS = (
@@ -45,7 +45,7 @@ class AwsPriceList:
                     else:
                         quotes.append(quote)
         except (ClientError, BotoCoreError) as exc:
-            raise ProviderUnavailable(f"AWS Price List API: {exc}") from exc
+            raise ProviderUnavailable(f"AWS Price List API: {summarize(str(exc))}") from exc
         return quotes, unmatched
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.errors import ProviderDataError, ProviderUnavailable
+from services.errors import ProviderDataError, ProviderUnavailable, summarize
 from services.models import Lifecycle, Provider, ProviderModel
 
 # Bedrock's metadata has no "chat" flag. Text models whose id contains one of these
@@ -124,9 +124,9 @@ class BedrockCatalog:
                 error = exc.response.get("Error", {})
                 raise ProviderUnavailable(
                     f"ListFoundationModels in {region} failed: {error.get('Code', 'Error')}: "
-                    f"{error.get('Message', str(exc))}"
+                    f"{summarize(str(error.get('Message', str(exc))))}"
                 ) from exc
             except BotoCoreError as exc:
-                raise ProviderUnavailable(f"ListFoundationModels in {region} failed: {exc}") from exc
+                raise ProviderUnavailable(f"ListFoundationModels in {region} failed: {summarize(str(exc))}") from exc
             per_region.append(parse_foundation_models(region, response))
         return merge_regions(per_region)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from datetime import UTC, datetime
+from enum import Enum
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.errors import ProviderRejected, ProviderUnavailable
+from services.errors import ProviderDataError, ProviderRejected, ProviderUnavailable, summarize
 from services.models import JobInfo, JobRequest, JobStatus, ThroughputInfo, ThroughputStatus
+
+StatusT = TypeVar("StatusT", bound=Enum)
 
 _RETRYABLE = {
     "ThrottlingException",
@@ -24,7 +28,7 @@ _CONFLICT = {"ConflictException", "ResourceInUseException"}
 def _fail(action: str, exc: Exception) -> Exception:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
-        code, message = error.get("Code", "Error"), error.get("Message", str(exc))
+        code, message = error.get("Code", "Error"), summarize(str(error.get("Message", str(exc))))
         if code in _RETRYABLE:
             return ProviderUnavailable(f"Bedrock {action}: {code}: {message} Try again shortly.")
         if code == "AccessDeniedException":
@@ -35,7 +39,22 @@ def _fail(action: str, exc: Exception) -> Exception:
         if code == "ServiceQuotaExceededException":
             return ProviderRejected(f"Bedrock {action}: a service quota is exhausted ({message}).")
         return ProviderRejected(f"Bedrock {action}: {code}: {message}")
-    return ProviderUnavailable(f"Bedrock {action}: could not reach the service ({exc}).")
+    return ProviderUnavailable(f"Bedrock {action}: could not reach the service ({summarize(str(exc))}).")
+
+
+def _aware(value: Any) -> datetime | None:
+    """A timestamp as UTC: one without a zone (some endpoints send them) is taken as UTC."""
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def _status(kind: type[StatusT], answer: dict[str, Any], action: str) -> StatusT:
+    raw = answer.get("status")
+    try:
+        return kind(raw)
+    except ValueError:
+        raise ProviderDataError(f"Bedrock {action}: the answer has no known status ({raw!r}).") from None
 
 
 def _code(exc: ClientError) -> str:
@@ -90,7 +109,7 @@ class BedrockCustomization:
         )
         if job is None:
             return None
-        status = JobStatus(job["status"])
+        status = _status(JobStatus, job, "GetModelCustomizationJob")
         validation = job.get("validationMetrics") or []
         return JobInfo(
             job_arn=job["jobArn"],
@@ -99,7 +118,7 @@ class BedrockCustomization:
             failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
             custom_model_arn=job.get("outputModelArn") if status is JobStatus.COMPLETED else None,
             client_token=job.get("clientRequestToken"),
-            end_time=job.get("endTime")
+            end_time=_aware(job.get("endTime"))
             if status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED)
             else None,
             training_loss=(job.get("trainingMetrics") or {}).get("trainingLoss"),
@@ -137,7 +156,7 @@ class BedrockCustomization:
         return ThroughputInfo(
             arn=pt["provisionedModelArn"],
             name=pt["provisionedModelName"],
-            status=ThroughputStatus(pt["status"]),
+            status=_status(ThroughputStatus, pt, "GetProvisionedModelThroughput"),
             model_units=int(pt["modelUnits"]),
             failure_message=pt.get("failureMessage"),
         )

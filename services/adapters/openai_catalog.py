@@ -13,7 +13,7 @@ from typing import Any
 
 import openai
 
-from services.errors import ProviderDataError, ProviderUnavailable
+from services.errors import ProviderDataError, ProviderUnavailable, summarize
 from services.models import Lifecycle, Provider, ProviderModel
 
 T, IMG, A, E, V = "TEXT", "IMAGE", "AUDIO", "EMBEDDING", "VIDEO"
@@ -136,11 +136,11 @@ class OpenAICatalog:
                 f"OpenAI refused the API key (HTTP 401): check STUDIO_OPENAI_API_KEY. {exc.message}"
             ) from exc
         except openai.APIStatusError as exc:
-            raise ProviderUnavailable(f"OpenAI answered HTTP {exc.status_code}: {exc.message}") from exc
+            raise ProviderUnavailable(f"OpenAI answered HTTP {exc.status_code}: {summarize(exc.message)}") from exc
         except openai.APITimeoutError as exc:
             raise ProviderUnavailable(f"OpenAI did not answer in time at {self._client.base_url}.") from exc
         except openai.APIConnectionError as exc:
-            raise ProviderUnavailable(f"Cannot reach OpenAI at {self._client.base_url}: {exc}") from exc
+            raise ProviderUnavailable(f"Cannot reach OpenAI at {self._client.base_url}: {summarize(str(exc))}") from exc
         except openai.OpenAIError as exc:  # e.g. a body that is not JSON
-            raise ProviderDataError(f"OpenAI: unusable response ({exc}).") from exc
+            raise ProviderDataError(f"OpenAI: unusable response ({summarize(str(exc))}).") from exc
         return parse_openai_models(list(records))
