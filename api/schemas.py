@@ -42,6 +42,11 @@ class CreateCustomModel(Pascal):
     TrainingDataLocation: str = Field(max_length=2048)
     ValidationDataLocation: str | None = Field(None, max_length=2048)
     HyperParameters: dict[HpName, HpValue] = Field(default_factory=dict, max_length=64)
+    Region: str | None = Field(
+        None,
+        max_length=32,
+        description="Where the job runs (default: a configured region where the base model can be customized).",
+    )
 
 
 class ProvisionThroughput(Pascal):
@@ -77,6 +82,7 @@ class CustomModelOut(BaseModel):
     TrainingTokens: int
     JobArn: str | None
     CustomModelArn: str | None
+    Region: str
     CreatedAt: str
     UpdatedAt: str
 
@@ -149,6 +155,7 @@ def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
         TrainingTokens=model.training_tokens,
         JobArn=model.job_arn,
         CustomModelArn=model.custom_model_arn,
+        Region=model.region,
         CreatedAt=model.created_at.isoformat(),
         UpdatedAt=model.updated_at.isoformat(),
     )

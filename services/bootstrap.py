@@ -55,6 +55,7 @@ class Store(CatalogStore, CustomModelStore, AuditStore, TokenStore, PriceStore, 
 
 
 Sources = Mapping[Provider, CatalogSource | None]
+Backends = Mapping[str, CustomizationBackend]
 
 
 def _aws_config(settings: Settings) -> Any:
@@ -67,7 +68,7 @@ def _aws_config(settings: Settings) -> Any:
     )
 
 
-def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, CustomizationBackend, PriceListSource]:
+def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, Backends, PriceListSource]:
     import openai
 
     from services.adapters.aws_price_list import AwsPriceList
@@ -89,14 +90,16 @@ def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, Custom
             )
         )
     objects = S3ObjectStore(session.client("s3", region_name=settings.job_region, config=config))
-    backend = BedrockCustomization(session.client("bedrock", region_name=settings.job_region, config=config))
+    backend = {  # one client per region: a job and everything about it is addressed in its region
+        r: BedrockCustomization(session.client("bedrock", region_name=r, config=config)) for r in settings.aws_regions
+    }
     prices = AwsPriceList(session.client("pricing", region_name="us-east-1", config=config))  # the API's home
     return {Provider.BEDROCK: bedrock, Provider.OPENAI: openai_source}, objects, backend, prices
 
 
 def _local(
     settings: Settings, objects: ObjectStore | None, clock: Callable[[], datetime]
-) -> tuple[Sources, ObjectStore, CustomizationBackend]:
+) -> tuple[Sources, ObjectStore, Backends]:
     from services.adapters.local_bedrock import LocalBedrock
     from services.adapters.object_store import LocalObjectStore
 
@@ -105,14 +108,17 @@ def _local(
         local = LocalObjectStore(settings.data_dir)
         local.clean_stale_uploads()  # what a process killed mid-upload left behind
         objects = local
-    backend = LocalBedrock(
-        settings.data_dir / "local-bedrock",
-        objects,
-        region=settings.job_region,
-        job_seconds=settings.sim_job_seconds,
-        throughput_seconds=settings.sim_throughput_seconds,
-        clock=lambda: clock().timestamp(),  # the simulation runs on the services' clock
-    )
+    backend: Backends = {  # one control plane per region, sharing its state (names are unique)
+        region: LocalBedrock(
+            settings.data_dir / "local-bedrock",
+            objects,
+            region=region,
+            job_seconds=settings.sim_job_seconds,
+            throughput_seconds=settings.sim_throughput_seconds,
+            clock=lambda: clock().timestamp(),  # the simulation runs on the services' clock
+        )
+        for region in settings.aws_regions
+    }
     sources: dict[Provider, CatalogSource | None] = {
         Provider.BEDROCK: LocalBedrockCatalog(snapshot, settings.aws_regions),
         Provider.OPENAI: LocalOpenAICatalog(snapshot),
@@ -139,7 +145,7 @@ def build_services(
     store: Store | None = None,
     sources: Sources | None = None,
     objects: ObjectStore | None = None,
-    backend: CustomizationBackend | None = None,
+    backend: CustomizationBackend | Backends | None = None,
     price_list: PriceListSource | None = None,
     aws_session: Any | None = None,
     clock: Callable[[], datetime] = _utcnow,
@@ -172,7 +178,11 @@ def build_services(
             region=settings.job_region,
             max_model_units=settings.no_commit_max_model_units,
             submit_grace_seconds=settings.submit_grace_seconds,
-            allowed_buckets=frozenset(settings.allowed_buckets) | {settings.s3_bucket},
+            allowed_buckets=frozenset(settings.allowed_buckets)
+            | {settings.s3_bucket}
+            | set(settings.s3_buckets.values()),
+            regions=tuple(settings.aws_regions),
+            output_roots=tuple((r, settings.output_root_for(r)) for r in settings.aws_regions),
         ),
         clock=clock,
     )

@@ -173,7 +173,8 @@ class CostService:
         now: datetime,
     ) -> ModelCosts:
         base = self._catalog.get_model(model.base_model_id)
-        prices = self._lookup(base.model_id, base.name, self.region, catalog) if base else None
+        region = model.region or self.region  # its prices are those of the region it lives in
+        prices = self._lookup(base.model_id, base.name, region, catalog) if base else None
         intervals = [
             ThroughputInterval(model_units=u, started_at=s, ended_at=e) for u, s, e in history.get(model.id, [])
         ]

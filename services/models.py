@@ -239,6 +239,7 @@ class CustomModel(BaseModel):
     throughput_failure: str | None = None
     enabled: bool = False
     created_by: str | None = None  # the actor id of whoever created it (its owner)
+    region: str = ""  # where its job runs, and its custom model, throughput and prices live
     created_at: datetime
     updated_at: datetime
     version: int = 1

@@ -77,6 +77,11 @@ class Settings(BaseSettings):
     poll_seconds: float = Field(5.0, gt=0, le=3600, description="UI refresh interval.")
     s3_bucket: str = Field("model-studio", description="Bucket for training data and job output.")
     s3_prefix: str = Field("model-studio", description="Key prefix under the bucket.")
+    s3_buckets: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="Per region, the bucket for its jobs' data and output: us-east-1=bucket-a,us-west-2=bucket-b "
+        "(regions not listed use STUDIO_S3_BUCKET; Bedrock reads data best from the job's region).",
+    )
     allowed_buckets: Annotated[list[str], NoDecode] = Field(
         default_factory=list,
         description="Comma-separated buckets whose s3:// URIs users may give, besides STUDIO_S3_BUCKET.",
@@ -85,7 +90,9 @@ class Settings(BaseSettings):
         None, description="IAM role Bedrock assumes for customization jobs (aws backend)."
     )
     customization_region: str | None = Field(
-        None, description="Region for customization jobs (default: the first of STUDIO_AWS_REGIONS)."
+        None,
+        description="The preferred region for customization jobs (default: the first of STUDIO_AWS_REGIONS); "
+        "a base model that cannot be customized there runs in a configured region where it can.",
     )
     max_upload_mb: int = Field(200, ge=1, le=10_240, description="Largest browser upload; bigger data: give an S3 URI.")
     no_commit_max_model_units: int = Field(
@@ -160,6 +167,27 @@ class Settings(BaseSettings):
             raise ValueError(f"not a database URL ({exc})") from exc
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
+        return value
+
+    @field_validator("s3_buckets", mode="before")
+    @classmethod
+    def _split_buckets(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs = [p.strip() for p in value.split(",") if p.strip()]
+            bad = [p for p in pairs if p.count("=") != 1]
+            if bad:
+                raise ValueError(f"give region=bucket pairs, not {', '.join(bad)}")
+            return {k.strip(): v.strip() for k, v in (p.split("=") for p in pairs)}
+        return value
+
+    @field_validator("s3_buckets")
+    @classmethod
+    def _check_region_buckets(cls, value: dict[str, str]) -> dict[str, str]:
+        for region, bucket in value.items():
+            if not re.match(_REGION_PATTERN, region):
+                raise ValueError(f"not an AWS region name: {region}")
+            if not re.fullmatch(r"[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]", bucket):
+                raise ValueError(f"not an S3 bucket name: {bucket}")
         return value
 
     @field_validator("allowed_hosts")
@@ -273,7 +301,11 @@ class Settings(BaseSettings):
 
     @property
     def output_root(self) -> str:
-        return f"s3://{self.s3_bucket}/{self.s3_prefix}" if self.s3_prefix else f"s3://{self.s3_bucket}"
+        return self.output_root_for(self.job_region)
+
+    def output_root_for(self, region: str) -> str:
+        bucket = self.s3_buckets.get(region, self.s3_bucket)
+        return f"s3://{bucket}/{self.s3_prefix}" if self.s3_prefix else f"s3://{bucket}"
 
     @property
     def resolved_database_url(self) -> str:

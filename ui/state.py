@@ -28,6 +28,7 @@ class Key(StrEnum):
     CONFIRM_BULK = "models_confirm_bulk"
     # New Model
     NM_BASE = "new_model_base"
+    NM_REGION = "new_model_region"
     NM_FORM = "new_model_form"
     NM_NAME = "new_model_name"
     NM_DESCRIPTION = "new_model_description"

@@ -44,6 +44,21 @@ base_id = st.selectbox(
 )
 base = by_id[base_id]
 family = customization.family_of(base.record)
+regions = customization.regions_for(base.record)
+preferred, no_region = customization.job_region(base.record, None)
+if no_region:
+    st.warning(md_escape(no_region), icon=":material/public_off:")
+region = st.selectbox(
+    "Region",
+    regions,
+    index=regions.index(preferred) if preferred in regions else 0,
+    key=f"{Key.NM_REGION}-{base_id}",  # per base model: its own regions
+    help=(
+        f"Where the job runs, and its custom model, throughput and prices live: {base.record.name} can be "
+        f"customized in {', '.join(base.record.regions) or 'every region'}; configured: "
+        f"{', '.join(services.settings.aws_regions)} (STUDIO_AWS_REGIONS)."
+    ),
+)
 if family is not None:
     st.caption(
         f"{family.label}: {family.data_format.value} records"
@@ -152,7 +167,7 @@ if check or create:
                 estimate = services.costs.estimate(
                     EstimateInput(
                         base_model_id=base_id,
-                        region=services.costs.region,
+                        region=region or services.costs.region,
                         training_units=result.training.tokens,
                         epochs=epochs,
                         months=1,
@@ -169,7 +184,9 @@ if check or create:
         def progress(what: str, done: int, total: int) -> None:
             bar.progress(min(1.0, done / max(total, 1)), text=f"Uploading {what} data: {done:,} of {total:,} bytes")
 
-        request = NewCustomModel(name=name, description=description, base_model_id=base_id, hyperparameters=hyper)
+        request = NewCustomModel(
+            name=name, description=description, base_model_id=base_id, hyperparameters=hyper, region=region
+        )
         try:
             model = customization.create(
                 request, training, validation, progress=progress, actor=deps.get_actor().for_request()

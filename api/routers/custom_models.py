@@ -44,6 +44,7 @@ def create_custom_model(body: CreateCustomModel, s: Svc, actor: Who) -> CustomMo
             base_model_id=body.BaseModelId,
             customization_type=body.ModelType,
             hyperparameters=body.HyperParameters,
+            region=body.Region,
         ),
         body.TrainingDataLocation,
         body.ValidationDataLocation,

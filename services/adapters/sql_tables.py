@@ -156,6 +156,7 @@ custom_models = Table(
     Column("token_method", SafeText, nullable=False),
     Column("job_name", SafeString(63), nullable=False, unique=True),
     Column("client_token", SafeString(256), nullable=False, unique=True),
+    Column("region", SafeString(32), nullable=False, server_default=""),
     Column("job_arn", SafeString(1011), nullable=True),
     Column("job_status", SafeString(16), nullable=False),
     Column("failure_message", SafeText, nullable=True),

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from services.customization.common import Clock, CustomizationConfig, _state
-from services.errors import (
-    ModelNotFound,
-)
+from services.errors import ModelNotFound, ProviderRejected
 from services.identity import Actor
 from services.models import (
     AuditEvent,
@@ -25,16 +24,32 @@ class ServiceBase:
         catalog: CatalogStore,
         store: CustomModelStore,
         objects: ObjectStore,
-        backend: CustomizationBackend,
+        backend: CustomizationBackend | Mapping[str, CustomizationBackend],
         config: CustomizationConfig,
         clock: Clock = lambda: datetime.now(UTC),
     ) -> None:
         self._catalog = catalog
         self._store = store
         self._objects = objects
-        self._backend = backend
+        # One control plane per region (each adapter holds that region's client); a single one
+        # serves every region (the local control plane, a test's fake).
+        self._backends: Mapping[str, CustomizationBackend] | None = backend if isinstance(backend, Mapping) else None
+        self._single = None if isinstance(backend, Mapping) else backend
         self._config = config
         self._clock = clock
+
+    def _backend(self, region: str) -> CustomizationBackend:
+        """The control plane of ``region``: every call about a model goes to the region it lives in."""
+        if self._single is not None:
+            return self._single
+        assert self._backends is not None
+        backend = self._backends.get(region or self._config.region)
+        if backend is None:
+            raise ProviderRejected(
+                f"Region {region} is not configured (STUDIO_AWS_REGIONS: {', '.join(self._backends)}); "
+                "add it to reach this model."
+            )
+        return backend
 
     def _event(
         self, actor: Actor, action: str, model: CustomModel, before: str | None, after: str | None, detail: str = ""

@@ -104,9 +104,37 @@ class Checks(ServiceBase):
                 problems.append(
                     f"Base Model: {base.name} is {view.status.value}; only enabled (GREEN) models may be used."
                 )
+            _, region_problem = self.job_region(base, request.region)
+            if region_problem:
+                problems.append(region_problem)
             hyper, hp_problems = self.check_hyperparameters(base, request.hyperparameters)
             problems += hp_problems
         return base, hyper, problems
+
+    def regions_for(self, base: ModelRecord) -> list[str]:
+        """The configured regions where ``base`` can be customized (all of them when the catalog
+        does not say where it is offered)."""
+        configured = list(self._config.job_regions)
+        return [r for r in configured if r in base.regions] if base.regions else configured
+
+    def job_region(self, base: ModelRecord, requested: str | None) -> tuple[str | None, str | None]:
+        """The region a job on ``base`` runs in, or why there is none: a job, its custom model, its
+        throughput and its prices all live in one region where the base model can be customized."""
+        allowed = self.regions_for(base)
+        configured = ", ".join(self._config.job_regions)
+        if requested:
+            if requested in allowed:
+                return requested, None
+            where = ", ".join(allowed) or "none of the configured regions"
+            return None, (
+                f"Region: {base.name} can be customized in {where} (configured: {configured}), not in {requested}."
+            )
+        if not allowed:
+            return None, (
+                f"Base Model: {base.name} can be customized only in {', '.join(base.regions)}, and none of them "
+                f"is configured (STUDIO_AWS_REGIONS: {configured})."
+            )
+        return (self._config.region if self._config.region in allowed else allowed[0]), None
 
     def check_hyperparameters(self, base: ModelRecord, values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
         family = self.family_of(base)

@@ -47,6 +47,7 @@ class NewCustomModel(BaseModel):
     base_model_id: str  # our catalog id (bedrock:..., openai:...), or a plain Bedrock model id
     customization_type: str = "FINE_TUNING"
     hyperparameters: dict[str, str] = Field(default_factory=dict)
+    region: str | None = None  # where the job runs; None: the preferred region the base model allows
 
     @field_validator("base_model_id")
     @classmethod
@@ -78,12 +79,21 @@ class ReconcileReport(BaseModel):
 
 @dataclass(frozen=True)
 class CustomizationConfig:
-    output_root: str  # s3://bucket/prefix
+    output_root: str  # s3://bucket/prefix, in the preferred region
     role_arn: str | None
-    region: str
+    region: str  # the preferred job region
     max_model_units: int = 1
     submit_grace_seconds: float = 300.0
     allowed_buckets: frozenset[str] | None = None  # None: any bucket
+    regions: tuple[str, ...] = ()  # every region a job may run in (default: the preferred one)
+    output_roots: tuple[tuple[str, str], ...] = ()  # (region, s3://bucket/prefix) where it differs
+
+    @property
+    def job_regions(self) -> tuple[str, ...]:
+        return self.regions or (self.region,)
+
+    def output_root_for(self, region: str) -> str:
+        return dict(self.output_roots).get(region, self.output_root)
 
 
 CATALOG_PREFIXES = ("bedrock:", "openai:", "custom:")

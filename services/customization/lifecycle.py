@@ -65,17 +65,17 @@ class ModelLifecycle(ServiceBase):
         be deleted in the console, and then it must neither stay GREEN nor keep its meter running)."""
         changes: dict[str, object] = {}
         if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
-            job = self._backend.get_job(model.job_name)  # names work everywhere (moto takes no ARN)
+            job = self._backend(model.region).get_job(model.job_name)  # names work everywhere (moto takes no ARN)
             if job is None:  # never taken as Failed: a wrong region or name must not end a running job
                 raise ProviderRejected(
-                    f"Bedrock has no customization job {model.job_name} in region {self._config.region}; "
+                    f"Bedrock has no customization job {model.job_name} in region {model.region}; "
                     f"the record still says {model.job_status}. Check the job in the Bedrock console."
                 )
             if job.status is not model.job_status:
                 changes |= self._job_changes(job)
         status = model.throughput_status
         if status is not None and model.throughput_arn and (status.in_flight or deep):
-            pt = self._backend.get_throughput(model.throughput_arn)
+            pt = self._backend(model.region).get_throughput(model.throughput_arn)
             if pt is None and status is ThroughputStatus.IN_SERVICE:
                 return self._throughput_vanished(model, changes)
             if pt is None:
@@ -112,7 +112,7 @@ class ModelLifecycle(ServiceBase):
     def stop(self, model_id: str, *, actor: Actor) -> CustomModel:
         model = self.refresh(model_id)
         require(Action.STOP, custom_subject(model), actor)
-        self._backend.stop_job(model.job_name)
+        self._backend(model.region).stop_job(model.job_name)
         return self._update(model, {"job_status": JobStatus.STOPPING}, actor=actor, action="stop")
 
     # ---- throughput -------------------------------------------------------------------------
@@ -150,9 +150,10 @@ class ModelLifecycle(ServiceBase):
     def _create_throughput(self, claimed: CustomModel, actor: Actor) -> CustomModel:
         """CreateProvisionedModelThroughput for a claim; the token from the claim makes a retry safe."""
         assert claimed.throughput_name and claimed.custom_model_arn and claimed.model_units
-        token = hashlib.sha256(f"{claimed.client_token}/{claimed.throughput_name}".encode()).hexdigest()[:32]
+        seed = f"{claimed.client_token}/{claimed.id}/{claimed.throughput_name}"
+        token = hashlib.sha256(seed.encode()).hexdigest()[:32]
         try:
-            arn = self._backend.create_throughput(
+            arn = self._backend(claimed.region).create_throughput(
                 name=claimed.throughput_name,
                 model_arn=claimed.custom_model_arn,
                 model_units=claimed.model_units,
@@ -177,7 +178,7 @@ class ModelLifecycle(ServiceBase):
         require(Action.REMOVE_THROUGHPUT, custom_subject(model), actor)
         identifier = model.throughput_arn or model.throughput_name
         if identifier:
-            self._backend.delete_throughput(identifier)
+            self._backend(model.region).delete_throughput(identifier)
         ended = None
         if model.throughput_since is not None and model.model_units:
             ended = (model.model_units, model.throughput_since, self._clock())
@@ -199,7 +200,7 @@ class ModelLifecycle(ServiceBase):
         detail = ""
         if model.job_status is JobStatus.COMPLETED:
             identifier = model.custom_model_arn or model.name
-            if not self._backend.delete_custom_model(identifier):
+            if not self._backend(model.region).delete_custom_model(identifier):
                 detail = self._confirm_gone(model, identifier)
         self._store.delete_custom(
             model.id, model.version, audit=[self._event(actor, "delete", model, _state(model), "deleted", detail)]
@@ -209,7 +210,7 @@ class ModelLifecycle(ServiceBase):
         """Bedrock found no custom model to delete. Only a model we address by its ARN, in the region
         that ARN names, is really gone (deleted in the console, say); anything else may be a wrong
         region or identifier while the model still bills storage, so nothing is deleted."""
-        region = self._config.region
+        region = model.region or self._config.region
         arn_region = identifier.split(":")[3] if identifier.startswith("arn:") else None
         if arn_region == region:
             return f"the custom model was already gone at Bedrock ({identifier}); only the record was deleted"

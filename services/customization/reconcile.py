@@ -31,7 +31,7 @@ class Reconciling(ModelLifecycle):
                 if model.job_status is JobStatus.SUBMITTING:
                     if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
                         continue  # a live process keeps a heartbeat while it uploads
-                    job = self._backend.get_job(model.job_name)
+                    job = self._backend(model.region).get_job(model.job_name)
                     if job is None:
                         event = self._event(
                             SYSTEM, "submission-rolled-back", model, _state(model), "deleted", "no job at the provider"
@@ -46,7 +46,7 @@ class Reconciling(ModelLifecycle):
                 if model.throughput_status is not None and model.throughput_arn is None:
                     if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
                         continue
-                    pt = self._backend.get_throughput(model.throughput_name or "")
+                    pt = self._backend(model.region).get_throughput(model.throughput_name or "")
                     changes = {"throughput_arn": pt.arn, "throughput_status": pt.status} if pt else _clear_throughput()
                     self._update(
                         model, changes, actor=SYSTEM, action="throughput-adopted" if pt else "throughput-rolled-back"

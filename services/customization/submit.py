@@ -156,18 +156,21 @@ class Submissions(Checks):
                 raise DuplicateName(message, problems)
             raise InvalidData(message, problems, reports)
         assert base is not None and check.training is not None
+        region, _ = self.job_region(base, request.region)
+        assert region is not None  # check_request said why otherwise
+        root = self._config.output_root_for(region)  # the data and the output in the job's region
         now = self._clock()
         name = request.name.strip()
         folder = f"{safe_key_part(name)}-{key[:12]}"
         training_uri = (
-            join(self._config.output_root, "data", folder, "training-" + safe_key_part(training.name))
+            join(root, "data", folder, "training-" + safe_key_part(training.name))
             if isinstance(training, Upload)
             else str(training)
         )
         validation_uri = None
         if validation is not None:
             validation_uri = (
-                join(self._config.output_root, "data", folder, "validation-" + safe_key_part(validation.name))
+                join(root, "data", folder, "validation-" + safe_key_part(validation.name))
                 if isinstance(validation, Upload)
                 else str(validation)
             )
@@ -182,7 +185,7 @@ class Submissions(Checks):
             hyperparameters=hyper,
             training_uri=training_uri,
             validation_uri=validation_uri,
-            output_uri=join(self._config.output_root, "output", folder) + "/",
+            output_uri=join(root, "output", folder) + "/",
             training_records=check.training.records,
             training_tokens=check.training.tokens,
             validation_records=check.validation.records if check.validation else None,
@@ -191,12 +194,13 @@ class Submissions(Checks):
             client_token=key,
             job_status=JobStatus.SUBMITTING,
             created_by=actor.id,
+            region=region,
             created_at=now,
             updated_at=now,
         )
         try:
             self._store.insert_custom(
-                model, base, self._config.region, audit=[self._event(actor, "create", model, None, _state(model))]
+                model, base, region, audit=[self._event(actor, "create", model, None, _state(model))]
             )
         except DuplicateName:
             again = self._store.get_custom_by_token(key)
@@ -296,7 +300,7 @@ class Submissions(Checks):
     def _submit(self, model: CustomModel, actor: Actor) -> CustomModel:
         """CreateModelCustomizationJob for a Submitting record. The record's token makes a retry safe."""
         try:
-            job_arn = self._backend.create_job(
+            job_arn = self._backend(model.region).create_job(
                 JobRequest(
                     job_name=model.job_name,
                     custom_model_name=model.name,
@@ -391,6 +395,7 @@ class Submissions(Checks):
                 "base": request.base_model_id,
                 "type": request.customization_type,
                 "hp": hyper or request.hyperparameters,
+                "region": request.region,
                 "training": identity(training),
                 "validation": identity(validation),
             },

@@ -386,13 +386,17 @@ def test_a_custom_model_gone_at_bedrock_is_said_and_only_its_record_goes(w: Worl
 
 
 def test_a_custom_model_bedrock_does_not_find_in_our_region_is_not_deleted(tmp_path: Path) -> None:
-    w = World(tmp_path, customization_region="us-west-2", aws_regions=["us-east-1", "us-west-2"])
+    w = World(tmp_path, aws_regions=["us-east-1", "us-west-2"])
+    w.bedrock.models = [  # Llama is customized in us-west-2 only, as at AWS
+        m.model_copy(update={"regions": ("us-west-2",)}) if m.key == LLAMA else m for m in w.bedrock.models
+    ]
     w.catalog.sync(actor=ADMIN)
     w.catalog.enable(LLAMA, actor=ADMIN)
     model = create(w)
+    assert model.region == "us-west-2"
     w.clock.advance(seconds=61)
     done = w.customization.refresh(model.id)
-    assert done.custom_model_arn.split(":")[3] == "us-east-1"  # the World's control plane is in us-east-1
+    assert done.custom_model_arn.split(":")[3] == "us-east-1"  # an ARN naming another region
     w.local_bedrock.delete_custom_model(done.custom_model_arn)
     with pytest.raises(ProviderRejected, match="nothing was deleted"):
         w.customization.delete(model.id, actor=ADMIN)
