@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from services.errors import Forbidden, TransitionNotAllowed
 from services.identity import Actor
-from services.models import CustomModel, JobStatus, ModelType, ModelView, Status, ThroughputStatus
+from services.models import CustomModel, DeploymentStatus, JobStatus, ModelType, ModelView, Status, ThroughputStatus
 
 
 class Action(StrEnum):
@@ -21,10 +21,16 @@ class Action(StrEnum):
     STOP = "stop the job"
     PROVISION = "provision throughput"
     REMOVE_THROUGHPUT = "remove throughput"
+    DEPLOY = "deploy on demand"
+    REMOVE_DEPLOYMENT = "remove the on-demand deployment"
     DELETE = "delete"
 
 
 ADMIN_ACTIONS = frozenset({Action.ENABLE, Action.DISABLE})
+NOT_DEPLOYABLE = (
+    "Bedrock serves on demand only custom Amazon Nova Micro, Lite and Pro models customized on or after "
+    "2025-07-16 in us-east-1 or us-west-2; provision throughput instead."
+)
 ENDED = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED})
 
 
@@ -42,6 +48,8 @@ class Subject:
     throughput_status: ThroughputStatus | None = None
     custom_model_arn: str | None = None
     base_legacy: bool = False  # the base model is LEGACY at the provider: no new throughput
+    deployment_status: DeploymentStatus | None = None
+    deployable: bool = False  # Bedrock serves it on demand
 
     @property
     def label(self) -> str:
@@ -59,6 +67,8 @@ def subject(view: ModelView, custom: CustomModel | None = None) -> Subject:
         job_status=custom.job_status if custom else None,
         throughput_status=custom.throughput_status if custom else None,
         custom_model_arn=custom.custom_model_arn if custom else None,
+        deployment_status=custom.deployment_status if custom else None,
+        deployable=custom.deployable if custom else False,
     )
 
 
@@ -72,6 +82,8 @@ def custom_subject(model: CustomModel, *, base_legacy: bool = False) -> Subject:
         enabled=model.enabled,
         job_status=model.job_status.value,
         throughput_status=model.throughput_status.value if model.throughput_status else None,
+        deployment_status=model.deployment_status.value if model.deployment_status else None,
+        deployable=model.deployable,
     )
     return Subject(
         id=model.id,
@@ -84,6 +96,8 @@ def custom_subject(model: CustomModel, *, base_legacy: bool = False) -> Subject:
         throughput_status=model.throughput_status,
         custom_model_arn=model.custom_model_arn,
         base_legacy=base_legacy,
+        deployment_status=model.deployment_status,
+        deployable=model.deployable,
     )
 
 
@@ -127,6 +141,8 @@ def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
         Action.STOP: "Stopping",
         Action.PROVISION: "Provisioning throughput for",
         Action.REMOVE_THROUGHPUT: "Removing throughput from",
+        Action.DEPLOY: "Deploying",
+        Action.REMOVE_DEPLOYMENT: "Removing the deployment of",
         Action.DELETE: "Deleting",
     }[action]
     return (
@@ -172,9 +188,23 @@ def _state(action: Action, s: Subject) -> Decision:
         if s.throughput_status is None:
             return Decision(False, f"{s.name} has no throughput to remove.")
         return ALLOWED
+    if action is Action.DEPLOY:
+        if job is not JobStatus.COMPLETED or not s.custom_model_arn:
+            return Decision(False, f"Only a completed model can be deployed; {s.name}'s job is {job}.")
+        if not s.deployable:
+            return Decision(False, f"{s.name} cannot be deployed on demand: {NOT_DEPLOYABLE}")
+        if s.deployment_status is not None:
+            return Decision(False, f"{s.name} already has an on-demand deployment ({s.deployment_status}).")
+        return ALLOWED
+    if action is Action.REMOVE_DEPLOYMENT:
+        if s.deployment_status is None:
+            return Decision(False, f"{s.name} has no on-demand deployment to remove.")
+        return ALLOWED
     # Action.DELETE
     if s.throughput_status is not None:
         return Decision(False, f"Remove {s.name}'s throughput before deleting it.")
+    if s.deployment_status is not None:
+        return Decision(False, f"Remove {s.name}'s on-demand deployment before deleting it.")
     if job not in ENDED:
         return Decision(
             False,

@@ -51,6 +51,8 @@ def to_view(record: ModelRecord) -> ModelView:
         enabled=record.enabled,
         job_status=record.job_status,
         throughput_status=record.throughput_status,
+        deployment_status=record.deployment_status,
+        deployable=record.deployable,
         legacy=record.lifecycle is Lifecycle.LEGACY,
     )
     return ModelView(record=record, status=status, next_action=hint, traits=derive_traits(record))

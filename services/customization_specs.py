@@ -78,10 +78,17 @@ class Family(BaseModel):
     min_caption_chars: int = 0
     reserved_keywords: tuple[str, ...] = ()
     notes: str = ""
+    # Bedrock serves its custom models on demand (CreateCustomModelDeployment), billed per token:
+    # https://docs.aws.amazon.com/bedrock/latest/userguide/deploy-custom-model-on-demand.html
+    on_demand: bool = False
 
     def hyperparameter(self, name: str) -> HyperParameter | None:
         return next((h for h in self.hyperparameters if h.name == name), None)
 
+
+# On-demand deployment: custom models customized on or after this date, in these regions (bedrock-2026.md).
+ON_DEMAND_SINCE = "2025-07-16"
+ON_DEMAND_REGIONS = ("us-east-1", "us-west-2")
 
 GB = 1024**3
 MB = 1024**2
@@ -250,6 +257,7 @@ FAMILIES: tuple[Family, ...] = (
         min_records=8,
         max_total_records=20_000,
         reserved_keywords=_NOVA_RESERVED,
+        on_demand=True,
     ),
     Family(
         key="nova-canvas",

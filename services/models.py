@@ -95,6 +95,8 @@ class ModelRecord(ProviderModel):
     # custom models only: what their status light is derived from
     job_status: str | None = None
     throughput_status: str | None = None
+    deployment_status: str | None = None
+    deployable: bool = False  # Bedrock serves it on demand (a custom Nova model, say)
 
 
 class ModelView(BaseModel):
@@ -203,6 +205,18 @@ class ThroughputStatus(StrEnum):
         return self in (ThroughputStatus.CREATING, ThroughputStatus.UPDATING)
 
 
+class DeploymentStatus(StrEnum):
+    """An on-demand custom model deployment (CreateCustomModelDeployment)."""
+
+    CREATING = "Creating"
+    ACTIVE = "Active"
+    FAILED = "Failed"
+
+    @property
+    def in_flight(self) -> bool:
+        return self is DeploymentStatus.CREATING
+
+
 class CustomModel(BaseModel):
     """A custom model we made by fine-tuning a Bedrock base model."""
 
@@ -237,6 +251,12 @@ class CustomModel(BaseModel):
     model_units: int | None = None
     throughput_since: datetime | None = None
     throughput_failure: str | None = None
+    deployment_name: str | None = None  # on-demand deployment: served per token, no idle charge
+    deployment_arn: str | None = None
+    deployment_status: DeploymentStatus | None = None
+    deployment_since: datetime | None = None
+    deployment_failure: str | None = None
+    deployable: bool = False  # Bedrock can serve it on demand (decided when it was created)
     enabled: bool = False
     created_by: str | None = None  # the actor id of whoever created it (its owner)
     region: str = ""  # where its job runs, and its custom model, throughput and prices live
@@ -247,7 +267,11 @@ class CustomModel(BaseModel):
     @property
     def in_flight(self) -> bool:
         """Something is moving at the provider (a job, or throughput being created or removed)."""
-        return self.job_status.in_flight or bool(self.throughput_status and self.throughput_status.in_flight)
+        return (
+            self.job_status.in_flight
+            or bool(self.throughput_status and self.throughput_status.in_flight)
+            or bool(self.deployment_status and self.deployment_status.in_flight)
+        )
 
     @property
     def completed(self) -> bool:
@@ -293,6 +317,15 @@ class ThroughputInfo(BaseModel):
     name: str
     status: ThroughputStatus
     model_units: int
+    failure_message: str | None = None
+
+
+class DeploymentInfo(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    arn: str
+    name: str
+    status: DeploymentStatus
     failure_message: str | None = None
 
 

@@ -10,6 +10,7 @@ from services.models import (
     ApiToken,
     AuditEvent,
     CustomModel,
+    DeploymentInfo,
     JobInfo,
     JobRequest,
     ModelRecord,
@@ -121,6 +122,14 @@ class CustomizationBackend(Protocol):
 
     def delete_throughput(self, identifier: str) -> None:
         """Remove it; one that is already gone is not an error."""
+
+    def create_deployment(self, *, name: str, model_arn: str, client_token: str, tags: dict[str, str]) -> str:
+        """An on-demand deployment of a custom model (CreateCustomModelDeployment). Returns its ARN."""
+
+    def get_deployment(self, identifier: str) -> DeploymentInfo | None: ...
+
+    def delete_deployment(self, identifier: str) -> bool:
+        """True when deleted, False when the provider has no such deployment."""
 
 
 class CustomModelStore(Protocol):

@@ -2,9 +2,9 @@
 
 | status | base model            | custom model                                              |
 |--------|-----------------------|-----------------------------------------------------------|
-| RED    | no longer offered     | job in progress / failed / stopped, or no InService throughput |
-| YELLOW | available, not enabled| throughput InService, not enabled                         |
-| GREEN  | enabled               | throughput InService and enabled                          |
+| RED    | no longer offered     | job in progress / failed / stopped, or no way to serve it |
+| YELLOW | available, not enabled| servable (throughput InService, or on-demand deployment Active), not enabled |
+| GREEN  | enabled               | servable and enabled                                      |
 """
 
 from __future__ import annotations
@@ -22,6 +22,8 @@ def derive_status(
     enabled: bool,
     job_status: str | None = None,
     throughput_status: str | None = None,
+    deployment_status: str | None = None,
+    deployable: bool = False,
     legacy: bool = False,
 ) -> tuple[Status, str]:
     """Return the status light and the hover text that says the next user action."""
@@ -33,6 +35,8 @@ def derive_status(
             enabled=enabled,
             job_status=job_status,
             throughput_status=throughput_status,
+            deployment_status=deployment_status,
+            deployable=deployable,
         )
     if legacy:
         hint += " Legacy at the provider: plan a replacement."
@@ -65,14 +69,31 @@ _THROUGHPUT_HINTS = {
 }
 
 
+ON_DEMAND_HINT = "Deploy it on demand (billed per token, no idle charge) or provision throughput to use this model."
+_DEPLOYMENT_HINTS = {
+    "Creating": "The on-demand deployment is being created; wait for Active.",
+    "Failed": "The on-demand deployment failed; remove it and deploy again.",
+}
+
+
 def _custom(
-    *, available: bool, enabled: bool, job_status: str | None, throughput_status: str | None
+    *,
+    available: bool,
+    enabled: bool,
+    job_status: str | None,
+    throughput_status: str | None,
+    deployment_status: str | None = None,
+    deployable: bool = False,
 ) -> tuple[Status, str]:
     if not available:
         return Status.RED, "The custom model is missing at the provider; delete the record."
     if job_status != "Completed":
         return Status.RED, _JOB_HINTS.get(job_status, f"Job status {job_status}; wait.")
-    if throughput_status != "InService":
+    if throughput_status != "InService" and deployment_status != "Active":
+        if deployment_status in _DEPLOYMENT_HINTS and throughput_status is None:
+            return Status.RED, _DEPLOYMENT_HINTS[deployment_status]
+        if deployable and throughput_status is None:
+            return Status.RED, ON_DEMAND_HINT
         return Status.RED, _THROUGHPUT_HINTS.get(throughput_status, f"Throughput status {throughput_status}; wait.")
     if enabled:
         return Status.GREEN, GREEN_HINT

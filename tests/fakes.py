@@ -132,6 +132,8 @@ class InMemoryCatalogStore:
             update={
                 "job_status": custom.job_status.value,
                 "throughput_status": custom.throughput_status.value if custom.throughput_status else None,
+                "deployment_status": custom.deployment_status.value if custom.deployment_status else None,
+                "deployable": custom.deployable,
             }
         )
 

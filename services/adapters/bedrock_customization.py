@@ -9,7 +9,15 @@ from typing import Any, TypeVar
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.errors import ProviderDataError, ProviderRejected, ProviderUnavailable, summarize
-from services.models import JobInfo, JobRequest, JobStatus, ThroughputInfo, ThroughputStatus
+from services.models import (
+    DeploymentInfo,
+    DeploymentStatus,
+    JobInfo,
+    JobRequest,
+    JobStatus,
+    ThroughputInfo,
+    ThroughputStatus,
+)
 
 StatusT = TypeVar("StatusT", bound=Enum)
 
@@ -160,6 +168,43 @@ class BedrockCustomization:
             model_units=int(pt["modelUnits"]),
             failure_message=pt.get("failureMessage"),
         )
+
+    # ---- on-demand deployments ---------------------------------------------------------------
+    def create_deployment(self, *, name: str, model_arn: str, client_token: str, tags: dict[str, str]) -> str:
+        params: dict[str, Any] = {
+            "modelDeploymentName": name,
+            "modelArn": model_arn,
+            "clientRequestToken": client_token,
+        }
+        if tags:
+            params["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+        response = self._call("CreateCustomModelDeployment", "create_custom_model_deployment", **params)
+        return str(response["customModelDeploymentArn"])
+
+    def get_deployment(self, identifier: str) -> DeploymentInfo | None:
+        found = self._call(
+            "GetCustomModelDeployment",
+            "get_custom_model_deployment",
+            missing_ok=True,
+            customModelDeploymentIdentifier=identifier,
+        )
+        if found is None:
+            return None
+        return DeploymentInfo(
+            arn=found["customModelDeploymentArn"],
+            name=found.get("modelDeploymentName", ""),
+            status=_status(DeploymentStatus, found, "GetCustomModelDeployment"),
+            failure_message=found.get("failureMessage"),
+        )
+
+    def delete_deployment(self, identifier: str) -> bool:
+        done = self._call(
+            "DeleteCustomModelDeployment",
+            "delete_custom_model_deployment",
+            missing_ok=True,
+            customModelDeploymentIdentifier=identifier,
+        )
+        return done is not None
 
     def delete_throughput(self, identifier: str) -> None:
         self._call(

@@ -26,7 +26,15 @@ from typing import Any
 from services.customization_specs import family_for
 from services.datasets import DatasetKind, check_record_totals, validate_stream
 from services.errors import ObjectStoreError, ProviderRejected
-from services.models import JobInfo, JobRequest, JobStatus, ThroughputInfo, ThroughputStatus
+from services.models import (
+    DeploymentInfo,
+    DeploymentStatus,
+    JobInfo,
+    JobRequest,
+    JobStatus,
+    ThroughputInfo,
+    ThroughputStatus,
+)
 from services.ports import ObjectStore
 from services.s3uri import join
 
@@ -60,8 +68,9 @@ class LocalBedrock:
     ) -> None:
         self._jobs = state_dir / "jobs"
         self._pts = state_dir / "throughputs"
-        self._jobs.mkdir(parents=True, exist_ok=True)
-        self._pts.mkdir(parents=True, exist_ok=True)
+        self._deployments = state_dir / "deployments"
+        for folder in (self._jobs, self._pts, self._deployments):
+            folder.mkdir(parents=True, exist_ok=True)
         self._objects = objects
         self._region = region
         self._job_seconds = job_seconds
@@ -322,3 +331,53 @@ class LocalBedrock:
         path = self._pt_path(identifier)
         if path is not None:
             path.unlink(missing_ok=True)
+
+    # ---- on-demand deployments: Creating for as long as throughput takes, then Active ---------------
+    def create_deployment(self, *, name: str, model_arn: str, client_token: str, tags: dict[str, str]) -> str:
+        path = self._deployments / f"{name}.json"
+        existing = self._read(path)
+        if existing is not None:
+            if existing["client_token"] == client_token:
+                return str(existing["arn"])
+            raise ProviderRejected(f"Bedrock CreateCustomModelDeployment: ConflictException: {name} exists.")
+        if not any(
+            (job := self._read(p)) and job["custom_model_arn"] == model_arn and not job.get("model_deleted")
+            for p in self._jobs.glob("*.json")
+        ):
+            raise ProviderRejected(f"Bedrock CreateCustomModelDeployment: ResourceNotFoundException: {model_arn}.")
+        arn = f"arn:aws:bedrock:{self._region}:{ACCOUNT}:custom-model-deployment/{_short_id(client_token)}"
+        self._write(
+            path,
+            {
+                "name": name,
+                "arn": arn,
+                "model_arn": model_arn,
+                "client_token": client_token,
+                "created_at": self._clock(),
+            },
+        )
+        return arn
+
+    def _deployment_path(self, identifier: str) -> Path | None:
+        for path in self._deployments.glob("*.json"):
+            data = self._read(path)
+            if data and identifier in (data["arn"], data["name"]):
+                return path
+        return None
+
+    def get_deployment(self, identifier: str) -> DeploymentInfo | None:
+        path = self._deployment_path(identifier)
+        data = self._read(path) if path else None
+        if data is None:
+            return None
+        ready = self._clock() - data["created_at"] >= self._pt_seconds
+        return DeploymentInfo(
+            arn=data["arn"], name=data["name"], status=DeploymentStatus.ACTIVE if ready else DeploymentStatus.CREATING
+        )
+
+    def delete_deployment(self, identifier: str) -> bool:
+        path = self._deployment_path(identifier)
+        if path is None:
+            return False
+        path.unlink(missing_ok=True)
+        return True

@@ -19,6 +19,7 @@ from sqlalchemy import (
     Table,
     Text,
     TypeDecorator,
+    false,
 )
 
 from services.text import bounded
@@ -170,6 +171,12 @@ custom_models = Table(
     Column("model_units", Integer, nullable=True),
     Column("throughput_since", UTCDateTime, nullable=True),
     Column("throughput_failure", SafeText, nullable=True),
+    Column("deployment_name", SafeString(63), nullable=True),
+    Column("deployment_arn", SafeString(1011), nullable=True),
+    Column("deployment_status", SafeString(16), nullable=True),
+    Column("deployment_since", UTCDateTime, nullable=True),
+    Column("deployment_failure", SafeText, nullable=True),
+    Column("deployable", Boolean, nullable=False, server_default=false()),
     Column("created_by", SafeString(320), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),

@@ -12,9 +12,7 @@ from typing import BinaryIO
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.datasets import DatasetReport
-from services.models import (
-    CustomModel,
-)
+from services.models import CustomModel, DeploymentStatus, ThroughputStatus
 
 Clock = Callable[[], datetime]
 Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
@@ -86,6 +84,10 @@ class CustomizationConfig:
     submit_grace_seconds: float = 300.0
     allowed_buckets: frozenset[str] | None = None  # None: any bucket
     regions: tuple[str, ...] = ()  # every region a job may run in (default: the preferred one)
+    tags: tuple[tuple[str, str], ...] = ()  # STUDIO_JOB_TAGS, on jobs, custom models, throughput, deployments
+    kms_key_id: str | None = None  # STUDIO_KMS_KEY_ID: encrypts the custom model
+    vpc_subnets: tuple[str, ...] = ()  # STUDIO_VPC_SUBNETS / STUDIO_VPC_SECURITY_GROUPS: the job's VPC
+    vpc_security_groups: tuple[str, ...] = ()
     output_roots: tuple[tuple[str, str], ...] = ()  # (region, s3://bucket/prefix) where it differs
 
     @property
@@ -114,6 +116,26 @@ def _state(model: CustomModel) -> str:
     if model.enabled:
         parts.append("enabled")
     return " · ".join(parts)
+
+
+def _clear_deployment() -> dict[str, object]:
+    return {
+        "deployment_name": None,
+        "deployment_arn": None,
+        "deployment_status": None,
+        "deployment_since": None,
+        "deployment_failure": None,
+    }
+
+
+def _still_enabled(model: CustomModel, *, losing: str) -> bool:
+    """Whether an enabled model stays enabled after losing one way to serve it ("throughput" or
+    "deployment"): only while the other way is ready (DESIGN: RED unless the other remains)."""
+    if not model.enabled:
+        return False
+    if losing == "throughput":
+        return model.deployment_status is DeploymentStatus.ACTIVE
+    return model.throughput_status is ThroughputStatus.IN_SERVICE
 
 
 def _clear_throughput() -> dict[str, object]:

@@ -7,7 +7,7 @@ import hashlib
 
 from services.actions import Action, Subject, custom_subject, require, role_refusal
 from services.customization.base import ServiceBase
-from services.customization.common import _clear_throughput, _state
+from services.customization.common import _clear_deployment, _clear_throughput, _state, _still_enabled
 from services.errors import (
     ConcurrentUpdate,
     Forbidden,
@@ -20,6 +20,7 @@ from services.errors import (
 from services.identity import SYSTEM, Actor
 from services.models import (
     CustomModel,
+    DeploymentStatus,
     JobInfo,
     JobStatus,
     Lifecycle,
@@ -82,6 +83,19 @@ class ModelLifecycle(ServiceBase):
                 changes |= _clear_throughput() | {"enabled": False}
             elif pt.status is not model.throughput_status:
                 changes |= {"throughput_status": pt.status, "throughput_failure": pt.failure_message}
+        deployment = model.deployment_status
+        if deployment is not None and model.deployment_arn and (deployment.in_flight or deep):
+            found = self._backend(model.region).get_deployment(model.deployment_arn)
+            if found is None:
+                notice = (
+                    f"The on-demand deployment {model.deployment_name} was not found at Bedrock on "
+                    f"{self._clock():%Y-%m-%d %H:%M} UTC: deleted outside Model Studio."
+                )
+                enabled = _still_enabled(model, losing="deployment")
+                changes |= _clear_deployment() | {"enabled": enabled, "deployment_failure": notice}
+                return self._update(model, changes, actor=SYSTEM, action="deployment-vanished", detail=notice)
+            if found.status is not deployment:
+                changes |= {"deployment_status": found.status, "deployment_failure": found.failure_message}
         if not changes:
             return model
         return self._update(model, changes, actor=SYSTEM, action="status-refreshed")
@@ -101,7 +115,9 @@ class ModelLifecycle(ServiceBase):
             ended = (model.model_units, model.throughput_since, now)
         return self._update(
             model,
-            changes | _clear_throughput() | {"enabled": False, "throughput_failure": notice},
+            changes
+            | _clear_throughput()
+            | {"enabled": _still_enabled(model, losing="throughput"), "throughput_failure": notice},
             actor=SYSTEM,
             action="throughput-vanished",
             detail=notice,
@@ -111,7 +127,7 @@ class ModelLifecycle(ServiceBase):
     # ---- job control ------------------------------------------------------------------------
     def stop(self, model_id: str, *, actor: Actor) -> CustomModel:
         model = self.refresh(model_id)
-        require(Action.STOP, custom_subject(model), actor)
+        require(Action.STOP, self.subject(model), actor)
         self._backend(model.region).stop_job(model.job_name)
         return self._update(model, {"job_status": JobStatus.STOPPING}, actor=actor, action="stop")
 
@@ -175,7 +191,7 @@ class ModelLifecycle(ServiceBase):
     def remove_throughput(self, model_id: str, *, actor: Actor) -> CustomModel:
         """Remove it; the model turns RED and, if it was enabled, is disabled in the same write."""
         model = self.get(model_id)
-        require(Action.REMOVE_THROUGHPUT, custom_subject(model), actor)
+        require(Action.REMOVE_THROUGHPUT, self.subject(model), actor)
         identifier = model.throughput_arn or model.throughput_name
         if identifier:
             self._backend(model.region).delete_throughput(identifier)
@@ -184,10 +200,67 @@ class ModelLifecycle(ServiceBase):
             ended = (model.model_units, model.throughput_since, self._clock())
         return self._update(
             model,
-            _clear_throughput() | {"enabled": False},
+            _clear_throughput() | {"enabled": _still_enabled(model, losing="throughput")},
             actor=actor,
             action="remove-throughput",
             closed_throughput=ended,
+        )
+
+    # ---- on-demand deployment ------------------------------------------------------------------
+    def deploy(self, model_id: str, *, actor: Actor) -> CustomModel:
+        """CreateCustomModelDeployment: served per token, no idle charge (custom Nova models)."""
+        model = self.refresh(model_id)
+        if model.deployment_status is DeploymentStatus.CREATING and model.deployment_arn is None:
+            refused = role_refusal(Action.DEPLOY, self.subject(model), actor)
+            if refused:
+                raise Forbidden(refused)
+            return self._create_deployment(model, actor)  # a retry after Bedrock did not answer
+        require(Action.DEPLOY, self.subject(model), actor)
+        claimed = self._update(  # the claim: a second click finds a deployment already set
+            model,
+            {
+                "deployment_name": bedrock_name(model.name, f"od-{model.version}"),
+                "deployment_status": DeploymentStatus.CREATING,
+                "deployment_since": self._clock(),
+                "deployment_failure": None,
+            },
+            actor=actor,
+            action="deploy",
+            detail="on demand, billed per token",
+        )
+        return self._create_deployment(claimed, actor)
+
+    def _create_deployment(self, claimed: CustomModel, actor: Actor) -> CustomModel:
+        assert claimed.deployment_name and claimed.custom_model_arn
+        seed = f"{claimed.client_token}/{claimed.id}/{claimed.deployment_name}"
+        try:
+            arn = self._backend(claimed.region).create_deployment(
+                name=claimed.deployment_name,
+                model_arn=claimed.custom_model_arn,
+                client_token=hashlib.sha256(seed.encode()).hexdigest()[:32],
+                tags=dict(self._config.tags),
+            )
+        except ProviderUnavailable as exc:
+            raise ProviderUnavailable(
+                f"{exc} Deploy again to retry (it will not create a second one), or Model Studio will find out."
+            ) from exc
+        except ProviderError as exc:
+            self._update(claimed, _clear_deployment(), actor=actor, action="deploy-refused", detail=str(exc))
+            raise
+        return self._update(claimed, {"deployment_arn": arn}, actor=actor, action="deployment-created")
+
+    def remove_deployment(self, model_id: str, *, actor: Actor) -> CustomModel:
+        """Remove it; the model turns RED (and is disabled) unless its throughput still serves it."""
+        model = self.get(model_id)
+        require(Action.REMOVE_DEPLOYMENT, self.subject(model), actor)
+        identifier = model.deployment_arn or model.deployment_name
+        if identifier:
+            self._backend(model.region).delete_deployment(identifier)
+        return self._update(
+            model,
+            _clear_deployment() | {"enabled": _still_enabled(model, losing="deployment")},
+            actor=actor,
+            action="remove-deployment",
         )
 
     def active_throughputs(self) -> int:
@@ -196,7 +269,7 @@ class ModelLifecycle(ServiceBase):
     # ---- delete -------------------------------------------------------------------------------
     def delete(self, model_id: str, *, actor: Actor) -> None:
         model = self.refresh(model_id)
-        require(Action.DELETE, custom_subject(model), actor)
+        require(Action.DELETE, self.subject(model), actor)
         detail = ""
         if model.job_status is JobStatus.COMPLETED:
             identifier = model.custom_model_arn or model.name

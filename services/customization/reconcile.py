@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from services.customization.common import ReconcileReport, _clear_throughput, _state
+from services.customization.common import ReconcileReport, _clear_deployment, _clear_throughput, _state
 from services.customization.lifecycle import ModelLifecycle
 from services.errors import (
     ConcurrentUpdate,
@@ -53,7 +53,20 @@ class Reconciling(ModelLifecycle):
                     )
                     (adopted if pt else rolled_back).append(f"{model.name} throughput")
                     continue
-                if model.job_status.in_flight or model.throughput_status is not None:
+                if model.deployment_status is not None and model.deployment_arn is None:
+                    if (now - model.updated_at).total_seconds() < self._config.submit_grace_seconds:
+                        continue
+                    found = self._backend(model.region).get_deployment(model.deployment_name or "")
+                    changes = (
+                        {"deployment_arn": found.arn, "deployment_status": found.status}
+                        if found
+                        else _clear_deployment()
+                    )
+                    action = "deployment-adopted" if found else "deployment-rolled-back"
+                    self._update(model, changes, actor=SYSTEM, action=action)
+                    (adopted if found else rolled_back).append(f"{model.name} deployment")
+                    continue
+                if model.job_status.in_flight or model.throughput_status is not None or model.deployment_status:
                     self._refresh(model, deep=True)
                     refreshed += 1
             except ConcurrentUpdate:

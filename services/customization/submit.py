@@ -22,6 +22,7 @@ from services.customization.common import (
     _progress_for,
     _state,
 )
+from services.customization_specs import ON_DEMAND_REGIONS, ON_DEMAND_SINCE
 from services.errors import (
     ConcurrentUpdate,
     DuplicateName,
@@ -158,6 +159,13 @@ class Submissions(Checks):
         assert base is not None and check.training is not None
         region, _ = self.job_region(base, request.region)
         assert region is not None  # check_request said why otherwise
+        family = self.family_of(base)
+        deployable = bool(  # Bedrock serves it on demand (custom Nova models made since 2025-07-16)
+            family
+            and family.on_demand
+            and region in ON_DEMAND_REGIONS
+            and f"{self._clock():%Y-%m-%d}" >= ON_DEMAND_SINCE
+        )
         root = self._config.output_root_for(region)  # the data and the output in the job's region
         now = self._clock()
         name = request.name.strip()
@@ -195,6 +203,7 @@ class Submissions(Checks):
             job_status=JobStatus.SUBMITTING,
             created_by=actor.id,
             region=region,
+            deployable=deployable,
             created_at=now,
             updated_at=now,
         )

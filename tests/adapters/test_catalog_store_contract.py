@@ -75,6 +75,8 @@ def test_inserted_models_round_trip_every_field(store: CatalogStore) -> None:
                 "model_type",
                 "job_status",
                 "throughput_status",
+                "deployment_status",
+                "deployable",
             }
         )
         == model.model_dump()

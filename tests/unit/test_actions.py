@@ -10,7 +10,7 @@ import pytest
 from services.actions import Action, Subject, decide, require
 from services.errors import Forbidden, TransitionNotAllowed
 from services.identity import Actor, Role
-from services.models import JobStatus, ModelType, Status, ThroughputStatus
+from services.models import DeploymentStatus, JobStatus, ModelType, Status, ThroughputStatus
 from services.status import derive_status
 
 ADMIN = Actor(id="ada@example.com", name="Ada", role=Role.ADMIN, via="test")
@@ -23,13 +23,21 @@ def base(status: Status) -> Subject:
     return Subject(id="bedrock:m", name="M", model_type=ModelType.BASE, status=status, next_action="…")
 
 
-def custom(job: JobStatus, throughput: ThroughputStatus | None, enabled: bool) -> Subject:
+def custom(
+    job: JobStatus,
+    throughput: ThroughputStatus | None,
+    enabled: bool,
+    deployment: DeploymentStatus | None = None,
+    deployable: bool = False,
+) -> Subject:
     status, hint = derive_status(
         ModelType.CUSTOM,
         available=True,
         enabled=enabled,
         job_status=job.value,
         throughput_status=throughput.value if throughput else None,
+        deployment_status=deployment.value if deployment else None,
+        deployable=deployable,
     )
     return Subject(
         id="custom:c",
@@ -41,6 +49,8 @@ def custom(job: JobStatus, throughput: ThroughputStatus | None, enabled: bool) -
         job_status=job,
         throughput_status=throughput,
         custom_model_arn="arn:aws:bedrock:us-east-1:1:custom-model/c" if job is JobStatus.COMPLETED else None,
+        deployment_status=deployment,
+        deployable=deployable,
     )
 
 
@@ -56,14 +66,20 @@ def expected_by_state(action: Action, s: Subject) -> bool:
         Action.STOP: s.job_status is JobStatus.IN_PROGRESS,
         Action.PROVISION: s.job_status is JobStatus.COMPLETED and s.throughput_status is None,
         Action.REMOVE_THROUGHPUT: s.throughput_status is not None,
-        Action.DELETE: s.throughput_status is None and s.job_status in ENDED,
+        Action.DEPLOY: s.job_status is JobStatus.COMPLETED and s.deployable and s.deployment_status is None,
+        Action.REMOVE_DEPLOYMENT: s.deployment_status is not None,
+        Action.DELETE: s.throughput_status is None and s.deployment_status is None and s.job_status in ENDED,
     }[action]
 
 
 SUBJECTS = [base(status) for status in Status] + [
-    custom(job, pt, enabled)
-    for job, pt, enabled in itertools.product(JobStatus, [None, *ThroughputStatus], [False, True])
-    if (pt is None or job is JobStatus.COMPLETED) and (not enabled or pt is ThroughputStatus.IN_SERVICE)
+    custom(job, pt, enabled, dep, deployable)
+    for job, pt, enabled, dep, deployable in itertools.product(
+        JobStatus, [None, *ThroughputStatus], [False, True], [None, *DeploymentStatus], [False, True]
+    )
+    if (pt is None or job is JobStatus.COMPLETED)
+    and (dep is None or (job is JobStatus.COMPLETED and deployable))
+    and (not enabled or pt is ThroughputStatus.IN_SERVICE or dep is DeploymentStatus.ACTIVE)
 ]
 
 
@@ -100,6 +116,11 @@ def test_the_table_covers_every_light_job_and_throughput_state() -> None:
     assert {s.status for s in SUBJECTS} == set(Status)
     assert {s.job_status for s in SUBJECTS if s.job_status} == set(JobStatus)
     assert {s.throughput_status for s in SUBJECTS if s.throughput_status} == set(ThroughputStatus)
+    assert {s.deployment_status for s in SUBJECTS if s.deployment_status} == set(DeploymentStatus)
+    yellow_by_deployment = [
+        s for s in SUBJECTS if s.deployment_status is DeploymentStatus.ACTIVE and s.throughput_status is None
+    ]
+    assert yellow_by_deployment and all(s.status is not Status.RED for s in yellow_by_deployment)
 
 
 def test_no_throughput_for_a_model_whose_base_is_legacy() -> None:

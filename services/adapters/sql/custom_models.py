@@ -45,6 +45,7 @@ class SqlCustomModels(SqlBase):
         values["hyperparameters"] = orjson.dumps(model.hyperparameters).decode()
         values["job_status"] = model.job_status.value
         values["throughput_status"] = model.throughput_status.value if model.throughput_status else None
+        values["deployment_status"] = model.deployment_status.value if model.deployment_status else None
         try:
             with self._engine.begin() as conn:
                 rev = bump_revision(conn)
@@ -106,7 +107,7 @@ class SqlCustomModels(SqlBase):
     ) -> CustomModel:
         values = dict(changes)
         enabled = values.pop("enabled", None)
-        for key in ("job_status", "throughput_status"):
+        for key in ("job_status", "throughput_status", "deployment_status"):
             if key in values and values[key] is not None:
                 values[key] = str(getattr(values[key], "value", values[key]))
         if "hyperparameters" in values:

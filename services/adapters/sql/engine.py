@@ -31,6 +31,7 @@ from services.adapters.sql_tables import (
 from services.models import (
     AuditEvent,
     CustomModel,
+    DeploymentStatus,
     JobStatus,
     Lifecycle,
     ModelRecord,
@@ -109,13 +110,19 @@ def record_of(row: Row[Any]) -> ModelRecord:
         version=row.version,
         job_status=row.job_status,
         throughput_status=row.throughput_status,
+        deployment_status=row.deployment_status,
+        deployable=bool(row.deployable) if row.deployable is not None else False,
     )
 
 
 # models joined with the two custom-model columns their status light needs
-MODEL_VIEW = select(models, custom_models.c.job_status, custom_models.c.throughput_status).select_from(
-    models.outerjoin(custom_models, custom_models.c.id == models.c.id)
-)
+MODEL_VIEW = select(
+    models,
+    custom_models.c.job_status,
+    custom_models.c.throughput_status,
+    custom_models.c.deployment_status,
+    custom_models.c.deployable,
+).select_from(models.outerjoin(custom_models, custom_models.c.id == models.c.id))
 
 _CUSTOM_FIELDS = [c.name for c in custom_models.columns if c.name not in ("name_key",)]
 
@@ -126,6 +133,8 @@ def custom_of(row: Row[Any]) -> CustomModel:
     values["job_status"] = JobStatus(values["job_status"])
     if values["throughput_status"] is not None:
         values["throughput_status"] = ThroughputStatus(values["throughput_status"])
+    if values["deployment_status"] is not None:
+        values["deployment_status"] = DeploymentStatus(values["deployment_status"])
     return CustomModel(**values, name=row.name, enabled=row.enabled)
 
 
