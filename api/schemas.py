@@ -74,6 +74,9 @@ class CustomModelOut(BaseModel):
     FailureMessage: str | None
     ThroughputStatus: str | None
     ModelUnits: int | None
+    DeploymentStatus: str | None
+    DeploymentArn: str | None
+    Deployable: bool
     TrainingDataLocation: str
     ValidationDataLocation: str | None
     OutputDataLocation: str
@@ -146,6 +149,9 @@ def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
         Enabled=model.enabled,
         FailureMessage=model.failure_message,
         ThroughputStatus=model.throughput_status.value if model.throughput_status else None,
+        DeploymentStatus=model.deployment_status.value if model.deployment_status else None,
+        DeploymentArn=model.deployment_arn,
+        Deployable=model.deployable,
         ModelUnits=model.model_units,
         TrainingDataLocation=model.training_uri,
         ValidationDataLocation=model.validation_uri,

@@ -182,6 +182,10 @@ def build_services(
             | {settings.s3_bucket}
             | set(settings.s3_buckets.values()),
             regions=tuple(settings.aws_regions),
+            tags=tuple(settings.job_tags.items()),
+            kms_key_id=settings.kms_key_id,
+            vpc_subnets=tuple(settings.vpc_subnets),
+            vpc_security_groups=tuple(settings.vpc_security_groups),
             output_roots=tuple((r, settings.output_root_for(r)) for r in settings.aws_regions),
         ),
         clock=clock,

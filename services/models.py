@@ -286,6 +286,10 @@ class CustomModel(BaseModel):
         return self.throughput_status is ThroughputStatus.FAILED
 
     @property
+    def deployment_failed(self) -> bool:
+        return self.deployment_status is DeploymentStatus.FAILED
+
+    @property
     def epochs(self) -> int | None:
         raw = self.hyperparameters.get("epochCount")
         try:
@@ -344,6 +348,10 @@ class JobRequest(BaseModel):
     hyperparameters: dict[str, str]
     client_token: str
     customization_type: str = "FINE_TUNING"
+    tags: dict[str, str] = Field(default_factory=dict)  # on the job and its custom model
+    kms_key_id: str | None = None
+    vpc_subnets: tuple[str, ...] = ()
+    vpc_security_groups: tuple[str, ...] = ()
 
 
 class PriceQuote(BaseModel):

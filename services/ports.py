@@ -115,7 +115,9 @@ class CustomizationBackend(Protocol):
         """Delete the custom model: True when deleted, False when the provider has no such model
         (in this region): the caller decides what that means, it is never taken as a success."""
 
-    def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:
+    def create_throughput(
+        self, *, name: str, model_arn: str, model_units: int, client_token: str, tags: dict[str, str] | None = None
+    ) -> str:
         """No-commitment Provisioned Throughput. Returns its ARN."""
 
     def get_throughput(self, identifier: str) -> ThroughputInfo | None: ...

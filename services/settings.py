@@ -94,6 +94,18 @@ class Settings(BaseSettings):
         description="The preferred region for customization jobs (default: the first of STUDIO_AWS_REGIONS); "
         "a base model that cannot be customized there runs in a configured region where it can.",
     )
+    job_tags: Annotated[dict[str, str], NoDecode] = Field(
+        default_factory=dict,
+        description="key=value,... tags on every job, custom model, throughput and deployment (cost allocation).",
+    )
+    kms_key_id: str | None = Field(None, description="KMS key (id, ARN or alias) that encrypts custom models.")
+    vpc_subnets: Annotated[list[str], NoDecode] = Field(
+        default_factory=list,
+        description="Comma-separated subnet ids a customization job runs in (with security groups).",
+    )
+    vpc_security_groups: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated security group ids for the job's VPC."
+    )
     max_upload_mb: int = Field(200, ge=1, le=10_240, description="Largest browser upload; bigger data: give an S3 URI.")
     no_commit_max_model_units: int = Field(
         1, ge=1, le=100, description="Model units one no-commitment Provisioned Throughput may have."
@@ -135,7 +147,42 @@ class Settings(BaseSettings):
         300.0, gt=0, description="A submission older than this with no job is rolled back by the reconciler."
     )
 
-    @field_validator("aws_regions", "allowed_buckets", "admins", "allowed_hosts", mode="before")
+    @field_validator("job_tags", mode="before")
+    @classmethod
+    def _split_tags(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            pairs = [p.strip() for p in value.split(",") if p.strip()]
+            bad = [p for p in pairs if "=" not in p or not p.split("=", 1)[0].strip()]
+            if bad:
+                raise ValueError(f"give key=value pairs, not {', '.join(bad)}")
+            return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
+        return value
+
+    @field_validator("job_tags")
+    @classmethod
+    def _check_tags(cls, value: dict[str, str]) -> dict[str, str]:
+        bad = [k for k, v in value.items() if not re.fullmatch(r"[\w.:/=+@ -]{1,128}", k) or len(v) > 256]
+        if bad or len(value) > 50:
+            raise ValueError(
+                "AWS tags: keys of 1-128 letters, digits, spaces or _ . : / = + - @, values up to 256, "
+                f"at most 50 tags; check {', '.join(bad) or 'the count'}"
+            )
+        return value
+
+    @field_validator("kms_key_id")
+    @classmethod
+    def _check_kms(cls, value: str | None) -> str | None:
+        pattern = (
+            r"(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))"
+            r"|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)"
+        )
+        if value is not None and not re.fullmatch(pattern, value):
+            raise ValueError("not a KMS key id, key ARN or alias (Bedrock's pattern)")
+        return value
+
+    @field_validator(
+        "aws_regions", "allowed_buckets", "admins", "allowed_hosts", "vpc_subnets", "vpc_security_groups", mode="before"
+    )
     @classmethod
     def _split_regions(cls, value: Any) -> Any:
         if isinstance(value, str):

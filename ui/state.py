@@ -29,6 +29,8 @@ class Key(StrEnum):
     # New Model
     NM_BASE = "new_model_base"
     NM_REGION = "new_model_region"
+    CM_DEPLOY = "custom_model_deploy"
+    CM_REMOVE_DEPLOYMENT = "custom_model_remove_deployment"
     NM_FORM = "new_model_form"
     NM_NAME = "new_model_name"
     NM_DESCRIPTION = "new_model_description"

@@ -256,6 +256,42 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
         confirm_remove(model)
 
 
+def render_deployment(model: CustomModel, subj: Subject) -> None:
+    st.caption(
+        "On-demand deployment: Bedrock serves the custom model per request, billed per input and output "
+        "token, with no charge while idle (custom Amazon Nova Micro, Lite and Pro models)."
+    )
+    if model.deployment_status is None:
+        if model.deployment_failure:  # e.g. deleted outside Model Studio
+            st.warning(md_escape(model.deployment_failure), icon=":material/warning:")
+        action_button(
+            st.container(),
+            "Deploy on demand",
+            Action.DEPLOY,
+            subj,
+            customization.deploy,
+            model.id,
+            key=Key.CM_DEPLOY,
+            primary=True,
+        )
+        return
+    st.metric("Deployment", model.deployment_status.value, help=model.deployment_arn or "being created")
+    if model.deployment_arn:
+        st.caption("The ARN to call the model with (Bedrock Runtime Converse, `modelId`):")
+        st.code(model.deployment_arn, language=None)
+    if model.deployment_failed:
+        st.error(md_escape(model.deployment_failure))
+    action_button(
+        st.container(),
+        "Remove the deployment",
+        Action.REMOVE_DEPLOYMENT,
+        subj,
+        customization.remove_deployment,
+        model.id,
+        key=Key.CM_REMOVE_DEPLOYMENT,
+    )
+
+
 def render_configuration(model: CustomModel, subj: Subject) -> None:
     facts = {
         "Id": model.id,
@@ -301,16 +337,25 @@ def show(model_id: str) -> None:
     view = catalog.get_model(model_id)
     subj = customization.subject(model)
     render_header(model, view)
-    status_tab, metrics_tab, throughput_tab, config_tab = st.tabs(
-        ["Status", "Metrics", "Provision Throughput", "Configuration"], key=Key.CM_TABS
-    )
-    with status_tab:
+    on_demand = model.deployable or model.deployment_status is not None
+    labels = [
+        "Status",
+        "Metrics",
+        *(["Deploy on demand"] if on_demand else []),
+        "Provision Throughput",
+        "Configuration",
+    ]
+    tabs = dict(zip(labels, st.tabs(labels, key=Key.CM_TABS), strict=True))
+    with tabs["Status"]:
         render_status(model, subj)
-    with metrics_tab:
+    with tabs["Metrics"]:
         render_metrics(model)
-    with throughput_tab:
+    if on_demand:
+        with tabs["Deploy on demand"]:
+            render_deployment(model, subj)
+    with tabs["Provision Throughput"]:
         render_throughput(model, subj)
-    with config_tab:
+    with tabs["Configuration"]:
         render_configuration(model, subj)
 
 

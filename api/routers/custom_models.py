@@ -116,3 +116,15 @@ def provision(model_id: str, body: ProvisionThroughput, s: Svc, actor: Who) -> C
 @router.delete("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)
 def remove_throughput(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
     return view_of(s, s.customization.remove_throughput(model_id, actor=actor))
+
+
+@router.put("/custom-models/{model_id}/deployment", status_code=202, response_model=CustomModelOut, responses=ERRORS)
+def deploy(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
+    """On-demand deployment (custom Nova models): billed per token, no idle charge; 409 with the reason
+    when Bedrock cannot serve this model on demand."""
+    return view_of(s, s.customization.deploy(model_id, actor=actor))
+
+
+@router.delete("/custom-models/{model_id}/deployment", status_code=202, response_model=CustomModelOut, responses=ERRORS)
+def remove_deployment(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
+    return view_of(s, s.customization.remove_deployment(model_id, actor=actor))

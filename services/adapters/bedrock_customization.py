@@ -99,6 +99,15 @@ class BedrockCustomization:
         }
         if request.validation_uri:
             params["validationDataConfig"] = {"validators": [{"s3Uri": request.validation_uri}]}
+        if request.tags:  # cost allocation: on the job and on the custom model it makes
+            params["jobTags"] = params["customModelTags"] = [{"key": k, "value": v} for k, v in request.tags.items()]
+        if request.kms_key_id:
+            params["customModelKmsKeyId"] = request.kms_key_id
+        if request.vpc_subnets:
+            params["vpcConfig"] = {
+                "subnetIds": list(request.vpc_subnets),
+                "securityGroupIds": list(request.vpc_security_groups),
+            }
         try:
             return str(self._bedrock.create_model_customization_job(**params)["jobArn"])
         except ClientError as exc:
@@ -141,15 +150,18 @@ class BedrockCustomization:
         return done is not None
 
     # ---- provisioned throughput (no commitment: commitmentDuration omitted) ------------------
-    def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:
-        response = self._call(
-            "CreateProvisionedModelThroughput",
-            "create_provisioned_model_throughput",
-            modelUnits=model_units,
-            provisionedModelName=name,
-            modelId=model_arn,
-            clientRequestToken=client_token,
-        )
+    def create_throughput(
+        self, *, name: str, model_arn: str, model_units: int, client_token: str, tags: dict[str, str] | None = None
+    ) -> str:
+        params: dict[str, Any] = {
+            "modelUnits": model_units,
+            "provisionedModelName": name,
+            "modelId": model_arn,
+            "clientRequestToken": client_token,
+        }
+        if tags:
+            params["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+        response = self._call("CreateProvisionedModelThroughput", "create_provisioned_model_throughput", **params)
         return str(response["provisionedModelArn"])
 
     def get_throughput(self, identifier: str) -> ThroughputInfo | None:

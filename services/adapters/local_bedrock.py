@@ -276,7 +276,9 @@ class LocalBedrock:
         return False
 
     # ---- provisioned throughput ------------------------------------------------------------
-    def create_throughput(self, *, name: str, model_arn: str, model_units: int, client_token: str) -> str:
+    def create_throughput(
+        self, *, name: str, model_arn: str, model_units: int, client_token: str, tags: dict[str, str] | None = None
+    ) -> str:
         path = self._pts / f"{name}.json"
         existing = self._read(path)
         if existing is not None:

@@ -174,6 +174,7 @@ class ModelLifecycle(ServiceBase):
                 model_arn=claimed.custom_model_arn,
                 model_units=claimed.model_units,
                 client_token=token,
+                tags=dict(self._config.tags),
             )
         except ProviderUnavailable as exc:
             # It may exist now and bill by the hour: keep the claim so nothing is orphaned.

@@ -320,6 +320,10 @@ class Submissions(Checks):
                     output_uri=model.output_uri,
                     hyperparameters=model.hyperparameters,
                     client_token=_bedrock_token(model.client_token, model.id),
+                    tags=dict(self._config.tags),
+                    kms_key_id=self._config.kms_key_id,
+                    vpc_subnets=self._config.vpc_subnets,
+                    vpc_security_groups=self._config.vpc_security_groups,
                 )
             )
         except ProviderUnavailable as exc:

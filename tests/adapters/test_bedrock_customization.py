@@ -168,3 +168,45 @@ def test_a_throughput_that_is_gone_is_none_and_deleting_it_again_is_fine(stubbed
     stubber.add_client_error("delete_provisioned_model_throughput", service_error_code="ResourceNotFoundException")
     assert adapter.get_throughput(PT_ARN) is None
     adapter.delete_throughput(PT_ARN)
+
+
+def test_tags_kms_and_vpc_reach_the_job_as_bedrock_names_them() -> None:
+    """Through boto3 (and the suite's check of Bedrock's patterns), with Stubber's expected parameters."""
+    import boto3
+    from botocore.stub import Stubber
+
+    from services.adapters.bedrock_customization import BedrockCustomization
+
+    client = boto3.client("bedrock", region_name="us-east-1")
+    request = REQUEST.model_copy(
+        update={
+            "tags": {"team": "ml", "cost-center": "42"},
+            "kms_key_id": "alias/studio-models",
+            "vpc_subnets": ("subnet-0abc",),
+            "vpc_security_groups": ("sg-0abc",),
+        }
+    )
+    tags = [{"key": "team", "value": "ml"}, {"key": "cost-center", "value": "42"}]
+    arn = "arn:aws:bedrock:us-east-1:123456789012:model-customization-job/meta.llama3-1-8b-instruct-v1:0:128k/abcdefghijkl"
+    with Stubber(client) as stub:
+        stub.add_response(
+            "create_model_customization_job",
+            {"jobArn": arn},
+            {
+                "jobName": request.job_name,
+                "customModelName": request.custom_model_name,
+                "roleArn": request.role_arn,
+                "baseModelIdentifier": request.base_model_identifier,
+                "customizationType": "FINE_TUNING",
+                "trainingDataConfig": {"s3Uri": request.training_uri},
+                "outputDataConfig": {"s3Uri": request.output_uri},
+                "validationDataConfig": {"validators": [{"s3Uri": request.validation_uri}]},
+                "hyperParameters": dict(request.hyperparameters),
+                "clientRequestToken": request.client_token,
+                "jobTags": tags,
+                "customModelTags": tags,
+                "customModelKmsKeyId": "alias/studio-models",
+                "vpcConfig": {"subnetIds": ["subnet-0abc"], "securityGroupIds": ["sg-0abc"]},
+            },
+        )
+        assert BedrockCustomization(client).create_job(request) == arn
