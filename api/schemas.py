@@ -68,6 +68,7 @@ class CustomModelOut(BaseModel):
     Description: str
     Status: str
     JobStatus: str
+    JobStage: str | None
     StatusLight: str
     NextAction: str
     Enabled: bool
@@ -144,6 +145,7 @@ def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
         Description=model.description,
         Status=SEED_STATUS[model.job_status],
         JobStatus=model.job_status.value,
+        JobStage=model.job_stage,
         StatusLight=view.status.value,
         NextAction=view.next_action,
         Enabled=model.enabled,

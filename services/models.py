@@ -240,6 +240,7 @@ class CustomModel(BaseModel):
     client_token: str
     job_arn: str | None = None
     job_status: JobStatus = JobStatus.SUBMITTING
+    job_stage: str | None = None  # where a running job is (Bedrock's statusDetails), e.g. "Training: InProgress"
     failure_message: str | None = None
     custom_model_arn: str | None = None
     job_end_time: datetime | None = None
@@ -312,6 +313,7 @@ class JobInfo(BaseModel):
     end_time: datetime | None = None
     training_loss: float | None = None
     validation_loss: float | None = None
+    stage: str | None = None  # statusDetails: "Validation", "Data processing" or "Training", with its status
 
 
 class ThroughputInfo(BaseModel):

@@ -176,7 +176,8 @@ def render_status(model: CustomModel, subj: Subject) -> None:
     if model.failed:
         st.error("The job failed: " + md_escape(model.failure_message or "no message from Bedrock"))
     if model.job_status.in_flight:
-        st.info(f"Submitted {duration((datetime.now(UTC) - model.created_at).total_seconds())} ago; refreshing.")
+        stage = f" Now: {model.job_stage}." if model.job_stage else ""
+        st.info(f"Submitted {duration((datetime.now(UTC) - model.created_at).total_seconds())} ago; refreshing.{stage}")
     if model.training_loss is not None:
         st.caption(
             f"Final training loss {model.training_loss:.4f}"
@@ -280,7 +281,7 @@ def render_deployment(model: CustomModel, subj: Subject) -> None:
         st.caption("The ARN to call the model with (Bedrock Runtime Converse, `modelId`):")
         st.code(model.deployment_arn, language=None)
     if model.deployment_failed:
-        st.error(md_escape(model.deployment_failure))
+        st.error(md_escape(model.deployment_failure or "Bedrock reported the deployment as failed."))
     action_button(
         st.container(),
         "Remove the deployment",

@@ -65,6 +65,22 @@ def _status(kind: type[StatusT], answer: dict[str, Any], action: str) -> StatusT
         raise ProviderDataError(f"Bedrock {action}: the answer has no known status ({raw!r}).") from None
 
 
+_STAGES = (
+    ("trainingDetails", "Training"),
+    ("dataProcessingDetails", "Data processing"),
+    ("validationDetails", "Validation"),
+)
+
+
+def _stage(details: dict[str, Any]) -> str | None:
+    """The furthest stage a job has reached (statusDetails), e.g. "Training: InProgress"."""
+    for key, label in _STAGES:
+        status = (details.get(key) or {}).get("status")
+        if status and status != "NotStarted":
+            return f"{label}: {status}"
+    return None
+
+
 def _code(exc: ClientError) -> str:
     return str(exc.response.get("Error", {}).get("Code", ""))
 
@@ -140,6 +156,7 @@ class BedrockCustomization:
             else None,
             training_loss=(job.get("trainingMetrics") or {}).get("trainingLoss"),
             validation_loss=validation[0].get("validationLoss") if validation else None,
+            stage=_stage(job.get("statusDetails") or {}),
         )
 
     def stop_job(self, job_identifier: str) -> None:

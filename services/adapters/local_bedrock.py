@@ -147,7 +147,18 @@ class LocalBedrock:
             end_time=datetime.fromtimestamp(final["end_time"], UTC) if final.get("end_time") else None,
             training_loss=final.get("training_loss"),
             validation_loss=final.get("validation_loss"),
+            stage=None if job["final"] else self._stage(job),
         )
+
+    def _stage(self, job: dict[str, Any]) -> str:
+        """Bedrock's statusDetails, simulated: validation, then data processing, then training."""
+        elapsed = self._clock() - job["created_at"]
+        step = min(2.0, self._job_seconds / 10)
+        if elapsed < step:
+            return "Validation: InProgress"
+        if elapsed < 2 * step:
+            return "Data processing: InProgress"
+        return "Training: InProgress"
 
     def _running_status(self, job: dict[str, Any]) -> str:
         return JobStatus.STOPPING.value if job["stop_requested_at"] else JobStatus.IN_PROGRESS.value

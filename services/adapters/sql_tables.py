@@ -160,6 +160,7 @@ custom_models = Table(
     Column("region", SafeString(32), nullable=False, server_default=""),
     Column("job_arn", SafeString(1011), nullable=True),
     Column("job_status", SafeString(16), nullable=False),
+    Column("job_stage", SafeString(64), nullable=True),
     Column("failure_message", SafeText, nullable=True),
     Column("custom_model_arn", SafeString(1011), nullable=True),
     Column("job_end_time", UTCDateTime, nullable=True),

@@ -74,6 +74,8 @@ class ModelLifecycle(ServiceBase):
                 )
             if job.status is not model.job_status:
                 changes |= self._job_changes(job)
+            if job.stage != model.job_stage:
+                changes["job_stage"] = job.stage
         status = model.throughput_status
         if status is not None and model.throughput_arn and (status.in_flight or deep):
             pt = self._backend(model.region).get_throughput(model.throughput_arn)

@@ -106,3 +106,25 @@ def test_the_rest_api_deploys_and_removes(local) -> None:
     assert got["DeploymentStatus"] == "Active" and got["StatusLight"] == "YELLOW" and got["DeploymentArn"]
     gone = client.delete(f"/custom-models/{nova.id}/deployment")
     assert gone.status_code == 202 and gone.json()["DeploymentStatus"] is None
+
+
+def test_a_running_job_says_which_stage_it_is_in(local) -> None:
+    services, clock = local
+    model = services.customization.create(
+        NewCustomModel(name="staged", base_model_id=LLAMA), upload(jsonl()), actor=LOCAL_ADMIN
+    )
+    seen = []
+    for _ in range(4):
+        seen.append(services.customization.refresh(model.id).job_stage)
+        clock.advance(seconds=2.5)
+    assert seen[:3] == ["Validation: InProgress", "Data processing: InProgress", "Training: InProgress"]
+    clock.advance(seconds=60)
+    assert services.customization.refresh(model.id).job_stage is None  # done: Completed says it all
+
+
+def test_bedrocks_status_details_give_the_stage() -> None:
+    from services.adapters.bedrock_customization import _stage
+
+    assert _stage({"validationDetails": {"status": "Completed"}, "dataProcessingDetails": {"status": "InProgress"},
+                   "trainingDetails": {"status": "NotStarted"}}) == "Data processing: InProgress"  # fmt: skip
+    assert _stage({}) is None
