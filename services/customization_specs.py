@@ -26,6 +26,7 @@ class HyperParameter(BaseModel):
     max: float
     default: float | None  # None: no default, must be given
     help: str = ""
+    allows_auto: bool = False  # Bedrock also takes "auto" (it picks the value)
 
     def parse(self, raw: str) -> float:
         """The value as a number, or ValueError saying what is wrong."""
@@ -52,7 +53,7 @@ class HyperParameter(BaseModel):
         def show(x: float) -> str:
             return str(int(x)) if self.kind == "int" else f"{x:g}"
 
-        return f"{self.kind} from {show(self.min)} to {show(self.max)}"
+        return f"{self.kind} from {show(self.min)} to {show(self.max)}" + (', or "auto"' if self.allows_auto else "")
 
 
 class Family(BaseModel):
@@ -94,8 +95,10 @@ GB = 1024**3
 MB = 1024**2
 
 
-def _hp(name: str, kind: str, lo: float, hi: float, default: float | None, help: str = "") -> HyperParameter:
-    return HyperParameter(name=name, kind=kind, min=lo, max=hi, default=default, help=help)
+def _hp(
+    name: str, kind: str, lo: float, hi: float, default: float | None, help: str = "", auto: bool = False
+) -> HyperParameter:
+    return HyperParameter(name=name, kind=kind, min=lo, max=hi, default=default, help=help, allows_auto=auto)
 
 
 _EPOCHS_HELP = "Passes over the training data; each one adds its tokens to the training cost."
@@ -150,23 +153,29 @@ FAMILIES: tuple[Family, ...] = (
         max_training_bytes=1 * GB,
         max_validation_bytes=100 * MB,
     ),
-    Family(
-        key="cohere-command",
-        label="Cohere Command / Command Light",
-        id_prefixes=("cohere.command-text-v14", "cohere.command-light-text-v14"),
-        data_format=DataFormat.PROMPT_COMPLETION,
-        hyperparameters=(
-            _hp("epochCount", "int", 1, 100, 1, _EPOCHS_HELP),
-            _hp("batchSize", "int", 8, 32, 8, "8 for Command; up to 32 for Command Light."),
-            _hp("learningRate", "float", 5e-6, 0.1, 1e-5, "AWS: leave it unset with a validation set."),
-            _hp("earlyStoppingThreshold", "float", 0, 0.1, 0.01),
-            _hp("earlyStoppingPatience", "int", 1, 10, 6),
-            _hp("evalPercentage", "float", 5, 50, 20, "Used only without a validation set."),
-        ),
-        max_training_records=10_000,
-        max_validation_records=1_000,
-        max_input_tokens=4096,
-        max_output_tokens=2048,
+    *(
+        Family(  # the batch size is the one difference: 8 for Command, up to 32 for Light (AWS's table)
+            key=key,
+            label=label,
+            id_prefixes=(prefix,),
+            data_format=DataFormat.PROMPT_COMPLETION,
+            hyperparameters=(
+                _hp("epochCount", "int", 1, 100, 1, _EPOCHS_HELP),
+                _hp("batchSize", "int", 8, max_batch, 8, f"8 to {max_batch} for {label}."),
+                _hp("learningRate", "float", 5e-6, 0.1, 1e-5, "AWS: leave it unset with a validation set."),
+                _hp("earlyStoppingThreshold", "float", 0, 0.1, 0.01),
+                _hp("earlyStoppingPatience", "int", 1, 10, 6),
+                _hp("evalPercentage", "float", 5, 50, 20, "Used only without a validation set."),
+            ),
+            max_training_records=10_000,
+            max_validation_records=1_000,
+            max_input_tokens=4096,
+            max_output_tokens=2048,
+        )
+        for key, label, prefix, max_batch in (
+            ("cohere-command", "Cohere Command", "cohere.command-text-v14", 8),
+            ("cohere-command-light", "Cohere Command Light", "cohere.command-light-text-v14", 32),
+        )
     ),
     Family(
         key="llama2",
@@ -281,7 +290,7 @@ FAMILIES: tuple[Family, ...] = (
         data_format=DataFormat.IMAGE_CAPTION,
         hyperparameters=(
             _hp("batchSize", "int", 8, 192, 8),
-            _hp("stepCount", "int", 10, 40_000, None, "No default: it must be given."),
+            _hp("stepCount", "int", 10, 40_000, None, "No default: give a number or auto.", auto=True),
             _hp("learningRate", "float", 1e-7, 1, 1e-5),
         ),
         min_records=5,
@@ -297,7 +306,7 @@ FAMILIES: tuple[Family, ...] = (
         id_prefixes=("amazon.titan-embed-image-v1",),
         data_format=DataFormat.IMAGE_CAPTION,
         hyperparameters=(
-            _hp("epochCount", "int", 1, 100, None, "No default: it must be given."),
+            _hp("epochCount", "int", 1, 100, None, "No default: give a number or auto.", auto=True),
             _hp("batchSize", "int", 256, 9216, 576),
             _hp("learningRate", "float", 5e-8, 1, 5e-5),
         ),

@@ -169,6 +169,9 @@ class Checks(ServiceBase):
                 else:
                     out[hp.name] = hp.format(hp.default)
                 continue
+            if hp.allows_auto and str(raw).strip().lower() == "auto":
+                out[hp.name] = "auto"
+                continue
             try:
                 out[hp.name] = hp.format(hp.parse(str(raw)))
             except ValueError as exc:

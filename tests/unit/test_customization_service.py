@@ -409,3 +409,29 @@ def test_a_job_bedrock_cannot_find_is_not_taken_as_failed(w: World) -> None:
     with pytest.raises(ProviderRejected, match="has no customization job"):
         w.customization.refresh(model.id)
     assert w.customization.get(model.id).job_status is JobStatus.IN_PROGRESS
+
+
+def test_auto_where_bedrock_takes_it_and_cohere_commands_batch_size() -> None:
+    from services.customization_specs import family_for
+
+    image = family_for("amazon.titan-image-generator-v1:0")
+    embed = family_for("amazon.titan-embed-image-v1:0")
+    assert image is not None and image.hyperparameter("stepCount").allows_auto  # type: ignore[union-attr]
+    assert embed is not None and embed.hyperparameter("epochCount").allows_auto  # type: ignore[union-attr]
+    command, light = family_for("cohere.command-text-v14:7:4k"), family_for("cohere.command-light-text-v14:7:4k")
+    assert command.hyperparameter("batchSize").max == 8  # type: ignore[union-attr]
+    assert light.hyperparameter("batchSize").max == 32  # type: ignore[union-attr]
+
+
+def test_auto_is_sent_as_auto_and_anything_else_is_checked(w: World) -> None:
+    from services.models import Lifecycle, ModelRecord, ModelType, Provider
+
+    base = ModelRecord(
+        id="bedrock:amazon.titan-embed-image-v1:0", provider=Provider.BEDROCK, model_id="amazon.titan-embed-image-v1:0",
+        model_type=ModelType.BASE, name="Titan MM", vendor="Amazon", lifecycle=Lifecycle.ACTIVE,
+        first_seen=w.clock(), updated_at=w.clock(),
+    )  # fmt: skip
+    hyper, problems = w.customization.check_hyperparameters(base, {"epochCount": "AUTO"})
+    assert hyper["epochCount"] == "auto" and problems == []
+    _, problems = w.customization.check_hyperparameters(base, {"epochCount": "many"})
+    assert problems and 'or "auto"' in problems[0]
