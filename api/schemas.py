@@ -126,6 +126,7 @@ class SyncRunOut(BaseModel):
 
 class SyncOut(BaseModel):
     Runs: list[SyncRunOut]
+    Notes: list[str] = []  # e.g. custom models found at Bedrock that were made elsewhere
 
 
 class DownloadType(StrEnum):

@@ -191,7 +191,11 @@ def build_services(
         clock=clock,
     )
     catalog = CatalogService(
-        db, sources if sources is not None else made_sources, clock, refresh_custom=customization.refresh_quietly
+        db,
+        sources if sources is not None else made_sources,
+        clock,
+        refresh_custom=customization.refresh_quietly,
+        after_sync=lambda actor: customization.adopt_external(actor=actor),
     )
     if first_sync and db.revision() == 0 and not db.last_sync_runs():
         if settings.backend == "local":

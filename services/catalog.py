@@ -93,11 +93,13 @@ class CatalogService:
         sources: Mapping[Provider, CatalogSource | None],
         clock: Clock = _utcnow,
         refresh_custom: Callable[[str], None] | None = None,
+        after_sync: Callable[[Actor], list[str]] | None = None,
     ) -> None:
         self._store = store
         self._sources = dict(sources)
         self._clock = clock
         self._refresh_custom = refresh_custom
+        self._after_sync = after_sync  # e.g. list the custom models made outside Model Studio
         # A read model: the views of the last revision read. Every call still asks the database
         # for the revision, so a change by any process is seen at once.
         self._views: tuple[int, tuple[ModelView, ...]] | None = None
@@ -207,7 +209,10 @@ class CatalogService:
         """Pull every provider; one failing does not stop the others."""
         require_admin(actor, "Syncing models")
         runs = [self._sync_one(p, actor) for p in (providers or list(Provider))]
-        return SyncReport(runs=tuple(runs))
+        notes: list[str] = []
+        if self._after_sync is not None and Provider.BEDROCK in (providers or list(Provider)):
+            notes = self._after_sync(actor)
+        return SyncReport(runs=tuple(runs), notes=tuple(notes))
 
     def seed(self, snapshot: Mapping[Provider, CatalogSource | None], *, actor: Actor) -> SyncReport:
         """Fill an empty catalog from the bundled snapshot, marked so (aws mode's first start: usable

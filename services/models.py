@@ -168,6 +168,7 @@ class SyncReport(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     runs: tuple[SyncRun, ...]
+    notes: tuple[str, ...] = ()  # e.g. custom models found at Bedrock that were made elsewhere
 
     @property
     def failed(self) -> tuple[SyncRun, ...]:
@@ -314,6 +315,14 @@ class JobInfo(BaseModel):
     training_loss: float | None = None
     validation_loss: float | None = None
     stage: str | None = None  # statusDetails: "Validation", "Data processing" or "Training", with its status
+    # what a job made elsewhere needs to become a record here (GetModelCustomizationJob)
+    custom_model_name: str | None = None
+    base_model: str | None = None  # the foundation model id, e.g. meta.llama3-1-8b-instruct-v1:0:128k
+    training_uri: str | None = None
+    validation_uri: str | None = None
+    output_uri: str | None = None
+    hyperparameters: dict[str, str] = Field(default_factory=dict)
+    created_at: datetime | None = None
 
 
 class ThroughputInfo(BaseModel):

@@ -111,6 +111,12 @@ class CustomizationBackend(Protocol):
 
     def stop_job(self, job_identifier: str) -> None: ...
 
+    def list_job_names(self) -> list[str]:
+        """Every customization job in this region, made here or anywhere else (console, CLI, tools)."""
+
+    def custom_model_exists(self, model_arn: str) -> bool:
+        """Whether the custom model is still there (a job outlives the model it made)."""
+
     def delete_custom_model(self, model_identifier: str) -> bool:
         """Delete the custom model: True when deleted, False when the provider has no such model
         (in this region): the caller decides what that means, it is never taken as a success."""

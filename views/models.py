@@ -38,6 +38,8 @@ def flash(kind: str, text: str) -> None:
 # ---- actions (callbacks run before the next script run) ------------------------------------
 def do_sync() -> None:
     report = catalog.sync(actor=actor.for_request())
+    for note in report.notes:
+        flash("info", note)
     for run in report.runs:
         if run.outcome is SyncOutcome.OK:
             flash("success", run.message)

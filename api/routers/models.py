@@ -50,7 +50,8 @@ def sync(s: Svc, actor: Who) -> SyncOut:
                 Gone=list(r.gone),
             )
             for r in report.runs
-        ]
+        ],
+        Notes=list(report.notes),
     )
 
 

@@ -157,7 +157,33 @@ class BedrockCustomization:
             training_loss=(job.get("trainingMetrics") or {}).get("trainingLoss"),
             validation_loss=validation[0].get("validationLoss") if validation else None,
             stage=_stage(job.get("statusDetails") or {}),
+            custom_model_name=job.get("outputModelName"),
+            base_model=str(job.get("baseModelArn", "")).rsplit("/", 1)[-1] or None,
+            training_uri=(job.get("trainingDataConfig") or {}).get("s3Uri"),
+            validation_uri=next(
+                (v.get("s3Uri") for v in (job.get("validationDataConfig") or {}).get("validators", [])), None
+            ),
+            output_uri=(job.get("outputDataConfig") or {}).get("s3Uri"),
+            hyperparameters={str(k): str(v) for k, v in (job.get("hyperParameters") or {}).items()},
+            created_at=_aware(job.get("creationTime")),
         )
+
+    def custom_model_exists(self, model_arn: str) -> bool:
+        found = self._call("GetCustomModel", "get_custom_model", missing_ok=True, modelIdentifier=model_arn)
+        return found is not None
+
+    def list_job_names(self) -> list[str]:
+        names: list[str] = []
+        token: str | None = None
+        while True:
+            params: dict[str, Any] = {"maxResults": 100}
+            if token:
+                params["nextToken"] = token
+            page = self._call("ListModelCustomizationJobs", "list_model_customization_jobs", **params)
+            names += [str(s["jobName"]) for s in page.get("modelCustomizationJobSummaries", [])]
+            token = page.get("nextToken")
+            if not token:
+                return names
 
     def stop_job(self, job_identifier: str) -> None:
         self._call("StopModelCustomizationJob", "stop_model_customization_job", jobIdentifier=job_identifier)

@@ -148,6 +148,26 @@ class LocalBedrock:
             training_loss=final.get("training_loss"),
             validation_loss=final.get("validation_loss"),
             stage=None if job["final"] else self._stage(job),
+            custom_model_name=job["request"]["custom_model_name"],
+            base_model=job["request"]["base_model_identifier"],
+            training_uri=job["request"]["training_uri"],
+            validation_uri=job["request"]["validation_uri"],
+            output_uri=job["request"]["output_uri"],
+            hyperparameters=job["request"]["hyperparameters"],
+            created_at=datetime.fromtimestamp(job["created_at"], UTC),
+        )
+
+    def custom_model_exists(self, model_arn: str) -> bool:
+        return any(
+            (job := self._read(path)) and job["custom_model_arn"] == model_arn and not job.get("model_deleted")
+            for path in self._jobs.glob("*.json")
+        )
+
+    def list_job_names(self) -> list[str]:
+        return sorted(
+            str(job["job_name"])
+            for path in self._jobs.glob("*.json")
+            if (job := self._read(path)) and f":{self._region}:" in job["job_arn"]
         )
 
     def _stage(self, job: dict[str, Any]) -> str:

@@ -12,11 +12,11 @@ from services.customization.common import (
     ReconcileReport,
     Upload,
 )
-from services.customization.reconcile import Reconciling
+from services.customization.external import ExternalModels
 from services.customization.submit import Submissions
 
 
-class CustomizationService(Submissions, Reconciling):
+class CustomizationService(Submissions, ExternalModels):
     """The customization service: every part above, over one store, object store and backend."""
 
 

@@ -100,6 +100,8 @@ class ModelLifecycle(ServiceBase):
                 changes |= {"deployment_status": found.status, "deployment_failure": found.failure_message}
         if not changes:
             return model
+        if changes.keys() == {"job_stage"}:  # a running job's progress: kept, not an audited state change
+            return self._store.update_custom(model.id, model.version, changes | {"updated_at": self._clock()})
         return self._update(model, changes, actor=SYSTEM, action="status-refreshed")
 
     def _throughput_vanished(self, model: CustomModel, changes: dict[str, object]) -> CustomModel:

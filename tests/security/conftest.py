@@ -36,14 +36,21 @@ class Target:
         return self.url.removeprefix("http://")
 
     def snapshot(self) -> dict[str, object]:
-        """Everything an attack could have changed."""
+        """Everything an attack could have changed (not what the server's reconciler does meanwhile)."""
         engine = create_engine(self.database_url)
         try:
             with engine.connect() as conn:
                 state = {
                     "enabled": sorted(r[0] for r in conn.execute(text("SELECT id FROM models WHERE enabled"))),
-                    "custom": sorted(tuple(r) for r in conn.execute(text("SELECT id, version FROM custom_models"))),
-                    "audit": conn.execute(text("SELECT count(*) FROM audit_events")).scalar_one(),
+                    # ids, not versions: the server's own reconciler moves jobs along meanwhile
+                    "custom": sorted(r[0] for r in conn.execute(text("SELECT id FROM custom_models"))),
+                    "throughput": sorted(
+                        r[0]
+                        for r in conn.execute(text("SELECT id FROM custom_models WHERE throughput_name IS NOT NULL"))
+                    ),
+                    "audit": conn.execute(  # what someone did; the reconciler's refreshes are its own
+                        text("SELECT count(*) FROM audit_events WHERE actor_id <> 'system'")
+                    ).scalar_one(),
                 }
         finally:
             engine.dispose()

@@ -1,0 +1,100 @@
+"""Custom models made outside Model Studio (the console, the CLI, another tool): every job the
+regions' control planes list that has no record here becomes one, so the table shows every custom
+model the account has, under the same rules (owned by nobody: admins act on them)."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+
+from services.customization.common import NAME_PATTERN, _state
+from services.customization.reconcile import Reconciling
+from services.errors import DuplicateName, ProviderError
+from services.identity import Actor
+from services.models import CustomModel, JobInfo, JobStatus
+
+EXTERNAL = "made outside Model Studio"
+
+
+class ExternalModels(Reconciling):
+    def adopt_external(self, *, actor: Actor) -> list[str]:
+        """Records for the jobs each configured region lists that Model Studio does not know; what
+        happened, one line each (adopted, or why not)."""
+        known = {m.job_name for m in self._store.list_custom()}
+        notes: list[str] = []
+        for region in self._config.job_regions:
+            backend = self._backend(region)
+            try:
+                names = backend.list_job_names()
+            except ProviderError as exc:
+                notes.append(f"Jobs in {region} could not be listed: {exc}")
+                continue
+            for name in names:
+                if name in known:
+                    continue
+                try:
+                    job = backend.get_job(name)
+                except ProviderError as exc:
+                    notes.append(f"Job {name} in {region}: {exc}")
+                    continue
+                if job is None or not self._worth_listing(job, region):
+                    continue
+                notes.append(self._adopt(job, region, actor))
+                known.add(name)
+        return notes
+
+    def _worth_listing(self, job: JobInfo, region: str) -> bool:
+        """A running job, or a completed one whose custom model still exists. A failed or stopped job
+        made no model; a job whose model was deleted (here or elsewhere) has nothing left to show."""
+        if job.status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING):
+            return True
+        return (
+            job.status is JobStatus.COMPLETED
+            and job.custom_model_arn is not None
+            and self._backend(region).custom_model_exists(job.custom_model_arn)
+        )
+
+    def _adopt(self, job: JobInfo, region: str, actor: Actor) -> str:
+        base_id = f"bedrock:{job.base_model}"
+        base = self._catalog.get_model(base_id)
+        name = job.custom_model_name or job.job_name
+        if base is None:
+            return f"Job {job.job_name} ({region}) is not shown: its base model {job.base_model} is not in the catalog."
+        if not NAME_PATTERN.fullmatch(name) or self._store.name_taken(name):
+            return f"Job {job.job_name} ({region}) is not shown: its model name {name!r} is already used here."
+        now = self._clock()
+        key = hashlib.sha256(f"external/{job.job_arn}".encode()).hexdigest()[:32]
+        model = CustomModel(
+            id=f"custom:{uuid.uuid4().hex[:16]}",
+            name=name,
+            description=f"{EXTERNAL} (job {job.job_name})",
+            base_model_id=base.id,
+            base_model_name=base.name,
+            hyperparameters=job.hyperparameters,
+            training_uri=job.training_uri or "",
+            validation_uri=job.validation_uri,
+            output_uri=job.output_uri or "",
+            token_method="not counted: the data was not checked by Model Studio",
+            job_name=job.job_name,
+            client_token=key,
+            job_arn=job.job_arn,
+            job_status=job.status,
+            job_stage=job.stage,
+            failure_message=job.failure_message,
+            custom_model_arn=job.custom_model_arn,
+            job_end_time=job.end_time,
+            training_loss=job.training_loss,
+            validation_loss=job.validation_loss,
+            created_by=None,  # nobody's: admins act on it
+            region=region,
+            created_at=job.created_at or now,
+            updated_at=now,
+        )
+        try:
+            self._store.insert_custom(
+                model, base, region, audit=[self._event(actor, "adopt-external", model, None, _state(model), EXTERNAL)]
+            )
+        except DuplicateName:
+            return f"Job {job.job_name} ({region}) is not shown: a model with its name or request exists."
+        status = "running" if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) else model.job_status
+        return f"{name} ({region}, {status}): {EXTERNAL}, now listed."
