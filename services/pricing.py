@@ -65,6 +65,8 @@ class PriceEntry(BaseModel):
     training: Price
     storage_month: Price
     inference_no_commit: Price
+    on_demand_input: Price | None = None  # custom-model on-demand deployment, per 1K input tokens
+    on_demand_output: Price | None = None  # … per 1K output tokens
     inference_1_month: Price | None = None
     inference_6_month: Price | None = None
 
@@ -86,6 +88,8 @@ class PriceOverride(BaseModel):
     training: float | None = Field(None, ge=0, allow_inf_nan=False)
     storage_month: float | None = Field(None, ge=0, allow_inf_nan=False)
     inference_no_commit: float | None = Field(None, ge=0, allow_inf_nan=False)
+    on_demand_input: float | None = Field(None, ge=0, allow_inf_nan=False)
+    on_demand_output: float | None = Field(None, ge=0, allow_inf_nan=False)
 
 
 def _errors(exc: ValidationError) -> str:
@@ -115,6 +119,13 @@ class ModelPrices(BaseModel):
     storage_month: Price
     inference_no_commit: Price
     catalog_version: str
+    # on-demand deployment (custom Nova models): per 1,000 input and output tokens
+    on_demand_input: Price = Field(
+        default_factory=lambda: Price(price=None, source="no on-demand price in the catalog")
+    )
+    on_demand_output: Price = Field(
+        default_factory=lambda: Price(price=None, source="no on-demand price in the catalog")
+    )
 
 
 class PriceCatalog:
@@ -161,6 +172,10 @@ class PriceCatalog:
             "storage_month": entry.storage_month,
             "inference_no_commit": entry.inference_no_commit,
         }
+        for name in ("on_demand_input", "on_demand_output"):
+            published = getattr(entry, name)
+            if published is not None:
+                prices[name] = published
         refreshed_key = next((k for k in self.refreshed if any(k == p for p in entry.model_id_prefixes)), None)
         if refreshed_key is not None and region in entry.regions:
             prices |= self.refreshed[refreshed_key]
@@ -190,6 +205,20 @@ class EstimateInput(BaseModel):
     hours_per_day: float = Field(24.0, ge=0, le=24, allow_inf_nan=False)
     days: float = Field(0.0, ge=0, le=3650, allow_inf_nan=False)
     token_method: str = ""
+    # serving on demand instead (where Bedrock offers it): expected tokens per month
+    on_demand_input_tokens: int = Field(0, ge=0, le=10**13)
+    on_demand_output_tokens: int = Field(0, ge=0, le=10**13)
+
+
+class ServeComparison(BaseModel):
+    """Throughput hours against on-demand tokens, per month, and where they cost the same."""
+
+    model_config = ConfigDict(frozen=True)
+
+    throughput_month: float | None  # model units × hours/day × days in a month × price per MU-hour
+    on_demand_month: float | None  # input and output tokens per month × prices per 1K tokens
+    break_even_tokens: int | None  # tokens per month (in the same input:output mix) where both cost the same
+    cheaper: str | None  # "on demand" | "throughput" | None (unknown)
 
 
 class Component(BaseModel):
@@ -213,6 +242,7 @@ class Estimate(BaseModel):
     catalog_version: str
     token_method: str
     monthly: tuple[tuple[int, float | None], ...]  # (month, cumulative cost at its end)
+    comparison: ServeComparison | None = None  # when tokens per month were given
 
 
 def _component(name: str, quantity: float, unit: str, price: Price, scale: float, formula: str) -> Component:
@@ -268,6 +298,29 @@ def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
         catalog_version=prices.catalog_version,
         token_method=request.token_method,
         monthly=_monthly(prices, request, training.cost),
+        comparison=_compare(prices, request),
+    )
+
+
+def _compare(prices: ModelPrices, request: EstimateInput) -> ServeComparison | None:
+    """Serving a model for a month: throughput bills hours whether used or not; on demand bills tokens."""
+    tokens_in, tokens_out = request.on_demand_input_tokens, request.on_demand_output_tokens
+    if tokens_in + tokens_out == 0:
+        return None
+    hourly = prices.inference_no_commit.price
+    units = max(1, request.model_units)
+    throughput = None if hourly is None else units * request.hours_per_day * DAYS_PER_MONTH * hourly
+    p_in, p_out = prices.on_demand_input.price, prices.on_demand_output.price
+    on_demand = None if p_in is None or p_out is None else tokens_in / 1000 * p_in + tokens_out / 1000 * p_out
+    break_even = None
+    if throughput is not None and on_demand is not None and on_demand > 0:
+        per_token = on_demand / (tokens_in + tokens_out)  # at this input:output mix
+        break_even = int(throughput / per_token)
+    cheaper = None
+    if throughput is not None and on_demand is not None:
+        cheaper = "on demand" if on_demand <= throughput else "throughput"
+    return ServeComparison(
+        throughput_month=throughput, on_demand_month=on_demand, break_even_tokens=break_even, cheaper=cheaper
     )
 
 

@@ -13,6 +13,28 @@ def money(value: float | None) -> str:
     return "unknown" if value is None else f"${value:,.2f}"
 
 
+def render_comparison(result: Estimate) -> None:
+    """Throughput hours against on-demand tokens for a month, and the break-even point."""
+    c = result.comparison
+    assert c is not None
+    st.markdown("**Throughput or on demand, per month**")
+    left, middle, right = st.columns(3)
+    left.metric("Throughput", money(c.throughput_month), help="model units × hours/day × 30.4 days × price per MU-hour")
+    middle.metric("On demand", money(c.on_demand_month), help="tokens ÷ 1,000 × price per 1K input or output tokens")
+    right.metric(
+        "Break-even",
+        "unknown" if c.break_even_tokens is None else f"{c.break_even_tokens:,} tokens",
+        help="tokens per month (in the same input:output mix) at which both cost the same",
+    )
+    if c.cheaper is None:
+        st.caption(
+            "Which is cheaper is unknown: a price is missing (on-demand prices for custom models are not in the "
+            "catalog yet; set them with STUDIO_PRICE_OVERRIDES)."
+        )
+    else:
+        st.caption(f"At this traffic, {c.cheaper} is cheaper.")
+
+
 def render_estimate(result: Estimate, *, charts: bool = True) -> None:
     columns = st.columns(len(result.components) + 1)
     for column, component in zip(columns, result.components, strict=False):
@@ -24,6 +46,8 @@ def render_estimate(result: Estimate, *, charts: bool = True) -> None:
             "Set one in STUDIO_PRICE_OVERRIDES if you know it.",
             icon=":material/help:",
         )
+    if result.comparison is not None:
+        render_comparison(result)
     if charts and result.total is not None:
         left, right = st.columns(2)
         bar = go.Figure()

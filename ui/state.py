@@ -85,6 +85,8 @@ class Key(StrEnum):
     EST_UNITS = "estimate_units"
     EST_HOURS = "estimate_hours_per_day"
     EST_DAYS = "estimate_days"
+    EST_OD_IN = "estimate_on_demand_input_tokens"
+    EST_OD_OUT = "estimate_on_demand_output_tokens"
     EST_RUN = "estimate_run"
 
 

@@ -62,6 +62,15 @@ units = int(c3.number_input("Model units", min_value=0, max_value=100, value=1, 
 hours = c4.number_input("Throughput hours per day", min_value=0.0, max_value=24.0, value=8.0, key=Key.EST_HOURS)
 days = c5.number_input("Days of throughput", min_value=0.0, max_value=3650.0, value=5.0, key=Key.EST_DAYS)
 
+with st.expander("Serve on demand instead? (custom Nova models: billed per token, no idle charge)"):
+    st.caption(
+        "Expected traffic per month. The comparison puts throughput (the model units and hours per day above, "
+        "for a whole month) beside on-demand tokens, and says where they cost the same."
+    )
+    o1, o2 = st.columns(2)
+    od_in = int(o1.number_input("Input tokens per month", min_value=0, value=0, step=1_000_000, key=Key.EST_OD_IN))
+    od_out = int(o2.number_input("Output tokens per month", min_value=0, value=0, step=1_000_000, key=Key.EST_OD_OUT))
+
 if st.button("Estimate", type="primary", key=Key.EST_RUN):
     if source != "Token count":
         try:
@@ -94,6 +103,8 @@ if st.button("Estimate", type="primary", key=Key.EST_RUN):
             hours_per_day=hours,
             days=days,
             token_method=method,
+            on_demand_input_tokens=od_in,
+            on_demand_output_tokens=od_out,
         )
         render_estimate(costs.estimate(request))
     except ValidationError as exc:

@@ -188,3 +188,22 @@ def test_in_aws_mode_the_costs_page_refreshes_prices_and_shows_the_changes(monke
 def test_in_local_mode_the_refresh_is_not_offered(world: World, make_app) -> None:
     at = open_page(make_app, "views/costs.py")
     assert "needs the aws backend" in texts(at)
+
+
+def test_the_estimator_compares_throughput_with_on_demand(monkeypatch, tmp_path, make_app) -> None:
+    from ui import deps
+
+    w = World(
+        tmp_path, price_overrides={"amazon.titan-text-lite-v1": {"on_demand_input": 0.001, "on_demand_output": 0.002}}
+    )
+    w.catalog.sync(actor=ADMIN)
+    monkeypatch.setattr(deps, "get_services", lambda: w.services)
+    at = open_page(make_app, "views/estimator.py")
+    at.selectbox(key=Key.EST_BASE).set_value(LITE)
+    at.number_input(key=Key.EST_OD_IN).set_value(2_000_000)
+    at.number_input(key=Key.EST_OD_OUT).set_value(1_000_000)
+    at.button(key=Key.EST_RUN).click().run()
+    assert not at.exception
+    shown = metrics(at)
+    assert shown["On demand"] == "$4.00" and shown["Throughput"].startswith("$")  # 2,000 × 0.001 + 1,000 × 0.002
+    assert shown["Break-even"].endswith("tokens") and "on demand is cheaper" in texts(at)

@@ -243,3 +243,42 @@ def test_biggest_spenders_first_and_unknown_totals_last(tmp_path: Path) -> None:
     costs = world.costs.all_costs()
     assert [c.name for c in costs] == ["lite-bot", "llama-bot"]
     assert costs[1].total is None  # Llama 3.1 customization prices are unknown (bedrock-facts §5.3)
+
+
+def test_throughput_against_on_demand_with_the_break_even_point() -> None:
+    from services.pricing import PriceCatalog, load_price_file, parse_overrides
+
+    catalog = PriceCatalog(
+        load_price_file(),
+        parse_overrides(
+            {"amazon.nova-micro-v1": {"inference_no_commit": 20.0, "on_demand_input": 0.001, "on_demand_output": 0.004}}
+        ),
+    )
+    prices = catalog.lookup("amazon.nova-micro-v1:0:128k", "us-east-1")
+    assert prices is not None
+    request = EstimateInput(
+        base_model_id="bedrock:amazon.nova-micro-v1:0:128k", region="us-east-1", training_units=0, model_units=1,
+        hours_per_day=8, days=0, on_demand_input_tokens=3_000_000, on_demand_output_tokens=1_000_000,
+    )  # fmt: skip
+    c = estimate(prices, request).comparison
+    assert c is not None
+    from services.pricing import DAYS_PER_MONTH
+
+    month = 1 * 8 * DAYS_PER_MONTH * 20.0  # about 4,870 USD, whether used or not
+    assert c.throughput_month == pytest.approx(month)
+    assert c.on_demand_month == pytest.approx(3_000 * 0.001 + 1_000 * 0.004)  # 7 USD
+    assert c.cheaper == "on demand"
+    assert c.break_even_tokens == int(month / (7 / 4_000_000))  # ~2.8 billion tokens a month
+
+
+def test_on_demand_prices_nobody_published_are_unknown_not_zero() -> None:
+    from services.pricing import PriceCatalog, load_price_file
+
+    prices = PriceCatalog(load_price_file()).lookup("amazon.nova-micro-v1:0:128k", "us-east-1")
+    assert prices is not None and prices.on_demand_input.price is None
+    request = EstimateInput(
+        base_model_id="bedrock:amazon.nova-micro-v1:0:128k", region="us-east-1", training_units=0,
+        on_demand_input_tokens=1000,
+    )  # fmt: skip
+    c = estimate(prices, request).comparison
+    assert c is not None and c.on_demand_month is None and c.cheaper is None and c.break_even_tokens is None
