@@ -157,3 +157,35 @@ def test_no_custom_models_yet(world: World, make_app) -> None:
     at = make_app().run()
     at.switch_page("views/custom_model.py").run()
     assert "No custom models yet" in texts(at)
+
+
+def test_a_custom_nova_model_is_deployed_on_demand_from_its_page(world: World, make_app) -> None:
+    from services.models import DeploymentStatus, Status
+    from tests.fakes import bedrock_model
+    from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
+
+    world.bedrock.models.append(
+        bedrock_model(NOVA_MICRO.removeprefix("bedrock:"), name="Nova Micro", vendor="Amazon", chat=True)
+    )
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(NOVA_MICRO, actor=ADMIN)
+    import io
+
+    from services.customization import NewCustomModel, Upload
+
+    data = nova_jsonl()
+    model = world.customization.create(
+        NewCustomModel(name="nova-bot", base_model_id=NOVA_MICRO),
+        Upload("t.jsonl", io.BytesIO(data), len(data)),
+        actor=ADMIN,
+    )
+    world.clock.advance(seconds=61)
+    at = open_model(make_app, world, model.id)
+    assert "Deploy on demand" in [t.label for t in at.tabs]
+    at.button(key=Key.CM_DEPLOY).click().run()
+    assert not at.exception
+    assert world.customization.get(model.id).deployment_status is DeploymentStatus.CREATING
+    world.clock.advance(seconds=11)
+    at.run()
+    assert world.catalog.get_model(model.id).status is Status.YELLOW
+    assert any("custom-model-deployment/" in str(c.value) for c in at.code)  # the ARN to call, ready to copy
