@@ -6,6 +6,7 @@ This is data: correct it here when AWS changes a number.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict
@@ -82,9 +83,26 @@ class Family(BaseModel):
     # Bedrock serves its custom models on demand (CreateCustomModelDeployment), billed per token:
     # https://docs.aws.amazon.com/bedrock/latest/userguide/deploy-custom-model-on-demand.html
     on_demand: bool = False
+    # (model id prefix, smallest batch size, largest, tokens per record): a smaller per-record limit at
+    # larger batch sizes (Titan Text: model-training-validation-requirements.html in the Bedrock guide)
+    batch_token_limits: tuple[tuple[str, int, int, int], ...] = ()
 
     def hyperparameter(self, name: str) -> HyperParameter | None:
         return next((h for h in self.hyperparameters if h.name == name), None)
+
+    def for_request(self, model_id: str, hyperparameters: Mapping[str, str]) -> Family:
+        """The family's rules for one request: a hyperparameter may change a limit (Titan's batch size)."""
+        try:
+            batch = int(float(hyperparameters.get("batchSize", "")))
+        except ValueError:
+            return self
+        model_id = model_id.removeprefix("bedrock:")
+        for prefix, low, high, limit in self.batch_token_limits:
+            if model_id.startswith(prefix) and low <= batch <= high:
+                return self.model_copy(
+                    update={"max_tokens_per_record": limit, "label": f"{self.label} at batch size {batch}"}
+                )
+        return self
 
 
 # On-demand deployment: custom models customized on or after this date, in these regions (bedrock-2026.md).
@@ -127,6 +145,7 @@ FAMILIES: tuple[Family, ...] = (
         label="Amazon Titan Text G1 Lite / Express",
         id_prefixes=("amazon.titan-text-lite-v1", "amazon.titan-text-express-v1"),
         data_format=DataFormat.PROMPT_COMPLETION,
+        batch_token_limits=(("amazon.titan-text-express-v1", 2, 4, 2048), ("amazon.titan-text-lite-v1", 3, 6, 2048)),
         hyperparameters=(
             _hp("epochCount", "int", 1, 10, 5, _EPOCHS_HELP),
             _hp("batchSize", "int", 1, 64, 1),

@@ -307,7 +307,14 @@ def render_configuration(model: CustomModel, subj: Subject) -> None:
         "Job ARN": model.job_arn or "—",
         "Custom model ARN": model.custom_model_arn or "—",
         "Request key": model.client_token,
+        "Region": model.region or "—",
         "Created": f"{model.created_at:%Y-%m-%d %H:%M} UTC",
+    }
+    settings = services.settings
+    facts |= {  # what new jobs, models, throughput and deployments get (STUDIO_JOB_TAGS, _KMS_KEY_ID, _VPC_*)
+        "Tags for new jobs": ", ".join(f"{k}={v}" for k, v in settings.job_tags.items()) or "none",
+        "KMS key for new models": settings.kms_key_id or "AWS-managed",
+        "VPC for new jobs": ", ".join([*settings.vpc_subnets, *settings.vpc_security_groups]) or "none",
     }
     st.dataframe(pd.DataFrame({"Field": list(facts), "Value": list(facts.values())}), hide_index=True)
     delete = decide(Action.DELETE, subj, actor)

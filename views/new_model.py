@@ -154,7 +154,7 @@ if check or create:
     validation = data_input(validation_file, validation_uri, "Validation Data")
     if check:
         with st.spinner("Checking the data record by record…"):
-            result = customization.check_data(base_id, training, validation)
+            result = customization.check_data(base_id, training, validation, hyper)
         show_reports([r for r in (result.training, result.validation) if r is not None])
         if result.ok:
             st.success("The data passes every check Model Studio knows for this base model.")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from services.customization.base import ServiceBase
 from services.customization.common import (
     HP_KEY_PATTERN,
@@ -179,13 +181,20 @@ class Checks(ServiceBase):
         return out, problems
 
     def check_data(
-        self, base_model_id: str, training: DataInput | None, validation: DataInput | None = None
+        self,
+        base_model_id: str,
+        training: DataInput | None,
+        validation: DataInput | None = None,
+        hyperparameters: Mapping[str, str] | None = None,
     ) -> DataCheck:
-        """Stream the data through Bedrock's checks for the base model's family."""
+        """Stream the data through Bedrock's checks for the base model's family, with the limits the
+        request's hyperparameters set (Titan's per-record limit depends on the batch size)."""
         base = self._catalog.get_model(base_model_id)
         if base is None:
             return DataCheck(problems=(f"Base Model: no model with id {base_model_id!r}.",))
         family = self.family_of(base)
+        if family is not None and hyperparameters:
+            family = family.for_request(base.model_id, hyperparameters)
         if training is None:
             return DataCheck(problems=("Training Data: upload a .jsonl file or give an s3:// URI.",))
         if family is None:

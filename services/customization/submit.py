@@ -147,7 +147,7 @@ class Submissions(Checks):
         existing = self._store.get_custom_by_token(key)
         if existing is not None:
             return self._resume(existing, request, training, validation, progress, actor, attempt)
-        check = self.check_data(request.base_model_id, training, validation) if base is not None else DataCheck()
+        check = self.check_data(request.base_model_id, training, validation, hyper) if base is not None else DataCheck()
         problems = [*problems, *check.problems]
         if problems:
             reports: list[object] = [r for r in (check.training, check.validation) if r is not None]

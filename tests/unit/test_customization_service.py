@@ -435,3 +435,16 @@ def test_auto_is_sent_as_auto_and_anything_else_is_checked(w: World) -> None:
     assert hyper["epochCount"] == "auto" and problems == []
     _, problems = w.customization.check_hyperparameters(base, {"epochCount": "many"})
     assert problems and 'or "auto"' in problems[0]
+
+
+def test_titan_takes_fewer_tokens_per_record_at_larger_batch_sizes(w: World) -> None:
+    """AWS: Titan Text Express 4,096 tokens per record at batch 1, 2,048 at 2-4 (Lite: 1-2 and 3-6)."""
+    lite = "bedrock:amazon.titan-text-lite-v1:0:4k"
+    w.catalog.enable(lite, actor=ADMIN)
+    record = factories.jsonl(120, prompt="{i} " + "w" * 15_000, completion="ok")  # ~2,500 tokens a record
+    fine = w.customization.check_data(lite, upload(record), hyperparameters={"batchSize": "2"})
+    assert fine.ok, fine.problems
+    refused = w.customization.check_data(lite, upload(record), hyperparameters={"batchSize": "3"})
+    assert not refused.ok and "at batch size 3 takes at most 2,048 per record" in refused.problems[0]
+    with pytest.raises(InvalidData, match="2,048"):
+        w.customization.create(request(base_model_id=lite, hyperparameters={"batchSize": "4"}), upload(record), actor=ADMIN)
