@@ -282,3 +282,24 @@ def test_on_demand_prices_nobody_published_are_unknown_not_zero() -> None:
     )  # fmt: skip
     c = estimate(prices, request).comparison
     assert c is not None and c.on_demand_month is None and c.cheaper is None and c.break_even_tokens is None
+
+
+def test_every_fine_tunable_model_of_the_snapshot_has_prices_in_each_region_it_runs_in() -> None:
+    """An entry per fine-tunable model and region (a price nobody published is null: unknown, never $0)."""
+    import json
+
+    from services.adapters.local_catalog import BUNDLED_SNAPSHOT
+    from services.pricing import PriceCatalog, load_price_file
+
+    catalog = PriceCatalog(load_price_file())
+    snapshot = json.loads(BUNDLED_SNAPSHOT.read_text())["bedrock"]
+    missing = [
+        f"{m['modelId']} in {region}"
+        for region, page in snapshot.items()
+        for m in page["modelSummaries"]
+        if "FINE_TUNING" in m.get("customizationsSupported", [])
+        and catalog.lookup(m["modelId"], region) is None
+    ]
+    assert missing == []
+    west = catalog.lookup("amazon.titan-text-lite-v1:0:4k", "us-west-2")
+    assert west is not None and west.storage_month.price == 1.95 and west.training.price is None
