@@ -447,4 +447,6 @@ def test_titan_takes_fewer_tokens_per_record_at_larger_batch_sizes(w: World) -> 
     refused = w.customization.check_data(lite, upload(record), hyperparameters={"batchSize": "3"})
     assert not refused.ok and "at batch size 3 takes at most 2,048 per record" in refused.problems[0]
     with pytest.raises(InvalidData, match="2,048"):
-        w.customization.create(request(base_model_id=lite, hyperparameters={"batchSize": "4"}), upload(record), actor=ADMIN)
+        w.customization.create(
+            request(base_model_id=lite, hyperparameters={"batchSize": "4"}), upload(record), actor=ADMIN
+        )

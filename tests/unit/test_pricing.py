@@ -297,8 +297,7 @@ def test_every_fine_tunable_model_of_the_snapshot_has_prices_in_each_region_it_r
         f"{m['modelId']} in {region}"
         for region, page in snapshot.items()
         for m in page["modelSummaries"]
-        if "FINE_TUNING" in m.get("customizationsSupported", [])
-        and catalog.lookup(m["modelId"], region) is None
+        if "FINE_TUNING" in m.get("customizationsSupported", []) and catalog.lookup(m["modelId"], region) is None
     ]
     assert missing == []
     west = catalog.lookup("amazon.titan-text-lite-v1:0:4k", "us-west-2")
