@@ -13,6 +13,7 @@ from typing import Any, BinaryIO
 import msgspec
 
 from services.customization_specs import DataFormat, Family
+from services.dataset_diagnosis import HEAD_BYTES, Prefixed, diagnose
 from services.dataset_fast import _FAST, _repeated_keys
 from services.dataset_records import _BLANK, _precise
 from services.dataset_report import (
@@ -110,6 +111,11 @@ def validate_stream(
             f"the file has {size_bytes:,} bytes; {family.label} takes at most {max_bytes:,} for {kind.value} data",
         )
         return _report(kind, family, size_bytes, 0, 0, 0, out)
+    head = stream.read(HEAD_BYTES)
+    whole = diagnose(head, family)
+    if whole:
+        out.add(None, "file", whole)  # one clear message first, then the first lines' problems
+    stream = Prefixed(head, stream)  # type: ignore[assignment]
     try:
         for chunk in _chunks(stream):
             seen_bytes += len(chunk)

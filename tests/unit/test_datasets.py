@@ -51,8 +51,10 @@ def check(data: bytes, family=LLAMA31, kind=T):
 
 
 def only(report) -> tuple[int | None, str, str]:
-    assert report.issue_total == 1, report.issues
-    issue = report.issues[0]
+    """The one problem of a file (besides a whole-file diagnosis, tested on its own below)."""
+    issues = [i for i in report.issues if i.kind != "file"]
+    assert report.issue_total - report.issue_counts.get("file", 0) == 1, report.issues
+    issue = issues[0]
     return issue.line, issue.kind, issue.message
 
 
@@ -303,3 +305,39 @@ def test_quoted_json_in_a_text_is_not_a_repeated_key() -> None:
     raw = b'{"prompt":"Answer as JSON like {\\"prompt\\": 1, \\"prompt\\" : 2}","completion":"ok"}\n'
     report = validate_stream(io.BytesIO(raw), family, DatasetKind.TRAINING)
     assert report.ok and report.records == 1
+
+
+# ---- whole-file diagnoses: one clear message first ---------------------------------------------------
+@pytest.mark.parametrize(
+    ("data", "says"),
+    [
+        (__import__("gzip").compress(b'{"prompt": "a", "completion": "b"}\n'), "gzip-compressed"),
+        ('{"prompt": "a", "completion": "b"}\n'.encode("utf-16"), "UTF-16"),
+        (b'[{"prompt": "a", "completion": "b"},\n {"prompt": "c", "completion": "d"}]\n', "one JSON array"),
+        (b'{\n  "prompt": "a",\n  "completion": "b"\n}\n', "pretty-printed"),
+        (b"prompt,completion\nhello,world\n", "looks like CSV"),
+        (b"prompt\tcompletion\nhello\tworld\n", "looks like TSV"),
+        (
+            b'{"messages": [{"role": "user", "content": "hi"}, {"role": "assistant", "content": "yo"}]}\n',
+            'One of your records, converted: {"prompt": "hi", "completion": "yo"}',
+        ),
+    ],
+)
+def test_a_file_that_is_not_json_lines_of_its_family_gets_one_clear_message_first(data: bytes, says: str) -> None:
+    report = check(data)
+    assert report.issues[0].kind == "file" and report.issues[0].line is None
+    assert says in report.issues[0].message
+    assert report.issue_counts["file"] == 1
+
+
+def test_prompt_completion_records_for_nova_come_with_one_converted() -> None:
+    nova = family_for("amazon.nova-micro-v1:0:128k")
+    report = check(b'{"prompt": "What is 2+2?", "completion": "4"}\n' * 10, family=nova)
+    first = report.issues[0]
+    assert first.kind == "file" and "needs the conversation format" in first.message
+    assert '"messages": [{"role": "user", "content": [{"text": "What is 2+2?"}]}' in first.message
+
+
+def test_good_files_get_no_diagnosis() -> None:
+    report = check(b'{"prompt": "a, b; c", "completion": "d"}\n' * 120)
+    assert "file" not in report.issue_counts
