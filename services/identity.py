@@ -42,12 +42,3 @@ SYSTEM = Actor(id="system", name="Model Studio", role=Role.ADMIN, via="system")
 def require_admin(actor: Actor, what: str) -> None:
     if not actor.is_admin:
         raise Forbidden(f"{what} is for admins; {actor.name} ({actor.id}) is a member.")
-
-
-def require_owner_or_admin(actor: Actor, owner: str | None, what: str, model_name: str) -> None:
-    if actor.is_admin or (owner is not None and owner == actor.id):
-        return
-    raise Forbidden(
-        f"{what} {model_name}: only its owner ({owner or 'unknown'}) or an admin may; "
-        f"{actor.name} ({actor.id}) is a member."
-    )

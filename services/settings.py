@@ -147,9 +147,10 @@ class Settings(BaseSettings):
         300.0, gt=0, description="A submission older than this with no job is rolled back by the reconciler."
     )
 
-    @field_validator("job_tags", mode="before")
+    @field_validator("job_tags", "s3_buckets", mode="before")
     @classmethod
-    def _split_tags(cls, value: Any) -> Any:
+    def _split_pairs(cls, value: Any) -> Any:
+        """key=value,key=value into a dict; what a key or value may be is checked after."""
         if isinstance(value, str):
             pairs = [p.strip() for p in value.split(",") if p.strip()]
             bad = [p for p in pairs if "=" not in p or not p.split("=", 1)[0].strip()]
@@ -214,17 +215,6 @@ class Settings(BaseSettings):
             raise ValueError(f"not a database URL ({exc})") from exc
         if url.get_backend_name() not in ("sqlite", "postgresql"):
             raise ValueError("only sqlite:// and postgresql:// URLs are supported")
-        return value
-
-    @field_validator("s3_buckets", mode="before")
-    @classmethod
-    def _split_buckets(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            pairs = [p.strip() for p in value.split(",") if p.strip()]
-            bad = [p for p in pairs if p.count("=") != 1]
-            if bad:
-                raise ValueError(f"give region=bucket pairs, not {', '.join(bad)}")
-            return {k.strip(): v.strip() for k, v in (p.split("=") for p in pairs)}
         return value
 
     @field_validator("s3_buckets")

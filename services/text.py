@@ -8,8 +8,7 @@ from __future__ import annotations
 import re
 
 _CONTROL_LINE = re.compile(r"[\x00-\x1f\x7f]")
-_CONTROL_MULTILINE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are text
-_CONTROL_ANY = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")  # tabs and line breaks are text
 REPLACEMENT = "\ufffd"
 
 
@@ -17,7 +16,7 @@ def text_problem(field: str, value: str, *, max_chars: int, multiline: bool = Fa
     """Why ``value`` cannot be stored as ``field`` (None: it can)."""
     if len(value) > max_chars:
         return f"{field}: at most {max_chars:,} characters (got {len(value):,})."
-    bad = (_CONTROL_MULTILINE if multiline else _CONTROL_LINE).search(value)
+    bad = (_CONTROL if multiline else _CONTROL_LINE).search(value)
     if bad:
         return (
             f"{field}: contains the control character U+{ord(bad.group()):04X} at position {bad.start() + 1}; "
@@ -28,8 +27,8 @@ def text_problem(field: str, value: str, *, max_chars: int, multiline: bool = Fa
 
 def bounded(value: str, max_chars: int | None = None) -> str:
     """``value`` made storable: control characters (NUL included) replaced, cut to ``max_chars``."""
-    if _CONTROL_ANY.search(value):
-        value = _CONTROL_ANY.sub(REPLACEMENT, value)
+    if _CONTROL.search(value):
+        value = _CONTROL.sub(REPLACEMENT, value)
     if max_chars is not None and len(value) > max_chars:
         value = value[: max_chars - 1] + "…" if max_chars > 1 else value[:max_chars]
     return value

@@ -57,10 +57,11 @@ class S3ObjectStore:
     def __init__(self, client: Any) -> None:
         self._s3 = client
 
-    def size(self, uri: str) -> int | None:
+    def _head(self, uri: str) -> dict[str, Any] | None:
+        """HeadObject, or None when the object does not exist."""
         bucket, key = parse_s3_uri(uri)
         try:
-            return int(self._s3.head_object(Bucket=bucket, Key=key)["ContentLength"])
+            return dict(self._s3.head_object(Bucket=bucket, Key=key))
         except ClientError as exc:
             if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
                 return None
@@ -68,16 +69,14 @@ class S3ObjectStore:
         except BotoCoreError as exc:
             raise _describe(exc, uri) from exc
 
+    def size(self, uri: str) -> int | None:
+        head = self._head(uri)
+        return None if head is None else int(head["ContentLength"])
+
     def fingerprint(self, uri: str) -> str | None:
-        bucket, key = parse_s3_uri(uri)
-        try:
-            head = self._s3.head_object(Bucket=bucket, Key=key)
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
-                return None
-            raise _describe(exc, uri) from exc
-        except BotoCoreError as exc:
-            raise _describe(exc, uri) from exc
+        head = self._head(uri)
+        if head is None:
+            return None
         return f"{head.get('ETag', '')}/{head.get('VersionId', '')}/{head['ContentLength']}"
 
     def open(self, uri: str) -> BinaryIO:
