@@ -111,11 +111,12 @@ class CustomizationBackend(Protocol):
 
     def stop_job(self, job_identifier: str) -> None: ...
 
-    def list_job_names(self) -> list[str]:
-        """Every customization job in this region, made here or anywhere else (console, CLI, tools)."""
+    def list_jobs(self) -> list[JobInfo]:
+        """Every customization job in this region, made here or anywhere else (console, CLI, tools), as
+        the listing summarises it: name, ARN, status, custom model ARN; no data locations."""
 
-    def custom_model_exists(self, model_arn: str) -> bool:
-        """Whether the custom model is still there (a job outlives the model it made)."""
+    def custom_model_arns(self) -> set[str]:
+        """The custom models that exist in this region (a job outlives the model it made)."""
 
     def delete_custom_model(self, model_identifier: str) -> bool:
         """Delete the custom model: True when deleted, False when the provider has no such model

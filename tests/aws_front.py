@@ -230,6 +230,11 @@ class Front:
                 payload = reply.content
                 if service == "bedrock" and reply.status_code == 200 and "CustomizationJob" in op.name:
                     payload = json.dumps(front.progress(op.name, reply.json(), region), default=str).encode()
+                if service == "bedrock" and reply.status_code == 200 and op.name == "ListCustomModels":
+                    listed = reply.json()
+                    for m in listed.get("modelSummaries", []):
+                        m["modelArn"] = front.aws_model_arn(m["modelArn"], str(m.get("baseModelArn", "")), region)
+                    payload = json.dumps(listed, default=str).encode()
                 self._send(reply.status_code, payload, dict(reply.headers))
 
             do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = do_PATCH = _any  # noqa: N815

@@ -168,22 +168,34 @@ class BedrockCustomization:
             created_at=_aware(job.get("creationTime")),
         )
 
-    def custom_model_exists(self, model_arn: str) -> bool:
-        found = self._call("GetCustomModel", "get_custom_model", missing_ok=True, modelIdentifier=model_arn)
-        return found is not None
-
-    def list_job_names(self) -> list[str]:
-        names: list[str] = []
+    def _pages(self, action: str, method: str, key: str) -> list[dict[str, Any]]:
+        """Every item of a paginated List call."""
+        items: list[dict[str, Any]] = []
         token: str | None = None
         while True:
-            params: dict[str, Any] = {"maxResults": 100}
-            if token:
-                params["nextToken"] = token
-            page = self._call("ListModelCustomizationJobs", "list_model_customization_jobs", **params)
-            names += [str(s["jobName"]) for s in page.get("modelCustomizationJobSummaries", [])]
+            params: dict[str, Any] = {"maxResults": 100} | ({"nextToken": token} if token else {})
+            page = self._call(action, method, **params)
+            items += page.get(key, [])
             token = page.get("nextToken")
             if not token:
-                return names
+                return items
+
+    def list_jobs(self) -> list[JobInfo]:
+        summaries = self._pages(
+            "ListModelCustomizationJobs", "list_model_customization_jobs", "modelCustomizationJobSummaries"
+        )
+        return [
+            JobInfo(
+                job_arn=s["jobArn"],
+                job_name=s["jobName"],
+                status=_status(JobStatus, s, "ListModelCustomizationJobs"),
+                custom_model_arn=s.get("customModelArn"),
+            )
+            for s in summaries
+        ]
+
+    def custom_model_arns(self) -> set[str]:
+        return {str(m["modelArn"]) for m in self._pages("ListCustomModels", "list_custom_models", "modelSummaries")}
 
     def stop_job(self, job_identifier: str) -> None:
         self._call("StopModelCustomizationJob", "stop_model_customization_job", jobIdentifier=job_identifier)

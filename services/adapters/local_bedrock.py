@@ -157,18 +157,19 @@ class LocalBedrock:
             created_at=datetime.fromtimestamp(job["created_at"], UTC),
         )
 
-    def custom_model_exists(self, model_arn: str) -> bool:
-        return any(
-            (job := self._read(path)) and job["custom_model_arn"] == model_arn and not job.get("model_deleted")
-            for path in self._jobs.glob("*.json")
-        )
+    def _region_jobs(self) -> list[dict[str, Any]]:
+        jobs = (self._read(path) for path in sorted(self._jobs.glob("*.json")))
+        return [job for job in jobs if job and f":{self._region}:" in job["job_arn"]]
 
-    def list_job_names(self) -> list[str]:
-        return sorted(
-            str(job["job_name"])
-            for path in self._jobs.glob("*.json")
-            if (job := self._read(path)) and f":{self._region}:" in job["job_arn"]
-        )
+    def list_jobs(self) -> list[JobInfo]:
+        return [info for job in self._region_jobs() if (info := self.get_job(job["job_name"])) is not None]
+
+    def custom_model_arns(self) -> set[str]:
+        return {
+            str(job["custom_model_arn"])
+            for job in self._region_jobs()
+            if (job.get("final") or {}).get("status") == "Completed" and not job.get("model_deleted")
+        }
 
     def _stage(self, job: dict[str, Any]) -> str:
         """Bedrock's statusDetails, simulated: validation, then data processing, then training."""

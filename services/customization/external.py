@@ -25,34 +25,27 @@ class ExternalModels(Reconciling):
         for region in self._config.job_regions:
             backend = self._backend(region)
             try:
-                names = backend.list_job_names()
+                unknown = [j for j in backend.list_jobs() if j.job_name not in known]
+                # A running job, or a completed one whose custom model still exists (one List call a
+                # region); a failed or stopped job made no model, and one whose model was deleted, here
+                # or elsewhere, has nothing left to show: neither is fetched.
+                models = backend.custom_model_arns() if any(j.status is JobStatus.COMPLETED for j in unknown) else set()
             except ProviderError as exc:
                 notes.append(f"Jobs in {region} could not be listed: {exc}")
                 continue
-            for name in names:
-                if name in known:
+            for summary in unknown:
+                running = summary.status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING)
+                if not running and summary.custom_model_arn not in models:
                     continue
                 try:
-                    job = backend.get_job(name)
+                    job = backend.get_job(summary.job_name)  # the details: data, output, hyperparameters
                 except ProviderError as exc:
-                    notes.append(f"Job {name} in {region}: {exc}")
+                    notes.append(f"Job {summary.job_name} in {region}: {exc}")
                     continue
-                if job is None or not self._worth_listing(job, region):
-                    continue
-                notes.append(self._adopt(job, region, actor))
-                known.add(name)
+                if job is not None:
+                    notes.append(self._adopt(job, region, actor))
+                    known.add(job.job_name)
         return notes
-
-    def _worth_listing(self, job: JobInfo, region: str) -> bool:
-        """A running job, or a completed one whose custom model still exists. A failed or stopped job
-        made no model; a job whose model was deleted (here or elsewhere) has nothing left to show."""
-        if job.status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING):
-            return True
-        return (
-            job.status is JobStatus.COMPLETED
-            and job.custom_model_arn is not None
-            and self._backend(region).custom_model_exists(job.custom_model_arn)
-        )
 
     def _adopt(self, job: JobInfo, region: str, actor: Actor) -> str:
         base_id = f"bedrock:{job.base_model}"
