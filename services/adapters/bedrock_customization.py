@@ -33,6 +33,11 @@ _NOT_FOUND = {"ResourceNotFoundException", "NotFoundException"}
 _CONFLICT = {"ConflictException", "ResourceInUseException"}
 
 
+def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
+    """Bedrock's Tag list shape: [{"key": ..., "value": ...}]."""
+    return [{"key": k, "value": v} for k, v in tags.items()]
+
+
 def _fail(action: str, exc: Exception) -> Exception:
     if isinstance(exc, ClientError):
         error = exc.response.get("Error", {})
@@ -116,7 +121,7 @@ class BedrockCustomization:
         if request.validation_uri:
             params["validationDataConfig"] = {"validators": [{"s3Uri": request.validation_uri}]}
         if request.tags:  # cost allocation: on the job and on the custom model it makes
-            params["jobTags"] = params["customModelTags"] = [{"key": k, "value": v} for k, v in request.tags.items()]
+            params["jobTags"] = params["customModelTags"] = _tag_list(request.tags)
         if request.kms_key_id:
             params["customModelKmsKeyId"] = request.kms_key_id
         if request.vpc_subnets:
@@ -215,7 +220,7 @@ class BedrockCustomization:
             "clientRequestToken": client_token,
         }
         if tags:
-            params["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+            params["tags"] = _tag_list(tags)
         response = self._call("CreateProvisionedModelThroughput", "create_provisioned_model_throughput", **params)
         return str(response["provisionedModelArn"])
 
@@ -244,7 +249,7 @@ class BedrockCustomization:
             "clientRequestToken": client_token,
         }
         if tags:
-            params["tags"] = [{"key": k, "value": v} for k, v in tags.items()]
+            params["tags"] = _tag_list(tags)
         response = self._call("CreateCustomModelDeployment", "create_custom_model_deployment", **params)
         return str(response["customModelDeploymentArn"])
 

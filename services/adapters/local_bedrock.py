@@ -341,15 +341,16 @@ class LocalBedrock:
         )
         return arn
 
-    def _pt_path(self, identifier: str) -> Path | None:
-        for path in self._pts.glob("*.json"):
+    def _find(self, folder: Path, identifier: str) -> Path | None:
+        """The file in folder whose record has this ARN or name (throughput and deployments)."""
+        for path in folder.glob("*.json"):
             data = self._read(path)
             if data and identifier in (data["arn"], data["name"]):
                 return path
         return None
 
     def get_throughput(self, identifier: str) -> ThroughputInfo | None:
-        path = self._pt_path(identifier)
+        path = self._find(self._pts, identifier)
         data = self._read(path) if path else None
         if data is None:
             return None
@@ -362,7 +363,7 @@ class LocalBedrock:
         )
 
     def delete_throughput(self, identifier: str) -> None:
-        path = self._pt_path(identifier)
+        path = self._find(self._pts, identifier)
         if path is not None:
             path.unlink(missing_ok=True)
 
@@ -392,15 +393,8 @@ class LocalBedrock:
         )
         return arn
 
-    def _deployment_path(self, identifier: str) -> Path | None:
-        for path in self._deployments.glob("*.json"):
-            data = self._read(path)
-            if data and identifier in (data["arn"], data["name"]):
-                return path
-        return None
-
     def get_deployment(self, identifier: str) -> DeploymentInfo | None:
-        path = self._deployment_path(identifier)
+        path = self._find(self._deployments, identifier)
         data = self._read(path) if path else None
         if data is None:
             return None
@@ -410,7 +404,7 @@ class LocalBedrock:
         )
 
     def delete_deployment(self, identifier: str) -> bool:
-        path = self._deployment_path(identifier)
+        path = self._find(self._deployments, identifier)
         if path is None:
             return False
         path.unlink(missing_ok=True)
