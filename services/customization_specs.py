@@ -1,15 +1,17 @@
-"""What each Bedrock base-model family accepts for fine-tuning: data format, limits and
-hyperparameters. Sources: ../shared/reference/bedrock-facts.md §2 (hyperparameters), §3
-(formats and limits). A limit the facts do not give is None (not checked) and says so.
-This is data: correct it here when AWS changes a number.
+"""What each Bedrock base-model family accepts for fine-tuning: data format, limits, what one
+record may hold (RecordRules, each rule with the page that states it) and hyperparameters.
+A limit AWS does not give is None (not checked) and says so. This is data: correct it here
+when AWS changes a number; the validator (services/datasets.py and its parts) has no
+per-family branches.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from enum import StrEnum
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class DataFormat(StrEnum):
@@ -57,6 +59,77 @@ class HyperParameter(BaseModel):
         return f"{self.kind} from {show(self.min)} to {show(self.max)}" + (', or "auto"' if self.allows_auto else "")
 
 
+# Where the rules come from (the AWS user guide; AWS's published validators only where the guide
+# is silent, and then said so).
+PREP = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-customization-prepare.html"
+REQUIREMENTS = "https://docs.aws.amazon.com/bedrock/latest/userguide/model-training-validation-requirements.html"
+NOVA_PREP = "https://docs.aws.amazon.com/nova/latest/userguide/fine-tune-prepare-data-understanding.html"
+NOVA2_PREP = "https://docs.aws.amazon.com/bedrock/latest/userguide/nova-2-sft-data-prep.html"
+NOVA2_FEATURES = "https://docs.aws.amazon.com/nova/latest/nova2-userguide/nova-data-prep-sft-2.html"
+NOVA_VALIDATOR = (
+    "https://github.com/aws-samples/amazon-nova-samples/tree/main/customization/bedrock-finetuning/"
+    "understanding/dataset_validation"
+)
+LLAMA_VALIDATOR = (
+    "https://github.com/aws-samples/amazon-bedrock-samples/tree/main/custom-models/bedrock-fine-tuning/"
+    "meta-llama/dataset_validation"
+)
+HAIKU_VALIDATOR = (
+    "https://github.com/aws-samples/amazon-bedrock-samples/tree/main/custom-models/bedrock-fine-tuning/"
+    "claude-haiku/DataValidation"
+)
+CONVERSE_TOOLS = "https://docs.aws.amazon.com/bedrock/latest/userguide/tool-use-inference-call.html"
+
+Form = Literal["string", "blocks", "either"]
+# Which turn a content block may be in (the Converse format: the user shows media and returns tool
+# results; the assistant calls tools and reasons). NOVA_PREP, NOVA2_PREP, CONVERSE_TOOLS.
+USER_ONLY_BLOCKS = frozenset({"image", "video", "document", "toolResult"})
+ASSISTANT_ONLY_BLOCKS = frozenset({"toolUse", "reasoningContent"})
+
+
+class RecordRules(BaseModel):
+    """What one conversation record may hold, for one family. The defaults are the plain
+    bedrock-conversation-2024 text format of the Bedrock guide (PREP); every other value names its
+    source in ``sources`` (a test checks that none is missing)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    content: Form = "either"  # a message's content: a string, a list of blocks, or either
+    system: Form = "either"
+    system_blocks: int | None = None  # when "system" is a list: exactly this many blocks
+    schema_version: str | None = None  # the one value Bedrock takes (required); None: any string, or none
+    blocks: frozenset[str] = frozenset({"text"})  # the content blocks a message may hold
+    image_formats: tuple[str, ...] = ()
+    video_formats: tuple[str, ...] = ()
+    document_formats: tuple[str, ...] = ()
+    max_images: int | None = None  # per record
+    max_videos: int | None = None
+    max_documents: int | None = None
+    images_with_video: bool = False  # both in one record (or one dataset)
+    non_empty_text: bool = False  # a turn of only empty text is refused
+    reserved: tuple[str, ...] = ()  # words that make the job fail wherever they appear in a text
+    reserved_any_case: bool = False
+    media_uri_pattern: str | None = None  # what an image/video/document URI may hold after s3://
+    tool_config: bool = False  # "toolConfig" (and toolUse / toolResult blocks) accepted
+    chars_per_token: int = 6  # how AWS estimates tokens for the family's limits
+    sources: dict[str, str] = Field(default_factory=dict)  # rule (field name) -> URL
+
+    def source(self, rule: str) -> str:
+        return self.sources.get(rule, PREP)
+
+    def changed(self) -> list[str]:
+        """The rules that differ from the plain text format (each must have a source)."""
+        plain = RecordRules()
+        return [
+            name
+            for name in type(self).model_fields
+            if name != "sources" and getattr(self, name) != getattr(plain, name)
+        ]
+
+
+TEXT_ONLY = RecordRules()
+
+
 class Family(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -78,14 +151,20 @@ class Family(BaseModel):
     validation_supported: bool = True
     max_caption_chars: int | None = None
     min_caption_chars: int = 0
-    reserved_keywords: tuple[str, ...] = ()
+    rules: RecordRules = TEXT_ONLY
     notes: str = ""
     # Bedrock serves its custom models on demand (CreateCustomModelDeployment), billed per token:
     # https://docs.aws.amazon.com/bedrock/latest/userguide/deploy-custom-model-on-demand.html
     on_demand: bool = False
     # (model id prefix, smallest batch size, largest, tokens per record): a smaller per-record limit at
-    # larger batch sizes (Titan Text: model-training-validation-requirements.html in the Bedrock guide)
+    # larger batch sizes (Titan Text: REQUIREMENTS)
     batch_token_limits: tuple[tuple[str, int, int, int], ...] = ()
+    # where the record-count, size and token limits above come from
+    limits_source: str = REQUIREMENTS
+
+    @property
+    def chars_per_token(self) -> int:
+        return self.rules.chars_per_token
 
     def hyperparameter(self, name: str) -> HyperParameter | None:
         return next((h for h in self.hyperparameters if h.name == name), None)
@@ -137,7 +216,88 @@ _NOVA_HP = (
         "AWS suggests dataset size / 640 (Micro), / 160 (Lite), / 320 (Pro).",
     ),
 )
-_NOVA_RESERVED = ("User:", "Bot:", "Assistant:", "System:", "<image>", "<video>", "[EOS]")
+# The guide lists "User:, Bot:, Assistant:, System:, <image>, <video>, [EOS]" as examples of reserved
+# keywords; AWS's validator also has "Thought:" and "<unk>" and matches them in any case.
+_NOVA_RESERVED = ("User:", "Bot:", "Assistant:", "System:", "Thought:", "<image>", "<video>", "<unk>", "[EOS]")
+_NOVA_SOURCES = {
+    "content": NOVA_PREP,
+    "system": NOVA_PREP,
+    "blocks": NOVA2_FEATURES,
+    "image_formats": NOVA_VALIDATOR,
+    "video_formats": NOVA_VALIDATOR,
+    "document_formats": NOVA2_FEATURES,
+    "max_images": NOVA_VALIDATOR,
+    "max_videos": NOVA_PREP,
+    "max_documents": NOVA_VALIDATOR,
+    "images_with_video": NOVA_PREP,
+    "non_empty_text": NOVA_VALIDATOR,
+    "reserved": NOVA_PREP,
+    "reserved_any_case": NOVA_VALIDATOR,
+    "media_uri_pattern": NOVA_PREP,
+    "tool_config": NOVA2_FEATURES,
+}
+_NOVA_TEXT = RecordRules(
+    content="blocks",
+    system="blocks",
+    blocks=frozenset({"text", "toolUse", "toolResult"}),
+    non_empty_text=True,
+    reserved=_NOVA_RESERVED,
+    reserved_any_case=True,
+    tool_config=True,
+    sources=_NOVA_SOURCES,
+)
+_NOVA_MEDIA = _NOVA_TEXT.model_copy(
+    update={
+        "blocks": frozenset({"text", "image", "video", "document", "toolUse", "toolResult"}),
+        "image_formats": ("png", "jpeg", "gif", "webp"),
+        "video_formats": ("mov", "mkv", "mp4", "webm"),
+        "document_formats": ("pdf",),
+        "max_images": 10,
+        "max_videos": 1,
+        "max_documents": 1,
+        "media_uri_pattern": r"[\w\-/.]+",
+    }
+)
+_NOVA2 = _NOVA_MEDIA.model_copy(
+    update={
+        "blocks": _NOVA_MEDIA.blocks | {"reasoningContent"},
+        "image_formats": ("png", "jpeg", "gif"),
+        "video_formats": ("mov", "mkv", "mp4"),
+        "sources": _NOVA_SOURCES | {"blocks": NOVA2_FEATURES, "image_formats": NOVA2_PREP, "video_formats": NOVA2_PREP},
+    }
+)
+_LLAMA_CONVERSATION = RecordRules(
+    content="blocks",
+    system="blocks",
+    system_blocks=1,
+    schema_version="bedrock-conversation-2024",
+    sources={
+        "content": LLAMA_VALIDATOR,
+        "system": LLAMA_VALIDATOR,
+        "system_blocks": LLAMA_VALIDATOR,
+        "schema_version": PREP,
+    },
+)
+_LLAMA_VISION = _LLAMA_CONVERSATION.model_copy(
+    update={
+        "blocks": frozenset({"text", "image"}),
+        "image_formats": ("gif", "jpeg", "png", "webp"),
+        "sources": _LLAMA_CONVERSATION.sources | {"blocks": PREP, "image_formats": PREP},
+    }
+)
+# Claude 3 Haiku: the simple form (strings), text only; AWS's validator counts ~3 characters per token.
+_HAIKU = RecordRules(
+    content="string",
+    system="string",
+    reserved=("\nHuman:", "\nAssistant:"),
+    chars_per_token=3,
+    sources={
+        "content": HAIKU_VALIDATOR,
+        "system": HAIKU_VALIDATOR,
+        "reserved": HAIKU_VALIDATOR,
+        "chars_per_token": HAIKU_VALIDATOR,
+    },
+)
 
 FAMILIES: tuple[Family, ...] = (
     Family(
@@ -225,16 +385,29 @@ FAMILIES: tuple[Family, ...] = (
         min_records=100,
         max_total_records=10_000,
         max_tokens_per_record=10_000,
+        rules=_LLAMA_VISION,
     ),
     Family(
-        key="llama3.2",
-        label="Meta Llama 3.2 1B / 3B / 11B Instruct",
-        id_prefixes=("meta.llama3-2-",),
+        key="llama3.2-vision",
+        label="Meta Llama 3.2 11B Instruct",
+        id_prefixes=("meta.llama3-2-11b-instruct-v1",),
         data_format=DataFormat.CONVERSATION,
         hyperparameters=_LLAMA_HP,
         min_records=100,
         max_total_records=10_000,
         max_tokens_per_record=16_000,
+        rules=_LLAMA_VISION,
+    ),
+    Family(
+        key="llama3.2",
+        label="Meta Llama 3.2 1B / 3B Instruct",
+        id_prefixes=("meta.llama3-2-1b-instruct-v1", "meta.llama3-2-3b-instruct-v1"),
+        data_format=DataFormat.CONVERSATION,
+        hyperparameters=_LLAMA_HP,
+        min_records=100,
+        max_total_records=10_000,
+        max_tokens_per_record=16_000,
+        rules=_LLAMA_CONVERSATION,  # text only (AWS's Llama validator: ModelType.TEXT)
     ),
     Family(
         key="llama3.3",
@@ -245,6 +418,7 @@ FAMILIES: tuple[Family, ...] = (
         min_records=100,
         max_total_records=10_000,
         max_tokens_per_record=16_000,
+        rules=_LLAMA_CONVERSATION,
     ),
     Family(
         key="claude3-haiku",
@@ -265,6 +439,7 @@ FAMILIES: tuple[Family, ...] = (
         max_tokens_per_record=32_000,
         max_training_bytes=10 * GB,
         max_validation_bytes=1 * GB,
+        rules=_HAIKU,
     ),
     Family(
         key="nova-2-lite",
@@ -274,18 +449,33 @@ FAMILIES: tuple[Family, ...] = (
         hyperparameters=_NOVA_HP,
         min_records=200,
         max_total_records=20_000,
-        reserved_keywords=_NOVA_RESERVED,
+        validation_supported=False,  # NOVA2_PREP: "will not be supported during SFT training"
+        rules=_NOVA2,
+        limits_source=NOVA_VALIDATOR,
     ),
     Family(
-        key="nova",
-        label="Amazon Nova Micro / Lite / Pro",
-        id_prefixes=("amazon.nova-micro-v1", "amazon.nova-lite-v1", "amazon.nova-pro-v1"),
+        key="nova-micro",
+        label="Amazon Nova Micro",
+        id_prefixes=("amazon.nova-micro-v1",),
         data_format=DataFormat.CONVERSATION,
         hyperparameters=_NOVA_HP,
         min_records=8,
         max_total_records=20_000,
-        reserved_keywords=_NOVA_RESERVED,
+        rules=_NOVA_TEXT,  # text only
         on_demand=True,
+        limits_source=NOVA_VALIDATOR,
+    ),
+    Family(
+        key="nova",
+        label="Amazon Nova Lite / Pro",
+        id_prefixes=("amazon.nova-lite-v1", "amazon.nova-pro-v1"),
+        data_format=DataFormat.CONVERSATION,
+        hyperparameters=_NOVA_HP,
+        min_records=8,
+        max_total_records=20_000,
+        rules=_NOVA_MEDIA,
+        on_demand=True,
+        limits_source=NOVA_VALIDATOR,
     ),
     Family(
         key="nova-canvas",

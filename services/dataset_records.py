@@ -9,13 +9,14 @@ from typing import Any
 import orjson
 
 from services.customization_specs import DataFormat, Family
-from services.dataset_report import BOM, IMAGE_FORMATS, IMAGE_TOKENS, ROLES, _Collector, _tokens, _type_name
+from services.dataset_conversation import Counted, check_conversation
+from services.dataset_report import BOM, _Collector, _tokens, _type_name
 
-# ---- per-format record checks: return (input tokens, output tokens) or None after reporting ----
+# ---- per-format record checks: return (input tokens, output tokens, messages) or None after reporting ----
 _PC_KEYS = frozenset({"prompt", "completion"})
 
 
-def _check_prompt_completion(rec: dict[str, Any], n: int, out: _Collector, fam: Family) -> tuple[int, int] | None:
+def _check_prompt_completion(rec: dict[str, Any], n: int, out: _Collector, fam: Family) -> Counted | None:
     if rec.keys() != _PC_KEYS:
         if "messages" in rec:
             out.add(n, "format", f"this is a conversation record, but {fam.label} needs prompt/completion records")
@@ -37,130 +38,14 @@ def _check_prompt_completion(rec: dict[str, Any], n: int, out: _Collector, fam: 
     if not completion.strip():
         out.add(n, "empty", "'completion' is empty")
         return None
-    return _tokens(prompt), _tokens(completion)
-
-
-_CONV_KEYS = frozenset({"schemaVersion", "system", "messages"})
-
-
-def _text_blocks(value: Any, n: int, where: str, out: _Collector, fam: Family) -> tuple[int, bool]:
-    """Tokens of a content value (a string, or a list of text/image/video blocks)."""
-    if type(value) is str:
-        if _reserved(value, n, where, out, fam):
-            return 0, False
-        return _tokens(value), True
-    if type(value) is not list or not value:
-        out.add(n, "types", f"{where} must be a string or a non-empty list of content blocks")
-        return 0, False
-    tokens = 0
-    for i, block in enumerate(value):
-        if type(block) is not dict or len(block) != 1:
-            out.add(n, "types", f"{where}[{i}] must be an object with one of 'text', 'image', 'video'")
-            return 0, False
-        if "text" in block:
-            text = block["text"]
-            if type(text) is not str:
-                out.add(n, "types", f"{where}[{i}].text must be a string, got {_type_name(text)}")
-                return 0, False
-            if _reserved(text, n, where, out, fam):
-                return 0, False
-            tokens += _tokens(text)
-        elif "image" in block or "video" in block:
-            media = block.get("image") or block.get("video")
-            if type(media) is not dict:
-                out.add(n, "types", f"{where}[{i}] needs source.s3Location.uri as an s3:// URI")
-                return 0, False
-            uri = (media.get("source") or {}).get("s3Location", {}).get("uri")
-            if type(uri) is not str or not uri.startswith("s3://"):
-                out.add(n, "types", f"{where}[{i}] needs source.s3Location.uri as an s3:// URI")
-                return 0, False
-            if "image" in block and media.get("format") not in IMAGE_FORMATS:
-                out.add(n, "types", f"{where}[{i}].image.format must be one of gif, jpeg, png, webp")
-                return 0, False
-            tokens += IMAGE_TOKENS
-        else:
-            out.add(n, "types", f"{where}[{i}] has unknown block {next(iter(block))!r}")
-            return 0, False
-    return tokens, True
-
-
-def _reserved(text: str, n: int, where: str, out: _Collector, fam: Family) -> bool:
-    for word in fam.reserved_keywords:
-        if word in text:
-            out.add(n, "reserved", f"{where} contains the reserved keyword {word!r}, which makes the job fail")
-            return True
-    return False
-
-
-def _check_conversation(rec: dict[str, Any], n: int, out: _Collector, fam: Family) -> tuple[int, int] | None:
-    if "messages" not in rec:
-        if "prompt" in rec or "completion" in rec:
-            out.add(n, "format", f"this is a prompt/completion record, but {fam.label} needs conversation records")
-        else:
-            out.add(n, "keys", "missing key 'messages'")
-        return None
-    extra = sorted(rec.keys() - _CONV_KEYS)
-    if extra:
-        out.add(n, "keys", "unexpected key(s) " + ", ".join(repr(k) for k in extra))
-        return None
-    schema = rec.get("schemaVersion")
-    if schema is not None and type(schema) is not str:
-        out.add(n, "types", "'schemaVersion' must be a string")
-        return None
-    tokens_in = 0
-    if rec.get("system") is not None:
-        system = rec["system"]
-        if type(system) is str:
-            if _reserved(system, n, "system", out, fam):
-                return None
-            tokens_in += _tokens(system)
-        elif type(system) is list:
-            for i, block in enumerate(system):
-                if type(block) is not dict or type(block.get("text")) is not str or len(block) != 1:
-                    out.add(n, "types", f"system[{i}] must be an object with one string 'text'")
-                    return None
-                if _reserved(block["text"], n, f"system[{i}]", out, fam):
-                    return None
-                tokens_in += _tokens(block["text"])
-        else:
-            out.add(n, "types", f"'system' must be a string or a list of text blocks, got {_type_name(system)}")
-            return None
-    messages = rec["messages"]
-    if type(messages) is not list or len(messages) < 2:
-        out.add(n, "types", "'messages' must be a list of at least a user and an assistant message")
-        return None
-    tokens_out = 0
-    for i, msg in enumerate(messages):
-        if type(msg) is not dict or msg.keys() != {"role", "content"}:
-            out.add(n, "keys", f"messages[{i}] must have exactly 'role' and 'content'")
-            return None
-        role = msg["role"]
-        expected = ROLES[i % 2]
-        if role != expected:
-            shown = repr(role) if type(role) is str else _type_name(role)
-            out.add(
-                n,
-                "roles",
-                f"messages[{i}] has role {shown}; roles must alternate user, assistant, starting with user",
-            )
-            return None
-        tokens, ok = _text_blocks(msg["content"], n, f"messages[{i}].content", out, fam)
-        if not ok:
-            return None
-        if role == "user":
-            tokens_in += tokens
-        else:
-            tokens_out += tokens
-    if messages[-1]["role"] != "assistant":
-        out.add(n, "roles", "the last message must be from the assistant")
-        return None
-    return tokens_in, tokens_out
+    cpt = fam.chars_per_token
+    return _tokens(prompt, cpt), _tokens(completion, cpt), 2
 
 
 _IMG_KEYS = frozenset({"image-ref", "caption"})
 
 
-def _check_image_caption(rec: dict[str, Any], n: int, out: _Collector, fam: Family) -> tuple[int, int] | None:
+def _check_image_caption(rec: dict[str, Any], n: int, out: _Collector, fam: Family) -> Counted | None:
     if rec.keys() != _IMG_KEYS:
         missing = sorted(_IMG_KEYS - rec.keys())
         extra = sorted(rec.keys() - _IMG_KEYS)
@@ -183,12 +68,12 @@ def _check_image_caption(rec: dict[str, Any], n: int, out: _Collector, fam: Fami
             f"{fam.min_caption_chars:,}–{fam.max_caption_chars:,}",
         )
         return None
-    return 0, 0
+    return 0, 0, 1
 
 
 _CHECKERS = {
     DataFormat.PROMPT_COMPLETION: _check_prompt_completion,
-    DataFormat.CONVERSATION: _check_conversation,
+    DataFormat.CONVERSATION: check_conversation,
     DataFormat.IMAGE_CAPTION: _check_image_caption,
 }
 
@@ -215,7 +100,7 @@ def _first_duplicate(raw: bytes) -> str | None:
 _BLANK = object()
 
 
-def _precise(raw: bytes, n: int, out: _Collector, fam: Family) -> tuple[int, int] | object | None:
+def _precise(raw: bytes, n: int, out: _Collector, fam: Family) -> Counted | object | None:
     """Decide one line the slow, careful way, reporting what is wrong. _BLANK for a blank line."""
     if n == 1 and raw.startswith(BOM):
         out.add(1, "encoding", "the file starts with a UTF-8 byte-order mark (BOM); save it without one")
