@@ -8,7 +8,7 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
-from api.schemas import MAX_PROBLEMS, Error
+from api.schemas import MAX_PROBLEMS, Error, pascal
 from services.errors import (
     ConcurrentUpdate,
     DuplicateName,
@@ -44,6 +44,8 @@ def _error_response(exc: ServiceError) -> JSONResponse:
     body: dict[str, Any] = {"Message": str(exc), "Code": exc.code}
     if isinstance(exc, InvalidRequest):
         body["Problems"] = exc.problems
+    if isinstance(exc, InvalidData) and exc.summary is not None:
+        body["DataSummary"] = pascal(exc.summary)
     return JSONResponse(body, status_code=status)
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -57,6 +57,22 @@ class Error(BaseModel):
     Message: str
     Code: str
     Problems: list[str] | None = None
+    DataSummary: dict[str, Any] | None = None  # on a 422 for data: what the data holds (as in CustomModelOut)
+
+
+_DATA_KEYED = frozenset({"issue_counts", "turns"})  # their keys are data (problem kinds, message counts)
+
+
+def pascal(value: Any) -> Any:
+    """A service-side summary (snake_case keys) as the REST contract spells it (PascalCase)."""
+    if isinstance(value, dict):
+        return {
+            "".join(part[:1].upper() + part[1:] for part in str(k).split("_")): v if k in _DATA_KEYED else pascal(v)
+            for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [pascal(v) for v in value]
+    return value
 
 
 class CustomModelOut(BaseModel):
@@ -84,6 +100,7 @@ class CustomModelOut(BaseModel):
     HyperParameters: dict[str, str]
     TrainingRecords: int
     TrainingTokens: int
+    DataSummary: dict[str, Any] | None  # what Check data found: tokens per record, duplicates, near the limit …
     JobArn: str | None
     CustomModelArn: str | None
     Region: str
@@ -162,6 +179,7 @@ def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
         HyperParameters=model.hyperparameters,
         TrainingRecords=model.training_records,
         TrainingTokens=model.training_tokens,
+        DataSummary=pascal(model.data_summary) if model.data_summary is not None else None,
         JobArn=model.job_arn,
         CustomModelArn=model.custom_model_arn,
         Region=model.region,

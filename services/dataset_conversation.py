@@ -168,7 +168,6 @@ class _Record:
                 f"digits, '_', '-', '/' and '.' ({rules.source('media_uri_pattern')})",
             )
         self.media[kind] += 1
-        self.out.saw_media(kind, self.n)
         return IMAGE_TOKENS if kind == "image" else 0
 
     def reasoning(self, body: Any, at: str) -> int:
@@ -312,4 +311,7 @@ def _conversation(rec: dict[str, Any], record: _Record) -> Counted:
     if messages[-1]["role"] != "assistant":
         record.refuse("roles", "the last message must be from the assistant")
     record.limits()
+    for kind, count in record.media.items():
+        if count:
+            record.out.saw_media(kind, record.n)  # for the dataset-wide rules (no images with video)
     return tokens_in, tokens_out, len(messages)

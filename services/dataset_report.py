@@ -154,6 +154,10 @@ class DatasetReport(BaseModel):
     def issue_total(self) -> int:
         return sum(self.issue_counts.values())
 
+    def summary_dict(self) -> dict[str, Any]:
+        """What is kept with a custom model and returned by the API: all but the problems and samples."""
+        return self.model_dump(mode="json", exclude={"issues": True, "stats": {"samples"}})
+
     def summary(self) -> str:
         head = f"{self.kind.value.capitalize()} data: {self.records:,} records, ~{self.tokens:,} tokens"
         if self.ok:

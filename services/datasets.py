@@ -258,7 +258,8 @@ def validate_stream(
                     lines, n, suspects, decode, fast, out, (limit_total, limit_in, limit_out)
                 ):
                     tokens -= removed[0] + removed[1]
-                    kept.remove(removed)
+                    same = (removed[0], removed[1], removed[3])
+                    kept.pop(next(j for j, k in enumerate(kept) if (k[0], k[1], k[-1]) == same))
             tally.add(kept)
             tally.lines(lines, chunk)
             n += len(lines)

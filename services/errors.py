@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class ServiceError(Exception):
     """Base of every error a user may see. The message says what is wrong and where."""
@@ -62,9 +64,12 @@ class InvalidData(InvalidRequest):
 
     code = "InvalidData"
 
-    def __init__(self, message: str, problems: list[str], reports: list[object]) -> None:
+    def __init__(
+        self, message: str, problems: list[str], reports: list[object], summary: dict[str, Any] | None = None
+    ) -> None:
         super().__init__(message, problems)
         self.reports = reports
+        self.summary = summary  # what the data holds (DataCheck.summary), returned with the 422
 
 
 class ObjectStoreError(ServiceError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 from enum import StrEnum
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -237,6 +238,8 @@ class CustomModel(BaseModel):
     training_tokens: int = 0
     validation_records: int | None = None
     token_method: str = ""
+    # what Check data found in the data: records, tokens, per-record distributions (DatasetReport.summary)
+    data_summary: dict[str, Any] | None = None
     job_name: str
     client_token: str
     job_arn: str | None = None

@@ -92,3 +92,30 @@ def metrics_figure(
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
     )
     return fig
+
+
+def token_histogram(bins: Sequence[tuple[int, int, int]], title: str, limit: int | None = None) -> go.Figure:
+    """Records per token range (low, high, records) of one side of a dataset (input or output); the
+    family's per-record limit as a line when it is in view."""
+    fig = go.Figure(
+        go.Bar(
+            x=[(low + high) / 2 for low, high, _ in bins],
+            y=[n for _, _, n in bins],
+            width=[high - low + 1 for low, high, _ in bins],
+            customdata=[(low, high) for low, high, _ in bins],
+            marker={"color": COLORS[0], "line": {"width": 1, "color": "white"}},
+            hovertemplate="%{customdata[0]:,}–%{customdata[1]:,} tokens: %{y:,} records<extra></extra>",
+        )
+    )
+    top = bins[-1][1] if bins else 0
+    if limit and limit <= top * 1.5:
+        fig.add_vline(x=limit, line={"color": COLORS[3], "dash": "dash"}, annotation_text=f"limit {limit:,}")
+    fig.update_layout(
+        title=title,
+        height=260,
+        margin={"l": 10, "r": 10, "t": 40, "b": 10},
+        xaxis_title="tokens per record",
+        yaxis_title="records",
+        bargap=0,
+    )
+    return fig

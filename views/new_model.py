@@ -11,6 +11,7 @@ from services.pricing import EstimateInput
 from ui import deps
 from ui.components import dataset_summary, md_escape
 from ui.cost_view import render_estimate
+from ui.data_view import render_check, render_template
 from ui.state import Key, hp_key
 from ui.uploads import as_upload
 
@@ -65,6 +66,7 @@ if family is not None:
         + (f"; {family.notes}" if family.notes else "")
         + ("" if family.validation_supported else "; no validation dataset")
     )
+    render_template(family)
 
 with st.form(Key.NM_FORM):
     name = st.text_input(
@@ -153,31 +155,23 @@ if check or create:
     training = data_input(training_file, training_uri, "Training Data")
     validation = data_input(validation_file, validation_uri, "Validation Data")
     if check:
-        with st.spinner("Checking the data record by record…"):
+        with st.spinner("Checking the request and the data record by record…"):
             result = customization.check_data(base_id, training, validation, hyper)
-        show_reports([r for r in (result.training, result.validation) if r is not None])
-        if result.ok:
-            st.success("The data passes every check Model Studio knows for this base model.")
-            if result.training is not None:
-                try:
-                    epochs = max(1, int(float(hyper.get("epochCount") or 1)))
-                except ValueError:
-                    epochs = 1
-                st.markdown(f"**Estimated cost** ({epochs} epoch(s), one month of storage, no throughput yet)")
-                estimate = services.costs.estimate(
-                    EstimateInput(
-                        base_model_id=base_id,
-                        region=region or services.costs.region,
-                        training_units=result.training.tokens,
-                        epochs=epochs,
-                        months=1,
-                        model_units=0,
-                        token_method=result.training.token_method,
-                    )
+        render_check(result)
+        if result.ok and result.training is not None:
+            st.markdown(f"**Estimated cost** ({result.epochs} epoch(s), one month of storage, no throughput yet)")
+            estimate = services.costs.estimate(
+                EstimateInput(
+                    base_model_id=base_id,
+                    region=region or services.costs.region,
+                    training_units=result.training.tokens,
+                    epochs=result.epochs,
+                    months=1,
+                    model_units=0,
+                    token_method=result.training.token_method,
                 )
-                render_estimate(estimate, charts=False)
-        else:
-            st.error("\n".join(f"- {md_escape(p)}" for p in result.problems[:40]))
+            )
+            render_estimate(estimate, charts=False)
     else:
         bar = st.progress(0.0, text="Checking the data…")
 

@@ -186,15 +186,24 @@ class Checks(ServiceBase):
         training: DataInput | None,
         validation: DataInput | None = None,
         hyperparameters: Mapping[str, str] | None = None,
+        *,
+        check_hyperparameters: bool = True,
     ) -> DataCheck:
-        """Stream the data through Bedrock's checks for the base model's family, with the limits the
-        request's hyperparameters set (Titan's per-record limit depends on the batch size)."""
+        """The whole request in one step: the hyperparameters (unless the caller already checked them),
+        then the data streamed through Bedrock's checks for the base model's family, with the limits
+        the hyperparameters set (Titan's per-record limit depends on the batch size), then the record
+        counts of both datasets together."""
         base = self._catalog.get_model(base_model_id)
         if base is None:
             return DataCheck(problems=(f"Base Model: no model with id {base_model_id!r}.",))
+        hyper = dict(hyperparameters or {})
+        hp_problems: list[str] = []
+        if check_hyperparameters:
+            hyper, hp_problems = self.check_hyperparameters(base, hyper)
+        epochs = _epochs(hyper)
         family = self.family_of(base)
-        if family is not None and hyperparameters:
-            family = family.for_request(base.model_id, hyperparameters)
+        if family is not None:
+            family = family.for_request(base.model_id, hyper)
         if training is None:
             return DataCheck(problems=("Training Data: upload a .jsonl file or give an s3:// URI.",))
         if family is None:
@@ -204,7 +213,7 @@ class Checks(ServiceBase):
                     "it cannot check the data, so it will not create a job that might be rejected.",
                 )
             )
-        problems: list[str] = []
+        problems: list[str] = list(hp_problems)
         reports: dict[DatasetKind, DatasetReport] = {}
         for kind, source in ((DatasetKind.TRAINING, training), (DatasetKind.VALIDATION, validation)):
             if source is None:
@@ -223,12 +232,13 @@ class Checks(ServiceBase):
                     f"{label}: … and {report.issue_total - len(report.issues):,} more problem(s) "
                     f"({', '.join(f'{n:,} {k}' for k, n in sorted(report.issue_counts.items()))})."
                 )
-        if DatasetKind.TRAINING in reports and not problems:
+        if DatasetKind.TRAINING in reports and all(r.ok for r in reports.values()):
             problems += check_record_totals(reports[DatasetKind.TRAINING], reports.get(DatasetKind.VALIDATION), family)
         return DataCheck(
             training=reports.get(DatasetKind.TRAINING),
             validation=reports.get(DatasetKind.VALIDATION),
             problems=tuple(problems),
+            epochs=epochs,
         )
 
     def _validate(self, source: DataInput, family: Family, kind: DatasetKind) -> DatasetReport:
@@ -254,3 +264,11 @@ class Checks(ServiceBase):
             return validate_stream(stream, family, kind, size)
 
     # ---- create ---------------------------------------------------------------------------
+
+
+def _epochs(hyperparameters: Mapping[str, str]) -> int:
+    """The passes over the training data a request asks for (1 when it trains by steps, or "auto")."""
+    try:
+        return max(1, int(float(hyperparameters.get("epochCount") or 1)))
+    except ValueError:
+        return 1

@@ -7,7 +7,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -55,15 +55,31 @@ class NewCustomModel(BaseModel):
 
 
 class DataCheck(BaseModel):
+    """The whole request checked in one step: data, hyperparameters, record counts."""
+
     model_config = ConfigDict(frozen=True)
 
     training: DatasetReport | None = None
     validation: DatasetReport | None = None
     problems: tuple[str, ...] = ()
+    epochs: int = 1  # the request's epochCount (1 for models trained by steps)
 
     @property
     def ok(self) -> bool:
         return not self.problems
+
+    @property
+    def billable_tokens(self) -> int:
+        """Training tokens Bedrock bills: the training data's tokens × epochs."""
+        return (self.training.tokens if self.training else 0) * self.epochs
+
+    def summary(self) -> dict[str, Any]:
+        """What the data holds, as the API returns it (on a 422 and in a custom model's details)."""
+        out: dict[str, Any] = {"epochs": self.epochs, "billable_tokens": self.billable_tokens}
+        for kind, report in (("training", self.training), ("validation", self.validation)):
+            if report is not None:
+                out[kind] = report.summary_dict()
+        return out
 
 
 class ReconcileReport(BaseModel):

@@ -147,7 +147,11 @@ class Submissions(Checks):
         existing = self._store.get_custom_by_token(key)
         if existing is not None:
             return self._resume(existing, request, training, validation, progress, actor, attempt)
-        check = self.check_data(request.base_model_id, training, validation, hyper) if base is not None else DataCheck()
+        check = (
+            self.check_data(request.base_model_id, training, validation, hyper, check_hyperparameters=False)
+            if base is not None
+            else DataCheck()
+        )
         problems = [*problems, *check.problems]
         if problems:
             reports: list[object] = [r for r in (check.training, check.validation) if r is not None]
@@ -155,7 +159,7 @@ class Submissions(Checks):
             message = f"{len(problems)} problem(s); nothing was created:\n{shown}"
             if len(problems) == 1 and problems[0].startswith(NAME_TAKEN):
                 raise DuplicateName(message, problems)
-            raise InvalidData(message, problems, reports)
+            raise InvalidData(message, problems, reports, check.summary() if reports else None)
         assert base is not None and check.training is not None
         region, _ = self.job_region(base, request.region)
         assert region is not None  # check_request said why otherwise
@@ -198,6 +202,7 @@ class Submissions(Checks):
             training_tokens=check.training.tokens,
             validation_records=check.validation.records if check.validation else None,
             token_method=check.training.token_method,
+            data_summary=check.summary(),
             job_name=bedrock_name(name, _bedrock_token(key, model_id)[:12]),
             client_token=key,
             job_status=JobStatus.SUBMITTING,

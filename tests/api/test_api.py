@@ -159,3 +159,16 @@ def test_the_openapi_document_and_docs(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/custom-models", "/custom-models/{model_id}/download", "/models/sync"} <= set(spec["paths"])
     assert client.get("/docs").status_code == 200
+
+
+def test_the_data_summary_comes_with_a_422_and_with_the_model(client: TestClient, data: World) -> None:
+    data.objects.put_bytes("s3://my-data/sets/bad.jsonl", jsonl(110) + b"{oops\n")
+    body = create(client, TrainingDataLocation="s3://my-data/sets/bad.jsonl").json()
+    summary = body["DataSummary"]["Training"]
+    assert summary["Records"] == 111 and summary["IssueCounts"] == {"json": 1}
+    assert summary["Stats"]["InputTokens"]["Bins"] and summary["Stats"]["TokenLimit"] == 16_000
+    model = create(client).json()
+    assert model["DataSummary"]["Training"]["Records"] == 120 and model["DataSummary"]["Epochs"] == 2
+    assert model["DataSummary"]["BillableTokens"] == 2 * model["DataSummary"]["Training"]["Tokens"]
+    got = client.get(f"/custom-models/{model['Id']}").json()
+    assert got["DataSummary"] == model["DataSummary"]

@@ -189,3 +189,57 @@ def test_a_custom_nova_model_is_deployed_on_demand_from_its_page(world: World, m
     at.run()
     assert world.catalog.get_model(model.id).status is Status.YELLOW
     assert any("custom-model-deployment/" in str(c.value) for c in at.code)  # the ARN to call, ready to copy
+
+
+def test_check_data_shows_what_the_data_holds(w: World, make_app) -> None:
+    at = open_form(make_app)
+    at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl() + jsonl(3), "application/jsonl"))
+    at.text_input(key=hp_key("epochCount")).set_value("3")
+    at.button(key=Key.NM_CHECK).click().run()
+    assert not at.exception
+    charts = at.get("plotly_chart")
+    assert len(charts) == 2  # input and output tokens per record
+    titles = " ".join(str(c.proto.spec) for c in charts)
+    assert "Input tokens per record" in titles and "Output tokens per record" in titles
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Training data: records"] == "123" and metrics["Duplicates"] == "3"
+    tokens = int(metrics["Tokens"].replace(",", ""))
+    assert metrics["Billable tokens"] == f"{tokens * 3:,}"
+    assert "3 epoch(s)" in texts(at)  # the estimate prices the epochs asked for
+    assert any("Q0?" in str(e.value) for e in at.get("text"))  # a sample record, as a chat bubble
+
+
+def test_check_data_checks_the_hyperparameters_too(w: World, make_app) -> None:
+    at = open_form(make_app)
+    at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
+    at.text_input(key=hp_key("epochCount")).set_value("20")
+    at.button(key=Key.NM_CHECK).click().run()
+    assert "epochCount: '20' is out of range" in texts(at)
+    assert "passes every check" not in texts(at) and "Estimated cost" not in texts(at)
+
+
+def test_the_form_offers_the_familys_template(w: World, make_app) -> None:
+    at = open_form(make_app)
+    assert any("Data format for Meta Llama 3.1" in e.label for e in at.expander)
+    assert "at least 100" in texts(at)  # the record-count rule, with its source link
+    [download] = [d for d in at.get("download_button")]
+    assert download.proto.label == "Download a template (.jsonl)"
+
+
+def test_prompt_completion_data_for_nova_gets_one_converted_record(world: World, make_app) -> None:
+    from tests.fakes import bedrock_model
+    from tests.unit.test_regions import NOVA_MICRO
+
+    world.bedrock.models.append(
+        bedrock_model(NOVA_MICRO.removeprefix("bedrock:"), name="Nova Micro", vendor="Amazon", chat=True)
+    )
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(NOVA_MICRO, actor=ADMIN)
+    at = open_form(make_app)
+    at.selectbox(key=Key.NM_BASE).set_value(NOVA_MICRO).run()
+    at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
+    at.button(key=Key.NM_CHECK).click().run()
+    assert not at.exception
+    [hint] = [unescape(str(e.value)) for e in at.warning if "converted" in str(e.value)]
+    assert "this looks like prompt/completion records" in hint
+    assert '"schemaVersion": "bedrock-conversation-2024"' in hint and "Q0?" in hint

@@ -450,3 +450,33 @@ def test_titan_takes_fewer_tokens_per_record_at_larger_batch_sizes(w: World) -> 
         w.customization.create(
             request(base_model_id=lite, hyperparameters={"batchSize": "4"}), upload(record), actor=ADMIN
         )
+
+
+def test_check_data_checks_the_whole_request_in_one_step(w: World) -> None:
+    """Data, hyperparameters and record counts together: epochCount 20 is refused, not priced."""
+    result = w.customization.check_data(LLAMA, upload(jsonl(40)), hyperparameters={"epochCount": "20"})
+    assert any("epochCount: '20' is out of range" in p for p in result.problems), result.problems
+    assert any("needs at least 100" in p for p in result.problems)  # the record count, in the same answer
+    fine = w.customization.check_data(LLAMA, upload(jsonl()), hyperparameters={"epochCount": "3"})
+    assert fine.ok and fine.epochs == 3
+    assert fine.billable_tokens == fine.training.tokens * 3 > 0  # type: ignore[union-attr]
+
+
+def test_check_data_describes_the_data(w: World) -> None:
+    data = jsonl(150) + jsonl(5)  # five lines repeated
+    result = w.customization.check_data(LLAMA, upload(data))
+    assert result.ok, result.problems
+    stats = result.training.stats  # type: ignore[union-attr]
+    assert stats.duplicates == 5 and stats.duplicates_checked == 155
+    assert sum(b.records for b in stats.input_tokens.bins) == 155 == sum(stats.turns.values())
+    assert 0 < stats.input_tokens.p50 <= stats.input_tokens.p90 <= stats.input_tokens.max
+    assert stats.token_limit == 16_000 and stats.near_limit == 0 and stats.over_limit == 0
+    assert [t.role for t in stats.samples[0]] == ["user", "assistant"] and "Question 0?" in stats.samples[0][0].text
+
+
+def test_a_created_model_keeps_its_data_summary(w: World) -> None:
+    model = create(w, hyperparameters={"epochCount": "2"})
+    summary = w.customization.get(model.id).data_summary
+    assert summary is not None and summary["epochs"] == 2
+    assert summary["training"]["records"] == 120 and summary["billable_tokens"] == 2 * summary["training"]["tokens"]
+    assert "samples" not in summary["training"]["stats"] and "issues" not in summary["training"]

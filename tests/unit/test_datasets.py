@@ -8,6 +8,7 @@ import orjson
 import pytest
 
 from services.customization_specs import FAMILIES, RecordRules, family_for
+from services.dataset_conversation import check_conversation as _check_conversation
 from services.dataset_fast import (
     _Conversation,
     _fast_conversation,
@@ -16,7 +17,6 @@ from services.dataset_fast import (
     _ImageCaption,
     _PromptCompletion,
 )
-from services.dataset_conversation import check_conversation as _check_conversation
 from services.dataset_records import _check_image_caption, _check_prompt_completion
 from services.dataset_report import _Collector
 from services.datasets import MAX_LISTED, DatasetKind, check_record_totals, validate_stream
@@ -214,6 +214,18 @@ def test_a_huge_line_without_newlines_is_refused_without_reading_it_all(monkeypa
 
 # ---- the fast path never accepts what the careful checks reject ---------------------------------
 TRICKY = [
+    # the forms and rules RecordRules set per family: strings or blocks, schemaVersion, system blocks, empty text
+    b'{"schemaVersion":"bedrock-conversation-2024","messages":[{"role":"user","content":[{"text":"a"}]},'
+    b'{"role":"assistant","content":[{"text":"b"}]}]}',
+    b'{"schemaVersion":"bedrock-conversation-2024","system":[{"text":"s"}],"messages":[{"role":"user","content":'
+    b'[{"text":"a"}]},{"role":"assistant","content":[{"text":"b"}]}]}',
+    b'{"schemaVersion":"bedrock-conversation-2024","system":[{"text":"s"},{"text":"t"}],"messages":[{"role":"user",'
+    b'"content":[{"text":"a"}]},{"role":"assistant","content":[{"text":"b"}]}]}',
+    b'{"schemaVersion":"other","messages":[{"role":"user","content":[{"text":"a"}]},'
+    b'{"role":"assistant","content":[{"text":"b"}]}]}',
+    b'{"messages":[{"role":"user","content":[{"text":""}]},{"role":"assistant","content":[{"text":"b"}]}]}',
+    b'{"messages":[{"role":"user","content":""},{"role":"assistant","content":"b"}]}',
+    b'{"system":"s","messages":[{"role":"user","content":"a"},{"role":"assistant","content":"b"}]}',
     b'{"prompt":"a","completion":"b"}',
     b'{"prompt":"a","completion":"  "}',
     b'{"prompt":"a","completion":"b","x":1}',

@@ -43,6 +43,7 @@ class SqlCustomModels(SqlBase):
     ) -> None:
         values = model.model_dump(exclude={"name", "enabled"})
         values["hyperparameters"] = orjson.dumps(model.hyperparameters).decode()
+        values["data_summary"] = None if model.data_summary is None else orjson.dumps(model.data_summary).decode()
         values["job_status"] = model.job_status.value
         values["throughput_status"] = model.throughput_status.value if model.throughput_status else None
         values["deployment_status"] = model.deployment_status.value if model.deployment_status else None
@@ -110,8 +111,9 @@ class SqlCustomModels(SqlBase):
         for key in ("job_status", "throughput_status", "deployment_status"):
             if key in values and values[key] is not None:
                 values[key] = str(getattr(values[key], "value", values[key]))
-        if "hyperparameters" in values:
-            values["hyperparameters"] = orjson.dumps(values["hyperparameters"]).decode()
+        for key in ("hyperparameters", "data_summary"):
+            if values.get(key) is not None:
+                values[key] = orjson.dumps(values[key]).decode()
         now = values.setdefault("updated_at", datetime.now(UTC))
         with self._engine.begin() as conn:
             rev = bump_revision(conn)

@@ -130,6 +130,8 @@ _CUSTOM_FIELDS = [c.name for c in custom_models.columns if c.name not in ("name_
 def custom_of(row: Row[Any]) -> CustomModel:
     values = {name: getattr(row, name) for name in _CUSTOM_FIELDS}
     values["hyperparameters"] = orjson.loads(values["hyperparameters"])
+    if values["data_summary"] is not None:
+        values["data_summary"] = orjson.loads(values["data_summary"])
     values["job_status"] = JobStatus(values["job_status"])
     if values["throughput_status"] is not None:
         values["throughput_status"] = ThroughputStatus(values["throughput_status"])

@@ -1,0 +1,99 @@
+"""What Check data found, shown: problems first (a whole-file diagnosis on its own), then what the
+data holds: counts, token histograms for input and output, and a few records as chat bubbles.
+Display only: every figure comes from the DataCheck the service returned."""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from services.customization import DataCheck
+from services.customization_specs import Family
+from services.dataset_report import DatasetReport
+from services.dataset_templates import example_records, rules_of, template_jsonl
+from ui.charts import token_histogram
+from ui.components import dataset_summary, md_escape
+
+_AVATARS = {"user": ":material/person:", "assistant": ":material/smart_toy:", "system": ":material/settings:"}
+
+
+def render_template(family: Family) -> None:
+    """The family's format: its rules with their sources, an example record, and a download."""
+    with st.expander(f"Data format for {family.label}: rules and a template", icon=":material/description:"):
+        st.markdown("\n".join(f"- {md_escape(r.text)} [source]({r.source})" for r in rules_of(family)))
+        st.caption("An example record, as one line of the .jsonl file (shown here spread out):")
+        st.json(example_records(family)[0], expanded=True)
+        st.download_button(
+            "Download a template (.jsonl)",
+            template_jsonl(family),
+            file_name=f"{family.key}-template.jsonl",
+            mime="application/jsonl",
+            icon=":material/download:",
+            key=f"template-{family.key}",
+        )
+
+
+def render_check(result: DataCheck) -> None:
+    """The answer to Check data: problems, then what the data holds."""
+    reports = [r for r in (result.training, result.validation) if r is not None]
+    whole = [i for r in reports for i in r.issues if i.kind == "file"]
+    for issue in whole:  # one clear message for the whole file, before the lines' problems
+        st.warning(md_escape(issue.message), icon=":material/find_in_page:")
+    if result.ok:
+        st.success("The request passes every check Model Studio knows for this base model.", icon=":material/check:")
+    else:
+        shown = [p for p in result.problems if not any(i.message in p for i in whole)]
+        if shown:
+            st.error("\n".join(f"- {md_escape(p)}" for p in shown[:40]))
+    for report in reports:
+        render_report(report, result.epochs)
+
+
+def render_report(report: DatasetReport, epochs: int = 1) -> None:
+    st.caption(dataset_summary(report))
+    if not report.records:
+        return
+    stats = report.stats
+    title = f"{report.kind.value.capitalize()} data"
+    cols = st.columns(5)
+    cols[0].metric(f"{title}: records", f"{report.records:,}")
+    cols[1].metric("Tokens", f"{report.tokens:,}", help=f"Tokens are {report.token_method}.")
+    if report.kind.value == "training":
+        cols[2].metric(
+            "Billable tokens",
+            f"{report.tokens * epochs:,}",
+            help=f"Training tokens × {epochs} epoch(s): what Bedrock bills for training.",
+        )
+    limit = stats.token_limit
+    cols[3].metric(
+        "Near or over the limit",
+        f"{stats.near_limit:,} / {stats.over_limit:,}",
+        help=(
+            f"Records with at least 90% of the {limit:,} tokens a record may hold / records over it."
+            if limit
+            else "This base model has no per-record token limit."
+        ),
+    )
+    cols[4].metric(
+        "Duplicates",
+        f"{stats.duplicates:,}",
+        help=f"Lines identical to an earlier line, among the first {stats.duplicates_checked:,}.",
+    )
+    left, right = st.columns(2)
+    for side, dist, where in (("Input", stats.input_tokens, left), ("Output", stats.output_tokens, right)):
+        if dist.bins:
+            bins = [(b.low, b.high, b.records) for b in dist.bins]
+            title_text = f"{side} tokens per record (median {dist.p50:,}, p90 {dist.p90:,}, max {dist.max:,})"
+            where.plotly_chart(
+                token_histogram(bins, title_text, limit),
+                key=f"hist-{report.kind.value}-{side}",
+                config={"displayModeBar": False},
+            )
+    if len(stats.turns) > 1 or any(k != 2 for k in stats.turns):
+        st.caption("Messages per record: " + ", ".join(f"{k} messages: {n:,} records" for k, n in stats.turns.items()))
+    if stats.samples:
+        with st.expander(f"{title}: the first {len(stats.samples)} records, as the model will see them"):
+            for i, sample in enumerate(stats.samples, 1):
+                st.caption(f"Record {i}")
+                for turn in sample:
+                    with st.chat_message(turn.role, avatar=_AVATARS.get(turn.role)):
+                        st.text(turn.text)
