@@ -222,7 +222,7 @@ def test_the_form_offers_the_familys_template(w: World, make_app) -> None:
     at = open_form(make_app)
     assert any("Data format for Meta Llama 3.1" in e.label for e in at.expander)
     assert "at least 100" in texts(at)  # the record-count rule, with its source link
-    [download] = [d for d in at.get("download_button")]
+    [download] = list(at.get("download_button"))
     assert download.proto.label == "Download a template (.jsonl)"
 
 
