@@ -95,3 +95,14 @@ def test_the_benchmarks_run_in_their_quick_mode() -> None:
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     for figure in ("page run", "MB/s", "points per trace", "requests"):
         assert figure in done.stdout, figure
+
+
+def test_the_readme_links_every_source_of_the_data_rules() -> None:
+    from services import customization_specs as specs
+
+    readme = (ROOT / "README.md").read_text()
+    urls = {specs.PREP, specs.REQUIREMENTS, specs.CONVERSE_TOOLS}
+    for family in specs.FAMILIES:
+        urls |= set(family.rules.sources.values()) | {family.limits_source}
+    missing = sorted(u for u in urls if u not in readme)
+    assert not missing, missing
