@@ -169,11 +169,10 @@ def _repeated_keys(
     decode: Any,
     fast: Fast,
     out: _Collector,
-    limits: tuple[int, int, int],
-) -> list[Expect]:
+) -> list[tuple[int, Expect]]:
     """Report the lines of a chunk the fast path accepted although a key repeats in them; return
-    what they had added to the counts (they are not records Bedrock takes)."""
-    removed: list[Expect] = []
+    them with what they had added to the counts (they are not records Bedrock takes)."""
+    removed: list[tuple[int, Expect]] = []
     for i, raw in enumerate(lines, n + 1):
         if suspects is not None and i - n - 1 in suspects:
             continue
@@ -188,9 +187,7 @@ def _repeated_keys(
         if duplicate is None:
             continue  # a colon written as an escape: no repeat
         out.add(i, "json", f"the key {duplicate[:64]!r} appears twice in one object; Bedrock refuses such records")
-        t_in, t_out = counted[0], counted[1]
-        if t_in + t_out <= limits[0] and t_in <= limits[1] and t_out <= limits[2]:
-            removed.append(counted)
+        removed.append((i, counted))
     return removed
 
 

@@ -8,16 +8,18 @@ and file sizes. Problems are reported with line numbers: the first 20, plus coun
 from __future__ import annotations
 
 import json
+import re
 from collections import Counter
 from collections.abc import Iterator
-from operator import itemgetter
+from operator import add, itemgetter
 from typing import Any, BinaryIO
 
 import msgspec
+import re2  # type: ignore[import-untyped]
 
 from services.customization_specs import Family
 from services.dataset_diagnosis import HEAD_BYTES, Prefixed, diagnose
-from services.dataset_fast import _FAST, _repeated_keys
+from services.dataset_fast import _FAST, Fast, _repeated_keys
 from services.dataset_records import _BLANK, _precise
 from services.dataset_report import (
     MAX_HASHED,
@@ -86,46 +88,84 @@ def _count_lines(stream: BinaryIO) -> int:
     return lines
 
 
-def _suspect_lines(chunk: bytes, words: tuple[bytes, ...], any_case: bool) -> set[int]:
-    """Indexes (within the chunk) of lines that may hold a reserved word: one C search per word, in
-    the JSON-escaped form the bytes hold (lowercased when case does not matter), and every line with
-    a backslash-u escape (a word could be spelled that way)."""
-    hay = chunk.lower() if any_case else chunk
+def _suspect_lines(chunk: bytes, words: Any) -> set[int]:
+    """Indexes (within the chunk) of lines that may hold a reserved word: one RE2 pass (linear time,
+    a DFA: no per-word search, no lowercased copy) for the words in the JSON-escaped form the bytes
+    hold, and for any backslash-u escape (a word could be spelled that way)."""
     hits: set[int] = set()
-    for word in (*words, b"\\u"):
-        pos = hay.find(word)
-        while pos >= 0:
-            hits.add(hay.count(b"\n", 0, pos))
-            pos = hay.find(word, hay.find(b"\n", pos) + 1 or len(hay))
+    last = line = 0
+    for match in words.finditer(chunk):
+        start = match.start()
+        line += chunk.count(b"\n", last, start)
+        last = start
+        hits.add(line)
     return hits
 
 
-def _search_forms(family: Family) -> tuple[bytes, ...]:
+def _reserved_pattern(family: Family) -> Any:
+    """RE2 pattern of the family's reserved words as JSON holds them (None when it has none)."""
     rules = family.rules
-    forms = (json.dumps(word)[1:-1].encode() for word in rules.reserved)
-    return tuple(form.lower() if rules.reserved_any_case else form for form in forms)
+    if not rules.reserved:
+        return None
+    forms = [re.escape(json.dumps(word)[1:-1].encode()) for word in rules.reserved]
+    flags = b"(?i)" if rules.reserved_any_case else b""
+    return re2.compile(flags + b"|".join([*forms, re.escape(b"\\u")]))
 
 
 class _Tally:
-    """What the accepted records hold: token distributions, messages, duplicates, samples."""
+    """What the accepted records hold: tokens, distributions, messages, duplicates, samples. Fed a
+    chunk at a time with what the checks counted of each record, so the work per record stays in C."""
 
-    def __init__(self, limit: int | None) -> None:
+    def __init__(self, family: Family) -> None:
+        huge = 1 << 62
+        self.limit = family.max_tokens_per_record
+        self.limits = (self.limit or huge, family.max_input_tokens or huge, family.max_output_tokens or huge)
+        self.label = family.label
         self.ins: Counter[int] = Counter()
         self.outs: Counter[int] = Counter()
+        self.totals: Counter[int] = Counter()
         self.turns: Counter[int] = Counter()
-        self.limit = limit
-        self.near = int(limit * NEAR_LIMIT) if limit else 1 << 62
-        self.near_limit = 0
+        self.tokens = 0
         self.seen: set[int] = set()
         self.hashed = 0
         self.duplicates = 0
         self.samples: list[bytes] = []
 
+    def over(self, counted: Any) -> str | None:
+        """Why a record holds more tokens than the family takes, or None."""
+        t_in, t_out = counted[0], counted[1]
+        total = t_in + t_out
+        limit_total, limit_in, limit_out = self.limits
+        if total > limit_total:
+            return f"~{total:,} tokens; {self.label} takes at most {limit_total:,} per record"
+        if t_in > limit_in:
+            return f"input has ~{t_in:,} tokens; {self.label} takes at most {limit_in:,}"
+        if t_out > limit_out:
+            return f"output has ~{t_out:,} tokens; {self.label} takes at most {limit_out:,}"
+        return None
+
     def add(self, kept: list[Any]) -> None:
-        """Counted records: (input tokens, output tokens, …, messages); tallied in C."""
-        self.ins.update(map(itemgetter(0), kept))
-        self.outs.update(map(itemgetter(1), kept))
+        """Records within the limits: (input tokens, output tokens, …, messages); tallied in C."""
+        ins = list(map(itemgetter(0), kept))
+        outs = list(map(itemgetter(1), kept))
+        totals = list(map(add, ins, outs))
+        self.tokens += sum(totals)
+        self.ins.update(ins)
+        self.outs.update(outs)
+        self.totals.update(totals)
         self.turns.update(map(itemgetter(-1), kept))
+
+    def within(self, kept: list[Any]) -> bool:
+        if not kept:
+            return True
+        limit_total, limit_in, limit_out = self.limits
+        most_in = max(map(itemgetter(0), kept))
+        most_out = max(map(itemgetter(1), kept))
+        totals_ok = (
+            most_in + most_out <= limit_total
+            or max(map(add, map(itemgetter(0), kept), map(itemgetter(1), kept))) <= limit_total
+        )
+        return bool(totals_ok and most_in <= limit_in and most_out <= limit_out)
 
     def lines(self, lines: list[bytes], chunk: bytes) -> None:
         """Duplicate lines among the first MAX_HASHED (hashed in C; memory stays bounded)."""
@@ -139,13 +179,18 @@ class _Tally:
         self.hashed += len(lines)
         self.duplicates += len(lines) - (len(self.seen) - before)
 
+    @property
+    def max_tokens(self) -> int:
+        return max(self.totals, default=0)
+
     def stats(self, over_limit: int) -> DatasetStats:
+        near = int(self.limit * NEAR_LIMIT) if self.limit else None
         return DatasetStats(
             input_tokens=Distribution.of(self.ins),
             output_tokens=Distribution.of(self.outs),
             turns=dict(sorted(self.turns.items())),
             token_limit=self.limit,
-            near_limit=self.near_limit,
+            near_limit=sum(n for total, n in self.totals.items() if near is not None and total >= near),
             over_limit=over_limit,
             duplicates=self.duplicates,
             duplicates_checked=self.hashed,
@@ -158,21 +203,7 @@ def validate_stream(
 ) -> DatasetReport:
     """Check a JSONL dataset read from a binary stream (a file, an S3 body, an upload)."""
     out = _Collector()
-    struct, make_fast = _FAST[family.data_format]
-    fast = make_fast(family)
-    decode = msgspec.json.Decoder(struct).decode
-    decode_errors = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
-    reserved = _search_forms(family)
-    any_case = family.rules.reserved_any_case
-    records = tokens = max_tokens = seen_bytes = n = 0
-    huge = 1 << 62
-    limit_total = family.max_tokens_per_record or huge
-    limit_in = family.max_input_tokens or huge
-    limit_out = family.max_output_tokens or huge
-    tally = _Tally(family.max_tokens_per_record)
-    near = tally.near
-    near_limit = 0
-    want_samples = SAMPLES
+    tally = _Tally(family)
     if kind is DatasetKind.VALIDATION and not family.validation_supported:
         out.add(None, "format", f"{family.label} does not take a validation dataset")
     max_bytes = family.max_training_bytes if kind is DatasetKind.TRAINING else family.max_validation_bytes
@@ -182,94 +213,16 @@ def validate_stream(
             "limits",
             f"the file has {size_bytes:,} bytes; {family.label} takes at most {max_bytes:,} for {kind.value} data",
         )
-        return _report(kind, family, size_bytes, 0, 0, 0, out, tally)
+        return _report(kind, family, size_bytes, 0, out, tally)
     head = stream.read(HEAD_BYTES)
     whole = diagnose(head, family)
     if whole:
         out.add(None, "file", whole)  # one clear message first, then the first lines' problems
-    stream = Prefixed(head, stream)  # type: ignore[assignment]
-    try:
-        for chunk in _chunks(stream):
-            seen_bytes += len(chunk)
-            lines = chunk.split(b"\n")
-            if chunk.endswith(b"\n"):
-                lines.pop()  # the empty piece after the last newline is not a line
-            suspects = _suspect_lines(chunk, reserved, any_case) if reserved else None
-            escaped = b"\\" in chunk  # then quotes may be escaped: count colons instead
-            expected = 0
-            kept: list[Any] = []  # what the fast or careful check counted of each accepted record
-            for i, raw in enumerate(lines, n + 1):
-                counted: Any = None
-                if suspects is None or i - n - 1 not in suspects:
-                    try:  # noqa: SIM105 - try/except is cheaper than contextlib.suppress here
-                        counted = fast(decode(raw), escaped)
-                    except decode_errors:
-                        pass
-                if counted is not None:
-                    expected += counted[2]
-                else:
-                    expected += raw.count(b":" if escaped else b'"')
-                    counted = _precise(raw, i, out, family)
-                    if out.total >= MAX_PROBLEMS:
-                        unchecked = len(lines) - (i - n) + _count_lines(stream)
-                        if unchecked:
-                            out.add(
-                                None,
-                                "unchecked",
-                                f"stopped checking after {MAX_PROBLEMS:,} problems: about {unchecked:,} more line(s) "
-                                f"after line {i:,} were not checked; fix these first",
-                            )
-                        records += counted is not _BLANK
-                        tally.near_limit = near_limit
-                        return _report(kind, family, size_bytes or seen_bytes, records, tokens, max_tokens, out, tally)
-                    if counted is _BLANK:
-                        continue
-                records += 1
-                if counted is None:
-                    continue
-                t_in, t_out = counted[0], counted[1]
-                total = t_in + t_out
-                if total > limit_total:
-                    out.add(
-                        i,
-                        "tokens",
-                        f"~{total:,} tokens; {family.label} takes at most {limit_total:,} per record",
-                    )
-                elif t_in > limit_in:
-                    out.add(i, "tokens", f"input has ~{t_in:,} tokens; {family.label} takes at most {limit_in:,}")
-                elif t_out > limit_out:
-                    out.add(
-                        i,
-                        "tokens",
-                        f"output has ~{t_out:,} tokens; {family.label} takes at most {limit_out:,}",
-                    )
-                else:
-                    tokens += total
-                    if total > max_tokens:
-                        max_tokens = total
-                    if total >= near:
-                        near_limit += 1
-                    kept.append(counted)
-                    if want_samples:
-                        tally.samples.append(raw)
-                        want_samples -= 1
-            if chunk.count(b":" if escaped else b'"') != expected:  # a repeated key somewhere (or an escape)
-                for removed in _repeated_keys(
-                    lines, n, suspects, decode, fast, out, (limit_total, limit_in, limit_out)
-                ):
-                    tokens -= removed[0] + removed[1]
-                    same = (removed[0], removed[1], removed[3])
-                    kept.pop(next(j for j, k in enumerate(kept) if (k[0], k[1], k[-1]) == same))
-            tally.add(kept)
-            tally.lines(lines, chunk)
-            n += len(lines)
-    except _LineTooLong:
-        out.add(n + 1, "limits", f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: is this JSON Lines?")
-        tally.near_limit = near_limit
-        return _report(kind, family, size_bytes or seen_bytes, records, tokens, max_tokens, out, tally)
-    tally.near_limit = near_limit
+    records, seen_bytes, lines_read = _check_lines(Prefixed(head, stream), family, out, tally)
     size = size_bytes if size_bytes is not None else seen_bytes
-    if n == 0:
+    if out.total >= MAX_PROBLEMS or "limits" in out.counts:
+        return _report(kind, family, size, records, out, tally)
+    if lines_read == 0:
         out.add(None, "empty", "the file is empty (0 bytes)")
     elif records == 0:
         out.add(None, "empty", "the file holds no records")
@@ -289,28 +242,135 @@ def validate_stream(
             f"{out.media['video']:,}); {family.label} takes text with images or text with video, not both "
             f"({rules.source('images_with_video')})",
         )
-    return _report(kind, family, size, records, tokens, max_tokens, out, tally)
+    return _report(kind, family, size, records, out, tally)
+
+
+def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) -> tuple[int, int, int]:
+    """Every line through the fast path, or the careful checks when it does not accept it:
+    (records, bytes read, lines read). The hot loop does one decode, one check and one append per
+    record; tokens, limits and statistics are taken a chunk at a time."""
+    struct, make_fast = _FAST[family.data_format]
+    fast = make_fast(family)
+    decode = msgspec.json.Decoder(struct).decode
+    decode_errors = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
+    reserved = _reserved_pattern(family)
+    records = seen_bytes = n = 0
+    want_samples = SAMPLES
+    try:
+        for chunk in _chunks(stream):
+            seen_bytes += len(chunk)
+            lines = chunk.split(b"\n")
+            if chunk.endswith(b"\n"):
+                lines.pop()  # the empty piece after the last newline is not a line
+            suspects = _suspect_lines(chunk, reserved) if reserved is not None else None
+            escaped = b"\\" in chunk  # then quotes may be escaped: count colons instead
+            kept: list[Any] = []  # what the fast path counted of each record it accepted
+            keep = kept.append
+            careful: list[tuple[int, Any]] = []  # (line, counted) of records the careful checks accepted
+            expected = 0  # quotes (or colons) of the lines the fast path did not accept
+            for i, raw in enumerate(lines, n + 1):
+                if suspects is None or i - n - 1 not in suspects:
+                    try:
+                        counted = fast(decode(raw), escaped)
+                    except decode_errors:
+                        counted = None
+                    if counted is not None:
+                        keep(counted)
+                        if want_samples:
+                            tally.samples.append(raw)
+                            want_samples -= 1
+                        continue
+                expected += raw.count(b":" if escaped else b'"')
+                checked = _precise(raw, i, out, family)
+                if out.total >= MAX_PROBLEMS:
+                    unchecked = len(lines) - (i - n) + _count_lines(stream)
+                    if unchecked:
+                        out.add(
+                            None,
+                            "unchecked",
+                            f"stopped checking after {MAX_PROBLEMS:,} problems: about {unchecked:,} more line(s) "
+                            f"after line {i:,} were not checked; fix these first",
+                        )
+                    records += len(kept) + len(careful) + (checked is not _BLANK)
+                    return records, seen_bytes, i
+                if checked is _BLANK:
+                    continue
+                if checked is None:
+                    records += 1
+                    continue
+                careful.append((i, checked))
+                if want_samples:
+                    tally.samples.append(raw)
+                    want_samples -= 1
+            records += len(kept) + len(careful)
+            expected += sum(map(itemgetter(2), kept))
+            repeated: list[tuple[int, Any]] = []
+            if chunk.count(b":" if escaped else b'"') != expected:  # a repeated key somewhere (or an escape)
+                repeated = _repeated_keys(lines, n, suspects, decode, fast, out)
+            for _, removed in repeated:  # not records Bedrock takes: out of the tallies
+                same = (removed[0], removed[1], removed[3])
+                kept.pop(next(j for j, k in enumerate(kept) if (k[0], k[1], k[-1]) == same))
+            if careful or not tally.within(kept):
+                skip = {line - n - 1 for line, _ in repeated} | (suspects or set())
+                kept = _limits(lines, n, skip, decode, fast, escaped, kept, careful, out, tally)
+            tally.add(kept)
+            tally.lines(lines, chunk)
+            n += len(lines)
+    except _LineTooLong:
+        out.add(n + 1, "limits", f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: is this JSON Lines?")
+    return records, seen_bytes, n
+
+
+def _limits(
+    lines: list[bytes],
+    n: int,
+    skip: set[int],
+    decode: Any,
+    fast: Fast,
+    escaped: bool,
+    kept: list[Any],
+    careful: list[tuple[int, Any]],
+    out: _Collector,
+    tally: _Tally,
+) -> list[Any]:
+    """The chunk's records within the family's token limits; the others reported with their lines
+    (rare: the fast path's lines are found again to know them)."""
+    where: list[tuple[int, Any]] = list(careful)
+    if not tally.within(kept):
+        fast_lines = []
+        for i, raw in enumerate(lines, n + 1):
+            if i - n - 1 in skip:
+                continue
+            try:
+                if fast(decode(raw), escaped) is not None:
+                    fast_lines.append(i)
+            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
+                continue
+        where += zip(fast_lines, kept, strict=False)
+    else:
+        where += ((0, counted) for counted in kept)
+    within = []
+    for line, counted in sorted(where, key=itemgetter(0)):
+        why = tally.over(counted)
+        if why is None:
+            within.append(counted)
+        else:
+            out.add(line, "tokens", why)
+    return within
 
 
 def _report(
-    kind: DatasetKind,
-    family: Family,
-    size: int,
-    records: int,
-    tokens: int,
-    max_tokens: int,
-    out: _Collector,
-    tally: _Tally,
+    kind: DatasetKind, family: Family, size: int, records: int, out: _Collector, tally: _Tally
 ) -> DatasetReport:
     return DatasetReport(
         kind=kind,
         data_format=family.data_format,
         size_bytes=size,
         records=records,
-        tokens=tokens,
-        max_record_tokens=max_tokens,
+        tokens=tally.tokens,
+        max_record_tokens=tally.max_tokens,
         token_method=token_method(family),
-        issues=tuple(out.issues),
+        issues=tuple(sorted(out.issues, key=lambda i: (i.line is not None, i.line or 0))),
         issue_counts=dict(out.counts),
         stats=tally.stats(out.counts.get("tokens", 0)),
     )

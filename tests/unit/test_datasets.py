@@ -356,3 +356,28 @@ def test_prompt_completion_records_for_nova_come_with_one_converted() -> None:
 def test_good_files_get_no_diagnosis() -> None:
     report = check(b'{"prompt": "a, b; c", "completion": "d"}\n' * 120)
     assert "file" not in report.issue_counts
+
+
+@pytest.mark.parametrize("chunk", [256, 4096, 4 * 1024 * 1024])
+def test_limits_repeats_and_careful_records_in_one_chunk_keep_their_lines_and_counts(
+    monkeypatch: pytest.MonkeyPatch, chunk: int
+) -> None:
+    """Tokens and limits are taken a chunk at a time: a record over the limit, a repeated key and a
+    record only the careful checks accept, side by side, each keep their own line and counts."""
+    import services.datasets as ds
+
+    monkeypatch.setattr(ds, "CHUNK_BYTES", chunk)
+    big = orjson.dumps({"prompt": "w" * 100_000, "completion": "ok"})  # ~16,667 tokens: over Llama 3.1's 16,000
+    lines = [pc(i) for i in range(40)]
+    lines[9] = big
+    lines[10] = b'{"prompt":"a","prompt":"b","completion":"c"}'
+    lines[11] = b'  {"prompt": "spaced", "completion": "out"}  '  # the fast path takes it too; fine either way
+    lines[12] = b'{"prompt":"x\\u00e9","completion":"y"}'
+    lines[30] = big
+    report = check(b"\n".join(lines) + b"\n")
+    assert [(i.line, i.kind) for i in report.issues] == [(10, "tokens"), (11, "json"), (31, "tokens")]
+    assert report.records == 40 and report.stats.over_limit == 2
+    accepted = 40 - 3
+    assert sum(b.records for b in report.stats.input_tokens.bins) == accepted
+    clean = check(b"\n".join(line for k, line in enumerate(lines) if k not in (9, 10, 30)) + b"\n")
+    assert report.tokens == clean.tokens and report.max_record_tokens == clean.max_record_tokens
