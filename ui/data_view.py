@@ -97,3 +97,13 @@ def render_report(report: DatasetReport, epochs: int = 1) -> None:
                 for turn in sample:
                     with st.chat_message(turn.role, avatar=_AVATARS.get(turn.role)):
                         st.text(turn.text)
+
+
+def render_summary(summary: dict[str, object]) -> None:
+    """What Check data found when the model was made (kept with it): the same view as on the form."""
+    epochs = summary.get("epochs", 1)
+    for kind in ("training", "validation"):
+        data = summary.get(kind)
+        if isinstance(data, dict):
+            report = DatasetReport.model_validate({**data, "issues": ()})
+            render_report(report, epochs if isinstance(epochs, int) else 1)

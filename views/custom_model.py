@@ -16,6 +16,7 @@ from services.models import CustomModel, ModelView
 from ui import deps
 from ui.components import LIGHT, duration, md_escape
 from ui.cost_view import money
+from ui.data_view import render_summary
 from ui.metrics_view import load_run, render_downloads, render_run
 from ui.state import Key
 
@@ -190,6 +191,9 @@ def render_status(model: CustomModel, subj: Subject) -> None:
     action_button(b2, "Enable", Action.ENABLE, subj, catalog.enable, model.id, key=Key.CM_ENABLE, primary=True)
     action_button(b3, "Disable", Action.DISABLE, subj, catalog.disable, model.id, key=Key.CM_DISABLE)
     render_costs(model)
+    if model.data_summary:
+        with st.expander("What the data holds (checked when the model was made)", icon=":material/bar_chart:"):
+            render_summary(model.data_summary)
     st.markdown("**Hyper Parameters**")
     st.dataframe(
         pd.DataFrame({"name": list(model.hyperparameters), "value": list(model.hyperparameters.values())}),

@@ -243,3 +243,11 @@ def test_prompt_completion_data_for_nova_gets_one_converted_record(world: World,
     [hint] = [unescape(str(e.value)) for e in at.warning if "converted" in str(e.value)]
     assert "this looks like prompt/completion records" in hint
     assert '"schemaVersion": "bedrock-conversation-2024"' in hint and "Q0?" in hint
+
+
+def test_the_model_page_keeps_what_the_data_held(w: World, make_app) -> None:
+    model = create(w)
+    at = open_model(make_app, w, model.id)
+    titles = " ".join(str(c.proto.spec) for c in at.get("plotly_chart"))
+    assert "Input tokens per record" in titles and "Output tokens per record" in titles
+    assert {m.label: m.value for m in at.metric}["Training data: records"] == "120"
