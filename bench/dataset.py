@@ -24,6 +24,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_MBS, TARGET_RSS_MB, TARGET_RATIO, TARGET_BAD_MBS = 150.0, 150.0, 1.3, 50.0
+REPEATS = 3  # each figure is the best of this many runs
 
 # label: (base model id, the generated file it reads)
 FAMILIES = {
@@ -174,7 +175,14 @@ print(f"{{size}}\t{{elapsed}}\t{{hwm_kb}}\t{{detail}}")
 
 
 def run(mode: str, path: Path, model_id: str, limit: int = 0) -> tuple[float, float, float, str]:
-    """(MB/s, peak RSS MB, seconds, detail) of one worker process (the worker reports its VmHWM)."""
+    """(MB/s, peak RSS MB, seconds, detail): the best of REPEATS worker processes (a shared machine's
+    noise only ever slows a run down); each worker reports its own VmHWM."""
+    runs = [_run_once(mode, path, model_id, limit) for _ in range(REPEATS)]
+    best = max(runs, key=lambda r: r[0])
+    return best[0], max(r[1] for r in runs), best[2], best[3]
+
+
+def _run_once(mode: str, path: Path, model_id: str, limit: int) -> tuple[float, float, float, str]:
     code = WORKER.format(root=str(ROOT))
     proc = subprocess.Popen(
         [sys.executable, "-c", code, mode, str(path), model_id, str(limit)], stdout=subprocess.PIPE, text=True
@@ -196,6 +204,8 @@ def main() -> None:
     args = parser.parse_args()
     if args.quick:
         args.mb, args.naive_mb, args.bad_mb = 8, 2, 8
+        global REPEATS
+        REPEATS = 1
     with tempfile.TemporaryDirectory() as tmp:
         files = {}
         for kind in ("prompt-completion", "conversation", "simple"):
