@@ -8,9 +8,10 @@ or showed "Page not found". Every page also has an explicit url_path.
 
 import streamlit as st
 
-from ui import deps
+from ui import deps, dialogs
 
 st.set_page_config(page_title="Model Studio", page_icon=":material/model_training:", layout="wide")
+st.session_state.pop(dialogs.DONE, None)  # a full run: no dialog is waiting to close
 deps.signed_in()  # a sign-in page, or who is signed in, in the sidebar
 st.navigation(
     {

@@ -145,7 +145,9 @@ def summarize(run: RunMetrics) -> MetricsSummary:
         "steps": int(train["step"].iloc[-1]) + 1,
         "epochs": int(train["epoch"].max()) + 1 if train["epoch"].notna().any() else 0,
     }
+    # epochs counted from 1, as the chart's epoch axis counts them (Bedrock's epoch_number counts from 0)
     per_epoch_train = train.dropna(subset=["epoch"]).groupby("epoch")["loss"].mean()
+    per_epoch_train.index = per_epoch_train.index + 1
     val = run.validation[0].frame if run.validation and not run.validation[0].frame.empty else None
     if val is not None:
         values["final_validation_loss"] = float(val["loss"].iloc[-1])
@@ -153,6 +155,7 @@ def summarize(run: RunMetrics) -> MetricsSummary:
         values["min_validation_loss"] = float(val["loss"].iloc[best])
         if val["epoch"].notna().all():
             per_epoch_val = val.groupby("epoch")["loss"].last()
+            per_epoch_val.index = per_epoch_val.index + 1
             values["best_epoch"] = int(per_epoch_val.idxmin())
             values["best_epoch_basis"] = "lowest validation loss"
             rising = _overfitting_epoch(per_epoch_val, per_epoch_train)

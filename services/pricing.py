@@ -226,10 +226,14 @@ class Component(BaseModel):
 
     name: str
     quantity: float
-    unit: str
+    unit: str  # of the quantity, plural: "trained tokens", "model-months"
     price: Price
     cost: float | None  # None: unknown
     formula: str
+    price_unit: str = ""  # what one price is for, singular: "1,000 tokens", "model-month", "model unit-hour"
+
+    def price_text(self) -> str:
+        return self.price.describe(self.price_unit)
 
 
 class Estimate(BaseModel):
@@ -245,14 +249,18 @@ class Estimate(BaseModel):
     comparison: ServeComparison | None = None  # when tokens per month were given
 
 
-def _component(name: str, quantity: float, unit: str, price: Price, scale: float, formula: str) -> Component:
+def _component(
+    name: str, quantity: float, unit: str, price: Price, scale: float, formula: str, price_unit: str
+) -> Component:
     if quantity == 0:
         cost: float | None = 0.0
     elif price.price is None:
         cost = None
     else:
         cost = quantity * scale * price.price
-    return Component(name=name, quantity=quantity, unit=unit, price=price, cost=cost, formula=formula)
+    return Component(
+        name=name, quantity=quantity, unit=unit, price=price, cost=cost, formula=formula, price_unit=price_unit
+    )
 
 
 def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
@@ -269,6 +277,7 @@ def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
             if per_k
             else f"{request.training_units:,} images × {request.epochs} epoch(s) × price per image"
         ),
+        "1,000 tokens" if per_k else "image",
     )
     storage = _component(
         "Storage",
@@ -277,6 +286,7 @@ def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
         prices.storage_month,
         1.0,
         f"{request.months:g} month(s) × price per model-month",
+        "model-month",
     )
     hours = request.model_units * request.hours_per_day * request.days
     inference = _component(
@@ -286,6 +296,7 @@ def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
         prices.inference_no_commit,
         1.0,
         f"{request.model_units} MU × {request.hours_per_day:g} h/day × {request.days:g} day(s) × price per MU-hour",
+        "model unit-hour",
     )
     components = (training, storage, inference)
     unknown = tuple(c.name for c in components if c.cost is None)

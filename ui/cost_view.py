@@ -65,7 +65,7 @@ def render_estimate(result: Estimate, *, charts: bool = True) -> None:
         {
             "Component": c.name,
             "Quantity": f"{c.quantity:,.2f} {c.unit}",
-            "Price": c.price.describe(c.unit.split()[-1] if c.unit else ""),
+            "Price": c.price_text(),
             "Cost": money(c.cost),
         }
         for c in result.components

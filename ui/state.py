@@ -55,9 +55,10 @@ class Key(StrEnum):
     CM_REMOVE_PT = "custom_model_remove_throughput"
     CM_CONFIRM_REMOVE_PT = "custom_model_confirm_remove_throughput"
     CM_DELETE = "custom_model_delete"
+    CM_DELETE_FORM = "custom_model_delete_form"
+    CM_DELETE_WRONG = "custom_model_delete_wrong"
     CM_DELETE_NAME = "custom_model_delete_name"
     CM_DELETE_OPEN = "custom_model_delete_open"
-    CM_DIALOG_DONE = "custom_model_dialog_done"
     CM_CONFIRM_DELETE = "custom_model_confirm_delete"
     # Metrics
     MX_AXIS = "metrics_x_axis"
@@ -90,9 +91,10 @@ class Key(StrEnum):
     EST_RUN = "estimate_run"
 
 
-def hp_key(name: str) -> str:
-    """Widget key of one hyperparameter input on the New Model form."""
-    return f"new_model_hp_{name}"
+def hp_key(name: str, base_id: str) -> str:
+    """Widget key of one hyperparameter input on the New Model form: one per base model, so choosing
+    another base model shows that model's own defaults, not the previous model's values."""
+    return f"new_model_hp_{base_id}_{name}"
 
 
 def models_table_key(revision: int, flt: ModelFilter) -> str:

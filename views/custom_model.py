@@ -17,6 +17,7 @@ from ui import deps
 from ui.components import LIGHT, duration, md_escape
 from ui.cost_view import money
 from ui.data_view import render_summary
+from ui.dialogs import close_if_done, then_close
 from ui.metrics_view import load_run, render_downloads, render_run
 from ui.state import Key
 
@@ -41,17 +42,7 @@ def act(label: str, action: Callable[..., object], *args: object) -> None:
         flash("success", f"{label}: done.")
 
 
-def act_and_close(label: str, action: Callable[..., object], *args: object) -> None:
-    """A dialog button's callback: act, then have the dialog close itself with a full rerun."""
-    act(label, action, *args)
-    st.session_state[Key.CM_DIALOG_DONE] = True
-
-
-def close_if_done() -> None:
-    # In the browser a click inside a dialog reruns only the dialog: rerun the app instead, so the
-    # dialog closes and the page shows the result.
-    if st.session_state.pop(Key.CM_DIALOG_DONE, False):
-        st.rerun()
+act_and_close = then_close(act)  # a dialog button's callback: act once, then close the dialog
 
 
 @st.dialog("Stop the job?")
@@ -62,7 +53,7 @@ def confirm_stop(model: CustomModel) -> None:
         "Stop the job",
         type="primary",
         key=Key.CM_CONFIRM_STOP,
-        on_click=act,
+        on_click=act_and_close,
         args=("Stop", customization.stop, model.id),
     )
 
@@ -86,9 +77,12 @@ def close_delete() -> None:
     st.session_state[Key.CM_DELETE_OPEN] = False
 
 
-def delete_now(model_id: str) -> None:
+def delete_now(model: CustomModel) -> None:
+    if st.session_state.get(Key.CM_DELETE_NAME) != model.name:
+        st.session_state[Key.CM_DELETE_WRONG] = True  # said in the dialog, which stays open
+        return
     close_delete()
-    act_and_close("Delete", customization.delete, model_id)
+    act_and_close("Delete", customization.delete, model.id)
 
 
 @st.dialog("Delete the model?", on_dismiss=close_delete)
@@ -96,15 +90,13 @@ def confirm_delete(model: CustomModel) -> None:
     close_if_done()
     what = "the Bedrock custom model and its record" if model.completed else "its record (the job made no model)"
     st.write(f"Delete {model.name}: {what}. This cannot be undone. The training data in S3 is kept.")
-    typed = st.text_input("Type the model name to confirm", key=Key.CM_DELETE_NAME)
-    st.button(
-        "Delete",
-        type="primary",
-        key=Key.CM_CONFIRM_DELETE,
-        disabled=typed != model.name,
-        on_click=delete_now,
-        args=(model.id,),
-    )
+    # a form: the typed name and the click arrive together, so the first click counts (typing, then
+    # clicking without Enter, used to spend the click on committing the text)
+    with st.form(Key.CM_DELETE_FORM, border=False):
+        st.text_input("Type the model name to confirm", key=Key.CM_DELETE_NAME)
+        st.form_submit_button("Delete", type="primary", key=Key.CM_CONFIRM_DELETE, on_click=delete_now, args=(model,))
+    if st.session_state.pop(Key.CM_DELETE_WRONG, False):
+        st.error(f"Type {model.name} exactly to delete it.")
 
 
 st.title("Custom Models")

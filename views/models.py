@@ -15,6 +15,7 @@ from services.traits import TRAIT_ORDER
 from ui import deps
 from ui.catalog_cache import CatalogCache
 from ui.components import LIGHT, MODEL_COLUMNS, md_escape, sync_line
+from ui.dialogs import close_if_done, then_close
 from ui.state import Key, models_table_key
 
 services = deps.services_or_stop()
@@ -78,6 +79,7 @@ def do_bulk(model_ids: Sequence[str], enabled: bool) -> None:
 
 @st.dialog("Confirm bulk change")
 def confirm_bulk_dialog(model_ids: Sequence[str], enabled: bool, shown: int) -> None:
+    close_if_done()
     verb = "Enable" if enabled else "Disable"
     st.write(
         f"{verb} {len(model_ids)} of the {shown} models shown? "
@@ -88,7 +90,7 @@ def confirm_bulk_dialog(model_ids: Sequence[str], enabled: bool, shown: int) -> 
         f"{verb} {len(model_ids)} models",
         type="primary",
         key=Key.CONFIRM_BULK,
-        on_click=do_bulk,
+        on_click=then_close(do_bulk),
         args=(list(model_ids), enabled),
     )
 

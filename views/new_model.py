@@ -116,7 +116,7 @@ with st.form(Key.NM_FORM):
             hyper[hp.name] = columns[i % len(columns)].text_input(
                 hp.name,
                 value=default,
-                key=hp_key(hp.name),
+                key=hp_key(hp.name, base_id),
                 help=f"{hp.range_text()}; default {default or 'none: required'}. {hp.help}".strip(),
             )
     else:

@@ -38,15 +38,15 @@ def test_without_a_green_fine_tunable_base_model_the_form_says_why(world: World,
 def test_the_form_offers_green_fine_tunable_models_and_their_hyperparameters(w: World, make_app) -> None:
     at = open_form(make_app)
     assert at.selectbox(key=Key.NM_BASE).options == ["Llama 3.1 8B Instruct (meta.llama3-1-8b-instruct-v1:0:128k)"]
-    assert at.text_input(key=hp_key("epochCount")).value == "5"
-    assert at.text_input(key=hp_key("learningRate")).value == "0.0001"
+    assert at.text_input(key=hp_key("epochCount", LLAMA)).value == "5"
+    assert at.text_input(key=hp_key("learningRate", LLAMA)).value == "0.0001"
     assert at.selectbox(key=Key.NM_TYPE).value == "FINE_TUNING"
 
 
 def test_create_uploads_and_starts_the_job(w: World, make_app) -> None:
     at = open_form(make_app)
     at.text_input(key=Key.NM_NAME).set_value("support-bot")
-    at.text_input(key=hp_key("epochCount")).set_value("2")
+    at.text_input(key=hp_key("epochCount", LLAMA)).set_value("2")
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
     at.button(key=Key.NM_CREATE).click().run()
     assert not at.exception
@@ -59,7 +59,7 @@ def test_create_uploads_and_starts_the_job(w: World, make_app) -> None:
 def test_bad_input_is_listed_and_nothing_is_created(w: World, make_app) -> None:
     at = open_form(make_app)
     at.text_input(key=Key.NM_NAME).set_value("bad name!")
-    at.text_input(key=hp_key("learningRate")).set_value("fast")
+    at.text_input(key=hp_key("learningRate", LLAMA)).set_value("fast")
     broken = jsonl(105) + b"{not json}\n"
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", broken, "application/jsonl"))
     at.button(key=Key.NM_CREATE).click().run()
@@ -137,8 +137,10 @@ def test_delete_needs_the_name_typed(w: World, make_app) -> None:
     w.clock.advance(seconds=61)
     at = open_model(make_app, w, model.id)
     at.button(key=Key.CM_DELETE).click().run()
-    assert at.button(key=Key.CM_CONFIRM_DELETE).disabled
-    at.text_input(key=Key.CM_DELETE_NAME).set_value("support-bot").run()
+    at.text_input(key=Key.CM_DELETE_NAME).set_value("support-bot!")
+    at.button(key=Key.CM_CONFIRM_DELETE).click().run()
+    assert "Type support-bot exactly" in texts(at) and len(w.customization.list()) == 1
+    at.text_input(key=Key.CM_DELETE_NAME).set_value("support-bot")  # typed, then one click: no Enter
     at.button(key=Key.CM_CONFIRM_DELETE).click().run()
     assert not at.exception
     assert w.customization.list() == []
@@ -194,7 +196,7 @@ def test_a_custom_nova_model_is_deployed_on_demand_from_its_page(world: World, m
 def test_check_data_shows_what_the_data_holds(w: World, make_app) -> None:
     at = open_form(make_app)
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl() + jsonl(3), "application/jsonl"))
-    at.text_input(key=hp_key("epochCount")).set_value("3")
+    at.text_input(key=hp_key("epochCount", LLAMA)).set_value("3")
     at.button(key=Key.NM_CHECK).click().run()
     assert not at.exception
     charts = at.get("plotly_chart")
@@ -212,7 +214,7 @@ def test_check_data_shows_what_the_data_holds(w: World, make_app) -> None:
 def test_check_data_checks_the_hyperparameters_too(w: World, make_app) -> None:
     at = open_form(make_app)
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
-    at.text_input(key=hp_key("epochCount")).set_value("20")
+    at.text_input(key=hp_key("epochCount", LLAMA)).set_value("20")
     at.button(key=Key.NM_CHECK).click().run()
     assert "epochCount: '20' is out of range" in texts(at)
     assert "passes every check" not in texts(at) and "Estimated cost" not in texts(at)
@@ -251,3 +253,21 @@ def test_the_model_page_keeps_what_the_data_held(w: World, make_app) -> None:
     titles = " ".join(str(c.proto.spec) for c in at.get("plotly_chart"))
     assert "Input tokens per record" in titles and "Output tokens per record" in titles
     assert {m.label: m.value for m in at.metric}["Training data: records"] == "120"
+
+
+def test_hyperparameter_defaults_follow_the_base_model(world: World, make_app) -> None:
+    from tests.fakes import bedrock_model
+    from tests.unit.test_regions import NOVA_MICRO
+
+    world.bedrock.models.append(
+        bedrock_model(NOVA_MICRO.removeprefix("bedrock:"), name="Nova Micro", vendor="Amazon", chat=True)
+    )
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(NOVA_MICRO, actor=ADMIN)
+    world.catalog.enable(LLAMA, actor=ADMIN)
+    at = open_form(make_app)
+    at.selectbox(key=Key.NM_BASE).set_value(LLAMA).run()
+    at.text_input(key=hp_key("epochCount", LLAMA)).set_value("7").run()
+    at.selectbox(key=Key.NM_BASE).set_value(NOVA_MICRO).run()
+    assert at.text_input(key=hp_key("epochCount", NOVA_MICRO)).value == "2"  # Nova's own default, not 7
+    assert at.text_input(key=hp_key("learningRate", NOVA_MICRO)).value == "1e-05"

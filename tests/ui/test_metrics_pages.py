@@ -44,6 +44,11 @@ def test_a_running_job_says_metrics_come_later(w: World, make_app) -> None:
     assert at.get("download_button")  # the data downloads are there already
 
 
+def metrics_charts(at):
+    """The metrics chart(s), not the data's token histograms (keyed hist-…)."""
+    return [c for c in at.get("plotly_chart") if not str(c.key or "").startswith("hist-")]
+
+
 def test_a_completed_job_shows_its_summary_and_chart(w: World, make_app) -> None:
     model = create(w, "bot-a")
     w.clock.advance(seconds=61)
@@ -51,7 +56,7 @@ def test_a_completed_job_shows_its_summary_and_chart(w: World, make_app) -> None
     at = open_model(make_app, model.id)
     labels = [m.label for m in at.metric]
     assert {"Final training loss", "Best epoch", "Final validation loss", "Min validation loss"} <= set(labels)
-    charts = at.get("plotly_chart")
+    charts = metrics_charts(at)
     assert len(charts) == 1
     figure = orjson.loads(charts[0].proto.spec)
     names = {t.get("name") for t in figure["data"]}
@@ -59,10 +64,10 @@ def test_a_completed_job_shows_its_summary_and_chart(w: World, make_app) -> None
     assert all(t["type"] == "scattergl" for t in figure["data"])
     assert sorted({s["x0"] for s in figure["layout"]["shapes"]}) == [110, 220]  # epochs 2 and 3 start there
     at.toggle(key=Key.MX_LOG).set_value(True).run()
-    figure = orjson.loads(at.get("plotly_chart")[0].proto.spec)
+    figure = orjson.loads(metrics_charts(at)[0].proto.spec)
     assert figure["layout"]["yaxis"]["type"] == "log"
     at.radio(key=Key.MX_AXIS).set_value("epoch").run()
-    figure = orjson.loads(at.get("plotly_chart")[0].proto.spec)
+    figure = orjson.loads(metrics_charts(at)[0].proto.spec)
     assert figure["layout"]["xaxis2"]["title"]["text"] == "epoch"
 
 

@@ -123,15 +123,19 @@ def test_a_known_best_epoch_and_over_fitting_point() -> None:
     train = parse_metrics_csv(training_csv(epochs=6), "training")
     val = parse_metrics_csv(validation_csv([2.0, 1.4, 1.1, 1.15, 1.3, 1.5]), "validation")
     summary = summarize(RunMetrics("m", MetricsState.READY, "", train, (val,)))
-    assert summary.best_epoch == 2 and summary.min_validation_loss == 1.1
-    assert summary.overfitting_from_epoch == 3
-    assert "over-fitting" in summary.overfitting_note and "epoch 2 was the best" in summary.overfitting_note
+    assert summary.best_epoch == 3 and summary.min_validation_loss == 1.1  # epochs count from 1, as the chart's
+    assert summary.overfitting_from_epoch == 4
+    assert "over-fitting" in summary.overfitting_note and "epoch 3 was the best" in summary.overfitting_note
+    run = RunMetrics("m", MetricsState.READY, "", train, (val,))
+    [validation] = [c for c in curves(run, "loss", "epoch", 0.0) if c.name.startswith("validation")]
+    lowest = min(range(len(validation.raw)), key=lambda k: validation.raw[k])
+    assert validation.x[lowest] == pytest.approx(summary.best_epoch)  # the card says what the chart shows
     assert summary.epochs == 6 and summary.steps == 60
     assert summary.final_training_loss == pytest.approx(float(train.frame["loss"].iloc[-1]))
     healthy = parse_metrics_csv(validation_csv([2.0, 1.4, 1.1, 1.05, 1.0, 0.99]), "validation")
     assert summarize(RunMetrics("m", MetricsState.READY, "", train, (healthy,))).overfitting_from_epoch is None
     no_val = summarize(RunMetrics("m", MetricsState.READY, "", train, ()))
-    assert no_val.best_epoch == 5 and "no validation data" in no_val.best_epoch_basis
+    assert no_val.best_epoch == 6 and "no validation data" in no_val.best_epoch_basis
 
 
 def test_a_rising_validation_loss_with_a_rising_training_loss_is_not_over_fitting() -> None:

@@ -62,6 +62,8 @@ def test_the_three_components_and_the_total() -> None:
     assert result.total == pytest.approx(0.8 + 5.85 + 568.0)
     assert result.monthly[0] == (0, pytest.approx(0.8))
     assert result.monthly[-1][1] == pytest.approx(result.total)
+    prices = [c.price_text() for c in result.components]
+    assert prices == ["$0.0004 per 1,000 tokens (t)", "$1.95 per model-month (t)", "$7.1 per model unit-hour (t)"]
 
 
 quantities = st.fixed_dictionaries(
