@@ -6,17 +6,31 @@ the first visit after a restart ran a page file alone (no router, no layout, the
 or showed "Page not found". Every page also has an explicit url_path.
 """
 
+from pathlib import Path
+
 import streamlit as st
 
 from ui import deps, dialogs
 
-st.set_page_config(page_title="Model Studio", page_icon=":material/model_training:", layout="wide")
+# the favicon is a file of ours: a :material: icon is fetched from the internet, which fails offline
+st.set_page_config(
+    page_title="Model Studio", page_icon=str(Path(__file__).parent / "ui" / "assets" / "favicon.png"), layout="wide"
+)
 st.session_state.pop(dialogs.DONE, None)  # a full run: no dialog is waiting to close
 deps.signed_in()  # a sign-in page, or who is signed in, in the sidebar
+MODELS = st.Page("views/models.py", title="Models", icon=":material/view_list:", url_path="models", default=True)
+
+
+def _catalog_alias() -> None:
+    """/catalog, where links to the Models page point (the default page itself is served at /)."""
+    st.switch_page(MODELS)
+
+
 st.navigation(
     {
         "Catalog": [
-            st.Page("views/models.py", title="Models", icon=":material/view_list:", url_path="catalog", default=True),
+            MODELS,
+            st.Page(_catalog_alias, title="Models", url_path="catalog", visibility="hidden"),
         ],
         "Customization": [
             st.Page("views/new_model.py", title="New Model", icon=":material/add_circle:", url_path="new-model"),

@@ -45,6 +45,11 @@ class Key(StrEnum):
     NM_CREATED = "new_model_created"
     # Custom model page
     CM_SELECT = "custom_model_select"
+    CM_RUNS = "custom_model_runs"
+    CM_RUNS_LAST = "custom_model_runs_last_click"
+    CM_RUN_SEARCH = "custom_model_run_search"
+    CM_RUN_JOBS = "custom_model_run_jobs"
+    CM_RUN_BASES = "custom_model_run_bases"
     CM_TABS = "custom_model_tabs"
     CM_STOP = "custom_model_stop"
     CM_CONFIRM_STOP = "custom_model_confirm_stop"

@@ -19,6 +19,7 @@ from ui.cost_view import money
 from ui.data_view import render_summary
 from ui.dialogs import close_if_done, then_close
 from ui.metrics_view import load_run, render_downloads, render_run
+from ui.runs_view import render_runs
 from ui.state import Key
 
 services = deps.services_or_stop()
@@ -118,15 +119,24 @@ if not models:
 
 by_id = {m.id: m for m in models}
 wanted = st.query_params.get("model")
-if wanted in by_id and st.session_state.get(Key.CM_SELECT) != wanted:
-    st.session_state[Key.CM_SELECT] = wanted
-selected = st.selectbox(
-    "Custom model",
-    list(by_id),
-    key=Key.CM_SELECT,
-    format_func=lambda i: by_id[i].name,
-)
-st.query_params["model"] = selected
+if wanted and wanted not in by_id:  # a link to a model that is gone: say so, never show another model
+    st.warning(
+        f"There is no custom model {md_escape(wanted)}: it was deleted, or the link is wrong.",
+        icon=":material/link_off:",
+    )
+    del st.query_params["model"]
+    wanted = None
+views = {m.id: catalog.get_model(m.id) for m in models}
+spend = {c.model_id: c for c in services.costs.all_costs()}
+with st.expander(f"All runs ({len(models)})", expanded=wanted is None, icon=":material/table_rows:"):
+    clicked = render_runs(models, views, spend, wanted)
+if clicked:
+    st.query_params["model"] = clicked
+    wanted = clicked
+if wanted is None:
+    st.info("Click a run in the table to open it.", icon=":material/touch_app:")
+    st.stop()
+selected = wanted
 in_flight = by_id[selected].in_flight
 
 
@@ -349,18 +359,18 @@ def show(model_id: str) -> None:
         "Provision Throughput",
         "Configuration",
     ]
-    tabs = dict(zip(labels, st.tabs(labels, key=Key.CM_TABS), strict=True))
-    with tabs["Status"]:
-        render_status(model, subj)
-    with tabs["Metrics"]:
-        render_metrics(model)
-    if on_demand:
-        with tabs["Deploy on demand"]:
-            render_deployment(model, subj)
-    with tabs["Provision Throughput"]:
-        render_throughput(model, subj)
-    with tabs["Configuration"]:
-        render_configuration(model, subj)
+    # lazy tabs: only the open one runs (the Metrics tab reads CSVs from S3; the Status tab must not wait)
+    renderers: dict[str, Callable[[], None]] = {
+        "Status": lambda: render_status(model, subj),
+        "Metrics": lambda: render_metrics(model),
+        "Deploy on demand": lambda: render_deployment(model, subj),
+        "Provision Throughput": lambda: render_throughput(model, subj),
+        "Configuration": lambda: render_configuration(model, subj),
+    }
+    for label, tab in zip(labels, st.tabs(labels, key=Key.CM_TABS, on_change="rerun"), strict=True):
+        if tab.open:
+            with tab:
+                renderers[label]()
 
 
 show(selected)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Sequence
 
 import pandas as pd
@@ -238,13 +239,17 @@ if len(selected) == 1:
             icon=":material/open_in_new:",
             query_params={"model": rec.id},
         )
+    arn = rec.arn
+    if rec.model_type is ModelType.CUSTOM:  # its ARN lives with the custom model (the job's result)
+        with contextlib.suppress(ServiceError):
+            arn = services.customization.get(rec.id).custom_model_arn or arn
     facts = {
         "Model ID": rec.model_id,
         "Our id": rec.id,
         "Type": rec.model_type.value,
         "Provider": rec.provider.value,
         "Vendor": rec.vendor,
-        "ARN": rec.arn or "—",
+        "ARN": arn or "—",
         "Regions": ", ".join(rec.regions) or "—",
         "Input modalities": ", ".join(rec.input_modalities) or "unknown",
         "Output modalities": ", ".join(rec.output_modalities) or "unknown",

@@ -87,10 +87,18 @@ def test_a_file_and_a_uri_together_are_refused(w: World, make_app) -> None:
     assert "give a file or an S3 URI, not both" in texts(at)
 
 
-def open_model(make_app, world: World, model_id: str) -> AppTest:
+def open_model(make_app, world: World, model_id: str, tab: str | None = None) -> AppTest:
     at = make_app().run()
     at.switch_page("views/custom_model.py")
     at.query_params["model"] = model_id
+    at.run()
+    assert not at.exception, at.exception
+    return open_tab(at, tab) if tab else at
+
+
+def open_tab(at: AppTest, label: str) -> AppTest:
+    """Tabs are lazy (only the open one runs): open one as a click would."""
+    at.session_state[Key.CM_TABS] = label
     at.run()
     assert not at.exception, at.exception
     return at
@@ -112,19 +120,22 @@ def test_the_model_page_follows_the_job_then_throughput_then_enable(w: World, ma
     at = open_model(make_app, w, model.id)
     assert at.metric[0].value == "InProgress"
     assert not at.button(key=Key.CM_STOP).disabled
+    open_tab(at, "Provision Throughput")
     assert at.button(key=Key.CM_PROVISION).disabled
     w.clock.advance(seconds=61)
-    at.run()
+    open_tab(at, "Status")
     assert at.metric[0].value == "Completed"
+    open_tab(at, "Provision Throughput")
     at.button(key=Key.CM_PROVISION).click().run()
     assert not at.exception
     assert w.customization.get(model.id).throughput_status.value == "Creating"
     assert "billed hourly until removed" in texts(at)
     w.clock.advance(seconds=11)
-    at.run()
+    open_tab(at, "Status")
     assert not at.button(key=Key.CM_ENABLE).disabled
     at.button(key=Key.CM_ENABLE).click().run()
     assert w.catalog.get_model(model.id).status is Status.GREEN
+    open_tab(at, "Provision Throughput")
     at.button(key=Key.CM_REMOVE_PT).click().run()
     assert "will also be disabled" in texts(at)
     at.button(key=Key.CM_CONFIRM_REMOVE_PT).click().run()
@@ -135,7 +146,7 @@ def test_the_model_page_follows_the_job_then_throughput_then_enable(w: World, ma
 def test_delete_needs_the_name_typed(w: World, make_app) -> None:
     model = create(w)
     w.clock.advance(seconds=61)
-    at = open_model(make_app, w, model.id)
+    at = open_model(make_app, w, model.id, tab="Configuration")
     at.button(key=Key.CM_DELETE).click().run()
     at.text_input(key=Key.CM_DELETE_NAME).set_value("support-bot!")
     at.button(key=Key.CM_CONFIRM_DELETE).click().run()
@@ -184,6 +195,7 @@ def test_a_custom_nova_model_is_deployed_on_demand_from_its_page(world: World, m
     world.clock.advance(seconds=61)
     at = open_model(make_app, world, model.id)
     assert "Deploy on demand" in [t.label for t in at.tabs]
+    open_tab(at, "Deploy on demand")
     at.button(key=Key.CM_DEPLOY).click().run()
     assert not at.exception
     assert world.customization.get(model.id).deployment_status is DeploymentStatus.CREATING
@@ -271,3 +283,38 @@ def test_hyperparameter_defaults_follow_the_base_model(world: World, make_app) -
     at.selectbox(key=Key.NM_BASE).set_value(NOVA_MICRO).run()
     assert at.text_input(key=hp_key("epochCount", NOVA_MICRO)).value == "2"  # Nova's own default, not 7
     assert at.text_input(key=hp_key("learningRate", NOVA_MICRO)).value == "1e-05"
+
+
+def test_every_run_at_a_glance_and_a_click_opens_one(w: World, make_app) -> None:
+    first, second = create(w, "bot-a"), create(w, "bot-b")
+    at = make_app().run()
+    at.switch_page("views/custom_model.py").run()
+    assert not at.exception
+    runs = at.dataframe[0].value
+    assert list(runs["Name"]) == ["bot-a", "bot-b"]
+    assert {
+        "Status",
+        "Base model",
+        "Job",
+        "Duration",
+        "Data tokens",
+        "Validation loss",
+        "Cost so far",
+        "Created by",
+    } <= set(runs.columns)
+    assert "Click a run in the table to open it." in texts(at) and not at.tabs
+    at.session_state[Key.CM_RUNS] = {"selection": {"rows": [1], "columns": [], "cells": []}}
+    at.run()
+    assert at.query_params["model"] == second.id and at.subheader[0].value == "bot-b"
+    assert first.id != second.id
+
+
+def test_a_link_to_a_deleted_model_says_so_and_shows_no_other(w: World, make_app) -> None:
+    create(w, "bot-a")
+    at = make_app().run()
+    at.switch_page("views/custom_model.py")
+    at.query_params["model"] = "custom:gone"
+    at.run()
+    assert not at.exception
+    assert "There is no custom model custom:gone" in texts(at)
+    assert not at.tabs and not at.subheader  # no other model shown in its place

@@ -67,6 +67,7 @@ def test_names_and_descriptions_render_as_plain_text(world: World, make_app) -> 
     assert any("\\*\\*bold\\*\\*" in h for h in headers)
     at.switch_page("views/custom_model.py")
     at.query_params["model"] = model.id
+    at.session_state[Key.CM_TABS] = "Configuration"  # tabs are lazy: only the open one runs
     at.run()
     assert not at.exception
     rendered = "\n".join(str(m.value) for m in at.markdown)

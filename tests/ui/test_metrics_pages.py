@@ -28,10 +28,11 @@ def texts(at: AppTest) -> str:
     return "\n".join(str(e.value) for kind in kinds for e in getattr(at, kind))
 
 
-def open_model(make_app, model_id: str) -> AppTest:
+def open_model(make_app, model_id: str, tab: str = "Metrics") -> AppTest:
     at = make_app().run()
     at.switch_page("views/custom_model.py")
     at.query_params["model"] = model_id
+    at.session_state[Key.CM_TABS] = tab  # tabs are lazy: only the open one runs
     at.run()
     assert not at.exception, at.exception
     return at

@@ -1,0 +1,89 @@
+"""Every custom model at a glance: one row per run, with its light, base model, job, duration, data,
+losses, cost so far and owner; filters; a click opens the run below. Display only."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pandas as pd
+import streamlit as st
+
+from services.models import CustomModel, ModelView
+from services.pricing import ModelCosts
+from ui.components import LIGHT, duration
+from ui.state import Key
+
+
+def runs_frame(
+    models: list[CustomModel], views: dict[str, ModelView], costs: dict[str, ModelCosts], now: datetime
+) -> pd.DataFrame:
+    rows = []
+    for m in models:
+        view = views.get(m.id)
+        end = m.job_end_time or (None if m.job_status.in_flight else m.updated_at)
+        seconds = ((end or now) - m.created_at).total_seconds()
+        cost = costs.get(m.id)
+        rows.append(
+            {
+                "id": m.id,
+                "Status": f"{LIGHT[view.status]} {view.status.value}" if view else "—",
+                "Name": m.name,
+                "Base model": m.base_model_name,
+                "Job": m.job_status.value,
+                "Duration": duration(seconds) + ("" if end else " so far"),
+                "Data tokens": m.training_tokens,
+                "Training loss": m.training_loss,
+                "Validation loss": m.validation_loss,
+                "Cost so far": cost.total if cost else None,
+                "Created by": m.created_by or "outside Model Studio",
+                "Created": m.created_at.replace(tzinfo=None),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def render_runs(
+    models: list[CustomModel], views: dict[str, ModelView], costs: dict[str, ModelCosts], selected: str | None
+) -> str | None:
+    """The runs table; returns the id of the run clicked in it (or None)."""
+    frame = runs_frame(models, views, costs, datetime.now(UTC))
+    f1, f2, f3 = st.columns([3, 2, 2])
+    search = f1.text_input("Search runs", key=Key.CM_RUN_SEARCH, placeholder="Name or base model")
+    jobs = f2.multiselect("Job status", sorted(frame["Job"].unique()), key=Key.CM_RUN_JOBS)
+    bases = f3.multiselect("Base model", sorted(frame["Base model"].unique()), key=Key.CM_RUN_BASES)
+    shown = frame
+    if search.strip():
+        needle = search.strip().lower()
+        shown = shown[
+            shown["Name"].str.lower().str.contains(needle, regex=False)
+            | shown["Base model"].str.lower().str.contains(needle, regex=False)
+        ]
+    if jobs:
+        shown = shown[shown["Job"].isin(jobs)]
+    if bases:
+        shown = shown[shown["Base model"].isin(bases)]
+    shown = shown.reset_index(drop=True)
+    event = st.dataframe(
+        shown.drop(columns=["id"]),
+        key=Key.CM_RUNS,
+        on_select="rerun",
+        selection_mode="single-row",
+        hide_index=True,
+        width="stretch",
+        height=min(len(shown), 12) * 35 + 38,  # every row up to 12, no empty rows
+        column_config={
+            "Status": st.column_config.TextColumn(width="small"),
+            "Data tokens": st.column_config.NumberColumn(format="localized"),
+            "Training loss": st.column_config.NumberColumn(format="%.4f"),
+            "Validation loss": st.column_config.NumberColumn(format="%.4f", help="The final validation loss."),
+            "Cost so far": st.column_config.NumberColumn(format="dollar", help="Unknown (empty) when a price is."),
+            "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", help="UTC"),
+        },
+    )
+    st.caption(f"{len(shown)} of {len(frame)} runs. Click a row to open it.")
+    rows = event.selection.rows if event is not None else []
+    chosen: str | None = shown.iloc[rows[0]]["id"] if rows and rows[0] < len(shown) else None
+    if chosen == st.session_state.get(Key.CM_RUNS_LAST):
+        return None  # the table keeps its selection across reruns: act on a new click only
+    st.session_state[Key.CM_RUNS_LAST] = chosen
+    return chosen if chosen != selected else None
