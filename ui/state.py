@@ -43,8 +43,10 @@ class Key(StrEnum):
     NM_CHECK = "new_model_check"
     NM_CREATE = "new_model_create"
     NM_CREATED = "new_model_created"
+    NM_FROM = "new_model_from"  # the run the form was prefilled from ("New run from this one")
     # Custom model page
     CM_SELECT = "custom_model_select"
+    CM_CLONE = "custom_model_clone"
     CM_RUNS = "custom_model_runs"
     CM_RUNS_LAST = "custom_model_runs_last_click"
     CM_RUN_SEARCH = "custom_model_run_search"

@@ -20,7 +20,7 @@ from ui.data_view import render_summary
 from ui.dialogs import close_if_done, then_close
 from ui.metrics_view import load_run, render_downloads, render_run
 from ui.runs_view import render_runs
-from ui.state import Key
+from ui.state import Key, hp_key
 
 services = deps.services_or_stop()
 actor = deps.get_actor()
@@ -164,10 +164,36 @@ def action_button(
 
 
 def render_header(model: CustomModel, view: ModelView) -> None:
-    head, light = st.columns([3, 2], vertical_alignment="center")
+    head, light, again = st.columns([3, 1.2, 1.3], vertical_alignment="center")
     head.subheader(md_escape(model.name), anchor=False)
     light.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
+    if again.button(
+        "New run from this one",
+        icon=":material/content_copy:",
+        key=Key.CM_CLONE,
+        help="Open New Model with this run's base model, region, data and hyperparameters, under a new name.",
+    ):
+        new_run_from(model.id)
     st.caption(f"Next action: {view.next_action}")
+
+
+def new_run_from(model_id: str) -> None:
+    """Prefill the New Model form with a run's settings (the service picks the next free name)."""
+    request, training_uri, validation_uri = customization.rerun_request(model_id)
+    base = request.base_model_id
+    st.session_state.update(
+        {
+            Key.NM_BASE: base,
+            f"{Key.NM_REGION}-{base}": request.region,
+            Key.NM_NAME: request.name,
+            Key.NM_DESCRIPTION: request.description,
+            Key.NM_TRAINING_URI: training_uri,
+            Key.NM_VALIDATION_URI: validation_uri or "",
+            Key.NM_FROM: by_id[model_id].name,
+            **{hp_key(name, base): value for name, value in request.hyperparameters.items()},
+        }
+    )
+    st.switch_page("views/new_model.py")
 
 
 def render_status(model: CustomModel, subj: Subject) -> None:

@@ -25,6 +25,14 @@ st.caption(
     "uploaded or any job is created."
 )
 
+source = st.session_state.pop(Key.NM_FROM, None)
+if source:
+    st.info(
+        f"A new run from {md_escape(source)}: its base model, region, data and hyperparameters are filled in, "
+        "under a new name. Change what you want to try, then Check data or Create model.",
+        icon=":material/content_copy:",
+    )
+
 choices = customization.base_model_choices()
 if not choices:
     st.warning(

@@ -108,6 +108,12 @@ def delete_custom_model(model_id: str, s: Svc, actor: Who) -> Response:
     return Response(status_code=204)
 
 
+@router.post("/custom-models/{model_id}/stop", status_code=202, response_model=CustomModelOut, responses=ERRORS)
+def stop_job(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
+    """Stop a running job (Bedrock StopModelCustomizationJob): 409 with the reason when it is not running."""
+    return view_of(s, s.customization.stop(model_id, actor=actor))
+
+
 @router.put("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)
 def provision(model_id: str, body: ProvisionThroughput, s: Svc, actor: Who) -> CustomModelOut:
     return view_of(s, s.customization.provision_throughput(model_id, body.ModelUnits, actor=actor))

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from services.customization.common import Clock, CustomizationConfig, _state
+from services.customization.common import Clock, CustomizationConfig, NewCustomModel, _state
 from services.errors import ModelNotFound, ProviderRejected
 from services.identity import Actor
 from services.models import (
@@ -96,3 +96,28 @@ class ServiceBase:
 
     def list(self) -> list[CustomModel]:
         return self._store.list_custom()
+
+    def rerun_request(self, model_id: str) -> tuple[NewCustomModel, str, str | None]:
+        """A new run from an existing one, the way engineers iterate: the same base model, region,
+        hyperparameters and data (the S3 copies the first run used), under the next free name
+        ("bot" -> "bot-2", "bot-2" -> "bot-3"). Returns (request, training URI, validation URI)."""
+        model = self.get(model_id)
+        stem, _, number = model.name.rpartition("-")
+        if not (stem and number.isdigit()):
+            stem, number = model.name, "1"
+        n = int(number) + 1
+        while True:
+            suffix = f"-{n}"
+            name = stem[: 63 - len(suffix)].rstrip("-_") + suffix
+            if not self._store.name_taken(name):
+                break
+            n += 1
+        request = NewCustomModel(
+            name=name,
+            description=model.description,
+            base_model_id=model.base_model_id,
+            customization_type=model.customization_type,
+            hyperparameters=dict(model.hyperparameters),
+            region=model.region or None,
+        )
+        return request, model.training_uri, model.validation_uri

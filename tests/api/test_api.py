@@ -172,3 +172,13 @@ def test_the_data_summary_comes_with_a_422_and_with_the_model(client: TestClient
     assert model["DataSummary"]["BillableTokens"] == 2 * model["DataSummary"]["Training"]["Tokens"]
     got = client.get(f"/custom-models/{model['Id']}").json()
     assert got["DataSummary"] == model["DataSummary"]
+
+
+def test_stop_a_running_job(client: TestClient, data: World) -> None:
+    model = create(client).json()
+    response = client.post(f"/custom-models/{model['Id']}/stop")
+    assert response.status_code == 202, response.text
+    assert response.json()["JobStatus"] == "Stopping"
+    again = client.post(f"/custom-models/{model['Id']}/stop")
+    assert again.status_code == 409 and "Stop" in again.json()["Message"]
+    assert client.post("/custom-models/custom:nope/stop").status_code == 404

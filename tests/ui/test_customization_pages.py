@@ -318,3 +318,40 @@ def test_a_link_to_a_deleted_model_says_so_and_shows_no_other(w: World, make_app
     assert not at.exception
     assert "There is no custom model custom:gone" in texts(at)
     assert not at.tabs and not at.subheader  # no other model shown in its place
+
+
+def test_a_new_run_from_this_one_prefills_the_form(w: World, make_app) -> None:
+    model = w.customization.create(
+        NewCustomModelFor("support-bot", hyperparameters={"epochCount": "3", "learningRate": "0.0002"}),
+        UploadOf(jsonl()),
+        actor=ADMIN,
+    )
+    at = open_model(make_app, w, model.id)
+    at.button(key=Key.CM_CLONE).click().run()
+    assert not at.exception
+    assert "A new run from support-bot" in texts(at)
+    assert at.text_input(key=Key.NM_NAME).value == "support-bot-2"
+    assert at.text_input(key=Key.NM_TRAINING_URI).value == model.training_uri
+    assert at.text_input(key=hp_key("epochCount", LLAMA)).value == "3"
+    assert at.text_input(key=hp_key("learningRate", LLAMA)).value == "0.0002"
+    at.switch_page("views/new_model.py")  # AppTest stays on the page it was told; the browser moved already
+    at.button(key=Key.NM_CREATE).click().run()
+    assert not at.exception
+    assert "Created support-bot-2" in texts(at), texts(at)
+    clone = next(m for m in w.customization.list() if m.name == "support-bot-2")
+    assert clone.hyperparameters == model.hyperparameters and clone.training_uri == model.training_uri
+    assert clone.training_records == model.training_records
+
+
+def NewCustomModelFor(name: str, **kw: object):  # noqa: N802 - reads like the model it builds
+    from services.customization import NewCustomModel
+
+    return NewCustomModel.model_validate({"name": name, "base_model_id": LLAMA} | kw)
+
+
+def UploadOf(data: bytes):  # noqa: N802
+    import io
+
+    from services.customization import Upload
+
+    return Upload("train.jsonl", io.BytesIO(data), len(data))

@@ -480,3 +480,13 @@ def test_a_created_model_keeps_its_data_summary(w: World) -> None:
     assert summary is not None and summary["epochs"] == 2
     assert summary["training"]["records"] == 120 and summary["billable_tokens"] == 2 * summary["training"]["tokens"]
     assert "samples" not in summary["training"]["stats"] and "issues" not in summary["training"]
+
+
+def test_a_new_run_takes_the_next_free_name_and_the_same_settings(w: World) -> None:
+    model = create(w, "bot", hyperparameters={"epochCount": "3"})
+    request, training, validation = w.customization.rerun_request(model.id)
+    assert request.name == "bot-2" and training == model.training_uri and validation is None
+    assert request.hyperparameters == model.hyperparameters and request.base_model_id == model.base_model_id
+    second = w.customization.create(request, training, actor=ADMIN)
+    assert w.customization.rerun_request(second.id)[0].name == "bot-3"
+    assert w.customization.rerun_request(model.id)[0].name == "bot-3"  # bot-2 is taken now
