@@ -47,6 +47,7 @@ class Key(StrEnum):
     # Custom model page
     CM_SELECT = "custom_model_select"
     CM_CLONE = "custom_model_clone"
+    CM_CONFIRM_PROVISION = "custom_model_confirm_provision"
     CM_RUNS = "custom_model_runs"
     CM_RUNS_LAST = "custom_model_runs_last_click"
     CM_RUN_SEARCH = "custom_model_run_search"

@@ -59,6 +59,57 @@ def confirm_stop(model: CustomModel) -> None:
     )
 
 
+def hourly_price(model: CustomModel, units: int) -> str:
+    """What throughput costs per hour for this model, in words (unknown when no price is known)."""
+    price = services.costs.prices_for(model.base_model_id, model.region).inference_no_commit
+    if price.price is None:
+        return f"unknown per model unit-hour ({price.source})"
+    return (
+        f"{money(price.price * units)} per hour ({units} model unit(s) × {money(price.price)} per model unit-hour; "
+        f"{money(price.price * units * 24)} a day, {money(price.price * units * 24 * 30.4)} a month)"
+    )
+
+
+@st.dialog("Provision throughput?")
+def confirm_provision(model: CustomModel, units: int, hourly: str) -> None:
+    close_if_done()
+    st.write(
+        f"Provision {units} model unit(s) of no-commitment throughput for {model.name}? "
+        f"It bills {hourly}, from now until it is removed, even when nobody calls the model."
+    )
+    st.button(
+        "Provision and start billing",
+        type="primary",
+        key=Key.CM_CONFIRM_PROVISION,
+        on_click=act_and_close,
+        args=("Provision throughput", customization.provision_throughput, model.id, units),
+    )
+
+
+def render_invoke(arn: str, region: str | None) -> None:
+    """The ARN to call the model with, ready to copy, and a ready invoke snippet (AWS CLI, boto3)."""
+    st.caption("The ARN to call the model with (Bedrock Runtime, `modelId`): copy it with the button on the right.")
+    st.code(arn, language=None)
+    where = region or "us-east-1"
+    cli, python = st.tabs(["AWS CLI", "boto3"])
+    cli.code(
+        f"aws bedrock-runtime converse --region {where} \\\n"
+        f"  --model-id '{arn}' \\\n"
+        """  --messages '[{"role": "user", "content": [{"text": "Hello"}]}]'""",
+        language="bash",
+    )
+    python.code(
+        "import boto3\n\n"
+        f'runtime = boto3.client("bedrock-runtime", region_name="{where}")\n'
+        "response = runtime.converse(\n"
+        f'    modelId="{arn}",\n'
+        '    messages=[{"role": "user", "content": [{"text": "Hello"}]}],\n'
+        ")\n"
+        'print(response["output"]["message"]["content"][0]["text"])',
+        language="python",
+    )
+
+
 @st.dialog("Remove throughput?")
 def confirm_remove(model: CustomModel) -> None:
     close_if_done()
@@ -257,20 +308,22 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
         units = st.number_input(
             "Model Units", min_value=1, max_value=customization.max_model_units, value=1, key=Key.CM_UNITS
         )
-        action_button(
-            st.container(),
+        hourly = hourly_price(model, int(units))
+        st.caption(f"Price: {hourly} while it exists, used or not.")
+        provision = decide(Action.PROVISION, subj, actor)
+        if st.button(
             "Provision throughput",
-            Action.PROVISION,
-            subj,
-            customization.provision_throughput,
-            model.id,
-            int(units),
             key=Key.CM_PROVISION,
-            primary=True,
-        )
+            type="primary",
+            disabled=not provision,
+            help=md_escape(provision.reason) or None,
+        ):
+            confirm_provision(model, int(units), hourly)
         return
     running = duration((datetime.now(UTC) - (model.throughput_since or model.updated_at)).total_seconds())
     st.metric("Throughput", model.throughput_status.value, help=model.throughput_arn or "being created")
+    if model.throughput_arn:
+        render_invoke(model.throughput_arn, model.region)
     st.warning(
         f"{model.model_units} model unit(s) provisioned {running} ago: billed hourly until removed, even when idle.",
         icon=":material/schedule:",
@@ -310,8 +363,7 @@ def render_deployment(model: CustomModel, subj: Subject) -> None:
         return
     st.metric("Deployment", model.deployment_status.value, help=model.deployment_arn or "being created")
     if model.deployment_arn:
-        st.caption("The ARN to call the model with (Bedrock Runtime Converse, `modelId`):")
-        st.code(model.deployment_arn, language=None)
+        render_invoke(model.deployment_arn, model.region)
     if model.deployment_failed:
         st.error(md_escape(model.deployment_failure or "Bedrock reported the deployment as failed."))
     action_button(

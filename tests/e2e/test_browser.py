@@ -110,6 +110,18 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         expect(page.get_by_text(re.compile(r"Enabled Llama 3\.1 8B Instruct .*now GREEN"))).to_be_visible()
         idle(page)
         shot(page, "02-models-enabled")
+        # bulk changes: one click in the dialog sends one request, closes it, and the page shows the result
+        for verb, light in (("Disable", "YELLOW"), ("Enable", "GREEN")):
+            page.get_by_role("button", name=re.compile(f"^{verb} all shown")).click()
+            dialog = page.get_by_role("dialog")
+            dialog.get_by_role("button", name=f"{verb} 1 models").click()
+            expect(page.get_by_role("dialog")).to_have_count(0)
+            expect(page.get_by_text(f"{verb}d 1 model(s).")).to_be_visible()
+            idle(page)
+            models = httpx.get(f"{server}/api/models", params={"search": BASE_MODEL}, timeout=10).json()["Models"]
+            assert [m["StatusLight"] for m in models if m["ModelId"] == BASE_MODEL] == [light]
+        page.goto(f"{server}/catalog")  # the Models page's own address
+        expect(page.get_by_role("heading", name="Models")).to_be_visible()
 
         # New Model: upload the data and create
         page.get_by_role("button", name="New Model").click()
@@ -131,8 +143,14 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         idle(page)
         shot(page, "04-custom-model-completed")
         page.get_by_role("tab", name="Provision Throughput").click()
+        expect(page.get_by_text(re.compile("per model unit-hour"))).to_be_visible()  # the price, first
         page.get_by_role("button", name="Provision throughput").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text(re.compile("even when nobody calls the model"))).to_be_visible()
+        dialog.get_by_role("button", name="Provision and start billing").click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
         expect(page.get_by_text("InService", exact=True)).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("aws bedrock-runtime converse", exact=False).first).to_be_visible()  # invoke
         idle(page)
         shot(page, "05-throughput-in-service")
         page.get_by_role("tab", name="Status").click()
@@ -169,19 +187,26 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         # Remove throughput (the model turns RED and is disabled), then delete the model
         page.get_by_role("link", name="Custom Models").click()
         expect(page.get_by_role("heading", name="Custom Models")).to_be_visible()
+        expect(page.get_by_text("1 of 1 runs. Click a row to open it.")).to_be_visible()  # every run at a glance
+        idle(page)
+        shot(page, "09-runs")
+        [run] = httpx.get(f"{server}/api/custom-models", timeout=10).json()["CustomModels"]
+        page.goto(f"{server}/custom-models?model={run['Id']}")
+        expect(page.get_by_role("tab", name="Provision Throughput")).to_be_visible(timeout=60_000)
         page.get_by_role("tab", name="Provision Throughput").click()
         page.get_by_role("button", name="Remove throughput").click()
         dialog = page.get_by_role("dialog")
         expect(dialog.get_by_text("will also be disabled")).to_be_visible()
         dialog.get_by_role("button", name="Remove throughput").click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
         expect(page.get_by_text("Remove throughput: done.")).to_be_visible()
         expect(page.get_by_text("RED", exact=True)).to_be_visible()
         page.get_by_role("tab", name="Configuration").click()
         page.get_by_role("button", name="Delete model").click()
         dialog = page.get_by_role("dialog")
-        dialog.get_by_role("textbox").fill("support-bot")
-        dialog.get_by_role("textbox").press("Enter")
+        dialog.get_by_role("textbox").fill("support-bot")  # typed, then one click: no Enter needed
         dialog.get_by_role("button", name="Delete", exact=True).click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
         expect(page.get_by_text("Delete: done.")).to_be_visible()
         expect(page.get_by_text("No custom models yet.")).to_be_visible()
         assert httpx.get(f"{server}/api/custom-models", timeout=10).json() == {"CustomModels": []}

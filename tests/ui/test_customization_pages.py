@@ -126,11 +126,20 @@ def test_the_model_page_follows_the_job_then_throughput_then_enable(w: World, ma
     open_tab(at, "Status")
     assert at.metric[0].value == "Completed"
     open_tab(at, "Provision Throughput")
+    assert "per model unit-hour" in texts(at)  # the price, before anything is billed
     at.button(key=Key.CM_PROVISION).click().run()
+    assert "bills" in texts(at) and w.customization.get(model.id).throughput_status is None  # asked first
+    at.button(key=Key.CM_CONFIRM_PROVISION).click().run()
     assert not at.exception
     assert w.customization.get(model.id).throughput_status.value == "Creating"
     assert "billed hourly until removed" in texts(at)
     w.clock.advance(seconds=11)
+    at.run()
+    arn = w.customization.get(model.id).throughput_arn
+    snippets = [str(c.value) for c in at.code]
+    assert arn in snippets  # the ARN, with Streamlit's copy button
+    assert any("aws bedrock-runtime converse" in c and arn in c for c in snippets)
+    assert any("runtime.converse(" in c and arn in c for c in snippets)
     open_tab(at, "Status")
     assert not at.button(key=Key.CM_ENABLE).disabled
     at.button(key=Key.CM_ENABLE).click().run()
