@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
@@ -48,6 +48,7 @@ class Services:
     audit: AuditService
     identities: Identities
     reconciler: Reconciler | None = None
+    clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what "now" is for every page
 
 
 class Store(CatalogStore, CustomModelStore, AuditStore, TokenStore, PriceStore, Protocol):
@@ -228,6 +229,7 @@ def build_services(
         audit=AuditService(db),
         identities=Identities(settings, tokens),
         reconciler=reconciler,
+        clock=clock,
     )
 
 

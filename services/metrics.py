@@ -298,16 +298,22 @@ class MetricsService:
 
     def load(self, model_id: str) -> RunMetrics:
         model = self._model(model_id)
-        if model.job_status in (JobStatus.SUBMITTING, JobStatus.IN_PROGRESS, JobStatus.STOPPING):
-            return RunMetrics(
-                model_id,
-                MetricsState.NOT_YET,
-                f"No metrics yet: the job is {model.job_status}. They appear when it completes.",
-            )
+        running = model.job_status in (JobStatus.SUBMITTING, JobStatus.IN_PROGRESS, JobStatus.STOPPING)
+        not_yet = RunMetrics(
+            model_id,
+            MetricsState.NOT_YET,
+            f"No metrics yet: the job is {model.job_status}. The loss curve appears here as the job writes it.",
+        )
+        if model.job_status is JobStatus.SUBMITTING:
+            return not_yet
         try:
             training_uri, validation_uris = self.find(model)
         except ObjectStoreError as exc:
+            if running:
+                return not_yet
             return RunMetrics(model_id, MetricsState.MISSING, f"The metrics could not be listed: {exc}")
+        if running and training_uri is None:
+            return not_yet
         if training_uri is None:
             if model.job_status in (JobStatus.FAILED, JobStatus.STOPPED):
                 return RunMetrics(
@@ -324,6 +330,8 @@ class MetricsService:
         if training is None:
             return RunMetrics(model_id, MetricsState.MISSING, notes[-1], notes=tuple(notes))
         notes += list(training.notes) + [n for t in validation for n in t.notes]
+        if running:
+            notes.insert(0, f"The job is {model.job_status}: these are its metrics so far (live).")
         return RunMetrics(model_id, MetricsState.READY, "", training, validation, tuple(notes))
 
     def _parse(self, uri: str, kind: str, notes: list[str]) -> MetricsTable | None:
@@ -356,3 +364,19 @@ class MetricsService:
         if uri is None:
             return None
         return uri.rsplit("/", 1)[-1], lambda: self._objects.open(uri)
+
+
+def training_progress(run: RunMetrics, epochs: int | None, steps_per_epoch_hint: int | None) -> tuple[int, int | None]:
+    """(steps done, total steps or None when unknown) of a run from its metrics so far: the steps per
+    epoch are read off the data once an epoch has finished, else taken from the hint (records ÷ batch
+    size) when there is one."""
+    if run.training is None or run.training.frame.empty:
+        return 0, None
+    frame = run.training.frame
+    done = int(frame["step"].iloc[-1]) + 1
+    finished_epoch = frame["epoch"].notna().any() and frame["epoch"].max() >= 1
+    per_epoch = _steps_per_epoch(frame.loc[frame["epoch"] < frame["epoch"].max()]) if finished_epoch else None
+    per_epoch = per_epoch or (float(steps_per_epoch_hint) if steps_per_epoch_hint else None)
+    if not epochs or not per_epoch:
+        return done, None
+    return done, max(done, round(per_epoch * epochs))

@@ -3,18 +3,64 @@ Display only; every computation is in services.metrics."""
 
 from __future__ import annotations
 
+import math
+from datetime import datetime
+
 import streamlit as st
 
-from services.metrics import MetricsService, MetricsState, RunMetrics, curves, epoch_boundaries, export_frame, summarize
+from services.metrics import (
+    MetricsService,
+    MetricsState,
+    RunMetrics,
+    curves,
+    epoch_boundaries,
+    export_frame,
+    summarize,
+    training_progress,
+)
+from services.models import CustomModel
 from ui.charts import metrics_figure
-from ui.components import csv_bytes
+from ui.components import csv_bytes, duration
 from ui.state import Key
 
 
 @st.cache_resource(max_entries=16, ttl=900, show_spinner="Reading the metrics…")
-def load_run(_metrics: MetricsService, model_id: str, job_status: str, end: str) -> RunMetrics:
-    """Metrics files do not change once a job has ended, so they are read once per run state."""
+def load_run(_metrics: MetricsService, model_id: str, job_status: str, end: str, bucket: int = 0) -> RunMetrics:
+    """Metrics files do not change once a job has ended, so they are read once per run state; while it
+    runs, once per polling interval (``bucket``)."""
     return _metrics.load(model_id)
+
+
+def render_live(run: RunMetrics, model: CustomModel, now: datetime) -> None:
+    """A running job: how far it is, about how long is left, and its loss curve so far."""
+    hp = model.hyperparameters
+    epochs = _number(hp.get("epochCount"))
+    batch = _number(hp.get("batchSize"))
+    hint = math.ceil(model.training_records / batch) if batch and model.training_records else None
+    done, total = training_progress(run, epochs, hint)
+    elapsed = (now - model.created_at).total_seconds()
+    if total:
+        share = min(1.0, done / total)
+        left = elapsed * (1 - share) / share if share else None
+        st.progress(
+            share,
+            text=f"Training step {done:,} of ~{total:,}"
+            + (f": about {duration(left)} left (an estimate from the pace so far)" if left else ""),
+        )
+    elif done:
+        st.caption(f"Training step {done:,}; the total (and so the time left) is known once an epoch ends.")
+    if run.state is MetricsState.READY:
+        panels = [("loss", [("", curve) for curve in curves(run, "loss", "step", 0.6)])]
+        figure = metrics_figure(panels, x_title="step", log_y=False, boundaries=epoch_boundaries(run))
+        figure.update_layout(height=280, title="Loss so far (live)")
+        st.plotly_chart(figure, width="stretch", theme=None, key="live-loss")
+
+
+def _number(value: str | None) -> int | None:
+    try:
+        return max(1, int(float(value))) if value else None
+    except ValueError:
+        return None
 
 
 def fmt(value: float | None) -> str:
@@ -46,6 +92,12 @@ def render_run(run: RunMetrics) -> None:
         st.warning(summary.overfitting_note, icon=":material/trending_up:")
     for note in run.notes:
         st.caption(f"Note: {note}")
+    render_chart(run)
+
+
+@st.fragment
+def render_chart(run: RunMetrics) -> None:
+    """The chart and its controls: a control reruns only this, not the page."""
     a, b, c = st.columns([1, 1, 2])
     axis = a.radio("X axis", ["step", "epoch"], horizontal=True, key=Key.MX_AXIS)
     log_y = b.toggle("Log scale", key=Key.MX_LOG)

@@ -3,7 +3,7 @@ losses, cost so far and owner; filters; a click opens the run below. Display onl
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
@@ -43,10 +43,14 @@ def runs_frame(
 
 
 def render_runs(
-    models: list[CustomModel], views: dict[str, ModelView], costs: dict[str, ModelCosts], selected: str | None
+    models: list[CustomModel],
+    views: dict[str, ModelView],
+    costs: dict[str, ModelCosts],
+    selected: str | None,
+    now: datetime,
 ) -> str | None:
     """The runs table; returns the id of the run clicked in it (or None)."""
-    frame = runs_frame(models, views, costs, datetime.now(UTC))
+    frame = runs_frame(models, views, costs, now)
     f1, f2, f3 = st.columns([3, 2, 2])
     search = f1.text_input("Search runs", key=Key.CM_RUN_SEARCH, placeholder="Name or base model")
     jobs = f2.multiselect("Job status", sorted(frame["Job"].unique()), key=Key.CM_RUN_JOBS)

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
-from datetime import UTC, datetime
 
 import pandas as pd
 import streamlit as st
@@ -11,14 +11,14 @@ from streamlit.delta_generator import DeltaGenerator
 
 from services.actions import Action, Subject, decide
 from services.errors import ProviderError, ServiceError
-from services.metrics import MetricsState
+from services.metrics import MetricsState, RunMetrics
 from services.models import CustomModel, ModelView
 from ui import deps
 from ui.components import LIGHT, duration, md_escape
 from ui.cost_view import money
 from ui.data_view import render_summary
 from ui.dialogs import close_if_done, then_close
-from ui.metrics_view import load_run, render_downloads, render_run
+from ui.metrics_view import load_run, render_downloads, render_live, render_run
 from ui.runs_view import render_runs
 from ui.state import Key, hp_key
 
@@ -180,7 +180,7 @@ if wanted and wanted not in by_id:  # a link to a model that is gone: say so, ne
 views = {m.id: catalog.get_model(m.id) for m in models}
 spend = {c.model_id: c for c in services.costs.all_costs()}
 with st.expander(f"All runs ({len(models)})", expanded=wanted is None, icon=":material/table_rows:"):
-    clicked = render_runs(models, views, spend, wanted)
+    clicked = render_runs(models, views, spend, wanted, services.clock())
 if clicked:
     st.query_params["model"] = clicked
     wanted = clicked
@@ -257,7 +257,9 @@ def render_status(model: CustomModel, subj: Subject) -> None:
         st.error("The job failed: " + md_escape(model.failure_message or "no message from Bedrock"))
     if model.job_status.in_flight:
         stage = f" Now: {model.job_stage}." if model.job_stage else ""
-        st.info(f"Submitted {duration((datetime.now(UTC) - model.created_at).total_seconds())} ago; refreshing.{stage}")
+        now = services.clock()
+        st.info(f"Running for {duration((now - model.created_at).total_seconds())}; refreshing.{stage}")
+        render_live(live_run(model), model, now)
     if model.training_loss is not None:
         st.caption(
             f"Final training loss {model.training_loss:.4f}"
@@ -290,8 +292,14 @@ def render_costs(model: CustomModel) -> None:
     k4.metric("Total", money(spent.total))
 
 
+def live_run(model: CustomModel) -> RunMetrics:
+    """The run's metrics: read once per run state, and once per polling interval while it runs."""
+    bucket = int(time.time() // max(1.0, services.settings.poll_seconds)) if model.in_flight else 0
+    return load_run(services.metrics, model.id, model.job_status.value, str(model.job_end_time), bucket)
+
+
 def render_metrics(model: CustomModel) -> None:
-    run = load_run(services.metrics, model.id, model.job_status.value, str(model.job_end_time))
+    run = live_run(model)
     render_run(run)
     render_downloads(services.metrics, model.id, run.state is MetricsState.READY)
 
@@ -320,7 +328,7 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
         ):
             confirm_provision(model, int(units), hourly)
         return
-    running = duration((datetime.now(UTC) - (model.throughput_since or model.updated_at)).total_seconds())
+    running = duration((services.clock() - (model.throughput_since or model.updated_at)).total_seconds())
     st.metric("Throughput", model.throughput_status.value, help=model.throughput_arn or "being created")
     if model.throughput_arn:
         render_invoke(model.throughput_arn, model.region)

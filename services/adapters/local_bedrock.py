@@ -204,6 +204,11 @@ class LocalBedrock:
                 "end_time": job["created_at"] + self._job_seconds,
                 **losses,
             }
+            return
+        training_from = 2 * min(2.0, self._job_seconds / 10)  # after validation and data processing
+        if job["verdict"] is not None and elapsed > training_from:
+            # the metrics appear as training goes, the way Bedrock writes them while a job runs
+            self._write_metrics(job, (elapsed - training_from) / max(1e-9, self._job_seconds - training_from))
 
     def _judge(self, request: JobRequest) -> dict[str, Any]:
         """Bedrock's own data validation: the same checks we run before creating a job."""
@@ -232,7 +237,9 @@ class LocalBedrock:
             "validation_records": reports[1].records if len(reports) > 1 else 0,
         }
 
-    def _write_metrics(self, job: dict[str, Any]) -> dict[str, float]:
+    def _write_metrics(self, job: dict[str, Any], done: float = 1.0) -> dict[str, float]:
+        """The run's metrics CSVs, as far as ``done`` (0-1) of its steps: the same run every time (the
+        random numbers come from the job's token), so a partial file is the start of the final one."""
         request = JobRequest.model_validate(job["request"])
         hp = request.hyperparameters
         rng = random.Random(job["client_token"])
@@ -245,6 +252,10 @@ class LocalBedrock:
             steps_per_epoch = total
             epochs = 1
         total = steps_per_epoch * epochs
+        written = max(1, min(total, int(total * done))) if done < 1.0 else total
+        if done < 1.0 and written == job.get("metrics_steps"):
+            return {}  # nothing new since the last poll
+        job["metrics_steps"] = written
         start, floor = rng.uniform(2.2, 3.2), rng.uniform(0.35, 0.9)
         rate = rng.uniform(3.0, 6.0)
         rows = ["step_number,epoch_number,training_loss,perplexity"]
@@ -252,7 +263,8 @@ class LocalBedrock:
         for step in range(total):
             base = floor + (start - floor) * math.exp(-rate * step / total)
             loss = max(0.01, base * (1 + rng.gauss(0, 0.04)))
-            rows.append(f"{step},{step // steps_per_epoch},{loss:.6f},{math.exp(loss):.6f}")
+            if step < written:
+                rows.append(f"{step},{step // steps_per_epoch},{loss:.6f},{math.exp(loss):.6f}")
         folder = job_folder(request.output_uri, job["job_arn"])
         self._objects.put_bytes(
             join(folder, "training_artifacts", "step_wise_training_metrics.csv"),
@@ -267,7 +279,10 @@ class LocalBedrock:
                 step = (epoch + 1) * steps_per_epoch - 1
                 base = floor + gap + (start - floor) * math.exp(-rate * (step + 1) / total)
                 vloss = base + overfit * (epoch / max(1, epochs - 1)) ** 2 + rng.gauss(0, 0.01)
-                vrows.append(f"{step},{epoch},{vloss:.6f},{math.exp(vloss):.6f}")
+                if step < written:  # validation runs at the end of each epoch
+                    vrows.append(f"{step},{epoch},{vloss:.6f},{math.exp(vloss):.6f}")
+            if len(vrows) == 1:
+                return result  # no epoch finished yet: no validation file
             self._objects.put_bytes(
                 join(
                     folder,

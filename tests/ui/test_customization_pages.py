@@ -364,3 +364,13 @@ def UploadOf(data: bytes):  # noqa: N802
     from services.customization import Upload
 
     return Upload("train.jsonl", io.BytesIO(data), len(data))
+
+
+def test_a_running_job_shows_its_progress_and_live_loss(w: World, make_app) -> None:
+    model = create(w)
+    w.clock.advance(seconds=35)
+    at = open_model(make_app, w, model.id)
+    bars = at.get("progress")
+    assert bars and "Training step" in str(bars[0].proto.text) and "left" in str(bars[0].proto.text)
+    assert any(str(c.key) == "live-loss" for c in at.get("plotly_chart"))
+    assert "Now: Training: InProgress" in texts(at)

@@ -490,3 +490,25 @@ def test_a_new_run_takes_the_next_free_name_and_the_same_settings(w: World) -> N
     second = w.customization.create(request, training, actor=ADMIN)
     assert w.customization.rerun_request(second.id)[0].name == "bot-3"
     assert w.customization.rerun_request(model.id)[0].name == "bot-3"  # bot-2 is taken now
+
+
+def test_a_running_jobs_metrics_appear_as_it_trains(w: World) -> None:
+    """The local control plane writes the loss as training goes, the way Bedrock writes it while a job
+    runs; the metrics service shows it live, and the final file starts with what was shown."""
+    from services.metrics import MetricsState, training_progress
+
+    model = create(w, hyperparameters={"epochCount": "2"})
+    early = w.metrics.load(model.id)
+    assert early.state is MetricsState.NOT_YET and "appears here as the job writes it" in early.message
+    w.clock.advance(seconds=35)
+    w.customization.refresh(model.id)
+    live = w.metrics.load(model.id)
+    assert live.state is MetricsState.READY and "so far (live)" in live.notes[0]
+    done, total = training_progress(live, 2, 120)
+    assert 0 < done < total == 240  # 120 records at batch size 1, two epochs
+    w.clock.advance(seconds=30)
+    w.customization.refresh(model.id)
+    final = w.metrics.load(model.id)
+    assert final.training is not None and live.training is not None
+    assert len(final.training.frame) == 240 and not any("live" in n for n in final.notes)
+    assert final.training.frame.head(done).equals(live.training.frame)  # the live curve was the real start
