@@ -189,9 +189,14 @@ class CostService:
         return self._model_costs(model, self.prices, self._store.throughput_history(), self._clock())
 
     def all_costs(self) -> list[ModelCosts]:
-        """Every custom model's costs so far, the biggest spenders first (unknown totals last)."""
+        """Every custom model's costs so far, the biggest spenders first (unknown totals last): a ledger,
+        so deleted models stay with what they cost until they were deleted."""
         catalog, history, now = self.prices, self._store.throughput_history(), self._clock()  # each read once
         out = [self._model_costs(model, catalog, history, now) for model in self._store.list_custom()]
+        for model, deleted_at in self._store.deleted_customs():
+            gone = model.model_copy(update={"throughput_status": None})  # its throughput ended with it
+            cost = self._model_costs(gone, catalog, history, deleted_at)
+            out.append(cost.model_copy(update={"deleted_at": deleted_at}))
         return sorted(out, key=lambda c: (c.total is None, -(c.total or 0.0), c.name))
 
     def long_running(self, costs: list[ModelCosts] | None = None) -> list[ModelCosts]:

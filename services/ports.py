@@ -171,7 +171,18 @@ class CustomModelStore(Protocol):
     def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
         """Every ended throughput per model id: (model units, started, ended)."""
 
-    def delete_custom(self, model_id: str, expected_version: int, audit: Sequence[AuditEvent] = ()) -> None: ...
+    def delete_custom(
+        self,
+        model_id: str,
+        expected_version: int,
+        audit: Sequence[AuditEvent] = (),
+        ledger: tuple[CustomModel, datetime] | None = None,
+    ) -> None:
+        """Delete, in one transaction with the audit events and, for a model that may have billed, its
+        last record kept in the cost ledger (``ledger``: the record and when it was deleted)."""
+
+    def deleted_customs(self) -> list[tuple[CustomModel, datetime]]:
+        """The cost ledger: deleted custom models' last records and when they were deleted."""
 
     def name_taken(self, name: str) -> bool:
         """Whether any model, base or custom, already has this name or id (ignoring case)."""

@@ -380,6 +380,7 @@ class ModelCosts(BaseModel):
     throughput_running_hours: float | None
     total: float | None
     catalog_version: str
+    deleted_at: datetime | None = None  # a deleted model, kept in the ledger with what it cost until then
 
 
 def costs_so_far(

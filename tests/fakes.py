@@ -30,6 +30,7 @@ class InMemoryCatalogStore:
         self.leases: dict[str, tuple[str, datetime]] = {}
         self.history: dict[str, list[tuple[int, datetime, datetime]]] = {}
         self.audit: list[AuditEvent] = []
+        self.ledger: list[tuple[CustomModel, datetime]] = []
         self.tokens: dict[str, ApiToken] = {}
         self.prices: list[RefreshedPrice] = []
         self.runs: list[SyncRun] = []
@@ -259,7 +260,13 @@ class InMemoryCatalogStore:
     def save_refreshed_prices(self, rows: Sequence[RefreshedPrice]) -> None:
         self.prices = list(rows)
 
-    def delete_custom(self, model_id: str, expected_version: int, audit: Sequence[AuditEvent] = ()) -> None:
+    def delete_custom(
+        self,
+        model_id: str,
+        expected_version: int,
+        audit: Sequence[AuditEvent] = (),
+        ledger: tuple[CustomModel, datetime] | None = None,
+    ) -> None:
         current = self.customs.get(model_id)
         if current is None or current.version != expected_version:
             raise ConcurrentUpdate("changed meanwhile; nothing was deleted")
@@ -267,6 +274,11 @@ class InMemoryCatalogStore:
         del self.customs[model_id]
         del self.models[model_id]
         self.audit.extend(audit)
+        if ledger is not None:
+            self.ledger.append(ledger)
+
+    def deleted_customs(self) -> list[tuple[CustomModel, datetime]]:
+        return sorted(self.ledger, key=lambda entry: entry[1])
 
     def name_taken(self, name: str) -> bool:
         key = name.lower()

@@ -43,12 +43,13 @@ if not costs:
 
 known = [c.total for c in costs if c.total is not None]
 c1, c2, c3 = st.columns(3)
-c1.metric("Custom models", len(costs))
+deleted = sum(c.deleted_at is not None for c in costs)
+c1.metric("Custom models", len(costs) - deleted, help=f"and {deleted} deleted, kept here with what they cost")
 c2.metric("Known costs so far", money(sum(known)))
 c3.metric("Models with an unknown price", sum(c.total is None for c in costs))
 table = pd.DataFrame(
     {
-        "Model": [c.name for c in costs],
+        "Model": [c.name + (f" (deleted {c.deleted_at:%Y-%m-%d})" if c.deleted_at else "") for c in costs],
         "Training": [money(c.training) for c in costs],
         "Storage": [money(c.storage) for c in costs],
         "Throughput": [money(c.throughput) for c in costs],

@@ -204,6 +204,15 @@ throughput_history = Table(
     Index("ix_throughput_history_model", "model_id"),
 )
 
+deleted_custom_models = Table(  # the cost ledger: what a deleted model was when it was deleted
+    "deleted_custom_models",
+    metadata,
+    Column("id", SafeString(400), primary_key=True),
+    Column("name", SafeString(64), nullable=False),
+    Column("deleted_at", UTCDateTime, nullable=False),
+    Column("record", SafeText, nullable=False),  # the CustomModel as JSON, its last state
+)
+
 refreshed_prices = Table(
     "refreshed_prices",
     metadata,

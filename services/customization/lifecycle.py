@@ -281,7 +281,10 @@ class ModelLifecycle(ServiceBase):
             if not self._backend(model.region).delete_custom_model(identifier):
                 detail = self._confirm_gone(model, identifier)
         self._store.delete_custom(
-            model.id, model.version, audit=[self._event(actor, "delete", model, _state(model), "deleted", detail)]
+            model.id,
+            model.version,
+            audit=[self._event(actor, "delete", model, _state(model), "deleted", detail)],
+            ledger=(model, self._clock()),  # what it cost stays on the Costs page: AWS billed it
         )
 
     def _confirm_gone(self, model: CustomModel, identifier: str) -> str:

@@ -223,6 +223,12 @@ def test_costs_so_far_meter_training_storage_and_every_hour_of_throughput(tmp_pa
     assert after.throughput_running_hours is None and world.costs.long_running() == []
     assert after.storage == pytest.approx((30 + 30 / 24) / (365.25 / 12) * 1.95, rel=1e-3)
     assert after.total == pytest.approx(after.training + after.storage + after.throughput)
+    # costs are a ledger: deleting the model keeps what AWS billed, and stops the meter
+    world.customization.delete(model.id, actor=ADMIN)
+    world.clock.advance(days=60)
+    [kept] = world.costs.all_costs()
+    assert kept.name == "lite-bot" and kept.deleted_at is not None
+    assert kept.total == pytest.approx(after.total) and kept.throughput == pytest.approx(after.throughput)
 
 
 def test_biggest_spenders_first_and_unknown_totals_last(tmp_path: Path) -> None:

@@ -19,6 +19,7 @@ from sqlalchemy.exc import IntegrityError
 from services.adapters.sql.engine import CUSTOM_VIEW, SqlBase, bump_revision, custom_of, write_audit
 from services.adapters.sql_tables import (
     custom_models,
+    deleted_custom_models,
     leases,
     models,
     throughput_history,
@@ -142,7 +143,13 @@ class SqlCustomModels(SqlBase):
             row = conn.execute(CUSTOM_VIEW.where(custom_models.c.id == model_id)).one()
         return custom_of(row)
 
-    def delete_custom(self, model_id: str, expected_version: int, audit: Sequence[AuditEvent] = ()) -> None:
+    def delete_custom(
+        self,
+        model_id: str,
+        expected_version: int,
+        audit: Sequence[AuditEvent] = (),
+        ledger: tuple[CustomModel, datetime] | None = None,
+    ) -> None:
         with self._engine.begin() as conn:
             write_audit(conn, audit)
             bump_revision(conn)
@@ -152,6 +159,18 @@ class SqlCustomModels(SqlBase):
             if result.rowcount != 1:
                 raise ConcurrentUpdate("This custom model was changed meanwhile; nothing was deleted. Reload.")
             conn.execute(delete(models).where(models.c.id == model_id))
+            if ledger is not None:
+                record, deleted_at = ledger
+                conn.execute(
+                    insert(deleted_custom_models).values(
+                        id=record.id, name=record.name, deleted_at=deleted_at, record=record.model_dump_json()
+                    )
+                )
+
+    def deleted_customs(self) -> list[tuple[CustomModel, datetime]]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(deleted_custom_models).order_by(deleted_custom_models.c.deleted_at))
+            return [(CustomModel.model_validate_json(row.record), row.deleted_at) for row in rows]
 
     def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
         out: dict[str, list[tuple[int, datetime, datetime]]] = {}
