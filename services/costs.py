@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
@@ -198,6 +198,26 @@ class CostService:
             cost = self._model_costs(gone, catalog, history, deleted_at)
             out.append(cost.model_copy(update={"deleted_at": deleted_at}))
         return sorted(out, key=lambda c: (c.total is None, -(c.total or 0.0), c.name))
+
+    def spend_over_time(self, points: int = 60) -> list[tuple[datetime, ModelCosts]]:
+        """Every model's costs so far at ``points`` moments from the first model's creation to now
+        (a deleted model's stop growing when it was deleted): the Costs page's spend over time."""
+        catalog, history, now = self.prices, self._store.throughput_history(), self._clock()
+        models: list[tuple[CustomModel, datetime | None]] = [(m, None) for m in self._store.list_custom()]
+        models += [(m.model_copy(update={"throughput_status": None}), at) for m, at in self._store.deleted_customs()]
+        if not models:
+            return []
+        start = min(m.created_at for m, _ in models)
+        step = max((now - start) / max(1, points - 1), timedelta(seconds=1))
+        out = []
+        moment = start
+        while moment <= now + step / 2:
+            at = min(moment, now)
+            for model, deleted_at in models:
+                if model.created_at <= at:
+                    out.append((at, self._model_costs(model, catalog, history, min(at, deleted_at or at))))
+            moment += step
+        return out
 
     def long_running(self, costs: list[ModelCosts] | None = None) -> list[ModelCosts]:
         """Models whose throughput has run longer than the warning threshold."""

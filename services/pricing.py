@@ -395,17 +395,17 @@ def costs_so_far(
     unknown = Price(price=None, source="no price for this base model")
     train_price = prices.training if prices else unknown
     per_k = not prices or prices.training_unit == "1K tokens"
-    if model.job_status is JobStatus.COMPLETED:
+    if model.job_status is JobStatus.COMPLETED and (model.job_end_time is None or model.job_end_time <= now):
         trained = model.training_tokens * (model.epochs or 1)
         training = None if train_price.price is None else trained / (1000 if per_k else 1) * train_price.price
         training_note = f"{trained:,} trained tokens (≈{model.training_tokens:,} tokens × {model.epochs or 1} epochs)"
-    elif model.job_status.in_flight:
+    elif model.job_status.in_flight or model.job_status is JobStatus.COMPLETED:  # (completed after ``now``)
         training, training_note = 0.0, "billed when the job completes"
     else:
         training = None
         training_note = f"the job {model.job_status.lower()}: what AWS bills for the work done is not known here"
     store_price = prices.storage_month if prices else unknown
-    if model.job_status is JobStatus.COMPLETED and model.job_end_time is not None:
+    if model.job_status is JobStatus.COMPLETED and model.job_end_time is not None and model.job_end_time <= now:
         months = max(0.0, (now - model.job_end_time).total_seconds() / 86_400 / DAYS_PER_MONTH)
         storage = None if store_price.price is None else months * store_price.price
         storage_note = f"{months:.2f} model-months since the model was made"
@@ -415,7 +415,7 @@ def costs_so_far(
     mu_hours = 0.0
     running: float | None = None
     for interval in intervals:
-        end = interval.ended_at or now
+        end = min(interval.ended_at or now, now)  # (``now`` may be a moment in the past: spend over time)
         hours = max(0.0, (end - interval.started_at).total_seconds() / 3600)
         mu_hours += interval.model_units * hours
         if interval.ended_at is None:

@@ -58,14 +58,64 @@ table = pd.DataFrame(
     }
 )
 st.dataframe(table, hide_index=True, width="stretch")
+running = [c for c in costs if c.throughput_running_hours is not None]
+if running:
+    st.markdown("**Still running** (billing every hour, used or not)")
+    st.dataframe(
+        pd.DataFrame(
+            {
+                "Model": [c.name for c in running],
+                "Running for": [f"{c.throughput_running_hours:,.1f} h" for c in running],
+                "Throughput so far": [money(c.throughput) for c in running],
+            }
+        ),
+        hide_index=True,
+        width="stretch",
+    )
+series = costs_service.spend_over_time()
+if series:
+    frame = pd.DataFrame(
+        [
+            {
+                "at": at,
+                "model": c.name + (" (deleted)" if c.deleted_at else ""),
+                "Training": c.training or 0.0,
+                "Storage": c.storage or 0.0,
+                "Throughput": c.throughput or 0.0,
+            }
+            for at, c in series
+        ]
+    )
+    by_time = frame.groupby("at")[["Training", "Storage", "Throughput"]].sum()
+    left, right = st.columns(2)
+    components = go.Figure()
+    for name in ("Training", "Storage", "Throughput"):
+        components.add_scatter(x=by_time.index, y=by_time[name], name=name, stackgroup="spend", mode="lines")
+    components.update_layout(
+        title="Spend over time, by component (known prices)", yaxis_title="USD", height=360, hovermode="x unified"
+    )
+    left.plotly_chart(components, width="stretch", theme=None, key="spend-components")
+    frame["total"] = frame[["Training", "Storage", "Throughput"]].sum(axis=1)
+    per_model = go.Figure()
+    for name, rows in frame.groupby("model"):
+        per_model.add_scatter(x=rows["at"], y=rows["total"], name=str(name), mode="lines")
+    per_model.update_layout(title="Spend over time, per model", yaxis_title="USD", height=360, hovermode="x unified")
+    right.plotly_chart(per_model, width="stretch", theme=None, key="spend-models")
 top = [c for c in costs if c.total is not None][:10]
 if top:
     fig = go.Figure()
     for name, attr in (("Training", "training"), ("Storage", "storage"), ("Throughput", "throughput")):
         fig.add_bar(name=name, y=[c.name for c in top], x=[getattr(c, attr) or 0 for c in top], orientation="h")
-    fig.update_layout(barmode="stack", title="Biggest spenders", xaxis_title="USD", height=120 + 40 * len(top))
-    fig.update_yaxes(autorange="reversed")
-    st.plotly_chart(fig, width="stretch", theme=None)
+    fig.update_layout(
+        barmode="stack",
+        title="Biggest spenders",
+        xaxis_title="USD",
+        height=max(300, 140 + 48 * len(top)),
+        bargap=0.25,
+        margin={"l": 10, "r": 10, "t": 50, "b": 40},
+    )
+    fig.update_yaxes(autorange="reversed", automargin=True)
+    st.plotly_chart(fig, width="stretch", theme=None, key="spend-top")
 st.caption(
     f"Prices from catalog {costs_service.prices.version} for {costs_service.region}. Storage counts from when the "
     "model was made; throughput counts every hour it existed, including throughput removed since."

@@ -207,3 +207,26 @@ def test_the_estimator_compares_throughput_with_on_demand(monkeypatch, tmp_path,
     shown = metrics(at)
     assert shown["On demand"] == "$4.00" and shown["Throughput"].startswith("$")  # 2,000 × 0.001 + 1,000 × 0.002
     assert shown["Break-even"].endswith("tokens") and "on demand is cheaper" in texts(at)
+
+
+def test_the_costs_page_shows_spend_over_time_what_runs_and_keeps_deleted_models(lite: World, make_app) -> None:
+    data = jsonl()
+    model = lite.customization.create(
+        NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
+    )
+    lite.clock.advance(seconds=61)
+    lite.customization.refresh(model.id)
+    lite.customization.provision_throughput(model.id, actor=ADMIN)
+    lite.clock.advance(hours=5)
+    lite.customization.refresh(model.id)
+    at = open_page(make_app, "views/costs.py")
+    charts = {str(c.key) for c in at.get("plotly_chart")}
+    assert {"spend-components", "spend-models", "spend-top"} <= charts
+    running = at.dataframe[1].value
+    assert running["Model"].tolist() == ["lite-bot"] and running["Running for"].iloc[0] == "5.0 h"
+    before = metrics(at)["Known costs so far"]
+    lite.customization.remove_throughput(model.id, actor=ADMIN)
+    lite.customization.delete(model.id, actor=ADMIN)
+    at = open_page(make_app, "views/costs.py")
+    assert at.dataframe[0].value["Model"].iloc[0].startswith("lite-bot (deleted ")
+    assert metrics(at)["Known costs so far"] == before  # AWS billed it: the spend stays
