@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
 
@@ -13,35 +15,56 @@ from services.models import ModelView, Status, SyncOutcome, SyncRun
 LIGHT = {Status.GREEN: "🟢", Status.YELLOW: "🟡", Status.RED: "🔴"}
 OPTION = {Status.GREEN: "Disable", Status.YELLOW: "Enable", Status.RED: "—"}
 
+# Fits a 1280 px window with the sidebar open: Status, Model Name (both pinned while scrolling right),
+# Type, Traits and Next action come first; the long ids last. A cell shows its whole text on hover.
 MODEL_COLUMNS = {
     "Status": st.column_config.TextColumn(
         "Status",
-        width=105,
+        width=92,
+        pinned=True,
         help="GREEN enabled · YELLOW ready to enable · RED action pending. 'Next action' says what to do.",
     ),
-    "Model Name": st.column_config.TextColumn("Model Name", width=190),
-    "Model Type": st.column_config.TextColumn("Model Type", width=80),
-    "Model Provider": st.column_config.TextColumn("Model Provider", width=125),
-    "Vendor": st.column_config.TextColumn("Vendor", width=95),
-    "Model Traits": st.column_config.TextColumn("Model Traits", width=390),
-    "Options": st.column_config.TextColumn("Options", width=75, help="What an admin can do: select the row to act."),
-    "Next action": st.column_config.TextColumn("Next action", width=330),
-    "Model ID": st.column_config.TextColumn("Model ID", width=300),
+    "Model Name": st.column_config.TextColumn(
+        "Model Name", width=185, pinned=True, help="Variants of one model show their context window."
+    ),
+    "Model Type": st.column_config.TextColumn("Type", width=62),
+    "Model Traits": st.column_config.TextColumn("Model Traits", width=210),
+    "Next action": st.column_config.TextColumn("Next action", width=210),
+    "Options": st.column_config.TextColumn("Options", width=70, help="What an admin can do: select the row to act."),
+    "Model Provider": st.column_config.TextColumn("Provider", width=110),
+    "Vendor": st.column_config.TextColumn("Vendor", width=80),
+    "Model ID": st.column_config.TextColumn("Model ID", width=260),
 }
+
+_CONTEXT = re.compile(r":(\d+(?:\.\d+)?[km])$", re.IGNORECASE)
+
+
+def display_names(views: Sequence[ModelView]) -> list[str]:
+    """Model names, with the context window (from the model id, e.g. ":128k") added where two models
+    share a name, so variants can be told apart ("Nova Micro (128K)", "Nova Micro (24K)")."""
+    seen = Counter(v.record.name for v in views)
+    out = []
+    for v in views:
+        name = v.record.name
+        if seen[name] > 1:
+            match = _CONTEXT.search(v.record.model_id)
+            name = f"{name} ({match.group(1).upper()})" if match else f"{name} ({v.record.model_id})"
+        out.append(name)
+    return out
 
 
 def models_frame(views: Sequence[ModelView]) -> pd.DataFrame:
-    """One row per model, indexed by our model id, in the Models table's column names."""
+    """One row per model, indexed by our model id, in the Models table's column names and order."""
     return pd.DataFrame(
         {
             "Status": [f"{LIGHT[v.status]} {v.status.value}" for v in views],
-            "Model Name": [v.record.name for v in views],
+            "Model Name": display_names(views),
             "Model Type": [v.record.model_type.value for v in views],
+            "Model Traits": [v.traits_label for v in views],
+            "Next action": [v.next_action for v in views],
+            "Options": [OPTION[v.status] for v in views],
             "Model Provider": [v.record.provider.value for v in views],
             "Vendor": [v.record.vendor for v in views],
-            "Model Traits": [v.traits_label for v in views],
-            "Options": [OPTION[v.status] for v in views],
-            "Next action": [v.next_action for v in views],
             "Model ID": [v.record.model_id for v in views],
         },
         index=pd.Index([v.id for v in views], name="id"),

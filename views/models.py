@@ -119,19 +119,23 @@ else:
     st.caption("Never synced: press **Sync Models**.")
 
 for kind, text in st.session_state[Key.FLASH]:
-    getattr(st, kind)(text)
+    if kind in ("success", "info"):  # where the eye is, whatever is scrolled: a toast
+        st.toast(text, icon=":material/check_circle:" if kind == "success" else ":material/info:")
+    getattr(st, kind)(text)  # and kept on the page until the next action
 st.session_state[Key.FLASH] = []
 
 # ---- filters --------------------------------------------------------------------------------
 snapshot = catalog_cache().get(catalog)
 revision, views, frame = snapshot.revision, snapshot.views, snapshot.frame
 
-f1, f2, f3, f4, f5, f6 = st.columns([3, 2, 2, 1.4, 1.6, 2.5])
+# two rows, so the chosen values show in full ("Amazon Bedrock", "Custom") instead of truncated chips
+f1, f2, f3 = st.columns([3, 2, 2])
 search = f1.text_input("Search", key=Key.SEARCH, placeholder="Name or model id")
-providers = f2.multiselect("Provider", list(Provider), key=Key.PROVIDERS, format_func=lambda p: p.value)
-vendors = f3.multiselect("Vendor", sorted({v.record.vendor for v in views}), key=Key.VENDORS)
+statuses = f2.multiselect("Status", list(Status), key=Key.STATUSES, format_func=lambda s: f"{LIGHT[s]} {s.value}")
+providers = f3.multiselect("Provider", list(Provider), key=Key.PROVIDERS, format_func=lambda p: p.value)
+f4, f5, f6 = st.columns([2, 2, 3])
 types = f4.multiselect("Type", list(ModelType), key=Key.TYPES, format_func=lambda t: t.value)
-statuses = f5.multiselect("Status", list(Status), key=Key.STATUSES, format_func=lambda s: f"{LIGHT[s]} {s.value}")
+vendors = f5.multiselect("Vendor", sorted({v.record.vendor for v in views}), key=Key.VENDORS)
 present_traits = {t for v in views for t in v.traits}
 traits = f6.multiselect("Traits (all of)", [t for t in TRAIT_ORDER if t in present_traits], key=Key.TRAITS)
 flt = ModelFilter(
@@ -156,7 +160,7 @@ event = st.dataframe(
     key=models_table_key(revision, flt),
     on_select="rerun",
     selection_mode="multi-row",
-    height=560,
+    height=min(max(len(shown), 1), 15) * 35 + 38,  # the rows there are, up to 15: no empty rows
 )
 selected = [shown[i] for i in event.selection.rows if 0 <= i < len(shown)]
 
@@ -201,12 +205,11 @@ elif b4.button(
 ):
     confirm_bulk_dialog(disable_ids, False, len(shown))
 
+
 # ---- details --------------------------------------------------------------------------------
-if len(selected) == 1:
-    view = selected[0]
+def render_details(view: ModelView) -> None:
     rec = view.record
-    st.divider()
-    head, actions = st.columns([4, 2], vertical_alignment="center")
+    head, actions = st.container(), st.container()
     head.subheader(md_escape(rec.name), anchor=False)
     head.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
     a1, a2 = actions.columns(2)
@@ -273,7 +276,13 @@ if len(selected) == 1:
         width="stretch",
         height=(len(facts) + 1) * 35 + 3,  # every field, no inner scrolling
     )
+
+
+if len(selected) == 1:
+    with st.sidebar:  # beside the table, wherever it is scrolled
+        st.divider()
+        render_details(selected[0])
 elif len(selected) > 1:
     st.caption(f"{len(selected)} models selected. Select exactly one row to see its details.")
 else:
-    st.caption("Select a row to see its details and enable or disable it.")
+    st.caption("Select a row to see its details and act on it in the sidebar.")

@@ -107,7 +107,11 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         grid = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
         page.mouse.click(grid["x"] + 15, grid["y"] + 35 + 17)  # the first row's selection box
         page.get_by_role("button", name="Enable", exact=True).click()
-        expect(page.get_by_text(re.compile(r"Enabled Llama 3\.1 8B Instruct .*now GREEN"))).to_be_visible()
+        expect(
+            page.get_by_test_id("stAlertContentSuccess").get_by_text(
+                re.compile(r"Enabled Llama 3\.1 8B Instruct .*GREEN")
+            )
+        ).to_be_visible()
         idle(page)
         shot(page, "02-models-enabled")
         # bulk changes: one click in the dialog sends one request, closes it, and the page shows the result
@@ -116,12 +120,24 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
             dialog = page.get_by_role("dialog")
             dialog.get_by_role("button", name=f"{verb} 1 models").click()
             expect(page.get_by_role("dialog")).to_have_count(0)
-            expect(page.get_by_text(f"{verb}d 1 model(s).")).to_be_visible()
+            expect(page.get_by_test_id("stToastText").get_by_text(f"{verb}d 1 model(s).")).to_be_visible()  # a toast
+            expect(page.get_by_test_id("stAlertContentSuccess").get_by_text(f"{verb}d 1 model(s).")).to_be_visible()
             idle(page)
             models = httpx.get(f"{server}/api/models", params={"search": BASE_MODEL}, timeout=10).json()["Models"]
             assert [m["StatusLight"] for m in models if m["ModelId"] == BASE_MODEL] == [light]
         page.goto(f"{server}/catalog")  # the Models page's own address
         expect(page.get_by_role("heading", name="Models")).to_be_visible()
+        # at 1280 px, Status, Model Name, Type and Traits (and Next action) are in view without scrolling
+        page.set_viewport_size({"width": 1280, "height": 720})
+        idle(page)
+        table = page.get_by_test_id("stDataFrame").first.bounding_box()
+        from ui.components import MODEL_COLUMNS
+
+        first = ("Status", "Model Name", "Model Type", "Model Traits", "Next action")
+        needed = sum(MODEL_COLUMNS[c]["width"] for c in first) + 40  # + the row-selection column
+        assert table is not None and table["width"] >= needed, (table, needed)
+        shot(page, "01b-models-1280")
+        page.set_viewport_size({"width": 1440, "height": 1000})
 
         # New Model: upload the data and create
         page.get_by_role("button", name="New Model").click()

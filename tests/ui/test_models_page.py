@@ -38,14 +38,16 @@ def test_the_table_lists_every_model_with_its_light_and_next_action(world: World
     at = make_app().run()
     assert not at.exception
     df = table(at)
-    assert list(df.columns[:7]) == [
+    assert list(df.columns) == [  # what to read first, first: it fits 1280 px up to Options
         "Status",
         "Model Name",
         "Model Type",
+        "Model Traits",
+        "Next action",
+        "Options",
         "Model Provider",
         "Vendor",
-        "Model Traits",
-        "Options",
+        "Model ID",
     ]
     assert len(df) == 6
     assert set(df["Status"]) == {"🟡 YELLOW"}
@@ -168,3 +170,19 @@ def test_the_real_local_backend_fills_the_table_from_the_snapshot(
     assert not at.exception
     assert len(table(at)) >= 80
     assert (tmp_path / "studio.db").exists()
+
+
+def test_variants_of_one_model_show_their_context_window(world: World, make_app) -> None:
+    from services.models import ModelView
+    from ui.components import display_names
+
+    world.catalog.sync(actor=ADMIN)
+    views = world.catalog.list_models()
+    one = views[0]
+    twin = one.model_copy(
+        update={"record": one.record.model_copy(update={"id": one.id + "-b", "model_id": one.record.model_id + ":24k"})}
+    )
+    names = display_names([*views, twin])
+    assert names[-1].endswith("(24K)") and names[0] != one.record.name  # both variants say which they are
+    assert names[1:-1] == [v.record.name for v in views[1:]]  # unique names stay as they are
+    assert isinstance(twin, ModelView)
