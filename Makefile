@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load screenshots clean
+.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,13 +33,14 @@ test: $(VENV)/.dev lint
 
 # Every benchmark at full size (minutes); bench-quick runs each in a few seconds (CI: a broken
 # benchmark fails the build, no target is asserted).
-bench: $(VENV)/.dev bench-catalog bench-dataset bench-metrics bench-load
+bench: $(VENV)/.dev bench-catalog bench-dataset bench-metrics bench-load bench-browser
 
 bench-quick: $(VENV)/.dev
 	$(BIN)/python bench/catalog.py --quick
 	$(BIN)/python bench/dataset.py --quick
 	$(BIN)/python bench/metrics.py --quick
 	$(BIN)/python bench/load.py --quick
+	$(BIN)/python bench/browser.py --quick
 
 bench-catalog: $(VENV)/.dev
 	$(BIN)/python bench/catalog.py
@@ -59,6 +60,9 @@ bench-metrics: $(VENV)/.dev
 
 bench-load: $(VENV)/.dev
 	$(BIN)/python bench/load.py
+
+bench-browser: $(VENV)/.dev
+	$(BIN)/python bench/browser.py
 
 # The whole suite again with every test World on PostgreSQL (set STUDIO_TEST_DATABASE_URL).
 test-postgres: $(VENV)/.dev

@@ -93,7 +93,7 @@ def test_the_benchmarks_run_in_their_quick_mode() -> None:
         timeout=600,
     )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
-    for figure in ("page run", "MB/s", "points per trace", "requests"):
+    for figure in ("page run", "MB/s", "points per trace", "requests", "chart toggle"):
         assert figure in done.stdout, figure
 
 

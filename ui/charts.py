@@ -85,11 +85,30 @@ def metrics_figure(
     for x in boundaries:
         fig.add_vline(x=x, line={"color": "#999", "width": 1, "dash": "dash"}, opacity=0.6)
     fig.update_xaxes(title_text=x_title, row=len(panels), col=1)
+    axes = ["yaxis"] + [f"yaxis{i}" for i in range(2, len(panels) + 1)]
     fig.update_layout(
         height=320 * len(panels) + 80,
         margin={"l": 40, "r": 20, "t": 60, "b": 40},
         hovermode="x unified",
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
+        # the y scale switches in the browser (plotly's own control): no rerun, no round trip
+        updatemenus=[
+            {
+                "type": "buttons",
+                "direction": "left",
+                "showactive": True,
+                "active": 1 if log_y else 0,
+                "x": 1.0,
+                "xanchor": "right",
+                "y": 1.12,
+                "yanchor": "bottom",
+                "pad": {"r": 0, "t": 0},
+                "buttons": [
+                    {"label": "Linear", "method": "relayout", "args": [{f"{a}.type": "linear" for a in axes}]},
+                    {"label": "Log scale", "method": "relayout", "args": [{f"{a}.type": "log" for a in axes}]},
+                ],
+            }
+        ],
     )
     return fig
 

@@ -98,10 +98,10 @@ def render_run(run: RunMetrics) -> None:
 @st.fragment
 def render_chart(run: RunMetrics) -> None:
     """The chart and its controls: a control reruns only this, not the page."""
-    a, b, c = st.columns([1, 1, 2])
+    a, c = st.columns([1, 2])
     axis = a.radio("X axis", ["step", "epoch"], horizontal=True, key=Key.MX_AXIS)
-    log_y = b.toggle("Log scale", key=Key.MX_LOG)
     weight = c.slider("Smoothing (EMA weight)", 0.0, 0.99, 0.6, 0.01, key=Key.MX_SMOOTH)
+    log_y = False  # the chart's own Linear / Log scale buttons switch it in the browser
     panels = [
         (metric, [("", curve) for curve in curves(run, metric, axis, weight)]) for metric in ("loss", "perplexity")
     ]
@@ -117,6 +117,7 @@ def render_chart(run: RunMetrics) -> None:
         if points > shown
         else f"{points:,} points per curve. Dashed lines mark epochs."
     )
+    st.caption("Linear / Log scale (top right of the chart) switch at once, in the browser.")
     st.download_button(
         "Export chart data (CSV, smoothed values included)",
         data=lambda: csv_bytes(export_frame(run, weight)),

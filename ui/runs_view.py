@@ -67,10 +67,11 @@ def render_runs(
     if bases:
         shown = shown[shown["Base model"].isin(bases)]
     shown = shown.reset_index(drop=True)
+    st.session_state[Key.CM_RUNS_IDS] = list(shown["id"])
     event = st.dataframe(
         shown.drop(columns=["id"]),
         key=Key.CM_RUNS,
-        on_select="rerun",
+        on_select=_open_clicked,  # before the rerun: open the run and fold the table away
         selection_mode="single-row",
         hide_index=True,
         width="stretch",
@@ -91,3 +92,13 @@ def render_runs(
         return None  # the table keeps its selection across reruns: act on a new click only
     st.session_state[Key.CM_RUNS_LAST] = chosen
     return chosen if chosen != selected else None
+
+
+def _open_clicked() -> None:
+    """A row was clicked: show that run, with the table folded away (one rerun, not two)."""
+    rows = st.session_state[Key.CM_RUNS]["selection"]["rows"]
+    ids = st.session_state.get(Key.CM_RUNS_IDS, [])
+    if rows and rows[0] < len(ids):
+        st.query_params["model"] = ids[rows[0]]
+        st.session_state[Key.CM_RUNS_LAST] = ids[rows[0]]
+        st.session_state[Key.CM_RUNS_OPEN] = False

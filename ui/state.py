@@ -47,8 +47,11 @@ class Key(StrEnum):
     # Custom model page
     CM_SELECT = "custom_model_select"
     CM_CLONE = "custom_model_clone"
+    CM_DATA = "custom_model_data_summary"
     CM_CONFIRM_PROVISION = "custom_model_confirm_provision"
     CM_RUNS = "custom_model_runs"
+    CM_RUNS_OPEN = "custom_model_runs_open"
+    CM_RUNS_IDS = "custom_model_runs_ids"
     CM_RUNS_LAST = "custom_model_runs_last_click"
     CM_RUN_SEARCH = "custom_model_run_search"
     CM_RUN_JOBS = "custom_model_run_jobs"
@@ -70,7 +73,6 @@ class Key(StrEnum):
     CM_CONFIRM_DELETE = "custom_model_confirm_delete"
     # Metrics
     MX_AXIS = "metrics_x_axis"
-    MX_LOG = "metrics_log"
     MX_SMOOTH = "metrics_smoothing"
     MX_EXPORT = "metrics_export"
     DL_TRAINING = "download_training"

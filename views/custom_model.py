@@ -177,10 +177,19 @@ if wanted and wanted not in by_id:  # a link to a model that is gone: say so, ne
     )
     del st.query_params["model"]
     wanted = None
-views = {m.id: catalog.get_model(m.id) for m in models}
-spend = {c.model_id: c for c in services.costs.all_costs()}
-with st.expander(f"All runs ({len(models)})", expanded=wanted is None, icon=":material/table_rows:"):
-    clicked = render_runs(models, views, spend, wanted, services.clock())
+runs = st.expander(
+    f"All runs ({len(models)})",
+    expanded=wanted is None,
+    icon=":material/table_rows:",
+    key=Key.CM_RUNS_OPEN,
+    on_change="rerun",  # lazy: the table is built only while it is open
+)
+clicked = None
+if runs.open:
+    with runs:
+        views = {m.id: catalog.get_model(m.id) for m in models}
+        spend = {c.model_id: c for c in services.costs.all_costs()}
+        clicked = render_runs(models, views, spend, wanted, services.clock())
 if clicked:
     st.query_params["model"] = clicked
     wanted = clicked
@@ -273,12 +282,18 @@ def render_status(model: CustomModel, subj: Subject) -> None:
     action_button(b3, "Disable", Action.DISABLE, subj, catalog.disable, model.id, key=Key.CM_DISABLE)
     render_costs(model)
     if model.data_summary:
-        with st.expander("What the data holds (checked when the model was made)", icon=":material/bar_chart:"):
-            render_summary(model.data_summary)
-    st.markdown("**Hyper Parameters**")
-    st.dataframe(
-        pd.DataFrame({"name": list(model.hyperparameters), "value": list(model.hyperparameters.values())}),
-        hide_index=True,
+        data = st.expander(
+            "What the data holds (checked when the model was made)",
+            icon=":material/bar_chart:",
+            key=Key.CM_DATA,
+            on_change="rerun",  # lazy: its charts are drawn only when it is opened
+        )
+        if data.open:
+            with data:
+                render_summary(model.data_summary)
+    st.markdown(  # plain text, not a table widget: the Status tab draws at once
+        "**Hyper Parameters**: "
+        + (" · ".join(f"`{md_escape(k)}` {md_escape(v)}" for k, v in model.hyperparameters.items()) or "none")
     )
 
 

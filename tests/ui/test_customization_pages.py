@@ -271,6 +271,9 @@ def test_prompt_completion_data_for_nova_gets_one_converted_record(world: World,
 def test_the_model_page_keeps_what_the_data_held(w: World, make_app) -> None:
     model = create(w)
     at = open_model(make_app, w, model.id)
+    assert not [c for c in at.get("plotly_chart") if str(c.key).startswith("hist-")]  # lazy: drawn when opened
+    at.session_state[Key.CM_DATA] = True  # the expander, opened
+    at.run()
     titles = " ".join(str(c.proto.spec) for c in at.get("plotly_chart"))
     assert "Input tokens per record" in titles and "Output tokens per record" in titles
     assert {m.label: m.value for m in at.metric}["Training data: records"] == "120"

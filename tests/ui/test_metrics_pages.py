@@ -64,9 +64,9 @@ def test_a_completed_job_shows_its_summary_and_chart(w: World, make_app) -> None
     assert {"training", "validation", "training (raw)"} <= names
     assert all(t["type"] == "scattergl" for t in figure["data"])
     assert sorted({s["x0"] for s in figure["layout"]["shapes"]}) == [110, 220]  # epochs 2 and 3 start there
-    at.toggle(key=Key.MX_LOG).set_value(True).run()
-    figure = orjson.loads(metrics_charts(at)[0].proto.spec)
-    assert figure["layout"]["yaxis"]["type"] == "log"
+    [scale] = figure["layout"]["updatemenus"]  # the y scale switches in the browser, for both panels
+    assert [b["label"] for b in scale["buttons"]] == ["Linear", "Log scale"]
+    assert scale["buttons"][1]["args"] == [{"yaxis.type": "log", "yaxis2.type": "log"}]
     at.radio(key=Key.MX_AXIS).set_value("epoch").run()
     figure = orjson.loads(metrics_charts(at)[0].proto.spec)
     assert figure["layout"]["xaxis2"]["title"]["text"] == "epoch"
