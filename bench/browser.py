@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -201,58 +202,50 @@ def wait_until_up(url: str) -> None:
     raise SystemExit("the bare Streamlit page did not start")
 
 
-def measure(browser: object, url: str, bare_url: str, model_id: str, tries: int) -> dict[str, tuple[float, float]]:
+def measure(browser: Any, url: str, bare_url: str, model_id: str, tries: int) -> dict[str, tuple[float, float]]:
     """{measure: (ours ms, floor ms)}, medians."""
     ours: dict[str, list[float]] = {}
     floor: dict[str, list[float]] = {}
 
-    def page() -> object:
-        tab = browser.new_page(viewport={"width": 1440, "height": 1000})  # type: ignore[attr-defined]
+    def page() -> Any:
+        tab = browser.new_page(viewport={"width": 1440, "height": 1000})
         tab.set_default_timeout(60_000)
         return tab
+
+    def run(tab: Any, into: dict[str, list[float]], keep: bool, name: str, took: float) -> None:
+        if keep:
+            into.setdefault(name, []).append(took)
 
     for i in range(tries + 1):  # the first round warms both servers up and is not counted
         keep = i > 0
         tab = page()
-        t = settled(tab, lambda tab=tab: tab.goto(url), navigates=True)
+        run(tab, ours, keep, "Models cold load", settled(tab, partial(tab.goto, url), navigates=True))
         tab.get_by_test_id("stDataFrame").first.wait_for()
-        if keep:
-            ours.setdefault("Models cold load", []).append(t)
-        box = tab.get_by_placeholder("Name or model id")
-        t = settled(tab, lambda box=box, n=i: (box.fill(f"llama{' ' * (n % 2)}"), box.press("Enter")))
-        if keep:
-            ours.setdefault("filter change", []).append(t)
-        settled(tab, lambda tab=tab: tab.goto(f"{url}/custom-models"), navigates=True)
-        t = settled(tab, lambda tab=tab: click_first_row(tab, 0))
+        run(tab, ours, keep, "filter change", settled(tab, partial(search, tab, f"llama{' ' * (i % 2)}")))
+        settled(tab, partial(tab.goto, f"{url}/custom-models"), navigates=True)
+        run(tab, ours, keep, "open a custom model", settled(tab, partial(click_first_row, tab, 0)))
         tab.get_by_role("tab", name="Metrics").wait_for()
-        if keep:
-            ours.setdefault("open a custom model", []).append(t)
-        settled(tab, lambda tab=tab: tab.get_by_role("tab", name="Metrics").click())
+        settled(tab, tab.get_by_role("tab", name="Metrics").click)
         button = tab.locator(".updatemenu-button", has_text="Log scale")
         button.wait_for()
-        t = redrawn(tab, lambda button=button: button.click())
+        run(tab, ours, keep, "chart toggle", redrawn(tab, button.click))
         tab.locator(".updatemenu-button", has_text="Linear").click()
-        if keep:
-            ours.setdefault("chart toggle", []).append(t)
         tab.close()
 
         tab = page()
-        t = settled(tab, lambda tab=tab: tab.goto(bare_url), navigates=True)
+        run(tab, floor, keep, "Models cold load", settled(tab, partial(tab.goto, bare_url), navigates=True))
         tab.get_by_test_id("stDataFrame").first.wait_for()
-        if keep:
-            floor.setdefault("Models cold load", []).append(t)
-        box = tab.get_by_placeholder("Name or model id")
-        t = settled(tab, lambda box=box, n=i: (box.fill(f"model {n % 2}"), box.press("Enter")))
-        if keep:
-            floor.setdefault("filter change", []).append(t)
-        t = settled(tab, lambda tab=tab: click_first_row(tab, 0))
-        if keep:
-            floor.setdefault("open a custom model", []).append(t)
-        t = settled(tab, lambda tab=tab: tab.get_by_text("Log scale").click())
-        if keep:
-            floor.setdefault("chart toggle", []).append(t)
+        run(tab, floor, keep, "filter change", settled(tab, partial(search, tab, f"model {i % 2}")))
+        run(tab, floor, keep, "open a custom model", settled(tab, partial(click_first_row, tab, 0)))
+        run(tab, floor, keep, "chart toggle", settled(tab, tab.get_by_text("Log scale").click))
         tab.close()
     return {name: (statistics.median(ours[name]), statistics.median(floor[name])) for name in ours}
+
+
+def search(page: Any, text: str) -> None:
+    box = page.get_by_placeholder("Name or model id")
+    box.fill(text)
+    box.press("Enter")
 
 
 def click_first_row(page: Any, which: int) -> None:
