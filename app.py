@@ -18,7 +18,7 @@ st.set_page_config(
 )
 st.session_state.pop(dialogs.DONE, None)  # a full run: no dialog is waiting to close
 deps.signed_in()  # a sign-in page, or who is signed in, in the sidebar
-MODELS = st.Page("views/models.py", title="Models", icon=":material/view_list:", url_path="models", default=True)
+MODELS = st.Page("views/models.py", title="Models", icon=":material/view_list:", url_path="home", default=True)
 
 
 def _catalog_alias() -> None:
