@@ -47,6 +47,8 @@ deleted = sum(c.deleted_at is not None for c in costs)
 c1.metric("Custom models", len(costs) - deleted, help=f"and {deleted} deleted, kept here with what they cost")
 c2.metric("Known costs so far", money(sum(known)))
 c3.metric("Models with an unknown price", sum(c.total is None for c in costs))
+if deleted:
+    st.caption(f"{deleted} deleted model(s) kept here with what they cost until they were deleted: AWS billed it.")
 table = pd.DataFrame(
     {
         "Model": [c.name + (f" (deleted {c.deleted_at:%Y-%m-%d})" if c.deleted_at else "") for c in costs],

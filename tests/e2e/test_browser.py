@@ -139,9 +139,21 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         shot(page, "01b-models-1280")
         page.set_viewport_size({"width": 1440, "height": 1000})
 
-        # New Model: upload the data and create
+        # New Model: the hyperparameter defaults follow the base model; upload the data and create
+        httpx.post(f"{server}/api/models/bedrock:amazon.nova-micro-v1:0:128k/enable", timeout=10).raise_for_status()
         page.get_by_role("button", name="New Model").click()
         expect(page.get_by_role("heading", name="New Model")).to_be_visible()
+        epochs = page.get_by_role("textbox", name="epochCount")
+        expect(epochs).to_have_value("5")  # Llama 3.1's default
+        epochs.fill("7")
+        page.get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("option", name=re.compile("Nova Micro")).click()
+        idle(page)
+        expect(page.get_by_role("textbox", name="epochCount")).to_have_value("2")  # Nova Micro's own, not 7
+        page.get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("option", name=re.compile("Llama 3.1 8B Instruct")).click()
+        idle(page)
+        expect(page.get_by_role("textbox", name="epochCount")).to_have_value("5")  # Llama's own again
         page.get_by_role("textbox", name="Model Name").fill("support-bot")
         page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(training))
         expect(page.get_by_test_id("stFileChipName").first).to_have_text("support-train.jsonl")
@@ -178,8 +190,16 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         page.get_by_role("tab", name="Metrics").click()
         expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
         expect(page.get_by_text("Final training loss", exact=True)).to_be_visible()
+        expect(page.locator(".updatemenu-button", has_text="Log scale")).to_be_visible()  # acts in the browser
         idle(page)
         shot(page, "06-metrics")
+        # a new run from this one: the form, prefilled under the next free name
+        page.get_by_role("button", name="New run from this one").click()
+        expect(page.get_by_role("heading", name="New Model")).to_be_visible()
+        expect(page.get_by_role("textbox", name="Model Name")).to_have_value("support-bot-2")
+        expect(page.get_by_text(re.compile("A new run from support-bot"))).to_be_visible()
+        idle(page)
+        shot(page, "06b-new-run-prefilled")
 
         # Costs: an estimate, then the costs so far
         page.get_by_role("link", name="Cost Estimator").click()
@@ -192,6 +212,7 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         expect(page.get_by_text("Total", exact=True)).to_be_visible()
         expect(page.get_by_text("$574.65").or_(page.get_by_text(re.compile(r"^\$[0-9,.]+$")).first)).to_be_visible()
         expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()
+        expect(page.get_by_text("per model unit-hour").first).to_be_attached()  # prices per their real unit
         idle(page)
         shot(page, "07-cost-estimator")
         page.get_by_role("link", name="Costs", exact=True).click()
@@ -225,6 +246,12 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         expect(page.get_by_role("dialog")).to_have_count(0)
         expect(page.get_by_text("Delete: done.")).to_be_visible()
         expect(page.get_by_text("No custom models yet.")).to_be_visible()
+        page.get_by_role("link", name="Costs", exact=True).click()  # what it cost stays: a ledger
+        expect(page.get_by_role("heading", name="Costs")).to_be_visible()
+        expect(page.get_by_test_id("stMetricValue").first).to_have_text("0")  # no live custom model
+        expect(page.get_by_text("1 deleted model(s) kept here with what they cost")).to_be_visible()
+        idle(page)
+        shot(page, "10-costs-ledger")
         assert httpx.get(f"{server}/api/custom-models", timeout=10).json() == {"CustomModels": []}
     except BaseException:
         SHOTS.mkdir(parents=True, exist_ok=True)

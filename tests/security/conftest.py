@@ -55,7 +55,11 @@ class Target:
         finally:
             engine.dispose()
         store = self.data / "s3"
-        state["objects"] = sorted(str(p.relative_to(store)) for p in store.rglob("*") if p.is_file())
+        state["objects"] = sorted(  # a running job's metrics are the (simulated) provider's own writes
+            name
+            for name in (str(p.relative_to(store)) for p in store.rglob("*") if p.is_file())
+            if "/model-customization-job-" not in name
+        )
         uploads = self.data / "uploads"
         state["uploads"] = sorted(p.name for p in uploads.iterdir()) if uploads.is_dir() else []
         return state
