@@ -11,6 +11,7 @@ import streamlit as st
 from services.models import CustomModel, ModelView
 from services.pricing import ModelCosts
 from ui.components import LIGHT, duration
+from ui.cost_view import money
 from ui.state import Key
 
 
@@ -32,9 +33,9 @@ def runs_frame(
                 "Job": m.job_status.value,
                 "Duration": duration(seconds) + ("" if end else " so far"),
                 "Data tokens": m.training_tokens,
-                "Training loss": m.training_loss,
-                "Validation loss": m.validation_loss,
-                "Cost so far": cost.total if cost else None,
+                "Training loss": "—" if m.training_loss is None else f"{m.training_loss:.4f}",
+                "Validation loss": "—" if m.validation_loss is None else f"{m.validation_loss:.4f}",
+                "Cost so far": money(cost.total) if cost else "—",
                 "Created by": m.created_by or "outside Model Studio",
                 "Created": m.created_at.replace(tzinfo=None),
             }
@@ -79,9 +80,13 @@ def render_runs(
         column_config={
             "Status": st.column_config.TextColumn(width="small"),
             "Data tokens": st.column_config.NumberColumn(format="localized"),
-            "Training loss": st.column_config.NumberColumn(format="%.4f"),
-            "Validation loss": st.column_config.NumberColumn(format="%.4f", help="The final validation loss."),
-            "Cost so far": st.column_config.NumberColumn(format="dollar", help="Unknown (empty) when a price is."),
+            "Training loss": st.column_config.TextColumn(help="The final training loss."),
+            "Validation loss": st.column_config.TextColumn(
+                help="The final validation loss; — without validation data."
+            ),
+            "Cost so far": st.column_config.TextColumn(
+                help="Training, storage and throughput; unknown when a price is."
+            ),
             "Created": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm", help="UTC"),
         },
     )
