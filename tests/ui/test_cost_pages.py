@@ -93,7 +93,8 @@ def test_the_new_model_form_shows_the_estimate_when_the_data_is_checked(lite: Wo
     assert metrics(at)["Storage"] == "$1.95"
 
 
-def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(lite: World, make_app) -> None:
+def served_lite_bot(lite: World, hours: float):
+    """A completed Titan Lite model whose throughput has run ``hours``."""
     data = jsonl()
     model = lite.customization.create(
         NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
@@ -101,8 +102,12 @@ def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(l
     lite.clock.advance(seconds=61)
     lite.customization.refresh(model.id)
     lite.customization.provision_throughput(model.id, actor=ADMIN)
-    lite.clock.advance(hours=25)
-    lite.customization.refresh(model.id)
+    lite.clock.advance(hours=hours)
+    return lite.customization.refresh(model.id)
+
+
+def test_the_costs_page_lists_spenders_and_warns_about_long_running_throughput(lite: World, make_app) -> None:
+    served_lite_bot(lite, hours=25)
     at = open_page(make_app, "views/costs.py")
     assert "lite-bot: no-commitment throughput has been running for 25.0 hours" in texts(at)
     table = at.dataframe[0].value
@@ -210,15 +215,7 @@ def test_the_estimator_compares_throughput_with_on_demand(monkeypatch, tmp_path,
 
 
 def test_the_costs_page_shows_spend_over_time_what_runs_and_keeps_deleted_models(lite: World, make_app) -> None:
-    data = jsonl()
-    model = lite.customization.create(
-        NewCustomModel(name="lite-bot", base_model_id=LITE), Upload("t.jsonl", io.BytesIO(data), len(data)), actor=ADMIN
-    )
-    lite.clock.advance(seconds=61)
-    lite.customization.refresh(model.id)
-    lite.customization.provision_throughput(model.id, actor=ADMIN)
-    lite.clock.advance(hours=5)
-    lite.customization.refresh(model.id)
+    model = served_lite_bot(lite, hours=5)
     at = open_page(make_app, "views/costs.py")
     charts = {str(c.key) for c in at.get("plotly_chart")}
     assert {"spend-components", "spend-models", "spend-top"} <= charts
