@@ -10,6 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
+from services.adapters.sql_tables import UTCDateTime
+
 revision = "0010"
 down_revision = "0009"
 branch_labels = None
@@ -21,7 +23,7 @@ def upgrade() -> None:
         "deleted_custom_models",
         sa.Column("id", sa.String(400), primary_key=True),
         sa.Column("name", sa.String(64), nullable=False),
-        sa.Column("deleted_at", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("deleted_at", UTCDateTime(), nullable=False),
         sa.Column("record", sa.Text(), nullable=False),
     )
 
