@@ -72,6 +72,24 @@ def browser_page(server: str) -> Iterator[object]:
         browser.close()
 
 
+BEST_EPOCH_ON_CHART = """() => {
+  const gd = document.querySelector(".updatemenu-button").closest(".js-plotly-plot");
+  const raw = gd._fullData.find((d) => d.name === "training (raw)");
+  const sums = {}, counts = {};
+  for (let i = 0; i < raw.x.length; i++) {
+    const epoch = Math.ceil(raw.x[i] - 1e-9);  // x in (e-1, e] is epoch e on the chart's axis
+    sums[epoch] = (sums[epoch] || 0) + raw.y[i];
+    counts[epoch] = (counts[epoch] || 0) + 1;
+  }
+  let best = null, low = Infinity;
+  for (const epoch in sums) {
+    const mean = sums[epoch] / counts[epoch];
+    if (mean < low) { low = mean; best = Number(epoch); }
+  }
+  return best;
+}"""
+
+
 def shot(page, name: str) -> None:
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.wait_for_timeout(600)  # let charts finish drawing
@@ -193,6 +211,13 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         expect(page.locator(".updatemenu-button", has_text="Log scale")).to_be_visible()  # acts in the browser
         idle(page)
         shot(page, "06-metrics")
+        # the "Best epoch" card says what the chart shows: the epoch (on the chart's epoch axis) of the
+        # lowest mean training loss (this run has no validation data)
+        page.get_by_text("epoch", exact=True).click()
+        idle(page)
+        charted = page.evaluate(BEST_EPOCH_ON_CHART)
+        card = page.get_by_test_id("stMetric").filter(has_text="Best epoch").get_by_test_id("stMetricValue")
+        expect(card).to_have_text(str(charted))
         # a new run from this one: the form, prefilled under the next free name
         page.get_by_role("button", name="New run from this one").click()
         expect(page.get_by_role("heading", name="New Model")).to_be_visible()
