@@ -165,16 +165,19 @@ class CostService:
     def estimate(self, request: EstimateInput) -> Estimate:
         return estimate(self.prices_for(request.base_model_id, request.region), request)
 
+    def _prices_of(self, model: CustomModel, catalog: PriceCatalog) -> ModelPrices | None:
+        base = self._catalog.get_model(model.base_model_id)
+        region = model.region or self.region  # its prices are those of the region it lives in
+        return self._lookup(base.model_id, base.name, region, catalog) if base else None
+
+    @staticmethod
     def _model_costs(
-        self,
         model: CustomModel,
+        prices: ModelPrices | None,
         catalog: PriceCatalog,
         history: dict[str, list[tuple[int, datetime, datetime]]],
         now: datetime,
     ) -> ModelCosts:
-        base = self._catalog.get_model(model.base_model_id)
-        region = model.region or self.region  # its prices are those of the region it lives in
-        prices = self._lookup(base.model_id, base.name, region, catalog) if base else None
         intervals = [
             ThroughputInterval(model_units=u, started_at=s, ended_at=e) for u, s, e in history.get(model.id, [])
         ]
@@ -186,36 +189,45 @@ class CostService:
         model = self._store.get_custom(model_id)
         if model is None:
             raise ModelNotFound(f"No custom model with id {model_id!r}.")
-        return self._model_costs(model, self.prices, self._store.throughput_history(), self._clock())
+        catalog = self.prices
+        return self._model_costs(
+            model, self._prices_of(model, catalog), catalog, self._store.throughput_history(), self._clock()
+        )
+
+    def _ledger(self) -> list[tuple[CustomModel, datetime | None]]:
+        """Every custom model with when it was deleted (None: it lives). A deleted one is its last record,
+        its throughput ended with it."""
+        out: list[tuple[CustomModel, datetime | None]] = [(m, None) for m in self._store.list_custom()]
+        out += [(m.model_copy(update={"throughput_status": None}), at) for m, at in self._store.deleted_customs()]
+        return out
 
     def all_costs(self) -> list[ModelCosts]:
         """Every custom model's costs so far, the biggest spenders first (unknown totals last): a ledger,
         so deleted models stay with what they cost until they were deleted."""
         catalog, history, now = self.prices, self._store.throughput_history(), self._clock()  # each read once
-        out = [self._model_costs(model, catalog, history, now) for model in self._store.list_custom()]
-        for model, deleted_at in self._store.deleted_customs():
-            gone = model.model_copy(update={"throughput_status": None})  # its throughput ended with it
-            cost = self._model_costs(gone, catalog, history, deleted_at)
-            out.append(cost.model_copy(update={"deleted_at": deleted_at}))
+        out = []
+        for model, deleted_at in self._ledger():
+            cost = self._model_costs(model, self._prices_of(model, catalog), catalog, history, deleted_at or now)
+            out.append(cost.model_copy(update={"deleted_at": deleted_at}) if deleted_at else cost)
         return sorted(out, key=lambda c: (c.total is None, -(c.total or 0.0), c.name))
 
     def spend_over_time(self, points: int = 60) -> list[tuple[datetime, ModelCosts]]:
         """Every model's costs so far at ``points`` moments from the first model's creation to now
         (a deleted model's stop growing when it was deleted): the Costs page's spend over time."""
         catalog, history, now = self.prices, self._store.throughput_history(), self._clock()
-        models: list[tuple[CustomModel, datetime | None]] = [(m, None) for m in self._store.list_custom()]
-        models += [(m.model_copy(update={"throughput_status": None}), at) for m, at in self._store.deleted_customs()]
+        models = [(m, deleted_at, self._prices_of(m, catalog)) for m, deleted_at in self._ledger()]  # prices once
         if not models:
             return []
-        start = min(m.created_at for m, _ in models)
+        start = min(m.created_at for m, _, _ in models)
         step = max((now - start) / max(1, points - 1), timedelta(seconds=1))
         out = []
         moment = start
         while moment <= now + step / 2:
             at = min(moment, now)
-            for model, deleted_at in models:
+            for model, deleted_at, prices in models:
                 if model.created_at <= at:
-                    out.append((at, self._model_costs(model, catalog, history, min(at, deleted_at or at))))
+                    cost = self._model_costs(model, prices, catalog, history, min(at, deleted_at or at))
+                    out.append((at, cost))
             moment += step
         return out
 
