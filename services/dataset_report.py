@@ -29,10 +29,6 @@ def token_method(family: Family) -> str:
     return f"estimated as characters ÷ {cpt}, rounded up per text ({why}){media}"
 
 
-TOKEN_METHOD = (
-    f"estimated as characters ÷ {CHARS_PER_TOKEN}, rounded up per text "
-    "(AWS's rule of thumb for Bedrock customization data)"
-)
 NO_TOKENS = "not applicable: image models are billed per image"
 IMAGE_TOKENS = 1601  # the smallest image cost in AWS's formula (bedrock-facts §3)
 MAX_LISTED = 20

@@ -28,7 +28,6 @@ from services.dataset_report import (
     NEAR_LIMIT,
     NO_TOKENS,
     SAMPLES,
-    TOKEN_METHOD,
     DatasetIssue,
     DatasetKind,
     DatasetReport,
@@ -42,7 +41,6 @@ from services.dataset_report import (
 __all__ = [
     "MAX_LISTED",
     "NO_TOKENS",
-    "TOKEN_METHOD",
     "DatasetIssue",
     "DatasetKind",
     "DatasetReport",

@@ -45,7 +45,6 @@ class Key(StrEnum):
     NM_CREATED = "new_model_created"
     NM_FROM = "new_model_from"  # the run the form was prefilled from ("New run from this one")
     # Custom model page
-    CM_SELECT = "custom_model_select"
     CM_CLONE = "custom_model_clone"
     CM_DATA = "custom_model_data_summary"
     CM_CONFIRM_PROVISION = "custom_model_confirm_provision"

@@ -5,7 +5,6 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
-from services.datasets import TOKEN_METHOD
 from services.errors import ServiceError
 from services.pricing import EstimateInput
 from ui import deps
@@ -90,7 +89,7 @@ if st.button("Estimate", type="primary", key=Key.EST_RUN):
                 + "\n".join(f"- {p}" for p in check.problems[:20])
             )
             st.stop()
-        tokens, method = check.training.tokens, TOKEN_METHOD
+        tokens, method = check.training.tokens, check.training.token_method
         st.caption(f"{check.training.records:,} records, ~{tokens:,} tokens.")
     try:
         request = EstimateInput(
