@@ -91,19 +91,29 @@ def render_runs(
         },
     )
     st.caption(f"{len(shown)} of {len(frame)} runs. Click a row to open it.")
-    rows = event.selection.rows if event is not None else []
-    chosen: str | None = shown.iloc[rows[0]]["id"] if rows and rows[0] < len(shown) else None
+    chosen = _clicked_id(event.selection.rows if event is not None else [], list(shown["id"]))
     if chosen == st.session_state.get(Key.CM_RUNS_LAST):
         return None  # the table keeps its selection across reruns: act on a new click only
     st.session_state[Key.CM_RUNS_LAST] = chosen
-    return chosen if chosen != selected else None
+    if chosen is None or chosen == selected:
+        return None
+    _open(chosen)
+    return chosen
+
+
+def _clicked_id(rows: list[int], ids: list[str]) -> str | None:
+    return ids[rows[0]] if rows and rows[0] < len(ids) else None
+
+
+def _open(model_id: str) -> None:
+    st.query_params["model"] = model_id
+    st.session_state[Key.CM_RUNS_LAST] = model_id
 
 
 def _open_clicked() -> None:
-    """A row was clicked: show that run, with the table folded away (one rerun, not two)."""
-    rows = st.session_state[Key.CM_RUNS]["selection"]["rows"]
-    ids = st.session_state.get(Key.CM_RUNS_IDS, [])
-    if rows and rows[0] < len(ids):
-        st.query_params["model"] = ids[rows[0]]
-        st.session_state[Key.CM_RUNS_LAST] = ids[rows[0]]
+    """A row was clicked (the table's callback, before the rerun): show that run, with the table
+    folded away, in one rerun. (A selection set without a click is read by render_runs instead.)"""
+    chosen = _clicked_id(st.session_state[Key.CM_RUNS]["selection"]["rows"], st.session_state.get(Key.CM_RUNS_IDS, []))
+    if chosen is not None:
+        _open(chosen)
         st.session_state[Key.CM_RUNS_OPEN] = False

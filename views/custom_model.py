@@ -13,6 +13,7 @@ from services.actions import Action, Subject, decide
 from services.errors import ProviderError, ServiceError
 from services.metrics import MetricsState, RunMetrics
 from services.models import CustomModel, ModelView
+from services.pricing import DAYS_PER_MONTH
 from ui import deps
 from ui.components import LIGHT, duration, md_escape
 from ui.cost_view import money
@@ -66,7 +67,7 @@ def hourly_price(model: CustomModel, units: int) -> str:
         return f"unknown per model unit-hour ({price.source})"
     return (
         f"{money(price.price * units)} per hour ({units} model unit(s) × {money(price.price)} per model unit-hour; "
-        f"{money(price.price * units * 24)} a day, {money(price.price * units * 24 * 30.4)} a month)"
+        f"{money(price.price * units * 24)} a day, {money(price.price * units * 24 * DAYS_PER_MONTH)} a month)"
     )
 
 
@@ -190,8 +191,7 @@ if runs.open:
         views = {m.id: catalog.get_model(m.id) for m in models}
         spend = {c.model_id: c for c in services.costs.all_costs()}
         clicked = render_runs(models, views, spend, wanted, services.clock())
-if clicked:
-    st.query_params["model"] = clicked
+if clicked:  # (render_runs put it in the address too)
     wanted = clicked
 if wanted is None:
     st.info("Click a run in the table to open it.", icon=":material/touch_app:")
