@@ -4,30 +4,51 @@ accepts what the careful checks (dataset_records.py) accept; a test proves it.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import msgspec
 
-from services.customization_specs import DataFormat, Family
+from services.customization_specs import DataFormat, Family, RecordRules
 from services.dataset_records import _first_duplicate
 from services.dataset_report import _Collector
 
 
 # ---- fast path: typed decoding in C (msgspec); anything it does not accept goes to the checks
 # above, which decide and say what is wrong. The fast path only ever accepts what they accept.
-class _Text(msgspec.Struct, forbid_unknown_fields=True):
+# The types hold as much of a family's rules as they can (roles, forms, counts, the schema version),
+# and no union of a string with a list: msgspec decodes such a union at ~1.3x the cost of the plain
+# type. A family that takes either form gets one decoder per form; the reader keeps the one that
+# accepted the last record, so a file written in one form pays for one decoder.
+class _Text(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     text: str
 
 
-class _Message(msgspec.Struct, forbid_unknown_fields=True):
-    role: str
-    content: str | Annotated[list[_Text], msgspec.Meta(min_length=1)]
+Blocks = Annotated[list[_Text], msgspec.Meta(min_length=1)]
+Role = Literal["user", "assistant"]
 
 
-class _Conversation(msgspec.Struct, forbid_unknown_fields=True):
-    messages: Annotated[list[_Message], msgspec.Meta(min_length=2)]
-    schemaVersion: str | None = None  # noqa: N815 - Bedrock's key
-    system: str | list[_Text] | None = None
+def _conversation_struct(rules: RecordRules, content: str, system: str) -> type[msgspec.Struct]:
+    """The struct of a plain text record in one content form and one system form."""
+    content_type: Any = str if content == "string" else Blocks
+    if system == "string":
+        system_type: Any = str | None
+    elif rules.system_blocks is not None:
+        n = rules.system_blocks
+        system_type = Annotated[list[_Text], msgspec.Meta(min_length=n, max_length=n)] | None
+    else:
+        system_type = list[_Text] | None
+    version: Any = str | None if rules.schema_version is None else Literal[rules.schema_version]
+    message = msgspec.defstruct(
+        "_Message", [("role", Role), ("content", content_type)], forbid_unknown_fields=True, gc=False
+    )
+    fields: list[Any] = [("messages", Annotated[list[message], msgspec.Meta(min_length=2)])]  # type: ignore[valid-type]
+    fields.append(("schemaVersion", version) if rules.schema_version is not None else ("schemaVersion", version, None))
+    fields.append(("system", system_type, None))
+    return msgspec.defstruct("_Conversation", fields, forbid_unknown_fields=True, gc=False)
+
+
+def _forms(form: str) -> tuple[str, ...]:
+    return ("blocks", "string") if form == "either" else (form,)
 
 
 class _PromptCompletion(msgspec.Struct, forbid_unknown_fields=True):
@@ -49,6 +70,7 @@ class _ImageCaption(msgspec.Struct, forbid_unknown_fields=True):
 # A repeated key adds a string and a colon that the decoded record does not have.
 Expect = tuple[int, int, int, int]  # input tokens, output tokens, quotes (or, asked for, colons), messages
 Fast = Callable[[Any, bool], "Expect | None"]
+Accept = Callable[[bytes, bool], "Expect | None"]  # a raw line: decoded and checked
 
 
 def _fast_prompt_completion(fam: Family) -> Fast:
@@ -66,69 +88,59 @@ def _fast_prompt_completion(fam: Family) -> Fast:
     return fast
 
 
-def _fast_conversation(fam: Family) -> Fast:
-    """The common case only (text blocks or strings, as the family's rules allow them); anything
-    else (media, tools, reasoning, a rule broken) goes to the careful check."""
+def _fast_conversation(fam: Family, content: str = "blocks", system: str = "blocks") -> Fast:
+    """The common case only: text in one content form and one system form, the types having checked
+    roles, forms, counts and the schema version; anything else (media, tools, reasoning, a rule
+    broken) goes to the careful check. Per record: the turns' order, tokens and the strings."""
     rules = fam.rules
     cpt = rules.chars_per_token
     up = cpt - 1
-    content_str, content_list = rules.content != "blocks", rules.content != "string"
-    system_str, system_list = rules.system != "blocks", rules.system != "string"
-    system_blocks = rules.system_blocks
-    version_required = rules.schema_version
+    if content not in _forms(rules.content) or system not in _forms(rules.system):
+        return lambda rec, colons: None
     non_empty = rules.non_empty_text
+    strings_per_message = 4 if content == "string" else 3  # "role", its value, "content" (+ the string)
 
-    def fast(rec: _Conversation, colons: bool) -> Expect | None:
-        t_in = t_out = c = 0
+    def fast(rec: Any, colons: bool) -> Expect | None:
         messages = rec.messages
-        strings = 1 + 3 * len(messages)  # "messages"; "role", its value and "content" of each (+ content below)
-        if colons:
-            c = 1 + 2 * len(messages)
+        n = len(messages)
+        if n % 2:
+            return None  # the last message is the user's
+        t_in = t_out = c = 0
+        strings = 1 + strings_per_message * n
         version = rec.schemaVersion
         if version is not None:
             strings += 2
             if colons:
                 c += 1 + version.count(":")
-        if version_required is not None and version != version_required:
-            return None
-        system = rec.system
-        if system is not None:
-            strings += 1
-            c += colons
-            if isinstance(system, str):
-                if not system_str:
-                    return None
-                strings += 1
-                t_in += (len(system) + up) // cpt
+        sys_ = rec.system
+        if sys_ is not None:
+            if system == "string":
+                strings += 2
+                t_in += (len(sys_) + up) // cpt
                 if colons:
-                    c += system.count(":")
+                    c += 1 + sys_.count(":")
             else:
-                if not system_list or (system_blocks is not None and len(system) != system_blocks):
-                    return None
-                strings += 2 * len(system)
-                for block in system:
+                strings += 1 + 2 * len(sys_)
+                c += colons
+                for block in sys_:
                     t_in += (len(block.text) + up) // cpt
                     if colons:
                         c += 1 + block.text.count(":")
         user = True
         for msg in messages:
             if msg.role != ("user" if user else "assistant"):
-                return None
-            content = msg.content
-            if isinstance(content, str):
-                if not content_str or (non_empty and not content):
+                return None  # user first, then turn about
+            body = msg.content
+            if content == "string":
+                if non_empty and not body:
                     return None
-                k = (len(content) + up) // cpt
-                strings += 1
+                k = (len(body) + up) // cpt
                 if colons:
-                    c += content.count(":")
+                    c += body.count(":")
             else:
-                if not content_list:
-                    return None
-                k = 0
-                chars = 0
-                strings += 2 * len(content)
-                for block in content:
+                k = chars = 0
+                strings += 2 * len(body)
+                for block in body:
                     text = block.text
                     chars += len(text)
                     k += (len(text) + up) // cpt
@@ -141,9 +153,9 @@ def _fast_conversation(fam: Family) -> Fast:
             else:
                 t_out += k
             user = not user
-        if not user:  # the next turn would be the assistant's: the last message was the user's
-            return None
-        return t_in, t_out, c if colons else 2 * strings, len(messages)
+        if colons:
+            c += 1 + 2 * n
+        return t_in, t_out, c if colons else 2 * strings, n
 
     return fast
 
@@ -166,8 +178,7 @@ def _repeated_keys(
     lines: list[bytes],
     n: int,
     suspects: set[int] | None,
-    decode: Any,
-    fast: Fast,
+    accept: Accept,
     out: _Collector,
 ) -> list[tuple[int, Expect]]:
     """Report the lines of a chunk the fast path accepted although a key repeats in them; return
@@ -176,11 +187,7 @@ def _repeated_keys(
     for i, raw in enumerate(lines, n + 1):
         if suspects is not None and i - n - 1 in suspects:
             continue
-        try:
-            rec = decode(raw)
-        except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
-            continue
-        counted, quotes = fast(rec, True), fast(rec, False)
+        counted, quotes = accept(raw, True), accept(raw, False)
         if counted is None or quotes is None or raw.count(b'"') == quotes[2] or raw.count(b":") == counted[2]:
             continue
         duplicate = _first_duplicate(raw)
@@ -191,8 +198,36 @@ def _repeated_keys(
     return removed
 
 
-_FAST: dict[DataFormat, tuple[type[msgspec.Struct], Callable[[Family], Fast]]] = {
-    DataFormat.PROMPT_COMPLETION: (_PromptCompletion, _fast_prompt_completion),
-    DataFormat.CONVERSATION: (_Conversation, _fast_conversation),
-    DataFormat.IMAGE_CAPTION: (_ImageCaption, _fast_image_caption),
-}
+def variants(fam: Family) -> list[tuple[Callable[[bytes], Any], Fast]]:
+    """(decode, fast) pairs for the family's records, the likeliest form first."""
+    fmt = fam.data_format
+    if fmt is DataFormat.PROMPT_COMPLETION:
+        return [(msgspec.json.Decoder(_PromptCompletion).decode, _fast_prompt_completion(fam))]
+    if fmt is DataFormat.IMAGE_CAPTION:
+        return [(msgspec.json.Decoder(_ImageCaption).decode, _fast_image_caption(fam))]
+    rules = fam.rules
+    pairs = [(c, s) for c in _forms(rules.content) for s in _forms(rules.system)]
+    pairs.sort(key=lambda cs: cs[0] != cs[1])  # a system in the messages' form first
+    return [
+        (msgspec.json.Decoder(_conversation_struct(rules, c, s)).decode, _fast_conversation(fam, c, s))
+        for c, s in pairs
+    ]
+
+
+_DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
+
+
+def acceptor(pairs: list[tuple[Callable[[bytes], Any], Fast]]) -> Accept:
+    """One record through each (decode, fast) pair until one accepts it (the rare paths' way)."""
+
+    def accept(raw: bytes, colons: bool) -> Expect | None:
+        for decode, fast in pairs:
+            try:
+                counted = fast(decode(raw), colons)
+            except _DECODE_ERRORS:
+                continue
+            if counted is not None:
+                return counted
+        return None
+
+    return accept

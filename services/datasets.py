@@ -19,7 +19,7 @@ import re2  # type: ignore[import-untyped]
 
 from services.customization_specs import Family
 from services.dataset_diagnosis import HEAD_BYTES, Prefixed, diagnose
-from services.dataset_fast import _FAST, Fast, _repeated_keys
+from services.dataset_fast import Accept, _repeated_keys, acceptor, variants
 from services.dataset_records import _BLANK, _precise
 from services.dataset_report import (
     MAX_HASHED,
@@ -247,9 +247,10 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
     """Every line through the fast path, or the careful checks when it does not accept it:
     (records, bytes read, lines read). The hot loop does one decode, one check and one append per
     record; tokens, limits and statistics are taken a chunk at a time."""
-    struct, make_fast = _FAST[family.data_format]
-    fast = make_fast(family)
-    decode = msgspec.json.Decoder(struct).decode
+    pairs = variants(family)
+    decode, fast = pairs[0]
+    others = pairs[1:]  # the other forms a family takes: tried before the careful checks
+    accept = acceptor(pairs)
     decode_errors = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
     reserved = _reserved_pattern(family)
     records = seen_bytes = n = 0
@@ -272,6 +273,16 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
                         counted = fast(decode(raw), escaped)
                     except decode_errors:
                         counted = None
+                    if counted is None and others:
+                        for k, (other_decode, other_fast) in enumerate(others):
+                            try:
+                                counted = other_fast(other_decode(raw), escaped)
+                            except decode_errors:
+                                continue
+                            if counted is not None:  # the file's form, likely: it goes first now
+                                others[k] = (decode, fast)
+                                decode, fast = other_decode, other_fast
+                                break
                     if counted is not None:
                         keep(counted)
                         if want_samples:
@@ -304,13 +315,13 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
             expected += sum(map(itemgetter(2), kept))
             repeated: list[tuple[int, Any]] = []
             if chunk.count(b":" if escaped else b'"') != expected:  # a repeated key somewhere (or an escape)
-                repeated = _repeated_keys(lines, n, suspects, decode, fast, out)
+                repeated = _repeated_keys(lines, n, suspects, accept, out)
             for _, removed in repeated:  # not records Bedrock takes: out of the tallies
                 same = (removed[0], removed[1], removed[3])
                 kept.pop(next(j for j, k in enumerate(kept) if (k[0], k[1], k[-1]) == same))
             if careful or not tally.within(kept):
                 skip = {line - n - 1 for line, _ in repeated} | (suspects or set())
-                kept = _limits(lines, n, skip, decode, fast, escaped, kept, careful, out, tally)
+                kept = _limits(lines, n, skip, accept, escaped, kept, careful, out, tally)
             tally.add(kept)
             tally.lines(lines, chunk)
             n += len(lines)
@@ -323,8 +334,7 @@ def _limits(
     lines: list[bytes],
     n: int,
     skip: set[int],
-    decode: Any,
-    fast: Fast,
+    accept: Accept,
     escaped: bool,
     kept: list[Any],
     careful: list[tuple[int, Any]],
@@ -339,11 +349,8 @@ def _limits(
         for i, raw in enumerate(lines, n + 1):
             if i - n - 1 in skip:
                 continue
-            try:
-                if fast(decode(raw), escaped) is not None:
-                    fast_lines.append(i)
-            except (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError):
-                continue
+            if accept(raw, escaped) is not None:
+                fast_lines.append(i)
         where += zip(fast_lines, kept, strict=False)
     else:
         where += ((0, counted) for counted in kept)

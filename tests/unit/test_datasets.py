@@ -7,16 +7,9 @@ import io
 import orjson
 import pytest
 
-from services.customization_specs import FAMILIES, RecordRules, family_for
+from services.customization_specs import FAMILIES, DataFormat, RecordRules, family_for
 from services.dataset_conversation import check_conversation as _check_conversation
-from services.dataset_fast import (
-    _Conversation,
-    _fast_conversation,
-    _fast_image_caption,
-    _fast_prompt_completion,
-    _ImageCaption,
-    _PromptCompletion,
-)
+from services.dataset_fast import variants
 from services.dataset_records import _check_image_caption, _check_prompt_completion
 from services.dataset_report import _Collector
 from services.datasets import MAX_LISTED, DatasetKind, check_record_totals, validate_stream
@@ -247,11 +240,11 @@ TRICKY = [
     b'{"image-ref":"http://b/k.png","caption":"a cat"}',
     b'{"image-ref":"s3://b/k.png","caption":"a cat","x":1}',
 ]
-PAIRS = [
-    (_PromptCompletion, _fast_prompt_completion, _check_prompt_completion),
-    (_Conversation, _fast_conversation, _check_conversation),
-    (_ImageCaption, _fast_image_caption, _check_image_caption),
-]
+CAREFUL = {
+    DataFormat.PROMPT_COMPLETION: _check_prompt_completion,
+    DataFormat.CONVERSATION: _check_conversation,
+    DataFormat.IMAGE_CAPTION: _check_image_caption,
+}
 
 
 @pytest.mark.parametrize("raw", TRICKY)
@@ -259,18 +252,25 @@ PAIRS = [
 def test_fast_path_agrees_with_the_careful_checks(raw: bytes, family) -> None:
     import msgspec
 
-    for struct, fast, careful in PAIRS:
-        try:
-            rec = msgspec.json.decode(raw, type=struct)
-            quick, quotes = fast(family)(rec, True), fast(family)(rec, False)
-        except (msgspec.ValidationError, msgspec.DecodeError):
-            quick = None
-        slow = careful(orjson.loads(raw), 1, _Collector(), family)
-        if quick is not None:
-            assert slow == (quick[0], quick[1], quick[3]), (raw, family.key)
-            # the strings and colons the line holds: never more (that would let a repeated key
-            # through); fewer (a "system": null) only sends the chunk to the line-by-line check
-            assert quotes[2] <= raw.count(b'"') and quick[2] <= _colons_in(orjson.loads(raw)) == raw.count(b":")
+    # every format's fast path, each of its forms, against the careful check of that format
+    for fmt, careful in CAREFUL.items():
+        as_format = family.model_copy(update={"data_format": fmt})
+        for decode, fast in variants(as_format):
+            try:
+                rec = decode(raw)
+                quick, quotes = fast(rec, True), fast(rec, False)
+            except (msgspec.ValidationError, msgspec.DecodeError):
+                quick = None
+            _agree(raw, careful(orjson.loads(raw), 1, _Collector(), as_format), quick, quotes if quick else None)
+
+
+def _agree(raw: bytes, slow, quick, quotes) -> None:
+    """What the fast path accepts the careful check accepts, with the same counts."""
+    if quick is not None:
+        assert slow == (quick[0], quick[1], quick[3]), raw
+        # the strings and colons the line holds: never more (that would let a repeated key
+        # through); fewer (a "system": null) only sends the chunk to the line-by-line check
+        assert quotes[2] <= raw.count(b'"') and quick[2] <= _colons_in(orjson.loads(raw)) == raw.count(b":")
 
 
 def _colons_in(value: object) -> int:
@@ -381,3 +381,25 @@ def test_limits_repeats_and_careful_records_in_one_chunk_keep_their_lines_and_co
     assert sum(b.records for b in report.stats.input_tokens.bins) == accepted
     clean = check(b"\n".join(line for k, line in enumerate(lines) if k not in (9, 10, 30)) + b"\n")
     assert report.tokens == clean.tokens and report.max_record_tokens == clean.max_record_tokens
+
+
+def test_a_family_taking_either_form_reads_a_file_that_mixes_them() -> None:
+    """Rules with content "either": one decoder per form, the reader switching to whichever accepts."""
+    either = LLAMA33.model_copy(
+        update={
+            "rules": LLAMA33.rules.model_copy(
+                update={"content": "either", "system": "either", "schema_version": None, "system_blocks": None}
+            )
+        }
+    )
+    strings = b'{"system":"s","messages":[{"role":"user","content":"aaaaaa"},{"role":"assistant","content":"b"}]}'
+    blocks = b'{"system":[{"text":"s"}],"messages":[{"role":"user","content":[{"text":"aaaaaa"}]},{"role":"assistant","content":[{"text":"b"}]}]}'
+    mixed = (
+        b'{"system":"s","messages":[{"role":"user","content":[{"text":"aaaaaa"}]},{"role":"assistant","content":"b"}]}'
+    )
+    data = b"\n".join([strings, blocks, blocks, strings, mixed, strings]) + b"\n"
+    report = validate_stream(io.BytesIO(data), either, T)
+    assert report.records == 6 and not report.issues, report.issues
+    assert report.tokens == 6 * (1 + 1 + 1)  # system, prompt and reply: a token each at 6 characters a token
+    strict = validate_stream(io.BytesIO(data), LLAMA33, T)  # blocks only, schemaVersion required
+    assert strict.records == 6 and {i.line for i in strict.issues} == {1, 2, 3, 4, 5, 6}
