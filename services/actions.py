@@ -24,6 +24,7 @@ class Action(StrEnum):
     DEPLOY = "deploy on demand"
     REMOVE_DEPLOYMENT = "remove the on-demand deployment"
     DELETE = "delete"
+    INVOKE = "call"  # a chat through Model Studio (services/inference.py): GREEN models only
 
 
 ADMIN_ACTIONS = frozenset({Action.ENABLE, Action.DISABLE})
@@ -131,7 +132,7 @@ def require(action: Action, s: Subject, actor: Actor) -> None:
 
 
 def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
-    if actor.is_admin:
+    if actor.is_admin or action is Action.INVOKE:  # any signed-in caller may call an enabled model
         return ""
     if action in ADMIN_ACTIONS:
         return f"Enabling and disabling models is for admins; {actor.name} ({actor.id}) is a member."
@@ -166,6 +167,13 @@ def _state(action: Action, s: Subject) -> Decision:
         return Decision(
             False,
             f"Cannot disable {s.label}: it is {s.status.value}, not enabled. Only GREEN models can be disabled.",
+        )
+    if action is Action.INVOKE:
+        if s.status is Status.GREEN:
+            return ALLOWED
+        return Decision(
+            False,
+            f"{s.label} is {s.status.value}: only enabled (GREEN) models may be called. Next action: {s.next_action}",
         )
     if s.model_type is not ModelType.CUSTOM or s.job_status is None:
         return Decision(False, f"{s.label} is not a custom model: only custom models can {action.value}.")

@@ -15,6 +15,7 @@ from services.catalog import CatalogService
 from services.costs import CostService
 from services.customization import CustomizationConfig, CustomizationService
 from services.identity import SYSTEM
+from services.inference import InferenceService
 from services.metrics import MetricsService
 from services.models import Provider
 from services.ports import (
@@ -23,6 +24,7 @@ from services.ports import (
     CatalogStore,
     CustomizationBackend,
     CustomModelStore,
+    InferenceBackend,
     ObjectStore,
     PriceListSource,
     PriceStore,
@@ -47,6 +49,7 @@ class Services:
     tokens: TokenService
     audit: AuditService
     identities: Identities
+    inference: InferenceService
     reconciler: Reconciler | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what "now" is for every page
 
@@ -67,6 +70,29 @@ def _aws_config(settings: Settings) -> Any:
         read_timeout=settings.provider_timeout_seconds,
         retries={"mode": "adaptive", "max_attempts": 4},
     )
+
+
+def _aws_inference(settings: Settings, session: Any) -> dict[Provider, InferenceBackend]:
+    """Bedrock Runtime per region (a base model is called in the jobs' region), OpenAI with a key."""
+    import openai
+
+    from services.adapters.bedrock_runtime import BedrockRuntime, OpenAIChat
+
+    config = _aws_config(settings)
+    runtimes = {r: session.client("bedrock-runtime", region_name=r, config=config) for r in settings.aws_regions}
+    backends: dict[Provider, InferenceBackend] = {
+        Provider.BEDROCK: BedrockRuntime(lambda region: runtimes[region or settings.job_region])
+    }
+    if settings.openai_api_key is not None:
+        backends[Provider.OPENAI] = OpenAIChat(
+            openai.OpenAI(
+                api_key=settings.openai_api_key.get_secret_value(),
+                base_url=settings.openai_base_url,
+                timeout=settings.provider_timeout_seconds,
+                max_retries=2,
+            )
+        )
+    return backends
 
 
 def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, Backends, PriceListSource]:
@@ -151,11 +177,13 @@ def build_services(
     aws_session: Any | None = None,
     clock: Callable[[], datetime] = _utcnow,
     first_sync: bool = True,
+    inference: Mapping[Provider, InferenceBackend] | None = None,
 ) -> Services:
     """The one composition root: every service, wired the same way for the app, the API, the CLI
     and the tests. Tests replace an outside system (``store``, ``sources``, ``objects``,
-    ``backend``, ``price_list``, or the boto3 ``aws_session`` whose clients every aws adapter
-    uses) and the ``clock``; everything else is built here exactly as in production."""
+    ``backend``, ``price_list``, the models that answer calls (``inference``), or the boto3
+    ``aws_session`` whose clients every aws adapter uses) and the ``clock``; everything else is
+    built here exactly as in production."""
     db: Store = store if store is not None else SqlCatalogStore.from_url(settings.resolved_database_url)
     prices: PriceListSource | None = None
     if settings.backend == "local":
@@ -163,8 +191,16 @@ def build_services(
     else:
         import boto3
 
-        made_sources, made_objects, made_backend, prices = _aws(settings, aws_session or boto3.Session())
+        session = aws_session or boto3.Session()
+        made_sources, made_objects, made_backend, prices = _aws(settings, session)
     objects = objects if objects is not None else made_objects
+    if settings.backend == "local":
+        from services.adapters.local_inference import LocalInference
+
+        simulated = LocalInference(objects)
+        models: dict[Provider, InferenceBackend] = {Provider.BEDROCK: simulated, Provider.OPENAI: simulated}
+    else:
+        models = _aws_inference(settings, session)
     backend = backend if backend is not None else made_backend
     price_list = price_list if price_list is not None else prices
     role = settings.customization_role_arn or (LOCAL_ROLE_ARN if settings.backend == "local" else None)
@@ -228,6 +264,7 @@ def build_services(
         tokens=tokens,
         audit=AuditService(db),
         identities=Identities(settings, tokens),
+        inference=InferenceService(catalog.get_model, customization.get, inference or models),
         reconciler=reconciler,
         clock=clock,
     )

@@ -25,6 +25,15 @@ class TransitionNotAllowed(ServiceError):
     code = "Conflict"
 
 
+class NotInvocable(TransitionNotAllowed):
+    """The model may not be called now: it is not GREEN (its light and next action say why)."""
+
+    def __init__(self, message: str, status: str, next_action: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.next_action = next_action
+
+
 class ConcurrentUpdate(ServiceError):
     """Someone else changed the record between read and write; nothing was changed."""
 
@@ -41,6 +50,22 @@ class ProviderUnavailable(ProviderError):
     """The provider could not be reached, refused us, or failed."""
 
     code = "ProviderUnavailable"
+
+
+class ProviderThrottled(ProviderUnavailable):
+    """The provider asks us to slow down (Bedrock's ThrottlingException, OpenAI's 429)."""
+
+    code = "Throttled"
+
+    def __init__(self, message: str, retry_after: int = 5) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class ModelCallFailed(ProviderError):
+    """The provider refused or failed a call to a model (a 502 to our caller: not their mistake)."""
+
+    code = "ModelCallFailed"
 
 
 class ProviderDataError(ProviderError):

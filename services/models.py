@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from services.errors import InvalidRequest
 
 
 class Provider(StrEnum):
@@ -421,3 +424,50 @@ class ApiToken(BaseModel):
     name: str
     created_at: datetime
     revoked_at: datetime | None = None
+
+
+# ---- calling a model (services/inference.py) ------------------------------------------------------
+MAX_MESSAGES = 200
+MAX_LONG_TEXT = 200_000  # characters in one message or system prompt
+
+
+class ChatMessage(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    role: Literal["user", "assistant"]
+    content: Annotated[str, Field(max_length=MAX_LONG_TEXT)]
+
+
+class ChatRequest(BaseModel):
+    """One chat: the conversation so far (the user's turn last), a system prompt, parameters."""
+
+    model_config = ConfigDict(frozen=True)
+
+    messages: Annotated[tuple[ChatMessage, ...], Field(min_length=1, max_length=MAX_MESSAGES)]
+    system: Annotated[str, Field(max_length=MAX_LONG_TEXT)] = ""
+    max_tokens: Annotated[int, Field(ge=1, le=8192)] = 512
+    temperature: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
+
+    def check(self) -> None:
+        if self.messages[-1].role != "user":
+            raise InvalidRequest("the last message must be the user's: the model answers it")
+
+
+@dataclass(frozen=True)
+class Target:
+    """Where a call goes: a provider's model id, a throughput ARN or a deployment ARN."""
+
+    model_id: str  # ours
+    name: str
+    provider: Provider
+    provider_model_id: str  # what the provider is called with
+    region: str | None = None
+    custom: CustomModel | None = None  # the custom model, for a simulation that answers from its data
+
+
+@dataclass(frozen=True)
+class Reply:
+    text: str
+    input_tokens: int
+    output_tokens: int
+    simulated: bool = False

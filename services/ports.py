@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import BinaryIO, Protocol
 
 from services.models import (
     ApiToken,
     AuditEvent,
+    ChatRequest,
     CustomModel,
     DeploymentInfo,
     JobInfo,
@@ -18,7 +19,9 @@ from services.models import (
     Provider,
     ProviderModel,
     RefreshedPrice,
+    Reply,
     SyncRun,
+    Target,
     ThroughputInfo,
 )
 
@@ -234,3 +237,11 @@ class TokenStore(Protocol):
     def list_tokens(self) -> list[ApiToken]: ...
 
     def revoke_token(self, token_id: str, now: datetime) -> bool: ...
+
+
+class InferenceBackend(Protocol):
+    def chat(self, target: Target, request: ChatRequest) -> Reply: ...
+
+    def stream(self, target: Target, request: ChatRequest) -> Iterator[str | Reply]:
+        """Pieces of the answer as they come, then the whole Reply (with its token counts)."""
+        ...

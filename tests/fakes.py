@@ -394,7 +394,13 @@ class World:
     fake clock."""
 
     def __init__(
-        self, root: object, *, job_seconds: float = 60, throughput_seconds: float = 10, **settings: object
+        self,
+        root: object,
+        *,
+        job_seconds: float = 60,
+        throughput_seconds: float = 10,
+        inference: object = None,
+        **settings: object,
     ) -> None:
         from pathlib import Path
 
@@ -456,6 +462,7 @@ class World:
             backend=self.backend,  # type: ignore[arg-type]
             clock=self.clock,
             first_sync=False,
+            inference=inference,  # type: ignore[arg-type]
         )
         self.catalog = self.services.catalog
         self.customization = self.services.customization

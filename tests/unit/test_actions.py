@@ -58,7 +58,7 @@ def expected_by_state(action: Action, s: Subject) -> bool:
     """The rules of DESIGN.md, written out independently of services/actions.py."""
     if action is Action.ENABLE:
         return s.status is Status.YELLOW
-    if action is Action.DISABLE:
+    if action in (Action.DISABLE, Action.INVOKE):  # only an enabled model may be called
         return s.status is Status.GREEN
     if s.model_type is ModelType.BASE:
         return False
@@ -96,6 +96,9 @@ def test_every_state_and_action(action: Action, s: Subject) -> None:
     member = decide(action, s, OWNER)
     if action in (Action.ENABLE, Action.DISABLE):
         assert not member and member.forbidden and "for admins" in member.reason
+    elif action is Action.INVOKE:  # anyone may call an enabled model, whoever made it
+        assert bool(member) is allowed and bool(decide(action, s, OTHER)) is allowed
+        assert allowed or ("GREEN" in member.reason and s.next_action in member.reason)
     else:
         assert bool(member) is allowed  # the owner may act on their own model
         other = decide(action, s, OTHER)

@@ -261,16 +261,12 @@ def test_fast_path_agrees_with_the_careful_checks(raw: bytes, family) -> None:
                 quick, quotes = fast(rec, True), fast(rec, False)
             except (msgspec.ValidationError, msgspec.DecodeError):
                 quick = None
-            _agree(raw, careful(orjson.loads(raw), 1, _Collector(), as_format), quick, quotes if quick else None)
-
-
-def _agree(raw: bytes, slow, quick, quotes) -> None:
-    """What the fast path accepts the careful check accepts, with the same counts."""
-    if quick is not None:
-        assert slow == (quick[0], quick[1], quick[3]), raw
-        # the strings and colons the line holds: never more (that would let a repeated key
-        # through); fewer (a "system": null) only sends the chunk to the line-by-line check
-        assert quotes[2] <= raw.count(b'"') and quick[2] <= _colons_in(orjson.loads(raw)) == raw.count(b":")
+            slow = careful(orjson.loads(raw), 1, _Collector(), as_format)
+            if quick is not None:  # what the fast path accepts the careful check accepts, with the same counts
+                assert slow == (quick[0], quick[1], quick[3]), raw
+                # the strings and colons the line holds: never more (that would let a repeated key
+                # through); fewer (a "system": null) only sends the chunk to the line-by-line check
+                assert quotes[2] <= raw.count(b'"') and quick[2] <= _colons_in(orjson.loads(raw)) == raw.count(b":")
 
 
 def _colons_in(value: object) -> int:

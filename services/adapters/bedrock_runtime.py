@@ -1,0 +1,134 @@
+"""Calling models on AWS: Bedrock Runtime Converse / ConverseStream (base models, and custom models
+through their throughput or deployment ARN), and OpenAI's chat completions."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from services.errors import ModelCallFailed, ProviderThrottled, ProviderUnavailable
+from services.models import ChatRequest, Reply, Target
+
+THROTTLED = frozenset({"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"})
+UNAVAILABLE = frozenset({"ServiceUnavailableException", "ModelNotReadyException", "InternalServerException"})
+
+
+def _converse_args(target: Target, request: ChatRequest) -> dict[str, Any]:
+    args: dict[str, Any] = {
+        "modelId": target.provider_model_id,
+        "messages": [{"role": m.role, "content": [{"text": m.content}]} for m in request.messages],
+        "inferenceConfig": {"maxTokens": request.max_tokens, "temperature": request.temperature},
+    }
+    if request.system:
+        args["system"] = [{"text": request.system}]
+    return args
+
+
+def _refusal(target: Target, exc: ClientError) -> Exception:
+    error = exc.response.get("Error", {})
+    code, message = error.get("Code", ""), error.get("Message", "")
+    if code in THROTTLED:
+        return ProviderThrottled(f"Bedrock is throttling calls to {target.name} ({code}); retry in a few seconds.")
+    if code in UNAVAILABLE:
+        return ProviderUnavailable(f"Bedrock could not answer for {target.name} now ({code}: {message}); retry later.")
+    return ModelCallFailed(f"Bedrock refused the call to {target.name} ({code}: {message}).")
+
+
+class BedrockRuntime:
+    """The InferenceBackend for Bedrock: one bedrock-runtime client per region."""
+
+    def __init__(self, client_for: Callable[[str | None], Any]) -> None:
+        self._client_for = client_for
+
+    def chat(self, target: Target, request: ChatRequest) -> Reply:
+        try:
+            response = self._client_for(target.region).converse(**_converse_args(target, request))
+        except ClientError as exc:
+            raise _refusal(target, exc) from exc
+        except BotoCoreError as exc:
+            raise ProviderUnavailable(f"Bedrock Runtime could not be reached: {exc}") from exc
+        blocks = response.get("output", {}).get("message", {}).get("content", [])
+        usage = response.get("usage", {})
+        text = "".join(b.get("text", "") for b in blocks)
+        return Reply(text, int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0)))
+
+    def stream(self, target: Target, request: ChatRequest) -> Iterator[str | Reply]:
+        try:
+            response = self._client_for(target.region).converse_stream(**_converse_args(target, request))
+            parts: list[str] = []
+            usage: dict[str, Any] = {}
+            for event in response["stream"]:
+                if "contentBlockDelta" in event:
+                    piece = event["contentBlockDelta"].get("delta", {}).get("text", "")
+                    if piece:
+                        parts.append(piece)
+                        yield piece
+                elif "metadata" in event:
+                    usage = event["metadata"].get("usage", {})
+                elif "throttlingException" in event:
+                    raise ProviderThrottled(f"Bedrock is throttling calls to {target.name}; retry in a few seconds.")
+        except ClientError as exc:
+            raise _refusal(target, exc) from exc
+        except BotoCoreError as exc:
+            raise ProviderUnavailable(f"Bedrock Runtime could not be reached: {exc}") from exc
+        yield Reply("".join(parts), int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0)))
+
+
+class OpenAIChat:
+    """The InferenceBackend for OpenAI models (and any OpenAI-compatible server)."""
+
+    def __init__(self, client: Any) -> None:
+        self._client = client
+
+    def _messages(self, request: ChatRequest) -> list[dict[str, str]]:
+        system = [{"role": "system", "content": request.system}] if request.system else []
+        return system + [{"role": m.role, "content": m.content} for m in request.messages]
+
+    def _call(self, target: Target, **kwargs: Any) -> Any:
+        import openai
+
+        try:
+            return self._client.chat.completions.create(
+                model=target.provider_model_id, messages=kwargs.pop("messages"), **kwargs
+            )
+        except openai.RateLimitError as exc:
+            raise ProviderThrottled(f"OpenAI is throttling calls to {target.name}; retry in a few seconds.") from exc
+        except openai.APIConnectionError as exc:
+            raise ProviderUnavailable(f"OpenAI could not be reached: {exc}") from exc
+        except openai.APIStatusError as exc:
+            raise ModelCallFailed(f"OpenAI refused the call to {target.name} ({exc.status_code}).") from exc
+
+    def chat(self, target: Target, request: ChatRequest) -> Reply:
+        response = self._call(
+            target,
+            messages=self._messages(request),
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+        )
+        usage = response.usage
+        return Reply(
+            response.choices[0].message.content or "",
+            usage.prompt_tokens if usage else 0,
+            usage.completion_tokens if usage else 0,
+        )
+
+    def stream(self, target: Target, request: ChatRequest) -> Iterator[str | Reply]:
+        chunks = self._call(
+            target,
+            messages=self._messages(request),
+            max_tokens=request.max_tokens,
+            temperature=request.temperature,
+            stream=True,
+            stream_options={"include_usage": True},
+        )
+        parts: list[str] = []
+        prompt_tokens = completion_tokens = 0
+        for chunk in chunks:
+            if chunk.choices and chunk.choices[0].delta.content:
+                parts.append(chunk.choices[0].delta.content)
+                yield chunk.choices[0].delta.content
+            if chunk.usage:
+                prompt_tokens, completion_tokens = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
+        yield Reply("".join(parts), prompt_tokens, completion_tokens)

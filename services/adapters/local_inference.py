@@ -1,0 +1,112 @@
+"""The local backend's models: a simulation, and labelled as one (every Reply says simulated).
+
+A base model answers generically. A custom model answers from what it was trained on: the completion
+of the training record whose prompt is most like the question (word overlap), so comparing a custom
+model with its base in local mode shows a real, explainable difference.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import threading
+from collections.abc import Iterator
+
+import orjson
+
+from services.models import ChatRequest, Reply, Target
+from services.ports import ObjectStore
+
+MAX_RECORDS = 20_000  # of a training file, read once per file and kept
+CHARS_PER_TOKEN = 4  # the simulation's token estimate
+_WORDS = re.compile(r"\w+")
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(w.lower() for w in _WORDS.findall(text))
+
+
+def _text(content: object) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
+    return ""
+
+
+def pairs_of(record: object) -> list[tuple[str, str]]:
+    """(prompt, answer) pairs of one training record: prompt/completion, or each user turn and the
+    assistant's reply to it in a conversation."""
+    if not isinstance(record, dict):
+        return []
+    if isinstance(record.get("prompt"), str) and isinstance(record.get("completion"), str):
+        return [(record["prompt"], record["completion"])]
+    messages = record.get("messages")
+    if not isinstance(messages, list):
+        return []
+    found = []
+    for asked, answered in itertools.pairwise(messages):
+        if (
+            isinstance(asked, dict)
+            and isinstance(answered, dict)
+            and (asked.get("role"), answered.get("role")) == ("user", "assistant")
+        ):
+            found.append((_text(asked.get("content")), _text(answered.get("content"))))
+    return found
+
+
+def tokens(text: str) -> int:
+    return max(1, -(-len(text) // CHARS_PER_TOKEN)) if text else 0
+
+
+class LocalInference:
+    """The InferenceBackend of the local mode (Bedrock and OpenAI alike)."""
+
+    def __init__(self, objects: ObjectStore) -> None:
+        self._objects = objects
+        self._memory: dict[str, list[tuple[frozenset[str], str]]] = {}
+        self._lock = threading.Lock()
+
+    def _learned(self, uri: str) -> list[tuple[frozenset[str], str]]:
+        with self._lock:
+            if uri in self._memory:
+                return self._memory[uri]
+        learned: list[tuple[frozenset[str], str]] = []
+        with self._objects.open(uri) as stream:
+            for n, line in enumerate(stream):
+                if n >= MAX_RECORDS:
+                    break
+                try:
+                    record = orjson.loads(line)
+                except orjson.JSONDecodeError:
+                    continue
+                learned += [(_words(prompt), answer) for prompt, answer in pairs_of(record)]
+        with self._lock:
+            self._memory[uri] = learned
+        return learned
+
+    def answer(self, target: Target, request: ChatRequest) -> str:
+        question = request.messages[-1].content
+        if target.custom is None:
+            return (
+                f"[simulated {target.name}] A general answer, as an untuned model would give: "
+                f"I can help with that. You asked: {question[:200]}"
+            )
+        asked = _words(question)
+        best, score = "", -1.0
+        for words, answer in self._learned(target.custom.training_uri):
+            union = len(asked | words)
+            overlap = len(asked & words) / union if union else 0.0
+            if overlap > score:
+                best, score = answer, overlap
+        return best or f"[simulated {target.name}] (its training data holds no answer)"
+
+    def chat(self, target: Target, request: ChatRequest) -> Reply:
+        text = self.answer(target, request)[: request.max_tokens * CHARS_PER_TOKEN]
+        asked = request.system + "".join(m.content for m in request.messages)
+        return Reply(text, tokens(asked), tokens(text), simulated=True)
+
+    def stream(self, target: Target, request: ChatRequest) -> Iterator[str | Reply]:
+        reply = self.chat(target, request)
+        yield from re.findall(r"\S+\s*|\s+", reply.text)
+        yield reply
