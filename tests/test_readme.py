@@ -38,6 +38,8 @@ def test_the_rest_walk_through_runs_as_written(tmp_path: Path) -> None:
         )
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert '"StatusLight":"GREEN"' in done.stdout  # enabled after its throughput went InService
+    assert '"Output":"Answer 17."' in done.stdout  # invoked: the simulation answers from its training data
+    assert '"content":"Answer 3."' in done.stdout  # the same through the OpenAI-compatible route
     assert done.stdout.rstrip().endswith("204")  # the DELETE of the model
     assert (tmp_path / "metrics.zip").stat().st_size > 0
 
