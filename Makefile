@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser screenshots clean
+.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ test: $(VENV)/.dev lint
 
 # Every benchmark at full size (minutes); bench-quick runs each in a few seconds (CI: a broken
 # benchmark fails the build, no target is asserted).
-bench: $(VENV)/.dev bench-catalog bench-dataset bench-metrics bench-load bench-browser
+bench: $(VENV)/.dev bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke
 
 bench-quick: $(VENV)/.dev
 	$(BIN)/python bench/catalog.py --quick
@@ -41,6 +41,7 @@ bench-quick: $(VENV)/.dev
 	$(BIN)/python bench/metrics.py --quick
 	$(BIN)/python bench/load.py --quick
 	$(BIN)/python bench/browser.py --quick
+	$(BIN)/python bench/invoke.py --quick
 
 bench-catalog: $(VENV)/.dev
 	$(BIN)/python bench/catalog.py
@@ -63,6 +64,9 @@ bench-load: $(VENV)/.dev
 
 bench-browser: $(VENV)/.dev
 	$(BIN)/python bench/browser.py
+
+bench-invoke: $(VENV)/.dev
+	$(BIN)/python bench/invoke.py
 
 # The whole suite again with every test World on PostgreSQL (set STUDIO_TEST_DATABASE_URL).
 test-postgres: $(VENV)/.dev

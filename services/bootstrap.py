@@ -95,6 +95,22 @@ def _aws_inference(settings: Settings, session: Any) -> dict[Provider, Inference
     return backends
 
 
+def _local_inference(settings: Settings, objects: ObjectStore) -> InferenceBackend:
+    """The simulation, or a local OpenAI-compatible server (STUDIO_LOCAL_INFERENCE_URL) for real answers."""
+    if settings.local_inference_url is None:
+        from services.adapters.local_inference import LocalInference
+
+        return LocalInference(objects)
+    import openai
+
+    from services.adapters.bedrock_runtime import OpenAIChat
+
+    client = openai.OpenAI(
+        api_key="local", base_url=settings.local_inference_url, timeout=settings.provider_timeout_seconds, max_retries=0
+    )
+    return OpenAIChat(client, settings.local_inference_model)
+
+
 def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, Backends, PriceListSource]:
     import openai
 
@@ -195,10 +211,8 @@ def build_services(
         made_sources, made_objects, made_backend, prices = _aws(settings, session)
     objects = objects if objects is not None else made_objects
     if settings.backend == "local":
-        from services.adapters.local_inference import LocalInference
-
-        simulated = LocalInference(objects)
-        models: dict[Provider, InferenceBackend] = {Provider.BEDROCK: simulated, Provider.OPENAI: simulated}
+        answers = _local_inference(settings, objects)
+        models: dict[Provider, InferenceBackend] = {Provider.BEDROCK: answers, Provider.OPENAI: answers}
     else:
         models = _aws_inference(settings, session)
     backend = backend if backend is not None else made_backend

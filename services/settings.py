@@ -70,6 +70,14 @@ class Settings(BaseSettings):
     )
     openai_api_key: SecretStr | None = Field(None, description="OpenAI API key (aws backend).")
     openai_base_url: str | None = Field(None, description="OpenAI-compatible base URL.")
+    local_inference_url: str | None = Field(
+        None,
+        description="Local backend: an OpenAI-compatible server (Ollama, vLLM, llama.cpp) that answers every "
+        "call for real, instead of the simulation.",
+    )
+    local_inference_model: str | None = Field(
+        None, description="The model name sent to STUDIO_LOCAL_INFERENCE_URL (default: the model's own id)."
+    )
     provider_timeout_seconds: float = Field(20.0, gt=0, le=300, description="Timeout for one provider call.")
     catalog_snapshot: Path | None = Field(
         None, description="Catalog snapshot served by the local backend (default: bundled)."

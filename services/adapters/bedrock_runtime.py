@@ -79,8 +79,9 @@ class BedrockRuntime:
 class OpenAIChat:
     """The InferenceBackend for OpenAI models (and any OpenAI-compatible server)."""
 
-    def __init__(self, client: Any) -> None:
+    def __init__(self, client: Any, model: str | None = None) -> None:
         self._client = client
+        self._model = model  # one model name for every call (a local server's), or each model's own id
 
     def _messages(self, request: ChatRequest) -> list[dict[str, str]]:
         system = [{"role": "system", "content": request.system}] if request.system else []
@@ -91,7 +92,7 @@ class OpenAIChat:
 
         try:
             return self._client.chat.completions.create(
-                model=target.provider_model_id, messages=kwargs.pop("messages"), **kwargs
+                model=self._model or target.provider_model_id, messages=kwargs.pop("messages"), **kwargs
             )
         except openai.RateLimitError as exc:
             raise ProviderThrottled(f"OpenAI is throttling calls to {target.name}; retry in a few seconds.") from exc

@@ -1,0 +1,62 @@
+"""A real OpenAI-compatible HTTP server on loopback (as Ollama, vLLM or llama.cpp serve one): it answers
+chat completions at once, streamed or not, echoing the last user message, and records every request."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: Any
+
+    def log_message(self, *args: object) -> None:  # quiet
+        pass
+
+    def do_POST(self) -> None:
+        body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
+        self.server.requests.append(body)
+        answer = "echo: " + body["messages"][-1]["content"]
+        usage = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
+        base = {"id": "chatcmpl-1", "created": 0, "model": body["model"]}
+        if not body.get("stream"):
+            payload = base | {
+                "object": "chat.completion",
+                "choices": [{"index": 0, "message": {"role": "assistant", "content": answer}, "finish_reason": "stop"}],
+                "usage": usage,
+            }
+            data = json.dumps(payload).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+            return
+        self.send_response(200)
+        self.send_header("Content-Type", "text/event-stream")
+        self.end_headers()
+        chunk = base | {"object": "chat.completion.chunk"}
+        for word in answer.split(" "):
+            delta = {"choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}]}
+            self.wfile.write(b"data: " + json.dumps(chunk | delta).encode() + b"\n\n")
+        self.wfile.write(b"data: " + json.dumps(chunk | {"choices": [], "usage": usage}).encode() + b"\n\n")
+        self.wfile.write(b"data: [DONE]\n\n")
+
+
+@contextmanager
+def openai_server() -> Iterator[Any]:
+    """Yields the server: ``.url`` (its /v1 base URL) and ``.requests`` (the bodies it received)."""
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.requests = []  # type: ignore[attr-defined]
+    server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"  # type: ignore[attr-defined]
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield server
+    finally:
+        server.shutdown()
+        server.server_close()
