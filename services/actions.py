@@ -25,6 +25,7 @@ class Action(StrEnum):
     REMOVE_DEPLOYMENT = "remove the on-demand deployment"
     DELETE = "delete"
     INVOKE = "call"  # a chat through Model Studio (services/inference.py): GREEN models only
+    TRY = "try in the playground"  # within Model Studio: GREEN, or a servable custom model not yet enabled
 
 
 ADMIN_ACTIONS = frozenset({Action.ENABLE, Action.DISABLE})
@@ -132,7 +133,7 @@ def require(action: Action, s: Subject, actor: Actor) -> None:
 
 
 def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
-    if actor.is_admin or action is Action.INVOKE:  # any signed-in caller may call an enabled model
+    if actor.is_admin or action in (Action.INVOKE, Action.TRY):  # any signed-in caller may call a model
         return ""
     if action in ADMIN_ACTIONS:
         return f"Enabling and disabling models is for admins; {actor.name} ({actor.id}) is a member."
@@ -168,7 +169,9 @@ def _state(action: Action, s: Subject) -> Decision:
             False,
             f"Cannot disable {s.label}: it is {s.status.value}, not enabled. Only GREEN models can be disabled.",
         )
-    if action is Action.INVOKE:
+    if action is Action.TRY and s.status is Status.YELLOW and s.model_type is ModelType.CUSTOM:
+        return ALLOWED  # servable (throughput or deployment): tried before it is enabled for the platform
+    if action in (Action.INVOKE, Action.TRY):
         if s.status is Status.GREEN:
             return ALLOWED
         return Decision(

@@ -67,15 +67,18 @@ class InferenceService:
         self._backends = backends
         self._token_prices = token_prices
 
-    def invocable(self, views: list[ModelView]) -> list[ModelView]:
-        """The models a caller may use now (GREEN)."""
-        return [v for v in views if decide(Action.INVOKE, subject(v))]
+    def invocable(self, views: list[ModelView], via: Action = Action.INVOKE) -> list[ModelView]:
+        """The models a caller may use now: GREEN (``Action.INVOKE``), or for the playground also
+        servable custom models not yet enabled (``Action.TRY``)."""
+        return [v for v in views if decide(via, subject(v))]
 
-    def target(self, model_id: str, actor: Actor) -> Target:
+    def target(self, model_id: str, actor: Actor, via: Action = Action.INVOKE) -> Target:
         """Where a call to ``model_id`` goes, or why it may not be made (refused before any call)."""
+        if via not in (Action.INVOKE, Action.TRY):
+            raise ValueError(via)
         view = self._catalog(model_id)
         custom = self._custom(model_id) if view.record.model_type is ModelType.CUSTOM else None
-        decision = decide(Action.INVOKE, subject(view, custom), actor)
+        decision = decide(via, subject(view, custom), actor)
         if not decision:
             raise NotInvocable(decision.reason, view.status.value, view.next_action)
         record = view.record
@@ -96,17 +99,19 @@ class InferenceService:
             )
         return backend
 
-    def chat(self, model_id: str, request: ChatRequest, actor: Actor) -> Answer:
+    def chat(self, model_id: str, request: ChatRequest, actor: Actor, via: Action = Action.INVOKE) -> Answer:
         request.check()
-        target = self.target(model_id, actor)
+        target = self.target(model_id, actor, via)
         start = time.perf_counter()
         reply = self._backend(target).chat(target, request)
         return self._answer(target, reply, (time.perf_counter() - start) * 1000)
 
-    def stream(self, model_id: str, request: ChatRequest, actor: Actor) -> Iterator[str | Answer]:
+    def stream(
+        self, model_id: str, request: ChatRequest, actor: Actor, via: Action = Action.INVOKE
+    ) -> Iterator[str | Answer]:
         """The answer's pieces as they arrive, then the Answer. Refused (raised) before the first."""
         request.check()
-        target = self.target(model_id, actor)
+        target = self.target(model_id, actor, via)
         self._backend(target)
         return self._stream(target, request)
 

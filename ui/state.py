@@ -26,6 +26,16 @@ class Key(StrEnum):
     ENABLE_SHOWN = "models_enable_shown"
     DISABLE_SHOWN = "models_disable_shown"
     CONFIRM_BULK = "models_confirm_bulk"
+    # Playground
+    PG_MODELS = "playground_models"
+    PG_SYSTEM = "playground_system"
+    PG_MAX_TOKENS = "playground_max_tokens"
+    PG_TEMPERATURE = "playground_temperature"
+    PG_TURNS = "playground_turns"
+    PG_ANSWERS = "playground_answers"
+    PG_RESET = "playground_reset"
+    PG_INPUT = "playground_input"
+    CM_TRY = "custom_model_try"
     # New Model
     NM_BASE = "new_model_base"
     NM_REGION = "new_model_region"

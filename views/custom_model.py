@@ -235,6 +235,15 @@ def render_header(model: CustomModel, view: ModelView) -> None:
     ):
         new_run_from(model.id)
     st.caption(f"Next action: {view.next_action}")
+    tryable = decide(Action.TRY, customization.subject(model), actor)
+    if tryable and st.button(
+        "Compare with base model",
+        icon=":material/forum:",
+        key=Key.CM_TRY,
+        help="Open the Playground with this model and its base model side by side.",
+    ):
+        st.session_state[Key.PG_MODELS] = [model.id, model.base_model_id]
+        st.switch_page("views/playground.py")
 
 
 def new_run_from(model_id: str) -> None:

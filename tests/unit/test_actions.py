@@ -60,6 +60,8 @@ def expected_by_state(action: Action, s: Subject) -> bool:
         return s.status is Status.YELLOW
     if action in (Action.DISABLE, Action.INVOKE):  # only an enabled model may be called
         return s.status is Status.GREEN
+    if action is Action.TRY:  # the playground also tries a servable custom model before it is enabled
+        return s.status is Status.GREEN or (s.status is Status.YELLOW and s.model_type is ModelType.CUSTOM)
     if s.model_type is ModelType.BASE:
         return False
     return {
@@ -96,7 +98,7 @@ def test_every_state_and_action(action: Action, s: Subject) -> None:
     member = decide(action, s, OWNER)
     if action in (Action.ENABLE, Action.DISABLE):
         assert not member and member.forbidden and "for admins" in member.reason
-    elif action is Action.INVOKE:  # anyone may call an enabled model, whoever made it
+    elif action in (Action.INVOKE, Action.TRY):  # anyone may call an enabled model, whoever made it
         assert bool(member) is allowed and bool(decide(action, s, OTHER)) is allowed
         assert allowed or ("GREEN" in member.reason and s.next_action in member.reason)
     else:
