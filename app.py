@@ -43,7 +43,7 @@ st.navigation(
             st.Page(
                 "views/compare.py", title="Compare Runs", icon=":material/stacked_line_chart:", url_path="compare-runs"
             ),
-            st.Page("views/playground.py", title="Playground", icon=":material/forum:", url_path="playground"),
+            st.Page("views/chat.py", title="Playground", icon=":material/forum:", url_path="playground"),
         ],
         "Costs": [
             st.Page("views/estimator.py", title="Cost Estimator", icon=":material/calculate:", url_path="estimate"),

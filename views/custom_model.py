@@ -243,7 +243,7 @@ def render_header(model: CustomModel, view: ModelView) -> None:
         help="Open the Playground with this model and its base model side by side.",
     ):
         st.session_state[Key.PG_MODELS] = [model.id, model.base_model_id]
-        st.switch_page("views/playground.py")
+        st.switch_page("views/chat.py")
 
 
 def new_run_from(model_id: str) -> None:

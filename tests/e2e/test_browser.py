@@ -204,6 +204,21 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         expect(page.get_by_text("Enable: done.")).to_be_visible()
         expect(page.get_by_text("GREEN", exact=True)).to_be_visible()
 
+        # Playground: the custom model beside its base model, one question, both answers
+        page.get_by_role("button", name="Compare with base model").click()
+        expect(page.get_by_role("heading", name="Playground")).to_be_visible()
+        expect(page.get_by_text("Simulated models", exact=False)).to_be_visible()
+        page.get_by_test_id("stChatInputTextArea").fill("How do I reset password #17?")
+        page.keyboard.press("Enter")
+        expect(page.get_by_text("Open Settings, step 17.")).to_be_visible(timeout=30_000)  # from its data
+        expect(page.get_by_text(re.compile(r"^\[simulated Llama 3\.1 8B"))).to_be_visible()  # the base, generic
+        expect(page.get_by_text(re.compile(r" ms · .* tokens · "))).to_have_count(2)
+        idle(page)
+        shot(page, "06c-playground")
+        [made] = httpx.get(f"{server}/api/custom-models", timeout=10).json()["CustomModels"]
+        page.goto(f"{server}/custom-models?model={made['Id']}")
+        expect(page.get_by_role("tab", name="Metrics")).to_be_visible(timeout=60_000)
+
         # Metrics: the loss chart
         page.get_by_role("tab", name="Metrics").click()
         expect(page.get_by_test_id("stPlotlyChart").first).to_be_visible()

@@ -22,7 +22,7 @@ def texts(at: AppTest) -> str:
 
 def playground(make_app) -> AppTest:
     at = make_app().run()
-    at.switch_page("views/playground.py")
+    at.switch_page("views/chat.py")
     return at.run()
 
 
@@ -51,7 +51,7 @@ def test_a_custom_model_not_yet_enabled_answers_beside_its_base(world: World, ma
     at.run()
     at.button(key=Key.CM_TRY).click().run()  # "Compare with base model"
     assert at.multiselect(key=Key.PG_MODELS).value == [model.id, LITE]
-    at.switch_page("views/playground.py")  # (AppTest reruns the page it was told, not the one switched to)
+    at.switch_page("views/chat.py")  # (AppTest reruns the page it was told, not the one switched to)
     at.run()
     assert at.multiselect(key=Key.PG_MODELS).value == [model.id, LITE]
     assert "Simulated models" in texts(at)
