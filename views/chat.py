@@ -60,12 +60,12 @@ if not picked:
 # one conversation: the user's turns, and each model's own answers to them
 turns: list[str] = st.session_state.setdefault(Key.PG_TURNS, [])
 answers: dict[str, list[str]] = st.session_state.setdefault(Key.PG_ANSWERS, {})
+question = st.chat_input("Message the models", key=Key.PG_INPUT)  # (drawn at the bottom of the page)
+if question:
+    turns.append(question)
 if st.button("New conversation", icon=":material/restart_alt:", key=Key.PG_RESET, disabled=not turns):
     turns.clear()
     answers.clear()
-question = st.chat_input("Message the models", key=Key.PG_INPUT)
-if question:
-    turns.append(question)
 
 columns = st.columns(len(picked))
 for model_id, column in zip(picked, columns, strict=True):
