@@ -4,7 +4,7 @@ accepts what the careful checks (dataset_records.py) accept; a test proves it.""
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, Protocol
 
 import msgspec
 
@@ -70,7 +70,12 @@ class _ImageCaption(msgspec.Struct, forbid_unknown_fields=True):
 # A repeated key adds a string and a colon that the decoded record does not have.
 Expect = tuple[int, int, int, int]  # input tokens, output tokens, quotes (or, asked for, colons), messages
 Fast = Callable[[Any, bool], "Expect | None"]
-Accept = Callable[[bytes, bool], "Expect | None"]  # a raw line: decoded and checked
+
+
+class Accept(Protocol):
+    """A raw line decoded and checked by each form's (decode, fast) pair from ``start`` on."""
+
+    def __call__(self, raw: bytes, colons: bool, start: int = 0) -> Expect | None: ...
 
 
 def _fast_prompt_completion(fam: Family) -> Fast:
@@ -88,15 +93,13 @@ def _fast_prompt_completion(fam: Family) -> Fast:
     return fast
 
 
-def _fast_conversation(fam: Family, content: str = "blocks", system: str = "blocks") -> Fast:
+def _fast_conversation(fam: Family, content: str, system: str) -> Fast:
     """The common case only: text in one content form and one system form, the types having checked
     roles, forms, counts and the schema version; anything else (media, tools, reasoning, a rule
     broken) goes to the careful check. Per record: the turns' order, tokens and the strings."""
     rules = fam.rules
     cpt = rules.chars_per_token
     up = cpt - 1
-    if content not in _forms(rules.content) or system not in _forms(rules.system):
-        return lambda rec, colons: None
     non_empty = rules.non_empty_text
     strings_per_message = 4 if content == "string" else 3  # "role", its value, "content" (+ the string)
 
@@ -218,15 +221,20 @@ _DECODE_ERRORS = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeErr
 
 
 def acceptor(pairs: list[tuple[Callable[[bytes], Any], Fast]]) -> Accept:
-    """One record through each (decode, fast) pair until one accepts it (the rare paths' way)."""
+    """One record through each (decode, fast) pair from ``start`` on until one accepts it. A pair
+    that accepts after an earlier one refused moves to the front of ``pairs``: the file's form,
+    likely, which the reader then tries first."""
 
-    def accept(raw: bytes, colons: bool) -> Expect | None:
-        for decode, fast in pairs:
+    def accept(raw: bytes, colons: bool, start: int = 0) -> Expect | None:
+        for k in range(start, len(pairs)):
+            decode, fast = pairs[k]
             try:
                 counted = fast(decode(raw), colons)
             except _DECODE_ERRORS:
                 continue
             if counted is not None:
+                if k:
+                    pairs.insert(0, pairs.pop(k))
                 return counted
         return None
 

@@ -247,9 +247,8 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
     """Every line through the fast path, or the careful checks when it does not accept it:
     (records, bytes read, lines read). The hot loop does one decode, one check and one append per
     record; tokens, limits and statistics are taken a chunk at a time."""
-    pairs = variants(family)
-    decode, fast = pairs[0]
-    others = pairs[1:]  # the other forms a family takes: tried before the careful checks
+    pairs = variants(family)  # one (decode, fast) per form the family takes, the likeliest first
+    other_forms = len(pairs) > 1  # tried before the careful checks
     accept = acceptor(pairs)
     decode_errors = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
     reserved = _reserved_pattern(family)
@@ -258,6 +257,7 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
     try:
         for chunk in _chunks(stream):
             seen_bytes += len(chunk)
+            decode, fast = pairs[0]  # the form that accepted a record last
             lines = chunk.split(b"\n")
             if chunk.endswith(b"\n"):
                 lines.pop()  # the empty piece after the last newline is not a line
@@ -273,16 +273,9 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
                         counted = fast(decode(raw), escaped)
                     except decode_errors:
                         counted = None
-                    if counted is None and others:
-                        for k, (other_decode, other_fast) in enumerate(others):
-                            try:
-                                counted = other_fast(other_decode(raw), escaped)
-                            except decode_errors:
-                                continue
-                            if counted is not None:  # the file's form, likely: it goes first now
-                                others[k] = (decode, fast)
-                                decode, fast = other_decode, other_fast
-                                break
+                    if counted is None and other_forms:
+                        counted = accept(raw, escaped, 1)  # the other forms: the one that accepts goes first
+                        decode, fast = pairs[0]
                     if counted is not None:
                         keep(counted)
                         if want_samples:
