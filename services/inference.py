@@ -83,12 +83,14 @@ class InferenceService:
             raise NotInvocable(decision.reason, view.status.value, view.next_action)
         record = view.record
         if custom is None:
-            return Target(model_id, record.name, record.provider, record.model_id)
+            return Target(
+                model_id, record.name, record.provider, record.model_id, token_prices=self._token_prices(view)
+            )
         arn = custom.throughput_arn if custom.throughput_status is not None else None
         arn = arn or custom.deployment_arn
         if not arn:  # GREEN implies a way to serve it; a record without its ARN is not callable
             raise ModelNotFound(f"{record.name} has no throughput or deployment ARN to call it with.")
-        return Target(model_id, record.name, Provider.BEDROCK, arn, custom.region, custom)
+        return Target(model_id, record.name, Provider.BEDROCK, arn, custom.region, custom, self._token_prices(view))
 
     def _backend(self, target: Target) -> InferenceBackend:
         backend = self._backends.get(target.provider)
@@ -124,7 +126,7 @@ class InferenceService:
                 yield piece
 
     def _answer(self, target: Target, reply: Reply, latency_ms: float) -> Answer:
-        prices = self._token_prices(self._catalog(target.model_id))
+        prices = target.token_prices  # looked up with the target: no second catalog read per call
         cost = None
         if prices is not None:
             cost = reply.input_tokens / 1000 * prices[0] + reply.output_tokens / 1000 * prices[1]

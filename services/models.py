@@ -463,6 +463,7 @@ class Target:
     provider_model_id: str  # what the provider is called with
     region: str | None = None
     custom: CustomModel | None = None  # the custom model, for a simulation that answers from its data
+    token_prices: tuple[float, float] | None = None  # per 1,000 input and output tokens, when known
 
 
 @dataclass(frozen=True)
