@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import orjson
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -48,31 +47,32 @@ _STATUS_CODES: list[tuple[type[ServiceError], int]] = [
 OPENAI_PREFIXES = ("/api/v1/", "/v1/")  # as mounted by server.py, and the bare API app
 
 
-def _error_response(exc: ServiceError) -> JSONResponse:
+def _error_parts(exc: ServiceError) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """(status, body, headers) of a service error, in the contract's {Message, Code} shape."""
     status = next((code for kind, code in _STATUS_CODES if isinstance(exc, kind)), 400)
     body: dict[str, Any] = {"Message": str(exc), "Code": exc.code}
     if isinstance(exc, InvalidRequest):
         body["Problems"] = exc.problems
     if isinstance(exc, InvalidData) and exc.summary is not None:
         body["DataSummary"] = pascal(exc.summary)
-    headers = {}
+    headers: dict[str, str] = {}
     if isinstance(exc, NotInvocable):
         body["Status"], body["NextAction"] = exc.status, exc.next_action
     if isinstance(exc, ProviderThrottled):
         body["RetryAfterSeconds"] = exc.retry_after
         headers["Retry-After"] = str(exc.retry_after)
+    return status, body, headers
+
+
+def _respond(
+    request: Request, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+) -> JSONResponse:
+    """An error as the contract has it; on the OpenAI-compatible routes (/api/v1) as OpenAI has it,
+    so its SDKs read it: {"error": {message, type, code, param, ...}}."""
+    if request.url.path.startswith(OPENAI_PREFIXES):
+        rest = {k: v for k, v in body.items() if k not in ("Message", "Code")}
+        body = {"error": {"message": body["Message"], "type": body["Code"], "code": body["Code"], "param": None} | rest}
     return JSONResponse(body, status_code=status, headers=headers)
-
-
-def _openai_shaped(request: Request, response: JSONResponse) -> JSONResponse:
-    """The OpenAI-compatible routes (/api/v1) answer errors as OpenAI does, so its SDKs read them."""
-    if not request.url.path.startswith(OPENAI_PREFIXES):
-        return response
-    body = orjson.loads(response.body)
-    error = {"message": body.pop("Message"), "type": body["Code"], "code": body.pop("Code"), "param": None}
-    error |= dict(body.items())
-    headers = {k: v for k, v in response.headers.items() if k.lower() == "retry-after"}
-    return JSONResponse({"error": error}, status_code=response.status_code, headers=headers)
 
 
 ERRORS: dict[int | str, dict[str, Any]] = {
@@ -91,7 +91,7 @@ ERRORS: dict[int | str, dict[str, Any]] = {
 def install_error_handlers(api: FastAPI) -> None:
     @api.exception_handler(ServiceError)
     async def _service_error(request: Request, exc: ServiceError) -> JSONResponse:
-        return _openai_shaped(request, _error_response(exc))
+        return _respond(request, *_error_parts(exc))
 
     @api.exception_handler(RequestValidationError)
     async def _validation_error(request: Request, exc: RequestValidationError) -> JSONResponse:
@@ -99,15 +99,12 @@ def install_error_handlers(api: FastAPI) -> None:
         problems = [f"{'.'.join(str(p)[:64] for p in e['loc'])}: {e['msg']}" for e in errors[:MAX_PROBLEMS]]
         if len(errors) > MAX_PROBLEMS:
             problems.append(f"… and {len(errors) - MAX_PROBLEMS:,} more")
-        response = JSONResponse(
-            {
-                "Message": "The request is not valid: " + "; ".join(problems[:5]),
-                "Code": "ValidationError",
-                "Problems": problems,
-            },
-            status_code=422,
-        )
-        return _openai_shaped(request, response)
+        body = {
+            "Message": "The request is not valid: " + "; ".join(problems[:5]),
+            "Code": "ValidationError",
+            "Problems": problems,
+        }
+        return _respond(request, 422, body)
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # never a stack trace
