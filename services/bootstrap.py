@@ -24,11 +24,13 @@ from services.ports import (
     CatalogStore,
     CustomizationBackend,
     CustomModelStore,
+    EvaluationStore,
     InferenceBackend,
     ObjectStore,
     PriceListSource,
     PriceStore,
     TokenStore,
+    UsageStore,
 )
 from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
 from services.reconciler import Reconciler
@@ -54,7 +56,7 @@ class Services:
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what "now" is for every page
 
 
-class Store(CatalogStore, CustomModelStore, AuditStore, TokenStore, PriceStore, Protocol):
+class Store(CatalogStore, CustomModelStore, AuditStore, TokenStore, PriceStore, UsageStore, EvaluationStore, Protocol):
     """Every store port at once: SqlCatalogStore, or a fake in tests."""
 
 
@@ -257,28 +259,36 @@ def build_services(
     tokens = TokenService(db, clock=clock)
     if start_reconciler:
         reconciler.start()
+    costs = CostService(
+        db,
+        db,
+        PriceCatalog(load_price_file(settings.prices_file or PRICES_FILE), parse_overrides(settings.price_overrides)),
+        settings.job_region,
+        settings.throughput_warn_hours,
+        clock=clock,
+        price_store=db,
+        price_list=price_list,
+    )
+    calls = InferenceService(
+        catalog.get_model,
+        customization.get,
+        inference or models,
+        costs.call_prices,
+        region=settings.job_region,
+        usage=db,
+        clock=clock,
+    )
     return Services(
         settings=settings,
         catalog=catalog,
         customization=customization,
         objects=objects,
         metrics=MetricsService(db, objects),
-        costs=CostService(
-            db,
-            db,
-            PriceCatalog(
-                load_price_file(settings.prices_file or PRICES_FILE), parse_overrides(settings.price_overrides)
-            ),
-            settings.job_region,
-            settings.throughput_warn_hours,
-            clock=clock,
-            price_store=db,
-            price_list=price_list,
-        ),
+        costs=costs,
         tokens=tokens,
         audit=AuditService(db),
         identities=Identities(settings, tokens),
-        inference=InferenceService(catalog.get_model, customization.get, inference or models),
+        inference=calls,
         reconciler=reconciler,
         clock=clock,
     )

@@ -162,6 +162,25 @@ class CostService:
             catalog_version=catalog.version,
         )
 
+    def call_prices(self, record: ModelRecord, custom: CustomModel | None) -> tuple[float, float] | None:
+        """What one call costs per 1,000 input and output tokens, when a price is known: a Bedrock base
+        model on demand, or a custom model on its on-demand deployment. A custom model on provisioned
+        throughput is billed by the hour however much it is called (None: no per-call price)."""
+        if record.provider is not Provider.BEDROCK:
+            return None
+        region, model_id = self.region, record.model_id
+        if custom is not None:
+            if custom.throughput_arn and custom.throughput_status is not None:
+                return None
+            base = self._catalog.get_model(custom.base_model_id)
+            if base is None:
+                return None
+            region, model_id = custom.region or self.region, base.model_id
+        found = self.prices.lookup(model_id, region)
+        if found is None or found.on_demand_input.price is None or found.on_demand_output.price is None:
+            return None
+        return found.on_demand_input.price, found.on_demand_output.price
+
     def estimate(self, request: EstimateInput) -> Estimate:
         return estimate(self.prices_for(request.base_model_id, request.region), request)
 

@@ -8,27 +8,32 @@ with its light and next action, and the provider never sees the call.
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from services.actions import Action, decide, subject
-from services.errors import ModelNotFound, NotInvocable, ProviderUnavailable
+from services.errors import ModelNotFound, NotInvocable, ProviderUnavailable, ServiceError
 from services.identity import Actor
 from services.models import (
     MAX_LONG_TEXT,
     MAX_MESSAGES,
+    CallCount,
     ChatMessage,
     ChatRequest,
     CustomModel,
+    ModelRecord,
     ModelType,
     ModelView,
     Provider,
     Reply,
     Target,
+    Usage,
 )
-from services.ports import InferenceBackend
+from services.ports import InferenceBackend, UsageStore
 
 __all__ = [
     "MAX_LONG_TEXT",
@@ -40,6 +45,44 @@ __all__ = [
     "Reply",
     "Target",
 ]
+
+
+# Cross-Region inference profiles: the geography's prefix of a profile id, by the caller's region
+# (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html).
+PROFILE_GEOGRAPHIES = (("us-gov-", "us-gov"), ("us-", "us"), ("eu-", "eu"), ("ap-", "apac"))
+_CONTEXT_VARIANT = re.compile(r"(:\d+)?:\d+k$")  # amazon.nova-micro-v1:0:128k, titan-text-lite-v1:0:4k
+ON_DEMAND_TYPES = frozenset({"ON_DEMAND", "INFERENCE_PROFILE"})
+
+
+def runtime_model_id(record: ModelRecord, region: str, lookup: Callable[[str], ModelRecord | None]) -> str:
+    """What Bedrock Runtime is called with for a base model. A model served on demand: its id. One
+    that Bedrock serves only through an inference profile: the profile of the caller's geography
+    (``us.`` + id). A fine-tunable variant with a context window (``…:0:128k``) that Bedrock serves
+    only by provisioned throughput: the same model's on-demand variant, as the console does."""
+    types = set(record.inference_types)
+    if "ON_DEMAND" in types:
+        return record.model_id
+    if "INFERENCE_PROFILE" in types:
+        geography = next((g for prefix, g in PROFILE_GEOGRAPHIES if region.startswith(prefix)), None)
+        if geography is None:
+            raise ProviderUnavailable(
+                f"{record.name} is served through a cross-Region inference profile, and Model Studio knows "
+                f"no profile geography for {region}; use a region in the US, the EU or Asia Pacific."
+            )
+        return f"{geography}.{record.model_id}"
+    match = _CONTEXT_VARIANT.search(record.model_id)
+    if match:
+        stem = record.model_id[: match.start()]
+        for candidate in (stem + (match.group(1) or ""), stem):
+            sibling = lookup(f"{record.provider.slug}:{candidate}")
+            if sibling is not None and ON_DEMAND_TYPES & set(sibling.inference_types):
+                return runtime_model_id(sibling, region, lookup)
+    raise NotInvocable(
+        f"{record.name} is served only through provisioned throughput, and the catalog lists no on-demand "
+        "variant of it to call; sync the catalog, or call a custom model of it through its throughput.",
+        "GREEN" if record.enabled else "YELLOW",
+        "Sync the catalog to find its on-demand variant",
+    )
 
 
 class Answer(BaseModel):
@@ -60,12 +103,49 @@ class InferenceService:
         catalog: Callable[[str], ModelView],
         custom: Callable[[str], CustomModel],
         backends: Mapping[Provider, InferenceBackend],
-        token_prices: Callable[[ModelView], tuple[float, float] | None] = lambda view: None,
+        token_prices: Callable[[ModelRecord, CustomModel | None], tuple[float, float] | None] = lambda r, c: None,
+        *,
+        region: str = "us-east-1",
+        usage: UsageStore | None = None,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._catalog = catalog
         self._custom = custom
         self._backends = backends
         self._token_prices = token_prices
+        self._region = region  # base models are called in the jobs' region
+        self._usage = usage
+        self._clock = clock
+
+    def _lookup(self, model_id: str) -> ModelRecord | None:
+        try:
+            return self._catalog(model_id).record
+        except ModelNotFound:
+            return None
+
+    def _count(self, model_id: str, answer: Answer | None = None, *, failed: bool = False) -> None:
+        """Every call, counted per model and day: answered (with tokens and latency), failed, refused."""
+        if self._usage is None:
+            return
+        count = CallCount(model_id=model_id, day=f"{self._clock():%Y-%m-%d}")
+        if answer is not None:
+            count = count.model_copy(
+                update={
+                    "calls": 1,
+                    "input_tokens": answer.input_tokens,
+                    "output_tokens": answer.output_tokens,
+                    "latency_ms": answer.latency_ms,
+                }
+            )
+        else:
+            count = count.model_copy(update={"failures": 1} if failed else {"refused": 1})
+        self._usage.count_call(count)
+
+    def usage(self, model_id: str, days: int = 30) -> Usage:
+        """A model's calls over the last ``days`` days (UTC)."""
+        since = f"{self._clock() - timedelta(days=days - 1):%Y-%m-%d}"
+        counts = self._usage.call_counts(model_id, since) if self._usage is not None else []
+        return Usage(model_id=model_id, days=tuple(counts))
 
     def invocable(self, views: list[ModelView], via: Action = Action.INVOKE) -> list[ModelView]:
         """The models a caller may use now: GREEN (``Action.INVOKE``), or for the playground also
@@ -83,14 +163,16 @@ class InferenceService:
             raise NotInvocable(decision.reason, view.status.value, view.next_action)
         record = view.record
         if custom is None:
-            return Target(
-                model_id, record.name, record.provider, record.model_id, token_prices=self._token_prices(view)
-            )
+            called = record.model_id
+            if record.provider is Provider.BEDROCK:
+                called = runtime_model_id(record, self._region, self._lookup)
+            return Target(model_id, record.name, record.provider, called, token_prices=self._token_prices(record, None))
         arn = custom.throughput_arn if custom.throughput_status is not None else None
         arn = arn or custom.deployment_arn
         if not arn:  # GREEN implies a way to serve it; a record without its ARN is not callable
             raise ModelNotFound(f"{record.name} has no throughput or deployment ARN to call it with.")
-        return Target(model_id, record.name, Provider.BEDROCK, arn, custom.region, custom, self._token_prices(view))
+        prices = self._token_prices(record, custom)
+        return Target(model_id, record.name, Provider.BEDROCK, arn, custom.region, custom, prices)
 
     def _backend(self, target: Target) -> InferenceBackend:
         backend = self._backends.get(target.provider)
@@ -101,29 +183,49 @@ class InferenceService:
             )
         return backend
 
+    def _target(self, model_id: str, actor: Actor, via: Action) -> Target:
+        try:
+            return self.target(model_id, actor, via)
+        except NotInvocable:
+            self._count(model_id)
+            raise
+
     def chat(self, model_id: str, request: ChatRequest, actor: Actor, via: Action = Action.INVOKE) -> Answer:
         request.check()
-        target = self.target(model_id, actor, via)
+        target = self._target(model_id, actor, via)
+        backend = self._backend(target)
         start = time.perf_counter()
-        reply = self._backend(target).chat(target, request)
-        return self._answer(target, reply, (time.perf_counter() - start) * 1000)
+        try:
+            reply = backend.chat(target, request)
+        except ServiceError:
+            self._count(model_id, failed=True)
+            raise
+        answer = self._answer(target, reply, (time.perf_counter() - start) * 1000)
+        self._count(model_id, answer)
+        return answer
 
     def stream(
         self, model_id: str, request: ChatRequest, actor: Actor, via: Action = Action.INVOKE
     ) -> Iterator[str | Answer]:
         """The answer's pieces as they arrive, then the Answer. Refused (raised) before the first."""
         request.check()
-        target = self.target(model_id, actor, via)
+        target = self._target(model_id, actor, via)
         self._backend(target)
         return self._stream(target, request)
 
     def _stream(self, target: Target, request: ChatRequest) -> Iterator[str | Answer]:
         start = time.perf_counter()
-        for piece in self._backend(target).stream(target, request):
-            if isinstance(piece, Reply):
-                yield self._answer(target, piece, (time.perf_counter() - start) * 1000)
-            else:
-                yield piece
+        try:
+            for piece in self._backend(target).stream(target, request):
+                if isinstance(piece, Reply):
+                    answer = self._answer(target, piece, (time.perf_counter() - start) * 1000)
+                    self._count(target.model_id, answer)
+                    yield answer
+                else:
+                    yield piece
+        except ServiceError:
+            self._count(target.model_id, failed=True)
+            raise
 
     def _answer(self, target: Target, reply: Reply, latency_ms: float) -> Answer:
         prices = target.token_prices  # looked up with the target: no second catalog read per call

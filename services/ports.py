@@ -9,9 +9,13 @@ from typing import BinaryIO, Protocol
 from services.models import (
     ApiToken,
     AuditEvent,
+    CallCount,
     ChatRequest,
     CustomModel,
     DeploymentInfo,
+    Evaluation,
+    EvaluationResult,
+    EvaluationStatus,
     JobInfo,
     JobRequest,
     ModelRecord,
@@ -245,3 +249,37 @@ class InferenceBackend(Protocol):
     def stream(self, target: Target, request: ChatRequest) -> Iterator[str | Reply]:
         """Pieces of the answer as they come, then the whole Reply (with its token counts)."""
         ...
+
+
+class UsageStore(Protocol):
+    """Every call to a model, counted per model and day (UTC), atomically across replicas."""
+
+    def count_call(self, count: CallCount) -> None:
+        """Add these counts to the model's row for the day (created if missing)."""
+
+    def call_counts(self, model_id: str | None = None, since_day: str = "") -> list[CallCount]:
+        """Per model and day, oldest day first; one model's, or every model's."""
+
+
+class EvaluationStore(Protocol):
+    """Evaluation runs and their per-record results (a run resumes from what is stored)."""
+
+    def insert_evaluation(self, evaluation: Evaluation) -> None: ...
+
+    def get_evaluation(self, evaluation_id: str) -> Evaluation | None: ...
+
+    def list_evaluations(self, custom_model_id: str | None = None) -> list[Evaluation]:
+        """Newest first."""
+
+    def update_evaluation(
+        self, evaluation_id: str, expect: Iterable[EvaluationStatus], **changes: object
+    ) -> Evaluation | None:
+        """Change a run only while its status is one of ``expect`` (the version is bumped); None if not."""
+
+    def save_result(self, result: EvaluationResult) -> bool:
+        """Store one record's result; False (and nothing changed) if that record is already stored."""
+
+    def results(self, evaluation_id: str) -> list[EvaluationResult]:
+        """In record order."""
+
+    def result_indexes(self, evaluation_id: str) -> set[int]: ...

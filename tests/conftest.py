@@ -77,9 +77,10 @@ def database_url(request: pytest.FixtureRequest) -> str:
 
 
 @pytest.fixture
-def world(tmp_path) -> World:  # type: ignore[no-untyped-def]
-    """Every service wired by build_services on fakes, on a fake clock (tests/fakes.py)."""
-    return World(tmp_path)
+def world(tmp_path, request) -> World:  # type: ignore[no-untyped-def]
+    """Every service wired by build_services on fakes, on a fake clock (tests/fakes.py); marked
+    ``on_demand``, with the on-demand variants of the fine-tunable base models too."""
+    return World(tmp_path, on_demand=request.node.get_closest_marker("on_demand") is not None)
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
@@ -10,7 +11,11 @@ from services.identity import LOCAL_ADMIN, Actor, Role
 from services.models import (
     ApiToken,
     AuditEvent,
+    CallCount,
     CustomModel,
+    Evaluation,
+    EvaluationResult,
+    EvaluationStatus,
     Lifecycle,
     ModelRecord,
     ModelType,
@@ -19,6 +24,8 @@ from services.models import (
     RefreshedPrice,
     SyncRun,
 )
+
+_SUMMED = ("calls", "failures", "refused", "input_tokens", "output_tokens", "latency_ms")
 
 
 class InMemoryCatalogStore:
@@ -34,6 +41,10 @@ class InMemoryCatalogStore:
         self.tokens: dict[str, ApiToken] = {}
         self.prices: list[RefreshedPrice] = []
         self.runs: list[SyncRun] = []
+        self.calls: dict[tuple[str, str], CallCount] = {}
+        self._lock = threading.Lock()
+        self.evaluations: dict[str, Evaluation] = {}
+        self.evaluation_results: dict[str, dict[int, EvaluationResult]] = {}
         self._revision = 0
         self._changed_rev: dict[str, int] = {}
 
@@ -291,6 +302,58 @@ class InMemoryCatalogStore:
         self.leases[name] = (owner, now + timedelta(seconds=seconds))
         return True
 
+    # UsageStore
+    def count_call(self, count: CallCount) -> None:
+        key = (count.model_id, count.day)
+        with self._lock:  # one atomic add, as the SQL upsert is
+            old = self.calls.get(key, CallCount(model_id=count.model_id, day=count.day))
+            summed = {n: getattr(old, n) + getattr(count, n) for n in _SUMMED}
+            self.calls[key] = old.model_copy(update=summed)
+
+    def call_counts(self, model_id: str | None = None, since_day: str = "") -> list[CallCount]:
+        return [
+            c
+            for (m, day), c in sorted(self.calls.items(), key=lambda kv: (kv[0][1], kv[0][0]))
+            if day >= since_day and (model_id is None or m == model_id)
+        ]
+
+    # EvaluationStore
+    def insert_evaluation(self, evaluation: Evaluation) -> None:
+        if evaluation.id in self.evaluations:
+            raise ValueError(f"evaluation {evaluation.id} exists")
+        self.evaluations[evaluation.id] = evaluation
+
+    def get_evaluation(self, evaluation_id: str) -> Evaluation | None:
+        return self.evaluations.get(evaluation_id)
+
+    def list_evaluations(self, custom_model_id: str | None = None) -> list[Evaluation]:
+        found = [e for e in self.evaluations.values() if custom_model_id in (None, e.custom_model_id)]
+        return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
+
+    def update_evaluation(
+        self, evaluation_id: str, expect: Iterable[EvaluationStatus], **changes: object
+    ) -> Evaluation | None:
+        old = self.evaluations.get(evaluation_id)
+        if old is None or old.status not in set(expect):
+            return None
+        new = Evaluation.model_validate(old.model_dump() | changes | {"version": old.version + 1})
+        self.evaluations[evaluation_id] = new
+        return new
+
+    def save_result(self, result: EvaluationResult) -> bool:
+        stored = self.evaluation_results.setdefault(result.evaluation_id, {})
+        if result.index in stored:
+            return False
+        stored[result.index] = result
+        return True
+
+    def results(self, evaluation_id: str) -> list[EvaluationResult]:
+        stored = self.evaluation_results.get(evaluation_id, {})
+        return [stored[i] for i in sorted(stored)]
+
+    def result_indexes(self, evaluation_id: str) -> set[int]:
+        return set(self.evaluation_results.get(evaluation_id, {}))
+
 
 class FakeCatalogSource:
     """Returns what the test put in ``models``, or raises ``error``."""
@@ -388,6 +451,17 @@ class FlakyBackend:
         return wrapper
 
 
+def _on_demand(model_id: str, name: str, kind: str = "ON_DEMAND") -> ProviderModel:
+    return bedrock_model(model_id, name=name, customizations=(), inference_types=(kind,), chat=True)
+
+
+ON_DEMAND_VARIANTS = (
+    _on_demand("amazon.titan-text-lite-v1", "Titan Text G1 - Lite (on demand)"),
+    _on_demand("meta.llama3-1-8b-instruct-v1:0", "Llama 3.1 8B Instruct (on demand)"),
+    _on_demand("meta.llama3-3-70b-instruct-v1:0", "Llama 3.3 70B Instruct (profile)", "INFERENCE_PROFILE"),
+)
+
+
 class World:
     """Every service, wired by build_services as in production, on fakes of the outside systems
     (catalog sources, the store unless a SQL one is asked for) and the local control plane, on a
@@ -400,6 +474,7 @@ class World:
         job_seconds: float = 60,
         throughput_seconds: float = 10,
         inference: object = None,
+        on_demand: bool = False,
         **settings: object,
     ) -> None:
         from pathlib import Path
@@ -424,6 +499,9 @@ class World:
                     "meta.llama3-3-70b-instruct-v1:0:128k", name="Llama 3.3 70B Instruct", vendor="Meta", chat=True
                 ),
                 bedrock_model("meta.llama2-13b-v1:0:4k", name="Llama 2 13B", vendor="Meta", lifecycle=Lifecycle.LEGACY),
+                # the on-demand variants Model Studio calls for the fine-tunable ones above (opt-in: they
+                # are three more rows in every table)
+                *(ON_DEMAND_VARIANTS if on_demand else ()),
             ],
         )
         self.openai = FakeCatalogSource(

@@ -69,6 +69,53 @@ def invoke(model_id: str, body: Invoke, s: Svc, actor: Who) -> InvokeOut:
     )
 
 
+class UsageDay(BaseModel):
+    Day: str
+    Calls: int
+    Failures: int
+    Refused: int
+    InputTokens: int
+    OutputTokens: int
+    MeanLatencyMs: float | None
+
+
+class UsageOut(BaseModel):
+    ModelId: str
+    Days: list[UsageDay]
+    Calls: int
+    Failures: int
+    Refused: int
+    InputTokens: int
+    OutputTokens: int
+
+
+@router.get("/models/{model_id}/usage", response_model=UsageOut, responses=ERRORS)
+def usage(model_id: str, s: Svc, actor: Who, days: Annotated[int, Field(ge=1, le=366)] = 30) -> UsageOut:
+    """Every call through Model Studio to this model, per day (UTC): answered, failed, refused."""
+    s.catalog.get_model(model_id)  # 404 for a model that does not exist
+    found = s.inference.usage(model_id, days)
+    return UsageOut(
+        ModelId=model_id,
+        Days=[
+            UsageDay(
+                Day=d.day,
+                Calls=d.calls,
+                Failures=d.failures,
+                Refused=d.refused,
+                InputTokens=d.input_tokens,
+                OutputTokens=d.output_tokens,
+                MeanLatencyMs=round(d.latency_ms / d.calls, 3) if d.calls else None,
+            )
+            for d in found.days
+        ],
+        Calls=int(found.total("calls")),
+        Failures=int(found.total("failures")),
+        Refused=int(found.total("refused")),
+        InputTokens=int(found.total("input_tokens")),
+        OutputTokens=int(found.total("output_tokens")),
+    )
+
+
 # ---- OpenAI-compatible -------------------------------------------------------------------------------
 class OpenAIMessage(BaseModel):
     model_config = ConfigDict(extra="ignore")  # name, tool_calls…: not used

@@ -255,3 +255,55 @@ api_tokens = Table(
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
 )
+
+model_calls = Table(  # every call through Model Studio, per model and day (UTC)
+    "model_calls",
+    metadata,
+    Column("model_id", SafeString(400), primary_key=True),  # no foreign key: kept after a model goes
+    Column("day", SafeString(10), primary_key=True),
+    Column("calls", Integer, nullable=False),
+    Column("failures", Integer, nullable=False),
+    Column("refused", Integer, nullable=False),
+    Column("input_tokens", Integer, nullable=False),
+    Column("output_tokens", Integer, nullable=False),
+    Column("latency_ms", Float, nullable=False),
+)
+
+evaluations = Table(
+    "evaluations",
+    metadata,
+    Column("id", SafeString(40), primary_key=True),
+    Column("custom_model_id", SafeString(400), nullable=False),  # no foreign key: kept after a model goes
+    Column("custom_name", SafeString(255), nullable=False),
+    Column("base_model_id", SafeString(400), nullable=False),
+    Column("base_name", SafeString(255), nullable=False),
+    Column("dataset_uri", SafeString(1024), nullable=False),
+    Column("dataset_fingerprint", SafeString(200), nullable=True),
+    Column("metrics", TokenList, nullable=False),
+    Column("judge_model_id", SafeString(400), nullable=True),
+    Column("max_records", Integer, nullable=False),
+    Column("concurrency", Integer, nullable=False),
+    Column("max_tokens", Integer, nullable=False),
+    Column("temperature", Float, nullable=False),
+    Column("seed", Integer, nullable=False),
+    Column("status", SafeString(16), nullable=False),
+    Column("total", Integer, nullable=False),
+    Column("created_by", SafeString(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("started_at", UTCDateTime, nullable=True),
+    Column("finished_at", UTCDateTime, nullable=True),
+    Column("error", SafeText, nullable=True),
+    Column("estimate", SafeText, nullable=False),  # JSON
+    Column("summary", SafeText, nullable=True),  # JSON, once completed
+    Column("version", Integer, nullable=False),
+    Index("ix_evaluations_model", "custom_model_id"),
+    Index("ix_evaluations_status", "status"),
+)
+
+evaluation_results = Table(
+    "evaluation_results",
+    metadata,
+    Column("evaluation_id", SafeString(40), ForeignKey("evaluations.id"), primary_key=True),
+    Column("record_index", Integer, primary_key=True),
+    Column("result", SafeText, nullable=False),  # the EvaluationResult as JSON
+)

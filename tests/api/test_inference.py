@@ -47,7 +47,7 @@ class RecordingProvider:
 @pytest.fixture
 def recorded(tmp_path: Path) -> tuple[World, RecordingProvider, TestClient]:
     provider = RecordingProvider()
-    world = World(tmp_path, inference={Provider.BEDROCK: provider, Provider.OPENAI: provider})
+    world = World(tmp_path, inference={Provider.BEDROCK: provider, Provider.OPENAI: provider}, on_demand=True)
     world.catalog.sync(actor=ADMIN)
     client = TestClient(create_api(lambda: world.services), raise_server_exceptions=False, client=("127.0.0.1", 5000))
     return world, provider, client
@@ -65,11 +65,11 @@ def test_a_model_that_is_not_green_is_refused_and_nothing_reaches_the_provider(r
     ok = client.post(f"/models/{LITE}/invoke", json=HELLO | {"System": "Be brief.", "Temperature": 0.2})
     assert ok.status_code == 200, ok.text
     out = ok.json()
-    assert out["Output"] == "answer from amazon.titan-text-lite-v1:0:4k"
+    assert out["Output"] == "answer from amazon.titan-text-lite-v1"  # its on-demand variant is what answers
     assert (out["InputTokens"], out["OutputTokens"], out["Simulated"]) == (7, 3, False)
     assert out["LatencyMs"] >= 0
     (sent_to, request), *_ = provider.calls
-    assert sent_to == "amazon.titan-text-lite-v1:0:4k" and request.system == "Be brief." and request.max_tokens == 64
+    assert sent_to == "amazon.titan-text-lite-v1" and request.system == "Be brief." and request.max_tokens == 64
 
     world.catalog.disable(LITE, actor=ADMIN)
     again = client.post(f"/models/{LITE}/invoke", json=HELLO)
@@ -86,6 +86,25 @@ def test_throttling_and_provider_failures_become_429_and_502_with_advice(recorde
     provider.fail = ModelCallFailed("Bedrock refused the call to Titan (ValidationException: too long).")
     failed = client.post("/v1/chat/completions", json={"model": LITE, "messages": [{"role": "user", "content": "x"}]})
     assert failed.status_code == 502 and "ValidationException" in failed.json()["error"]["message"]
+
+
+def test_every_call_is_counted_per_model_answered_failed_or_refused(recorded) -> None:
+    world, provider, client = recorded
+    assert client.post(f"/models/{LITE}/invoke", json=HELLO).status_code == 409  # not enabled: refused
+    world.catalog.enable(LITE, actor=ADMIN)
+    for _ in range(3):
+        assert client.post(f"/models/{LITE}/invoke", json=HELLO).status_code == 200
+    stream = {"model": LITE, "stream": True, "messages": [{"role": "user", "content": "x"}]}
+    assert "[DONE]" in client.post("/v1/chat/completions", json=stream).text  # a stream counts once, at its end
+    provider.fail = ModelCallFailed("Bedrock refused the call to Titan (ValidationException: too long).")
+    assert client.post(f"/models/{LITE}/invoke", json=HELLO).status_code == 502
+    usage = client.get(f"/models/{LITE}/usage").json()
+    assert (usage["Calls"], usage["Failures"], usage["Refused"]) == (4, 1, 1)
+    assert (usage["InputTokens"], usage["OutputTokens"]) == (28, 12)  # 7 and 3 per answer
+    (day,) = usage["Days"]
+    assert day["Day"] == f"{world.clock():%Y-%m-%d}" and day["MeanLatencyMs"] is not None
+    assert client.get("/models/bedrock:nope/usage").status_code == 404
+    assert client.get(f"/models/{LITE}/usage", params={"days": 0}).status_code == 422
 
 
 def test_invoke_requests_are_checked(recorded) -> None:
@@ -129,8 +148,9 @@ def test_the_openai_compatible_routes_list_and_call_green_models_only(recorded) 
 
 
 def test_a_custom_model_is_called_through_its_throughput_and_the_simulation_answers_from_its_data(
-    world: World,
+    tmp_path: Path,
 ) -> None:
+    world = World(tmp_path, on_demand=True)
     world.catalog.sync(actor=ADMIN)
     world.catalog.enable(LITE, actor=ADMIN)
     data = jsonl(120, prompt="What is the code for item {i}?", completion="Item {i} has code C{i}.")
@@ -189,3 +209,21 @@ def test_the_official_openai_sdk_pointed_at_model_studio(tmp_path: Path) -> None
         assert sdk.models.list().data == []
         with pytest.raises(openai.AuthenticationError):
             openai.OpenAI(base_url=f"{url}/api/v1", api_key="wrong", max_retries=0).models.list()
+
+
+def test_a_call_is_priced_from_the_price_catalog_when_a_per_token_price_is_known(tmp_path: Path) -> None:
+    """Built as production builds it: the prices come from the price catalog and its overrides."""
+    provider = RecordingProvider()
+    world = World(
+        tmp_path,
+        inference={Provider.BEDROCK: provider, Provider.OPENAI: provider},
+        on_demand=True,
+        price_overrides={"amazon.titan-text-lite-v1": {"on_demand_input": 0.3, "on_demand_output": 0.4}},
+    )
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LITE, actor=ADMIN)
+    world.catalog.enable("openai:gpt-4o", actor=ADMIN)
+    client = TestClient(create_api(lambda: world.services), raise_server_exceptions=False, client=("127.0.0.1", 5000))
+    priced = client.post(f"/models/{LITE}/invoke", json=HELLO).json()
+    assert priced["Cost"] == pytest.approx(7 / 1000 * 0.3 + 3 / 1000 * 0.4)
+    assert client.post("/models/openai:gpt-4o/invoke", json=HELLO).json()["Cost"] is None  # no price known

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import re
 
+import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.customization import NewCustomModel, Upload
@@ -13,6 +14,9 @@ from tests.fakes import ADMIN, World
 from ui.state import Key
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
+
+
+pytestmark = pytest.mark.on_demand  # the World has the on-demand variants Model Studio calls
 
 
 def texts(at: AppTest) -> str:

@@ -1,0 +1,103 @@
+"""One contract for the call counts and the evaluation store: the in-memory fake, SQLite, PostgreSQL."""
+
+from __future__ import annotations
+
+import threading
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from services.adapters.sql import SqlCatalogStore
+from services.models import CallCount, Evaluation, EvaluationResult, EvaluationStatus
+from tests.fakes import InMemoryCatalogStore
+
+NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite", "postgresql"])
+def store(request: pytest.FixtureRequest):  # type: ignore[no-untyped-def]
+    if request.param == "memory":
+        return InMemoryCatalogStore()
+    url = request.getfixturevalue("sqlite_url" if request.param == "sqlite" else "postgres_url")
+    return SqlCatalogStore.from_url(url)
+
+
+def evaluation(**changes: object) -> Evaluation:
+    values: dict[str, object] = {
+        "id": "ev-1", "custom_model_id": "custom:a", "custom_name": "a", "base_model_id": "bedrock:b",
+        "base_name": "B", "dataset_uri": "s3://bucket/v.jsonl", "dataset_fingerprint": "etag-1",
+        "metrics": ("exact_match", "rouge_l"), "judge_model_id": None, "max_records": 100, "concurrency": 4,
+        "max_tokens": 256, "temperature": 0.0, "seed": 7, "status": EvaluationStatus.QUEUED, "total": 3,
+        "created_by": "mia", "created_at": NOW, "estimate": {"Calls": 6}, "summary": None,
+    }  # fmt: skip
+    return Evaluation.model_validate(values | changes)
+
+
+def test_calls_add_up_per_model_and_day(store) -> None:
+    store.count_call(
+        CallCount(model_id="m1", day="2026-12-01", calls=1, input_tokens=10, output_tokens=5, latency_ms=2.5)
+    )
+    store.count_call(
+        CallCount(model_id="m1", day="2026-12-01", calls=1, input_tokens=1, output_tokens=1, latency_ms=0.5)
+    )
+    store.count_call(CallCount(model_id="m1", day="2026-12-01", refused=1))
+    store.count_call(CallCount(model_id="m1", day="2026-12-02", failures=1))
+    store.count_call(CallCount(model_id="m2", day="2026-12-02", calls=1))
+    one = store.call_counts("m1")
+    assert one == [
+        CallCount(
+            model_id="m1", day="2026-12-01", calls=2, refused=1, input_tokens=11, output_tokens=6, latency_ms=3.0
+        ),
+        CallCount(model_id="m1", day="2026-12-02", failures=1),
+    ]
+    assert [(c.model_id, c.day) for c in store.call_counts(since_day="2026-12-02")] == [
+        ("m1", "2026-12-02"),
+        ("m2", "2026-12-02"),
+    ]
+
+
+def test_concurrent_counts_are_not_lost(store) -> None:
+    def count() -> None:
+        for _ in range(25):
+            store.count_call(CallCount(model_id="m", day="2026-12-01", calls=1, input_tokens=2))
+
+    threads = [threading.Thread(target=count) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (row,) = store.call_counts("m")
+    assert (row.calls, row.input_tokens) == (100, 200)
+
+
+def test_an_evaluation_round_trips_and_changes_only_from_the_expected_status(store) -> None:
+    store.insert_evaluation(evaluation())
+    assert store.get_evaluation("ev-1") == evaluation()
+    assert store.get_evaluation("ev-2") is None
+    running = store.update_evaluation(
+        "ev-1", [EvaluationStatus.QUEUED], status=EvaluationStatus.RUNNING, started_at=NOW
+    )
+    assert running is not None and running.status is EvaluationStatus.RUNNING and running.version == 2
+    assert store.update_evaluation("ev-1", [EvaluationStatus.QUEUED], status=EvaluationStatus.CANCELLED) is None
+    done = store.update_evaluation(
+        "ev-1", [EvaluationStatus.RUNNING], status=EvaluationStatus.COMPLETED, summary={"Metrics": {"rouge_l": 0.5}}
+    )
+    assert done is not None and done.summary == {"Metrics": {"rouge_l": 0.5}} and done.estimate == {"Calls": 6}
+    store.insert_evaluation(evaluation(id="ev-2", custom_model_id="custom:z", created_at=NOW + timedelta(seconds=1)))
+    assert [e.id for e in store.list_evaluations()] == ["ev-2", "ev-1"]
+    assert [e.id for e in store.list_evaluations("custom:a")] == ["ev-1"]
+
+
+def test_a_record_is_stored_once(store) -> None:
+    store.insert_evaluation(evaluation())
+    first = EvaluationResult(
+        evaluation_id="ev-1", index=2, prompt="q", reference="r", custom_output="r", base_output="x",
+        scores={"exact_match": (1.0, 0.0)}, verdict="win", custom_tokens=(3, 1),
+    )  # fmt: skip
+    assert store.save_result(first)
+    assert not store.save_result(first.model_copy(update={"custom_output": "other"}))  # a second runner's copy
+    assert store.save_result(first.model_copy(update={"index": 1}))
+    assert [r.index for r in store.results("ev-1")] == [1, 2]
+    assert store.results("ev-1")[1] == first
+    assert store.result_indexes("ev-1") == {1, 2}
+    assert store.results("ev-9") == [] and store.result_indexes("ev-9") == set()
