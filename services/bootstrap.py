@@ -14,6 +14,7 @@ from services.audit import AuditService
 from services.catalog import CatalogService
 from services.costs import CostService
 from services.customization import CustomizationConfig, CustomizationService
+from services.evaluation import EvaluationRunner, EvaluationService
 from services.identity import SYSTEM
 from services.inference import InferenceService
 from services.metrics import MetricsService
@@ -52,7 +53,9 @@ class Services:
     audit: AuditService
     identities: Identities
     inference: InferenceService
+    evaluations: EvaluationService
     reconciler: Reconciler | None = None
+    evaluation_runner: EvaluationRunner | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what "now" is for every page
 
 
@@ -102,7 +105,7 @@ def _local_inference(settings: Settings, objects: ObjectStore) -> InferenceBacke
     if settings.local_inference_url is None:
         from services.adapters.local_inference import LocalInference
 
-        return LocalInference(objects)
+        return LocalInference(objects, delay_seconds=settings.sim_inference_seconds)
     import openai
 
     from services.adapters.bedrock_runtime import OpenAIChat
@@ -278,6 +281,20 @@ def build_services(
         usage=db,
         clock=clock,
     )
+    evaluations = EvaluationService(
+        db,
+        customization,
+        calls,
+        objects,
+        output_root=settings.output_root,
+        max_records=settings.eval_max_records,
+        retry_seconds=settings.eval_retry_seconds,
+        attempts=settings.eval_attempts,
+        clock=clock,
+    )
+    runner = EvaluationRunner(evaluations, db.try_lease, SYSTEM, settings.eval_lease_seconds)  # on the wall clock
+    if start_reconciler:
+        runner.start()
     return Services(
         settings=settings,
         catalog=catalog,
@@ -289,7 +306,9 @@ def build_services(
         audit=AuditService(db),
         identities=Identities(settings, tokens),
         inference=calls,
+        evaluations=evaluations,
         reconciler=reconciler,
+        evaluation_runner=runner,
         clock=clock,
     )
 
@@ -315,4 +334,6 @@ def reset_shared_services() -> None:
     with _shared_lock:
         if _shared is not None and _shared.reconciler is not None:
             _shared.reconciler.stop()
+        if _shared is not None and _shared.evaluation_runner is not None:
+            _shared.evaluation_runner.stop()
         _shared = None

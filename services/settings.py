@@ -120,6 +120,17 @@ class Settings(BaseSettings):
     )
     sim_job_seconds: float = Field(60.0, gt=0, description="Local backend: how long a job runs.")
     sim_throughput_seconds: float = Field(10.0, gt=0, description="Local backend: Creating -> InService.")
+    sim_inference_seconds: float = Field(
+        0.0, ge=0, le=60, description="Local backend: how long a simulated model takes to answer."
+    )
+    eval_max_records: int = Field(2000, ge=1, le=100_000, description="Most records one evaluation may take.")
+    eval_retry_seconds: float = Field(
+        1.0, gt=0, le=60, description="An evaluation's first wait before retrying a throttled call (then doubled)."
+    )
+    eval_attempts: int = Field(6, ge=1, le=20, description="Tries per call of an evaluation, the first included.")
+    eval_lease_seconds: float = Field(
+        30.0, gt=0, description="A running evaluation is resumed by another process this long after its runner stops."
+    )
     prices_file: Path | None = Field(None, description="Price catalog JSON (default: the bundled one).")
     price_overrides: dict[str, dict[str, float]] = Field(
         default_factory=dict,

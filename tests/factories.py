@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import orjson
 
@@ -22,3 +23,25 @@ def jsonl(n: int = 120, start: int = 0, *, prompt: str = "Q{i}?", completion: st
 
 def upload(data: bytes, name: str = "train.jsonl") -> Upload:
     return Upload(name, io.BytesIO(data), len(data))
+
+
+def trained_and_served(world: Any, name: str = "coder", validation: bytes | None = None, base: str = "") -> Any:
+    """A custom model of Titan Text Lite trained on 120 "item {i} has code C{i}" records, with
+    ``validation`` data, its job completed and its throughput InService: YELLOW, ready to try."""
+    from services.customization import NewCustomModel
+    from tests.fakes import ADMIN
+
+    base = base or "bedrock:amazon.titan-text-lite-v1:0:4k"
+    training = jsonl(120, prompt="What is the code for item {i}?", completion="Item {i} has code C{i}.")
+    model = world.customization.create(
+        NewCustomModel(name=name, base_model_id=base),
+        upload(training),
+        upload(validation, "validation.jsonl") if validation is not None else None,
+        actor=ADMIN,
+    )
+    world.clock.advance(seconds=61)
+    world.customization.refresh(model.id)
+    world.customization.provision_throughput(model.id, actor=ADMIN)
+    world.clock.advance(seconds=11)
+    world.customization.refresh(model.id)
+    return world.customization.get(model.id)

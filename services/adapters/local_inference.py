@@ -2,7 +2,9 @@
 
 A base model answers generically. A custom model answers from what it was trained on: the completion
 of the training record whose prompt is most like the question (word overlap), so comparing a custom
-model with its base in local mode shows a real, explainable difference.
+model with its base in local mode shows a real, explainable difference. Asked to judge two answers
+(services/evaluation_metrics.py's judge prompt), any model prefers the one nearer the reference by
+token F1, and says TIE when they are as near.
 """
 
 from __future__ import annotations
@@ -10,10 +12,12 @@ from __future__ import annotations
 import itertools
 import re
 import threading
+import time
 from collections.abc import Iterator
 
 import orjson
 
+from services.evaluation_metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
 from services.models import ChatRequest, Reply, Target
 from services.ports import ObjectStore
 
@@ -62,8 +66,9 @@ def tokens(text: str) -> int:
 class LocalInference:
     """The InferenceBackend of the local mode (Bedrock and OpenAI alike)."""
 
-    def __init__(self, objects: ObjectStore) -> None:
+    def __init__(self, objects: ObjectStore, delay_seconds: float = 0.0) -> None:
         self._objects = objects
+        self._delay = delay_seconds  # how long each answer takes (STUDIO_SIM_INFERENCE_SECONDS)
         self._memory: dict[str, list[tuple[frozenset[str], str]]] = {}
         self._lock = threading.Lock()
 
@@ -87,6 +92,11 @@ class LocalInference:
 
     def answer(self, target: Target, request: ChatRequest) -> str:
         question = request.messages[-1].content
+        judged = parse_judge_prompt(question) if request.system == JUDGE_SYSTEM else None
+        if judged is not None:  # asked to judge: the answer nearer the reference (token F1) is better
+            _, reference, a, b = judged
+            score_a, score_b = token_f1(a, reference), token_f1(b, reference)
+            return "TIE" if abs(score_a - score_b) < 1e-9 else ("A" if score_a > score_b else "B")
         if target.custom is None:
             return (
                 f"[simulated {target.name}] A general answer, as an untuned model would give: "
@@ -102,6 +112,8 @@ class LocalInference:
         return best or f"[simulated {target.name}] (its training data holds no answer)"
 
     def chat(self, target: Target, request: ChatRequest) -> Reply:
+        if self._delay:
+            time.sleep(self._delay)
         text = self.answer(target, request)[: request.max_tokens * CHARS_PER_TOKEN]
         asked = request.system + "".join(m.content for m in request.messages)
         return Reply(text, tokens(asked), tokens(text), simulated=True)
