@@ -3,6 +3,8 @@ FastAPI app (api/app.py) under /api, with its OpenAPI document at /api/openapi.j
 UI or API, HTTP or WebSocket, passes the guard first (api/guard.py: hosts, cross-site requests,
 body and upload sizes, framing)."""
 
+import threading
+
 import streamlit as st
 from starlette.middleware import Middleware
 from starlette.routing import Mount
@@ -26,6 +28,9 @@ if _problems:
 config.set_option("server.maxUploadSize", _settings.max_upload_mb)
 config.set_option("client.showErrorDetails", "none")
 clean_spool(_settings.data_dir)  # uploads of sessions that ended with the last process
+# Build the services now, not at the first request: the reconciler and the evaluation runner start
+# with them, so a restarted server resumes in-flight work even if no one visits.
+threading.Thread(target=shared_services, name="model-studio-start", daemon=True).start()
 
 app = st.App(
     "app.py",

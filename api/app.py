@@ -9,7 +9,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import custom_models, inference, models
+from api.routers import custom_models, evaluations, inference, models
 from services.bootstrap import Services
 
 
@@ -27,4 +27,5 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
     api.include_router(custom_models.router)
     api.include_router(models.router)
     api.include_router(inference.router)
+    api.include_router(evaluations.router)
     return api

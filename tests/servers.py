@@ -3,6 +3,7 @@ full pipe would freeze the server), waiting until the API answers, and stopping 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -70,5 +71,6 @@ def running_server(
                 time.sleep(0.3)
             yield url
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
+            with contextlib.suppress(ProcessLookupError):  # a test may have killed it already
+                os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
