@@ -28,7 +28,9 @@ Metric = Literal["exact_match", "token_f1", "rouge_l"]
 
 class StartEvaluation(Pascal):
     DatasetLocation: str | None = Field(None, max_length=1024, description="s3:// URI; default: the validation data")
-    Metrics: list[Metric] = Field(default_factory=lambda: list(METRICS), min_length=1, max_length=len(METRICS))
+    Metrics: list[Metric] = Field(
+        default_factory=lambda: ["exact_match", "token_f1", "rouge_l"], min_length=1, max_length=len(METRICS)
+    )
     JudgeModelId: str | None = Field(None, max_length=400, description="an enabled model that judges both answers")
     MaxRecords: int = Field(200, ge=1, le=100_000)
     Concurrency: int = Field(4, ge=1, le=32)
