@@ -24,13 +24,13 @@ from services.models import Evaluation, EvaluationResult
 
 router = APIRouter(tags=["evaluations"])
 Metric = Literal["exact_match", "token_f1", "rouge_l"]
+ALL_METRICS: tuple[Metric, ...] = ("exact_match", "token_f1", "rouge_l")
+assert set(ALL_METRICS) == set(METRICS)  # one list of metrics: services/evaluation_metrics.py
 
 
 class StartEvaluation(Pascal):
     DatasetLocation: str | None = Field(None, max_length=1024, description="s3:// URI; default: the validation data")
-    Metrics: list[Metric] = Field(
-        default_factory=lambda: ["exact_match", "token_f1", "rouge_l"], min_length=1, max_length=len(METRICS)
-    )
+    Metrics: list[Metric] = Field(default_factory=lambda: list(ALL_METRICS), min_length=1, max_length=len(METRICS))
     JudgeModelId: str | None = Field(None, max_length=400, description="an enabled model that judges both answers")
     MaxRecords: int = Field(200, ge=1, le=100_000)
     Concurrency: int = Field(4, ge=1, le=32)
