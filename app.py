@@ -44,6 +44,7 @@ st.navigation(
                 "views/compare.py", title="Compare Runs", icon=":material/stacked_line_chart:", url_path="compare-runs"
             ),
             st.Page("views/chat.py", title="Playground", icon=":material/forum:", url_path="playground"),
+            st.Page("views/evaluate.py", title="Evaluations", icon=":material/rule:", url_path="evaluations"),
         ],
         "Costs": [
             st.Page("views/estimator.py", title="Cost Estimator", icon=":material/calculate:", url_path="estimate"),

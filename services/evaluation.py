@@ -151,6 +151,16 @@ def item_of(index: int, record: object) -> Item | None:
     return Item(index, context, _text(record.get("system")), turns[-1][1])
 
 
+def outcome(result: EvaluationResult, metrics: tuple[str, ...]) -> str:
+    """A record's outcome for the custom model: the judge's verdict, or without a judge the first metric's."""
+    if result.verdict is not None:
+        return result.verdict
+    if result.error is not None or not metrics or metrics[0] not in result.scores:
+        return "tie"
+    custom, base = result.scores[metrics[0]]
+    return "win" if custom > base else "loss" if custom < base else "tie"
+
+
 def results_csv(results: list[EvaluationResult], metrics: tuple[str, ...]) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
@@ -677,6 +687,7 @@ __all__ = [
     "Item",
     "NewEvaluation",
     "item_of",
+    "outcome",
     "results_csv",
     "summarize",
 ]

@@ -138,3 +138,44 @@ def token_histogram(bins: Sequence[tuple[int, int, int]], title: str, limit: int
         bargap=0,
     )
     return fig
+
+
+def evaluation_figure(rows: Sequence[tuple[str, str, float, float, float | None, float | None]]) -> go.Figure:
+    """Each model's score beside its base model's, per run: (run, metric, custom, base, low, high); the
+    custom bar carries the 95% interval of the difference, drawn around the custom score."""
+    fig = go.Figure()
+    runs = list(dict.fromkeys(r[0] for r in rows))
+    metric = rows[0][1] if rows else ""
+    fig.add_trace(
+        go.Bar(
+            name="base model",
+            x=runs,
+            y=[r[3] for r in rows],
+            marker_color="#b0b0b0",
+            hovertemplate="%{x}<br>base %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.add_trace(
+        go.Bar(
+            name="custom model",
+            x=runs,
+            y=[r[2] for r in rows],
+            marker_color=COLORS[0],
+            error_y={
+                "type": "data",
+                "symmetric": False,
+                "array": [(r[5] - (r[2] - r[3])) if r[5] is not None else 0 for r in rows],
+                "arrayminus": [((r[2] - r[3]) - r[4]) if r[4] is not None else 0 for r in rows],
+            },
+            hovertemplate="%{x}<br>custom %{y:.3f}<extra></extra>",
+        )
+    )
+    fig.update_layout(
+        barmode="group",
+        title=f"{metric}: custom model against its base (latest evaluation)",
+        yaxis={"title": metric, "range": [0, 1.05]},
+        height=320,
+        margin={"l": 40, "r": 10, "t": 50, "b": 40},
+        legend={"orientation": "h", "y": -0.2},
+    )
+    return fig

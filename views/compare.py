@@ -7,7 +7,7 @@ import streamlit as st
 
 from services.metrics import MetricsState, curves, export_frame, summarize
 from ui import deps
-from ui.charts import metrics_figure
+from ui.charts import evaluation_figure, metrics_figure
 from ui.components import csv_bytes, md_escape
 from ui.metrics_view import fmt, load_run
 from ui.state import Key
@@ -45,6 +45,19 @@ for i, run in runs.items():
 if pairs:
     st.plotly_chart(metrics_figure([(metric, pairs)], x_title=axis, log_y=log_y), width="stretch", theme=None)
 
+# the latest completed evaluation of each run: its scores beside the curves
+latest = {i: next((e for e in services.evaluations.list_for(i) if e.summary is not None), None) for i in picked}
+bars = []
+for i, evaluation in latest.items():
+    if evaluation is not None and evaluation.summary is not None:
+        scored = evaluation.summary["Metrics"].get("rouge_l") or next(iter(evaluation.summary["Metrics"].values()))
+        if scored["Custom"] is not None:
+            bars.append(
+                (by_id[i].name, scored["Name"], scored["Custom"], scored["Base"], scored["Low"], scored["High"])
+            )
+if bars:
+    st.plotly_chart(evaluation_figure(bars), width="stretch", theme=None, key=Key.CMP_EVAL_CHART)
+
 rows: dict[str, dict[str, str]] = {}
 hp_names = sorted({k for i in picked for k in by_id[i].hyperparameters})
 for i in picked:
@@ -66,6 +79,21 @@ for i in picked:
         if summary.overfitting_from_epoch is None
         else f"from epoch {summary.overfitting_from_epoch}",
     }
+    evaluation = latest[i]
+    if evaluation is None or evaluation.summary is None:
+        column["Evaluation"] = "— (none completed)"
+    else:
+        column["Evaluation"] = f"{evaluation.summary['Scored']:,} records, {evaluation.finished_at:%Y-%m-%d}"
+        for values in evaluation.summary["Metrics"].values():
+            if values["Custom"] is None:
+                continue
+            interval = "" if values["Low"] is None else f" [{values['Low']:+.3f}, {values['High']:+.3f}]"
+            column[f"Eval: {values['Name']} (custom / base, Δ 95%)"] = (
+                f"{values['Custom']:.3f} / {values['Base']:.3f}, {values['Difference']:+.3f}{interval}"
+            )
+        judge = evaluation.summary.get("Judge")
+        if judge:
+            column["Eval: judge (wins / ties / losses)"] = f"{judge['Wins']} / {judge['Ties']} / {judge['Losses']}"
     rows[model.name] = column
 table = pd.DataFrame(rows)
 st.dataframe(table, width="stretch", height=(len(table) + 1) * 35 + 3)

@@ -236,7 +236,10 @@ def render_header(model: CustomModel, view: ModelView) -> None:
         new_run_from(model.id)
     st.caption(f"Next action: {view.next_action}")
     tryable = decide(Action.TRY, customization.subject(model), actor)
-    if tryable and st.button(
+    if not tryable:
+        return
+    left, right, _ = st.columns([1.3, 1.3, 3])
+    if left.button(
         "Compare with base model",
         icon=":material/forum:",
         key=Key.CM_TRY,
@@ -244,6 +247,14 @@ def render_header(model: CustomModel, view: ModelView) -> None:
     ):
         st.session_state[Key.PG_MODELS] = [model.id, model.base_model_id]
         st.switch_page("views/chat.py")
+    if right.button(
+        "Evaluate against base",
+        icon=":material/rule:",
+        key=Key.CM_EVALUATE,
+        help="Score this model and its base model on an evaluation set (its validation data by default).",
+    ):
+        st.session_state[Key.EV_MODEL] = model.id
+        st.switch_page("views/evaluate.py", query_params={"model": model.id})
 
 
 def new_run_from(model_id: str) -> None:
