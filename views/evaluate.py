@@ -136,7 +136,8 @@ run_id = st.selectbox(
     "Evaluation",
     list(runs_by_id),
     key=Key.EV_RUN,
-    format_func=lambda i: f"{runs_by_id[i].created_at:%Y-%m-%d %H:%M} · {runs_by_id[i].status.value} · {i}",
+    # (no status in the label: a run's status changes while the page shows it, below)
+    format_func=lambda i: f"{runs_by_id[i].created_at:%Y-%m-%d %H:%M} · {runs_by_id[i].total:,} records · {i}",
 )
 
 
@@ -179,10 +180,8 @@ def render_run(evaluation: Evaluation) -> None:
     progress = evaluations.progress(evaluation)
     head, cancel = st.columns([4, 1], vertical_alignment="center")
     head.markdown(
-        md_escape(
-            f"**{evaluation.custom_name}** against **{evaluation.base_name}** on {evaluation.dataset_uri} · "
-            f"{evaluation.status.value}"
-        )
+        f"**{md_escape(evaluation.custom_name)}** against **{md_escape(evaluation.base_name)}** on "
+        f"`{evaluation.dataset_uri.replace('`', '')}` · **{evaluation.status.value}**"
     )
     if not evaluation.status.finished:
         st.progress(progress / max(evaluation.total, 1), text=f"{progress:,} of {evaluation.total:,} records")
@@ -248,9 +247,9 @@ current = runs_by_id[run_id]
 @st.fragment(run_every=1.0 if not current.status.finished else None)
 def live(evaluation_id: str) -> None:
     evaluation = evaluations.get(evaluation_id)
-    render_run(evaluation)
     if evaluation.status.finished and not current.status.finished:
-        st.rerun()  # finished: redraw the page so polling stops
+        st.rerun(scope="app")  # finished: redraw the whole page (before drawing here) so polling stops
+    render_run(evaluation)
 
 
 live(run_id)

@@ -216,6 +216,40 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         idle(page)
         shot(page, "06c-playground")
         [made] = httpx.get(f"{server}/api/custom-models", timeout=10).json()["CustomModels"]
+
+        # Evaluation: the custom model against its base on an uploaded set, judged by the base model
+        evaluation_set = tmp_path / "support-eval.jsonl"
+        evaluation_set.write_bytes(
+            b"".join(
+                orjson.dumps({"prompt": f"How do I reset password #{i}?", "completion": f"Open Settings, step {i}."})
+                + b"\n"
+                for i in range(0, 150, 10)
+            )
+        )
+        page.goto(f"{server}/custom-models?model={made['Id']}")
+        page.get_by_role("button", name="Evaluate against base").click()
+        expect(page.get_by_role("heading", name="Evaluations")).to_be_visible()
+        page.get_by_text("Upload a file", exact=True).click()
+        page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(evaluation_set))
+        expect(page.get_by_test_id("stFileChipName").first).to_have_text("support-eval.jsonl")
+        page.get_by_test_id("stSelectbox").nth(1).click()  # the judge
+        page.get_by_role("option", name=re.compile("Llama 3.1 8B Instruct")).click()
+        idle(page)
+        page.get_by_role("button", name="Estimate cost and time").click()
+        expect(page.get_by_test_id("stMetricValue").nth(1)).to_have_text("60")  # 15 records × 4 calls
+        page.get_by_role("button", name="Start evaluation").click()
+        expect(page.get_by_text(re.compile("Evaluation started"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"· Completed$")).first).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("Scores", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("stMetric").filter(has_text="Judge: custom wins")).to_contain_text("15")
+        idle(page)
+        shot(page, "06d-evaluation")
+        page.get_by_test_id("stButtonGroup").get_by_text("Losses", exact=True).click()
+        idle(page)
+        expect(page.get_by_test_id("stDataFrame").nth(1)).to_be_visible()
+        [run] = httpx.get(f"{server}/api/custom-models/{made['Id']}/evaluations", timeout=10).json()["Evaluations"]
+        assert run["Status"] == "Completed" and run["Summary"]["Metrics"]["exact_match"]["Custom"] == 1.0
+        assert run["Summary"]["Judge"] == {"Wins": 15, "Ties": 0, "Losses": 0}
         page.goto(f"{server}/custom-models?model={made['Id']}")
         expect(page.get_by_role("tab", name="Metrics")).to_be_visible(timeout=60_000)
 
