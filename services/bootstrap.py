@@ -325,6 +325,9 @@ def shared_services() -> Services:
             from services.settings import load_settings
 
             _shared = build_services(load_settings(), start_reconciler=True)
+            import atexit
+
+            atexit.register(_shared.inference.flush)  # the call counts still in memory
         return _shared
 
 

@@ -510,7 +510,7 @@ class EvaluationService:
                     item = next(todo, None)
                     if item is None:
                         return
-                    running.add(pool.submit(self.evaluate, evaluation, item, actor))
+                    running.add(pool.submit(self._evaluate_and_store, evaluation, item, actor))
 
             fill()
             while running:
@@ -518,7 +518,7 @@ class EvaluationService:
                 for future in done:
                     running.discard(future)
                     try:
-                        self._store.save_result(future.result())
+                        future.result()
                     except Exception:
                         stop.set()
                         for other in running:
@@ -530,6 +530,13 @@ class EvaluationService:
                         stop.set()
                 fill()
         return stop.is_set() or self.get(evaluation.id).status is not EvaluationStatus.RUNNING
+
+    def _evaluate_and_store(self, evaluation: Evaluation, item: Item, actor: Actor) -> EvaluationResult:
+        """In the worker: the record's result is stored as soon as it is known (a second runner's copy
+        of the same record is refused by the store)."""
+        result = self.evaluate(evaluation, item, actor)
+        self._store.save_result(result)
+        return result
 
     def _call(self, model_id: str, request: ChatRequest, actor: Actor, via: Action) -> Answer:
         """One call, retried with exponential backoff and jitter while the provider throttles or is

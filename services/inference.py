@@ -9,9 +9,11 @@ with its light and next action, and the provider never sees the call.
 from __future__ import annotations
 
 import re
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict
 
@@ -52,6 +54,8 @@ __all__ = [
 PROFILE_GEOGRAPHIES = (("us-gov-", "us-gov"), ("us-", "us"), ("eu-", "eu"), ("ap-", "apac"))
 _CONTEXT_VARIANT = re.compile(r"(:\d+)?:\d+k$")  # amazon.nova-micro-v1:0:128k, titan-text-lite-v1:0:4k
 ON_DEMAND_TYPES = frozenset({"ON_DEMAND", "INFERENCE_PROFILE"})
+COUNT_FLUSH_SECONDS = 1.0  # call counts are written at most this often (and at exit)
+SUMMED = ("calls", "failures", "refused", "input_tokens", "output_tokens", "latency_ms")
 
 
 def runtime_model_id(record: ModelRecord, region: str, lookup: Callable[[str], ModelRecord | None]) -> str:
@@ -116,6 +120,9 @@ class InferenceService:
         self._region = region  # base models are called in the jobs' region
         self._usage = usage
         self._clock = clock
+        self._pending: dict[tuple[str, str], CallCount] = {}
+        self._pending_lock = threading.Lock()
+        self._flushed = time.monotonic()
 
     def _lookup(self, model_id: str) -> ModelRecord | None:
         try:
@@ -124,26 +131,53 @@ class InferenceService:
             return None
 
     def _count(self, model_id: str, answer: Answer | None = None, *, failed: bool = False) -> None:
-        """Every call, counted per model and day: answered (with tokens and latency), failed, refused."""
+        """Every call, counted per model and day: answered (with tokens and latency), failed, refused.
+        Counts are added up in memory and written at most every COUNT_FLUSH_SECONDS, in one upsert per
+        model and day: a write per call serialised concurrent callers on SQLite. A process killed
+        outright loses at most that last second of counts; ``flush`` (at exit) writes them."""
         if self._usage is None:
             return
-        count = CallCount(model_id=model_id, day=f"{self._clock():%Y-%m-%d}")
+        values: dict[str, Any] = {"model_id": model_id, "day": f"{self._clock():%Y-%m-%d}"}
         if answer is not None:
-            count = count.model_copy(
-                update={
-                    "calls": 1,
-                    "input_tokens": answer.input_tokens,
-                    "output_tokens": answer.output_tokens,
-                    "latency_ms": answer.latency_ms,
-                }
-            )
+            values |= {
+                "calls": 1,
+                "input_tokens": answer.input_tokens,
+                "output_tokens": answer.output_tokens,
+                "latency_ms": answer.latency_ms,
+            }
         else:
-            count = count.model_copy(update={"failures": 1} if failed else {"refused": 1})
-        self._usage.count_call(count)
+            values |= {"failures": 1} if failed else {"refused": 1}
+        key = (model_id, values["day"])
+        with self._pending_lock:
+            old = self._pending.get(key)
+            if old is not None:
+                values |= {n: getattr(old, n) + values.get(n, 0) for n in SUMMED}
+            self._pending[key] = CallCount.model_validate(values)
+            due = time.monotonic() - self._flushed >= COUNT_FLUSH_SECONDS
+        if due:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the counts held in memory (each as one atomic add to its row)."""
+        if self._usage is None:
+            return
+        with self._pending_lock:
+            pending, self._pending = self._pending, {}
+            self._flushed = time.monotonic()
+        for key, count in pending.items():
+            try:
+                self._usage.count_call(count)
+            except Exception:  # the database is away: keep the counts for the next flush
+                with self._pending_lock:
+                    old = self._pending.get(key)
+                    merged = {n: getattr(count, n) + (getattr(old, n) if old else 0) for n in SUMMED}
+                    self._pending[key] = count.model_copy(update=merged)
+                raise
 
     def usage(self, model_id: str, days: int = 30) -> Usage:
-        """A model's calls over the last ``days`` days (UTC)."""
+        """A model's calls over the last ``days`` days (UTC), those not yet written included."""
         since = f"{self._clock() - timedelta(days=days - 1):%Y-%m-%d}"
+        self.flush()
         counts = self._usage.call_counts(model_id, since) if self._usage is not None else []
         return Usage(model_id=model_id, days=tuple(counts))
 

@@ -1,10 +1,11 @@
 """A real OpenAI-compatible HTTP server on loopback (as Ollama, vLLM or llama.cpp serve one): it answers
-chat completions at once, streamed or not, echoing the last user message, and records every request."""
+chat completions (at once, or after a set delay), streamed or not, echoing the last user message, and records every request."""
 
 from __future__ import annotations
 
 import json
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -20,6 +21,8 @@ class _Handler(BaseHTTPRequestHandler):
     def do_POST(self) -> None:
         body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
         self.server.requests.append(body)
+        if self.server.delay:
+            time.sleep(self.server.delay)  # a model that takes this long to answer
         answer = "echo: " + body["messages"][-1]["content"]
         usage = {"prompt_tokens": 5, "completion_tokens": 2, "total_tokens": 7}
         base = {"id": "chatcmpl-1", "created": 0, "model": body["model"]}
@@ -48,10 +51,13 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 @contextmanager
-def openai_server() -> Iterator[Any]:
-    """Yields the server: ``.url`` (its /v1 base URL) and ``.requests`` (the bodies it received)."""
+def openai_server(delay_seconds: float = 0.0) -> Iterator[Any]:
+    """Yields the server: ``.url`` (its /v1 base URL) and ``.requests`` (the bodies it received); each
+    answer takes ``delay_seconds``."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server.daemon_threads = True
     server.requests = []  # type: ignore[attr-defined]
+    server.delay = delay_seconds  # type: ignore[attr-defined]
     server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -60,3 +66,11 @@ def openai_server() -> Iterator[Any]:
     finally:
         server.shutdown()
         server.server_close()
+
+
+if __name__ == "__main__":  # a server in a process of its own: python -m tests.openai_server [delay seconds]
+    import sys
+
+    with openai_server(float(sys.argv[1]) if len(sys.argv) > 1 else 0.0) as running:
+        print(running.url, flush=True)
+        threading.Event().wait()

@@ -227,3 +227,21 @@ def test_a_call_is_priced_from_the_price_catalog_when_a_per_token_price_is_known
     priced = client.post(f"/models/{LITE}/invoke", json=HELLO).json()
     assert priced["Cost"] == pytest.approx(7 / 1000 * 0.3 + 3 / 1000 * 0.4)
     assert client.post("/models/openai:gpt-4o/invoke", json=HELLO).json()["Cost"] is None  # no price known
+
+
+def test_call_counts_are_written_in_batches_and_at_exit(recorded, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Counts wait in memory for at most COUNT_FLUSH_SECONDS (a write per call serialised callers);
+    what is in memory is written by flush (at exit) and read by usage()."""
+    import services.inference as inference
+
+    world, provider, client = recorded
+    world.catalog.enable(LITE, actor=ADMIN)
+    for _ in range(3):
+        assert client.post(f"/models/{LITE}/invoke", json=HELLO).status_code == 200
+    assert world.store.call_counts(LITE) == []  # not written yet: one write for all three, later
+    world.services.inference.flush()
+    (row,) = world.store.call_counts(LITE)
+    assert row.calls == 3
+    monkeypatch.setattr(inference, "COUNT_FLUSH_SECONDS", 0.0)
+    assert client.post(f"/models/{LITE}/invoke", json=HELLO).status_code == 200
+    assert world.store.call_counts(LITE)[0].calls == 4  # the interval passed: written with the call
