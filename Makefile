@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke screenshots clean
+.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -33,7 +33,7 @@ test: $(VENV)/.dev lint
 
 # Every benchmark at full size (minutes); bench-quick runs each in a few seconds (CI: a broken
 # benchmark fails the build, no target is asserted).
-bench: $(VENV)/.dev bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke
+bench: $(VENV)/.dev bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation
 
 bench-quick: $(VENV)/.dev
 	$(BIN)/python bench/catalog.py --quick
@@ -42,6 +42,7 @@ bench-quick: $(VENV)/.dev
 	$(BIN)/python bench/load.py --quick
 	$(BIN)/python bench/browser.py --quick
 	$(BIN)/python bench/invoke.py --quick
+	$(BIN)/python bench/evaluation.py --quick
 
 bench-catalog: $(VENV)/.dev
 	$(BIN)/python bench/catalog.py
@@ -72,3 +73,6 @@ bench-invoke: $(VENV)/.dev
 test-postgres: $(VENV)/.dev
 	STUDIO_TEST_WORLD_DATABASE_URL="$(STUDIO_TEST_DATABASE_URL)" $(BIN)/python -m pytest -m "not e2e" -q \
 		--deselect tests/test_readme.py::test_the_benchmarks_run_in_their_quick_mode
+
+bench-evaluation: $(VENV)/.dev
+	$(BIN)/python bench/evaluation.py

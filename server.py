@@ -10,6 +10,7 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from streamlit import config
 
+from api import serving
 from api.app import create_api
 from api.guard import Guard
 from services.bootstrap import shared_services
@@ -28,6 +29,7 @@ if _problems:
 config.set_option("server.maxUploadSize", _settings.max_upload_mb)
 config.set_option("client.showErrorDetails", "none")
 clean_spool(_settings.data_dir)  # uploads of sessions that ended with the last process
+serving.install()  # TCP_NODELAY on Streamlit's connections (api/serving.py): no 40 ms per kept-alive call
 # Build the services now, not at the first request: the reconciler and the evaluation runner start
 # with them, so a restarted server resumes in-flight work even if no one visits.
 threading.Thread(target=shared_services, name="model-studio-start", daemon=True).start()

@@ -42,6 +42,11 @@ def test_the_rest_walk_through_runs_as_written(tmp_path: Path) -> None:
     assert '"content":"Answer 3."' in done.stdout  # the same through the OpenAI-compatible route
     assert done.stdout.rstrip().endswith("204")  # the DELETE of the model
     assert (tmp_path / "metrics.zip").stat().st_size > 0
+    # the evaluation: trained on 10 of the 20 validation questions, so exact match 0.5 against 0.0
+    assert '"Status":"Completed"' in done.stdout
+    assert '"exact_match":{"Name":"Exact match","Custom":0.5,"Base":0.0' in done.stdout
+    exported = (tmp_path / "evaluation.csv").read_text(encoding="utf-8").splitlines()
+    assert len(exported) == 21 and exported[0].startswith("Record,Prompt,Reference")
 
 
 def test_the_token_cli_runs_as_written(tmp_path: Path) -> None:

@@ -234,7 +234,7 @@ def test_call_counts_are_written_in_batches_and_at_exit(recorded, monkeypatch: p
     what is in memory is written by flush (at exit) and read by usage()."""
     import services.inference as inference
 
-    world, provider, client = recorded
+    world, _provider, client = recorded
     world.catalog.enable(LITE, actor=ADMIN)
     for _ in range(3):
         assert client.post(f"/models/{LITE}/invoke", json=HELLO).status_code == 200
