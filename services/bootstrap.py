@@ -14,6 +14,7 @@ from services.audit import AuditService
 from services.catalog import CatalogService
 from services.costs import CostService
 from services.customization import CustomizationConfig, CustomizationService
+from services.dispatch import Dispatcher
 from services.evaluation import EvaluationRunner, EvaluationService
 from services.identity import SYSTEM
 from services.inference import InferenceService
@@ -27,6 +28,7 @@ from services.ports import (
     CustomModelStore,
     EvaluationStore,
     InferenceBackend,
+    NoticeStore,
     ObjectStore,
     PriceListSource,
     PriceStore,
@@ -54,12 +56,23 @@ class Services:
     identities: Identities
     inference: InferenceService
     evaluations: EvaluationService
+    dispatcher: Dispatcher
     reconciler: Reconciler | None = None
     evaluation_runner: EvaluationRunner | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what "now" is for every page
 
 
-class Store(CatalogStore, CustomModelStore, AuditStore, TokenStore, PriceStore, UsageStore, EvaluationStore, Protocol):
+class Store(
+    CatalogStore,
+    CustomModelStore,
+    AuditStore,
+    TokenStore,
+    PriceStore,
+    UsageStore,
+    EvaluationStore,
+    NoticeStore,
+    Protocol,
+):
     """Every store port at once: SqlCatalogStore, or a fake in tests."""
 
 
@@ -182,6 +195,25 @@ def _snapshot_sources(settings: Settings) -> Sources:
     }
 
 
+def _dispatcher(settings: Settings, db: Store) -> Dispatcher:
+    """Notices to the webhooks and, with SMTP set, by e-mail to a model's owner and the admins."""
+    from services.adapters.notify import EmailSender, WebhookSender
+
+    secret = settings.webhook_secret.get_secret_value() if settings.webhook_secret is not None else None
+    webhook = WebhookSender(secret, settings.public_url) if settings.webhook_urls else None
+    email = EmailSender(settings.smtp_url, settings.notify_from, settings.public_url) if settings.smtp_url else None
+    return Dispatcher(
+        db,
+        db,
+        webhook=webhook,
+        webhook_urls=settings.webhook_urls,
+        email=email,
+        admins=settings.admins,
+        retry_seconds=settings.notify_retry_seconds,
+        attempts=settings.notify_attempts,
+    )
+
+
 def _utcnow() -> datetime:
     return datetime.now(UTC)
 
@@ -293,8 +325,10 @@ def build_services(
         clock=clock,
     )
     runner = EvaluationRunner(evaluations, db.try_lease, SYSTEM, settings.eval_lease_seconds)  # on the wall clock
+    dispatcher = _dispatcher(settings, db)
     if start_reconciler:
         runner.start()
+        dispatcher.start()
     return Services(
         settings=settings,
         catalog=catalog,
@@ -307,6 +341,7 @@ def build_services(
         identities=Identities(settings, tokens),
         inference=calls,
         evaluations=evaluations,
+        dispatcher=dispatcher,
         reconciler=reconciler,
         evaluation_runner=runner,
         clock=clock,
@@ -339,4 +374,6 @@ def reset_shared_services() -> None:
             _shared.reconciler.stop()
         if _shared is not None and _shared.evaluation_runner is not None:
             _shared.evaluation_runner.stop()
+        if _shared is not None:
+            _shared.dispatcher.stop()
         _shared = None

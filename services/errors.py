@@ -141,3 +141,9 @@ def summarize(text: str, limit: int = 300) -> str:
         text = "(an HTML error page) " + html.unescape(text)
     text = " ".join(text.split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+class DeliveryFailed(ServiceError):
+    """A receiver did not take a notice (its answer is the message); the dispatcher retries."""
+
+    code = "DeliveryFailed"

@@ -398,6 +398,7 @@ class AuditEvent(BaseModel):
     after: str | None = None
     request_id: str = ""
     detail: str = ""
+    notice: str | None = None  # the event to tell people about (services/notices.py), written with it
 
 
 class RefreshedPrice(BaseModel):
@@ -572,3 +573,32 @@ class EvaluationResult(BaseModel):
     judge_note: str = ""
     error: str | None = None  # the record could not be evaluated (after retries): left out of the scores
     simulated: bool = False
+
+
+class Notice(BaseModel):
+    """An event worth telling someone about, from the outbox (written with the change that made it)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str  # stable: receivers drop repeats by it
+    event: str  # job.completed, throughput.in_service, ...
+    model_id: str | None
+    model_name: str | None
+    status: str | None  # the model's state after the change
+    at: datetime
+    detail: str = ""
+    actor_id: str = ""
+
+
+class Delivery(BaseModel):
+    """One notice to one receiver (a webhook URL, an e-mail address): its state and the last answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    notice_id: str
+    receiver: str
+    state: Literal["pending", "retrying", "sent", "failed"]
+    attempts: int = 0
+    next_at: datetime
+    answer: str = ""
+    updated_at: datetime

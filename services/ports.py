@@ -12,6 +12,7 @@ from services.models import (
     CallCount,
     ChatRequest,
     CustomModel,
+    Delivery,
     DeploymentInfo,
     Evaluation,
     EvaluationResult,
@@ -19,6 +20,7 @@ from services.models import (
     JobInfo,
     JobRequest,
     ModelRecord,
+    Notice,
     PriceQuote,
     Provider,
     ProviderModel,
@@ -283,3 +285,25 @@ class EvaluationStore(Protocol):
         """In record order."""
 
     def result_indexes(self, evaluation_id: str) -> set[int]: ...
+
+
+class NoticeStore(Protocol):
+    """The outbox (notices written with the changes that made them) and their deliveries."""
+
+    def notices(self, limit: int = 200, since: datetime | None = None) -> list[Notice]:
+        """Newest first."""
+
+    def unfanned(self, limit: int = 100) -> list[Notice]:
+        """Notices whose deliveries are not yet created, oldest first."""
+
+    def fan_out(self, notice_id: str, receivers: Sequence[str], now: datetime) -> None:
+        """Create one pending delivery per receiver, once per notice whoever else tries at once."""
+
+    def claim(self, owner: str, now: datetime, seconds: float, limit: int = 20) -> list[tuple[Delivery, Notice]]:
+        """Due deliveries no other dispatcher holds, now held by ``owner`` for ``seconds``."""
+
+    def finish(self, delivery: Delivery, owner: str) -> bool:
+        """Store a claimed delivery's new state; False if ``owner`` no longer holds it."""
+
+    def deliveries(self, limit: int = 500) -> list[tuple[Delivery, Notice]]:
+        """The delivery log, most recently changed first."""

@@ -123,6 +123,19 @@ class Settings(BaseSettings):
     sim_inference_seconds: float = Field(
         0.0, ge=0, le=60, description="Local backend: how long a simulated model takes to answer."
     )
+    webhook_urls: Annotated[list[str], NoDecode] = Field(
+        default_factory=list, description="Comma-separated URLs that receive every notice as signed JSON."
+    )
+    webhook_secret: SecretStr | None = Field(None, description="Signs webhooks: X-Studio-Signature, HMAC-SHA256.")
+    smtp_url: str | None = Field(
+        None, description="E-mail notices: smtp://[user:password@]host[:port] (starttls), or smtps:// (TLS)."
+    )
+    notify_from: str = Field("model-studio@localhost", description="The From address of notice e-mails.")
+    notify_retry_seconds: float = Field(30.0, gt=0, description="First wait before a failed delivery is retried.")
+    notify_attempts: int = Field(8, ge=1, le=50, description="Tries per delivery before it is marked failed.")
+    public_url: str = Field(
+        "", description="Where users reach Model Studio (links in notices), e.g. https://studio.example.com"
+    )
     eval_max_records: int = Field(2000, ge=1, le=100_000, description="Most records one evaluation may take.")
     eval_retry_seconds: float = Field(
         1.0, gt=0, le=60, description="An evaluation's first wait before retrying a throttled call (then doubled)."
@@ -201,7 +214,14 @@ class Settings(BaseSettings):
         return value
 
     @field_validator(
-        "aws_regions", "allowed_buckets", "admins", "allowed_hosts", "vpc_subnets", "vpc_security_groups", mode="before"
+        "aws_regions",
+        "allowed_buckets",
+        "admins",
+        "allowed_hosts",
+        "vpc_subnets",
+        "vpc_security_groups",
+        "webhook_urls",
+        mode="before",
     )
     @classmethod
     def _split_regions(cls, value: Any) -> Any:

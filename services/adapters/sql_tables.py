@@ -307,3 +307,34 @@ evaluation_results = Table(
     Column("record_index", Integer, primary_key=True),
     Column("result", SafeText, nullable=False),  # the EvaluationResult as JSON
 )
+
+outbox = Table(  # notices, written in the transaction of the change that made them (services/notices.py)
+    "outbox",
+    metadata,
+    Column("id", SafeString(32), primary_key=True),
+    Column("event", SafeString(64), nullable=False),
+    Column("model_id", SafeString(400), nullable=True),
+    Column("model_name", SafeString(255), nullable=True),
+    Column("status", SafeString(64), nullable=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("detail", SafeText, nullable=False),
+    Column("actor_id", SafeString(320), nullable=False),
+    Column("fanned_out", Boolean, nullable=False),  # its deliveries are created
+    Index("ix_outbox_at", "at"),
+    Index("ix_outbox_fanned_out", "fanned_out"),
+)
+
+deliveries = Table(  # one notice to one receiver
+    "deliveries",
+    metadata,
+    Column("notice_id", SafeString(32), ForeignKey("outbox.id"), primary_key=True),
+    Column("receiver", SafeString(1024), primary_key=True),
+    Column("state", SafeString(16), nullable=False),  # pending, retrying, sent, failed
+    Column("attempts", Integer, nullable=False),
+    Column("next_at", UTCDateTime, nullable=False),
+    Column("answer", SafeText, nullable=False),
+    Column("claimed_by", SafeString(128), nullable=True),
+    Column("claimed_until", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Index("ix_deliveries_due", "state", "next_at"),
+)

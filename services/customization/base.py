@@ -12,6 +12,7 @@ from services.models import (
     AuditEvent,
     CustomModel,
 )
+from services.notices import event_for
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
 
 
@@ -80,6 +81,7 @@ class ServiceBase:
         """Write ``changes`` and, in the same transaction, the audit event that says so."""
         after = model.model_copy(update={k: v for k, v in changes.items() if k in CustomModel.model_fields})
         event = self._event(actor, action, model, _state(model), _state(after), detail)
+        event = event.model_copy(update={"notice": event_for(model, after)})
         return self._store.update_custom(
             model.id,
             model.version,

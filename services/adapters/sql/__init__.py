@@ -6,11 +6,12 @@ from services.adapters.sql.catalog import SqlCatalogRows
 from services.adapters.sql.custom_models import SqlCustomModels
 from services.adapters.sql.engine import make_engine, migrate
 from services.adapters.sql.evaluations import SqlEvaluations
+from services.adapters.sql.notices import SqlNotices
 from services.adapters.sql.prices import SqlPrices
 from services.adapters.sql.tokens import SqlTokens
 
 
-class SqlCatalogStore(SqlCatalogRows, SqlCustomModels, SqlPrices, SqlAudit, SqlTokens, SqlEvaluations):
+class SqlCatalogStore(SqlCatalogRows, SqlCustomModels, SqlPrices, SqlAudit, SqlTokens, SqlEvaluations, SqlNotices):
     """Every store port on one database."""
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, Self
@@ -27,6 +28,7 @@ from services.adapters.sql_tables import (
     catalog_meta,
     custom_models,
     models,
+    outbox,
 )
 from services.models import (
     AuditEvent,
@@ -180,8 +182,28 @@ def run_of(row: Row[Any]) -> SyncRun:
 
 
 def write_audit(conn: Connection, events: Sequence[AuditEvent]) -> None:
+    """The audit events of a write and, in the same transaction, the notices they carry (the outbox)."""
     if events:
-        conn.execute(insert(audit_events), [e.model_dump() for e in events])
+        conn.execute(insert(audit_events), [e.model_dump(exclude={"notice"}) for e in events])
+    notices = [e for e in events if e.notice is not None]
+    if notices:
+        conn.execute(
+            insert(outbox),
+            [
+                {
+                    "id": uuid.uuid4().hex,
+                    "event": e.notice,
+                    "model_id": e.model_id,
+                    "model_name": e.model_name,
+                    "status": e.after,
+                    "at": e.at,
+                    "detail": e.detail,
+                    "actor_id": e.actor_id,
+                    "fanned_out": False,
+                }
+                for e in notices
+            ],
+        )
 
 
 def bump_revision(conn: Connection) -> int:

@@ -1,0 +1,69 @@
+"""Which state changes are worth telling someone about: the one rule that names an event for a change
+of a custom model. The event is written with the change's audit event, in the same transaction
+(services/adapters/sql: the outbox), so none is lost and none is invented; services/dispatch.py
+delivers it."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from typing import Any
+
+from services.models import CustomModel, DeploymentStatus, JobStatus, Notice, ThroughputStatus
+
+JOB_EVENTS = {
+    JobStatus.COMPLETED: "job.completed",
+    JobStatus.FAILED: "job.failed",
+    JobStatus.STOPPED: "job.stopped",
+}
+THROUGHPUT_EVENTS = {ThroughputStatus.IN_SERVICE: "throughput.in_service", ThroughputStatus.FAILED: "throughput.failed"}
+DEPLOYMENT_EVENTS = {DeploymentStatus.ACTIVE: "deployment.active", DeploymentStatus.FAILED: "deployment.failed"}
+EVENTS = (
+    *JOB_EVENTS.values(),
+    *THROUGHPUT_EVENTS.values(),
+    "throughput.removed",
+    *DEPLOYMENT_EVENTS.values(),
+    "model.disabled",
+)
+
+
+def event_for(before: CustomModel, after: CustomModel) -> str | None:
+    """The event a change from ``before`` to ``after`` makes, if any (the most telling one)."""
+    if before.enabled and not after.enabled and after.throughput_status is None and after.deployment_status is None:
+        return "model.disabled"  # it lost its way to be served (a person removed it, or it vanished)
+    if after.job_status != before.job_status and after.job_status in JOB_EVENTS:
+        return JOB_EVENTS[after.job_status]
+    if after.throughput_status != before.throughput_status:
+        if after.throughput_status is None and before.throughput_status is not None:
+            return "throughput.removed"
+        if after.throughput_status in THROUGHPUT_EVENTS:
+            return THROUGHPUT_EVENTS[after.throughput_status]
+    if after.deployment_status != before.deployment_status and after.deployment_status in DEPLOYMENT_EVENTS:
+        return DEPLOYMENT_EVENTS[after.deployment_status]
+    return None
+
+
+def payload(notice: Notice, base_url: str = "") -> dict[str, Any]:
+    """What a webhook receives: the stable Id (receivers drop repeats by it) and a Slack-compatible text."""
+    url = f"{base_url.rstrip('/')}/custom-models?model={notice.model_id}" if base_url and notice.model_id else ""
+    text = f"Model Studio: {notice.event} for {notice.model_name or notice.model_id or 'a model'}"
+    if notice.status:
+        text += f" (now {notice.status})"
+    if notice.detail:
+        text += f": {notice.detail}"
+    return {
+        "Id": notice.id,
+        "Event": notice.event,
+        "ModelId": notice.model_id,
+        "ModelName": notice.model_name,
+        "Status": notice.status,
+        "At": notice.at.isoformat(),
+        "Detail": notice.detail,
+        "Url": url,
+        "text": text,
+    }
+
+
+def signature(body: bytes, secret: str) -> str:
+    """X-Studio-Signature: sha256=<hex HMAC-SHA256 of the raw body with the shared secret>."""
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
