@@ -17,6 +17,7 @@ from services.customization import CustomizationConfig, CustomizationService
 from services.dispatch import Dispatcher
 from services.evaluation import EvaluationRunner, EvaluationService
 from services.identity import SYSTEM
+from services.idle import CountedCalls, IdleService, InvocationSource
 from services.inference import InferenceService
 from services.metrics import MetricsService
 from services.models import Provider
@@ -57,6 +58,7 @@ class Services:
     inference: InferenceService
     evaluations: EvaluationService
     dispatcher: Dispatcher
+    idle: IdleService
     reconciler: Reconciler | None = None
     evaluation_runner: EvaluationRunner | None = None
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what "now" is for every page
@@ -195,6 +197,14 @@ def _snapshot_sources(settings: Settings) -> Sources:
     }
 
 
+def _cloudwatch(settings: Settings, session: Any) -> InvocationSource:
+    from services.adapters.cloudwatch import CloudWatchInvocations
+
+    config = _aws_config(settings)
+    clients = {r: session.client("cloudwatch", region_name=r, config=config) for r in settings.aws_regions}
+    return CloudWatchInvocations(lambda region: clients.get(region) or clients[settings.job_region])
+
+
 def _dispatcher(settings: Settings, db: Store) -> Dispatcher:
     """Notices to the webhooks and, with SMTP set, by e-mail to a model's owner and the admins."""
     from services.adapters.notify import EmailSender, WebhookSender
@@ -247,11 +257,13 @@ def build_services(
         session = aws_session or boto3.Session()
         made_sources, made_objects, made_backend, prices = _aws(settings, session)
     objects = objects if objects is not None else made_objects
+    invocations: InvocationSource | None = None  # local mode: the calls Model Studio counted
     if settings.backend == "local":
         answers = _local_inference(settings, objects)
         models: dict[Provider, InferenceBackend] = {Provider.BEDROCK: answers, Provider.OPENAI: answers}
     else:
         models = _aws_inference(settings, session)
+        invocations = _cloudwatch(settings, session)
     backend = backend if backend is not None else made_backend
     price_list = price_list if price_list is not None else prices
     role = settings.customization_role_arn or (LOCAL_ROLE_ARN if settings.backend == "local" else None)
@@ -290,10 +302,7 @@ def build_services(
             catalog.sync(actor=SYSTEM)  # first start of the embedded backend: fill the table from the snapshot
         else:  # aws mode starts usable: the bundled snapshot, marked as such, until a sync succeeds
             catalog.seed(_snapshot_sources(settings), actor=SYSTEM)
-    reconciler = Reconciler(customization, db, settings.reconcile_seconds, clock=clock)
     tokens = TokenService(db, clock=clock)
-    if start_reconciler:
-        reconciler.start()
     costs = CostService(
         db,
         db,
@@ -326,7 +335,19 @@ def build_services(
     )
     runner = EvaluationRunner(evaluations, db.try_lease, SYSTEM, settings.eval_lease_seconds)  # on the wall clock
     dispatcher = _dispatcher(settings, db)
+    idle = IdleService(
+        customization,
+        costs,
+        invocations if invocations is not None else CountedCalls(db, calls.flush),
+        db,
+        warn_hours=settings.idle_warn_hours,
+        auto_remove_hours=settings.auto_remove_idle_hours,
+        grace_hours=settings.auto_remove_grace_hours,
+        clock=clock,
+    )
+    reconciler = Reconciler(customization, db, settings.reconcile_seconds, clock=clock, also=idle.guard)
     if start_reconciler:
+        reconciler.start()
         runner.start()
         dispatcher.start()
     return Services(
@@ -342,6 +363,7 @@ def build_services(
         inference=calls,
         evaluations=evaluations,
         dispatcher=dispatcher,
+        idle=idle,
         reconciler=reconciler,
         evaluation_runner=runner,
         clock=clock,

@@ -137,9 +137,11 @@ class InferenceService:
         outright loses at most that last second of counts; ``flush`` (at exit) writes them."""
         if self._usage is None:
             return
-        values: dict[str, Any] = {"model_id": model_id, "day": f"{self._clock():%Y-%m-%d}"}
+        now = self._clock()
+        values: dict[str, Any] = {"model_id": model_id, "day": f"{now:%Y-%m-%d}"}
         if answer is not None:
             values |= {
+                "last_at": now,
                 "calls": 1,
                 "input_tokens": answer.input_tokens,
                 "output_tokens": answer.output_tokens,
@@ -152,6 +154,7 @@ class InferenceService:
             old = self._pending.get(key)
             if old is not None:
                 values |= {n: getattr(old, n) + values.get(n, 0) for n in SUMMED}
+                values["last_at"] = values.get("last_at") or old.last_at
             self._pending[key] = CallCount.model_validate(values)
             due = time.monotonic() - self._flushed >= COUNT_FLUSH_SECONDS
         if due:
@@ -170,7 +173,8 @@ class InferenceService:
             except Exception:  # the database is away: keep the counts for the next flush
                 with self._pending_lock:
                     old = self._pending.get(key)
-                    merged = {n: getattr(count, n) + (getattr(old, n) if old else 0) for n in SUMMED}
+                    merged: dict[str, Any] = {n: getattr(count, n) + (getattr(old, n) if old else 0) for n in SUMMED}
+                    merged["last_at"] = (old.last_at if old else None) or count.last_at
                     self._pending[key] = count.model_copy(update=merged)
                 raise
 

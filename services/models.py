@@ -489,6 +489,7 @@ class CallCount(BaseModel):
     input_tokens: int = 0
     output_tokens: int = 0
     latency_ms: float = 0.0  # summed over the answered calls
+    last_at: datetime | None = None  # the last answered call
 
 
 class Usage(BaseModel):
@@ -501,6 +502,10 @@ class Usage(BaseModel):
 
     def total(self, name: str) -> float:
         return float(sum(getattr(d, name) for d in self.days))
+
+    @property
+    def last_at(self) -> datetime | None:
+        return max((d.last_at for d in self.days if d.last_at is not None), default=None)
 
     @property
     def mean_latency_ms(self) -> float | None:

@@ -25,6 +25,7 @@ class Reconciler:
         interval_seconds: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         owner: str | None = None,
+        also: Callable[[], object] | None = None,
     ) -> None:
         self._customization = customization
         self._store = store
@@ -33,12 +34,19 @@ class Reconciler:
         self.owner = owner or f"reconciler-{uuid.uuid4().hex[:12]}"
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
+        self._also = also  # more work for the lease holder each round (the idle guard)
 
     def run_once(self) -> ReconcileReport | None:
         """One round, if this process holds the lease; None when another process does."""
         if not self._store.try_lease(LEASE, self.owner, self._interval * 3, self._clock()):
             return None
-        return self._customization.reconcile()
+        report = self._customization.reconcile()
+        if self._also is not None:
+            try:
+                self._also()
+            except Exception:  # the guard's failure must not stop the reconciler
+                log.exception("idle guard round failed")
+        return report
 
     def start(self) -> None:
         if self._thread is not None:

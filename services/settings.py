@@ -136,6 +136,13 @@ class Settings(BaseSettings):
     public_url: str = Field(
         "", description="Where users reach Model Studio (links in notices), e.g. https://studio.example.com"
     )
+    idle_warn_hours: float = Field(24.0, gt=0, description="Warn (throughput.idle) of throughput idle this long.")
+    auto_remove_idle_hours: float | None = Field(
+        None, gt=0, description="The idle guard (off when unset): remove throughput idle this long, after a warning."
+    )
+    auto_remove_grace_hours: float = Field(
+        2.0, ge=0, description="The idle warning goes out at least this long before the guard removes a throughput."
+    )
     eval_max_records: int = Field(2000, ge=1, le=100_000, description="Most records one evaluation may take.")
     eval_retry_seconds: float = Field(
         1.0, gt=0, le=60, description="An evaluation's first wait before retrying a throttled call (then doubled)."

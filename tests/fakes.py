@@ -307,7 +307,9 @@ class InMemoryCatalogStore:
         key = (count.model_id, count.day)
         with self._lock:  # one atomic add, as the SQL upsert is
             old = self.calls.get(key, CallCount(model_id=count.model_id, day=count.day))
-            summed = {n: getattr(old, n) + getattr(count, n) for n in _SUMMED}
+            summed: dict[str, object] = {n: getattr(old, n) + getattr(count, n) for n in _SUMMED}
+            times = [t for t in (old.last_at, count.last_at) if t is not None]
+            summed["last_at"] = max(times) if times else None
             self.calls[key] = old.model_copy(update=summed)
 
     def call_counts(self, model_id: str | None = None, since_day: str = "") -> list[CallCount]:

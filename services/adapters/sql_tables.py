@@ -267,6 +267,7 @@ model_calls = Table(  # every call through Model Studio, per model and day (UTC)
     Column("input_tokens", Integer, nullable=False),
     Column("output_tokens", Integer, nullable=False),
     Column("latency_ms", Float, nullable=False),
+    Column("last_at", UTCDateTime, nullable=True),  # the last answered call: how long a model has been idle
 )
 
 evaluations = Table(

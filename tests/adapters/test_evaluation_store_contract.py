@@ -101,3 +101,12 @@ def test_a_record_is_stored_once(store) -> None:
     assert store.results("ev-1")[1] == first
     assert store.result_indexes("ev-1") == {1, 2}
     assert store.results("ev-9") == [] and store.result_indexes("ev-9") == set()
+
+
+def test_the_last_call_time_is_the_latest_of_the_counts(store) -> None:
+    later, earlier = NOW + timedelta(hours=2), NOW
+    store.count_call(CallCount(model_id="m", day="2026-12-01", calls=1, last_at=later))
+    store.count_call(CallCount(model_id="m", day="2026-12-01", calls=1, last_at=earlier))
+    store.count_call(CallCount(model_id="m", day="2026-12-01", refused=1))  # no answer: no time
+    (row,) = store.call_counts("m")
+    assert row.last_at == later and row.calls == 2

@@ -42,6 +42,6 @@ class SqlAudit(SqlBase):
             query = query.where(audit_events.c.action == action)
         with self._engine.connect() as conn:
             return [
-                AuditEvent.model_validate({k: getattr(r, k) for k in AuditEvent.model_fields})
+                AuditEvent.model_validate({k: getattr(r, k) for k in AuditEvent.model_fields if k != "notice"})
                 for r in conn.execute(query)
             ]

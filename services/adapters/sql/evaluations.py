@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Row, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
@@ -41,9 +41,14 @@ class SqlEvaluations(SqlBase):
         dialect = self._engine.dialect.name
         make = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = make(model_calls).values(**values)
+        later = case(
+            (model_calls.c.last_at.is_(None), statement.excluded.last_at),
+            (statement.excluded.last_at > model_calls.c.last_at, statement.excluded.last_at),
+            else_=model_calls.c.last_at,
+        )
         statement = statement.on_conflict_do_update(
             index_elements=["model_id", "day"],
-            set_={name: model_calls.c[name] + statement.excluded[name] for name in _SUMMED},
+            set_={name: model_calls.c[name] + statement.excluded[name] for name in _SUMMED} | {"last_at": later},
         )
         with self._engine.begin() as conn:
             conn.execute(statement)

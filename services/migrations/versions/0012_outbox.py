@@ -1,4 +1,5 @@
-"""The outbox: notices written with the change that made them, and their deliveries per receiver.
+"""The outbox: notices written with the change that made them, and their deliveries per receiver; the
+time of each model's last answered call (idle detection).
 
 Revision ID: 0012
 Revises: 0011
@@ -19,6 +20,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.add_column("model_calls", sa.Column("last_at", UTCDateTime(), nullable=True))
     op.create_table(
         "outbox",
         sa.Column("id", sa.String(32), primary_key=True),
@@ -54,3 +56,5 @@ def downgrade() -> None:
     op.drop_index("ix_outbox_fanned_out", "outbox")
     op.drop_index("ix_outbox_at", "outbox")
     op.drop_table("outbox")
+    with op.batch_alter_table("model_calls") as batch:
+        batch.drop_column("last_at")
