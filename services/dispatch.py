@@ -63,6 +63,18 @@ class Dispatcher:
             found += [f"mailto:{p}" for p in dict.fromkeys([*people, *self._admins]) if "@" in p]
         return found
 
+    def log(self, limit: int = 500) -> list[tuple[Delivery, Notice]]:
+        """The delivery log: each notice to each receiver, most recently changed first."""
+        return self._store.deliveries(limit)
+
+    def notices_for(self, actor_id: str, admin: bool, limit: int = 50) -> list[Notice]:
+        """The in-app notices someone gets: all for an admin, those about their own models otherwise."""
+        found = self._store.notices(limit * 4)
+        if admin:
+            return found[:limit]
+        own = {m.id for m in self._customs.list_custom() if m.created_by == actor_id}
+        return [n for n in found if n.model_id in own][:limit]
+
     def run_once(self) -> list[Delivery]:
         """Fan out new notices, then try every due delivery this dispatcher can claim."""
         now = self._clock()

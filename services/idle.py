@@ -10,6 +10,7 @@ system, so the model turns RED and is disabled as when a person removes it, and 
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
@@ -83,6 +84,11 @@ class IdleService:
         self._auto = auto_remove_hours
         self._grace = grace_hours
         self._clock = clock
+        self._cache: tuple[float, list[Idle]] | None = None
+
+    @property
+    def guard_hours(self) -> float | None:
+        return self._auto
 
     def _serving(self) -> list[CustomModel]:
         return [
@@ -90,6 +96,15 @@ class IdleService:
             for m in self._customization.list()
             if m.throughput_status is ThroughputStatus.IN_SERVICE and m.throughput_arn and m.throughput_since
         ]
+
+    def shown(self, max_age_seconds: float = 60.0) -> list[Idle]:
+        """idle() for pages: computed at most once a minute (in aws mode it asks CloudWatch)."""
+        cached = self._cache
+        if cached is not None and time.monotonic() - cached[0] < max_age_seconds:
+            return cached[1]
+        found = self.idle()
+        self._cache = (time.monotonic(), found)
+        return found
 
     def idle(self) -> list[Idle]:
         """Every InService throughput with how long it has been idle, longest first."""

@@ -13,12 +13,14 @@ from services.models import (
     AuditEvent,
     CallCount,
     CustomModel,
+    Delivery,
     Evaluation,
     EvaluationResult,
     EvaluationStatus,
     Lifecycle,
     ModelRecord,
     ModelType,
+    Notice,
     Provider,
     ProviderModel,
     RefreshedPrice,
@@ -301,6 +303,34 @@ class InMemoryCatalogStore:
             return False
         self.leases[name] = (owner, now + timedelta(seconds=seconds))
         return True
+
+    # NoticeStore: the notices the audit events carry (the outbox); deliveries are the SQL store's alone
+    # (tests/adapters/test_notifications.py runs the dispatcher on SQLite and PostgreSQL)
+    def notices(self, limit: int = 200, since: datetime | None = None) -> list[Notice]:
+        found = [
+            Notice(
+                id=f"n{i}", event=e.notice, model_id=e.model_id, model_name=e.model_name, status=e.after, at=e.at,
+                detail=e.detail, actor_id=e.actor_id,
+            )
+            for i, e in enumerate(self.audit)
+            if e.notice is not None and (since is None or e.at > since)
+        ]  # fmt: skip
+        return sorted(found, key=lambda n: n.at, reverse=True)[:limit]
+
+    def unfanned(self, limit: int = 100) -> list[Notice]:
+        return []
+
+    def fan_out(self, notice_id: str, receivers: Sequence[str], now: datetime) -> None:
+        raise NotImplementedError("deliveries need the SQL store")
+
+    def claim(self, owner: str, now: datetime, seconds: float, limit: int = 20) -> list[tuple[Delivery, Notice]]:
+        return []
+
+    def finish(self, delivery: Delivery, owner: str) -> bool:
+        raise NotImplementedError("deliveries need the SQL store")
+
+    def deliveries(self, limit: int = 500) -> list[tuple[Delivery, Notice]]:
+        return []
 
     # UsageStore
     def count_call(self, count: CallCount) -> None:

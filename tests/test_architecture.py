@@ -116,7 +116,7 @@ def test_the_rule_check_finds_a_decision(tmp_path: Path) -> None:
 # What adapters may use of services/: the domain's types, errors and ports, and pure rules on data.
 DOMAIN = {
     "models", "errors", "ports", "s3uri", "text", "customization_specs", "datasets", "dataset_report",
-    "dataset_records", "dataset_fast", "identity", "adapters", "evaluation_metrics",
+    "dataset_records", "dataset_fast", "identity", "adapters", "evaluation_metrics", "notices",
 }  # fmt: skip
 LAYERS = {"views": 0, "app": 0, "ui": 1, "api": 1, "server": 0, "services": 2, "services.adapters": 3}
 

@@ -8,6 +8,7 @@ from services.bootstrap import Services, shared_services
 from services.errors import ServiceError
 from services.identity import Actor
 from ui.auth import current_actor, sidebar
+from ui.components import md_escape
 
 
 @st.cache_resource(show_spinner="Starting Model Studio…")
@@ -38,9 +39,33 @@ def get_actor() -> Actor:
     return current_actor(services.settings, services.identities)
 
 
+SEEN = "notices_seen_at"
+
+
+def bell(services: Services, actor: Actor) -> None:
+    """The sidebar's bell: notices about the user's own models (all of them for an admin) since the
+    user last marked them read in this browser session."""
+    notices = services.dispatcher.notices_for(actor.id, actor.is_admin, limit=20)
+    seen = st.session_state.get(SEEN)
+    unread = [n for n in notices if seen is None or n.at > seen]
+    with st.sidebar.popover(f"{len(unread)} new" if unread else "Notices", icon=":material/notifications:"):
+        if not notices:
+            st.caption("No notices yet: jobs finishing, throughput in service or idle, models disabled.")
+        for n in notices:
+            new = "**new** · " if n in unread else ""
+            st.markdown(
+                f"{new}`{n.event}` · {md_escape(n.model_name or n.model_id or '')} · {n.at:%Y-%m-%d %H:%M}"
+                + (f"  \n{md_escape(n.detail)}" if n.detail else "")
+            )
+        if unread and st.button("Mark all read", key="notices_mark_read"):
+            st.session_state[SEEN] = max(n.at for n in notices)
+            st.rerun()
+
+
 def signed_in() -> Actor:
     """For app.py: make sure someone is signed in (or stop with a sign-in page) and say who."""
     services = services_or_stop()
     actor = get_actor()
     sidebar(actor, services.settings)
+    bell(services, actor)
     return actor

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pandas as pd
 import streamlit as st
 
 from ui import deps
@@ -11,6 +12,29 @@ from ui.components import csv_bytes
 services = deps.services_or_stop()
 st.title("Activity")
 st.caption("Every state change: who, when, what, the status before and after, and the request it came from.")
+
+deliveries = services.dispatcher.log()
+with st.expander(f"Notice deliveries ({len(deliveries):,})", icon=":material/outgoing_mail:"):
+    if not deliveries:
+        st.caption(
+            "No notice delivered yet. Webhooks: STUDIO_WEBHOOK_URLS (signed with STUDIO_WEBHOOK_SECRET); e-mail: "
+            "STUDIO_SMTP_URL, to a model's owner and the admins."
+        )
+    else:
+        st.dataframe(
+            pd.DataFrame(
+                [
+                    {
+                        "Updated": d.updated_at, "Event": n.event, "Model": n.model_name or n.model_id or "",
+                        "Receiver": d.receiver, "State": d.state, "Attempts": d.attempts,
+                        "Next try": d.next_at if d.state == "retrying" else None, "Answer": d.answer, "Id": n.id,
+                    }
+                    for d, n in deliveries
+                ]
+            ),
+            hide_index=True,
+            width="stretch",
+        )  # fmt: skip
 
 events = services.audit.audit_events(limit=20_000)
 if not events:

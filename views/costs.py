@@ -22,6 +22,17 @@ for item in costs_service.long_running(costs):
         f"(more than {costs_service.warn_hours:g}); it bills every hour, used or not.",
         icon=":material/schedule:",
     )
+idle = [i for i in services.idle.shown() if i.idle_hours >= 1]
+if idle:
+    known = [i.idle_cost for i in idle if i.idle_cost is not None]
+    total = money(sum(known)) if known else "an unknown amount"
+    st.error(
+        md_escape(
+            f"Idle throughput: {total} spent while idle, on {len(idle)} throughput(s) nobody called: "
+            + "; ".join(f"{i.name} idle {i.idle_hours:,.1f} h" for i in idle[:5])
+        ),
+        icon=":material/hourglass_empty:",
+    )
 if costs_service.can_refresh:
     if st.button("Refresh prices from the AWS Price List API", key="costs_refresh_prices"):
         try:

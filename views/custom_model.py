@@ -371,6 +371,15 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
         f"{model.model_units} model unit(s) provisioned {running} ago: billed hourly until removed, even when idle.",
         icon=":material/schedule:",
     )
+    idle = next((i for i in services.idle.shown() if i.model_id == model.id), None)
+    if idle is not None and idle.idle_hours >= 1:
+        spent = f", {money(idle.idle_cost)} spent while idle" if idle.idle_cost is not None else ""
+        guard = services.idle.guard_hours
+        rule = f" The idle guard removes it after {guard:g} h idle." if guard is not None else ""
+        st.warning(
+            f"Idle for {idle.idle_hours:,.1f} h (no call since {idle.idle_since:%Y-%m-%d %H:%M} UTC){spent}.{rule}",
+            icon=":material/hourglass_empty:",
+        )
     meter = services.costs.costs(model.id)
     if meter.throughput_running_hours is not None and meter.throughput_running_hours > services.costs.warn_hours:
         st.error(
