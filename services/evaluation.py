@@ -51,9 +51,10 @@ from services.evaluation_metrics import (
     parse_choice,
     verdict,
 )
-from services.identity import Actor
+from services.identity import SYSTEM, Actor
 from services.inference import Answer, InferenceService
 from services.models import (
+    AuditEvent,
     ChatMessage,
     ChatRequest,
     CustomModel,
@@ -472,18 +473,36 @@ class EvaluationService:
             stopped = self._run_items(evaluation, items, actor, keep_going)
         except (NotInvocable, InvalidRequest, ModelNotFound) as exc:
             failed = self._store.update_evaluation(
-                evaluation_id, [EvaluationStatus.RUNNING], status=EvaluationStatus.FAILED,
-                finished_at=self._clock(), error=str(exc),
+                evaluation_id, [EvaluationStatus.RUNNING], [self._finished(evaluation, "Failed", None, str(exc))],
+                status=EvaluationStatus.FAILED, finished_at=self._clock(), error=str(exc),
             )  # fmt: skip
             return failed or self.get(evaluation_id)
         if stopped:
             return self.get(evaluation_id)
         summary = summarize(evaluation, self._store.results(evaluation_id))
         done = self._store.update_evaluation(
-            evaluation_id, [EvaluationStatus.RUNNING], status=EvaluationStatus.COMPLETED,
-            finished_at=self._clock(), summary=summary,
+            evaluation_id, [EvaluationStatus.RUNNING], [self._finished(evaluation, "Completed", summary)],
+            status=EvaluationStatus.COMPLETED, finished_at=self._clock(), summary=summary,
         )  # fmt: skip
         return done or self.get(evaluation_id)
+
+    def _finished(
+        self, evaluation: Evaluation, status: str, summary: dict[str, Any] | None, error: str = ""
+    ) -> AuditEvent:
+        """The audit event of a finished run, carrying its ``evaluation.finished`` notice."""
+        detail = error
+        if summary is not None:
+            parts = [
+                f"{v['Name']} {v['Custom']:.3f} vs {v['Base']:.3f}"
+                for v in summary["Metrics"].values()
+                if v["Custom"] is not None and v["Base"] is not None
+            ]
+            detail = f"{evaluation.id}: " + ", ".join(parts)
+        return AuditEvent(
+            at=self._clock(), actor_id=SYSTEM.id, actor_name=SYSTEM.name, action="evaluation-finished",
+            model_id=evaluation.custom_model_id, model_name=evaluation.custom_name, after=f"evaluation {status}",
+            request_id=evaluation.id, detail=detail, notice="evaluation.finished",
+        )  # fmt: skip
 
     def _resume_items(self, evaluation: Evaluation) -> list[Item]:
         if self._objects.fingerprint(evaluation.dataset_uri) != evaluation.dataset_fingerprint:

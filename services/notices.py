@@ -24,6 +24,8 @@ EVENTS = (
     "throughput.removed",
     *DEPLOYMENT_EVENTS.values(),
     "model.disabled",
+    "throughput.idle",  # services/idle.py
+    "evaluation.finished",  # services/evaluation.py
 )
 
 

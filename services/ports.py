@@ -274,9 +274,14 @@ class EvaluationStore(Protocol):
         """Newest first."""
 
     def update_evaluation(
-        self, evaluation_id: str, expect: Iterable[EvaluationStatus], **changes: object
+        self,
+        evaluation_id: str,
+        expect: Iterable[EvaluationStatus],
+        audit: Sequence[AuditEvent] = (),
+        **changes: object,
     ) -> Evaluation | None:
-        """Change a run only while its status is one of ``expect`` (the version is bumped); None if not."""
+        """Change a run only while its status is one of ``expect`` (the version is bumped), with the
+        ``audit`` events (and the notices they carry) in the same transaction; None if not."""
 
     def save_result(self, result: EvaluationResult) -> bool:
         """Store one record's result; False (and nothing changed) if that record is already stored."""

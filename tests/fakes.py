@@ -363,11 +363,16 @@ class InMemoryCatalogStore:
         return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
 
     def update_evaluation(
-        self, evaluation_id: str, expect: Iterable[EvaluationStatus], **changes: object
+        self,
+        evaluation_id: str,
+        expect: Iterable[EvaluationStatus],
+        audit: Sequence[AuditEvent] = (),
+        **changes: object,
     ) -> Evaluation | None:
         old = self.evaluations.get(evaluation_id)
         if old is None or old.status not in set(expect):
             return None
+        self.audit.extend(audit)
         new = Evaluation.model_validate(old.model_dump() | changes | {"version": old.version + 1})
         self.evaluations[evaluation_id] = new
         return new

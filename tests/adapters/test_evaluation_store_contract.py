@@ -110,3 +110,19 @@ def test_the_last_call_time_is_the_latest_of_the_counts(store) -> None:
     store.count_call(CallCount(model_id="m", day="2026-12-01", refused=1))  # no answer: no time
     (row,) = store.call_counts("m")
     assert row.last_at == later and row.calls == 2
+
+
+def test_a_finished_run_and_its_notice_are_written_together(store) -> None:
+    from services.models import AuditEvent
+
+    store.insert_evaluation(evaluation(status=EvaluationStatus.RUNNING))
+    event = AuditEvent(
+        at=NOW, actor_id="system", actor_name="Model Studio", action="evaluation-finished", model_id="custom:a",
+        model_name="a", notice="evaluation.finished", detail="ev-1: ROUGE-L 0.9 vs 0.1",
+    )  # fmt: skip
+    refused = store.update_evaluation("ev-1", [EvaluationStatus.QUEUED], [event], status=EvaluationStatus.COMPLETED)
+    assert refused is None and store.notices() == []  # no change, no notice
+    done = store.update_evaluation("ev-1", [EvaluationStatus.RUNNING], [event], status=EvaluationStatus.COMPLETED)
+    assert done is not None
+    (notice,) = store.notices()
+    assert (notice.event, notice.model_id, notice.detail) == ("evaluation.finished", "custom:a", event.detail)

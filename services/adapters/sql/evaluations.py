@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
@@ -10,9 +10,9 @@ from sqlalchemy import Row, case, insert, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 
-from services.adapters.sql.engine import SqlBase
+from services.adapters.sql.engine import SqlBase, write_audit
 from services.adapters.sql_tables import evaluation_results, evaluations, model_calls
-from services.models import CallCount, Evaluation, EvaluationResult, EvaluationStatus
+from services.models import AuditEvent, CallCount, Evaluation, EvaluationResult, EvaluationStatus
 
 _SUMMED = ("calls", "failures", "refused", "input_tokens", "output_tokens", "latency_ms")
 
@@ -79,7 +79,11 @@ class SqlEvaluations(SqlBase):
             return [_evaluation_of(r) for r in rows]
 
     def update_evaluation(
-        self, evaluation_id: str, expect: Iterable[EvaluationStatus], **changes: object
+        self,
+        evaluation_id: str,
+        expect: Iterable[EvaluationStatus],
+        audit: Sequence[AuditEvent] = (),
+        **changes: object,
     ) -> Evaluation | None:
         values = dict(changes)
         if "status" in values:
@@ -96,6 +100,7 @@ class SqlEvaluations(SqlBase):
             ).rowcount
             if not changed:
                 return None
+            write_audit(conn, audit)
             row = conn.execute(select(evaluations).where(evaluations.c.id == evaluation_id)).one()
         return _evaluation_of(row)
 
