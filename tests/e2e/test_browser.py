@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -264,9 +265,18 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         # lowest mean training loss (this run has no validation data)
         page.get_by_text("epoch", exact=True).click()
         idle(page)
-        charted = page.evaluate(BEST_EPOCH_ON_CHART)
         card = page.get_by_test_id("stMetric").filter(has_text="Best epoch").get_by_test_id("stMetricValue")
-        expect(card).to_have_text(str(charted))
+        # the rerun the click starts may not have begun when idle() looks: read the chart until it is
+        # drawn on the epoch axis (its best "epoch" is then a small number the card must show)
+        deadline = time.monotonic() + 30
+        while True:
+            charted = page.evaluate(BEST_EPOCH_ON_CHART)
+            if card.inner_text().strip() == str(charted):
+                break
+            assert time.monotonic() < deadline, (
+                f"the chart's best epoch {charted} is not the card's {card.inner_text()}"
+            )
+            page.wait_for_timeout(250)
         # a new run from this one: the form, prefilled under the next free name
         page.get_by_role("button", name="New run from this one").click()
         expect(page.get_by_role("heading", name="New Model")).to_be_visible()
