@@ -341,6 +341,7 @@ def build_services(
         invocations if invocations is not None else CountedCalls(db, calls.flush),
         db,
         warn_hours=settings.idle_warn_hours,
+        running_warn_hours=settings.throughput_warn_hours,
         auto_remove_hours=settings.auto_remove_idle_hours,
         grace_hours=settings.auto_remove_grace_hours,
         clock=clock,

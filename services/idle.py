@@ -24,6 +24,7 @@ from services.models import AuditEvent, CustomModel, ThroughputStatus
 from services.ports import AuditStore, UsageStore
 
 WARNING = "idle-warning"
+LONG_RUNNING = "long-running-warning"
 Targets = Mapping[str, tuple[str, str]]  # our model id: (throughput ARN, region)
 
 
@@ -72,6 +73,7 @@ class IdleService:
         audit: AuditStore,
         *,
         warn_hours: float = 24.0,
+        running_warn_hours: float | None = None,
         auto_remove_hours: float | None = None,
         grace_hours: float = 2.0,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
@@ -81,6 +83,7 @@ class IdleService:
         self._source = source
         self._audit = audit
         self._warn_hours = warn_hours
+        self._running_hours = running_warn_hours
         self._auto = auto_remove_hours
         self._grace = grace_hours
         self._clock = clock
@@ -139,10 +142,39 @@ class IdleService:
             return self._warn_hours
         return max(0.0, min(self._warn_hours, self._auto - self._grace))
 
+    def long_running(self) -> list[CustomModel]:
+        """Tell once per throughput (``throughput.long_running``) when it has run longer than
+        STUDIO_THROUGHPUT_WARN_HOURS, used or not; the models told this round."""
+        if self._running_hours is None:
+            return []
+        now = self._clock()
+        told = []
+        for m in self._serving():
+            assert m.throughput_since is not None
+            hours = (now - m.throughput_since).total_seconds() / 3600
+            if hours < self._running_hours:
+                continue
+            events = self._audit.audit_events(model_id=m.id, action=LONG_RUNNING, limit=1)
+            if events and events[0].at >= m.throughput_since:
+                continue
+            self._audit.record_audit(
+                [
+                    AuditEvent(
+                        at=now, actor_id=SYSTEM.id, actor_name=SYSTEM.name, action=LONG_RUNNING, model_id=m.id,
+                        model_name=m.name, request_id="idle-guard", notice="throughput.long_running",
+                        detail=f"{m.model_units or 1} model unit(s) running for {hours:.1f} h (more than "
+                        f"{self._running_hours:g}); billed every hour until removed",
+                    )
+                ]
+            )  # fmt: skip
+            told.append(m)
+        return told
+
     def guard(self) -> tuple[list[Idle], list[Idle]]:
         """One round: warn of throughput idle past the warning threshold (once per idle stretch), and
         with the guard on, remove what stayed idle past ``auto_remove_hours`` and its grace. Returns
         (warned, removed)."""
+        self.long_running()
         warned, removed = [], []
         now = self._clock()
         for idle in self.idle():

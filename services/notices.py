@@ -25,6 +25,7 @@ EVENTS = (
     *DEPLOYMENT_EVENTS.values(),
     "model.disabled",
     "throughput.idle",  # services/idle.py
+    "throughput.long_running",  # services/idle.py
     "evaluation.finished",  # services/evaluation.py
 )
 

@@ -93,3 +93,21 @@ def test_cloudwatch_says_when_each_throughput_was_last_invoked() -> None:
     )
     assert found["custom:b"] is None  # never invoked
     assert found["custom:a"] is not None and abs(found["custom:a"] - (now - timedelta(hours=2))) < timedelta(hours=1)
+
+
+def test_throughput_running_longer_than_the_warning_is_told_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("STUDIO_TEST_WORLD_DATABASE_URL", "sqlite")
+    world = World(tmp_path, on_demand=True, throughput_warn_hours=10)
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LITE, actor=ADMIN)
+    model = trained_and_served(world)
+    world.clock.advance(seconds=9 * HOUR)
+    assert world.services.idle.long_running() == []
+    world.clock.advance(seconds=1.1 * HOUR)
+    assert [m.id for m in world.services.idle.long_running()] == [model.id]
+    world.clock.advance(seconds=5 * HOUR)
+    world.services.idle.guard()  # the guard's round tells it too, but only once
+    told = [n for n in world.store.notices() if n.event == "throughput.long_running"]
+    assert len(told) == 1 and "more than 10" in told[0].detail and told[0].model_id == model.id
