@@ -5,18 +5,16 @@ again, with the same Id)."""
 
 from __future__ import annotations
 
-import logging
-import threading
 import uuid
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
+from services.background import Background
 from services.errors import DeliveryFailed
 from services.models import Delivery, Notice
 from services.ports import CustomModelStore, NoticeStore
 
-log = logging.getLogger(__name__)
 CLAIM_SECONDS = 60.0
 
 
@@ -49,10 +47,8 @@ class Dispatcher:
         self._retry = retry_seconds
         self._attempts = attempts
         self._clock = clock
-        self._poll = poll_seconds
         self.owner = f"dispatcher-{uuid.uuid4().hex[:12]}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._background = Background("model-studio-dispatcher", poll_seconds, self.run_once)
 
     def receivers(self, notice: Notice) -> list[str]:
         """Every webhook; by e-mail the model's owner and the admins (when SMTP is set)."""
@@ -109,17 +105,7 @@ class Dispatcher:
         return done
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="model-studio-dispatcher", daemon=True)
-            self._thread.start()
+        self._background.start()
 
     def stop(self) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # keep the loop alive; the next round tries again
-                log.exception("dispatch round failed")
-            self._stop.wait(self._poll)
+        self._background.stop()

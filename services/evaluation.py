@@ -29,6 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from services.actions import Action
+from services.background import Background
 from services.customization import CustomizationService, Upload
 from services.customization_specs import Family, family_for
 from services.dataset_report import DatasetKind
@@ -659,23 +660,21 @@ class EvaluationRunner:
         self._try_lease = try_lease
         self._actor = actor
         self._lease = lease_seconds
-        self._poll = poll_seconds
         self._clock = clock
         self.owner = f"evaluations-{uuid.uuid4().hex[:12]}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._background = Background("model-studio-evaluations", poll_seconds, self.run_once)
 
     def run_once(self) -> list[Evaluation]:
         """Run every open evaluation this process can lease; what each became."""
         finished = []
         for evaluation in self._evaluations.pending():
             name = f"evaluation:{evaluation.id}"
-            if self._stop.is_set() or not self._try_lease(name, self.owner, self._lease, self._clock()):
+            if self._background.stopping or not self._try_lease(name, self.owner, self._lease, self._clock()):
                 continue
             renewed = [time.monotonic()]
 
             def keep_going(name: str = name, renewed: list[float] = renewed) -> bool:
-                if self._stop.is_set():
+                if self._background.stopping:
                     return False
                 if time.monotonic() - renewed[0] < self._lease / 3:
                     return True
@@ -686,23 +685,10 @@ class EvaluationRunner:
         return finished
 
     def start(self) -> None:
-        if self._thread is None:
-            self._thread = threading.Thread(target=self._loop, name="model-studio-evaluations", daemon=True)
-            self._thread.start()
+        self._background.start()
 
     def stop(self) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        import logging
-
-        log = logging.getLogger(__name__)
-        while not self._stop.is_set():
-            try:
-                self.run_once()
-            except Exception:  # keep the loop alive; the next round tries again
-                log.exception("evaluation round failed")
-            self._stop.wait(self._poll)
+        self._background.stop()
 
 
 __all__ = [

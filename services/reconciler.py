@@ -5,11 +5,11 @@ anyway, so a round that overlaps another changes each record once."""
 from __future__ import annotations
 
 import logging
-import threading
 import uuid
 from collections.abc import Callable
 from datetime import UTC, datetime
 
+from services.background import Background
 from services.customization import CustomizationService, ReconcileReport
 from services.ports import CustomModelStore
 
@@ -32,8 +32,7 @@ class Reconciler:
         self._interval = interval_seconds
         self._clock = clock
         self.owner = owner or f"reconciler-{uuid.uuid4().hex[:12]}"
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._background = Background("model-studio-reconciler", interval_seconds, self._round)
         self._also = also  # more work for the lease holder each round (the idle guard)
 
     def run_once(self) -> ReconcileReport | None:
@@ -48,21 +47,13 @@ class Reconciler:
                 log.exception("idle guard round failed")
         return report
 
+    def _round(self) -> None:
+        report = self.run_once()
+        if report and (report.adopted or report.rolled_back or report.errors):
+            log.info("reconciler: %s", report.model_dump())
+
     def start(self) -> None:
-        if self._thread is not None:
-            return
-        self._thread = threading.Thread(target=self._loop, name="model-studio-reconciler", daemon=True)
-        self._thread.start()
+        self._background.start()
 
     def stop(self) -> None:
-        self._stop.set()
-
-    def _loop(self) -> None:
-        while not self._stop.is_set():
-            try:
-                report = self.run_once()
-                if report and (report.adopted or report.rolled_back or report.errors):
-                    log.info("reconciler: %s", report.model_dump())
-            except Exception:  # keep the loop alive; the next round tries again
-                log.exception("reconciler round failed")
-            self._stop.wait(self._interval)
+        self._background.stop()
