@@ -55,7 +55,6 @@ PROFILE_GEOGRAPHIES = (("us-gov-", "us-gov"), ("us-", "us"), ("eu-", "eu"), ("ap
 _CONTEXT_VARIANT = re.compile(r"(:\d+)?:\d+k$")  # amazon.nova-micro-v1:0:128k, titan-text-lite-v1:0:4k
 ON_DEMAND_TYPES = frozenset({"ON_DEMAND", "INFERENCE_PROFILE"})
 COUNT_FLUSH_SECONDS = 1.0  # call counts are written at most this often (and at exit)
-SUMMED = ("calls", "failures", "refused", "input_tokens", "output_tokens", "latency_ms")
 
 
 def runtime_model_id(record: ModelRecord, region: str, lookup: Callable[[str], ModelRecord | None]) -> str:
@@ -149,13 +148,11 @@ class InferenceService:
             }
         else:
             values |= {"failures": 1} if failed else {"refused": 1}
-        key = (model_id, values["day"])
+        count = CallCount.model_validate(values)
+        key = (model_id, count.day)
         with self._pending_lock:
             old = self._pending.get(key)
-            if old is not None:
-                values |= {n: getattr(old, n) + values.get(n, 0) for n in SUMMED}
-                values["last_at"] = values.get("last_at") or old.last_at
-            self._pending[key] = CallCount.model_validate(values)
+            self._pending[key] = old.plus(count) if old is not None else count
             due = time.monotonic() - self._flushed >= COUNT_FLUSH_SECONDS
         if due:
             self.flush()
@@ -173,9 +170,7 @@ class InferenceService:
             except Exception:  # the database is away: keep the counts for the next flush
                 with self._pending_lock:
                     old = self._pending.get(key)
-                    merged: dict[str, Any] = {n: getattr(count, n) + (getattr(old, n) if old else 0) for n in SUMMED}
-                    merged["last_at"] = (old.last_at if old else None) or count.last_at
-                    self._pending[key] = count.model_copy(update=merged)
+                    self._pending[key] = old.plus(count) if old is not None else count
                 raise
 
     def usage(self, model_id: str, days: int = 30) -> Usage:

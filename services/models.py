@@ -491,6 +491,15 @@ class CallCount(BaseModel):
     latency_ms: float = 0.0  # summed over the answered calls
     last_at: datetime | None = None  # the last answered call
 
+    def plus(self, other: CallCount) -> CallCount:
+        """Two counts of one model and day added up, with the later last call (as the store adds them)."""
+        times = [t for t in (self.last_at, other.last_at) if t is not None]
+        summed: dict[str, Any] = {n: getattr(self, n) + getattr(other, n) for n in CALL_SUMS}
+        return self.model_copy(update=summed | {"last_at": max(times) if times else None})
+
+
+CALL_SUMS = ("calls", "failures", "refused", "input_tokens", "output_tokens", "latency_ms")  # added up per day
+
 
 class Usage(BaseModel):
     """A model's calls over some days, summed."""

@@ -27,8 +27,6 @@ from services.models import (
     SyncRun,
 )
 
-_SUMMED = ("calls", "failures", "refused", "input_tokens", "output_tokens", "latency_ms")
-
 
 class InMemoryCatalogStore:
     """Implements both CatalogStore and CustomModelStore, like SqlCatalogStore."""
@@ -336,11 +334,8 @@ class InMemoryCatalogStore:
     def count_call(self, count: CallCount) -> None:
         key = (count.model_id, count.day)
         with self._lock:  # one atomic add, as the SQL upsert is
-            old = self.calls.get(key, CallCount(model_id=count.model_id, day=count.day))
-            summed: dict[str, object] = {n: getattr(old, n) + getattr(count, n) for n in _SUMMED}
-            times = [t for t in (old.last_at, count.last_at) if t is not None]
-            summed["last_at"] = max(times) if times else None
-            self.calls[key] = old.model_copy(update=summed)
+            old = self.calls.get(key)
+            self.calls[key] = old.plus(count) if old is not None else count
 
     def call_counts(self, model_id: str | None = None, since_day: str = "") -> list[CallCount]:
         return [

@@ -12,9 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.adapters.sql.engine import SqlBase, write_audit
 from services.adapters.sql_tables import evaluation_results, evaluations, model_calls
-from services.models import AuditEvent, CallCount, Evaluation, EvaluationResult, EvaluationStatus
-
-_SUMMED = ("calls", "failures", "refused", "input_tokens", "output_tokens", "latency_ms")
+from services.models import CALL_SUMS, AuditEvent, CallCount, Evaluation, EvaluationResult, EvaluationStatus
 
 
 def _evaluation_of(row: Row[Any]) -> Evaluation:
@@ -48,7 +46,7 @@ class SqlEvaluations(SqlBase):
         )
         statement = statement.on_conflict_do_update(
             index_elements=["model_id", "day"],
-            set_={name: model_calls.c[name] + statement.excluded[name] for name in _SUMMED} | {"last_at": later},
+            set_={name: model_calls.c[name] + statement.excluded[name] for name in CALL_SUMS} | {"last_at": later},
         )
         with self._engine.begin() as conn:
             conn.execute(statement)
