@@ -126,3 +126,13 @@ def _precise(raw: bytes, n: int, out: _Collector, fam: Family) -> Counted | obje
         out.add(n, "json", f"the key {duplicate[:64]!r} appears twice in one object; Bedrock refuses such records")
         return None
     return _CHECKERS[fam.data_format](rec, n, out, fam)
+
+
+def text_of(content: object, sep: str = "") -> str:
+    """The text of a record's content: a string, or the ``text`` of its content blocks joined by ``sep``
+    (images, documents and tools carry none)."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return sep.join(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
+    return ""

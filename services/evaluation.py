@@ -32,6 +32,7 @@ from services.actions import Action
 from services.background import Background
 from services.customization import CustomizationService, Upload
 from services.customization_specs import Family, family_for
+from services.dataset_records import text_of
 from services.dataset_report import DatasetKind
 from services.datasets import validate_stream
 from services.errors import (
@@ -126,14 +127,6 @@ class Estimate(BaseModel):
         }
 
 
-def _text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return "".join(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
-    return ""
-
-
 def item_of(index: int, record: object) -> Item | None:
     """A record as (conversation, reference): prompt/completion, or a conversation whose last
     assistant turn is the reference. None for a record with no text answer (an image, say)."""
@@ -144,13 +137,13 @@ def item_of(index: int, record: object) -> Item | None:
     messages = record.get("messages")
     if not isinstance(messages, list) or len(messages) < 2:
         return None
-    turns = [(m.get("role"), _text(m.get("content"))) for m in messages if isinstance(m, dict)]
+    turns = [(m.get("role"), text_of(m.get("content"))) for m in messages if isinstance(m, dict)]
     if turns[-1][0] != "assistant" or not turns[-1][1]:
         return None
     context = tuple(ChatMessage(role=r, content=t) for r, t in turns[:-1] if r in ("user", "assistant"))
     if not context or context[-1].role != "user":
         return None
-    return Item(index, context, _text(record.get("system")), turns[-1][1])
+    return Item(index, context, text_of(record.get("system")), turns[-1][1])
 
 
 def outcome(result: EvaluationResult, metrics: tuple[str, ...]) -> str:

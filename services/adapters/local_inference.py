@@ -17,6 +17,7 @@ from collections.abc import Iterator
 
 import orjson
 
+from services.dataset_records import text_of
 from services.evaluation_metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
 from services.models import ChatRequest, Reply, Target
 from services.ports import ObjectStore
@@ -28,14 +29,6 @@ _WORDS = re.compile(r"\w+")
 
 def _words(text: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _WORDS.findall(text))
-
-
-def _text(content: object) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(b["text"] for b in content if isinstance(b, dict) and isinstance(b.get("text"), str))
-    return ""
 
 
 def pairs_of(record: object) -> list[tuple[str, str]]:
@@ -55,7 +48,7 @@ def pairs_of(record: object) -> list[tuple[str, str]]:
             and isinstance(answered, dict)
             and (asked.get("role"), answered.get("role")) == ("user", "assistant")
         ):
-            found.append((_text(asked.get("content")), _text(answered.get("content"))))
+            found.append((text_of(asked.get("content"), " "), text_of(answered.get("content"), " ")))
     return found
 
 
