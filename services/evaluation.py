@@ -406,10 +406,12 @@ class EvaluationService:
         model = self._customization.get(request.custom_model_id)
         targets = self._check_models(request, model, actor)
         family, limit = self._family(model), self._limit(request)
-        if upload is not None:
-            self.items(upload, family, limit)  # refused before anything is stored
-        uri = self._dataset(model, request, upload)
-        items = self.items(uri, family, limit)
+        if upload is not None:  # checked and read before anything is stored, then stored as it was read
+            items = self.items(upload, family, limit)
+            uri = self._dataset(model, request, upload)
+        else:
+            uri = self._dataset(model, request, None)
+            items = self.items(uri, family, limit)
         estimate = self._estimate(request, items, targets)
         base = targets["base"]
         evaluation = Evaluation(
