@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from services.errors import ConcurrentUpdate, DuplicateName, ProviderError
@@ -463,6 +463,7 @@ class FlakyBackend:
         self.fail: dict[str, BaseException] = {}
         self.fail_after: dict[str, BaseException] = {}  # the call goes through, then the answer is lost
         self.sticky: set[str] = set()
+        self.during: dict[str, Callable[[], object]] = {}  # runs once, after the call went through
         self.calls: list[str] = []
 
     def __getattr__(self, name: str) -> object:
@@ -476,6 +477,8 @@ class FlakyBackend:
                 error = self.fail[name] if name in self.sticky else self.fail.pop(name)
                 raise error
             result = target(*args, **kwargs)
+            if name in self.during:
+                self.during.pop(name)()
             if name in self.fail_after:
                 raise self.fail_after.pop(name)
             return result

@@ -200,15 +200,38 @@ class ModelLifecycle(ServiceBase):
         identifier = model.throughput_arn or model.throughput_name
         if identifier:
             self._backend(model.region).delete_throughput(identifier)
-        ended = None
-        if model.throughput_since is not None and model.model_units:
-            ended = (model.model_units, model.throughput_since, self._clock())
-        return self._update(
-            model,
-            _clear_throughput() | {"enabled": _still_enabled(model, losing="throughput")},
-            actor=actor,
-            action="remove-throughput",
-            closed_throughput=ended,
+        return self._record_removal(model_id, "throughput", actor=actor)
+
+    def _record_removal(self, model_id: str, losing: str, *, actor: Actor) -> CustomModel:
+        """Record that the provider removed the model's throughput or deployment. The provider has
+        already let it go, so a refresh that wrote the model meanwhile (the reconciler, another
+        replica) must not turn that into a 409 with the record still showing it: re-read and write
+        again, unless the refresh already recorded it gone."""
+        for _ in range(5):
+            model = self.get(model_id)
+            if losing == "throughput":
+                if model.throughput_status is None and model.throughput_name is None:
+                    return model
+                ended = None
+                if model.throughput_since is not None and model.model_units:
+                    ended = (model.model_units, model.throughput_since, self._clock())
+                changes, action = _clear_throughput(), "remove-throughput"
+            else:
+                if model.deployment_status is None and model.deployment_name is None:
+                    return model
+                ended, changes, action = None, _clear_deployment(), "remove-deployment"
+            try:
+                return self._update(
+                    model,
+                    changes | {"enabled": _still_enabled(model, losing=losing)},
+                    actor=actor,
+                    action=action,
+                    closed_throughput=ended,
+                )
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate(
+            f"The {losing} was removed at the provider, but the record kept changing meanwhile; reload the page."
         )
 
     # ---- on-demand deployment ------------------------------------------------------------------
@@ -261,12 +284,7 @@ class ModelLifecycle(ServiceBase):
         identifier = model.deployment_arn or model.deployment_name
         if identifier:
             self._backend(model.region).delete_deployment(identifier)
-        return self._update(
-            model,
-            _clear_deployment() | {"enabled": _still_enabled(model, losing="deployment")},
-            actor=actor,
-            action="remove-deployment",
-        )
+        return self._record_removal(model_id, "deployment", actor=actor)
 
     def active_throughputs(self) -> int:
         return sum(1 for m in self._store.list_custom() if m.throughput_status is not None)

@@ -181,3 +181,27 @@ def test_a_failed_upload_leaves_no_half_created_model(w: World) -> None:
         create(w)
     assert w.customization.list() == [] and provider_jobs(w) == 0
     assert w.store.audit_events()[0].action == "create-rolled-back"  # and the trail says so
+
+
+def test_a_refresh_written_while_bedrock_removes_the_throughput_does_not_turn_the_removal_into_a_conflict(
+    world: World,
+) -> None:
+    """Bedrock has already let the throughput go when the reconciler writes the model meanwhile: the
+    removal is recorded anyway, once, instead of a 409 with the record still showing it in service."""
+    from tests.factories import trained_and_served
+
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable("bedrock:amazon.titan-text-lite-v1:0:4k", actor=ADMIN)
+    model = trained_and_served(world, name="raced")
+    assert model.throughput_status is ThroughputStatus.IN_SERVICE
+
+    def refresh_meanwhile() -> None:
+        current = world.customization.get(model.id)
+        world.store.update_custom(model.id, current.version, {"description": "touched by a refresh"})
+
+    world.backend.during["delete_throughput"] = refresh_meanwhile
+    after = world.customization.remove_throughput(model.id, actor=ADMIN)
+    assert after.throughput_status is None and after.throughput_arn is None and not after.enabled
+    assert after.description == "touched by a refresh"  # the refresh's write is kept, not overwritten
+    removals = [e for e in world.services.audit.audit_events(model_id=model.id) if e.action == "remove-throughput"]
+    assert len(removals) == 1 and removals[0].notice == "throughput.removed"
