@@ -52,6 +52,7 @@ st.navigation(
         ],
         "Audit": [
             st.Page("views/activity.py", title="Activity", icon=":material/history:", url_path="audit-trail"),
+            st.Page("views/notifications.py", title="Notices", icon=":material/notifications:", url_path="notices"),
         ],
     }
 ).run()

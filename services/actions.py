@@ -24,6 +24,7 @@ class Action(StrEnum):
     DEPLOY = "deploy on demand"
     REMOVE_DEPLOYMENT = "remove the on-demand deployment"
     DELETE = "delete"
+    SET_IDLE_GUARD = "set the idle guard"
     INVOKE = "call"  # a chat through Model Studio (services/inference.py): GREEN models only
     TRY = "try in the playground"  # within Model Studio: GREEN, or a servable custom model not yet enabled
 
@@ -146,6 +147,7 @@ def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
         Action.DEPLOY: "Deploying",
         Action.REMOVE_DEPLOYMENT: "Removing the deployment of",
         Action.DELETE: "Deleting",
+        Action.SET_IDLE_GUARD: "Setting the idle guard of",
     }[action]
     return (
         f"{what} {s.name}: only its owner ({s.owner or 'unknown'}) or an admin may; "
@@ -207,6 +209,8 @@ def _state(action: Action, s: Subject) -> Decision:
         if s.deployment_status is not None:
             return Decision(False, f"{s.name} already has an on-demand deployment ({s.deployment_status}).")
         return ALLOWED
+    if action is Action.SET_IDLE_GUARD:
+        return ALLOWED  # any custom model, before or while it has throughput
     if action is Action.REMOVE_DEPLOYMENT:
         if s.deployment_status is None:
             return Decision(False, f"{s.name} has no on-demand deployment to remove.")

@@ -11,6 +11,7 @@ from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalo
 from services.adapters.sql import SqlCatalogStore
 from services.api_tokens import TokenService
 from services.audit import AuditService
+from services.budget import BudgetWatch
 from services.catalog import CatalogService
 from services.costs import CostService
 from services.customization import CustomizationConfig, CustomizationService
@@ -40,6 +41,7 @@ from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_o
 from services.reconciler import Reconciler
 from services.settings import Settings
 from services.signin import Identities
+from services.subscriptions import Subscriptions
 
 LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
 
@@ -58,6 +60,8 @@ class Services:
     inference: InferenceService
     evaluations: EvaluationService
     dispatcher: Dispatcher
+    subscriptions: Subscriptions
+    budget: BudgetWatch
     idle: IdleService
     reconciler: Reconciler | None = None
     evaluation_runner: EvaluationRunner | None = None
@@ -205,7 +209,7 @@ def _cloudwatch(settings: Settings, session: Any) -> InvocationSource:
     return CloudWatchInvocations(lambda region: clients.get(region) or clients[settings.job_region])
 
 
-def _dispatcher(settings: Settings, db: Store) -> Dispatcher:
+def _dispatcher(settings: Settings, db: Store, subscriptions: Subscriptions) -> Dispatcher:
     """Notices to the webhooks and, with SMTP set, by e-mail to a model's owner and the admins."""
     from services.adapters.notify import EmailSender, WebhookSender
 
@@ -214,11 +218,10 @@ def _dispatcher(settings: Settings, db: Store) -> Dispatcher:
     email = EmailSender(settings.smtp_url, settings.notify_from, settings.public_url) if settings.smtp_url else None
     return Dispatcher(
         db,
-        db,
+        subscriptions,
         webhook=webhook,
         webhook_urls=settings.webhook_urls,
         email=email,
-        admins=settings.admins,
         retry_seconds=settings.notify_retry_seconds,
         attempts=settings.notify_attempts,
     )
@@ -312,6 +315,7 @@ def build_services(
         clock=clock,
         price_store=db,
         price_list=price_list,
+        usage=db,
     )
     calls = InferenceService(
         catalog.get_model,
@@ -334,7 +338,8 @@ def build_services(
         clock=clock,
     )
     runner = EvaluationRunner(evaluations, db.try_lease, SYSTEM, settings.eval_lease_seconds)  # on the wall clock
-    dispatcher = _dispatcher(settings, db)
+    subscriptions = Subscriptions(db, db, settings.admins, clock=clock)
+    dispatcher = _dispatcher(settings, db, subscriptions)
     idle = IdleService(
         customization,
         costs,
@@ -346,7 +351,8 @@ def build_services(
         grace_hours=settings.auto_remove_grace_hours,
         clock=clock,
     )
-    reconciler = Reconciler(customization, db, settings.reconcile_seconds, clock=clock, also=idle.guard)
+    budget = BudgetWatch(costs, db, settings.monthly_budget, clock=clock)
+    reconciler = Reconciler(customization, db, settings.reconcile_seconds, clock=clock, also=(idle.guard, budget.check))
     if start_reconciler:
         reconciler.start()
         runner.start()
@@ -364,6 +370,8 @@ def build_services(
         inference=calls,
         evaluations=evaluations,
         dispatcher=dispatcher,
+        subscriptions=subscriptions,
+        budget=budget,
         idle=idle,
         reconciler=reconciler,
         evaluation_runner=runner,

@@ -10,7 +10,7 @@ from pydantic import BaseModel, ConfigDict
 from services.errors import InvalidRequest, ModelNotFound
 from services.identity import Actor, require_admin
 from services.models import CustomModel, ModelRecord, ModelType, Provider, RefreshedPrice
-from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore
+from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore, UsageStore
 from services.pricing import (
     Estimate,
     EstimateInput,
@@ -43,6 +43,18 @@ class PriceRefresh(BaseModel):
     unmatched: int
 
 
+class MonthSpend(BaseModel):
+    """What the calendar month (UTC) has cost so far, as far as prices are known."""
+
+    model_config = ConfigDict(frozen=True)
+
+    month: str  # YYYY-MM
+    since: datetime  # the month's first moment
+    spent: float  # training completed this month, storage and throughput hours in it, per-token calls
+    calls: float  # of which per-token calls through Model Studio
+    unpriced: tuple[str, ...]  # models whose part is not known (no price): not in ``spent``
+
+
 class CostService:
     def __init__(
         self,
@@ -54,6 +66,7 @@ class CostService:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         price_store: PriceStore | None = None,
         price_list: PriceListSource | None = None,
+        usage: UsageStore | None = None,
     ) -> None:
         self._catalog = catalog
         self._store = store
@@ -63,6 +76,7 @@ class CostService:
         self._clock = clock
         self._price_store = price_store
         self._price_list = price_list  # AwsPriceList in aws mode
+        self._usage = usage  # the calls Model Studio answered (per-token spend)
 
     @property
     def prices(self) -> PriceCatalog:
@@ -257,3 +271,38 @@ class CostService:
             for c in (costs if costs is not None else self.all_costs())
             if c.throughput_running_hours is not None and c.throughput_running_hours > self.warn_hours
         ]
+
+    def month_spend(self) -> MonthSpend:
+        """This month's spend: each model's costs so far now less its costs so far when the month
+        began (training counts in the month its job completed), and the per-token calls Model Studio
+        answered this month. Calls made to Bedrock around Model Studio are not counted here."""
+        now = self._clock()
+        since = now.replace(day=1, hour=0, minute=0, second=0, microsecond=0)
+        catalog, history = self.prices, self._store.throughput_history()
+        spent, unpriced = 0.0, []
+        for model, deleted_at in self._ledger():
+            end = deleted_at or now
+            if end <= since:
+                continue
+            prices = self._prices_of(model, catalog)
+            after = self._model_costs(model, prices, catalog, history, end).total
+            before = 0.0
+            if model.created_at < since:
+                before = self._model_costs(model, prices, catalog, history, since).total or 0.0
+            if after is None:
+                unpriced.append(model.name)
+                continue
+            spent += max(0.0, after - before)
+        calls = 0.0
+        if self._usage is not None:
+            for count in self._usage.call_counts(since_day=f"{since:%Y-%m-%d}"):
+                record = self._catalog.get_model(count.model_id)
+                if record is None:
+                    continue
+                custom = self._store.get_custom(count.model_id) if record.model_type is ModelType.CUSTOM else None
+                per_k = self.call_prices(record, custom)
+                if per_k is not None:
+                    calls += count.input_tokens / 1000 * per_k[0] + count.output_tokens / 1000 * per_k[1]
+        return MonthSpend(
+            month=f"{since:%Y-%m}", since=since, spent=spent + calls, calls=calls, unpriced=tuple(unpriced)
+        )

@@ -13,7 +13,8 @@ from typing import Protocol
 from services.background import Background
 from services.errors import DeliveryFailed
 from services.models import Delivery, Notice
-from services.ports import CustomModelStore, NoticeStore
+from services.ports import NoticeStore
+from services.subscriptions import Subscriptions
 
 CLAIM_SECONDS = 60.0
 
@@ -27,23 +28,21 @@ class Dispatcher:
     def __init__(
         self,
         store: NoticeStore,
-        customs: CustomModelStore,
+        subscriptions: Subscriptions,
         *,
         webhook: Sender | None,
         webhook_urls: Sequence[str],
         email: Sender | None,
-        admins: Sequence[str],
         retry_seconds: float = 30.0,
         attempts: int = 8,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         poll_seconds: float = 2.0,
     ) -> None:
         self._store = store
-        self._customs = customs
+        self._subscriptions = subscriptions
         self._webhook = webhook
         self._urls = tuple(webhook_urls)
         self._email = email
-        self._admins = tuple(admins)
         self._retry = retry_seconds
         self._attempts = attempts
         self._clock = clock
@@ -51,25 +50,16 @@ class Dispatcher:
         self._background = Background("model-studio-dispatcher", poll_seconds, self.run_once)
 
     def receivers(self, notice: Notice) -> list[str]:
-        """Every webhook; by e-mail the model's owner and the admins (when SMTP is set)."""
+        """Every webhook (the team's channels get every event); by e-mail the model's owner and the
+        admins who want it (services/subscriptions.py), when SMTP is set."""
         found = list(self._urls) if self._webhook is not None else []
         if self._email is not None:
-            owner = self._customs.get_custom(notice.model_id) if notice.model_id else None
-            people = [owner.created_by] if owner is not None and owner.created_by else []
-            found += [f"mailto:{p}" for p in dict.fromkeys([*people, *self._admins]) if "@" in p]
+            found += self._subscriptions.email_receivers(notice)
         return found
 
     def log(self, limit: int = 500) -> list[tuple[Delivery, Notice]]:
         """The delivery log: each notice to each receiver, most recently changed first."""
         return self._store.deliveries(limit)
-
-    def notices_for(self, actor_id: str, admin: bool, limit: int = 50) -> list[Notice]:
-        """The in-app notices someone gets: all for an admin, those about their own models otherwise."""
-        found = self._store.notices(limit * 4)
-        if admin:
-            return found[:limit]
-        own = {m.id for m in self._customs.list_custom() if m.created_by == actor_id}
-        return [n for n in found if n.model_id in own][:limit]
 
     def run_once(self) -> list[Delivery]:
         """Fan out new notices, then try every due delivery this dispatcher can claim."""

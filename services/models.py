@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, NamedTuple
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -265,6 +265,9 @@ class CustomModel(BaseModel):
     deployment_since: datetime | None = None
     deployment_failure: str | None = None
     deployable: bool = False  # Bedrock can serve it on demand (decided when it was created)
+    # the idle guard for this model's throughput: None follows STUDIO_AUTO_REMOVE_IDLE_HOURS, 0 never
+    # removes it, N removes it after N hours idle (services/idle.py)
+    idle_guard_hours: float | None = None
     enabled: bool = False
     created_by: str | None = None  # the actor id of whoever created it (its owner)
     region: str = ""  # where its job runs, and its custom model, throughput and prices live
@@ -476,6 +479,15 @@ class Reply:
 
 
 # ---- what calls each model got (every call through services/inference.py) -------------------------
+class Watched(NamedTuple):
+    """A throughput or deployment whose calls are asked about (services/idle.py): our model id, and
+    the ARN Bedrock's metrics name it by, in its region."""
+
+    model_id: str
+    arn: str
+    region: str
+
+
 class CallCount(BaseModel):
     """One model's calls on one day (UTC): answered, failed at the provider, refused by the rules."""
 
@@ -602,6 +614,18 @@ class Notice(BaseModel):
     at: datetime
     detail: str = ""
     actor_id: str = ""
+
+
+class NoticePrefs(BaseModel):
+    """Which notices someone gets (in the app and by e-mail), and when they last read the bell."""
+
+    model_config = ConfigDict(frozen=True)
+
+    user_id: str
+    events: tuple[str, ...] | None = None  # None: every event
+    scope: Literal["own", "all"] = "own"  # own: about the models they created; all: every model (admins)
+    email: bool = True
+    seen_at: datetime | None = None  # the newest notice they have seen in the bell
 
 
 class Delivery(BaseModel):

@@ -25,9 +25,29 @@ EVENTS = (
     *DEPLOYMENT_EVENTS.values(),
     "model.disabled",
     "throughput.idle",  # services/idle.py
+    "deployment.idle",  # services/idle.py
     "throughput.long_running",  # services/idle.py
     "evaluation.finished",  # services/evaluation.py
+    "budget.warning",  # services/budget.py: the month's spend past 80% of STUDIO_MONTHLY_BUDGET
+    "budget.exceeded",  # services/budget.py: past 100%
 )
+DESCRIPTIONS = {
+    "job.completed": "a fine-tuning job completed",
+    "job.failed": "a fine-tuning job failed",
+    "job.stopped": "a fine-tuning job was stopped",
+    "throughput.in_service": "provisioned throughput is in service (billed every hour from now)",
+    "throughput.failed": "provisioned throughput failed",
+    "throughput.removed": "provisioned throughput was removed",
+    "deployment.active": "an on-demand deployment is active",
+    "deployment.failed": "an on-demand deployment failed",
+    "model.disabled": "a model was disabled because its throughput or deployment went away",
+    "throughput.idle": "throughput nobody called for a while (and the idle guard's warning)",
+    "deployment.idle": "an on-demand deployment nobody called for a while",
+    "throughput.long_running": "throughput running longer than STUDIO_THROUGHPUT_WARN_HOURS",
+    "evaluation.finished": "an evaluation against the base model finished",
+    "budget.warning": "this month's spend passed 80% of the monthly budget",
+    "budget.exceeded": "this month's spend passed the monthly budget",
+}
 
 
 def event_for(before: CustomModel, after: CustomModel) -> str | None:

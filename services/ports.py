@@ -21,6 +21,7 @@ from services.models import (
     JobRequest,
     ModelRecord,
     Notice,
+    NoticePrefs,
     PriceQuote,
     Provider,
     ProviderModel,
@@ -312,3 +313,9 @@ class NoticeStore(Protocol):
 
     def deliveries(self, limit: int = 500) -> list[tuple[Delivery, Notice]]:
         """The delivery log, most recently changed first."""
+
+    def notice_prefs(self, user_ids: Sequence[str]) -> dict[str, NoticePrefs]:
+        """The stored preferences of these people (those who never chose have none)."""
+
+    def save_notice_prefs(self, prefs: NoticePrefs, now: datetime) -> None:
+        """Store someone's preferences (all of them, seen_at included)."""

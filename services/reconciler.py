@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 
 from services.background import Background
@@ -25,7 +25,7 @@ class Reconciler:
         interval_seconds: float,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         owner: str | None = None,
-        also: Callable[[], object] | None = None,
+        also: Sequence[Callable[[], object]] = (),
     ) -> None:
         self._customization = customization
         self._store = store
@@ -33,18 +33,18 @@ class Reconciler:
         self._clock = clock
         self.owner = owner or f"reconciler-{uuid.uuid4().hex[:12]}"
         self._background = Background("model-studio-reconciler", interval_seconds, self._round)
-        self._also = also  # more work for the lease holder each round (the idle guard)
+        self._also = tuple(also)  # more work for the lease holder each round (the idle guard, the budget)
 
     def run_once(self) -> ReconcileReport | None:
         """One round, if this process holds the lease; None when another process does."""
         if not self._store.try_lease(LEASE, self.owner, self._interval * 3, self._clock()):
             return None
         report = self._customization.reconcile()
-        if self._also is not None:
+        for work in self._also:
             try:
-                self._also()
-            except Exception:  # the guard's failure must not stop the reconciler
-                log.exception("idle guard round failed")
+                work()
+            except Exception:  # one's failure must stop neither the reconciler nor the others
+                log.exception("%s failed in the reconciler's round", getattr(work, "__qualname__", work))
         return report
 
     def _round(self) -> None:

@@ -143,6 +143,9 @@ class Settings(BaseSettings):
     auto_remove_grace_hours: float = Field(
         2.0, ge=0, description="The idle warning goes out at least this long before the guard removes a throughput."
     )
+    monthly_budget: float | None = Field(
+        None, gt=0, description="US dollars a month: budget.warning at 80% of it, budget.exceeded at 100%."
+    )
     eval_max_records: int = Field(2000, ge=1, le=100_000, description="Most records one evaluation may take.")
     eval_retry_seconds: float = Field(
         1.0, gt=0, le=60, description="An evaluation's first wait before retrying a throttled call (then doubled)."

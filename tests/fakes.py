@@ -21,6 +21,7 @@ from services.models import (
     ModelRecord,
     ModelType,
     Notice,
+    NoticePrefs,
     Provider,
     ProviderModel,
     RefreshedPrice,
@@ -42,6 +43,7 @@ class InMemoryCatalogStore:
         self.prices: list[RefreshedPrice] = []
         self.runs: list[SyncRun] = []
         self.calls: dict[tuple[str, str], CallCount] = {}
+        self.prefs: dict[str, NoticePrefs] = {}
         self._lock = threading.Lock()
         self.evaluations: dict[str, Evaluation] = {}
         self.evaluation_results: dict[str, dict[int, EvaluationResult]] = {}
@@ -329,6 +331,12 @@ class InMemoryCatalogStore:
 
     def deliveries(self, limit: int = 500) -> list[tuple[Delivery, Notice]]:
         return []
+
+    def notice_prefs(self, user_ids: Sequence[str]) -> dict[str, NoticePrefs]:
+        return {u: self.prefs[u] for u in user_ids if u in self.prefs}
+
+    def save_notice_prefs(self, prefs: NoticePrefs, now: datetime) -> None:
+        self.prefs[prefs.user_id] = prefs
 
     # UsageStore
     def count_call(self, count: CallCount) -> None:

@@ -39,27 +39,23 @@ def get_actor() -> Actor:
     return current_actor(services.settings, services.identities)
 
 
-SEEN = "notices_seen_at"
-
-
 def bell(services: Services, actor: Actor) -> None:
-    """The sidebar's bell: notices about the user's own models (all of them for an admin) since the
-    user last marked them read in this browser session."""
-    notices = services.dispatcher.notices_for(actor.id, actor.is_admin, limit=20)
-    seen = st.session_state.get(SEEN)
-    unread = [n for n in notices if seen is None or n.at > seen]
+    """The sidebar's bell: the notices the user gets (services/subscriptions.py) since they last marked
+    them read; what was read stays read in every browser (it is stored)."""
+    notices, unread = services.subscriptions.unread(actor, limit=20)
     with st.sidebar.popover(f"{len(unread)} new" if unread else "Notices", icon=":material/notifications:"):
         if not notices:
             st.caption("No notices yet: jobs finishing, throughput in service or idle, models disabled.")
         for n in notices:
             new = "**new** · " if n in unread else ""
             st.markdown(
-                f"{new}`{n.event}` · {md_escape(n.model_name or n.model_id or '')} · {n.at:%Y-%m-%d %H:%M}"
+                f"{new}`{n.event}` · {md_escape(n.model_name or n.model_id or 'all models')} · {n.at:%Y-%m-%d %H:%M}"
                 + (f"  \n{md_escape(n.detail)}" if n.detail else "")
             )
         if unread and st.button("Mark all read", key="notices_mark_read"):
-            st.session_state[SEEN] = max(n.at for n in notices)
+            services.subscriptions.mark_read(actor, max(n.at for n in notices))
             st.rerun()
+        st.caption("Choose which notices you get on the Notices page (Audit).")
 
 
 def signed_in() -> Actor:

@@ -1,5 +1,6 @@
-"""When each provisioned throughput was last invoked, from CloudWatch: AWS/Bedrock ``Invocations`` by
-``ModelId`` (the throughput's ARN), hourly sums, one GetMetricData per region per round."""
+"""When each provisioned throughput or on-demand deployment was last invoked, from CloudWatch:
+AWS/Bedrock ``Invocations`` by ``ModelId`` (the ARN it is called by), hourly sums, one GetMetricData per
+region per round."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.errors import ProviderUnavailable
+from services.models import Watched
 
 MAX_QUERIES = 500  # GetMetricData takes at most 500 metric queries per call
 
@@ -19,12 +21,12 @@ class CloudWatchInvocations:
         self._client_for = client_for
 
     def last_invocations(
-        self, models: Mapping[str, tuple[str, str]], since: datetime, now: datetime
+        self, targets: Mapping[str, Watched], since: datetime, now: datetime
     ) -> dict[str, datetime | None]:
-        found: dict[str, datetime | None] = dict.fromkeys(models)
+        found: dict[str, datetime | None] = dict.fromkeys(targets)
         by_region: dict[str, list[tuple[str, str]]] = {}
-        for model_id, (arn, region) in models.items():
-            by_region.setdefault(region, []).append((model_id, arn))
+        for key, target in targets.items():
+            by_region.setdefault(target.region, []).append((key, target.arn))
         for region, wanted in by_region.items():
             for start in range(0, len(wanted), MAX_QUERIES):
                 batch = wanted[start : start + MAX_QUERIES]
@@ -52,11 +54,11 @@ class CloudWatchInvocations:
                     )
                     for page in pages:
                         for result in page.get("MetricDataResults", []):
-                            model_id = batch[int(result["Id"][1:])][0]
+                            key = batch[int(result["Id"][1:])][0]
                             called = [t for t, v in zip(result["Timestamps"], result["Values"], strict=False) if v > 0]
                             if called:
-                                latest, known = max(called), found[model_id]
-                                found[model_id] = latest if known is None or latest > known else known
+                                latest, known = max(called), found[key]
+                                found[key] = latest if known is None or latest > known else known
                 except (ClientError, BotoCoreError) as exc:
                     raise ProviderUnavailable(
                         f"CloudWatch could not say when the throughput was invoked: {exc}"

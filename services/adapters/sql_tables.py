@@ -179,6 +179,7 @@ custom_models = Table(
     Column("deployment_since", UTCDateTime, nullable=True),
     Column("deployment_failure", SafeText, nullable=True),
     Column("deployable", Boolean, nullable=False, server_default=false()),
+    Column("idle_guard_hours", Float, nullable=True),
     Column("created_by", SafeString(320), nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
@@ -338,4 +339,15 @@ deliveries = Table(  # one notice to one receiver
     Column("claimed_until", UTCDateTime, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
     Index("ix_deliveries_due", "state", "next_at"),
+)
+
+notice_prefs = Table(  # who wants which notices, and when they last read the bell (services/dispatch.py)
+    "notice_prefs",
+    metadata,
+    Column("user_id", SafeString(320), primary_key=True),
+    Column("events", SafeText, nullable=True),  # JSON list of event names; NULL: every event
+    Column("scope", SafeString(8), nullable=False),  # own: their models; all: every model (admins)
+    Column("email", Boolean, nullable=False),
+    Column("seen_at", UTCDateTime, nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
 )

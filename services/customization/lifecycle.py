@@ -286,6 +286,22 @@ class ModelLifecycle(ServiceBase):
             self._backend(model.region).delete_deployment(identifier)
         return self._record_removal(model_id, "deployment", actor=actor)
 
+    def set_idle_guard(self, model: CustomModel, hours: float | None, *, actor: Actor) -> CustomModel:
+        """Write the model's own idle guard (services/idle.py decides who may and what is valid)."""
+        said = "the team's setting" if hours is None else ("never" if hours == 0 else f"after {hours:g} h idle")
+        for _ in range(5):
+            try:
+                return self._update(
+                    model,
+                    {"idle_guard_hours": hours},
+                    actor=actor,
+                    action="set-idle-guard",
+                    detail=f"idle throughput removed: {said}",
+                )
+            except ConcurrentUpdate:  # a refresh wrote it meanwhile: the choice still stands
+                model = self.get(model.id)
+        raise ConcurrentUpdate("The model kept changing meanwhile; nothing was set. Reload the page.")
+
     def active_throughputs(self) -> int:
         return sum(1 for m in self._store.list_custom() if m.throughput_status is not None)
 

@@ -166,6 +166,7 @@ def test_two_dispatchers_on_one_database_deliver_each_notice_once(
     world = world_of(tmp_path, webhook_urls=[receiver.url])
     from services.adapters.sql import SqlCatalogStore
     from services.bootstrap import _dispatcher
+    from services.subscriptions import Subscriptions
 
     train(world)
     for _ in range(5):  # more notices: throughput provisioned, InService, removed, ...
@@ -175,7 +176,8 @@ def test_two_dispatchers_on_one_database_deliver_each_notice_once(
         world.customization.remove_throughput(world.customization.list()[0].id, actor=ADMIN)
     assert isinstance(world.store, SqlCatalogStore)
     other = SqlCatalogStore(world.store.engine.engine)  # another replica's store: its own dispatcher
-    a, b = world.services.dispatcher, _dispatcher(world.services.settings, other)
+    settings = world.services.settings
+    a, b = world.services.dispatcher, _dispatcher(settings, other, Subscriptions(other, other, settings.admins))
 
     def run(dispatcher: Any) -> None:
         for _ in range(10):

@@ -71,6 +71,7 @@ def expected_by_state(action: Action, s: Subject) -> bool:
         Action.DEPLOY: s.job_status is JobStatus.COMPLETED and s.deployable and s.deployment_status is None,
         Action.REMOVE_DEPLOYMENT: s.deployment_status is not None,
         Action.DELETE: s.throughput_status is None and s.deployment_status is None and s.job_status in ENDED,
+        Action.SET_IDLE_GUARD: True,  # its own guard may be set at any time, before throughput too
     }[action]
 
 

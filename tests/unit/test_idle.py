@@ -13,7 +13,7 @@ from moto import mock_aws
 from services.actions import Action
 from services.adapters.cloudwatch import CloudWatchInvocations
 from services.inference import ChatMessage, ChatRequest
-from services.models import Status
+from services.models import Status, Watched
 from tests.factories import trained_and_served
 from tests.fakes import ADMIN, World
 
@@ -89,10 +89,14 @@ def test_cloudwatch_says_when_each_throughput_was_last_invoked() -> None:
                          "Timestamp": now - timedelta(hours=hours_ago), "Value": value}],
         )  # fmt: skip
     found = CloudWatchInvocations(lambda region: client).last_invocations(
-        {"custom:a": (arn_a, "us-east-1"), "custom:b": (arn_b, "us-east-1")}, now - timedelta(hours=24), now
-    )
-    assert found["custom:b"] is None  # never invoked
-    assert found["custom:a"] is not None and abs(found["custom:a"] - (now - timedelta(hours=2))) < timedelta(hours=1)
+        {"throughput:custom:a": Watched("custom:a", arn_a, "us-east-1"),
+         "deployment:custom:b": Watched("custom:b", arn_b, "us-east-1")},
+        now - timedelta(hours=24),
+        now,
+    )  # fmt: skip
+    assert found["deployment:custom:b"] is None  # never invoked
+    latest = found["throughput:custom:a"]
+    assert latest is not None and abs(latest - (now - timedelta(hours=2))) < timedelta(hours=1)
 
 
 def test_throughput_running_longer_than_the_warning_is_told_once(

@@ -7,12 +7,13 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
+import orjson
 from sqlalchemy import Row, and_, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.adapters.sql.engine import SqlBase
-from services.adapters.sql_tables import deliveries, outbox
-from services.models import Delivery, Notice
+from services.adapters.sql_tables import deliveries, notice_prefs, outbox
+from services.models import Delivery, Notice, NoticePrefs
 
 _NOTICE = ("id", "event", "model_id", "model_name", "status", "at", "detail", "actor_id")
 
@@ -129,3 +130,39 @@ class SqlNotices(SqlBase):
                 .limit(limit)
             )
             return [(_delivery(r), _notice(r)) for r in rows]
+
+    def notice_prefs(self, user_ids: Sequence[str]) -> dict[str, NoticePrefs]:
+        if not user_ids:
+            return {}
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(notice_prefs).where(notice_prefs.c.user_id.in_(list(user_ids))))
+            return {
+                r.user_id: NoticePrefs(
+                    user_id=r.user_id,
+                    events=None if r.events is None else tuple(orjson.loads(r.events)),
+                    scope=r.scope,
+                    email=r.email,
+                    seen_at=r.seen_at,
+                )
+                for r in rows
+            }
+
+    def save_notice_prefs(self, prefs: NoticePrefs, now: datetime) -> None:
+        values = {
+            "events": None if prefs.events is None else orjson.dumps(list(prefs.events)).decode(),
+            "scope": prefs.scope,
+            "email": prefs.email,
+            "seen_at": prefs.seen_at,
+            "updated_at": now,
+        }
+        with self._engine.begin() as conn:
+            changed = conn.execute(
+                update(notice_prefs).where(notice_prefs.c.user_id == prefs.user_id).values(**values)
+            ).rowcount
+            if changed:
+                return
+            try:
+                with conn.begin_nested():
+                    conn.execute(insert(notice_prefs).values(user_id=prefs.user_id, **values))
+            except IntegrityError:  # saved by someone else at the same moment: this one wins
+                conn.execute(update(notice_prefs).where(notice_prefs.c.user_id == prefs.user_id).values(**values))

@@ -1,0 +1,76 @@
+"""Notices: what the signed-in user is told about (in the bell and by e-mail), and every notice they got."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services.errors import ServiceError
+from services.notices import DESCRIPTIONS, EVENTS
+from ui import deps
+
+services = deps.services_or_stop()
+actor = deps.get_actor()
+st.title("Notices")
+st.caption(
+    "Jobs finishing, throughput in service, idle or removed, models disabled, evaluations finished, the monthly "
+    "budget. Webhooks (STUDIO_WEBHOOK_URLS) get every event; the bell and e-mail get what you choose here."
+)
+
+prefs = services.subscriptions.prefs_for(actor.id, actor.is_admin)
+with st.form("notice_prefs"):
+    every = st.checkbox("Every event", value=prefs.events is None, key="prefs_every")
+    chosen = st.multiselect(
+        "Events (when not every event)",
+        EVENTS,
+        default=list(prefs.events or ()),
+        format_func=lambda e: f"{e}: {DESCRIPTIONS[e]}",
+        key="prefs_events",
+    )
+    scopes = {"own": "Models I created", "all": "Every model (admins)"}
+    scope = st.radio(
+        "About",
+        list(scopes),
+        index=list(scopes).index(prefs.scope),
+        format_func=scopes.__getitem__,
+        horizontal=True,
+        disabled=not actor.is_admin,
+        help=None if actor.is_admin else "Members get notices about the models they created.",
+        key="prefs_scope",
+    )
+    smtp = services.settings.smtp_url is not None
+    email = st.checkbox(
+        f"Also by e-mail to {actor.id}" if "@" in actor.id else "Also by e-mail (your id is not an address)",
+        value=prefs.email,
+        help=None if smtp else "E-mail is off: STUDIO_SMTP_URL is not set.",
+        key="prefs_email",
+    )
+    if st.form_submit_button("Save", type="primary"):
+        try:
+            services.subscriptions.choose(
+                actor, events=None if every else chosen, scope="all" if scope == "all" else "own", email=email
+            )
+        except ServiceError as exc:
+            st.error(str(exc))
+        else:
+            st.success("Saved: the bell and e-mail follow it from the next notice on.")
+
+notices, unread = services.subscriptions.unread(actor, limit=500)
+st.subheader(f"Your notices ({len(unread)} new)" if unread else "Your notices")
+if not notices:
+    st.info("No notices for you yet.")
+    st.stop()
+st.dataframe(
+    pd.DataFrame(
+        [
+            {"At": n.at, "New": n in unread, "Event": n.event, "Model": n.model_name or n.model_id or "all models",
+             "Status": n.status or "", "Detail": n.detail, "Id": n.id}
+            for n in notices
+        ]
+    ),
+    hide_index=True,
+    width="stretch",
+)  # fmt: skip
+if unread and st.button("Mark all read", key="notices_page_read"):
+    services.subscriptions.mark_read(actor, max(n.at for n in notices))
+    st.rerun()
