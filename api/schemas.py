@@ -94,6 +94,7 @@ class CustomModelOut(BaseModel):
     DeploymentStatus: str | None
     DeploymentArn: str | None
     Deployable: bool
+    IdleGuardHours: float | None  # its own idle guard: 0 never removed, null the team's setting
     TrainingDataLocation: str
     ValidationDataLocation: str | None
     OutputDataLocation: str
@@ -172,6 +173,7 @@ def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
         DeploymentStatus=model.deployment_status.value if model.deployment_status else None,
         DeploymentArn=model.deployment_arn,
         Deployable=model.deployable,
+        IdleGuardHours=model.idle_guard_hours,
         ModelUnits=model.model_units,
         TrainingDataLocation=model.training_uri,
         ValidationDataLocation=model.validation_uri,

@@ -132,7 +132,9 @@ class IdleService:
                 "(STUDIO_AUTO_REMOVE_GRACE_HOURS) the warning must give before a removal.",
                 ["IdleGuardHours: not more than the grace"],
             )
-        return self._customization.set_idle_guard(model, hours, actor=actor)
+        changed = self._customization.set_idle_guard(model, hours, actor=actor)
+        self._cache = None  # what pages show follows at once
+        return changed
 
     def _serving(self) -> list[tuple[Kind, CustomModel]]:
         found: list[tuple[Kind, CustomModel]] = []

@@ -15,6 +15,27 @@ services = deps.services_or_stop()
 costs_service = services.costs
 st.title("Costs")
 
+spend = costs_service.month_spend()
+share = services.budget.share(spend)
+month, budget_col = st.columns([1, 2])
+month.metric(
+    f"Spent in {spend.month}",
+    money(spend.spent),
+    help="Training completed this month, storage and throughput hours in it, and per-token calls made through "
+    "Model Studio." + (f" No price for: {', '.join(spend.unpriced)}." if spend.unpriced else ""),
+)
+if share is not None and services.budget.budget is not None:
+    budget_col.progress(
+        min(1.0, share),
+        text=f"{share:.0%} of the {money(services.budget.budget)} monthly budget (STUDIO_MONTHLY_BUDGET)",
+    )
+    if share >= 1:
+        budget_col.error("This month's spend is past the monthly budget.", icon=":material/money_off:")
+    elif share >= 0.8:
+        budget_col.warning("This month's spend is past 80% of the monthly budget.", icon=":material/warning:")
+else:
+    budget_col.caption("No monthly budget set: STUDIO_MONTHLY_BUDGET tells at 80% and 100% of it.")
+
 costs = costs_service.all_costs()
 for item in costs_service.long_running(costs):
     st.warning(
@@ -22,7 +43,7 @@ for item in costs_service.long_running(costs):
         f"(more than {costs_service.warn_hours:g}); it bills every hour, used or not.",
         icon=":material/schedule:",
     )
-idle = [i for i in services.idle.shown() if i.idle_hours >= 1]
+idle = [i for i in services.idle.shown() if i.idle_hours >= 1 and i.kind == "throughput"]
 if idle:
     known = [i.idle_cost for i in idle if i.idle_cost is not None]
     total = money(sum(known)) if known else "an unknown amount"

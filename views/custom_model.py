@@ -362,6 +362,7 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
             help=md_escape(provision.reason) or None,
         ):
             confirm_provision(model, int(units), hourly)
+        render_idle_guard(model, subj)
         return
     running = duration((services.clock() - (model.throughput_since or model.updated_at)).total_seconds())
     st.metric("Throughput", model.throughput_status.value, help=model.throughput_arn or "being created")
@@ -371,10 +372,10 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
         f"{model.model_units} model unit(s) provisioned {running} ago: billed hourly until removed, even when idle.",
         icon=":material/schedule:",
     )
-    idle = next((i for i in services.idle.shown() if i.model_id == model.id), None)
+    idle = next((i for i in services.idle.shown() if i.model_id == model.id and i.kind == "throughput"), None)
     if idle is not None and idle.idle_hours >= 1:
         spent = f", {money(idle.idle_cost)} spent while idle" if idle.idle_cost is not None else ""
-        guard = services.idle.guard_hours
+        guard = idle.guard_hours
         rule = f" The idle guard removes it after {guard:g} h idle." if guard is not None else ""
         st.warning(
             f"Idle for {idle.idle_hours:,.1f} h (no call since {idle.idle_since:%Y-%m-%d %H:%M} UTC){spent}.{rule}",
@@ -392,6 +393,55 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
     remove = decide(Action.REMOVE_THROUGHPUT, subj, actor)
     if st.button("Remove throughput", key=Key.CM_REMOVE_PT, disabled=not remove, help=md_escape(remove.reason) or None):
         confirm_remove(model)
+    render_idle_guard(model, subj)
+
+
+GUARD_MODES = ("team", "never", "hours")
+
+
+def render_idle_guard(model: CustomModel, subj: Subject) -> None:
+    """This model's own idle guard (services/idle.py): the team's setting, never, or after N hours idle."""
+    team = services.idle.guard_hours
+    labels = {
+        "team": f"Team setting ({'off' if team is None else f'remove after {team:g} h idle'})",
+        "never": "Never remove this model's throughput",
+        "hours": "Remove after a number of hours idle",
+    }
+    own = model.idle_guard_hours
+    current = "team" if own is None else ("never" if own == 0 else "hours")
+    allowed = decide(Action.SET_IDLE_GUARD, subj, actor)
+    with st.expander("Idle guard", icon=":material/shield:"):
+        st.caption(
+            f"Idle throughput is warned of {services.settings.auto_remove_grace_hours:g} h before the guard "
+            "removes it, and never removed if it was called in that time. The removal is audited as the system; "
+            "the model turns RED and is disabled."
+        )
+        mode = st.radio(
+            "Idle guard for this model",
+            GUARD_MODES,
+            index=GUARD_MODES.index(current),
+            format_func=labels.__getitem__,
+            key=f"{Key.CM_GUARD_MODE}_{model.id}",
+            disabled=not allowed,
+        )
+        hours = st.number_input(
+            "Hours idle before removal",
+            min_value=0.5,
+            max_value=8784.0,
+            value=float(own) if own else max(services.settings.auto_remove_grace_hours + 1, team or 24.0),
+            step=1.0,
+            key=f"{Key.CM_GUARD_HOURS}_{model.id}",
+            disabled=not allowed or mode != "hours",
+        )
+        chosen = None if mode == "team" else (0.0 if mode == "never" else float(hours))
+        st.button(
+            "Save idle guard",
+            key=f"{Key.CM_GUARD_SAVE}_{model.id}",
+            disabled=not allowed or chosen == own,
+            help=md_escape(allowed.reason) or None,
+            on_click=act,
+            args=("Idle guard", services.idle.set_guard, model.id, chosen),
+        )
 
 
 def render_deployment(model: CustomModel, subj: Subject) -> None:
@@ -416,6 +466,13 @@ def render_deployment(model: CustomModel, subj: Subject) -> None:
     st.metric("Deployment", model.deployment_status.value, help=model.deployment_arn or "being created")
     if model.deployment_arn:
         render_invoke(model.deployment_arn, model.region)
+    idle = next((i for i in services.idle.shown() if i.model_id == model.id and i.kind == "deployment"), None)
+    if idle is not None and idle.idle_hours >= 1:
+        st.info(
+            f"Idle for {idle.idle_hours:,.1f} h (no call since {idle.idle_since:%Y-%m-%d %H:%M} UTC): nothing is "
+            "billed for an idle deployment, but the custom model's storage goes on.",
+            icon=":material/hourglass_empty:",
+        )
     if model.deployment_failed:
         st.error(md_escape(model.deployment_failure or "Bedrock reported the deployment as failed."))
     action_button(

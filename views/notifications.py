@@ -17,10 +17,11 @@ st.caption(
     "budget. Webhooks (STUDIO_WEBHOOK_URLS) get every event; the bell and e-mail get what you choose here."
 )
 
+SAVED = "notice_prefs_saved"
 prefs = services.subscriptions.prefs_for(actor.id, actor.is_admin)
 with st.form("notice_prefs"):
-    every = st.checkbox("Every event", value=prefs.events is None, key="prefs_every")
-    chosen = st.multiselect(
+    st.checkbox("Every event", value=prefs.events is None, key="prefs_every")
+    st.multiselect(
         "Events (when not every event)",
         EVENTS,
         default=list(prefs.events or ()),
@@ -28,7 +29,7 @@ with st.form("notice_prefs"):
         key="prefs_events",
     )
     scopes = {"own": "Models I created", "all": "Every model (admins)"}
-    scope = st.radio(
+    st.radio(
         "About",
         list(scopes),
         index=list(scopes).index(prefs.scope),
@@ -39,21 +40,34 @@ with st.form("notice_prefs"):
         key="prefs_scope",
     )
     smtp = services.settings.smtp_url is not None
-    email = st.checkbox(
+    st.checkbox(
         f"Also by e-mail to {actor.id}" if "@" in actor.id else "Also by e-mail (your id is not an address)",
         value=prefs.email,
         help=None if smtp else "E-mail is off: STUDIO_SMTP_URL is not set.",
         key="prefs_email",
     )
-    if st.form_submit_button("Save", type="primary"):
-        try:
-            services.subscriptions.choose(
-                actor, events=None if every else chosen, scope="all" if scope == "all" else "own", email=email
-            )
-        except ServiceError as exc:
-            st.error(str(exc))
-        else:
-            st.success("Saved: the bell and e-mail follow it from the next notice on.")
+    st.form_submit_button("Save", type="primary", on_click=lambda: _save())
+
+
+def _save() -> None:
+    """The form's callback: saved before the page (and the sidebar's bell) is drawn again."""
+    state = st.session_state
+    try:
+        services.subscriptions.choose(
+            actor,
+            events=None if state["prefs_every"] else list(state["prefs_events"]),
+            scope="all" if state["prefs_scope"] == "all" else "own",
+            email=bool(state["prefs_email"]),
+        )
+    except ServiceError as exc:
+        state[SAVED] = ("error", str(exc))
+    else:
+        state[SAVED] = ("success", "Saved: the bell and e-mail follow it from now on.")
+
+
+said = st.session_state.pop(SAVED, None)
+if said is not None:
+    (st.error if said[0] == "error" else st.success)(said[1])
 
 notices, unread = services.subscriptions.unread(actor, limit=500)
 st.subheader(f"Your notices ({len(unread)} new)" if unread else "Your notices")
