@@ -78,3 +78,68 @@ def test_two_processes_share_state_and_the_reconciler(tmp_path: Path, pg_schema_
         time.sleep(2)  # let both reconcilers run a few more rounds
         refreshes = store.audit_events(model_id=model_id, action="status-refreshed")
         assert [(e.before, e.after) for e in refreshes] == [("InProgress", "Completed")]
+
+
+def test_two_processes_deliver_each_notice_once_to_a_webhook(tmp_path: Path, pg_schema_url: str) -> None:
+    """Both processes run a dispatcher on one PostgreSQL outbox: the receiver gets every notice, and
+    each one once (by Id), whichever process changed the model and whichever delivered it."""
+    import threading
+
+    from tests.adapters.test_notifications import Receiver
+
+    receiver = Receiver(fail=0)
+    threading.Thread(target=receiver.serve_forever, daemon=True).start()
+    raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
+    (tmp_path / "s3" / "my-data").mkdir(parents=True)
+    (tmp_path / "s3" / "my-data" / "train.jsonl").write_bytes(raw)
+    SqlCatalogStore.from_url(pg_schema_url)
+    settings = env(tmp_path, pg_schema_url) | {
+        "STUDIO_WEBHOOK_URLS": receiver.url,
+        "STUDIO_SIM_THROUGHPUT_SECONDS": "1",
+    }
+    try:
+        with (
+            running_server(tmp_path / "a.log", settings) as base_a,
+            running_server(tmp_path / "b.log", settings) as base_b,
+        ):
+            api_a, api_b = f"{base_a}/api", f"{base_b}/api"
+            if not httpx.get(f"{api_a}/models", timeout=10).json()["Models"]:
+                httpx.post(f"{api_a}/models/sync", timeout=30)
+            httpx.post(f"{api_a}/models/{LLAMA}/enable", timeout=10)
+            store = SqlCatalogStore.from_url(pg_schema_url, run_migrations=False)
+            for n in range(3):  # three models, each completed, served, enabled, then removed: 4 notices each
+                created = httpx.post(
+                    f"{(api_a, api_b)[n % 2]}/custom-models",
+                    json={"ModelName": f"bot-{n}", "BaseModelId": LLAMA,
+                          "TrainingDataLocation": "s3://my-data/train.jsonl"},
+                    timeout=30,
+                )  # fmt: skip
+                assert created.status_code == 201, created.text
+                model_id = created.json()["Id"]
+                wait(lambda m=model_id: store.get_custom(m).job_status.value == "Completed", "the job")
+                put = httpx.put(f"{api_b}/custom-models/{model_id}/throughput", json={"ModelUnits": 1}, timeout=30)
+                assert put.status_code == 202, put.text
+                wait(
+                    lambda m=model_id: getattr(store.get_custom(m).throughput_status, "value", "") == "InService", "PT"
+                )
+                assert httpx.post(f"{api_a}/models/{model_id}/enable", timeout=10).status_code == 200
+                assert httpx.delete(f"{api_a}/custom-models/{model_id}/throughput", timeout=30).status_code == 202
+            written = {n.id: n.event for n in store.notices()}
+            assert sorted(written.values()) == sorted(
+                ["job.completed", "throughput.in_service", "model.disabled"] * 3
+            ), written
+            wait(lambda: {orjson.loads(b)["Id"] for _, b in receiver.got} >= set(written), "every delivery")
+            time.sleep(4)  # both dispatchers poll every 2 s: time for a repeat to show
+    finally:
+        receiver.shutdown()
+        receiver.server_close()
+    ids = [orjson.loads(body)["Id"] for _, body in receiver.got]
+    assert sorted(ids) == sorted(written), "each notice exactly once"
+    assert {d.state for d, _ in store.deliveries()} == {"sent"}
+
+
+def wait(done: object, what: str, seconds: float = 40) -> None:
+    deadline = time.monotonic() + seconds
+    while not done():  # type: ignore[operator]
+        assert time.monotonic() < deadline, f"{what}: not within {seconds:g} s"
+        time.sleep(0.3)
