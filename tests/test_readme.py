@@ -40,6 +40,9 @@ def test_the_rest_walk_through_runs_as_written(tmp_path: Path) -> None:
     assert '"StatusLight":"GREEN"' in done.stdout  # enabled after its throughput went InService
     assert '"Output":"Answer 17."' in done.stdout  # invoked: the simulation answers from its training data
     assert '"content":"Answer 3."' in done.stdout  # the same through the OpenAI-compatible route
+    assert '"IdleGuardHours":6.0' in done.stdout and '"Kind":"throughput"' in done.stdout  # its guard, its idle
+    assert '"Unread":2}' in done.stdout and '"Event":"throughput.in_service"' in done.stdout  # the bell
+    assert '"Month":"' in done.stdout and '"Budget":null' in done.stdout
     assert done.stdout.rstrip().endswith("204")  # the DELETE of the model
     assert (tmp_path / "metrics.zip").stat().st_size > 0
     # the evaluation: trained on 10 of the 20 validation questions, so exact match 0.5 against 0.0
