@@ -22,8 +22,10 @@ month.metric(
     f"Spent in {spend.month}",
     money(spend.spent),
     help="Training completed this month, storage and throughput hours in it, and per-token calls made through "
-    "Model Studio." + (f" No price for: {', '.join(spend.unpriced)}." if spend.unpriced else ""),
+    "Model Studio.",
 )
+if spend.unpriced:
+    month.caption(md_escape(f"Not counted (no price known): {', '.join(spend.unpriced[:5])}."))
 if share is not None and services.budget.budget is not None:
     budget_col.progress(
         min(1.0, share),

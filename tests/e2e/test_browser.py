@@ -301,7 +301,10 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         shot(page, "07-cost-estimator")
         page.get_by_role("link", name="Costs", exact=True).click()
         expect(page.get_by_role("heading", name="Costs")).to_be_visible()
-        expect(page.get_by_test_id("stMetricValue").first).to_have_text("1")  # one custom model
+        models = page.get_by_test_id("stMetric").filter(has_text="Custom models").get_by_test_id("stMetricValue")
+        expect(models).to_have_text("1")  # one custom model
+        expect(page.get_by_text("No monthly budget set")).to_be_visible()
+        expect(page.get_by_test_id("stMetric").filter(has_text="Spent in ")).to_be_visible()
         idle(page)
         shot(page, "08-costs")
 
@@ -315,6 +318,13 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         page.goto(f"{server}/custom-models?model={run['Id']}")
         expect(page.get_by_role("tab", name="Provision Throughput")).to_be_visible(timeout=60_000)
         page.get_by_role("tab", name="Provision Throughput").click()
+        # its own idle guard: never removed, whatever the team's setting
+        page.get_by_text("Idle guard", exact=True).click()
+        page.get_by_text("Never remove this model's throughput").click()
+        idle(page)
+        page.get_by_role("button", name="Save idle guard").click()
+        expect(page.get_by_text("Idle guard: done.")).to_be_visible()
+        assert httpx.get(f"{server}/api/custom-models/{run['Id']}", timeout=10).json()["IdleGuardHours"] == 0
         page.get_by_role("button", name="Remove throughput").click()
         dialog = page.get_by_role("dialog")
         expect(dialog.get_by_text("will also be disabled")).to_be_visible()
@@ -332,11 +342,27 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         expect(page.get_by_text("No custom models yet.")).to_be_visible()
         page.get_by_role("link", name="Costs", exact=True).click()  # what it cost stays: a ledger
         expect(page.get_by_role("heading", name="Costs")).to_be_visible()
-        expect(page.get_by_test_id("stMetricValue").first).to_have_text("0")  # no live custom model
+        models = page.get_by_test_id("stMetric").filter(has_text="Custom models").get_by_test_id("stMetricValue")
+        expect(models).to_have_text("0")  # no live custom model
         expect(page.get_by_text("1 deleted model(s) kept here with what they cost")).to_be_visible()
         idle(page)
         shot(page, "10-costs-ledger")
         assert httpx.get(f"{server}/api/custom-models", timeout=10).json() == {"CustomModels": []}
+
+        # Notices: the bell's count, the page, choosing events, marking read
+        page.get_by_role("link", name="Notices").click()
+        expect(page.get_by_role("heading", name="Notices")).to_be_visible()
+        expect(page.get_by_role("heading", name=re.compile(r"Your notices \(\d+ new\)"))).to_be_visible()
+        expect(page.get_by_text("job.completed").first).to_be_attached()
+        idle(page)
+        shot(page, "11-notices")
+        page.get_by_role("button", name="Mark all read").click()
+        expect(page.get_by_role("heading", name="Your notices", exact=True)).to_be_visible()
+        expect(page.get_by_test_id("stSidebar").get_by_text("Notices", exact=True).first).to_be_visible()
+        page.get_by_text("Every event", exact=True).click()  # off: only the events picked
+        page.get_by_role("button", name="Save").click()
+        expect(page.get_by_text(re.compile("Saved: the bell and e-mail follow it"))).to_be_visible()
+        assert httpx.get(f"{server}/api/notices/preferences", timeout=10).json()["Events"] == []
     except BaseException:
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
