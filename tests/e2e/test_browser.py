@@ -351,7 +351,7 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
 
         # Notices: the bell's count, the page, choosing events, marking read
         page.get_by_role("link", name="Notices").click()
-        expect(page.get_by_role("heading", name="Notices")).to_be_visible()
+        expect(page.get_by_role("heading", name="Notices", exact=True)).to_be_visible()
         expect(page.get_by_role("heading", name=re.compile(r"Your notices \(\d+ new\)"))).to_be_visible()
         expect(page.get_by_text("job.completed").first).to_be_attached()
         idle(page)
