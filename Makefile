@@ -19,23 +19,28 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-run: $(VENV)/.runtime
+# The data check's compiled fast path (services/_scan.c): without it the Python path runs, slower.
+$(VENV)/.scan: services/_scan.c build_scan.py | $(BIN)/python
+	$(BIN)/python build_scan.py
+	touch $@
+
+run: $(VENV)/.runtime $(VENV)/.scan
 	$(BIN)/python -m services.settings --address $(ADDRESS)
 	$(BIN)/streamlit run server.py --server.port $(PORT) --server.address $(ADDRESS)
 
-lint: $(VENV)/.dev
+lint: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-test: $(VENV)/.dev lint
+test: $(VENV)/.dev $(VENV)/.scan lint
 	$(BIN)/python -m pytest
 
 # Every benchmark at full size (minutes); bench-quick runs each in a few seconds (CI: a broken
 # benchmark fails the build, no target is asserted).
-bench: $(VENV)/.dev bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation
+bench: $(VENV)/.dev $(VENV)/.scan bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation
 
-bench-quick: $(VENV)/.dev
+bench-quick: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/catalog.py --quick
 	$(BIN)/python bench/dataset.py --quick
 	$(BIN)/python bench/metrics.py --quick
@@ -44,35 +49,35 @@ bench-quick: $(VENV)/.dev
 	$(BIN)/python bench/invoke.py --quick
 	$(BIN)/python bench/evaluation.py --quick
 
-bench-catalog: $(VENV)/.dev
+bench-catalog: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/catalog.py
 
 # The README's screenshots: the real-browser test, saving each page to docs/screenshots/.
-screenshots: $(VENV)/.dev
+screenshots: $(VENV)/.dev $(VENV)/.scan
 	STUDIO_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e -q
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache services/_scan*.so
 
-bench-dataset: $(VENV)/.dev
+bench-dataset: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/dataset.py
 
-bench-metrics: $(VENV)/.dev
+bench-metrics: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/metrics.py
 
-bench-load: $(VENV)/.dev
+bench-load: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/load.py
 
-bench-browser: $(VENV)/.dev
+bench-browser: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/browser.py
 
-bench-invoke: $(VENV)/.dev
+bench-invoke: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/invoke.py
 
 # The whole suite again with every test World on PostgreSQL (set STUDIO_TEST_DATABASE_URL).
-test-postgres: $(VENV)/.dev
+test-postgres: $(VENV)/.dev $(VENV)/.scan
 	STUDIO_TEST_WORLD_DATABASE_URL="$(STUDIO_TEST_DATABASE_URL)" $(BIN)/python -m pytest -m "not e2e" -q \
 		--deselect tests/test_readme.py::test_the_benchmarks_run_in_their_quick_mode
 
-bench-evaluation: $(VENV)/.dev
+bench-evaluation: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/evaluation.py

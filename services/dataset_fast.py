@@ -3,6 +3,7 @@ accepts what the careful checks (dataset_records.py) accept; a test proves it.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Annotated, Any, Literal, Protocol
 
@@ -239,3 +240,26 @@ def acceptor(pairs: list[tuple[Callable[[bytes], Any], Fast]]) -> Accept:
         return None
 
     return accept
+
+
+FORM_BITS = {"blocks": 1, "string": 2, "either": 3}
+ScanSpec = tuple[int, int, bool, int, int, int, str | None, tuple[bytes, ...], bool]
+
+
+def scan_spec(fam: Family) -> ScanSpec | None:
+    """What the compiled scan (services/_scan.c) needs to take the records the Python fast path
+    takes: (kind, characters per token, non-empty text, content forms, system forms, system blocks
+    or -1, the schema version or None, the reserved words as JSON holds them, in any case). None: a
+    format it does not scan (image captions)."""
+    fmt = fam.data_format
+    if fmt is DataFormat.IMAGE_CAPTION:
+        return None
+    rules = fam.rules
+    words = tuple(json.dumps(word)[1:-1].encode() for word in rules.reserved)
+    if fmt is DataFormat.PROMPT_COMPLETION:
+        return (0, fam.chars_per_token, False, 0, 0, -1, None, words, rules.reserved_any_case)
+    blocks = -1 if rules.system_blocks is None else rules.system_blocks
+    return (
+        1, rules.chars_per_token, rules.non_empty_text, FORM_BITS[rules.content], FORM_BITS[rules.system], blocks,
+        rules.schema_version, words, rules.reserved_any_case,
+    )  # fmt: skip

@@ -10,16 +10,22 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from itertools import repeat
 from operator import add, itemgetter
 from typing import Any, BinaryIO
 
 import msgspec
 import re2  # type: ignore[import-untyped]
 
+try:
+    from services import _scan  # compiled by build_scan.py (make does it)
+except ImportError:  # not compiled: the Python fast path alone, slower, with the same answers
+    _scan = None  # type: ignore[assignment]
+
 from services.customization_specs import Family
 from services.dataset_diagnosis import HEAD_BYTES, Prefixed, diagnose
-from services.dataset_fast import Accept, _repeated_keys, acceptor, variants
+from services.dataset_fast import Accept, _repeated_keys, acceptor, scan_spec, variants
 from services.dataset_records import _BLANK, _precise
 from services.dataset_report import (
     MAX_HASHED,
@@ -153,6 +159,14 @@ class _Tally:
         self.totals.update(totals)
         self.turns.update(map(itemgetter(-1), kept))
 
+    def add_columns(self, ins: list[int], outs: list[int], totals: list[int], turns: list[int]) -> None:
+        """The compiled scan's records (services/_scan.c): their counts in columns, tallied in C."""
+        self.tokens += sum(totals)
+        self.ins.update(ins)
+        self.outs.update(outs)
+        self.totals.update(totals)
+        self.turns.update(turns)
+
     def within(self, kept: list[Any]) -> bool:
         if not kept:
             return True
@@ -245,13 +259,16 @@ def validate_stream(
 
 def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) -> tuple[int, int, int]:
     """Every line through the fast path, or the careful checks when it does not accept it:
-    (records, bytes read, lines read). The hot loop does one decode, one check and one append per
-    record; tokens, limits and statistics are taken a chunk at a time."""
+    (records, bytes read, lines read). The compiled scan (services/_scan.c) takes a chunk's common
+    records in one call, with their counts and statistics; the lines it leaves go through one decode
+    and one check each in Python, then the careful checks. Without the compiled scan every line
+    takes the Python way."""
     pairs = variants(family)  # one (decode, fast) per form the family takes, the likeliest first
     other_forms = len(pairs) > 1  # tried before the careful checks
     accept = acceptor(pairs)
     decode_errors = (msgspec.ValidationError, msgspec.DecodeError, UnicodeDecodeError)
     reserved = _reserved_pattern(family)
+    spec = scan_spec(family) if _scan is not None else None
     records = seen_bytes = n = 0
     want_samples = SAMPLES
     try:
@@ -261,14 +278,25 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
             lines = chunk.split(b"\n")
             if chunk.endswith(b"\n"):
                 lines.pop()  # the empty piece after the last newline is not a line
-            suspects = _suspect_lines(chunk, reserved) if reserved is not None else None
             escaped = b"\\" in chunk  # then quotes may be escaped: count colons instead
-            kept: list[Any] = []  # what the fast path counted of each record it accepted
-            keep = kept.append
+            suspects: set[int] | None = None  # lines that may hold a reserved word (the scan finds its own)
+            if spec is not None and _scan is not None:
+                ins, outs, totals, turns, _, most_in, most_out, most_total, todo = _scan.scan(
+                    lines, spec, escaped, None
+                )
+            else:
+                ins, outs, totals, turns, most_in, most_out, most_total = [], [], [], [], 0, 0, 0
+                todo = list(range(len(lines)))
+                suspects = _suspect_lines(chunk, reserved) if reserved is not None else None
+            also: list[tuple[int, Any]] = []  # (index, counted) of the others the fast path accepted
             careful: list[tuple[int, Any]] = []  # (line, counted) of records the careful checks accepted
-            expected = 0  # quotes (or colons) of the lines the fast path did not accept
-            for i, raw in enumerate(lines, n + 1):
-                if suspects is None or i - n - 1 not in suspects:
+            for k, j in enumerate(todo):
+                i, raw = n + 1 + j, lines[j]
+                if suspects is not None:
+                    suspect = j in suspects
+                else:
+                    suspect = reserved is not None and reserved.search(raw) is not None
+                if not suspect:
                     try:
                         counted = fast(decode(raw), escaped)
                     except decode_errors:
@@ -277,12 +305,8 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
                         counted = accept(raw, escaped, 1)  # the other forms: the one that accepts goes first
                         decode, fast = pairs[0]
                     if counted is not None:
-                        keep(counted)
-                        if want_samples:
-                            tally.samples.append(raw)
-                            want_samples -= 1
+                        also.append((j, counted))
                         continue
-                expected += raw.count(b":" if escaped else b'"')
                 checked = _precise(raw, i, out, family)
                 if out.total >= MAX_PROBLEMS:
                     unchecked = len(lines) - (i - n) + _count_lines(stream)
@@ -293,7 +317,8 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
                             f"stopped checking after {MAX_PROBLEMS:,} problems: about {unchecked:,} more line(s) "
                             f"after line {i:,} were not checked; fix these first",
                         )
-                    records += len(kept) + len(careful) + (checked is not _BLANK)
+                    # the scan's records before this line (j lines, k of them left to Python), and ours
+                    records += (j - k) + len(also) + len(careful) + (checked is not _BLANK)
                     return records, seen_bytes, i
                 if checked is _BLANK:
                     continue
@@ -301,18 +326,34 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
                     records += 1
                     continue
                 careful.append((i, checked))
-                if want_samples:
-                    tally.samples.append(raw)
-                    want_samples -= 1
-            records += len(kept) + len(careful)
-            expected += sum(map(itemgetter(2), kept))
+            records += len(ins) + len(also) + len(careful)
+            if want_samples:
+                left = set(todo)
+                good = [j for j in range(len(lines)) if j not in left]
+                good = sorted([*good, *(j for j, _ in also), *(line - n - 1 for line, _ in careful)])[:want_samples]
+                tally.samples += [lines[j] for j in good]
+                want_samples -= len(good)
+            limit_total, limit_in, limit_out = tally.limits
+            within = most_in <= limit_in and most_out <= limit_out and most_total <= limit_total
+            if not also and not careful and within:  # the common chunk: every record the scan's, within limits
+                tally.add_columns(ins, outs, totals, turns)
+                tally.lines(lines, chunk)
+                n += len(lines)
+                continue
+            kept = _in_line_order(len(lines), list(zip(ins, outs, repeat(0, len(ins)), turns, strict=True)), todo, also)
             repeated: list[tuple[int, Any]] = []
-            if chunk.count(b":" if escaped else b'"') != expected:  # a repeated key somewhere (or an escape)
+            mark = b":" if escaped else b'"'
+            # a repeated key hides only in a record the Python fast path accepted (the scan refuses them)
+            if also and sum(lines[j].count(mark) for j, _ in also) != sum(c[2] for _, c in also):
+                if suspects is None and reserved is not None:
+                    suspects = _suspect_lines(chunk, reserved)
                 repeated = _repeated_keys(lines, n, suspects, accept, out)
             for _, removed in repeated:  # not records Bedrock takes: out of the tallies
                 same = (removed[0], removed[1], removed[3])
                 kept.pop(next(j for j, k in enumerate(kept) if (k[0], k[1], k[-1]) == same))
             if careful or not tally.within(kept):
+                if suspects is None and reserved is not None:
+                    suspects = _suspect_lines(chunk, reserved)
                 skip = {line - n - 1 for line, _ in repeated} | (suspects or set())
                 kept = _limits(lines, n, skip, accept, escaped, kept, careful, out, tally)
             tally.add(kept)
@@ -321,6 +362,16 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
     except _LineTooLong:
         out.add(n + 1, "limits", f"a line longer than {MAX_LINE_BYTES // (1024 * 1024)} MB: is this JSON Lines?")
     return records, seen_bytes, n
+
+
+def _in_line_order(size: int, scanned: list[Any], left: Sequence[int], also: list[tuple[int, Any]]) -> list[Any]:
+    """The scan's counts and the Python fast path's, in the order of their lines."""
+    if not also:
+        return scanned
+    gone = set(left)
+    merged = [*zip((j for j in range(size) if j not in gone), scanned, strict=False), *also]
+    merged.sort(key=itemgetter(0))
+    return [counted for _, counted in merged]
 
 
 def _limits(
