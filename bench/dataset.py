@@ -3,7 +3,9 @@
 Generates a JSONL file per record form (1 GB each by default) on local disk: prompt/completion,
 bedrock-conversation-2024 (content blocks) and Claude 3 Haiku's simple form (strings); then for each
 family, in a separate process (so peak RSS is its own):
-  ours        services.datasets.validate_stream: every check, records, tokens and statistics counted
+  ours        services.datasets.validate_stream: every check, records, tokens and statistics counted,
+              with the compiled scan (services/_scan.c)
+  python      the same without the compiled scan: the Python fast path alone (the fallback)
   parse-only  the same reader, each line parsed with orjson.loads and with msgspec.json.decode
   naive       pandas.read_json(lines=True) then row checks (on a slice: it needs GBs of memory)
 
@@ -130,9 +132,15 @@ from services.customization_specs import family_for
 from services.datasets import DatasetKind, _chunks, validate_stream
 start = time.perf_counter()  # after the imports: only the work is timed
 size = os.path.getsize(path) if limit <= 0 else limit
-if mode == "ours":
+if mode in ("ours", "python"):
+    if mode == "python":
+        import services.datasets as ds
+        ds._scan = None
     with open(path, "rb") as f:
         r = validate_stream(f, family_for(model_id), DatasetKind.TRAINING, os.path.getsize(path))
+    if mode == "ours":
+        from services.datasets import _scan
+        assert _scan is not None, "the compiled scan is not built: make builds it (build_scan.py)"
     detail = f"{{r.records:,}} records, ~{{r.tokens:,}} tokens, issues {{r.issue_counts}}"
 elif mode == "read":  # the floor: read the file in chunks and count its lines
     n = 0
@@ -228,6 +236,7 @@ def main() -> None:
             ours = run("ours", path, model_id)
             rows = [
                 ("ours", ours),
+                ("python", run("python", path, model_id)),
                 ("orjson", run("orjson", path, model_id)),
                 ("msgspec", run("msgspec", path, model_id)),
             ]
@@ -235,7 +244,7 @@ def main() -> None:
                 rows.append(("pandas*", run("naive", path, model_id, args.naive_mb * 1024 * 1024)))
             for method, (mbs, rss, secs, detail) in rows:
                 print(f"{label:46s} {method:12s} {mbs:8.0f} {rss:8.0f} MB {secs:8.1f}  {detail[:120]}")
-            parse = max(rows[1][1][0], rows[2][1][0])
+            parse = max(rows[2][1][0], rows[3][1][0])
             verdicts.append((label, ours[0], ours[1], parse / ours[0]))
         for kind in ("invalid", "blank"):
             path = Path(tmp) / f"{kind}.jsonl"
