@@ -214,3 +214,21 @@ def test_a_file_of_valid_records_is_taken_whole_by_the_scan() -> None:
         lines = [orjson.dumps(valid_for(family, i)) for i in range(PLANTED, PLANTED + 50)]
         ins, outs, totals, turns, _, _, _, _, left = _scan.scan(lines, spec, False, None)
         assert left == [] and len(ins) == len(turns) == 50 and totals == [a + b for a, b in zip(ins, outs, strict=True)]
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    seed=st.sampled_from([orjson.dumps(valid_for(f, 7)) for f in (LLAMA33, NOVA, HAIKU, LLAMA31)]),
+    cut=st.integers(min_value=0, max_value=400),
+    noise=st.binary(max_size=6),
+    family=st.sampled_from([LLAMA33, NOVA, HAIKU, LLAMA31]),
+)
+def test_broken_bytes_never_crash_the_scan_and_what_it_takes_python_takes(
+    seed: bytes, cut: int, noise: bytes, family: Family
+) -> None:
+    """Records cut short or with bytes spliced in (half a UTF-8 sequence, a quote, a backslash, a NUL)."""
+    cut = min(cut, len(seed))
+    for raw in (seed[:cut], seed[:cut] + noise + seed[cut:], noise + seed, seed[: max(0, cut - 1)] + noise):
+        taken = scanned(family, raw)
+        if taken is not None:
+            assert taken == python_counts(family, raw), raw
