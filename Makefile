@@ -19,9 +19,10 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-# The data check's compiled fast path (services/_scan.c): without it the Python path runs, slower.
+# The data check's compiled fast path (services/_scan.c): without a C compiler the app still runs
+# (the Python path, slower, same answers); `make test` then fails in tests/unit/test_scan.py.
 $(VENV)/.scan: services/_scan.c build_scan.py | $(BIN)/python
-	$(BIN)/python build_scan.py
+	$(BIN)/python build_scan.py || echo "build_scan: not compiled; the data check takes the Python path"
 	touch $@
 
 run: $(VENV)/.runtime $(VENV)/.scan
