@@ -8,8 +8,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.costs import CostService, MonthSpend
-from services.identity import SYSTEM
-from services.models import AuditEvent
+from services.notices import told_by_system
 from services.ports import AuditStore
 
 THRESHOLDS = ((1.0, "budget.exceeded", "budget-exceeded"), (0.8, "budget.warning", "budget-warning"))
@@ -50,13 +49,8 @@ class BudgetWatch:
                 + (f"; no price for {', '.join(spend.unpriced[:5])}, not counted" if spend.unpriced else "")
             )
             self._audit.record_audit(
-                [
-                    AuditEvent(
-                        at=self._clock(), actor_id=SYSTEM.id, actor_name=SYSTEM.name, action=action,
-                        request_id="budget", detail=detail, notice=event, after=f"{share:.0%}",
-                    )
-                ]
-            )  # fmt: skip
+                [told_by_system(self._clock(), action, event, detail, request_id="budget", after=f"{share:.0%}")]
+            )
             told.append(event)
             break  # the highest threshold passed is the one worth telling
         return told

@@ -53,7 +53,7 @@ from services.evaluation_metrics import (
     parse_choice,
     verdict,
 )
-from services.identity import SYSTEM, Actor
+from services.identity import Actor
 from services.inference import Answer, InferenceService
 from services.models import (
     AuditEvent,
@@ -65,6 +65,7 @@ from services.models import (
     EvaluationStatus,
     Target,
 )
+from services.notices import told_by_system
 from services.ports import EvaluationStore, ObjectStore
 from services.s3uri import parse_s3_uri
 
@@ -494,10 +495,9 @@ class EvaluationService:
                 if v["Custom"] is not None and v["Base"] is not None
             ]
             detail = f"{evaluation.id}: " + ", ".join(parts)
-        return AuditEvent(
-            at=self._clock(), actor_id=SYSTEM.id, actor_name=SYSTEM.name, action="evaluation-finished",
+        return told_by_system(
+            self._clock(), "evaluation-finished", "evaluation.finished", detail, request_id=evaluation.id,
             model_id=evaluation.custom_model_id, model_name=evaluation.custom_name, after=f"evaluation {status}",
-            request_id=evaluation.id, detail=detail, notice="evaluation.finished",
         )  # fmt: skip
 
     def _resume_items(self, evaluation: Evaluation) -> list[Item]:

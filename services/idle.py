@@ -26,13 +26,15 @@ from services.costs import CostService
 from services.customization import CustomizationService
 from services.errors import InvalidRequest
 from services.identity import SYSTEM, Actor
-from services.models import AuditEvent, CustomModel, DeploymentStatus, ThroughputStatus, Watched
+from services.models import CustomModel, DeploymentStatus, ThroughputStatus, Watched
+from services.notices import told_by_system
 from services.ports import AuditStore, UsageStore
 
 WARNING = "idle-warning"
 DEPLOYMENT_WARNING = "deployment-idle-warning"
 LONG_RUNNING = "long-running-warning"
 Kind = Literal["throughput", "deployment"]
+WARNINGS: dict[Kind, str] = {"throughput": WARNING, "deployment": DEPLOYMENT_WARNING}  # audit actions
 
 
 class InvocationSource(Protocol):
@@ -183,11 +185,10 @@ class IdleService:
                 price = self._costs.prices_for(m.base_model_id, m.region or None).inference_no_commit.price
                 cost = hours * (m.model_units or 1) * price if price is not None else None
                 guard = self.guard_for(m)
-            action = WARNING if kind == "throughput" else DEPLOYMENT_WARNING
             found.append(
                 Idle(
                     model_id=m.id, name=m.name, idle_since=since, idle_hours=hours, idle_cost=cost,
-                    warned_at=self._warned_at(m.id, since, action), kind=kind, guard_hours=guard,
+                    warned_at=self._warned_at(m.id, since, WARNINGS[kind]), kind=kind, guard_hours=guard,
                 )
             )  # fmt: skip
         return sorted(found, key=lambda i: -i.idle_hours)
@@ -213,13 +214,15 @@ class IdleService:
             events = self._audit.audit_events(model_id=m.id, action=LONG_RUNNING, limit=1)
             if events and events[0].at >= m.throughput_since:
                 continue
+            detail = (
+                f"{m.model_units or 1} model unit(s) running for {hours:.1f} h (more than "
+                f"{self._running_hours:g}); billed every hour until removed"
+            )
             self._audit.record_audit(
                 [
-                    AuditEvent(
-                        at=now, actor_id=SYSTEM.id, actor_name=SYSTEM.name, action=LONG_RUNNING, model_id=m.id,
-                        model_name=m.name, request_id="idle-guard", notice="throughput.long_running",
-                        detail=f"{m.model_units or 1} model unit(s) running for {hours:.1f} h (more than "
-                        f"{self._running_hours:g}); billed every hour until removed",
+                    told_by_system(
+                        now, LONG_RUNNING, "throughput.long_running", detail, request_id="idle-guard",
+                        model_id=m.id, model_name=m.name,
                     )
                 ]
             )  # fmt: skip
@@ -258,13 +261,11 @@ class IdleService:
             detail += f"; ${idle.idle_cost:,.2f} spent while idle"
         if idle.guard_hours is not None:
             detail += f"; it will be removed after {idle.guard_hours:g} h idle unless it is called"
-        model = self._customization.get(idle.model_id)
         self._audit.record_audit(
             [
-                AuditEvent(
-                    at=now, actor_id=SYSTEM.id, actor_name=SYSTEM.name,
-                    action=WARNING if idle.kind == "throughput" else DEPLOYMENT_WARNING, model_id=model.id,
-                    model_name=model.name, request_id="idle-guard", detail=detail, notice=f"{idle.kind}.idle",
+                told_by_system(
+                    now, WARNINGS[idle.kind], f"{idle.kind}.idle", detail, request_id="idle-guard",
+                    model_id=idle.model_id, model_name=idle.name,
                 )
             ]
         )  # fmt: skip

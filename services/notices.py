@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from datetime import datetime
 from typing import Any
 
-from services.models import CustomModel, DeploymentStatus, JobStatus, Notice, ThroughputStatus
+from services.identity import SYSTEM
+from services.models import AuditEvent, CustomModel, DeploymentStatus, JobStatus, Notice, ThroughputStatus
 
 JOB_EVENTS = {
     JobStatus.COMPLETED: "job.completed",
@@ -64,6 +66,25 @@ def event_for(before: CustomModel, after: CustomModel) -> str | None:
     if after.deployment_status != before.deployment_status and after.deployment_status in DEPLOYMENT_EVENTS:
         return DEPLOYMENT_EVENTS[after.deployment_status]
     return None
+
+
+def told_by_system(
+    at: datetime,
+    action: str,
+    event: str,
+    detail: str,
+    *,
+    request_id: str,
+    model_id: str | None = None,
+    model_name: str | None = None,
+    after: str | None = None,
+) -> AuditEvent:
+    """An audit event of Model Studio itself (the idle guard, the budget, an evaluation runner) that
+    carries the notice ``event``."""
+    return AuditEvent(
+        at=at, actor_id=SYSTEM.id, actor_name=SYSTEM.name, action=action, model_id=model_id, model_name=model_name,
+        after=after, request_id=request_id, detail=detail, notice=event,
+    )  # fmt: skip
 
 
 def payload(notice: Notice, base_url: str = "") -> dict[str, Any]:
