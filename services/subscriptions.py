@@ -31,9 +31,8 @@ class Subscriptions:
         self._clock = clock
 
     def prefs_for(self, user_id: str, admin: bool) -> NoticePrefs:
-        """What they chose, or the default: every event, about every model for an admin."""
-        found = self._store.notice_prefs([user_id]).get(user_id)
-        return found or NoticePrefs(user_id=user_id, scope="all" if admin else "own")
+        """What they chose, or the default."""
+        return self._store.notice_prefs([user_id]).get(user_id) or _default(user_id, admin)
 
     def choose(
         self, actor: Actor, *, events: Sequence[str] | None, scope: Literal["own", "all"], email: bool
@@ -74,7 +73,9 @@ class Subscriptions:
 
     def notices_for(self, actor: Actor, limit: int = 50) -> list[Notice]:
         """The in-app notices ``actor`` gets, newest first."""
-        prefs = self.prefs_for(actor.id, actor.is_admin)
+        return self._notices(self.prefs_for(actor.id, actor.is_admin), limit)
+
+    def _notices(self, prefs: NoticePrefs, limit: int) -> list[Notice]:
         found = self._store.notices(max(200, limit * 4))
         owners = self._owners(found)
         return [n for n in found if self.wants(prefs, n, owners.get(n.model_id or ""))][:limit]
@@ -82,9 +83,9 @@ class Subscriptions:
     def unread(self, actor: Actor, limit: int = 50) -> tuple[list[Notice], list[Notice]]:
         """(their notices, those newer than the last they marked read): kept in the database, so
         what was read stays read in every browser and replica."""
-        notices = self.notices_for(actor, limit)
-        seen = self.prefs_for(actor.id, actor.is_admin).seen_at
-        return notices, [n for n in notices if seen is None or n.at > seen]
+        prefs = self.prefs_for(actor.id, actor.is_admin)
+        notices = self._notices(prefs, limit)
+        return notices, [n for n in notices if prefs.seen_at is None or n.at > prefs.seen_at]
 
     def mark_read(self, actor: Actor, upto: datetime) -> None:
         prefs = self.prefs_for(actor.id, actor.is_admin)
@@ -101,7 +102,12 @@ class Subscriptions:
         stored = self._store.notice_prefs(people)
         found = []
         for person in people:
-            prefs = stored.get(person) or NoticePrefs(user_id=person, scope="all" if person in self._admins else "own")
+            prefs = stored.get(person) or _default(person, person in self._admins)
             if "@" in person and prefs.email and self.wants(prefs, notice, owner):
                 found.append(f"mailto:{person}")
         return found
+
+
+def _default(user_id: str, admin: bool) -> NoticePrefs:
+    """Someone who never chose: every event, about the models they created, or every model for an admin."""
+    return NoticePrefs(user_id=user_id, scope="all" if admin else "own")
