@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+from collections.abc import Callable
 
 from services.actions import Action, Subject, custom_subject, require, role_refusal
 from services.customization.base import ServiceBase
@@ -204,35 +205,44 @@ class ModelLifecycle(ServiceBase):
 
     def _record_removal(self, model_id: str, losing: str, *, actor: Actor) -> CustomModel:
         """Record that the provider removed the model's throughput or deployment. The provider has
-        already let it go, so a refresh that wrote the model meanwhile (the reconciler, another
-        replica) must not turn that into a 409 with the record still showing it: re-read and write
-        again, unless the refresh already recorded it gone."""
-        for _ in range(5):
-            model = self.get(model_id)
+        already let it go, so a refresh that wrote the model meanwhile must not turn that into a 409
+        with the record still showing it; nor is anything written if the refresh recorded it gone."""
+
+        def write(model: CustomModel) -> CustomModel:
+            ended = None
             if losing == "throughput":
                 if model.throughput_status is None and model.throughput_name is None:
                     return model
-                ended = None
                 if model.throughput_since is not None and model.model_units:
                     ended = (model.model_units, model.throughput_since, self._clock())
-                changes, action = _clear_throughput(), "remove-throughput"
+                changes = _clear_throughput()
             else:
                 if model.deployment_status is None and model.deployment_name is None:
                     return model
-                ended, changes, action = None, _clear_deployment(), "remove-deployment"
+                changes = _clear_deployment()
+            return self._update(
+                model,
+                changes | {"enabled": _still_enabled(model, losing=losing)},
+                actor=actor,
+                action=f"remove-{losing}",
+                closed_throughput=ended,
+            )
+
+        return self._rewritten(
+            model_id,
+            write,
+            f"The {losing} was removed at the provider, but the record kept changing meanwhile; reload the page.",
+        )
+
+    def _rewritten(self, model_id: str, write: Callable[[CustomModel], CustomModel], gave_up: str) -> CustomModel:
+        """``write`` to the model as it is now, read again and written again when a refresh (the
+        reconciler, another replica) wrote it meanwhile: for changes that stand whatever it wrote."""
+        for _ in range(5):
             try:
-                return self._update(
-                    model,
-                    changes | {"enabled": _still_enabled(model, losing=losing)},
-                    actor=actor,
-                    action=action,
-                    closed_throughput=ended,
-                )
+                return write(self.get(model_id))
             except ConcurrentUpdate:
                 continue
-        raise ConcurrentUpdate(
-            f"The {losing} was removed at the provider, but the record kept changing meanwhile; reload the page."
-        )
+        raise ConcurrentUpdate(gave_up)
 
     # ---- on-demand deployment ------------------------------------------------------------------
     def deploy(self, model_id: str, *, actor: Actor) -> CustomModel:
@@ -289,18 +299,17 @@ class ModelLifecycle(ServiceBase):
     def set_idle_guard(self, model: CustomModel, hours: float | None, *, actor: Actor) -> CustomModel:
         """Write the model's own idle guard (services/idle.py decides who may and what is valid)."""
         said = "the team's setting" if hours is None else ("never" if hours == 0 else f"after {hours:g} h idle")
-        for _ in range(5):
-            try:
-                return self._update(
-                    model,
-                    {"idle_guard_hours": hours},
-                    actor=actor,
-                    action="set-idle-guard",
-                    detail=f"idle throughput removed: {said}",
-                )
-            except ConcurrentUpdate:  # a refresh wrote it meanwhile: the choice still stands
-                model = self.get(model.id)
-        raise ConcurrentUpdate("The model kept changing meanwhile; nothing was set. Reload the page.")
+        return self._rewritten(
+            model.id,
+            lambda current: self._update(
+                current,
+                {"idle_guard_hours": hours},
+                actor=actor,
+                action="set-idle-guard",
+                detail=f"idle throughput removed: {said}",
+            ),
+            "The model kept changing meanwhile; nothing was set. Reload the page.",
+        )
 
     def active_throughputs(self) -> int:
         return sum(1 for m in self._store.list_custom() if m.throughput_status is not None)
