@@ -328,9 +328,8 @@ def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) ->
                 careful.append((i, checked))
             records += len(ins) + len(also) + len(careful)
             if want_samples:
-                left = set(todo)
-                good = [j for j in range(len(lines)) if j not in left]
-                good = sorted([*good, *(j for j, _ in also), *(line - n - 1 for line, _ in careful)])[:want_samples]
+                accepted = [*_taken(len(lines), todo), *(j for j, _ in also), *(line - n - 1 for line, _ in careful)]
+                good = sorted(accepted)[:want_samples]
                 tally.samples += [lines[j] for j in good]
                 want_samples -= len(good)
             limit_total, limit_in, limit_out = tally.limits
@@ -368,10 +367,15 @@ def _in_line_order(size: int, scanned: list[Any], left: Sequence[int], also: lis
     """The scan's counts and the Python fast path's, in the order of their lines."""
     if not also:
         return scanned
-    gone = set(left)
-    merged = [*zip((j for j in range(size) if j not in gone), scanned, strict=False), *also]
+    merged = [*zip(_taken(size, left), scanned, strict=True), *also]
     merged.sort(key=itemgetter(0))
     return [counted for _, counted in merged]
+
+
+def _taken(size: int, left: Sequence[int]) -> list[int]:
+    """The indexes of the lines the compiled scan took: all but those it left."""
+    gone = set(left)
+    return [j for j in range(size) if j not in gone]
 
 
 def _limits(
