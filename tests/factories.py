@@ -25,6 +25,18 @@ def upload(data: bytes, name: str = "train.jsonl") -> Upload:
     return Upload(name, io.BytesIO(data), len(data))
 
 
+def lite_world(root: Any, monkeypatch: Any, **settings: Any) -> Any:
+    """A World on a SQLite store (so notices reach the outbox), with the on-demand variants, the
+    catalog synced and Titan Text Lite enabled: where trained_and_served models come from."""
+    from tests.fakes import ADMIN, World
+
+    monkeypatch.setenv("STUDIO_TEST_WORLD_DATABASE_URL", "sqlite")
+    world = World(root, on_demand=True, **settings)
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable("bedrock:amazon.titan-text-lite-v1:0:4k", actor=ADMIN)
+    return world
+
+
 def trained_and_served(world: Any, name: str = "coder", validation: bytes | None = None, base: str = "") -> Any:
     """A custom model of Titan Text Lite trained on 120 "item {i} has code C{i}" records, with
     ``validation`` data, its job completed and its throughput InService: YELLOW, ready to try."""

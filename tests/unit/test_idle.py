@@ -14,20 +14,15 @@ from services.actions import Action
 from services.adapters.cloudwatch import CloudWatchInvocations
 from services.inference import ChatMessage, ChatRequest
 from services.models import Status, Watched
-from tests.factories import trained_and_served
+from tests.factories import lite_world, trained_and_served
 from tests.fakes import ADMIN, World
 
-LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 HOUR = 3600
 
 
 @pytest.fixture
 def world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> World:
-    monkeypatch.setenv("STUDIO_TEST_WORLD_DATABASE_URL", "sqlite")
-    world = World(tmp_path, on_demand=True, auto_remove_idle_hours=4, auto_remove_grace_hours=1)
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LITE, actor=ADMIN)
-    return world
+    return lite_world(tmp_path, monkeypatch, auto_remove_idle_hours=4, auto_remove_grace_hours=1)
 
 
 def test_the_guard_warns_then_removes_idle_throughput_and_leaves_a_called_one_alone(world: World) -> None:
@@ -63,10 +58,7 @@ def test_the_guard_warns_then_removes_idle_throughput_and_leaves_a_called_one_al
 
 
 def test_without_the_guard_idle_throughput_is_only_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("STUDIO_TEST_WORLD_DATABASE_URL", "sqlite")
-    world = World(tmp_path, on_demand=True, idle_warn_hours=2)
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LITE, actor=ADMIN)
+    world = lite_world(tmp_path, monkeypatch, idle_warn_hours=2)
     model = trained_and_served(world)
     world.clock.advance(seconds=30 * HOUR)
     warned, removed = world.services.idle.guard()
@@ -102,10 +94,7 @@ def test_cloudwatch_says_when_each_throughput_was_last_invoked() -> None:
 def test_throughput_running_longer_than_the_warning_is_told_once(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setenv("STUDIO_TEST_WORLD_DATABASE_URL", "sqlite")
-    world = World(tmp_path, on_demand=True, throughput_warn_hours=10)
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LITE, actor=ADMIN)
+    world = lite_world(tmp_path, monkeypatch, throughput_warn_hours=10)
     model = trained_and_served(world)
     world.clock.advance(seconds=9 * HOUR)
     assert world.services.idle.long_running() == []

@@ -15,7 +15,7 @@ from services.errors import Forbidden, InvalidRequest
 from services.identity import LOCAL_ADMIN
 from services.models import DeploymentStatus, Status
 from services.settings import load_settings
-from tests.factories import jsonl, trained_and_served, upload
+from tests.factories import jsonl, lite_world, trained_and_served, upload
 from tests.fakes import ADMIN, MEMBER, OTHER_MEMBER, FakeClock, World
 from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 
@@ -25,10 +25,7 @@ PRICES = {"amazon.titan-text-lite-v1": {"training": 0.001, "storage_month": 2.0,
 
 
 def sql_world(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **settings: object) -> World:
-    monkeypatch.setenv("STUDIO_TEST_WORLD_DATABASE_URL", "sqlite")
-    world = World(tmp_path, on_demand=True, admins=["ada@example.com"], **settings)
-    world.catalog.sync(actor=ADMIN)
-    world.catalog.enable(LITE, actor=ADMIN)
+    world: World = lite_world(tmp_path, monkeypatch, admins=["ada@example.com"], **settings)
     return world
 
 
