@@ -102,8 +102,7 @@ def list_notices(s: Svc, actor: Who, limit: int = 50) -> NoticeList:
 
 @router.post("/notices/read", response_model=NoticeList)
 def mark_read(body: MarkRead, s: Svc, actor: Who) -> NoticeList:
-    notices, _ = s.subscriptions.unread(actor)
-    upto = body.Upto or max((n.at for n in notices), default=None)
+    upto = body.Upto or max((n.at for n in s.subscriptions.notices_for(actor)), default=None)
     if upto is not None:
         s.subscriptions.mark_read(actor, upto)
     notices, unread = s.subscriptions.unread(actor)
