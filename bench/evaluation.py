@@ -96,8 +96,7 @@ def main() -> None:
         while s.customization.refresh(custom.id).throughput_status is not ThroughputStatus.IN_SERVICE:
             time.sleep(0.2)
         s.evaluations.run(  # warm up: imports (ROUGE, the bootstrap), connections, first queries
-            s.evaluations.start(NewEvaluation(custom_model_id=custom.id, dataset_uri=EVAL, max_records=5), admin).id,
-            admin,
+            s.evaluations.start(NewEvaluation(custom_model_id=custom.id, dataset_uri=EVAL, max_records=5), admin).id
         )
 
         client = openai.OpenAI(api_key="local", base_url=model_url, max_retries=0)
@@ -117,7 +116,7 @@ def main() -> None:
             )  # fmt: skip
             started = s.evaluations.start(request, admin)
             begin = time.perf_counter()
-            done = s.evaluations.run(started.id, admin)
+            done = s.evaluations.run(started.id)
             took = time.perf_counter() - begin
             if done.summary is None or done.summary["Scored"] != n:
                 raise SystemExit(f"the evaluation did not complete: {done.status} {done.error}")

@@ -26,7 +26,7 @@ class Action(StrEnum):
     DELETE = "delete"
     SET_IDLE_GUARD = "set the idle guard"
     INVOKE = "call"  # a chat through Model Studio (services/inference.py): GREEN models only
-    TRY = "try in the playground"  # within Model Studio: GREEN, or a servable custom model not yet enabled
+    TRY = "try in the playground"  # within Model Studio: GREEN, or its owner's (an admin's) servable custom model
 
 
 ADMIN_ACTIONS = frozenset({Action.ENABLE, Action.DISABLE})
@@ -134,8 +134,15 @@ def require(action: Action, s: Subject, actor: Actor) -> None:
 
 
 def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
-    if actor.is_admin or action in (Action.INVOKE, Action.TRY):  # any signed-in caller may call a model
+    if actor.is_admin or action is Action.INVOKE:  # any signed-in caller may call an enabled model
         return ""
+    if action is Action.TRY:  # an enabled model by anyone; one not yet enabled by its owner (or an admin)
+        if s.model_type is not ModelType.CUSTOM or s.status is Status.GREEN or (s.owner and s.owner == actor.id):
+            return ""
+        return (
+            f"{s.label} is not enabled yet: trying it before an admin enables it is for its owner "
+            f"({s.owner or 'unknown'}) or an admin; {actor.name} ({actor.id}) is a member."
+        )
     if action in ADMIN_ACTIONS:
         return f"Enabling and disabling models is for admins; {actor.name} ({actor.id}) is a member."
     if s.owner is not None and s.owner == actor.id:

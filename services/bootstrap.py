@@ -281,9 +281,7 @@ def build_services(
             region=settings.job_region,
             max_model_units=settings.no_commit_max_model_units,
             submit_grace_seconds=settings.submit_grace_seconds,
-            allowed_buckets=frozenset(settings.allowed_buckets)
-            | {settings.s3_bucket}
-            | set(settings.s3_buckets.values()),
+            allowed_buckets=settings.readable_buckets(),
             regions=tuple(settings.aws_regions),
             tags=tuple(settings.job_tags.items()),
             kms_key_id=settings.kms_key_id,
@@ -332,12 +330,16 @@ def build_services(
         calls,
         objects,
         output_root=settings.output_root,
+        allowed_buckets=settings.readable_buckets(),
         max_records=settings.eval_max_records,
         retry_seconds=settings.eval_retry_seconds,
         attempts=settings.eval_attempts,
         clock=clock,
     )
-    runner = EvaluationRunner(evaluations, db.try_lease, SYSTEM, settings.eval_lease_seconds)  # on the wall clock
+    runner = EvaluationRunner(  # on the wall clock
+        evaluations, db.try_lease, settings.eval_lease_seconds,
+        max_running=settings.eval_max_running, per_user=settings.eval_max_running_per_user,
+    )  # fmt: skip
     subscriptions = Subscriptions(db, db, settings.admins, clock=clock)
     dispatcher = _dispatcher(settings, db, subscriptions)
     idle = IdleService(

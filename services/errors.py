@@ -84,6 +84,12 @@ class InvalidRequest(ServiceError):
         self.problems = problems or [message]
 
 
+class BucketNotAllowed(InvalidRequest):
+    """An s3:// URI in a bucket Model Studio may not read for its users (services/s3uri.py: user_uri)."""
+
+    code = "BucketNotAllowed"
+
+
 class InvalidData(InvalidRequest):
     """Training or validation data that Bedrock would reject. ``reports`` say where."""
 

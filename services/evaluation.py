@@ -3,9 +3,12 @@ scored against the reference (services/evaluation_metrics.py), optionally judged
 
 A run is stored per record as it goes (EvaluationStore): a process that dies mid-run loses at most
 the records in flight, and the next runner (this process after a restart, or another replica, once
-the run's lease expires) resumes from what is stored. Calls go through InferenceService, so the rules
-decide what may be called: the custom model and its base as the Playground may (Action.TRY), the
-judge as the rest of the platform may (Action.INVOKE: enabled models only).
+the run's lease expires) resumes from what is stored. Calls go through InferenceService as the
+engineer who started the run, so the rules decide what may be called, at start and at every call:
+the base model and the judge as the rest of the platform may (Action.INVOKE: enabled models only);
+the custom model likewise when it was enabled at start, or else as its owner or an admin tries a
+model before enabling it (Action.TRY). A model disabled, deleted or no longer served mid-run fails
+the run with the reason. Every S3 URI passes services/s3uri.py's ``user_uri`` before it is read.
 """
 
 from __future__ import annotations
@@ -13,11 +16,13 @@ from __future__ import annotations
 import concurrent.futures as futures
 import csv
 import io
+import logging
 import random
 import secrets
 import threading
 import time
 import uuid
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
@@ -36,6 +41,7 @@ from services.dataset_records import text_of
 from services.dataset_report import DatasetKind
 from services.datasets import validate_stream
 from services.errors import (
+    Forbidden,
     InvalidData,
     InvalidRequest,
     ModelNotFound,
@@ -53,7 +59,7 @@ from services.evaluation_metrics import (
     parse_choice,
     verdict,
 )
-from services.identity import Actor
+from services.identity import Actor, Role
 from services.inference import Answer, InferenceService
 from services.models import (
     AuditEvent,
@@ -67,8 +73,9 @@ from services.models import (
 )
 from services.notices import told_by_system
 from services.ports import EvaluationStore, ObjectStore
-from services.s3uri import parse_s3_uri
+from services.s3uri import user_uri
 
+log = logging.getLogger(__name__)
 DEFAULT_CALL_SECONDS = 2.0  # assumed per call when a model has not been called yet
 CHARS_PER_TOKEN = 4  # for estimates before any call is made
 OPEN = (EvaluationStatus.QUEUED, EvaluationStatus.RUNNING)
@@ -220,6 +227,7 @@ class EvaluationService:
         objects: ObjectStore,
         *,
         output_root: str,
+        allowed_buckets: frozenset[str] | None = None,
         max_records: int = 2000,
         retry_seconds: float = 1.0,
         attempts: int = 6,
@@ -230,6 +238,7 @@ class EvaluationService:
         self._inference = inference
         self._objects = objects
         self._output_root = output_root.rstrip("/")
+        self._allowed_buckets = allowed_buckets
         self._max_records = max_records
         self._retry_seconds = retry_seconds
         self._attempts = attempts
@@ -267,15 +276,25 @@ class EvaluationService:
             raise InvalidRequest(f"{model.base_model_name}: Model Studio has no data rules for this base model.")
         return family
 
-    def _check_models(self, request: NewEvaluation, model: CustomModel, actor: Actor) -> dict[str, Target]:
-        """Refused before anything is stored when a model may not be called (with its light and why)."""
-        targets = {
-            "custom": self._inference.target(model.id, actor, Action.TRY),
-            "base": self._inference.target(model.base_model_id, actor, Action.TRY),
-        }
+    def _check_models(
+        self, request: NewEvaluation, model: CustomModel, actor: Actor
+    ) -> tuple[dict[str, Target], Action]:
+        """Refused before anything is stored when a model may not be called (with its light and why):
+        the custom model as the rest of the platform may call it (enabled), or else as its owner or
+        an admin may try it; the base and the judge only when enabled, as /invoke. With the targets,
+        the rule the custom model is called under for the whole run."""
+        via = Action.INVOKE
+        try:
+            custom = self._inference.target(model.id, actor, via)
+        except NotInvocable:
+            via = Action.TRY
+            custom = self._inference.target(model.id, actor, via)
+        targets = {"custom": custom, "base": self._inference.target(model.base_model_id, actor, Action.INVOKE)}
         if request.judge_model_id is not None:
+            if request.judge_model_id == model.id:
+                raise InvalidRequest("Judge: the model under test cannot judge its own answers; choose another model.")
             targets["judge"] = self._inference.target(request.judge_model_id, actor, Action.INVOKE)
-        return targets
+        return targets, via
 
     def _dataset(self, model: CustomModel, request: NewEvaluation, upload: Upload | None) -> str:
         """The evaluation set's URI: the upload (stored first), the URI given, or the validation data."""
@@ -290,7 +309,7 @@ class EvaluationService:
                 f"Evaluation data: {model.name} was trained without validation data; give an evaluation set "
                 "(an upload or an s3:// URI)."
             )
-        parse_s3_uri(uri)
+        user_uri(uri, self._allowed_buckets, what="Evaluation data")
         if self._objects.size(uri) is None:
             raise InvalidRequest(f"Evaluation data: {uri} does not exist (or is not readable by Model Studio).")
         return uri
@@ -341,7 +360,7 @@ class EvaluationService:
 
     def estimate(self, request: NewEvaluation, actor: Actor, upload: Upload | None = None) -> Estimate:
         model = self._customization.get(request.custom_model_id)
-        targets = self._check_models(request, model, actor)
+        targets, _ = self._check_models(request, model, actor)
         source: Upload | str = upload if upload is not None else self._dataset(model, request, None)
         return self._estimate(request, self.items(source, self._family(model), self._limit(request)), targets)
 
@@ -405,7 +424,7 @@ class EvaluationService:
         if unknown or not request.metrics:
             raise InvalidRequest(f"Metrics: choose from {', '.join(METRICS)} (got {', '.join(unknown) or 'none'}).")
         model = self._customization.get(request.custom_model_id)
-        targets = self._check_models(request, model, actor)
+        targets, via = self._check_models(request, model, actor)
         family, limit = self._family(model), self._limit(request)
         if upload is not None:  # checked and read before anything is stored, then stored as it was read
             items = self.items(upload, family, limit)
@@ -433,6 +452,8 @@ class EvaluationService:
             status=EvaluationStatus.QUEUED,
             total=len(items),
             created_by=actor.id,
+            created_role=actor.role.value,
+            tried=via is Action.TRY,
             created_at=self._clock(),
             estimate=estimate.as_dict(),
         )
@@ -442,7 +463,10 @@ class EvaluationService:
     def cancel(self, evaluation_id: str, actor: Actor) -> Evaluation:
         found = self.get(evaluation_id)
         if not (actor.is_admin or actor.id == found.created_by):
-            raise TransitionNotAllowed("Only the engineer who started an evaluation, or an admin, may cancel it.")
+            raise Forbidden(
+                f"Only the engineer who started an evaluation ({found.created_by}), or an admin, may cancel it; "
+                f"{actor.name} ({actor.id}) is a member."
+            )
         cancelled = self._store.update_evaluation(
             evaluation_id, OPEN, status=EvaluationStatus.CANCELLED, finished_at=self._clock()
         )
@@ -452,11 +476,22 @@ class EvaluationService:
 
     # ---- running ------------------------------------------------------------------------------
     def pending(self) -> list[Evaluation]:
-        return [e for e in self._store.list_evaluations() if e.status in OPEN]
+        """Open runs (queued or running), oldest first."""
+        found = [e for e in self._store.list_evaluations() if e.status in OPEN]
+        return sorted(found, key=lambda e: (e.created_at, e.id))
 
-    def run(self, evaluation_id: str, actor: Actor, keep_going: Callable[[], bool] = lambda: True) -> Evaluation:
+    @staticmethod
+    def runs_as(evaluation: Evaluation) -> tuple[Actor, Action]:
+        """Who a run calls models as (the engineer who started it, with the role they had), and the
+        rule its custom model is called under (enabled at start: INVOKE; tried before enabling: TRY)."""
+        role = Role(evaluation.created_role) if evaluation.created_role else Role.MEMBER
+        who = Actor(id=evaluation.created_by, name=evaluation.created_by, role=role, via="evaluation")
+        return who.for_request(evaluation.id), Action.TRY if evaluation.tried in (True, None) else Action.INVOKE
+
+    def run(self, evaluation_id: str, keep_going: Callable[[], bool] = lambda: True) -> Evaluation:
         """Evaluate every record not yet stored, ``concurrency`` at a time, until done, cancelled, or
-        ``keep_going`` says stop (the lease was lost); then complete the run with its summary."""
+        ``keep_going`` says stop (the lease was lost); then complete the run with its summary. A model
+        that may no longer be called (disabled, deleted, no longer served) fails the run with why."""
         evaluation = self.get(evaluation_id)
         if evaluation.status is EvaluationStatus.QUEUED:
             started = self._store.update_evaluation(
@@ -467,7 +502,7 @@ class EvaluationService:
             return evaluation
         try:
             items = self._resume_items(evaluation)
-            stopped = self._run_items(evaluation, items, actor, keep_going)
+            stopped = self._run_items(evaluation, items, keep_going)
         except (NotInvocable, InvalidRequest, ModelNotFound) as exc:
             failed = self._store.update_evaluation(
                 evaluation_id, [EvaluationStatus.RUNNING], [self._finished(evaluation, "Failed", None, str(exc))],
@@ -510,9 +545,7 @@ class EvaluationService:
         items = self.items(evaluation.dataset_uri, self._family(model), evaluation.total)
         return [i for i in items if i.index not in done]
 
-    def _run_items(
-        self, evaluation: Evaluation, items: list[Item], actor: Actor, keep_going: Callable[[], bool]
-    ) -> bool:
+    def _run_items(self, evaluation: Evaluation, items: list[Item], keep_going: Callable[[], bool]) -> bool:
         """True when it stopped before the end (cancelled, or told to stop)."""
         todo: Iterator[Item] = iter(items)
         stop = threading.Event()
@@ -525,7 +558,7 @@ class EvaluationService:
                     item = next(todo, None)
                     if item is None:
                         return
-                    running.add(pool.submit(self._evaluate_and_store, evaluation, item, actor))
+                    running.add(pool.submit(self._evaluate_and_store, evaluation, item))
 
             fill()
             while running:
@@ -546,10 +579,10 @@ class EvaluationService:
                 fill()
         return stop.is_set() or self.get(evaluation.id).status is not EvaluationStatus.RUNNING
 
-    def _evaluate_and_store(self, evaluation: Evaluation, item: Item, actor: Actor) -> EvaluationResult:
+    def _evaluate_and_store(self, evaluation: Evaluation, item: Item) -> EvaluationResult:
         """In the worker: the record's result is stored as soon as it is known (a second runner's copy
         of the same record is refused by the store)."""
-        result = self.evaluate(evaluation, item, actor)
+        result = self.evaluate(evaluation, item)
         self._store.save_result(result)
         return result
 
@@ -566,8 +599,10 @@ class EvaluationService:
         )
         return retrying(self._inference.chat, model_id, request, actor, via)
 
-    def evaluate(self, evaluation: Evaluation, item: Item, actor: Actor) -> EvaluationResult:
-        """One record: both models answer, each answer is scored, and the judge (if any) decides."""
+    def evaluate(self, evaluation: Evaluation, item: Item) -> EvaluationResult:
+        """One record: both models answer, each answer is scored, and the judge (if any) decides.
+        A model that may no longer be called (or no longer exists) ends the run: it is raised."""
+        actor, via = self.runs_as(evaluation)
         request = ChatRequest(
             messages=item.messages,
             system=item.system,
@@ -578,9 +613,9 @@ class EvaluationService:
             evaluation_id=evaluation.id, index=item.index, prompt=item.prompt, reference=item.reference
         )
         try:
-            custom = self._call(evaluation.custom_model_id, request, actor, Action.TRY)
-            base = self._call(evaluation.base_model_id, request, actor, Action.TRY)
-        except NotInvocable:
+            custom = self._call(evaluation.custom_model_id, request, actor, via)
+            base = self._call(evaluation.base_model_id, request, actor, Action.INVOKE)
+        except (NotInvocable, ModelNotFound):
             raise
         except ServiceError as exc:
             return result.model_copy(update={"error": str(exc)})
@@ -602,7 +637,7 @@ class EvaluationService:
         if evaluation.judge_model_id is not None:
             try:
                 judged, note, calls = self._judge(evaluation, item, custom.output, base.output, actor)
-            except NotInvocable:
+            except (NotInvocable, ModelNotFound):
                 raise
             except ServiceError as exc:
                 update["error"] = f"the judge could not answer: {exc}"
@@ -638,45 +673,99 @@ class EvaluationService:
 
 
 class EvaluationRunner:
-    """Runs queued evaluations in the background, one at a time per process. A run is held by a
-    database lease renewed as it goes: if this process dies, another (or this one, restarted) takes
-    the run over once the lease expires, and resumes from the stored records."""
+    """Runs queued evaluations in the background, oldest first: up to ``max_running`` at a time in
+    this process, and no more than ``per_user`` running at once for one engineer across every
+    replica (so one member's queue never starves another's). A run is held by a database lease
+    renewed as it goes: if this process dies, another (or this one, restarted) takes the run over
+    once the lease expires, and resumes from the stored records."""
 
     def __init__(
         self,
         evaluations: EvaluationService,
         try_lease: Callable[[str, str, float, datetime], bool],
-        actor: Actor,
         lease_seconds: float = 30.0,
         poll_seconds: float = 1.0,
+        *,
+        max_running: int = 4,
+        per_user: int = 1,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._evaluations = evaluations
         self._try_lease = try_lease
-        self._actor = actor
         self._lease = lease_seconds
+        self._max_running = max_running
+        self._per_user = per_user
         self._clock = clock
         self.owner = f"evaluations-{uuid.uuid4().hex[:12]}"
-        self._background = Background("model-studio-evaluations", poll_seconds, self.run_once)
+        self._active: dict[str, threading.Thread] = {}
+        self._finished: list[Evaluation] = []
+        self._lock = threading.Lock()
+        self._background = Background("model-studio-evaluations", poll_seconds, self.start_due)
+
+    def start_due(self, exclude: frozenset[str] = frozenset()) -> list[str]:
+        """Start, oldest first, every open run this process may take now (but those in ``exclude``);
+        the ids it started. A queued run waits while its engineer already has ``per_user`` runs going
+        (here or in another replica)."""
+        pending = self._evaluations.pending()
+        running = Counter(e.created_by for e in pending if e.status is EvaluationStatus.RUNNING)
+        started: list[str] = []
+        for evaluation in pending:
+            with self._lock:
+                if evaluation.id in self._active or evaluation.id in exclude:
+                    continue
+                if len(self._active) >= self._max_running or self._background.stopping:
+                    break
+            queued = evaluation.status is EvaluationStatus.QUEUED
+            if queued and running[evaluation.created_by] >= self._per_user:
+                continue
+            name = f"evaluation:{evaluation.id}"
+            if not self._try_lease(name, self.owner, self._lease, self._clock()):
+                continue
+            thread = threading.Thread(
+                target=self._run, args=(evaluation.id, name), name=f"evaluation-{evaluation.id}", daemon=True
+            )
+            with self._lock:
+                self._active[evaluation.id] = thread
+            thread.start()
+            running[evaluation.created_by] += queued
+            started.append(evaluation.id)
+        return started
+
+    def _run(self, evaluation_id: str, name: str) -> None:
+        renewed = [time.monotonic()]
+
+        def keep_going() -> bool:
+            if self._background.stopping:
+                return False
+            if time.monotonic() - renewed[0] < self._lease / 3:
+                return True
+            renewed[0] = time.monotonic()
+            return self._try_lease(name, self.owner, self._lease, self._clock())
+
+        try:
+            done = self._evaluations.run(evaluation_id, keep_going)
+            with self._lock:
+                self._finished.append(done)
+        except Exception:  # the database went away, say: the lease expires and a later round resumes it
+            log.exception("evaluation %s: the run stopped", evaluation_id)
+        finally:
+            with self._lock:
+                self._active.pop(evaluation_id, None)
 
     def run_once(self) -> list[Evaluation]:
-        """Run every open evaluation this process can lease; what each became."""
-        finished = []
-        for evaluation in self._evaluations.pending():
-            name = f"evaluation:{evaluation.id}"
-            if self._background.stopping or not self._try_lease(name, self.owner, self._lease, self._clock()):
-                continue
-            renewed = [time.monotonic()]
-
-            def keep_going(name: str = name, renewed: list[float] = renewed) -> bool:
-                if self._background.stopping:
-                    return False
-                if time.monotonic() - renewed[0] < self._lease / 3:
-                    return True
-                renewed[0] = time.monotonic()
-                return self._try_lease(name, self.owner, self._lease, self._clock())
-
-            finished.append(self._evaluations.run(evaluation.id, self._actor, keep_going))
+        """Run every open evaluation this process can take, under the same limits, until none is left
+        that it may start; what each became (the command line and tests use this)."""
+        seen: set[str] = set()
+        while True:
+            seen.update(self.start_due(frozenset(seen)))
+            with self._lock:
+                threads = list(self._active.values())
+            if not threads:
+                break
+            for thread in threads:
+                thread.join()
+        with self._lock:
+            finished, self._finished = self._finished, []
         return finished
 
     def start(self) -> None:

@@ -32,6 +32,7 @@ from services.models import (
     ModelView,
     Provider,
     Reply,
+    Status,
     Target,
     Usage,
 )
@@ -180,10 +181,24 @@ class InferenceService:
         counts = self._usage.call_counts(model_id, since) if self._usage is not None else []
         return Usage(model_id=model_id, days=tuple(counts))
 
-    def invocable(self, views: list[ModelView], via: Action = Action.INVOKE) -> list[ModelView]:
-        """The models a caller may use now: GREEN (``Action.INVOKE``), or for the playground also
-        servable custom models not yet enabled (``Action.TRY``)."""
-        return [v for v in views if decide(via, subject(v))]
+    def invocable(
+        self, views: list[ModelView], via: Action = Action.INVOKE, actor: Actor | None = None
+    ) -> list[ModelView]:
+        """The models ``actor`` may use now: GREEN (``Action.INVOKE``), or for the playground also
+        their own servable custom models not yet enabled (every one for an admin: ``Action.TRY``)."""
+        if via is Action.TRY and actor is None:
+            raise ValueError("who tries a model decides which may be tried")
+        found = []
+        for v in views:
+            custom = None
+            if via is Action.TRY and v.record.model_type is ModelType.CUSTOM and v.status is not Status.GREEN:
+                try:
+                    custom = self._custom(v.id)  # its owner
+                except ModelNotFound:
+                    continue
+            if decide(via, subject(v, custom), actor):
+                found.append(v)
+        return found
 
     def target(self, model_id: str, actor: Actor, via: Action = Action.INVOKE) -> Target:
         """Where a call to ``model_id`` goes, or why it may not be made (refused before any call)."""

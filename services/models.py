@@ -426,6 +426,7 @@ class ApiToken(BaseModel):
     user_id: str
     role: str
     name: str
+    scopes: tuple[str, ...] | None = None  # what it may do (services/api_tokens.py: SCOPES); None: everything
     created_at: datetime
     revoked_at: datetime | None = None
 
@@ -569,6 +570,8 @@ class Evaluation(BaseModel):
     status: EvaluationStatus
     total: int  # records to evaluate
     created_by: str
+    created_role: str | None = None  # their role then: the run calls models as them (None: a member)
+    tried: bool | None = None  # the custom model was not enabled at start: tried by its owner or an admin
     created_at: datetime
     started_at: datetime | None = None
     finished_at: datetime | None = None

@@ -1,10 +1,15 @@
-"""s3:// URIs as Bedrock accepts them (bedrock-facts §1.1, the S3Uri pattern)."""
+"""s3:// URIs as Bedrock accepts them (bedrock-facts §1.1, the S3Uri pattern), and the one rule every
+URI a user gives passes before anything is read: ``user_uri`` (parse, then the bucket allowlist).
+
+Training, validation and evaluation data, Check data, estimates: every route and page that takes an
+S3 URI from a user calls ``user_uri`` first (tests/security/test_campaign3.py enumerates the API's URI
+fields from its OpenAPI schema and attacks each one)."""
 
 from __future__ import annotations
 
 import re
 
-from services.errors import InvalidRequest
+from services.errors import BucketNotAllowed, InvalidRequest
 
 S3_URI = re.compile(r"s3://[a-z0-9][-.a-z0-9]{1,61}[a-z0-9](?:/[-!_*'().a-z0-9A-Z]+(?:/[-!_*'().a-z0-9A-Z]+)*)?/?")
 _KEY_SAFE = re.compile(r"[^-!_*'().a-zA-Z0-9]")
@@ -50,6 +55,20 @@ def parse_s3_uri(uri: str, *, what: str = "S3 URI") -> tuple[str, str]:
             "digits, dots or hyphens; keys may use letters, digits and - ! _ * ' ( ) . only."
         )
     bucket, _, key = text[5:].partition("/")
+    return bucket, key
+
+
+def user_uri(uri: str, allowed: frozenset[str] | None, *, what: str = "S3 URI") -> tuple[str, str]:
+    """(bucket, key) of an S3 URI a user gave: parsed as Bedrock would (``parse_s3_uri``), then refused
+    unless its bucket is one Model Studio may read for its users (STUDIO_S3_BUCKET, the per-region
+    buckets and STUDIO_ALLOWED_BUCKETS; ``None``: any bucket). Called before anything is read, so a
+    refused URI is never opened, sized or listed, in any backend."""
+    bucket, key = parse_s3_uri(uri, what=what)
+    if allowed is not None and bucket not in allowed:
+        raise BucketNotAllowed(
+            f"{what} {uri.strip()[:200]}: bucket {bucket!r} is not one Model Studio may read; allowed: "
+            f"{', '.join(sorted(allowed))} (STUDIO_S3_BUCKET, STUDIO_S3_BUCKETS and STUDIO_ALLOWED_BUCKETS)."
+        )
     return bucket, key
 
 

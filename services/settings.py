@@ -154,6 +154,21 @@ class Settings(BaseSettings):
     eval_lease_seconds: float = Field(
         30.0, gt=0, description="A running evaluation is resumed by another process this long after its runner stops."
     )
+    eval_max_running: int = Field(
+        4, ge=1, le=64, description="Evaluations one server process runs at once (the oldest queued first)."
+    )
+    eval_max_running_per_user: int = Field(
+        1, ge=1, le=64, description="Evaluations one engineer may have running at once, across every replica."
+    )
+    model_call_concurrency: int = Field(
+        64, ge=1, le=1024, description="Model calls (/invoke, /api/v1) one server process makes at once."
+    )
+    model_call_queue: int = Field(
+        256,
+        ge=0,
+        le=100_000,
+        description="Model calls that may wait for a free place; beyond it: 429 with Retry-After.",
+    )
     prices_file: Path | None = Field(None, description="Price catalog JSON (default: the bundled one).")
     price_overrides: dict[str, dict[str, float]] = Field(
         default_factory=dict,
@@ -388,6 +403,10 @@ class Settings(BaseSettings):
     @property
     def output_root(self) -> str:
         return self.output_root_for(self.job_region)
+
+    def readable_buckets(self) -> frozenset[str]:
+        """The buckets whose s3:// URIs users may give (services/s3uri.py: user_uri)."""
+        return frozenset(self.allowed_buckets) | {self.s3_bucket} | set(self.s3_buckets.values())
 
     def output_root_for(self, region: str) -> str:
         bucket = self.s3_buckets.get(region, self.s3_bucket)

@@ -37,11 +37,16 @@ def lite_world(root: Any, monkeypatch: Any, **settings: Any) -> Any:
     return world
 
 
-def trained_and_served(world: Any, name: str = "coder", validation: bytes | None = None, base: str = "") -> Any:
+def trained_and_served(
+    world: Any, name: str = "coder", validation: bytes | None = None, base: str = "", owner: Any = None
+) -> Any:
     """A custom model of Titan Text Lite trained on 120 "item {i} has code C{i}" records, with
-    ``validation`` data, its job completed and its throughput InService: YELLOW, ready to try."""
+    ``validation`` data, its job completed and its throughput InService: YELLOW, ready to try (by
+    ``owner``, who made it: the local admin unless told)."""
     from services.customization import NewCustomModel
     from tests.fakes import ADMIN
+
+    owner = owner or ADMIN
 
     base = base or "bedrock:amazon.titan-text-lite-v1:0:4k"
     training = jsonl(120, prompt="What is the code for item {i}?", completion="Item {i} has code C{i}.")
@@ -49,11 +54,11 @@ def trained_and_served(world: Any, name: str = "coder", validation: bytes | None
         NewCustomModel(name=name, base_model_id=base),
         upload(training),
         upload(validation, "validation.jsonl") if validation is not None else None,
-        actor=ADMIN,
+        actor=owner,
     )
     world.clock.advance(seconds=61)
     world.customization.refresh(model.id)
-    world.customization.provision_throughput(model.id, actor=ADMIN)
+    world.customization.provision_throughput(model.id, actor=owner)
     world.clock.advance(seconds=11)
     world.customization.refresh(model.id)
     return world.customization.get(model.id)

@@ -1,5 +1,6 @@
 """Playground: up to three models side by side on one conversation. Thin: what may be called is
-decided by services/inference.py (Action.TRY: GREEN models, and servable custom models not yet enabled)."""
+decided by services/inference.py (Action.TRY: GREEN models, and
+the caller's own servable custom models not yet enabled; every one for an admin)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ st.title("Playground")
 
 views = {
     v.id: v
-    for v in services.inference.invocable(services.catalog.list_models(), via=Action.TRY)
+    for v in services.inference.invocable(services.catalog.list_models(), via=Action.TRY, actor=actor)
     if "TEXT" in v.record.output_modalities or not v.record.output_modalities
 }
 if not views:

@@ -253,6 +253,7 @@ api_tokens = Table(
     Column("user_id", SafeString(320), nullable=False),
     Column("role", SafeString(16), nullable=False),
     Column("name", SafeString(200), nullable=False),
+    Column("scopes", SafeString(64), nullable=True),  # comma-separated; NULL: every scope (tokens made before scopes)
     Column("created_at", UTCDateTime, nullable=False),
     Column("revoked_at", UTCDateTime, nullable=True),
 )
@@ -291,6 +292,8 @@ evaluations = Table(
     Column("status", SafeString(16), nullable=False),
     Column("total", Integer, nullable=False),
     Column("created_by", SafeString(320), nullable=False),
+    Column("created_role", SafeString(16), nullable=True),
+    Column("tried", Boolean, nullable=True),
     Column("created_at", UTCDateTime, nullable=False),
     Column("started_at", UTCDateTime, nullable=True),
     Column("finished_at", UTCDateTime, nullable=True),

@@ -31,7 +31,7 @@ from services.models import (
     Provider,
     Status,
 )
-from services.s3uri import parse_s3_uri
+from services.s3uri import user_uri
 from services.text import text_problem
 
 
@@ -250,13 +250,7 @@ class Checks(ServiceBase):
                 return validate_stream(source.stream, family, kind, source.size)
             finally:
                 source.stream.seek(0)
-        bucket, _ = parse_s3_uri(source)
-        allowed = self._config.allowed_buckets
-        if allowed is not None and bucket not in allowed:
-            raise InvalidRequest(
-                f"{source}: bucket {bucket!r} is not one Model Studio may read; allowed: {', '.join(sorted(allowed))} "
-                "(STUDIO_S3_BUCKET and STUDIO_ALLOWED_BUCKETS)."
-            )
+        user_uri(source, self._config.allowed_buckets)
         size = self._objects.size(source)
         if size is None:
             raise InvalidRequest(f"{source} does not exist (or is not readable by Model Studio).")

@@ -105,7 +105,7 @@ def test_compare_runs_shows_each_runs_latest_evaluation_beside_its_curves(world:
     model = trained_and_served(world, validation=VALIDATION)
     other = trained_and_served(world, name="coder-2")
     evaluations = world.services.evaluations
-    evaluations.run(evaluations.start(NewEvaluation(custom_model_id=model.id), ADMIN).id, ADMIN)
+    evaluations.run(evaluations.start(NewEvaluation(custom_model_id=model.id), ADMIN).id)
     at = make_app().run()
     at.switch_page("views/compare.py")
     at.run()

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from services.customization import Upload
-from services.errors import InvalidData, InvalidRequest, NotInvocable, ProviderThrottled, TransitionNotAllowed
+from services.errors import BucketNotAllowed, Forbidden, InvalidData, InvalidRequest, NotInvocable, ProviderThrottled, TransitionNotAllowed
 from services.evaluation import NewEvaluation, item_of, results_csv
 from services.models import EvaluationStatus, Provider
 from tests.factories import jsonl, trained_and_served
@@ -51,7 +51,7 @@ def test_records_become_chats_with_their_reference() -> None:
 
 
 def test_an_evaluation_over_the_validation_data_shows_the_fine_tune_helped(world: World) -> None:
-    model = trained_and_served(world, validation=VALIDATION)
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
     evaluations = world.services.evaluations
     started = evaluations.start(NewEvaluation(custom_model_id=model.id, judge_model_id=LITE), actor=MEMBER)
     assert started.status is EvaluationStatus.QUEUED and started.total == 20 and started.base_model_id == LITE
@@ -91,7 +91,7 @@ def test_an_evaluation_over_the_validation_data_shows_the_fine_tune_helped(world
 
 
 def test_what_it_refuses_before_anything_is_stored(world: World) -> None:
-    model = trained_and_served(world, validation=VALIDATION)
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
     evaluations = world.services.evaluations
     with pytest.raises(InvalidRequest, match="Metrics"):
         evaluations.start(NewEvaluation(custom_model_id=model.id, metrics=("bleu",)), actor=MEMBER)
@@ -109,7 +109,7 @@ def test_what_it_refuses_before_anything_is_stored(world: World) -> None:
             NewEvaluation(custom_model_id=model.id), actor=MEMBER, upload=Upload("e.jsonl", io.BytesIO(bad), len(bad))
         )
     assert any("line 4" in p for p in refused.value.problems) and any("line 5" in p for p in refused.value.problems)
-    no_validation = trained_and_served(world, name="plain")
+    no_validation = trained_and_served(world, owner=MEMBER, name="plain")
     with pytest.raises(InvalidRequest, match="without validation data"):
         evaluations.start(NewEvaluation(custom_model_id=no_validation.id), actor=MEMBER)
     world.catalog.disable(LITE, actor=ADMIN)  # the base may no longer be called
@@ -119,7 +119,7 @@ def test_what_it_refuses_before_anything_is_stored(world: World) -> None:
 
 
 def test_an_uploaded_evaluation_set_is_stored_and_used(world: World) -> None:
-    model = trained_and_served(world)
+    model = trained_and_served(world, owner=MEMBER)
     data = jsonl(4, 2, prompt="What is the code for item {i}?", completion="Item {i} has code C{i}.")
     evaluations = world.services.evaluations
     upload = Upload("eval.jsonl", io.BytesIO(data), len(data))
@@ -128,14 +128,14 @@ def test_an_uploaded_evaluation_set_is_stored_and_used(world: World) -> None:
     assert "assumed" in estimate.seconds_note
     started = evaluations.start(NewEvaluation(custom_model_id=model.id, metrics=("exact_match",)), MEMBER, upload)
     assert started.dataset_uri.endswith("/eval.jsonl") and world.objects.size(started.dataset_uri) == len(data)
-    done = evaluations.run(started.id, ADMIN)
+    done = evaluations.run(started.id)
     assert done.summary["Metrics"]["exact_match"]["Custom"] == 1.0 and set(done.summary["Metrics"]) == {"exact_match"}
     again = evaluations.estimate(NewEvaluation(custom_model_id=model.id, concurrency=2), MEMBER, upload)
     assert "assumed" not in again.seconds_note  # now each model's mean latency is known
 
 
 def test_a_stopped_run_resumes_from_its_stored_records(world: World) -> None:
-    model = trained_and_served(world, validation=VALIDATION)
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
     evaluations = world.services.evaluations
     started = evaluations.start(NewEvaluation(custom_model_id=model.id, concurrency=1), actor=MEMBER)
     calls = iter(range(1000))
@@ -152,11 +152,11 @@ def test_a_stopped_run_resumes_from_its_stored_records(world: World) -> None:
         return original(*args, **kwargs)
 
     evaluations.evaluate = slow  # type: ignore[method-assign]
-    stopped = evaluations.run(started.id, ADMIN, keep_going=stop_after_some)
+    stopped = evaluations.run(started.id, keep_going=stop_after_some)
     done_first = evaluations.progress(stopped)
     assert stopped.status is EvaluationStatus.RUNNING and 0 < done_first < 20
     evaluations.evaluate = original  # type: ignore[method-assign]
-    finished = evaluations.run(started.id, ADMIN)
+    finished = evaluations.run(started.id)
     assert finished.status is EvaluationStatus.COMPLETED and evaluations.progress(finished) == 20
     assert [r.index for r in evaluations.results(started.id)] == list(range(1, 21))  # each record once
 
@@ -186,10 +186,10 @@ def test_throttled_calls_are_retried_with_backoff_and_failures_are_kept_per_reco
     )  # fmt: skip
     world.catalog.sync(actor=ADMIN)
     world.catalog.enable(LITE, actor=ADMIN)
-    model = trained_and_served(world, validation=VALIDATION)
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
     provider.broken = {"What is the code for item 3?"}
     evaluations = world.services.evaluations
-    done = evaluations.run(evaluations.start(NewEvaluation(custom_model_id=model.id), MEMBER).id, ADMIN)
+    done = evaluations.run(evaluations.start(NewEvaluation(custom_model_id=model.id), MEMBER).id)
     assert done.status is EvaluationStatus.COMPLETED
     results = {r.index: r for r in evaluations.results(done.id)}
     assert results[4].error is not None and "still slow" in results[4].error  # line 4 asks about item 3
@@ -198,35 +198,107 @@ def test_throttled_calls_are_retried_with_backoff_and_failures_are_kept_per_reco
 
 
 def test_cancelling_stops_a_run_and_only_its_owner_or_an_admin_may(world: World) -> None:
-    model = trained_and_served(world, validation=VALIDATION)
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
     evaluations = world.services.evaluations
     started = evaluations.start(NewEvaluation(custom_model_id=model.id), actor=MEMBER)
-    with pytest.raises(TransitionNotAllowed, match="Only the engineer"):
+    with pytest.raises(Forbidden, match="Only the engineer"):
         evaluations.cancel(started.id, OTHER_MEMBER)
     cancelled = evaluations.cancel(started.id, MEMBER)
     assert cancelled.status is EvaluationStatus.CANCELLED and cancelled.finished_at is not None
-    assert evaluations.run(started.id, ADMIN).status is EvaluationStatus.CANCELLED
+    assert evaluations.run(started.id).status is EvaluationStatus.CANCELLED
     assert evaluations.progress(cancelled) == 0
     with pytest.raises(TransitionNotAllowed, match="nothing to cancel"):
         evaluations.cancel(started.id, ADMIN)
 
 
 def test_a_model_that_can_no_longer_be_called_fails_the_run_and_says_why(world: World) -> None:
-    model = trained_and_served(world, validation=VALIDATION)
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
     evaluations = world.services.evaluations
     started = evaluations.start(NewEvaluation(custom_model_id=model.id), actor=MEMBER)
     world.customization.remove_throughput(model.id, actor=ADMIN)
-    failed = evaluations.run(started.id, ADMIN)
+    failed = evaluations.run(started.id)
     assert failed.status is EvaluationStatus.FAILED and failed.error and model.name in failed.error
 
 
 def test_a_changed_evaluation_set_is_not_resumed(world: World) -> None:
-    model = trained_and_served(world)
+    model = trained_and_served(world, owner=MEMBER)
     data = jsonl(4, prompt="What is the code for item {i}?", completion="Item {i} has code C{i}.")
     evaluations = world.services.evaluations
     started = evaluations.start(
         NewEvaluation(custom_model_id=model.id), MEMBER, Upload("eval.jsonl", io.BytesIO(data), len(data))
     )
     world.objects.put_bytes(started.dataset_uri, data + orjson.dumps({"prompt": "x", "completion": "y"}) + b"\n")
-    failed = evaluations.run(started.id, ADMIN)
+    failed = evaluations.run(started.id)
     assert failed.status is EvaluationStatus.FAILED and "changed" in (failed.error or "")
+
+
+def test_another_members_model_not_yet_enabled_is_not_theirs_to_evaluate(world: World) -> None:
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)  # YELLOW: Mia's to try
+    evaluations = world.services.evaluations
+    for attempt in (
+        lambda: evaluations.start(NewEvaluation(custom_model_id=model.id), actor=OTHER_MEMBER),
+        lambda: evaluations.estimate(NewEvaluation(custom_model_id=model.id), OTHER_MEMBER),
+    ):
+        with pytest.raises(NotInvocable, match="for its owner"):
+            attempt()
+    with pytest.raises(InvalidRequest, match="cannot judge its own answers"):
+        evaluations.start(NewEvaluation(custom_model_id=model.id, judge_model_id=model.id), actor=MEMBER)
+    assert evaluations.list_for() == []
+    world.catalog.enable(model.id, actor=ADMIN)  # GREEN: anyone may call it, so anyone may evaluate it
+    assert evaluations.start(NewEvaluation(custom_model_id=model.id), actor=OTHER_MEMBER).tried is False
+
+
+def test_a_model_disabled_mid_run_fails_the_run_with_the_reason(world: World) -> None:
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
+    world.catalog.enable(model.id, actor=ADMIN)
+    evaluations = world.services.evaluations
+    for who in (MEMBER, OTHER_MEMBER):  # its owner's run too: an admin's disable means "stop using it"
+        started = evaluations.start(NewEvaluation(custom_model_id=model.id, concurrency=1), actor=who)
+        assert started.tried is False and started.created_role == "member"
+    world.catalog.disable(model.id, actor=ADMIN)
+    for evaluation in evaluations.list_for(model.id):
+        failed = evaluations.run(evaluation.id)
+        assert failed.status is EvaluationStatus.FAILED and "only enabled (GREEN) models" in (failed.error or "")
+        assert evaluations.progress(failed) == 0  # not one call after the disable
+    assert world.services.inference.usage(model.id).total("calls") == 0
+
+
+def test_the_base_model_disabled_mid_run_fails_it_too(world: World) -> None:
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
+    evaluations = world.services.evaluations
+    started = evaluations.start(NewEvaluation(custom_model_id=model.id), actor=MEMBER)
+    world.catalog.disable(LITE, actor=ADMIN)
+    failed = evaluations.run(started.id)
+    assert failed.status is EvaluationStatus.FAILED and "Titan Text G1 - Lite" in (failed.error or "")
+
+
+def test_evaluation_data_outside_the_allowed_buckets_is_never_read(world: World) -> None:
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
+    world.objects.put_bytes("s3://secrets/eval.jsonl", VALIDATION)  # readable by the app, not its users
+    evaluations = world.services.evaluations
+    for attempt in (
+        lambda r: evaluations.start(r, actor=MEMBER),
+        lambda r: evaluations.estimate(r, MEMBER),
+    ):
+        with pytest.raises(BucketNotAllowed, match="bucket 'secrets' is not one Model Studio may read"):
+            attempt(NewEvaluation(custom_model_id=model.id, dataset_uri="s3://secrets/eval.jsonl"))
+    assert evaluations.list_for() == []
+
+
+def test_the_queue_runs_the_oldest_first_and_one_engineer_at_a_time_each(world: World) -> None:
+    model = trained_and_served(world, owner=MEMBER, validation=VALIDATION)
+    world.catalog.enable(model.id, actor=ADMIN)
+    evaluations = world.services.evaluations
+    runner = world.services.evaluation_runner
+    assert runner is not None
+    mia = []
+    for _ in range(3):
+        mia.append(evaluations.start(NewEvaluation(custom_model_id=model.id), actor=MEMBER))
+        world.clock.advance(seconds=1)
+    otto = evaluations.start(NewEvaluation(custom_model_id=model.id), actor=OTHER_MEMBER)
+    assert [e.id for e in evaluations.pending()] == [*(e.id for e in mia), otto.id]  # oldest first
+    started = runner.start_due()
+    assert started == [mia[0].id, otto.id]  # Mia's first, then Otto's: Mia's others wait their turn
+    finished = runner.run_once()
+    assert {e.id for e in finished} == {e.id for e in [*mia, otto]}
+    assert all(e.status is EvaluationStatus.COMPLETED for e in finished)
