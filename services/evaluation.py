@@ -14,8 +14,6 @@ the run with the reason. Every S3 URI passes services/s3uri.py's ``user_uri`` be
 from __future__ import annotations
 
 import concurrent.futures as futures
-import csv
-import io
 import logging
 import random
 import secrets
@@ -59,6 +57,7 @@ from services.evaluation_metrics import (
     parse_choice,
     verdict,
 )
+from services.export import csv_text
 from services.identity import Actor, Role
 from services.inference import Answer, InferenceService
 from services.models import (
@@ -165,19 +164,21 @@ def outcome(result: EvaluationResult, metrics: tuple[str, ...]) -> str:
 
 
 def results_csv(results: list[EvaluationResult], metrics: tuple[str, ...]) -> str:
-    out = io.StringIO()
-    writer = csv.writer(out)
-    writer.writerow(
+    """The records as CSV, through the one writer of every export (services/export.py)."""
+    header = (
         ["Record", "Prompt", "Reference", "Custom answer", "Base answer", "Verdict"]
         + [f"{METRICS[m]} ({who})" for m in metrics for who in ("custom", "base")]
         + ["Error"]
     )
-    for r in results:
-        scores = [f"{r.scores[m][i]:.4f}" if m in r.scores else "" for m in metrics for i in (0, 1)]
-        writer.writerow(
-            [r.index, r.prompt, r.reference, r.custom_output, r.base_output, r.verdict or "", *scores, r.error or ""]
-        )
-    return out.getvalue()
+    return csv_text(
+        header,
+        (
+            [r.index, r.prompt, r.reference, r.custom_output, r.base_output, r.verdict or ""]
+            + [f"{r.scores[m][i]:.4f}" if m in r.scores else "" for m in metrics for i in (0, 1)]
+            + [r.error or ""]
+            for r in results
+        ),
+    )
 
 
 def summarize(evaluation: Evaluation, results: list[EvaluationResult]) -> dict[str, Any]:

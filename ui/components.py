@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 import pandas as pd
 import streamlit as st
 
+from services.export import csv_text
 from services.models import ModelView, Status, SyncOutcome, SyncRun
 
 LIGHT = {Status.GREEN: "🟢", Status.YELLOW: "🟡", Status.RED: "🔴"}
@@ -131,17 +132,7 @@ def duration(seconds: float) -> str:
     return f"{minutes} min" if minutes else f"{seconds} s"
 
 
-_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
-
-
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as CSV that a spreadsheet opens as data: a text cell that would start a formula
-    (=, +, -, @, tab, CR: OWASP's list) gets a leading apostrophe. Numbers are left as they are."""
-    safe = frame.copy()
-    for column in safe.columns:
-        if safe[column].dtype == object or pd.api.types.is_string_dtype(safe[column]):
-            safe[column] = safe[column].map(
-                lambda v: "'" + v if isinstance(v, str) and v.startswith(_FORMULA_START) else v
-            )
-    text: str = safe.to_csv(index=False)
-    return text.encode()
+    """A frame as CSV through the one writer of every export (services/export.py): a text cell that
+    would start a formula gets a leading apostrophe; numbers are left as they are."""
+    return csv_text([str(c) for c in frame.columns], frame.itertuples(index=False, name=None)).encode()

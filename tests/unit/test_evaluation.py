@@ -10,7 +10,15 @@ import orjson
 import pytest
 
 from services.customization import Upload
-from services.errors import BucketNotAllowed, Forbidden, InvalidData, InvalidRequest, NotInvocable, ProviderThrottled, TransitionNotAllowed
+from services.errors import (
+    BucketNotAllowed,
+    Forbidden,
+    InvalidData,
+    InvalidRequest,
+    NotInvocable,
+    ProviderThrottled,
+    TransitionNotAllowed,
+)
 from services.evaluation import NewEvaluation, item_of, results_csv
 from services.models import EvaluationStatus, Provider
 from tests.factories import jsonl, trained_and_served
