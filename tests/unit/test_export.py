@@ -16,7 +16,8 @@ ATTACKS = ['=HYPERLINK("http://evil.test")', "+1+1", "-2+3", "@SUM(A1)", "\tx", 
 
 
 def test_a_cell_that_would_start_a_formula_opens_as_text() -> None:
-    rows = list(csv.reader(io.StringIO(csv_text(["a", "b"], [[text, 1.5] for text in ATTACKS] + [[None, -2]]))))
+    text = csv_text(["a", "b"], [[t, 1.5] for t in ATTACKS] + [[None, -2]])
+    rows = list(csv.reader(io.StringIO(text, newline="")))
     assert [r[0] for r in rows[1:-1]] == ["'" + t for t in ATTACKS]
     assert rows[1][1] == "1.5" and rows[-1] == ["", "-2"]  # numbers as they are, None empty
 
@@ -26,8 +27,8 @@ def test_the_evaluation_export_and_the_pages_exports_share_it() -> None:
         EvaluationResult(evaluation_id="ev-1", index=i, prompt=t, reference=t, custom_output=t, base_output=t)
         for i, t in enumerate(ATTACKS, 1)
     ]
-    rows = list(csv.reader(io.StringIO(results_csv(results, ("exact_match",)))))
+    rows = list(csv.reader(io.StringIO(results_csv(results, ("exact_match",)), newline="")))
     assert all(cell.startswith("'") for row in rows[1:] for cell in row[1:5])
     frame = pd.DataFrame({"text": ATTACKS, "n": range(len(ATTACKS))})
-    rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode())))
+    rows = list(csv.reader(io.StringIO(csv_bytes(frame).decode(), newline="")))
     assert [r[0] for r in rows[1:]] == ["'" + t for t in ATTACKS] and rows[2][1] == "1"
