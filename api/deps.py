@@ -1,4 +1,5 @@
-"""What every route depends on: the services, and who is calling (decided in services/signin.py)."""
+"""What every route depends on: the services, and who is calling (decided in services/signin.py), with
+the scopes of their API token checked (services/api_tokens.py)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from api.model_calls import ModelCalls
+from services.api_tokens import require_scope, scope_for
 from services.bootstrap import Services
 from services.identity import Actor
 
@@ -15,13 +18,29 @@ async def _services(request: Request) -> Services:  # async: no thread hop for a
 
 
 async def _actor(request: Request) -> Actor:  # async: a dict lookup, or one indexed token query
+    """The caller, once their token's scopes allow this route (403 naming the missing scope): every
+    route depends on it, so no route can skip the check."""
     services: Services = request.app.state.get_services()
-    return services.identities.for_api(
+    actor = services.identities.for_api(
         request.headers.get("authorization", ""),
         request.client.host if request.client else "",
         request.headers.get("x-request-id") or None,
     )
+    route = request.scope.get("route")
+    require_scope(actor, scope_for(request.method, getattr(route, "path", request.url.path)))
+    return actor
+
+
+async def _calls(request: Request) -> ModelCalls:
+    """This process's pool for model calls (api/model_calls.py), made on first use."""
+    state = request.app.state
+    calls: ModelCalls | None = getattr(state, "model_calls", None)
+    if calls is None:
+        settings = state.get_services().settings
+        calls = state.model_calls = ModelCalls(settings.model_call_concurrency, settings.model_call_queue)
+    return calls
 
 
 Svc = Annotated[Services, Depends(_services)]
+Calls = Annotated[ModelCalls, Depends(_calls)]
 Who = Annotated[Actor, Depends(_actor)]

@@ -7,6 +7,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import ValidationError
 
 from api.schemas import MAX_PROBLEMS, Error, pascal
 from services.errors import (
@@ -105,6 +106,12 @@ def install_error_handlers(api: FastAPI) -> None:
             "Problems": problems,
         }
         return _respond(request, 422, body)
+
+    @api.exception_handler(ValidationError)
+    async def _model_error(request: Request, exc: ValidationError) -> JSONResponse:  # a rule a body slipped past
+        problems = [f"{'.'.join(str(p)[:64] for p in e['loc'])}: {e['msg']}" for e in exc.errors()[:MAX_PROBLEMS]]
+        body = {"Message": "The request is not valid: " + "; ".join(problems[:5]), "Code": "ValidationError"}
+        return _respond(request, 422, body | {"Problems": problems})
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # never a stack trace

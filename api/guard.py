@@ -176,6 +176,8 @@ class Guard:
             if not message.get("more_body", False):
                 break
         whole = b"".join(chunks)
+        if whole and b"json" in b"".join(v for k, v in scope.get("headers", ()) if k == b"content-type").lower():
+            _refuse_repeated_keys(whole)
         sent = False
 
         async def replay() -> Message:
@@ -278,7 +280,10 @@ class Guard:
 
     async def _refuse(self, scope: Scope, receive: Receive, send: Send, refused: _Refused) -> None:
         log.warning("refused %s %s: %s", scope.get("method", "WS"), scope.get("path"), refused.message)
-        body = json.dumps({"Message": refused.message, "Code": refused.code}).encode()
+        shape: dict[str, Any] = {"Message": refused.message, "Code": refused.code}
+        if str(scope.get("path", "")).startswith(self.api_prefix + "/v1/"):  # as OpenAI's SDKs read errors
+            shape = {"error": {"message": refused.message, "type": refused.code, "code": refused.code, "param": None}}
+        body = json.dumps(shape).encode()
         headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
         if scope["type"] == "websocket":
             if "websocket.http.response" in scope.get("extensions", {}):
@@ -313,6 +318,29 @@ def _check_length(scope: Scope, limit: int) -> None:
             raise _Refused(400, "Content-Length is not a number.", "BadRequest") from None
         if length > limit:
             raise _Refused(413, f"The request body ({length:,} bytes) is larger than {limit:,} bytes.", "TooLarge")
+
+
+def _no_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    seen: set[str] = set()
+    for key, _ in pairs:
+        if key in seen:
+            raise _Refused(
+                422,
+                f"The JSON body has the key {key[:100]!r} twice in one object; give each key once "
+                "(which one counts would be a guess).",
+                "ValidationError",
+            )
+        seen.add(key)
+    return dict(pairs)
+
+
+def _refuse_repeated_keys(body: bytes) -> None:
+    """A REST JSON body with a key repeated in one object is refused (422), as training data is: a
+    parser keeps the last, a reviewer may read the first. Not JSON at all: the API says so itself."""
+    try:
+        json.loads(body, object_pairs_hook=_no_repeats)
+    except ValueError:
+        return
 
 
 def _too_large(limit: int) -> str:

@@ -322,6 +322,7 @@ def build_services(
         costs.call_prices,
         region=settings.job_region,
         usage=db,
+        revision=catalog.revision,
         clock=clock,
     )
     evaluations = EvaluationService(

@@ -25,6 +25,7 @@ class Actor(BaseModel):
     role: Role
     via: str  # oidc | header | token | local | anonymous | system
     request_id: str = ""
+    scopes: frozenset[str] | None = None  # an API token's scopes (services/api_tokens.py); None: every one
 
     @property
     def is_admin(self) -> bool:

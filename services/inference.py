@@ -111,9 +111,11 @@ class InferenceService:
         *,
         region: str = "us-east-1",
         usage: UsageStore | None = None,
+        revision: Callable[[], int] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self._catalog = catalog
+        self._revision = revision  # the catalog's revision: a stream re-asks the rules when it moves
         self._custom = custom
         self._backends = backends
         self._token_prices = token_prices
@@ -255,16 +257,24 @@ class InferenceService:
     def stream(
         self, model_id: str, request: ChatRequest, actor: Actor, via: Action = Action.INVOKE
     ) -> Iterator[str | Answer]:
-        """The answer's pieces as they arrive, then the Answer. Refused (raised) before the first."""
+        """The answer's pieces as they arrive, then the Answer. Refused (raised) before the first; and
+        at any later piece, once the model may no longer be called (disabled, say, mid-stream): the
+        rules are asked again whenever the catalog changed since they were last asked."""
         request.check()
+        revision = self._revision() if self._revision is not None else None  # read before the rules
         target = self._target(model_id, actor, via)
         self._backend(target)
-        return self._stream(target, request)
+        return self._stream(target, request, actor, via, revision)
 
-    def _stream(self, target: Target, request: ChatRequest) -> Iterator[str | Answer]:
+    def _stream(
+        self, target: Target, request: ChatRequest, actor: Actor, via: Action, revision: int | None
+    ) -> Iterator[str | Answer]:
         start = time.perf_counter()
         try:
             for piece in self._backend(target).stream(target, request):
+                if self._revision is not None and (now := self._revision()) != revision:
+                    revision = now
+                    self.target(target.model_id, actor, via)  # NotInvocable or ModelNotFound: it ends here
                 if isinstance(piece, Reply):
                     answer = self._answer(target, piece, (time.perf_counter() - start) * 1000)
                     self._count(target.model_id, answer)

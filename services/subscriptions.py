@@ -31,8 +31,8 @@ class Subscriptions:
         self._clock = clock
 
     def prefs_for(self, user_id: str, admin: bool) -> NoticePrefs:
-        """What they chose, or the default."""
-        return self._store.notice_prefs([user_id]).get(user_id) or _default(user_id, admin)
+        """What they chose, or the default, as their role is now (``admin``)."""
+        return _as_now(self._store.notice_prefs([user_id]).get(user_id), user_id, admin)
 
     def choose(
         self, actor: Actor, *, events: Sequence[str] | None, scope: Literal["own", "all"], email: bool
@@ -102,10 +102,20 @@ class Subscriptions:
         stored = self._store.notice_prefs(people)
         found = []
         for person in people:
-            prefs = stored.get(person) or _default(person, person in self._admins)
+            prefs = _as_now(stored.get(person), person, person in self._admins)
             if "@" in person and prefs.email and self.wants(prefs, notice, owner):
                 found.append(f"mailto:{person}")
         return found
+
+
+def _as_now(chosen: NoticePrefs | None, user_id: str, admin: bool) -> NoticePrefs:
+    """What someone chose, as their role is now: an admin's "every model" ends with the admin role
+    (a demoted admin gets their own models' notices); someone who never chose gets the default."""
+    if chosen is None:
+        return _default(user_id, admin)
+    if chosen.scope == "all" and not admin:
+        return chosen.model_copy(update={"scope": "own"})
+    return chosen
 
 
 def _default(user_id: str, admin: bool) -> NoticePrefs:

@@ -1,6 +1,6 @@
 """The API token command line, through the same composition root as the app:
 
-python -m services.tokens create --user alice@example.com --role member --name laptop
+python -m services.tokens create --user alice@example.com --role member --name laptop [--scope invoke ...]
 python -m services.tokens list
 python -m services.tokens revoke <token id>
 """
@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from services.api_tokens import SCOPES
 from services.errors import InvalidRequest
 from services.identity import Role
 
@@ -24,6 +25,12 @@ def main(argv: list[str] | None = None) -> int:
     create.add_argument("--user", required=True)
     create.add_argument("--role", required=True, choices=[r.value for r in Role])
     create.add_argument("--name", default="token")
+    create.add_argument(
+        "--scope",
+        action="append",
+        choices=list(SCOPES),
+        help="what the token may do (repeat for several): invoke (call models), read, manage; default: all three",
+    )
     sub.add_parser("list", help="list tokens (never the tokens themselves)")
     revoke = sub.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("token_id")
@@ -31,12 +38,19 @@ def main(argv: list[str] | None = None) -> int:
     service = build_services(load_settings(), first_sync=False).tokens
     try:
         if args.command == "create":
-            token_id, token = service.create(args.user, args.role, args.name)
-            print(f"Token {token_id} for {args.user} ({args.role}). Copy it now; it is not shown again:\n{token}")
+            token_id, token = service.create(args.user, args.role, args.name, args.scope)
+            scopes = ", ".join(args.scope or SCOPES)
+            print(
+                f"Token {token_id} for {args.user} ({args.role}; {scopes}). "
+                f"Copy it now; it is not shown again:\n{token}"
+            )
         elif args.command == "list":
             for t in service.list():
                 state = f"revoked {t.revoked_at:%Y-%m-%d %H:%M}" if t.revoked_at else "active"
-                print(f"{t.id}  {t.user_id}  {t.role}  {t.name}  created {t.created_at:%Y-%m-%d %H:%M}  {state}")
+                scopes = ",".join(t.scopes or SCOPES)
+                print(
+                    f"{t.id}  {t.user_id}  {t.role}  {scopes}  {t.name}  created {t.created_at:%Y-%m-%d %H:%M}  {state}"
+                )
         elif not service.revoke(args.token_id):
             print(f"No active token {args.token_id}.", file=sys.stderr)
             return 1

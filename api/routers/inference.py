@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import AsyncIterator
 from typing import Annotated, Literal
 
 import orjson
@@ -18,10 +18,10 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Svc, Who
+from api.deps import Calls, Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
-from services.errors import ServiceError
+from services.errors import InvalidRequest, ServiceError
 from services.inference import MAX_LONG_TEXT, MAX_MESSAGES, Answer, ChatMessage, ChatRequest
 
 router = APIRouter(tags=["inference"])
@@ -50,14 +50,14 @@ class InvokeOut(BaseModel):
 
 
 @router.post("/models/{model_id}/invoke", response_model=InvokeOut, responses=ERRORS)
-def invoke(model_id: str, body: Invoke, s: Svc, actor: Who) -> InvokeOut:
+async def invoke(model_id: str, body: Invoke, s: Svc, actor: Who, calls: Calls) -> InvokeOut:
     request = ChatRequest(
         messages=tuple(ChatMessage(role=m.Role, content=m.Content) for m in body.Messages),
         system=body.System,
         max_tokens=body.MaxTokens,
         temperature=body.Temperature,
     )
-    answer = s.inference.chat(model_id, request, actor)
+    answer = await calls.call(s.inference.chat, model_id, request, actor)
     return InvokeOut(
         ModelId=answer.model_id,
         Output=answer.output,
@@ -142,13 +142,27 @@ def _text(content: str | list[dict[str, object]]) -> str:
 
 
 def _request(body: ChatCompletion) -> ChatRequest:
+    """Bedrock's shape of an OpenAI chat: the system and developer messages joined as the system
+    prompt, the user and assistant turns as the conversation. What it cannot be is refused with the
+    field that is wrong (never a 500)."""
     system = "\n".join(_text(m.content) for m in body.messages if m.role in ("system", "developer"))
-    turns = tuple(
-        ChatMessage(role=m.role, content=_text(m.content)) for m in body.messages if m.role in ("user", "assistant")
-    )
+    if len(system) > MAX_LONG_TEXT:
+        raise InvalidRequest(
+            f"messages: the system and developer messages together are {len(system):,} characters; "
+            f"at most {MAX_LONG_TEXT:,}."
+        )
+    turns = []
+    for i, m in enumerate(body.messages):
+        if m.role in ("user", "assistant"):
+            text = _text(m.content)
+            if len(text) > MAX_LONG_TEXT:
+                raise InvalidRequest(f"messages[{i}].content: {len(text):,} characters; at most {MAX_LONG_TEXT:,}.")
+            turns.append(ChatMessage(role=m.role, content=text))
+    if not turns:
+        raise InvalidRequest("messages: at least one user message is needed (the model answers the last one).")
     temperature = 0.7 if body.temperature is None else min(1.0, body.temperature)  # Bedrock's range is 0-1
     return ChatRequest(
-        messages=turns, system=system, max_tokens=body.max_completion_tokens or body.max_tokens or 512,
+        messages=tuple(turns), system=system, max_tokens=body.max_completion_tokens or body.max_tokens or 512,
         temperature=temperature,
     )  # fmt: skip
 
@@ -181,12 +195,12 @@ def _usage(answer: Answer) -> dict[str, int]:
 
 
 @router.post("/v1/chat/completions", response_model=None)
-def openai_chat(body: ChatCompletion, s: Svc, actor: Who) -> dict[str, object] | StreamingResponse:
+async def openai_chat(body: ChatCompletion, s: Svc, actor: Who, calls: Calls) -> dict[str, object] | StreamingResponse:
     request = _request(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
-        answer = s.inference.chat(body.model, request, actor)
+        answer = await calls.call(s.inference.chat, body.model, request, actor)
         return {
             "id": completion_id,
             "object": "chat.completion",
@@ -197,7 +211,8 @@ def openai_chat(body: ChatCompletion, s: Svc, actor: Who) -> dict[str, object] |
             ],
             "usage": _usage(answer),
         }
-    pieces = s.inference.stream(body.model, request, actor)  # refused here, before any byte is sent
+    pieces = calls.stream(lambda: s.inference.stream(body.model, request, actor))
+    await anext(pieces)  # OPENED, or the refusal raised here, before any byte is sent
 
     def chunk(delta: dict[str, str], finish: str | None = None, usage: dict[str, int] | None = None) -> bytes:
         payload: dict[str, object] = {
@@ -211,13 +226,13 @@ def openai_chat(body: ChatCompletion, s: Svc, actor: Who) -> dict[str, object] |
             payload["usage"] = usage
         return b"data: " + orjson.dumps(payload) + b"\n\n"
 
-    def events() -> Iterator[bytes]:
+    async def events() -> AsyncIterator[bytes]:
         yield chunk({"role": "assistant", "content": ""})
         try:
-            for piece in pieces:
+            async for piece in pieces:
                 if isinstance(piece, Answer):
                     yield chunk({}, "stop", _usage(piece))
-                else:
+                elif isinstance(piece, str):
                     yield chunk({"content": piece})
         except ServiceError as exc:  # mid-stream: the status is sent already; say it in the stream
             yield b"data: " + orjson.dumps({"error": {"message": str(exc), "type": exc.code}}) + b"\n\n"

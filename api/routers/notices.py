@@ -16,7 +16,7 @@ from datetime import datetime
 from typing import Literal
 
 from fastapi import APIRouter
-from pydantic import BaseModel, Field
+from pydantic import AwareDatetime, BaseModel, Field
 
 from api.deps import Svc, Who
 from api.errors import ERRORS
@@ -45,7 +45,7 @@ class NoticeList(BaseModel):
 
 
 class MarkRead(Pascal):
-    Upto: datetime | None = None
+    Upto: AwareDatetime | None = Field(None, description="with its time zone, e.g. 2026-12-04T10:00:00Z")
 
 
 class Preferences(Pascal):
