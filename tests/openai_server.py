@@ -44,20 +44,24 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         chunk = base | {"object": "chat.completion.chunk"}
         for word in answer.split(" "):
+            if self.server.chunk_delay:
+                time.sleep(self.server.chunk_delay)  # a model that streams its answer slowly
             delta = {"choices": [{"index": 0, "delta": {"content": word + " "}, "finish_reason": None}]}
             self.wfile.write(b"data: " + json.dumps(chunk | delta).encode() + b"\n\n")
+            self.wfile.flush()
         self.wfile.write(b"data: " + json.dumps(chunk | {"choices": [], "usage": usage}).encode() + b"\n\n")
         self.wfile.write(b"data: [DONE]\n\n")
 
 
 @contextmanager
-def openai_server(delay_seconds: float = 0.0) -> Iterator[Any]:
+def openai_server(delay_seconds: float = 0.0, chunk_delay_seconds: float = 0.0) -> Iterator[Any]:
     """Yields the server: ``.url`` (its /v1 base URL) and ``.requests`` (the bodies it received); each
-    answer takes ``delay_seconds``."""
+    answer takes ``delay_seconds``, and each streamed word ``chunk_delay_seconds`` more."""
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     server.requests = []  # type: ignore[attr-defined]
     server.delay = delay_seconds  # type: ignore[attr-defined]
+    server.chunk_delay = chunk_delay_seconds  # type: ignore[attr-defined]
     server.url = f"http://127.0.0.1:{server.server_address[1]}/v1"  # type: ignore[attr-defined]
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
