@@ -70,3 +70,23 @@ def test_a_custom_model_not_yet_enabled_answers_beside_its_base(world: World, ma
     at.chat_input(key=Key.PG_INPUT).set_value("And item 7?").run()  # the same conversation goes on
     shown = texts(at)
     assert "Item 42 has code C42." in shown and "Item 7 has code C7." in shown
+
+
+def test_a_member_tries_only_their_own_models_not_yet_enabled(world: World, make_app, monkeypatch) -> None:
+    from tests.factories import trained_and_served
+    from tests.fakes import MEMBER, OTHER_MEMBER
+    from ui import deps
+
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LITE, actor=ADMIN)
+    mine = trained_and_served(world, name="mine", owner=MEMBER)  # YELLOW, Mia's
+    theirs = trained_and_served(world, name="theirs", owner=OTHER_MEMBER)  # YELLOW, Otto's
+    monkeypatch.setattr(deps, "get_actor", lambda: MEMBER)
+    at = playground(make_app)
+    offered = at.multiselect(key=Key.PG_MODELS).options
+    assert any("mine" in o for o in offered) and not any("theirs" in o for o in offered), offered
+    assert any("Titan Text G1 - Lite" in o for o in offered)  # the base, enabled, is everyone's to call
+    world.catalog.enable(theirs.id, actor=ADMIN)  # once enabled, Otto's is everyone's to call
+    at = playground(make_app)
+    assert any("theirs" in o for o in at.multiselect(key=Key.PG_MODELS).options)
+    assert mine.created_by == MEMBER.id
