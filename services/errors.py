@@ -125,6 +125,12 @@ class Forbidden(ServiceError):
     code = "Forbidden"
 
 
+class NotYours(NotInvocable, Forbidden):
+    """The model may be tried before it is enabled, but by its owner or an admin only (403)."""
+
+    code = "Forbidden"
+
+
 class Unauthenticated(ServiceError):
     """Nobody is signed in (or the API token is missing, unknown or revoked)."""
 

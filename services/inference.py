@@ -18,7 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from services.actions import Action, decide, subject
-from services.errors import ModelNotFound, NotInvocable, ProviderUnavailable, ServiceError
+from services.errors import ModelNotFound, NotInvocable, NotYours, ProviderUnavailable, ServiceError
 from services.identity import Actor
 from services.models import (
     MAX_LONG_TEXT,
@@ -210,7 +210,8 @@ class InferenceService:
         custom = self._custom(model_id) if view.record.model_type is ModelType.CUSTOM else None
         decision = decide(via, subject(view, custom), actor)
         if not decision:
-            raise NotInvocable(decision.reason, view.status.value, view.next_action)
+            refused = NotYours if decision.forbidden else NotInvocable
+            raise refused(decision.reason, view.status.value, view.next_action)
         record = view.record
         if custom is None:
             called = record.model_id
