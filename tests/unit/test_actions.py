@@ -100,8 +100,14 @@ def test_every_state_and_action(action: Action, s: Subject) -> None:
     if action in (Action.ENABLE, Action.DISABLE):
         assert not member and member.forbidden and "for admins" in member.reason
     elif action in (Action.INVOKE, Action.TRY):  # anyone may call an enabled model, whoever made it
-        assert bool(member) is allowed and bool(decide(action, s, OTHER)) is allowed
+        assert bool(member) is allowed
         assert allowed or ("GREEN" in member.reason and s.next_action in member.reason)
+        other = decide(action, s, OTHER)
+        if action is Action.TRY and s.status is not Status.GREEN:  # not yet enabled: its owner's (an admin's)
+            assert not other and (other.forbidden or not allowed)
+            assert not allowed or "for its owner" in other.reason
+        else:
+            assert bool(other) is allowed
     else:
         assert bool(member) is allowed  # the owner may act on their own model
         other = decide(action, s, OTHER)
