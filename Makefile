@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation screenshots clean
+.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -39,7 +39,7 @@ test: $(VENV)/.dev $(VENV)/.scan lint
 
 # Every benchmark at full size (minutes); bench-quick runs each in a few seconds (CI: a broken
 # benchmark fails the build, no target is asserted).
-bench: $(VENV)/.dev $(VENV)/.scan bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation
+bench: $(VENV)/.dev $(VENV)/.scan bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst
 
 bench-quick: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/catalog.py --quick
@@ -49,6 +49,7 @@ bench-quick: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/browser.py --quick
 	$(BIN)/python bench/invoke.py --quick
 	$(BIN)/python bench/evaluation.py --quick
+	$(BIN)/python bench/burst.py --quick
 
 bench-catalog: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/catalog.py
@@ -82,3 +83,6 @@ test-postgres: $(VENV)/.dev $(VENV)/.scan
 
 bench-evaluation: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/evaluation.py
+
+bench-burst: $(VENV)/.dev $(VENV)/.scan
+	$(BIN)/python bench/burst.py
