@@ -41,7 +41,7 @@ from services.models import (
     JobStatus,
 )
 from services.names import bedrock_name
-from services.s3uri import join, safe_key_part
+from services.s3uri import join, safe_key_part, user_uri
 
 HEARTBEAT_MAX_SECONDS = 10.0  # a live submission touches its record at least this often
 RESUME_WAIT_SECONDS = 30.0  # an identical request waits this long for a live submission
@@ -402,6 +402,7 @@ class Submissions(Checks):
                 return {"sha256": reader.digest.hexdigest(), "size": source.size}
             uri = source.strip()
             try:
+                user_uri(uri, self._config.allowed_buckets)  # the one rule, before even a HEAD
                 return {"uri": uri, "object": self._objects.fingerprint(uri)}
             except (InvalidRequest, ObjectStoreError):
                 return {"uri": uri}  # the data check says what is wrong with it
