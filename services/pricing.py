@@ -21,6 +21,8 @@ from services.errors import InvalidRequest, ServiceError
 from services.models import CustomModel, JobStatus
 
 PRICES_FILE = Path(__file__).resolve().parent / "data" / "prices.json"
+PRICING_PAGE = "https://aws.amazon.com/bedrock/pricing/"
+NO_SOURCE = "No source found"  # how the source of a price nobody could find begins
 DAYS_PER_MONTH = 365.25 / 12
 OVERRIDE_SOURCE = "override in STUDIO_PRICE_OVERRIDES"
 
@@ -34,8 +36,10 @@ class Price(BaseModel):
 
     price: float | None = Field(None, ge=0)
     source: str = Field(min_length=1)
+    url: str | None = None  # the page it came from (for an unknown price: AWS's pricing page)
     as_of: str | None = None
     confirmed: bool = True
+    set_by: str | None = None  # an admin who set it on the Costs page
 
     @field_validator("price")
     @classmethod
@@ -50,7 +54,7 @@ class Price(BaseModel):
 
     def describe(self, unit: str) -> str:
         if self.price is None:
-            return f"unknown ({self.source})"
+            return f"unknown: {self.source}"
         flag = "" if self.confirmed else ", unconfirmed"
         return f"${self.price:g} per {unit} ({self.source}{', ' + self.as_of if self.as_of else ''}{flag})"
 

@@ -60,7 +60,7 @@ def test_an_estimate_from_a_token_count(lite: World, make_app) -> None:
     assert shown["Training"] == "$0.80" and shown["Storage"] == "$5.85"
     assert shown["Inference (no-commitment throughput)"] == "$568.00" and shown["Total"] == "$574.65"
     assert len(at.get("plotly_chart")) == 2  # the stacked bar and the cumulative line
-    assert "Prices from catalog 2026-11-22.1" in texts(at)
+    assert "Prices from catalog 2026-12-04.1" in texts(at)
 
 
 def test_an_unknown_price_gives_an_unknown_total_not_zero(lite: World, make_app) -> None:

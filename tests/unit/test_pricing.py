@@ -14,7 +14,9 @@ from hypothesis import strategies as st
 from services.customization import NewCustomModel, Upload
 from services.errors import InvalidRequest
 from services.pricing import (
+    NO_SOURCE,
     PRICES_FILE,
+    PRICING_PAGE,
     EstimateInput,
     ModelPrices,
     Price,
@@ -133,7 +135,7 @@ def test_the_bundled_catalog_matches_its_schema_and_the_facts() -> None:
     catalog = PriceCatalog(file)
     lite = catalog.lookup("amazon.titan-text-lite-v1:0:4k", "us-east-1")
     assert (lite.training.price, lite.storage_month.price, lite.inference_no_commit.price) == (0.0004, 1.95, 7.10)
-    assert "PRICE-TITAN" in lite.training.source
+    assert "pricing page" in lite.training.source and lite.training.url == PRICING_PAGE
     command = catalog.lookup("cohere.command-text-v14:7:4k", "us-west-2")
     assert command.inference_no_commit.price == 49.50
     haiku = catalog.lookup("anthropic.claude-3-haiku-20240307-v1:0:200k", "us-west-2")
@@ -183,7 +185,7 @@ def test_the_estimate_says_which_prices_and_token_method_it_used(tmp_path: Path)
     world.catalog.sync(actor=ADMIN)
     result = world.costs.estimate(request(token_method="characters ÷ 6"))
     assert result.catalog_version == load_price_file(PRICES_FILE).version and result.token_method == "characters ÷ 6"
-    assert "PRICE-TITAN" in result.components[0].price.source
+    assert "pricing page" in result.components[0].price.source
     with pytest.raises(InvalidRequest, match="no Amazon Bedrock base model"):
         world.costs.estimate(request(base_model_id="bedrock:nope"))
     unknown_region = world.costs.estimate(request(region="eu-west-1"))
@@ -283,13 +285,15 @@ def test_on_demand_prices_nobody_published_are_unknown_not_zero() -> None:
     from services.pricing import PriceCatalog, load_price_file
 
     prices = PriceCatalog(load_price_file()).lookup("amazon.nova-micro-v1:0:128k", "us-east-1")
-    assert prices is not None and prices.on_demand_input.price is None
+    assert prices is not None and prices.on_demand_input.price == 0.000035  # the base model's standard rate
+    assert prices.inference_no_commit.price is None  # throughput: no source found
     request = EstimateInput(
         base_model_id="bedrock:amazon.nova-micro-v1:0:128k", region="us-east-1", training_units=0,
         on_demand_input_tokens=1000,
     )  # fmt: skip
     c = estimate(prices, request).comparison
-    assert c is not None and c.on_demand_month is None and c.cheaper is None and c.break_even_tokens is None
+    assert c is not None and c.on_demand_month == pytest.approx(0.000035)
+    assert c.throughput_month is None and c.cheaper is None and c.break_even_tokens is None
 
 
 def test_every_fine_tunable_model_of_the_snapshot_has_prices_in_each_region_it_runs_in() -> None:
@@ -310,3 +314,59 @@ def test_every_fine_tunable_model_of_the_snapshot_has_prices_in_each_region_it_r
     assert missing == []
     west = catalog.lookup("amazon.titan-text-lite-v1:0:4k", "us-west-2")
     assert west is not None and west.storage_month.price == 1.95 and west.training.price is None
+
+
+def _fine_tunable() -> list[tuple[str, str, bool]]:
+    """(model id, region, served on demand once customized) for every model of the bundled catalog
+    snapshot that Bedrock customizes, in every region it lists it."""
+    snapshot = json.loads((Path(__file__).resolve().parents[2] / "services/data/catalog_snapshot.json").read_text())
+    found = []
+    for region, listing in snapshot["bedrock"].items():
+        for model in listing["modelSummaries"]:
+            if model.get("customizationsSupported"):
+                model_id = model["modelId"]
+                on_demand = model_id.startswith(
+                    ("amazon.nova-micro", "amazon.nova-lite", "amazon.nova-pro", "amazon.nova-2")
+                )
+                found.append((model_id, region, on_demand))
+    return sorted(found)
+
+
+FINE_TUNABLE = _fine_tunable()
+
+
+def test_the_snapshot_has_the_models_people_customize() -> None:
+    assert len({m for m, _, _ in FINE_TUNABLE}) >= 22 and any("nova-micro" in m for m, _, _ in FINE_TUNABLE)
+
+
+@pytest.mark.parametrize(("model_id", "region", "on_demand"), FINE_TUNABLE, ids=lambda v: str(v))
+def test_every_fine_tunable_model_has_a_sourced_price_or_says_none_was_found(
+    model_id: str, region: str, on_demand: bool
+) -> None:
+    """Each component in each region: a price with its source, page and date, or, where none was found,
+    an explicit "No source found" with AWS's pricing page. Never a silent unknown, never $0."""
+    prices = PriceCatalog(load_price_file()).lookup(model_id, region)
+    assert prices is not None, f"{model_id} in {region}: not in the price catalog"
+    components = [prices.training, prices.storage_month, prices.inference_no_commit]
+    if on_demand:
+        components += [prices.on_demand_input, prices.on_demand_output]
+    for price in components:
+        assert price.url and price.url.startswith("https://"), price
+        if price.price is None:
+            assert price.source.startswith(NO_SOURCE) and price.url == PRICING_PAGE, price
+        else:
+            assert price.price > 0 and price.as_of and NO_SOURCE not in price.source, price
+            assert "UNCONFIRMED" not in price.source and ".md" not in price.source  # words for people
+
+
+def test_which_prices_stayed_without_a_source() -> None:
+    """The list the closing note gives: (model, region, component) with no source found."""
+    catalog = PriceCatalog(load_price_file())
+    missing = sorted(
+        (model_id, region, name)
+        for model_id, region, on_demand in FINE_TUNABLE
+        for name in ("training", "storage_month", "inference_no_commit", *(("on_demand_input",) if on_demand else ()))
+        if getattr(catalog.lookup(model_id, region), name).price is None
+    )
+    print("\n".join(f"{m} {r} {n}" for m, r, n in missing))
+    assert ("amazon.nova-micro-v1:0:128k", "us-east-1", "training") not in missing  # found this round
