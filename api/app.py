@@ -9,7 +9,7 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import custom_models, evaluations, inference, models, notices, tokens
+from api.routers import custom_models, evaluations, inference, models, notices, prices, tokens
 from services.bootstrap import Services
 
 
@@ -30,4 +30,5 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
     api.include_router(evaluations.router)
     api.include_router(notices.router)
     api.include_router(tokens.router)
+    api.include_router(prices.router)
     return api

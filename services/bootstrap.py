@@ -310,6 +310,7 @@ def build_services(
         PriceCatalog(load_price_file(settings.prices_file or PRICES_FILE), parse_overrides(settings.price_overrides)),
         settings.job_region,
         settings.throughput_warn_hours,
+        regions=settings.aws_regions,
         clock=clock,
         price_store=db,
         price_list=price_list,

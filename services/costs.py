@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import math
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
 from services.errors import InvalidRequest, ModelNotFound
 from services.identity import Actor, require_admin
-from services.models import CustomModel, ModelRecord, ModelType, Provider, RefreshedPrice
+from services.models import AuditEvent, CustomModel, ModelRecord, ModelType, Provider, RefreshedPrice, SetPrice
 from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore, UsageStore
 from services.pricing import (
+    COMPONENTS,
+    NO_SOURCE,
+    PRICE_LIST_URL,
+    PRICING_PAGE,
     Estimate,
     EstimateInput,
     ModelCosts,
@@ -63,6 +68,7 @@ class CostService:
         prices: PriceCatalog,
         region: str,
         warn_hours: float = 24.0,
+        regions: Sequence[str] = (),
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         price_store: PriceStore | None = None,
         price_list: PriceListSource | None = None,
@@ -72,6 +78,7 @@ class CostService:
         self._store = store
         self._base_prices = prices
         self.region = region
+        self.regions = tuple(regions) or (region,)  # where jobs may run, so where prices matter
         self.warn_hours = warn_hours
         self._clock = clock
         self._price_store = price_store
@@ -80,15 +87,70 @@ class CostService:
 
     @property
     def prices(self) -> PriceCatalog:
-        """The catalog with the latest refreshed prices (read each time: other replicas may refresh)."""
+        """The catalog with the latest refreshed prices and those admins set (read each time: another
+        replica may have changed them)."""
         if self._price_store is None:
             return self._base_prices
         layer: dict[str, dict[str, Price]] = {}
         for row in self._price_store.refreshed_prices():
             layer.setdefault(row.model_prefix, {})[row.component] = Price(
-                price=row.price, source=row.source, as_of=f"{row.fetched_at:%Y-%m-%d}"
+                price=row.price, source=row.source, as_of=f"{row.fetched_at:%Y-%m-%d}", url=PRICE_LIST_URL
             )
-        return self._base_prices.with_refreshed(layer) if layer else self._base_prices
+        admins: dict[tuple[str, str], dict[str, Price]] = {}
+        for set_row in self._price_store.set_prices():
+            admins.setdefault((set_row.model_prefix, set_row.region), {})[set_row.component] = Price(
+                price=set_row.price,
+                source=f"set by {set_row.set_by} on the Costs page: {set_row.source}",
+                as_of=f"{set_row.set_at:%Y-%m-%d}",
+                url=PRICING_PAGE,
+                set_by=set_row.set_by,
+            )
+        if not layer and not admins:
+            return self._base_prices
+        return self._base_prices.with_refreshed(layer, admins)
+
+    def set_price(
+        self, base_model_id: str, region: str, component: str, price: float, source: str, *, actor: Actor
+    ) -> ModelPrices:
+        """An admin sets a price AWS publishes where Model Studio cannot read it (or corrects one):
+        stored for every replica and audited, with who set it and the source they give."""
+        require_admin(actor, "Setting a price")
+        problems = []
+        if component not in COMPONENTS:
+            problems.append(f"Component: {component!r} is not one of {', '.join(COMPONENTS)}.")
+        if not math.isfinite(price) or price < 0 or price > 1_000_000:
+            problems.append(f"Price: {price!r} is not a price in US dollars (0 to 1,000,000).")
+        source = " ".join(source.split())
+        if not 3 <= len(source) <= 300:
+            problems.append("Source: say where the price comes from (3-300 characters), e.g. AWS's pricing page.")
+        if region not in self.regions:
+            problems.append(f"Region: {region!r} is not one of the configured regions ({', '.join(self.regions)}).")
+        base = self._catalog.get_model(base_model_id)
+        if base is None or base.provider is not Provider.BEDROCK:
+            problems.append(f"Base Model: no Amazon Bedrock base model with id {base_model_id!r}.")
+        if problems:
+            raise InvalidRequest(" ".join(problems), problems)
+        assert base is not None
+        if self._price_store is None:
+            raise InvalidRequest("Prices cannot be set here: no price store.")
+        prefix = self.prices.entry_prefix(base.model_id)
+        old = getattr(self.prices_for(base.id, region), component).price
+        now = self._clock()
+        self._price_store.set_price(
+            SetPrice(
+                model_prefix=prefix, region=region, component=component, price=price, source=source,
+                set_by=actor.id, set_at=now,
+            ),
+            [
+                AuditEvent(
+                    at=now, actor_id=actor.id, actor_name=actor.name, action="set-price", model_id=base.id,
+                    model_name=base.name, before=None if old is None else f"${old:g}", after=f"${price:g}",
+                    request_id=actor.request_id,
+                    detail=f"{region} {component} (per {COMPONENTS[component]}): ${price:g}; source: {source}",
+                )
+            ],
+        )  # fmt: skip
+        return self.prices_for(base.id, region)
 
     @property
     def can_refresh(self) -> bool:
@@ -165,7 +227,11 @@ class CostService:
         found = catalog.lookup(model_id, region)
         if found is not None:
             return found
-        unknown = Price(price=None, source=f"not in price catalog {catalog.version} for {region}")
+        unknown = Price(
+            price=None,
+            source=f"{NO_SOURCE} for {region} (price catalog {catalog.version}); an admin can set it on the Costs page",
+            url=PRICING_PAGE,
+        )
         return ModelPrices(
             label=label,
             region=region,

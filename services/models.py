@@ -404,6 +404,21 @@ class AuditEvent(BaseModel):
     notice: str | None = None  # the event to tell people about (services/notices.py), written with it
 
 
+class SetPrice(BaseModel):
+    """A price an admin set on the Costs page (for a price AWS publishes nowhere Model Studio reads),
+    stored for every replica, with who set it and the source they gave."""
+
+    model_config = ConfigDict(frozen=True)
+
+    model_prefix: str  # the base model id (or the catalog entry's prefix it belongs to)
+    region: str
+    component: str  # training | storage_month | inference_no_commit | inference_1_month | ... | on_demand_output
+    price: float
+    source: str
+    set_by: str
+    set_at: datetime
+
+
 class RefreshedPrice(BaseModel):
     """A price refreshed from the AWS Price List API, stored for every replica."""
 

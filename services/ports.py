@@ -27,6 +27,7 @@ from services.models import (
     ProviderModel,
     RefreshedPrice,
     Reply,
+    SetPrice,
     SyncRun,
     Target,
     ThroughputInfo,
@@ -208,6 +209,11 @@ class PriceStore(Protocol):
 
     def save_refreshed_prices(self, rows: Sequence[RefreshedPrice]) -> None:
         """Replace every refreshed price with these, in one transaction."""
+
+    def set_prices(self) -> list[SetPrice]: ...
+
+    def set_price(self, row: SetPrice, audit: Sequence[AuditEvent]) -> None:
+        """Store (or replace) an admin's price and its audit event, in one transaction."""
 
 
 class PriceListSource(Protocol):

@@ -23,8 +23,18 @@ from services.models import CustomModel, JobStatus
 PRICES_FILE = Path(__file__).resolve().parent / "data" / "prices.json"
 PRICING_PAGE = "https://aws.amazon.com/bedrock/pricing/"
 NO_SOURCE = "No source found"  # how the source of a price nobody could find begins
+PRICE_LIST_URL = "https://docs.aws.amazon.com/awsaccountbilling/latest/aboutv2/price-changes.html"
 DAYS_PER_MONTH = 365.25 / 12
 OVERRIDE_SOURCE = "override in STUDIO_PRICE_OVERRIDES"
+COMPONENTS = {  # what an admin may set, and what one price is for
+    "training": "1,000 tokens (or image)",
+    "storage_month": "model-month",
+    "inference_no_commit": "model unit-hour, no commitment",
+    "inference_1_month": "model unit-hour, 1-month term",
+    "inference_6_month": "model unit-hour, 6-month term",
+    "on_demand_input": "1,000 input tokens, custom model on demand",
+    "on_demand_output": "1,000 output tokens, custom model on demand",
+}
 
 
 class PriceCatalogError(ServiceError):
@@ -113,6 +123,13 @@ def load_price_file(path: Path = PRICES_FILE) -> PriceFile:
         raise PriceCatalogError(f"Price catalog {path} is malformed: {_errors(exc)}") from None
 
 
+NOT_ON_DEMAND = Price(
+    price=None,
+    source="No on-demand price: Bedrock serves custom models of this base by provisioned throughput only",
+    url=PRICING_PAGE,
+)
+
+
 class ModelPrices(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -124,29 +141,48 @@ class ModelPrices(BaseModel):
     inference_no_commit: Price
     catalog_version: str
     # on-demand deployment (custom Nova models): per 1,000 input and output tokens
-    on_demand_input: Price = Field(
-        default_factory=lambda: Price(price=None, source="no on-demand price in the catalog")
+    on_demand_input: Price = Field(default_factory=lambda: NOT_ON_DEMAND)
+    on_demand_output: Price = Field(default_factory=lambda: NOT_ON_DEMAND)
+    inference_1_month: Price = Field(
+        default_factory=lambda: Price(price=None, source="no 1-month term price in the catalog", url=PRICING_PAGE)
     )
-    on_demand_output: Price = Field(
-        default_factory=lambda: Price(price=None, source="no on-demand price in the catalog")
+    inference_6_month: Price = Field(
+        default_factory=lambda: Price(price=None, source="no 6-month term price in the catalog", url=PRICING_PAGE)
     )
+
+
+SetLayer = Mapping[tuple[str, str], Mapping[str, Price]]  # (model prefix, region) -> component -> price
 
 
 class PriceCatalog:
-    """The price file, then prices refreshed from AWS, then overrides from settings: later wins."""
+    """The price file, then prices refreshed from AWS, then prices admins set on the Costs page, then
+    overrides from settings: later wins."""
 
     def __init__(
         self,
         file: PriceFile,
         overrides: Mapping[str, PriceOverride] | None = None,
         refreshed: Mapping[str, Mapping[str, Price]] | None = None,
+        set_by_admins: SetLayer | None = None,
     ) -> None:
         self.file = file
         self.overrides = dict(overrides or {})
         self.refreshed = {k: dict(v) for k, v in (refreshed or {}).items()}
+        self.set_by_admins = {k: dict(v) for k, v in (set_by_admins or {}).items()}
 
-    def with_refreshed(self, refreshed: Mapping[str, Mapping[str, Price]]) -> PriceCatalog:
-        return PriceCatalog(self.file, self.overrides, refreshed)
+    def with_refreshed(
+        self, refreshed: Mapping[str, Mapping[str, Price]], set_by_admins: SetLayer | None = None
+    ) -> PriceCatalog:
+        return PriceCatalog(self.file, self.overrides, refreshed, set_by_admins)
+
+    def entry_prefix(self, model_id: str) -> str:
+        """The catalog's key for a base model: its entry's prefix, or the id itself."""
+        model_id = model_id.removeprefix("bedrock:")
+        for entry in self.file.entries:
+            for prefix in entry.model_id_prefixes:
+                if model_id.startswith(prefix):
+                    return prefix
+        return model_id
 
     @property
     def version(self) -> str:
@@ -158,10 +194,20 @@ class PriceCatalog:
         matches = [e for e in self.file.entries if any(model_id.startswith(p) for p in e.model_id_prefixes)]
         entry = next((e for e in matches if region in e.regions), None)
         override_key = next((k for k in sorted(self.overrides, key=len, reverse=True) if model_id.startswith(k)), None)
-        if entry is None and override_key is None:
+        admin_set = [
+            layer
+            for (prefix, where), layer in self.set_by_admins.items()
+            if where == region and model_id.startswith(prefix)
+        ]
+        if entry is None and override_key is None and not admin_set:
             return None
         if entry is None:
-            unknown = Price(price=None, source=f"not in price catalog {self.version} for {region}")
+            unknown = Price(
+                price=None,
+                source=f"{NO_SOURCE} for {region} (price catalog {self.version}); "
+                "an admin can set it on the Costs page",
+                url=PRICING_PAGE,
+            )
             entry = PriceEntry(
                 label=model_id,
                 model_id_prefixes=(model_id,),
@@ -176,13 +222,15 @@ class PriceCatalog:
             "storage_month": entry.storage_month,
             "inference_no_commit": entry.inference_no_commit,
         }
-        for name in ("on_demand_input", "on_demand_output"):
+        for name in ("on_demand_input", "on_demand_output", "inference_1_month", "inference_6_month"):
             published = getattr(entry, name)
             if published is not None:
                 prices[name] = published
         refreshed_key = next((k for k in self.refreshed if any(k == p for p in entry.model_id_prefixes)), None)
         if refreshed_key is not None and region in entry.regions:
             prices |= self.refreshed[refreshed_key]
+        for layer in admin_set:
+            prices |= layer
         if override_key is not None:
             for name, value in self.overrides[override_key].model_dump().items():
                 if value is not None:

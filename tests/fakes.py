@@ -25,6 +25,7 @@ from services.models import (
     Provider,
     ProviderModel,
     RefreshedPrice,
+    SetPrice,
     SyncRun,
 )
 
@@ -40,6 +41,7 @@ class InMemoryCatalogStore:
         self.audit: list[AuditEvent] = []
         self.ledger: list[tuple[CustomModel, datetime]] = []
         self.tokens: dict[str, ApiToken] = {}
+        self.admin_prices: dict[tuple[str, str, str], SetPrice] = {}
         self.prices: list[RefreshedPrice] = []
         self.runs: list[SyncRun] = []
         self.calls: dict[tuple[str, str], CallCount] = {}
@@ -272,6 +274,13 @@ class InMemoryCatalogStore:
 
     def save_refreshed_prices(self, rows: Sequence[RefreshedPrice]) -> None:
         self.prices = list(rows)
+
+    def set_prices(self) -> list[SetPrice]:
+        return sorted(self.admin_prices.values(), key=lambda p: (p.model_prefix, p.component))
+
+    def set_price(self, row: SetPrice, audit: Sequence[AuditEvent]) -> None:
+        self.admin_prices[(row.model_prefix, row.region, row.component)] = row
+        self.audit.extend(audit)
 
     def delete_custom(
         self,

@@ -224,6 +224,18 @@ refreshed_prices = Table(
     Column("fetched_at", UTCDateTime, nullable=False),
 )
 
+set_prices = Table(  # prices an admin set on the Costs page
+    "set_prices",
+    metadata,
+    Column("model_prefix", SafeString(200), primary_key=True),
+    Column("region", SafeString(32), primary_key=True),
+    Column("component", SafeString(32), primary_key=True),
+    Column("price", Float, nullable=False),
+    Column("source", SafeText, nullable=False),
+    Column("set_by", SafeString(320), nullable=False),
+    Column("set_at", UTCDateTime, nullable=False),
+)
+
 audit_events = Table(
     "audit_events",
     metadata,

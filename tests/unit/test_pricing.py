@@ -189,7 +189,7 @@ def test_the_estimate_says_which_prices_and_token_method_it_used(tmp_path: Path)
     with pytest.raises(InvalidRequest, match="no Amazon Bedrock base model"):
         world.costs.estimate(request(base_model_id="bedrock:nope"))
     unknown_region = world.costs.estimate(request(region="eu-west-1"))
-    assert unknown_region.total is None and "not in price catalog" in unknown_region.components[0].price.source
+    assert unknown_region.total is None and "No source found for eu-west-1" in unknown_region.components[0].price.source
 
 
 def test_costs_so_far_meter_training_storage_and_every_hour_of_throughput(tmp_path: Path) -> None:

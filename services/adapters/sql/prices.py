@@ -10,15 +10,16 @@ from sqlalchemy import (
     select,
 )
 
-from services.adapters.sql.engine import SqlBase
+from services.adapters.sql.engine import SqlBase, write_audit
 from services.adapters.sql_tables import (
     refreshed_prices,
+    set_prices,
 )
-from services.models import RefreshedPrice
+from services.models import AuditEvent, RefreshedPrice, SetPrice
 
 
 class SqlPrices(SqlBase):
-    """PriceStore on SQL: refreshed prices, replaced as a whole."""
+    """PriceStore on SQL: refreshed prices, replaced as a whole; prices admins set, one by one."""
 
     def refreshed_prices(self) -> list[RefreshedPrice]:
         with self._engine.connect() as conn:
@@ -30,3 +31,19 @@ class SqlPrices(SqlBase):
             conn.execute(delete(refreshed_prices))
             if rows:
                 conn.execute(insert(refreshed_prices), [row.model_dump() for row in rows])
+
+    def set_prices(self) -> list[SetPrice]:
+        with self._engine.connect() as conn:
+            rows = conn.execute(select(set_prices).order_by(set_prices.c.model_prefix, set_prices.c.component))
+            return [SetPrice.model_validate(r._asdict()) for r in rows]
+
+    def set_price(self, row: SetPrice, audit: Sequence[AuditEvent]) -> None:
+        key = (
+            (set_prices.c.model_prefix == row.model_prefix)
+            & (set_prices.c.region == row.region)
+            & (set_prices.c.component == row.component)
+        )
+        with self._engine.begin() as conn:
+            conn.execute(delete(set_prices).where(key))
+            conn.execute(insert(set_prices).values(**row.model_dump()))
+            write_audit(conn, audit)
