@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from services.pricing import Estimate
+from services.pricing import PRICING_PAGE, Estimate
+from ui.components import md_escape
 
 
 def money(value: float | None) -> str:
@@ -28,8 +29,8 @@ def render_comparison(result: Estimate) -> None:
     )
     if c.cheaper is None:
         st.caption(
-            "Which is cheaper is unknown: a price is missing (on-demand prices for custom models are not in the "
-            "catalog yet; set them with STUDIO_PRICE_OVERRIDES)."
+            f"Which is cheaper is unknown: a price is missing. AWS publishes it on its [pricing page]({PRICING_PAGE}); "
+            "an admin can set it on the Costs page."
         )
     else:
         st.caption(f"At this traffic, {c.cheaper} is cheaper.")
@@ -42,8 +43,11 @@ def render_estimate(result: Estimate, *, charts: bool = True) -> None:
     columns[-1].metric("Total", money(result.total))
     if result.unknown:
         st.warning(
-            f"The total is unknown: no known price for {', '.join(result.unknown).lower()} of {result.label}. "
-            "Set one in STUDIO_PRICE_OVERRIDES if you know it.",
+            md_escape(
+                f"The total is unknown: no source found for the {', '.join(result.unknown).lower()} price of "
+                f"{result.label}."
+            )
+            + f" AWS publishes it on its [pricing page]({PRICING_PAGE}); an admin can set it on the Costs page.",
             icon=":material/help:",
         )
     if result.comparison is not None:

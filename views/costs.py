@@ -10,6 +10,7 @@ from services.errors import ServiceError
 from ui import deps
 from ui.components import md_escape
 from ui.cost_view import money
+from ui.prices_view import render_prices
 
 services = deps.services_or_stop()
 costs_service = services.costs
@@ -73,6 +74,7 @@ else:
     st.caption("Refreshing prices from the AWS Price List API needs the aws backend.")
 if not costs:
     st.info("No custom models yet, so no costs.")
+    render_prices(services, deps.get_actor())
     st.stop()
 
 known = [c.total for c in costs if c.total is not None]
@@ -156,3 +158,4 @@ st.caption(
     f"Prices from catalog {costs_service.prices.version} for {costs_service.region}. Storage counts from when the "
     "model was made; throughput counts every hour it existed, including throughput removed since."
 )
+render_prices(services, deps.get_actor())

@@ -227,3 +227,31 @@ def test_the_costs_page_shows_spend_over_time_what_runs_and_keeps_deleted_models
     at = open_page(make_app, "views/costs.py")
     assert at.dataframe[0].value["Model"].iloc[0].startswith("lite-bot (deleted ")
     assert metrics(at)["Known costs so far"] == before  # AWS billed it: the spend stays
+
+
+def test_an_admin_sets_a_price_without_a_source_on_the_costs_page(lite: World, make_app, monkeypatch) -> None:
+    from tests.factories import LLAMA
+    from tests.fakes import MEMBER
+    from ui import deps
+
+    at = open_page(make_app, "views/costs.py")
+    shown = texts(at)
+    assert "No source was found for these prices" in shown and "aws.amazon.com/bedrock/pricing" in shown
+    at.selectbox(key=Key.PRICE_MODEL).set_value(LLAMA)
+    at.selectbox(key=Key.PRICE_REGION).set_value("us-east-1")
+    at.selectbox(key=Key.PRICE_COMPONENT).set_value("training")
+    at.number_input(key=Key.PRICE_VALUE).set_value(0.0015)
+    at.text_input(key=Key.PRICE_SOURCE).set_value("AWS pricing page, read 2026-12-04")
+    at.button(key=Key.PRICE_SAVE).click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert "set to $0.0015" in texts(at)
+    assert lite.services.costs.prices_for(LLAMA, "us-east-1").training.price == 0.0015
+    (event,) = lite.store.audit_events(action="set-price")
+    assert event.actor_id == "local-admin" and "read 2026-12-04" in event.detail
+    at.text_input(key=Key.PRICE_SOURCE).set_value("")  # no source: refused, with what is wrong
+    at.button(key=Key.PRICE_SAVE).click().run()
+    assert any("Source" in e.value for e in at.error)
+    monkeypatch.setattr(deps, "get_actor", lambda: MEMBER)
+    member = open_page(make_app, "views/costs.py")
+    assert "An admin can set a price here" in texts(member)
+    assert not [b for b in member.button if b.key == Key.PRICE_SAVE]

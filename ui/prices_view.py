@@ -1,0 +1,83 @@
+"""The Costs page's Prices section: the prices nobody could find a source for, with AWS's pricing page,
+and for admins a form that sets one (services/costs.py: CostService.set_price, audited)."""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from services.bootstrap import Services
+from services.errors import ServiceError
+from services.identity import Actor
+from services.pricing import COMPONENTS, PRICING_PAGE
+from ui.components import md_escape
+from ui.state import Key
+
+LABELS = {
+    "training": "Training (per 1,000 tokens, or per image)",
+    "storage_month": "Storage (per model-month)",
+    "inference_no_commit": "Throughput, no commitment (per model unit-hour)",
+    "inference_1_month": "Throughput, 1-month term (per model unit-hour)",
+    "inference_6_month": "Throughput, 6-month term (per model unit-hour)",
+    "on_demand_input": "Custom model on demand (per 1,000 input tokens)",
+    "on_demand_output": "Custom model on demand (per 1,000 output tokens)",
+}
+assert set(LABELS) == set(COMPONENTS)
+CORE = ("training", "storage_month", "inference_no_commit")
+
+
+def render_prices(services: Services, actor: Actor) -> None:
+    costs = services.costs
+    models = costs.estimable_models()
+    missing = []
+    for model in models:
+        for region in costs.regions:
+            if model.regions and region not in model.regions:
+                continue
+            found = costs.prices_for(model.id, region)
+            for name in CORE:
+                if getattr(found, name).price is None:
+                    missing.append({"Model": model.name, "Region": region, "Price": LABELS[name]})
+    with st.expander(f"Prices: {len(missing)} without a source", icon=":material/sell:", expanded=bool(missing)):
+        if missing:
+            st.markdown(
+                f"No source was found for these prices. AWS publishes them on its [pricing page]({PRICING_PAGE}); "
+                "until one is set, estimates and costs that need them say so instead of guessing."
+            )
+            st.dataframe(
+                pd.DataFrame(missing), hide_index=True, width="stretch", height=min(400, 36 + 35 * len(missing))
+            )
+        else:
+            st.markdown("Every fine-tunable model has a price with its source in every configured region.")
+        if not actor.is_admin:
+            st.caption("An admin can set a price here, with its source.")
+            return
+        st.markdown("**Set a price** (for every replica; audited with your name and the source you give)")
+        with st.form("set-price", clear_on_submit=False, border=False):
+            left, middle, right = st.columns([2, 1, 2])
+            model_id = left.selectbox(
+                "Base model", [m.id for m in models], key=Key.PRICE_MODEL,
+                format_func=lambda i: next(m.name for m in models if m.id == i) + f"  ({i.split(':', 1)[-1]})",
+            )  # fmt: skip
+            region = middle.selectbox("Region", list(costs.regions), key=Key.PRICE_REGION)
+            component = right.selectbox("Price", list(LABELS), key=Key.PRICE_COMPONENT, format_func=lambda c: LABELS[c])
+            price_col, source_col = st.columns([1, 4])
+            value = price_col.number_input(
+                "US dollars", min_value=0.0, max_value=1_000_000.0, value=0.0, step=0.0001, format="%.6f",
+                key=Key.PRICE_VALUE,
+            )  # fmt: skip
+            source = source_col.text_input(
+                "Source", max_chars=300, key=Key.PRICE_SOURCE,
+                placeholder="e.g. AWS pricing page, model customization table, read 2026-12-04",
+            )  # fmt: skip
+            saved = st.form_submit_button("Set price", key=Key.PRICE_SAVE, icon=":material/save:")
+        if saved:
+            try:
+                found = costs.set_price(model_id, region, component, value, source, actor=actor.for_request())
+            except ServiceError as exc:
+                st.error(md_escape(str(exc)), icon=":material/error:")
+            else:
+                st.success(
+                    md_escape(f"{found.label} in {region}: {LABELS[component]} set to ${value:g}."),
+                    icon=":material/check_circle:",
+                )
