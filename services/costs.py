@@ -10,7 +10,16 @@ from pydantic import BaseModel, ConfigDict
 
 from services.errors import InvalidRequest, ModelNotFound
 from services.identity import Actor, require_admin
-from services.models import AuditEvent, CustomModel, ModelRecord, ModelType, Provider, RefreshedPrice, SetPrice
+from services.models import (
+    AuditEvent,
+    CustomModel,
+    ModelRecord,
+    ModelType,
+    PriceQuote,
+    Provider,
+    RefreshedPrice,
+    SetPrice,
+)
 from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore, UsageStore
 from services.pricing import (
     COMPONENTS,
@@ -91,9 +100,9 @@ class CostService:
         replica may have changed them)."""
         if self._price_store is None:
             return self._base_prices
-        layer: dict[str, dict[str, Price]] = {}
+        layer: dict[tuple[str, str], dict[str, Price]] = {}
         for row in self._price_store.refreshed_prices():
-            layer.setdefault(row.model_prefix, {})[row.component] = Price(
+            layer.setdefault((row.model_prefix, row.region), {})[row.component] = Price(
                 price=row.price, source=row.source, as_of=f"{row.fetched_at:%Y-%m-%d}", url=PRICE_LIST_URL
             )
         admins: dict[tuple[str, str], dict[str, Price]] = {}
@@ -164,44 +173,50 @@ class CostService:
             raise InvalidRequest("Refreshing prices needs the aws backend (the AWS Price List API).")
         assert self._price_store is not None
         assert self._price_list is not None
-        quotes, unmatched = self._price_list.fetch(self.region)
         now = self._clock()
         current = self.prices
         rows: list[RefreshedPrice] = []
         changes: list[PriceChange] = []
-        unchanged = 0
-        for quote in quotes:
-            entry = next(
-                (
-                    e
-                    for e in current.file.entries
-                    if self.region in e.regions
-                    and (e.label.casefold() in quote.model.casefold() or quote.model.casefold() in e.label.casefold())
-                ),
-                None,
-            )
-            if entry is None:
-                unmatched += 1
-                continue
-            found = current.lookup(entry.model_id_prefixes[0], self.region)
-            old = getattr(found, quote.component).price if found else None
-            rows.append(
-                RefreshedPrice(
-                    model_prefix=entry.model_id_prefixes[0],
-                    component=quote.component,
-                    price=quote.price,
-                    source="AWS Price List API",
-                    fetched_at=now,
-                )
-            )
-            if old is None or abs(old - quote.price) > 1e-12:
-                changes.append(PriceChange(label=entry.label, component=quote.component, old=old, new=quote.price))
-            else:
-                unchanged += 1
+        unchanged = unmatched = 0
+        for region in self.regions:  # every region a job may run in: Llama is customized in us-west-2 only
+            quotes, missed = self._price_list.fetch(region)
+            unmatched += missed
+            for quote in quotes:
+                prefix = self._prefix_of(current, quote, region)
+                if prefix is None:
+                    unmatched += 1
+                    continue
+                found = current.lookup(prefix, region)
+                old = getattr(found, quote.component).price if found else None
+                rows.append(
+                    RefreshedPrice(
+                        model_prefix=prefix, region=region, component=quote.component, price=quote.price,
+                        source=f"AWS Price List API ({quote.description or quote.unit})", fetched_at=now,
+                    )
+                )  # fmt: skip
+                label = f"{found.label if found else prefix} ({region})"
+                if old is None or abs(old - quote.price) > 1e-12:
+                    changes.append(PriceChange(label=label, component=quote.component, old=old, new=quote.price))
+                else:
+                    unchanged += 1
         self._price_store.save_refreshed_prices(rows)
         return PriceRefresh(
-            fetched_at=now, region=self.region, changes=tuple(changes), unchanged=unchanged, unmatched=unmatched
-        )
+            fetched_at=now, region=", ".join(self.regions), changes=tuple(changes), unchanged=unchanged,
+            unmatched=unmatched,
+        )  # fmt: skip
+
+    @staticmethod
+    def _prefix_of(catalog: PriceCatalog, quote: PriceQuote, region: str) -> str | None:
+        """The catalog prefix a quote is for: the model its usage type names, or else the entry whose
+        label its ``model`` attribute names (in that region)."""
+        if quote.model_prefix is not None:
+            return quote.model_prefix
+        for e in catalog.file.entries:
+            if region in e.regions and (
+                e.label.casefold() in quote.model.casefold() or quote.model.casefold() in e.label.casefold()
+            ):
+                return e.model_id_prefixes[0]
+        return None
 
     def estimable_models(self) -> list[ModelRecord]:
         """Bedrock base models that can be fine-tuned, whatever their status."""

@@ -384,6 +384,7 @@ class PriceQuote(BaseModel):
     price: float
     unit: str
     description: str
+    model_prefix: str | None = None  # the base model it is for, when its usage type names one
 
 
 class AuditEvent(BaseModel):
@@ -429,6 +430,7 @@ class RefreshedPrice(BaseModel):
     price: float
     source: str
     fetched_at: datetime
+    region: str = ""  # where it applies ("": every region, as rows refreshed before regions were kept)
 
 
 class ApiToken(BaseModel):

@@ -162,7 +162,7 @@ class PriceCatalog:
         self,
         file: PriceFile,
         overrides: Mapping[str, PriceOverride] | None = None,
-        refreshed: Mapping[str, Mapping[str, Price]] | None = None,
+        refreshed: SetLayer | None = None,
         set_by_admins: SetLayer | None = None,
     ) -> None:
         self.file = file
@@ -170,9 +170,7 @@ class PriceCatalog:
         self.refreshed = {k: dict(v) for k, v in (refreshed or {}).items()}
         self.set_by_admins = {k: dict(v) for k, v in (set_by_admins or {}).items()}
 
-    def with_refreshed(
-        self, refreshed: Mapping[str, Mapping[str, Price]], set_by_admins: SetLayer | None = None
-    ) -> PriceCatalog:
+    def with_refreshed(self, refreshed: SetLayer, set_by_admins: SetLayer | None = None) -> PriceCatalog:
         return PriceCatalog(self.file, self.overrides, refreshed, set_by_admins)
 
     def entry_prefix(self, model_id: str) -> str:
@@ -194,11 +192,7 @@ class PriceCatalog:
         matches = [e for e in self.file.entries if any(model_id.startswith(p) for p in e.model_id_prefixes)]
         entry = next((e for e in matches if region in e.regions), None)
         override_key = next((k for k in sorted(self.overrides, key=len, reverse=True) if model_id.startswith(k)), None)
-        admin_set = [
-            layer
-            for (prefix, where), layer in self.set_by_admins.items()
-            if where == region and model_id.startswith(prefix)
-        ]
+        admin_set = any(w == region and model_id.startswith(p) for p, w in self.set_by_admins)
         if entry is None and override_key is None and not admin_set:
             return None
         if entry is None:
@@ -226,11 +220,10 @@ class PriceCatalog:
             published = getattr(entry, name)
             if published is not None:
                 prices[name] = published
-        refreshed_key = next((k for k in self.refreshed if any(k == p for p in entry.model_id_prefixes)), None)
-        if refreshed_key is not None and region in entry.regions:
-            prices |= self.refreshed[refreshed_key]
-        for layer in admin_set:
-            prices |= layer
+        for layers in (self.refreshed, self.set_by_admins):  # AWS's Price List, then what admins set
+            for (prefix, where), layer in layers.items():
+                if where in (region, "") and model_id.startswith(prefix):
+                    prices |= layer
         if override_key is not None:
             for name, value in self.overrides[override_key].model_dump().items():
                 if value is not None:

@@ -1,14 +1,17 @@
 """Bedrock customization prices from the AWS Price List API (boto3 ``pricing``).
 
-What the API calls these products is UNCONFIRMED (bedrock-facts §5.3 quotes usage types
-"Customization-Training", "Customization-Storage", "ProvisionedThroughput-NoCommit-ModelUnits"
-from a secondary source). The matching rules are data below: correct them when the real
-attribute values are known. Anything that does not match is counted, never guessed.
+A product is matched by its usage type: ``<region code>-<model family>-Customization-Training`` (for
+example ``USE1-NovaMicro-Customization-Training`` or ``USW2-Llama3-3-70B-Customization-Training``, as
+published Price List outputs show them), ``…-Customization-Storage``, and the no-commitment throughput
+hours. The model family names a base model (USAGE_FAMILIES below); a product without one falls back to
+a ``model`` attribute. The rules are data: correct them when AWS names a product otherwise. Anything
+that does not match is counted, never guessed.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -22,6 +25,23 @@ COMPONENT_MARKERS = (
     ("ProvisionedThroughput-NoCommit", "inference_no_commit"),
 )
 MODEL_ATTRIBUTES = ("model", "modelName", "titanModel")
+# the model family in a usage type -> the base model id prefix of the price catalog
+USAGE_FAMILIES = {
+    "NovaMicro": "amazon.nova-micro-v1",
+    "NovaLite": "amazon.nova-lite-v1",
+    "NovaPro": "amazon.nova-pro-v1",
+    "Nova2.0Lite": "amazon.nova-2-lite-v1",
+    "NovaCanvas": "amazon.nova-canvas-v1",
+    "Llama3-1-8B": "meta.llama3-1-8b-instruct-v1",
+    "Llama3-1-70B": "meta.llama3-1-70b-instruct-v1",
+    "Llama3-2-1B": "meta.llama3-2-1b-instruct-v1",
+    "Llama3-2-3B": "meta.llama3-2-3b-instruct-v1",
+    "Llama3-2-11B": "meta.llama3-2-11b-instruct-v1",
+    "Llama3-2-90B": "meta.llama3-2-90b-instruct-v1",
+    "Llama3-3-70B": "meta.llama3-3-70b-instruct-v1",
+    "Claude3Haiku": "anthropic.claude-3-haiku-20240307-v1",
+}
+USAGE_TYPE = re.compile(r"^[A-Z]{2,4}\d?-(?P<family>.+?)-(?:Customization|ProvisionedThroughput)")
 
 
 class AwsPriceList:
@@ -53,7 +73,9 @@ def _quote(product: dict[str, Any]) -> PriceQuote | None:
     attributes = product.get("product", {}).get("attributes", {})
     usage = str(attributes.get("usagetype", ""))
     component = next((name for marker, name in COMPONENT_MARKERS if marker in usage), None)
-    model = next((str(attributes[a]) for a in MODEL_ATTRIBUTES if attributes.get(a)), None)
+    named = USAGE_TYPE.match(usage)
+    prefix = USAGE_FAMILIES.get(named["family"]) if named else None
+    model = next((str(attributes[a]) for a in MODEL_ATTRIBUTES if attributes.get(a)), None) or prefix
     if component is None or model is None:
         return None
     for term in product.get("terms", {}).get("OnDemand", {}).values():
@@ -66,6 +88,7 @@ def _quote(product: dict[str, Any]) -> PriceQuote | None:
             if price > 0:
                 return PriceQuote(
                     model=model,
+                    model_prefix=prefix,
                     component=component,
                     price=price,
                     unit=str(dimension.get("unit", "")),

@@ -218,6 +218,7 @@ refreshed_prices = Table(
     "refreshed_prices",
     metadata,
     Column("model_prefix", SafeString(200), primary_key=True),
+    Column("region", SafeString(32), primary_key=True),
     Column("component", SafeString(32), primary_key=True),  # training | storage_month | inference_no_commit
     Column("price", Float, nullable=False),
     Column("source", SafeText, nullable=False),

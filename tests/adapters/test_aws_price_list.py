@@ -99,12 +99,12 @@ def test_a_refresh_reports_changes_and_the_new_prices_are_used(tmp_path: Path, s
     )
     report = costs.refresh_prices(actor=ADMIN)
     assert [(c.label, c.component, c.old, c.new) for c in report.changes] == [
-        ("Titan Text G1 - Lite", "training", 0.0004, 0.0005),
-        ("Titan Text G1 - Lite", "storage_month", 2.5, 1.95),
+        ("Titan Text G1 - Lite (us-east-1)", "training", 0.0004, 0.0005),
+        ("Titan Text G1 - Lite (us-east-1)", "storage_month", 2.5, 1.95),
     ]
     assert report.unmatched == 1
     lite = costs.prices_for("bedrock:amazon.titan-text-lite-v1:0:4k")
-    assert lite.training.price == 0.0005 and lite.training.source == "AWS Price List API"
+    assert lite.training.price == 0.0005 and lite.training.source.startswith("AWS Price List API")
     assert lite.storage_month.price == 2.5  # an override in settings still wins
 
 
@@ -112,3 +112,79 @@ def test_without_the_aws_backend_there_is_no_refresh(tmp_path: Path) -> None:
     world = World(tmp_path)
     with pytest.raises(InvalidRequest, match="needs the aws backend"):
         world.costs.refresh_prices(actor=ADMIN)
+
+
+def usage_product(usage_type: str, region: str, usd: str, unit: str, description: str) -> str:
+    """A product as the Price List API publishes Bedrock customization: a usage type and the region,
+    no model attribute."""
+    return json.dumps(
+        {
+            "product": {
+                "productFamily": "Amazon Bedrock",
+                "attributes": {"usagetype": usage_type, "regionCode": region, "servicecode": "AmazonBedrock"},
+                "sku": "SKU",
+            },
+            "serviceCode": "AmazonBedrock",
+            "terms": {
+                "OnDemand": {
+                    "SKU.JRTCKXETXF": {
+                        "priceDimensions": {
+                            "SKU.JRTCKXETXF.6YS6EN2CT7": {
+                                "unit": unit,
+                                "pricePerUnit": {"USD": usd},
+                                "description": description,
+                            }
+                        }
+                    }
+                }
+            },
+        }
+    )
+
+
+def test_a_refresh_matches_usage_types_in_every_configured_region(tmp_path: Path) -> None:
+    client = boto3.client("pricing", region_name="us-east-1")
+    world = World(tmp_path)
+    world.catalog.sync(actor=ADMIN)
+    with Stubber(client) as stubber:
+        stubber.add_response(
+            "get_products",
+            {"PriceList": [
+                usage_product("USE1-NovaMicro-Customization-Training", "us-east-1", "0.0010000000", "1K tokens",
+                              "$0.001 per 1K tokens for Nova Micro customization training"),
+                usage_product("USE1-NovaPro-Customization-Training", "us-east-1", "0.0080000000", "1K tokens",
+                              "$0.008 per 1K tokens for Nova Pro customization training"),
+                usage_product("USE1-Nova-ProvisionedThroughput", "us-east-1", "1.0", "Hrs", "not a customization"),
+            ], "FormatVersion": "aws_v1"},
+            EXPECTED,
+        )  # fmt: skip
+        stubber.add_response(
+            "get_products",
+            {"PriceList": [
+                usage_product("USW2-Llama3-1-8B-Customization-Training", "us-west-2", "0.0015000000", "1K tokens",
+                              "$0.0015 per 1K tokens for Llama 3.1 8B customization training"),
+                usage_product("USW2-Llama3-1-8B-Customization-Storage", "us-west-2", "1.9500000000", "Month",
+                              "$1.95 per custom model per month"),
+            ], "FormatVersion": "aws_v1"},
+            {"ServiceCode": "AmazonBedrock", "Filters": [{"Type": "TERM_MATCH", "Field": "regionCode", "Value": "us-west-2"}]},
+        )  # fmt: skip
+        costs = CostService(
+            world.store, world.store, PriceCatalog(load_price_file()), "us-east-1",
+            regions=("us-east-1", "us-west-2"), clock=world.clock, price_store=world.store,
+            price_list=AwsPriceList(client),
+        )  # fmt: skip
+        report = costs.refresh_prices(actor=ADMIN)
+        stubber.assert_no_pending_responses()
+    assert report.unmatched == 1  # the base model's own throughput: not a customization price
+    catalog = costs.prices
+    assert catalog.lookup("amazon.nova-micro-v1:0:128k", "us-east-1").training.price == 0.001
+    assert catalog.lookup("amazon.nova-pro-v1:0:300k", "us-east-1").training.price == 0.008
+    llama = catalog.lookup("meta.llama3-1-8b-instruct-v1:0:128k", "us-west-2")
+    assert llama.training.price == 0.0015 and "Llama 3.1 8B" in llama.training.source
+    assert llama.storage_month.price == 1.95
+    # a price refreshed for one region is not another region's
+    assert catalog.lookup("meta.llama3-1-8b-instruct-v1:0:128k", "us-east-1") is None or (
+        catalog.lookup("meta.llama3-1-8b-instruct-v1:0:128k", "us-east-1").training.price is None
+    )
+    assert {c.label for c in report.changes} == {"Amazon Nova Pro (us-east-1)", "Meta Llama 3.1 Instruct (us-west-2)"}
+    assert report.unchanged == 2  # Nova Micro's training and Llama's storage: as the catalog had them

@@ -1,4 +1,6 @@
-"""Prices an admin sets on the Costs page (set_prices), for every replica, with who set them and why.
+"""Prices an admin sets on the Costs page (set_prices), for every replica, with who set them and why;
+prices refreshed from the AWS Price List API are kept per region (refreshed_prices.region: the table is
+made anew, and the next Refresh fills it again).
 
 Revision ID: 0015
 Revises: 0014
@@ -19,6 +21,16 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.drop_table("refreshed_prices")
+    op.create_table(
+        "refreshed_prices",
+        sa.Column("model_prefix", sa.String(200), primary_key=True),
+        sa.Column("region", sa.String(32), primary_key=True),
+        sa.Column("component", sa.String(32), primary_key=True),
+        sa.Column("price", sa.Float(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("fetched_at", UTCDateTime(), nullable=False),
+    )
     op.create_table(
         "set_prices",
         sa.Column("model_prefix", sa.String(200), primary_key=True),
@@ -33,3 +45,12 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("set_prices")
+    op.drop_table("refreshed_prices")
+    op.create_table(
+        "refreshed_prices",
+        sa.Column("model_prefix", sa.String(200), primary_key=True),
+        sa.Column("component", sa.String(32), primary_key=True),
+        sa.Column("price", sa.Float(), nullable=False),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("fetched_at", UTCDateTime(), nullable=False),
+    )
