@@ -26,6 +26,11 @@ assert set(LABELS) == set(COMPONENTS)
 CORE = ("training", "storage_month", "inference_no_commit")
 
 
+def _option(key: str, names: dict[str, str]) -> str:
+    model_id, region = key.split("|")
+    return f"{names.get(model_id, model_id)} · {region}  ({model_id.split(':', 1)[-1]})"
+
+
 def render_prices(services: Services, actor: Actor) -> None:
     costs = services.costs
     models = costs.estimable_models()
@@ -53,13 +58,15 @@ def render_prices(services: Services, actor: Actor) -> None:
             st.caption("An admin can set a price here, with its source.")
             return
         st.markdown("**Set a price** (for every replica; audited with your name and the source you give)")
+        names = {m.id: m.name for m in models}
+        where = [
+            f"{m.id}|{r}" for m in models for r in costs.regions if not m.regions or r in m.regions
+        ]  # a base model, in each configured region where it can be customized
         with st.form("set-price", clear_on_submit=False, border=False):
-            left, middle, right = st.columns([2, 1, 2])
-            model_id = left.selectbox(
-                "Base model", [m.id for m in models], key=Key.PRICE_MODEL,
-                format_func=lambda i: next(m.name for m in models if m.id == i) + f"  ({i.split(':', 1)[-1]})",
-            )  # fmt: skip
-            region = middle.selectbox("Region", list(costs.regions), key=Key.PRICE_REGION)
+            left, right = st.columns([3, 2])
+            chosen = left.selectbox(
+                "Base model and region", where, key=Key.PRICE_MODEL, format_func=lambda k: _option(k, names)
+            )
             component = right.selectbox("Price", list(LABELS), key=Key.PRICE_COMPONENT, format_func=lambda c: LABELS[c])
             price_col, source_col = st.columns([1, 4])
             value = price_col.number_input(
@@ -71,13 +78,14 @@ def render_prices(services: Services, actor: Actor) -> None:
                 placeholder="e.g. AWS pricing page, model customization table, read 2026-12-04",
             )  # fmt: skip
             saved = st.form_submit_button("Set price", key=Key.PRICE_SAVE, icon=":material/save:")
-        if saved:
+        if saved and chosen:
+            model_id, region = chosen.split("|")
             try:
-                found = costs.set_price(model_id, region, component, value, source, actor=actor.for_request())
+                costs.set_price(model_id, region, component, value, source, actor=actor.for_request())
             except ServiceError as exc:
                 st.error(md_escape(str(exc)), icon=":material/error:")
             else:
                 st.success(
-                    md_escape(f"{found.label} in {region}: {LABELS[component]} set to ${value:g}."),
+                    md_escape(f"{names[model_id]} in {region}: {LABELS[component]} set to ${value:g}."),
                     icon=":material/check_circle:",
                 )

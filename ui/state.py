@@ -131,7 +131,6 @@ class Key(StrEnum):
     EST_OD_OUT = "estimate_on_demand_output_tokens"
     EST_RUN = "estimate_run"
     PRICE_MODEL = "price_set_model"
-    PRICE_REGION = "price_set_region"
     PRICE_COMPONENT = "price_set_component"
     PRICE_VALUE = "price_set_value"
     PRICE_SOURCE = "price_set_source"

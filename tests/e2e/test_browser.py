@@ -307,6 +307,29 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         expect(page.get_by_test_id("stMetric").filter(has_text="Spent in ")).to_be_visible()
         idle(page)
         shot(page, "08-costs")
+        # Prices without a source: said in words with AWS's page; the local admin sets one, with its source
+        page.set_viewport_size({"width": 1280, "height": 720})
+        prices = page.get_by_test_id("stExpander").filter(has_text="without a source")
+        expect(prices).to_be_visible()
+        expect(prices.get_by_text("No source was found for these prices")).to_be_visible()
+        expect(prices.get_by_role("link", name="pricing page")).to_have_attribute(
+            "href", "https://aws.amazon.com/bedrock/pricing/"
+        )
+        prices.get_by_test_id("stSelectbox").first.click()
+        page.keyboard.type("Llama 3.1 8B Instruct · us-west-2")
+        page.keyboard.press("Enter")
+        prices.get_by_label("US dollars").fill("0.0015")
+        prices.get_by_label("Source").fill("AWS pricing page, Meta Llama table, read 2026-12-04")
+        prices.get_by_role("button", name="Set price").click()
+        expect(page.get_by_text(re.compile(r"Llama 3.1 8B Instruct in us-west-2: .* set to \$0\.0015"))).to_be_visible()
+        prices.scroll_into_view_if_needed()
+        idle(page)
+        shot(page, "08b-prices")
+        page.set_viewport_size({"width": 1440, "height": 1000})
+        priced = httpx.get(
+            f"{server}/api/prices", params={"model": "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"}, timeout=10
+        ).json()["Prices"]
+        assert [p["Components"]["training"]["SetBy"] for p in priced if p["Components"]["training"]["Price"]]
 
         # Remove throughput (the model turns RED and is disabled), then delete the model
         page.get_by_role("link", name="Custom Models").click()

@@ -245,8 +245,7 @@ def test_an_admin_sets_a_price_without_a_source_on_the_costs_page(lite: World, m
     at = open_page(make_app, "views/costs.py")
     shown = texts(at)
     assert "No source was found for these prices" in shown and "aws.amazon.com/bedrock/pricing" in shown
-    at.selectbox(key=Key.PRICE_MODEL).set_value(LLAMA)
-    at.selectbox(key=Key.PRICE_REGION).set_value("us-east-1")
+    at.selectbox(key=Key.PRICE_MODEL).set_value(f"{LLAMA}|us-east-1")  # where this catalog offers it
     at.selectbox(key=Key.PRICE_COMPONENT).set_value("training")
     at.number_input(key=Key.PRICE_VALUE).set_value(0.0015)
     at.text_input(key=Key.PRICE_SOURCE).set_value("AWS pricing page, read 2026-12-04")
