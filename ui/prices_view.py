@@ -84,8 +84,11 @@ def render_prices(services: Services, actor: Actor) -> None:
                 costs.set_price(model_id, region, component, value, source, actor=actor.for_request())
             except ServiceError as exc:
                 st.error(md_escape(str(exc)), icon=":material/error:")
-            else:
-                st.success(
-                    md_escape(f"{names[model_id]} in {region}: {LABELS[component]} set to ${value:g}."),
-                    icon=":material/check_circle:",
+            else:  # said once, after the rerun that shows the list without it
+                st.session_state[Key.PRICE_SAVED] = (
+                    f"{names[model_id]} in {region}: {LABELS[component]} set to ${value:g}."
                 )
+                st.rerun()
+        said = st.session_state.pop(Key.PRICE_SAVED, None)
+        if said:
+            st.success(md_escape(said), icon=":material/check_circle:")

@@ -135,6 +135,7 @@ class Key(StrEnum):
     PRICE_VALUE = "price_set_value"
     PRICE_SOURCE = "price_set_source"
     PRICE_SAVE = "price_set_save"
+    PRICE_SAVED = "price_set_saved"
 
 
 def hp_key(name: str, base_id: str) -> str:
