@@ -43,6 +43,44 @@ def derive_status(
     return status, hint
 
 
+_JOB_OUTCOMES = {
+    None: "No job",
+    "Submitting": "Submitting",
+    "InProgress": "Training",
+    "Stopping": "Stopping",
+    "Stopped": "Stopped",
+    "Failed": "Failed",
+}
+
+
+def outcome(
+    status: Status,
+    job_status: str | None,
+    throughput_status: str | None = None,
+    deployment_status: str | None = None,
+    failure: str | None = None,
+    *,
+    long: bool = False,
+) -> str:
+    """A custom model's job outcome, said beside its light: a RED light means an action is pending,
+    and this says which kind ("Completed" waits to be served; "Failed" and "Stopped" are ends). The
+    long form adds what to do, or the failure's reason. Empty for a model that serves (its light says it)."""
+    if job_status != "Completed":
+        said = _JOB_OUTCOMES.get(job_status, job_status or "No job")
+        if long and job_status == "Failed" and failure:
+            said += f" · {' '.join(failure.split())[:120]}"
+        return said
+    if status is not Status.RED:
+        return ""
+    if not long:
+        return "Completed"
+    if "Creating" in (throughput_status, deployment_status) or throughput_status == "Updating":
+        return "Completed · starting to serve"
+    if "Failed" in (throughput_status, deployment_status):
+        return "Completed · serving failed: remove it and try again"
+    return "Completed · provision or deploy to use"
+
+
 def _base(*, available: bool, enabled: bool) -> tuple[Status, str]:
     if not available:
         return Status.RED, ("No longer offered by the provider (gone at the last sync); it cannot be enabled.")

@@ -6,14 +6,20 @@ import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
+from typing import Any
 
 import pandas as pd
 import streamlit as st
 
 from services.export import csv_text
-from services.models import ModelView, Status, SyncOutcome, SyncRun
+from services.models import CustomModel, ModelType, ModelView, Status, SyncOutcome, SyncRun
+from services.status import outcome
 
-LIGHT = {Status.GREEN: "🟢", Status.YELLOW: "🟡", Status.RED: "🔴"}
+# The lights are drawn without an emoji font (a machine without one shows empty boxes): a plain circle
+# (U+25CF, in every text font), coloured by LIGHT_COLOR in tables and by Streamlit's colours in markdown.
+LIGHT = {Status.GREEN: "●", Status.YELLOW: "●", Status.RED: "●"}
+LIGHT_COLOR = {Status.GREEN: "#17914a", Status.YELLOW: "#c48a00", Status.RED: "#d62c2c"}
+LIGHT_MD = {Status.GREEN: ":green[●]", Status.YELLOW: ":orange[●]", Status.RED: ":red[●]"}
 OPTION = {Status.GREEN: "Disable", Status.YELLOW: "Enable", Status.RED: "—"}
 
 # Fits a 1280 px window with the sidebar open: Status, Model Name (both pinned while scrolling right),
@@ -21,16 +27,17 @@ OPTION = {Status.GREEN: "Disable", Status.YELLOW: "Enable", Status.RED: "—"}
 MODEL_COLUMNS = {
     "Status": st.column_config.TextColumn(
         "Status",
-        width=92,
+        width=128,
         pinned=True,
-        help="GREEN enabled · YELLOW ready to enable · RED action pending. 'Next action' says what to do.",
+        help="GREEN enabled · YELLOW ready to enable · RED action pending (with the job's outcome: Training, "
+        "Completed, Failed, Stopped). 'Next action' says what to do.",
     ),
     "Model Name": st.column_config.TextColumn(
         "Model Name", width=185, pinned=True, help="Variants of one model show their context window."
     ),
     "Model Type": st.column_config.TextColumn("Type", width=62),
-    "Model Traits": st.column_config.TextColumn("Model Traits", width=210),
-    "Next action": st.column_config.TextColumn("Next action", width=210),
+    "Model Traits": st.column_config.TextColumn("Model Traits", width=200),
+    "Next action": st.column_config.TextColumn("Next action", width=200),
     "Options": st.column_config.TextColumn("Options", width=70, help="What an admin can do: select the row to act."),
     "Model Provider": st.column_config.TextColumn("Provider", width=110),
     "Vendor": st.column_config.TextColumn("Vendor", width=80),
@@ -54,11 +61,41 @@ def display_names(views: Sequence[ModelView]) -> list[str]:
     return out
 
 
+def status_cell(view: ModelView, failure: str | None = None, *, long: bool = False) -> str:
+    """The light as a table shows it, with a custom model's job outcome beside it ("● RED · Completed")."""
+    said = f"{LIGHT[view.status]} {view.status.value}"
+    if view.record.model_type is ModelType.CUSTOM:
+        record = view.record
+        extra = outcome(
+            view.status, record.job_status, record.throughput_status, record.deployment_status, failure, long=long
+        )
+        said += f" · {extra}" if extra else ""
+    return said
+
+
+def outcome_of(view: ModelView, model: CustomModel) -> str:
+    """The long outcome of a custom model (its failure's reason included), as its page shows it."""
+    return status_cell(view, model.failure_message, long=True).partition(" · ")[2]
+
+
+def _light_style(cell: object) -> str:
+    text = str(cell)
+    for status, color in LIGHT_COLOR.items():
+        if f" {status.value}" in text[:10]:
+            return f"color: {color}"
+    return ""
+
+
+def coloured(frame: pd.DataFrame, column: str = "Status") -> Any:
+    """The frame with its lights coloured (a pandas Styler, which st.dataframe draws)."""
+    return frame.style.map(_light_style, subset=[column])
+
+
 def models_frame(views: Sequence[ModelView]) -> pd.DataFrame:
     """One row per model, indexed by our model id, in the Models table's column names and order."""
     return pd.DataFrame(
         {
-            "Status": [f"{LIGHT[v.status]} {v.status.value}" for v in views],
+            "Status": [status_cell(v) for v in views],
             "Model Name": display_names(views),
             "Model Type": [v.record.model_type.value for v in views],
             "Model Traits": [v.traits_label for v in views],

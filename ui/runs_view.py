@@ -10,7 +10,7 @@ import streamlit as st
 
 from services.models import CustomModel, ModelView
 from services.pricing import ModelCosts
-from ui.components import LIGHT, duration
+from ui.components import coloured, duration, status_cell
 from ui.cost_view import money
 from ui.state import Key
 
@@ -27,7 +27,7 @@ def runs_frame(
         rows.append(
             {
                 "id": m.id,
-                "Status": f"{LIGHT[view.status]} {view.status.value}" if view else "—",
+                "Status": status_cell(view, m.failure_message, long=True) if view else "—",
                 "Name": m.name,
                 "Base model": m.base_model_name,
                 "Job": m.job_status.value,
@@ -70,7 +70,7 @@ def render_runs(
     shown = shown.reset_index(drop=True)
     st.session_state[Key.CM_RUNS_IDS] = list(shown["id"])
     event = st.dataframe(
-        shown.drop(columns=["id"]),
+        coloured(shown.drop(columns=["id"])),
         key=Key.CM_RUNS,
         on_select=_open_clicked,  # before the rerun: open the run and fold the table away
         selection_mode="single-row",
@@ -78,7 +78,10 @@ def render_runs(
         width="stretch",
         height=min(len(shown), 12) * 35 + 38,  # every row up to 12, no empty rows
         column_config={
-            "Status": st.column_config.TextColumn(width="small"),
+            "Status": st.column_config.TextColumn(
+                width="medium",
+                help="The light, and the job's outcome: Completed (serve it to use it), Failed, Stopped.",
+            ),
             "Data tokens": st.column_config.NumberColumn(format="localized"),
             "Training loss": st.column_config.TextColumn(help="The final training loss."),
             "Validation loss": st.column_config.TextColumn(

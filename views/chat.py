@@ -11,7 +11,7 @@ from services.errors import ServiceError
 from services.inference import Answer, ChatMessage, ChatRequest
 from services.models import ModelView
 from ui import deps
-from ui.components import LIGHT, md_escape
+from ui.components import LIGHT, LIGHT_MD, md_escape
 from ui.cost_view import money
 from ui.state import Key
 
@@ -73,7 +73,7 @@ for model_id, column in zip(picked, columns, strict=True):
     mine = answers.setdefault(model_id, [])
     with column:
         view = views[model_id]
-        st.markdown(f"**{md_escape(view.record.name)}** {LIGHT[view.status]}", help=view.next_action)
+        st.markdown(f"**{md_escape(view.record.name)}** {LIGHT_MD[view.status]}", help=view.next_action)
         for i, turn in enumerate(turns):
             with st.chat_message("user"):
                 st.markdown(md_escape(turn))

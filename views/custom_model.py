@@ -15,7 +15,7 @@ from services.metrics import MetricsState, RunMetrics
 from services.models import CustomModel, ModelView
 from services.pricing import DAYS_PER_MONTH
 from ui import deps
-from ui.components import LIGHT, duration, md_escape
+from ui.components import LIGHT_MD, duration, md_escape, outcome_of
 from ui.cost_view import money
 from ui.data_view import render_summary
 from ui.dialogs import close_if_done, then_close
@@ -224,9 +224,13 @@ def action_button(
 
 
 def render_header(model: CustomModel, view: ModelView) -> None:
-    head, light, again = st.columns([3, 1.2, 1.3], vertical_alignment="center")
+    head, light, again = st.columns([2.2, 2.3, 1.3], vertical_alignment="center")
     head.subheader(md_escape(model.name), anchor=False)
-    light.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
+    said = outcome_of(view, model)
+    light.markdown(
+        f"{LIGHT_MD[view.status]} **{view.status.value}**" + (f" · {md_escape(said)}" if said else ""),
+        help=view.next_action,
+    )
     if again.button(
         "New run from this one",
         icon=":material/content_copy:",

@@ -15,7 +15,7 @@ from services.models import ModelFilter, ModelType, ModelView, Provider, Status,
 from services.traits import TRAIT_ORDER
 from ui import deps
 from ui.catalog_cache import CatalogCache
-from ui.components import LIGHT, MODEL_COLUMNS, md_escape, sync_line
+from ui.components import LIGHT, LIGHT_MD, MODEL_COLUMNS, coloured, md_escape, status_cell, sync_line
 from ui.dialogs import close_if_done, then_close
 from ui.state import Key, models_table_key
 
@@ -150,11 +150,13 @@ shown = filter_views(views, flt) if flt != ModelFilter() else list(views)
 
 # ---- table ----------------------------------------------------------------------------------
 counts = {s: sum(1 for v in shown if v.status is s) for s in Status}
-st.caption(f"{len(shown)} of {len(views)} models · " + " · ".join(f"{LIGHT[s]} {counts[s]} {s.value}" for s in Status))
+st.caption(
+    f"{len(shown)} of {len(views)} models · " + " · ".join(f"{LIGHT_MD[s]} {counts[s]} {s.value}" for s in Status)
+)
 if not views:
     st.info("No models yet. Press **Sync Models** to pull them from the providers.")
 event = st.dataframe(
-    frame.loc[[v.id for v in shown]] if len(shown) != len(views) else frame,
+    coloured(frame.loc[[v.id for v in shown]] if len(shown) != len(views) else frame),
     column_config=MODEL_COLUMNS,
     hide_index=True,
     key=models_table_key(revision, flt),
@@ -211,7 +213,11 @@ def render_details(view: ModelView) -> None:
     rec = view.record
     head, actions = st.container(), st.container()
     head.subheader(md_escape(rec.name), anchor=False)
-    head.markdown(f"{LIGHT[view.status]} **{view.status.value}**", help=view.next_action)
+    said = status_cell(view).partition(" · ")[2]
+    head.markdown(
+        f"{LIGHT_MD[view.status]} **{view.status.value}**" + (f" · {md_escape(said)}" if said else ""),
+        help=view.next_action,
+    )
     a1, a2 = actions.columns(2)
     can_enable = decide(Action.ENABLE, subject(view), actor)
     can_disable = decide(Action.DISABLE, subject(view), actor)

@@ -315,6 +315,12 @@ def test_every_run_at_a_glance_and_a_click_opens_one(w: World, make_app) -> None
         "Created by",
     } <= set(runs.columns)
     assert "Click a run in the table to open it." in texts(at) and not at.tabs
+    assert set(runs["Status"]) == {"● RED · Training"}  # the outcome beside the light, not just RED
+    w.clock.advance(seconds=61)
+    for model in (first, second):
+        w.customization.refresh(model.id)
+    at.run()
+    assert set(at.dataframe[0].value["Status"]) == {"● RED · Completed · provision or deploy to use"}
     at.session_state[Key.CM_RUNS] = {"selection": {"rows": [1], "columns": [], "cells": []}}
     at.run()
     assert at.query_params["model"] == second.id and unescape(at.subheader[0].value) == "bot-b"

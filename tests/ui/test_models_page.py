@@ -50,7 +50,7 @@ def test_the_table_lists_every_model_with_its_light_and_next_action(world: World
         "Model ID",
     ]
     assert len(df) == 6
-    assert set(df["Status"]) == {"🟡 YELLOW"}
+    assert set(df["Status"]) == {"● YELLOW"}
     assert set(df["Options"]) == {"Enable"}
     assert "Text generation · Chat" in df.loc[LLAMA, "Model Traits"]
     assert "Legacy" in df.loc["bedrock:meta.llama2-13b-v1:0:4k", "Next action"]
@@ -94,7 +94,7 @@ def test_selecting_a_row_shows_details_and_enable_turns_it_green(world: World, m
     assert not at.exception
     assert world.catalog.get_model(first.id).status is Status.GREEN
     assert f"Enabled {first.record.name}" in texts(at)
-    assert table(at).loc[first.id, "Status"] == "🟢 GREEN"
+    assert table(at).loc[first.id, "Status"] == "● GREEN"
 
 
 def test_disable_a_green_model(world: World, make_app) -> None:

@@ -33,7 +33,7 @@ def test_a_patch_after_enable_equals_a_full_read_and_fetches_only_that_row() -> 
     before = cache.get(service)
     service.enable("bedrock:v.m007", actor=ADMIN)
     assert_fresh(cache, service)
-    assert before.frame.loc["bedrock:v.m007", "Status"] == "🟡 YELLOW"  # old snapshot untouched
+    assert before.frame.loc["bedrock:v.m007", "Status"] == "● YELLOW"  # old snapshot untouched
     assert service.changes_since(before.revision).changed[0].id == "bedrock:v.m007"
 
 

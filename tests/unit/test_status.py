@@ -50,3 +50,23 @@ def test_legacy_is_flagged_in_the_hint_without_changing_the_light() -> None:
     status, hint = derive_status(BASE, available=True, enabled=False, legacy=True)
     assert status is Status.YELLOW
     assert "Legacy" in hint
+
+
+def test_the_outcome_beside_a_red_light_tells_completed_from_failed_and_stopped() -> None:
+    from services.models import Status
+    from services.status import outcome
+
+    assert outcome(Status.RED, "Completed") == "Completed"
+    assert outcome(Status.RED, "Completed", long=True) == "Completed · provision or deploy to use"
+    assert outcome(Status.RED, "Completed", "Creating", long=True) == "Completed · starting to serve"
+    assert outcome(Status.RED, "Failed", failure="Data  was\nbad", long=True) == "Failed · Data was bad"
+    assert outcome(Status.RED, "Failed", failure="Data was bad") == "Failed"  # the short form: no reason
+    assert outcome(Status.RED, "Stopped") == "Stopped" and outcome(Status.RED, "InProgress") == "Training"
+    assert outcome(Status.YELLOW, "Completed", "InService") == ""  # served: the light says it all
+
+
+def test_the_tables_draw_lights_without_an_emoji_font() -> None:
+    from ui.components import LIGHT, LIGHT_MD
+
+    assert all(ord(c) < 0x1F000 for light in LIGHT.values() for c in light)  # no emoji code points
+    assert all(ord(c) < 0x1F000 for md in LIGHT_MD.values() for c in md)
