@@ -58,6 +58,8 @@ class Key(StrEnum):
     NM_BASE = "new_model_base"
     NM_REGION = "new_model_region"
     CM_DEPLOY = "custom_model_deploy"
+    CM_CONFIRM_DEPLOY = "cm_confirm_deploy"
+    CM_CONFIRM_REMOVE_DEPLOYMENT = "cm_confirm_remove_deployment"
     CM_REMOVE_DEPLOYMENT = "custom_model_remove_deployment"
     NM_FORM = "new_model_form"
     NM_NAME = "new_model_name"

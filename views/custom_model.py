@@ -111,6 +111,51 @@ def render_invoke(arn: str, region: str | None) -> None:
     )
 
 
+def token_price(model: CustomModel) -> str:
+    """What a call to this model on demand costs per 1,000 input and output tokens, in words."""
+    prices = services.costs.prices_for(model.base_model_id, model.region)
+    p_in, p_out = prices.on_demand_input, prices.on_demand_output
+    if p_in.price is None or p_out.price is None:
+        return f"an unknown price per token ({(p_in if p_in.price is None else p_out).source})"
+    return (
+        f"${p_in.price * 1000:,.4g} per million input tokens and ${p_out.price * 1000:,.4g} per million output tokens"
+    )
+
+
+@st.dialog("Deploy on demand?")
+def confirm_deploy(model: CustomModel, price: str) -> None:
+    close_if_done()
+    st.write(
+        f"Deploy {model.name} on demand? Bedrock gives it an ARN to call and bills each call at {price}. "
+        "Nothing is billed while nobody calls it; the custom model's storage goes on as before."
+    )
+    st.button(
+        "Deploy",
+        type="primary",
+        key=Key.CM_CONFIRM_DEPLOY,
+        on_click=act_and_close,
+        args=("Deploy on demand", customization.deploy, model.id),
+    )
+
+
+@st.dialog("Remove the deployment?")
+def confirm_remove_deployment(model: CustomModel) -> None:
+    close_if_done()
+    st.write(
+        f"Remove {model.name}'s on-demand deployment? Every caller of its ARN gets an error from then on, and the "
+        "ARN is not given back: a new deployment gets a new one."
+    )
+    if model.enabled and model.throughput_status is None:
+        st.warning("It is enabled now, so it will also be disabled (it turns RED).")
+    st.button(
+        "Remove the deployment",
+        type="primary",
+        key=Key.CM_CONFIRM_REMOVE_DEPLOYMENT,
+        on_click=act_and_close,
+        args=("Remove the deployment", customization.remove_deployment, model.id),
+    )
+
+
 @st.dialog("Remove throughput?")
 def confirm_remove(model: CustomModel) -> None:
     close_if_done()
@@ -456,16 +501,19 @@ def render_deployment(model: CustomModel, subj: Subject) -> None:
     if model.deployment_status is None:
         if model.deployment_failure:  # e.g. deleted outside Model Studio
             st.warning(md_escape(model.deployment_failure), icon=":material/warning:")
-        action_button(
-            st.container(),
+        price = token_price(model)
+        source = services.costs.prices_for(model.base_model_id, model.region).on_demand_input
+        st.markdown(f"**Price:** {md_escape(price)}")
+        st.caption(md_escape(f"Source: {source.source}" + (f" ({source.as_of})" if source.as_of else "")))
+        deploy = decide(Action.DEPLOY, subj, actor)
+        if st.button(
             "Deploy on demand",
-            Action.DEPLOY,
-            subj,
-            customization.deploy,
-            model.id,
             key=Key.CM_DEPLOY,
-            primary=True,
-        )
+            type="primary",
+            disabled=not deploy,
+            help=md_escape(deploy.reason) or None,
+        ):
+            confirm_deploy(model, price)
         return
     st.metric("Deployment", model.deployment_status.value, help=model.deployment_arn or "being created")
     if model.deployment_arn:
@@ -479,15 +527,14 @@ def render_deployment(model: CustomModel, subj: Subject) -> None:
         )
     if model.deployment_failed:
         st.error(md_escape(model.deployment_failure or "Bedrock reported the deployment as failed."))
-    action_button(
-        st.container(),
+    remove = decide(Action.REMOVE_DEPLOYMENT, subj, actor)
+    if st.button(
         "Remove the deployment",
-        Action.REMOVE_DEPLOYMENT,
-        subj,
-        customization.remove_deployment,
-        model.id,
         key=Key.CM_REMOVE_DEPLOYMENT,
-    )
+        disabled=not remove,
+        help=md_escape(remove.reason) or None,
+    ):
+        confirm_remove_deployment(model)
 
 
 def render_configuration(model: CustomModel, subj: Subject) -> None:

@@ -46,6 +46,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         "STUDIO_RECONCILE_SECONDS": "2",
     }
     with running_server(data / "server.log", env, command=["make", "run"], port=port) as url:  # as make run does
+        url.data = data  # type: ignore[attr-defined]  # the local object store is under it
         yield url
 
 
@@ -390,3 +391,61 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         SHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SHOTS / "failure.png"), full_page=True)
         raise
+
+
+def test_an_on_demand_deployment_shows_its_price_and_asks_before_deploying_and_removing(
+    server: str, browser_page
+) -> None:
+    """A custom Nova model: the per-token price first, a confirmation that says what happens, both ways."""
+    from playwright.sync_api import expect
+
+    from tests.unit.test_regions import nova_jsonl
+
+    page = browser_page
+    sets = server.data / "s3" / "model-studio" / "sets"  # type: ignore[attr-defined]
+    sets.mkdir(parents=True, exist_ok=True)
+    (sets / "nova.jsonl").write_bytes(nova_jsonl(120))
+    nova = "bedrock:amazon.nova-micro-v1:0:128k"
+    httpx.post(f"{server}/api/models/{nova}/enable", timeout=10)  # (already enabled by the first test, or now)
+    created = httpx.post(
+        f"{server}/api/custom-models",
+        json={
+            "ModelName": "nova-on-demand",
+            "BaseModelId": nova,
+            "TrainingDataLocation": "s3://model-studio/sets/nova.jsonl",
+        },
+        timeout=60,
+    )
+    assert created.status_code == 201, created.text
+    model_id = created.json()["Id"]
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{server}/api/custom-models/{model_id}", timeout=10).json()["Status"] != "Complete":
+        assert time.monotonic() < deadline, "the job did not complete"
+        time.sleep(0.5)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    page.goto(f"{server}/custom-models?model={model_id}")
+    expect(page.get_by_role("tab", name="Deploy on demand")).to_be_visible(timeout=60_000)
+    page.get_by_role("tab", name="Deploy on demand").click()
+    expect(page.get_by_text(re.compile(r"\$0\.035 per million input tokens"))).to_be_visible()
+    page.get_by_role("button", name="Deploy on demand").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Nothing is billed while nobody calls it", exact=False)).to_be_visible()
+    idle(page)
+    shot(page, "05b-deploy-confirm")
+    dialog.get_by_role("button", name="Deploy", exact=True).click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    expect(page.get_by_text("Deploy on demand: done.")).to_be_visible()
+    deadline = time.monotonic() + 60
+    while httpx.get(f"{server}/api/custom-models/{model_id}", timeout=10).json()["DeploymentStatus"] != "Active":
+        assert time.monotonic() < deadline, "the deployment did not become Active"
+        time.sleep(0.5)
+    page.reload()
+    expect(page.get_by_role("tab", name="Deploy on demand")).to_be_visible(timeout=60_000)
+    page.get_by_role("tab", name="Deploy on demand").click()
+    page.get_by_role("button", name="Remove the deployment").click()
+    dialog = page.get_by_role("dialog")
+    expect(dialog.get_by_text("Every caller of its ARN gets an error", exact=False)).to_be_visible()
+    dialog.get_by_role("button", name="Remove the deployment").click()
+    expect(page.get_by_role("dialog")).to_have_count(0)
+    assert httpx.get(f"{server}/api/custom-models/{model_id}", timeout=10).json()["DeploymentStatus"] is None
+    page.set_viewport_size({"width": 1440, "height": 1000})

@@ -205,13 +205,22 @@ def test_a_custom_nova_model_is_deployed_on_demand_from_its_page(world: World, m
     at = open_model(make_app, world, model.id)
     assert "Deploy on demand" in [t.label for t in at.tabs]
     open_tab(at, "Deploy on demand")
+    assert "$0.035 per million input tokens and $0.14 per million output tokens" in texts(at)  # the price first
     at.button(key=Key.CM_DEPLOY).click().run()
     assert not at.exception
+    assert world.customization.get(model.id).deployment_status is None  # a confirmation first
+    assert "Nothing is billed while nobody calls it" in texts(at)
+    at.button(key=Key.CM_CONFIRM_DEPLOY).click().run()
     assert world.customization.get(model.id).deployment_status is DeploymentStatus.CREATING
     world.clock.advance(seconds=11)
     at.run()
     assert world.catalog.get_model(model.id).status is Status.YELLOW
     assert any("custom-model-deployment/" in str(c.value) for c in at.code)  # the ARN to call, ready to copy
+    at.button(key=Key.CM_REMOVE_DEPLOYMENT).click().run()
+    assert "Every caller of its ARN gets an error" in texts(at)
+    assert world.customization.get(model.id).deployment_status is DeploymentStatus.ACTIVE  # not removed yet
+    at.button(key=Key.CM_CONFIRM_REMOVE_DEPLOYMENT).click().run()
+    assert world.customization.get(model.id).deployment_status is None
 
 
 def test_check_data_shows_what_the_data_holds(w: World, make_app) -> None:
