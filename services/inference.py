@@ -202,6 +202,19 @@ class InferenceService:
                 found.append(v)
         return found
 
+    def callable_now(self, views: list[ModelView], actor: Actor, via: Action = Action.INVOKE) -> list[ModelView]:
+        """Of ``views``, those ``actor`` may call now and that can answer a call: not only allowed by the
+        rules, but with a way to reach them (a model Bedrock serves only by provisioned throughput, with no
+        on-demand variant, is enabled yet cannot answer)."""
+        found = []
+        for view in self.invocable(views, via, actor):
+            try:
+                self.target(view.id, actor, via)
+            except (NotInvocable, ProviderUnavailable, ModelNotFound):
+                continue
+            found.append(view)
+        return found
+
     def target(self, model_id: str, actor: Actor, via: Action = Action.INVOKE) -> Target:
         """Where a call to ``model_id`` goes, or why it may not be made (refused before any call)."""
         if via not in (Action.INVOKE, Action.TRY):

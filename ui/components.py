@@ -158,6 +158,8 @@ def dataset_summary(report: object) -> str:
 
 
 def duration(seconds: float) -> str:
+    if 0 <= seconds < 1:
+        return "under 1 s"
     seconds = int(seconds)
     days, rest = divmod(seconds, 86_400)
     hours, rest = divmod(rest, 3_600)

@@ -44,9 +44,14 @@ if services.settings.backend == "local" and services.settings.local_inference_ur
 
 
 def judges() -> dict[str, str]:
-    """Enabled text models (a judge is called as the platform calls models: GREEN only)."""
-    views = services.inference.invocable(services.catalog.list_models(), via=Action.INVOKE)
-    return {v.id: v.record.name for v in views if v.record.chat or "TEXT" in v.record.output_modalities}
+    """Enabled text models that can answer now (a judge is called as the platform calls models: GREEN
+    only), never the model under test."""
+    views = services.inference.callable_now(services.catalog.list_models(), actor, Action.INVOKE)
+    return {
+        v.id: v.record.name
+        for v in views
+        if v.id != model_id and (v.record.chat or "TEXT" in v.record.output_modalities)
+    }
 
 
 def render_estimate(found: Any) -> None:

@@ -117,3 +117,22 @@ def test_compare_runs_shows_each_runs_latest_evaluation_beside_its_curves(world:
     assert re.fullmatch(r"0\.\d{3} / 0\.\d{3}, [+-]\d\.\d{3} \[[+-]\d\.\d{3}, [+-]\d\.\d{3}\]", rouge)
     charts = at.get("plotly_chart")
     assert any("against its base" in c.proto.spec for c in charts)
+
+
+def test_the_judge_list_offers_only_models_that_can_answer_and_never_the_model_under_test(
+    world: World, make_app
+) -> None:
+    from tests.fakes import bedrock_model
+
+    world.bedrock.models.append(  # served only by provisioned throughput, with no on-demand variant
+        bedrock_model("meta.llama3-2-1b-instruct-v1:0:128k", name="Llama 3.2 1B Instruct", vendor="Meta", chat=True)
+    )
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable(LITE, actor=ADMIN)
+    world.catalog.enable("bedrock:meta.llama3-2-1b-instruct-v1:0:128k", actor=ADMIN)  # enabled, cannot answer
+    model = trained_and_served(world, validation=VALIDATION)
+    world.catalog.enable(model.id, actor=ADMIN)  # GREEN: callable, but it cannot judge itself
+    at = evaluations_page(make_app, model.id)
+    offered = at.selectbox(key=Key.EV_JUDGE).options
+    assert any("Titan Text G1 - Lite" in o for o in offered)
+    assert model.name not in offered and "Llama 3.2 1B Instruct" not in offered, offered
