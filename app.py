@@ -7,6 +7,7 @@ or showed "Page not found". Every page also has an explicit url_path.
 """
 
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
@@ -24,6 +25,18 @@ MODELS = st.Page("views/models.py", title="Models", icon=":material/view_list:",
 def _catalog_alias() -> None:
     """/catalog, where links to the Models page point (the default page itself is served at /)."""
     st.switch_page(MODELS)
+
+
+COSTS = st.Page("views/costs.py", title="Costs", icon=":material/payments:", url_path="costs")
+ACTIVITY = st.Page("views/activity.py", title="Activity", icon=":material/history:", url_path="activity")
+ESTIMATOR = st.Page(
+    "views/estimator.py", title="Cost Estimator", icon=":material/calculate:", url_path="cost-estimator"
+)
+
+
+def _alias(page: Any, old_path: str) -> Any:
+    """An address a page had before (bookmarks keep working): it opens the page under its own."""
+    return st.Page(lambda: st.switch_page(page), title=page.title, url_path=old_path, visibility="hidden")
 
 
 st.navigation(
@@ -47,11 +60,14 @@ st.navigation(
             st.Page("views/evaluate.py", title="Evaluations", icon=":material/rule:", url_path="evaluations"),
         ],
         "Costs": [
-            st.Page("views/estimator.py", title="Cost Estimator", icon=":material/calculate:", url_path="estimate"),
-            st.Page("views/costs.py", title="Costs", icon=":material/payments:", url_path="spend"),
+            ESTIMATOR,
+            COSTS,
+            _alias(ESTIMATOR, "estimate"),
+            _alias(COSTS, "spend"),
         ],
         "Audit": [
-            st.Page("views/activity.py", title="Activity", icon=":material/history:", url_path="audit-trail"),
+            ACTIVITY,
+            _alias(ACTIVITY, "audit-trail"),
             st.Page("views/notifications.py", title="Notices", icon=":material/notifications:", url_path="notices"),
         ],
     }

@@ -449,3 +449,17 @@ def test_an_on_demand_deployment_shows_its_price_and_asks_before_deploying_and_r
     expect(page.get_by_role("dialog")).to_have_count(0)
     assert httpx.get(f"{server}/api/custom-models/{model_id}", timeout=10).json()["DeploymentStatus"] is None
     page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+@pytest.mark.parametrize(
+    ("path", "heading"),
+    [("/costs", "Costs"), ("/activity", "Activity"), ("/cost-estimator", "Cost Estimator"), ("/spend", "Costs")],
+)
+def test_a_pages_address_is_its_name(server: str, browser_page, path: str, heading: str) -> None:
+    """The address matches the label in the menu (and an old address still opens its page)."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.goto(f"{server}{path}")
+    expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=60_000)
+    assert page.url.rstrip("/").endswith(path if path != "/spend" else "/costs"), page.url
