@@ -72,7 +72,7 @@ from services.models import (
 )
 from services.notices import told_by_system
 from services.ports import EvaluationStore, ObjectStore
-from services.s3uri import user_uri
+from services.s3uri import safe_key_part, user_uri
 
 log = logging.getLogger(__name__)
 DEFAULT_CALL_SECONDS = 2.0  # assumed per call when a model has not been called yet
@@ -161,6 +161,11 @@ def outcome(result: EvaluationResult, metrics: tuple[str, ...]) -> str:
         return "tie"
     custom, base = result.scores[metrics[0]]
     return "win" if custom > base else "loss" if custom < base else "tie"
+
+
+def csv_name(evaluation: Evaluation) -> str:
+    """The export's file name: the model's name and when the run was started (not an internal id)."""
+    return f"{safe_key_part(evaluation.custom_name, 60)}-evaluation-{evaluation.created_at:%Y%m%d-%H%M}.csv"
 
 
 def results_csv(results: list[EvaluationResult], metrics: tuple[str, ...]) -> str:
@@ -783,6 +788,7 @@ __all__ = [
     "EvaluationService",
     "Item",
     "NewEvaluation",
+    "csv_name",
     "item_of",
     "outcome",
     "results_csv",

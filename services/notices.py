@@ -33,6 +33,23 @@ EVENTS = (
     "budget.warning",  # services/budget.py: the month's spend past 80% of STUDIO_MONTHLY_BUDGET
     "budget.exceeded",  # services/budget.py: past 100%
 )
+TITLES = {  # a notice as people read it (the event codes are for webhooks and filters)
+    "job.completed": "Job completed",
+    "job.failed": "Job failed",
+    "job.stopped": "Job stopped",
+    "throughput.in_service": "Throughput in service",
+    "throughput.failed": "Throughput failed",
+    "throughput.removed": "Throughput removed",
+    "deployment.active": "Deployment active",
+    "deployment.failed": "Deployment failed",
+    "model.disabled": "Model disabled",
+    "throughput.idle": "Throughput idle",
+    "deployment.idle": "Deployment idle",
+    "throughput.long_running": "Throughput running long",
+    "evaluation.finished": "Evaluation finished",
+    "budget.warning": "Budget at 80%",
+    "budget.exceeded": "Budget exceeded",
+}
 DESCRIPTIONS = {
     "job.completed": "a fine-tuning job completed",
     "job.failed": "a fine-tuning job failed",

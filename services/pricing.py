@@ -467,7 +467,9 @@ def costs_so_far(
             running = hours
     throughput = 0.0 if mu_hours == 0 else (None if pt_price.price is None else mu_hours * pt_price.price)
     throughput_note = f"{mu_hours:,.2f} model unit-hours" + (
-        f"; running for {running:.1f} h" if running is not None else ""
+        (f"; running for {running:.1f} h" if running >= 0.1 else "; running for under 6 minutes")
+        if running is not None
+        else ""
     )
     parts = (training, storage, throughput)
     return ModelCosts(

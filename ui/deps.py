@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 import streamlit as st
 
 from services.bootstrap import Services, shared_services
 from services.errors import ServiceError
 from services.identity import Actor
+from services.notices import TITLES
 from ui.auth import current_actor, sidebar
 from ui.components import md_escape
 
@@ -48,8 +51,11 @@ def bell(services: Services, actor: Actor) -> None:
             st.caption("No notices yet: jobs finishing, throughput in service or idle, models disabled.")
         for n in notices:
             new = "**new** · " if n in unread else ""
+            about = md_escape(n.model_name or n.model_id or "all models")
+            if n.model_id and n.model_id.startswith("custom:"):  # its page, one click away
+                about = f"[{about}](/custom-models?model={quote(n.model_id)})"
             st.markdown(
-                f"{new}`{n.event}` · {md_escape(n.model_name or n.model_id or 'all models')} · {n.at:%Y-%m-%d %H:%M}"
+                f"{new}**{TITLES.get(n.event, n.event)}** · {about} · {n.at:%Y-%m-%d %H:%M}"
                 + (f"  \n{md_escape(n.detail)}" if n.detail else "")
             )
         if unread and st.button("Mark all read", key="notices_mark_read"):

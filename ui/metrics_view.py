@@ -19,6 +19,7 @@ from services.metrics import (
     training_progress,
 )
 from services.models import CustomModel
+from services.s3uri import safe_key_part
 from ui.charts import metrics_figure
 from ui.components import csv_bytes, duration
 from ui.state import Key
@@ -67,7 +68,12 @@ def fmt(value: float | None) -> str:
     return "—" if value is None else f"{value:.4f}"
 
 
-def render_run(run: RunMetrics) -> None:
+def file_stem(name: str) -> str:
+    """A model's name as the start of a download's file name (what a person knows it by, not its id)."""
+    return safe_key_part(name, 60)
+
+
+def render_run(run: RunMetrics, name: str = "") -> None:
     if run.state is not MetricsState.READY:
         (st.info if run.state is MetricsState.NOT_YET else st.warning)(run.message)
         for note in run.notes:
@@ -92,11 +98,11 @@ def render_run(run: RunMetrics) -> None:
         st.warning(summary.overfitting_note, icon=":material/trending_up:")
     for note in run.notes:
         st.caption(f"Note: {note}")
-    render_chart(run)
+    render_chart(run, name)
 
 
 @st.fragment
-def render_chart(run: RunMetrics) -> None:
+def render_chart(run: RunMetrics, name: str = "") -> None:
     """The chart and its controls: a control reruns only this, not the page."""
     a, c = st.columns([1, 2])
     axis = a.radio("X axis", ["step", "epoch"], horizontal=True, key=Key.MX_AXIS)
@@ -121,14 +127,14 @@ def render_chart(run: RunMetrics) -> None:
     st.download_button(
         "Export chart data (CSV, smoothed values included)",
         data=lambda: csv_bytes(export_frame(run, weight)),
-        file_name=f"{run.model_id.replace(':', '-')}-metrics-chart.csv",
+        file_name=f"{file_stem(name or run.model_id)}-metrics-chart.csv",
         mime="text/csv",
         key=Key.MX_EXPORT,
         icon=":material/download:",
     )
 
 
-def render_downloads(metrics: MetricsService, model_id: str, has_metrics: bool) -> None:
+def render_downloads(metrics: MetricsService, model_id: str, has_metrics: bool, name: str = "") -> None:
     st.markdown("**Downloads**")
     c1, c2, c3 = st.columns(3)
     for column, which, key in ((c1, "training", Key.DL_TRAINING), (c2, "validation", Key.DL_VALIDATION)):
@@ -136,11 +142,11 @@ def render_downloads(metrics: MetricsService, model_id: str, has_metrics: bool) 
         if opener is None:
             column.button(f"No {which} data", disabled=True, key=key)
             continue
-        name, open_stream = opener
+        data_name, open_stream = opener
         column.download_button(
             f"{which.capitalize()} data",
             data=open_stream,  # opened only when clicked, streamed from S3
-            file_name=name,
+            file_name=f"{file_stem(name)}-{which}.jsonl" if name else data_name,
             mime="application/jsonl",
             key=key,
             icon=":material/download:",
@@ -148,7 +154,7 @@ def render_downloads(metrics: MetricsService, model_id: str, has_metrics: bool) 
     c3.download_button(
         "Metrics (zip of the CSVs)",
         data=lambda: metrics.metrics_zip(model_id),
-        file_name=f"{model_id.replace(':', '-')}-metrics.zip",
+        file_name=f"{file_stem(name or model_id)}-metrics.zip",
         mime="application/zip",
         key=Key.DL_METRICS,
         disabled=not has_metrics,

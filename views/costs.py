@@ -8,7 +8,7 @@ import streamlit as st
 
 from services.errors import ServiceError
 from ui import deps
-from ui.components import md_escape
+from ui.components import duration, md_escape
 from ui.cost_view import money
 from ui.prices_view import render_prices
 
@@ -103,7 +103,7 @@ if running:
         pd.DataFrame(
             {
                 "Model": [c.name for c in running],
-                "Running for": [f"{c.throughput_running_hours:,.1f} h" for c in running],
+                "Running for": [duration((c.throughput_running_hours or 0.0) * 3600) for c in running],
                 "Throughput so far": [money(c.throughput) for c in running],
             }
         ),

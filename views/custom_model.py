@@ -384,8 +384,8 @@ def live_run(model: CustomModel) -> RunMetrics:
 
 def render_metrics(model: CustomModel) -> None:
     run = live_run(model)
-    render_run(run)
-    render_downloads(services.metrics, model.id, run.state is MetricsState.READY)
+    render_run(run, model.name)
+    render_downloads(services.metrics, model.id, run.state is MetricsState.READY, model.name)
 
 
 def render_throughput(model: CustomModel, subj: Subject) -> None:

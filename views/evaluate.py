@@ -11,7 +11,7 @@ import streamlit as st
 
 from services.actions import Action
 from services.errors import InvalidData, ServiceError
-from services.evaluation import METRICS, NewEvaluation, outcome
+from services.evaluation import METRICS, NewEvaluation, csv_name, outcome
 from services.models import CustomModel, Evaluation, EvaluationResult
 from ui import deps
 from ui.components import csv_bytes, duration, md_escape
@@ -239,7 +239,7 @@ def render_run(evaluation: Evaluation) -> None:
     st.download_button(
         "Export records (CSV)",
         data=csv_bytes(records_frame(results, evaluation.metrics)),
-        file_name=f"{evaluation.id}.csv",
+        file_name=csv_name(evaluation),
         mime="text/csv",
         key=Key.EV_EXPORT,
         icon=":material/download:",

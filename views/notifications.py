@@ -6,7 +6,7 @@ import pandas as pd
 import streamlit as st
 
 from services.errors import ServiceError
-from services.notices import DESCRIPTIONS, EVENTS
+from services.notices import DESCRIPTIONS, EVENTS, TITLES
 from ui import deps
 
 services = deps.services_or_stop()
@@ -77,7 +77,8 @@ if not notices:
 st.dataframe(
     pd.DataFrame(
         [
-            {"At": n.at, "New": n in unread, "Event": n.event, "Model": n.model_name or n.model_id or "all models",
+            {"At": n.at, "New": n in unread, "Event": TITLES.get(n.event, n.event),
+             "Model": n.model_name or n.model_id or "all models",
              "Status": n.status or "", "Detail": n.detail, "Id": n.id}
             for n in notices
         ]

@@ -19,7 +19,7 @@ from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
 from services.bootstrap import Services
-from services.evaluation import METRICS, NewEvaluation, results_csv
+from services.evaluation import METRICS, NewEvaluation, csv_name, results_csv
 from services.models import Evaluation, EvaluationResult
 
 router = APIRouter(tags=["evaluations"])
@@ -178,7 +178,7 @@ def evaluation_results(
         return Response(
             results_csv(results, evaluation.metrics),
             media_type="text/csv; charset=utf-8",
-            headers={"Content-Disposition": f'attachment; filename="{evaluation_id}.csv"'},
+            headers={"Content-Disposition": f'attachment; filename="{csv_name(evaluation)}"'},
         )
     return ResultList(EvaluationId=evaluation_id, Results=[result_out(r) for r in results])
 

@@ -377,7 +377,7 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         page.get_by_role("link", name="Notices").click()
         expect(page.get_by_role("heading", name="Notices", exact=True)).to_be_visible()
         expect(page.get_by_role("heading", name=re.compile(r"Your notices \(\d+ new\)"))).to_be_visible()
-        expect(page.get_by_text("job.completed").first).to_be_attached()
+        expect(page.get_by_text("Job completed").first).to_be_attached()
         idle(page)
         shot(page, "11-notices")
         page.get_by_role("button", name="Mark all read").click()

@@ -228,7 +228,7 @@ def test_the_costs_page_shows_spend_over_time_what_runs_and_keeps_deleted_models
     charts = {str(c.key) for c in at.get("plotly_chart")}
     assert {"spend-components", "spend-models", "spend-top"} <= charts
     running = at.dataframe[1].value
-    assert running["Model"].tolist() == ["lite-bot"] and running["Running for"].iloc[0] == "5.0 h"
+    assert running["Model"].tolist() == ["lite-bot"] and running["Running for"].iloc[0] == "5 h 0 min"
     before = metrics(at)["Known costs so far"]
     lite.customization.remove_throughput(model.id, actor=ADMIN)
     lite.customization.delete(model.id, actor=ADMIN)

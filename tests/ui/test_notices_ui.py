@@ -27,7 +27,9 @@ def test_the_bell_lists_new_notices_until_they_are_marked_read(world: World, mak
     popover = at.sidebar.get("popover")[0]
     assert popover.proto.popover.label == "2 new"  # job.completed, throughput.in_service
     shown = texts(at)
-    assert "job.completed" in shown and "throughput.in_service" in shown and "coder" in shown
+    assert "Job completed" in shown and "Throughput in service" in shown and "coder" in shown
+    assert "job.completed" not in shown  # words, not event codes
+    assert "(/custom-models?model=custom%3A" in shown  # the model's page, one click away
     at.button(key="notices_mark_read").click().run()
     assert at.sidebar.get("popover")[0].proto.popover.label == "Notices"
 
