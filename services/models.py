@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
@@ -101,6 +102,20 @@ class ModelRecord(ProviderModel):
     throughput_status: str | None = None
     deployment_status: str | None = None
     deployable: bool = False  # Bedrock serves it on demand (a custom Nova model, say)
+
+    @property
+    def label(self) -> str:
+        """The name people see, the same on every page and in every session: a Bedrock variant with a
+        context window in its id ("…:0:128k") says so, and that it is the fine-tunable one, served by
+        provisioned throughput only; the model of the same name without it is the one served on demand."""
+        match = _CONTEXT_WINDOW.search(self.model_id) if self.provider is Provider.BEDROCK else None
+        if match is None or self.model_type is not ModelType.BASE:
+            return self.name
+        window = match.group(1).upper()
+        return f"{self.name} ({window}, fine-tunable)" if self.customizations else f"{self.name} ({window})"
+
+
+_CONTEXT_WINDOW = re.compile(r":(\d+(?:\.\d+)?[km])$", re.IGNORECASE)
 
 
 class ModelView(BaseModel):

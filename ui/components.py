@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -44,21 +43,12 @@ MODEL_COLUMNS = {
     "Model ID": st.column_config.TextColumn("Model ID", width=260),
 }
 
-_CONTEXT = re.compile(r":(\d+(?:\.\d+)?[km])$", re.IGNORECASE)
-
 
 def display_names(views: Sequence[ModelView]) -> list[str]:
-    """Model names, with the context window (from the model id, e.g. ":128k") added where two models
-    share a name, so variants can be told apart ("Nova Micro (128K)", "Nova Micro (24K)")."""
-    seen = Counter(v.record.name for v in views)
-    out = []
-    for v in views:
-        name = v.record.name
-        if seen[name] > 1:
-            match = _CONTEXT.search(v.record.model_id)
-            name = f"{name} ({match.group(1).upper()})" if match else f"{name} ({v.record.model_id})"
-        out.append(name)
-    return out
+    """Model names as every page shows them (ModelRecord.label: "Nova Micro (128K, fine-tunable)" beside
+    "Nova Micro"), with the model id added where two still read the same."""
+    seen = Counter(v.record.label for v in views)
+    return [v.record.label if seen[v.record.label] == 1 else f"{v.record.label} ({v.record.model_id})" for v in views]
 
 
 def status_cell(view: ModelView, failure: str | None = None, *, long: bool = False) -> str:

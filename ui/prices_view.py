@@ -42,7 +42,7 @@ def render_prices(services: Services, actor: Actor) -> None:
             found = costs.prices_for(model.id, region)
             for name in CORE:
                 if getattr(found, name).price is None:
-                    missing.append({"Model": model.name, "Region": region, "Price": LABELS[name]})
+                    missing.append({"Model": model.label, "Region": region, "Price": LABELS[name]})
     with st.expander(f"Prices: {len(missing)} without a source", icon=":material/sell:", expanded=bool(missing)):
         if missing:
             st.markdown(
@@ -58,7 +58,7 @@ def render_prices(services: Services, actor: Actor) -> None:
             st.caption("An admin can set a price here, with its source.")
             return
         st.markdown("**Set a price** (for every replica; audited with your name and the source you give)")
-        names = {m.id: m.name for m in models}
+        names = {m.id: m.label for m in models}
         where = [
             f"{m.id}|{r}" for m in models for r in costs.regions if not m.regions or r in m.regions
         ]  # a base model, in each configured region where it can be customized

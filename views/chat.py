@@ -41,7 +41,7 @@ if services.settings.backend == "local" and services.settings.local_inference_ur
 
 def label(model_id: str) -> str:
     view: ModelView = views[model_id]
-    return f"{LIGHT[view.status]} {view.record.name}"
+    return f"{LIGHT[view.status]} {view.record.label}"
 
 
 if Key.PG_MODELS in st.session_state:  # e.g. "Compare with base model": only models that can be tried
@@ -73,7 +73,7 @@ for model_id, column in zip(picked, columns, strict=True):
     mine = answers.setdefault(model_id, [])
     with column:
         view = views[model_id]
-        st.markdown(f"**{md_escape(view.record.name)}** {LIGHT_MD[view.status]}", help=view.next_action)
+        st.markdown(f"**{md_escape(view.record.label)}** {LIGHT_MD[view.status]}", help=view.next_action)
         for i, turn in enumerate(turns):
             with st.chat_message("user"):
                 st.markdown(md_escape(turn))

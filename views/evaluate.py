@@ -48,7 +48,7 @@ def judges() -> dict[str, str]:
     only), never the model under test."""
     views = services.inference.callable_now(services.catalog.list_models(), actor, Action.INVOKE)
     return {
-        v.id: v.record.name
+        v.id: v.record.label
         for v in views
         if v.id != model_id and (v.record.chat or "TEXT" in v.record.output_modalities)
     }

@@ -61,7 +61,7 @@ def do_set_one(model_id: str, enabled: bool) -> None:
         flash("error", str(exc))
         return
     verb = "Enabled" if enabled else "Disabled"
-    flash("success", f"{verb} {view.record.name} ({view.id}): now {view.status.value}.")
+    flash("success", f"{verb} {view.record.label}: now {view.status.value}.")
 
 
 def do_bulk(model_ids: Sequence[str], enabled: bool) -> None:
@@ -212,7 +212,7 @@ elif b4.button(
 def render_details(view: ModelView) -> None:
     rec = view.record
     head, actions = st.container(), st.container()
-    head.subheader(md_escape(rec.name), anchor=False)
+    head.subheader(md_escape(rec.label), anchor=False)
     said = status_cell(view).partition(" · ")[2]
     head.markdown(
         f"{LIGHT_MD[view.status]} **{view.status.value}**" + (f" · {md_escape(said)}" if said else ""),

@@ -317,12 +317,16 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
             "href", "https://aws.amazon.com/bedrock/pricing/"
         )
         prices.get_by_test_id("stSelectbox").first.click()
-        page.keyboard.type("Llama 3.1 8B Instruct · us-west-2")
+        page.keyboard.type("Llama 3.1 8B Instruct (128K, fine-tunable) · us-west-2")
         page.keyboard.press("Enter")
         prices.get_by_label("US dollars").fill("0.0015")
         prices.get_by_label("Source").fill("AWS pricing page, Meta Llama table, read 2026-12-04")
         prices.get_by_role("button", name="Set price").click()
-        expect(page.get_by_text(re.compile(r"Llama 3.1 8B Instruct in us-west-2: .* set to \$0\.0015"))).to_be_visible()
+        expect(
+            page.get_by_text(
+                re.compile(r"Llama 3.1 8B Instruct \(128K, fine-tunable\) in us-west-2: .* set to \$0\.0015")
+            )
+        ).to_be_visible()
         prices.scroll_into_view_if_needed()
         idle(page)
         shot(page, "08b-prices")

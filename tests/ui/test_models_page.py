@@ -69,7 +69,11 @@ def test_filters_narrow_the_table(world: World, make_app) -> None:
     world.catalog.enable("openai:gpt-4o", actor=ADMIN)
     at = make_app().run()
     at.text_input(key=Key.SEARCH).set_value("llama").run()
-    assert sorted(table(at)["Model Name"]) == ["Llama 2 13B", "Llama 3.1 8B Instruct", "Llama 3.3 70B Instruct"]
+    assert sorted(table(at)["Model Name"]) == [  # the fine-tunable variants say so, on every page
+        "Llama 2 13B (4K, fine-tunable)",
+        "Llama 3.1 8B Instruct (128K, fine-tunable)",
+        "Llama 3.3 70B Instruct (128K, fine-tunable)",
+    ]
     at.text_input(key=Key.SEARCH).set_value("").run()
     at.multiselect(key=Key.STATUSES).set_value([Status.GREEN]).run()
     assert list(table(at).index) == ["openai:gpt-4o"]
@@ -173,16 +177,26 @@ def test_the_real_local_backend_fills_the_table_from_the_snapshot(
 
 
 def test_variants_of_one_model_show_their_context_window(world: World, make_app) -> None:
+    """One naming rule (ModelRecord.label), whatever else is listed: the variant with a context window
+    says so and that it is the fine-tunable one; the model of the same name is the one served on demand."""
     from services.models import ModelView
     from ui.components import display_names
 
     world.catalog.sync(actor=ADMIN)
     views = world.catalog.list_models()
-    one = views[0]
-    twin = one.model_copy(
-        update={"record": one.record.model_copy(update={"id": one.id + "-b", "model_id": one.record.model_id + ":24k"})}
+    tunable = next(v for v in views if v.id == "bedrock:amazon.titan-text-lite-v1:0:4k")
+    one = tunable.model_copy(  # its on-demand sibling, as the real catalog lists it
+        update={
+            "record": tunable.record.model_copy(
+                update={"id": "bedrock:amazon.titan-text-lite-v1", "model_id": "amazon.titan-text-lite-v1"}
+            )
+        }
     )
-    names = display_names([*views, twin])
-    assert names[-1].endswith("(24K)") and names[0] != one.record.name  # both variants say which they are
-    assert names[1:-1] == [v.record.name for v in views[1:]]  # unique names stay as they are
+    views = [*views, one]
+    twin = tunable
+    names = display_names(views)
+    assert names[views.index(twin)] == "Titan Text G1 - Lite (4K, fine-tunable)"
+    assert names[-1] == "Titan Text G1 - Lite"  # the on-demand one keeps its name
+    alone = display_names([twin])  # filtered to the variant alone: the same name (it did not vanish)
+    assert alone == ["Titan Text G1 - Lite (4K, fine-tunable)"] and twin.record.label == alone[0]
     assert isinstance(twin, ModelView)
