@@ -51,6 +51,16 @@ def display_names(views: Sequence[ModelView]) -> list[str]:
     return [v.record.label if seen[v.record.label] == 1 else f"{v.record.label} ({v.record.model_id})" for v in views]
 
 
+def for_whom(next_action: str, actor: Any) -> str:
+    """A next action as the one reading it can act on it: an admin, beside the Enable button, is told to
+    enable it, not that "an admin can"."""
+    if getattr(actor, "is_admin", False):
+        return next_action.replace("an admin can enable it", "enable it").replace(
+            "An admin can disable it", "Disable it"
+        )
+    return next_action
+
+
 def status_cell(view: ModelView, failure: str | None = None, *, long: bool = False) -> str:
     """The light as a table shows it, with a custom model's job outcome beside it ("● RED · Completed")."""
     said = f"{LIGHT[view.status]} {view.status.value}"

@@ -15,7 +15,7 @@ from services.metrics import MetricsState, RunMetrics
 from services.models import CustomModel, ModelView
 from services.pricing import DAYS_PER_MONTH
 from ui import deps
-from ui.components import LIGHT_MD, duration, md_escape, outcome_of
+from ui.components import LIGHT_MD, duration, for_whom, md_escape, outcome_of
 from ui.cost_view import money
 from ui.data_view import render_summary
 from ui.dialogs import close_if_done, then_close
@@ -181,6 +181,8 @@ def delete_now(model: CustomModel) -> None:
         return
     close_delete()
     act_and_close("Delete", customization.delete, model.id)
+    if st.session_state[Key.FLASH] and st.session_state[Key.FLASH][-1][0] == "success":
+        st.query_params.pop("model", None)  # gone: the page shows the runs, not "no such model" under "done"
 
 
 @st.dialog("Delete the model?", on_dismiss=close_delete)
@@ -283,7 +285,7 @@ def render_header(model: CustomModel, view: ModelView) -> None:
         help="Open New Model with this run's base model, region, data and hyperparameters, under a new name.",
     ):
         new_run_from(model.id)
-    st.caption(f"Next action: {view.next_action}")
+    st.caption(f"Next action: {for_whom(view.next_action, actor)}")
     tryable = decide(Action.TRY, customization.subject(model), actor)
     if not tryable:
         return

@@ -15,7 +15,7 @@ from services.models import ModelFilter, ModelType, ModelView, Provider, Status,
 from services.traits import TRAIT_ORDER
 from ui import deps
 from ui.catalog_cache import CatalogCache
-from ui.components import LIGHT, LIGHT_MD, MODEL_COLUMNS, coloured, md_escape, status_cell, sync_line
+from ui.components import LIGHT, LIGHT_MD, MODEL_COLUMNS, coloured, for_whom, md_escape, status_cell, sync_line
 from ui.dialogs import close_if_done, then_close
 from ui.state import Key, models_table_key
 
@@ -119,9 +119,7 @@ else:
     st.caption("Never synced: press **Sync Models**.")
 
 for kind, text in st.session_state[Key.FLASH]:
-    if kind in ("success", "info"):  # where the eye is, whatever is scrolled: a toast
-        st.toast(text, icon=":material/check_circle:" if kind == "success" else ":material/info:")
-    getattr(st, kind)(text)  # and kept on the page until the next action
+    getattr(st, kind)(text)  # one message per result, on the page until the next action (no toast over the buttons)
 st.session_state[Key.FLASH] = []
 
 # ---- filters --------------------------------------------------------------------------------
@@ -240,7 +238,7 @@ def render_details(view: ModelView) -> None:
         args=(view.id, False),
         width="stretch",
     )
-    st.caption(f"Next action: {md_escape(view.next_action)}")
+    st.caption(f"Next action: {md_escape(for_whom(view.next_action, actor))}")
     if rec.model_type is ModelType.CUSTOM:
         st.page_link(
             "views/custom_model.py",

@@ -154,16 +154,19 @@ def test_the_model_page_follows_the_job_then_throughput_then_enable(w: World, ma
 
 def test_delete_needs_the_name_typed(w: World, make_app) -> None:
     model = create(w)
+    create(w, "other-bot")  # another run stays: the page shows the runs, not "no such model"
     w.clock.advance(seconds=61)
     at = open_model(make_app, w, model.id, tab="Configuration")
     at.button(key=Key.CM_DELETE).click().run()
     at.text_input(key=Key.CM_DELETE_NAME).set_value("support-bot!")
     at.button(key=Key.CM_CONFIRM_DELETE).click().run()
-    assert "Type support-bot exactly" in texts(at) and len(w.customization.list()) == 1
+    assert "Type support-bot exactly" in texts(at) and len(w.customization.list()) == 2
     at.text_input(key=Key.CM_DELETE_NAME).set_value("support-bot")  # typed, then one click: no Enter
     at.button(key=Key.CM_CONFIRM_DELETE).click().run()
     assert not at.exception
-    assert w.customization.list() == []
+    assert [m.name for m in w.customization.list()] == ["other-bot"]
+    assert "Delete: done." in texts(at) and "No custom model" not in texts(at) and "no longer" not in texts(at)
+    assert "model" not in at.query_params
 
 
 def test_stop_asks_first(w: World, make_app) -> None:

@@ -70,3 +70,12 @@ def test_the_tables_draw_lights_without_an_emoji_font() -> None:
 
     assert all(ord(c) < 0x1F000 for light in LIGHT.values() for c in light)  # no emoji code points
     assert all(ord(c) < 0x1F000 for md in LIGHT_MD.values() for c in md)
+
+
+def test_an_admin_is_told_to_enable_it_not_that_an_admin_can() -> None:
+    from services.status import ENABLE_HINT
+    from tests.fakes import ADMIN, MEMBER
+    from ui.components import for_whom
+
+    assert for_whom(ENABLE_HINT, ADMIN) == "Ready to use: enable it."
+    assert for_whom(ENABLE_HINT, MEMBER) == ENABLE_HINT
