@@ -171,6 +171,20 @@ def summarize(run: RunMetrics) -> MetricsSummary:
     return MetricsSummary.model_validate(values)
 
 
+def epoch_losses(run: RunMetrics) -> list[tuple[int, float, float | None]]:
+    """(epoch counted from 1, its mean training loss, its last validation loss or None) per epoch."""
+    if run.training is None or run.training.frame.empty:
+        return []
+    train = run.training.frame.dropna(subset=["epoch"]).groupby("epoch")["loss"].mean()
+    val = None
+    if run.validation and not run.validation[0].frame.empty and run.validation[0].frame["epoch"].notna().all():
+        val = run.validation[0].frame.groupby("epoch")["loss"].last()
+    return [
+        (int(epoch) + 1, float(loss), None if val is None or epoch not in val.index else float(val.loc[epoch]))
+        for epoch, loss in train.items()
+    ]
+
+
 def _overfitting_epoch(per_epoch_val: pd.Series, per_epoch_train: pd.Series) -> int | None:
     """The first epoch after the validation minimum where validation loss is higher than
     at its minimum and training loss is lower than at that minimum's epoch."""

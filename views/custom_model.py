@@ -22,6 +22,7 @@ from ui.dialogs import close_if_done, then_close
 from ui.metrics_view import load_run, render_downloads, render_live, render_run
 from ui.runs_view import render_runs
 from ui.state import Key, hp_key
+from ui.story_view import render_story
 
 services = deps.services_or_stop()
 actor = deps.get_actor()
@@ -345,6 +346,7 @@ def render_status(model: CustomModel, subj: Subject) -> None:
             f"Final training loss {model.training_loss:.4f}"
             + (f", validation loss {model.validation_loss:.4f}" if model.validation_loss is not None else "")
         )
+    render_story(model, services.audit.audit_events(model_id=model.id, limit=200), live_run(model), services.clock())
     b1, b2, b3 = st.columns(3)
     stop = decide(Action.STOP, subj, actor)
     if b1.button("Stop job", key=Key.CM_STOP, disabled=not stop, help=md_escape(stop.reason) or None):

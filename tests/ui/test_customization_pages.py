@@ -395,3 +395,33 @@ def test_a_running_job_shows_its_progress_and_live_loss(w: World, make_app) -> N
     assert bars and "Training step" in str(bars[0].proto.text) and "left" in str(bars[0].proto.text)
     assert any(str(c.key) == "live-loss" for c in at.get("plotly_chart"))
     assert "Now: Training: InProgress" in texts(at)
+
+
+def test_the_status_tab_tells_the_jobs_story(w: World, make_app) -> None:
+    """What happened when, each epoch's losses, start, end, duration, the job ARN and the S3 locations."""
+    import io
+
+    from services.customization import NewCustomModel, Upload
+
+    data = jsonl()
+    model = w.customization.create(
+        NewCustomModel(name="story-bot", base_model_id=LLAMA, hyperparameters={"epochCount": "2"}),
+        Upload("train.jsonl", io.BytesIO(data), len(data)),
+        Upload("valid.jsonl", io.BytesIO(jsonl(20, 500)), len(jsonl(20, 500))),
+        actor=ADMIN,
+    )
+    w.clock.advance(seconds=61)
+    w.customization.refresh(model.id)
+    done = w.customization.get(model.id)
+    at = open_model(make_app, w, model.id)
+    shown = texts(at)
+    story = at.dataframe[-1].value["What happened"].tolist()
+    assert (
+        story[0].startswith("Submitted")
+        and "Bedrock accepted the job" in story[1]
+        and story[-1] == "Training completed"
+    )
+    assert done.job_arn and done.job_arn in shown and done.training_uri in shown and done.output_uri in shown
+    assert done.validation_uri and done.validation_uri in shown
+    assert "**Duration** 1 min" in shown and "**Ended** 2026" in shown
+    assert "**Each epoch**: 1: training" in shown and ", validation " in shown
