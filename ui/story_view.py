@@ -11,7 +11,7 @@ import streamlit as st
 
 from services.metrics import RunMetrics, epoch_losses
 from services.models import AuditEvent, CustomModel
-from ui.components import duration, md_escape
+from ui.components import duration
 
 WORDS = {  # an audit action as the story tells it (others: their name in words)
     "create": "Submitted: the data was checked and uploaded",
@@ -72,7 +72,8 @@ def render_story(model: CustomModel, events: list[AuditEvent], run: RunMetrics, 
         where.append(("Output", model.output_uri))
         if model.custom_model_arn:
             where.append(("Custom model ARN", model.custom_model_arn))
-        st.markdown("  \n".join(f"**{name}**: `{md_escape(value)}`" for name, value in where))
+        # in code spans, where markdown is not read (an ARN or S3 URI holds no backtick: Bedrock's patterns)
+        st.markdown("  \n".join(f"**{name}**: `{value.replace('`', '')}`" for name, value in where))
         rows = [
             {"At": e.at.replace(tzinfo=None), "What happened": event_words(e, model), "By": e.actor_name}
             for e in reversed(events)  # the trail comes newest first; ties keep the order they were written in
