@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import re
 from collections import Counter
 from enum import StrEnum
 from typing import Any
@@ -234,3 +235,44 @@ def _shown(content: Any) -> str:
         elif kind == "reasoningContent" and isinstance(value, dict):
             parts.append(f"[reasoning] {(value.get('reasoningText') or {}).get('text', '')}")
     return "\n".join(parts)[:2000]
+
+
+_LINE_PROBLEM = re.compile(r"^(?P<label>.*?)(?:, )?line (?P<line>\d+): (?P<message>.*)$", re.S)
+
+
+def _ranges(lines: list[int]) -> str:
+    """1, 2, 3, 5 -> '1–3, 5'."""
+    spans: list[list[int]] = []
+    for line in sorted(set(lines)):
+        if spans and line == spans[-1][1] + 1:
+            spans[-1][1] = line
+        else:
+            spans.append([line, line])
+    return ", ".join(f"{a:,}" if a == b else f"{a:,}–{b:,}" for a, b in spans)
+
+
+def group_problems(problems: list[str]) -> list[str]:
+    """The same problem on many lines said once, with its lines ("Training Data, lines 1–19: a
+    prompt/completion record; …"), in the order first seen; other problems as they are."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    order: list[tuple[str, str] | str] = []
+    for problem in problems:
+        found = _LINE_PROBLEM.match(problem)
+        if found is None:
+            order.append(problem)
+            continue
+        key = (found["label"], found["message"])
+        if key not in groups:
+            groups[key] = []
+            order.append(key)
+        groups[key].append(int(found["line"]))
+    out = []
+    for item in order:
+        if isinstance(item, str):
+            out.append(item)
+            continue
+        label, message = item
+        lines = groups[item]
+        where = f"line {lines[0]:,}" if len(lines) == 1 else f"lines {_ranges(lines)}"
+        out.append(f"{label}, {where}: {message}" if label else f"{where}: {message}")
+    return out

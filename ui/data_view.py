@@ -8,7 +8,7 @@ import streamlit as st
 
 from services.customization import DataCheck
 from services.customization_specs import Family
-from services.dataset_report import DatasetReport
+from services.dataset_report import DatasetReport, group_problems
 from services.dataset_templates import example_records, rules_of, template_jsonl
 from ui.charts import token_histogram
 from ui.components import dataset_summary, md_escape
@@ -41,7 +41,7 @@ def render_check(result: DataCheck) -> None:
     if result.ok:
         st.success("The request passes every check Model Studio knows for this base model.", icon=":material/check:")
     else:
-        shown = [p for p in result.problems if not any(i.message in p for i in whole)]
+        shown = group_problems([p for p in result.problems if not any(i.message in p for i in whole)])
         if shown:
             st.error("\n".join(f"- {md_escape(p)}" for p in shown[:40]))
     for report in reports:

@@ -278,6 +278,8 @@ def test_prompt_completion_data_for_nova_gets_one_converted_record(world: World,
     [hint] = [unescape(str(e.value)) for e in at.warning if "converted" in str(e.value)]
     assert "this looks like prompt/completion records" in hint
     assert '"schemaVersion": "bedrock-conversation-2024"' in hint and "Q0?" in hint
+    [listed] = [unescape(str(e.value)) for e in at.error]
+    assert "Training Data, lines 1–" in listed and listed.count("Training Data, line") == 1  # said once
 
 
 def test_the_model_page_keeps_what_the_data_held(w: World, make_app) -> None:

@@ -399,3 +399,20 @@ def test_a_family_taking_either_form_reads_a_file_that_mixes_them() -> None:
     assert report.tokens == 6 * (1 + 1 + 1)  # system, prompt and reply: a token each at 6 characters a token
     strict = validate_stream(io.BytesIO(data), LLAMA33, T)  # blocks only, schemaVersion required
     assert strict.records == 6 and {i.line for i in strict.issues} == {1, 2, 3, 4, 5, 6}
+
+
+def test_the_same_problem_on_many_lines_is_said_once_with_its_lines() -> None:
+    from services.dataset_report import group_problems
+
+    bad = "a prompt/completion record; Amazon Nova takes bedrock-conversation-2024 records"
+    problems = [f"Training Data, line {n}: {bad}" for n in (1, 2, 3, 5, 9, 10)] + [
+        "Training Data, line 4: not JSON",
+        "Validation Data, line 1: " + bad,
+        "Training Data: … and 180 more problem(s) (186 format).",
+    ]
+    assert group_problems(problems) == [
+        f"Training Data, lines 1–3, 5, 9–10: {bad}",
+        "Training Data, line 4: not JSON",
+        f"Validation Data, line 1: {bad}",
+        "Training Data: … and 180 more problem(s) (186 format).",
+    ]
