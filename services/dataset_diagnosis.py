@@ -66,10 +66,10 @@ def _other_format(text: bytes, family: Family) -> str | None:
         if not isinstance(record, dict):
             return None
         if family.data_format is DataFormat.CONVERSATION and {"prompt", "completion"} <= record.keys():
-            converted = _to_conversation(record)
+            converted = _to_conversation(_shortened(record))
             return (
                 f"this looks like prompt/completion records; {family.label} needs the conversation format "
-                f"(bedrock-conversation-2024). One of your records, converted: {json.dumps(converted)[:400]}"
+                f"(bedrock-conversation-2024). One of your records, converted: {json.dumps(converted)}"
             )
         if family.data_format is DataFormat.PROMPT_COMPLETION and "messages" in record:
             pair = _to_prompt_completion(record)
@@ -77,10 +77,67 @@ def _other_format(text: bytes, family: Family) -> str | None:
                 return None
             return (
                 f"this looks like conversation records; {family.label} needs prompt/completion records. "
-                f"One of your records, converted: {json.dumps(pair)[:400]}"
+                f"One of your records, converted: {json.dumps(_shortened(pair))}"
             )
         return None
     return None
+
+
+SHOWN_CHARS = 120  # of each text in the example record: cut at a word, and said so
+
+
+def _shortened(record: dict[str, Any]) -> dict[str, Any]:
+    """The record with each long text cut at a word boundary, marked "…", so the example stays valid
+    JSON and readable (the whole-file conversion keeps every character)."""
+
+    def cut(value: Any) -> Any:
+        if not isinstance(value, str) or len(value) <= SHOWN_CHARS:
+            return value
+        head = value[:SHOWN_CHARS]
+        return (head.rsplit(" ", 1)[0] if " " in head else head) + " …"
+
+    return {k: cut(v) for k, v in record.items()}
+
+
+def conversion(family: Family) -> Any:
+    """The record conversion into ``family``'s format, or None when there is none (a record of the
+    other format converts into exactly one record: prompt/completion <-> a two-turn conversation)."""
+    if family.data_format is DataFormat.CONVERSATION:
+        return lambda r: (
+            _to_conversation(r) if isinstance(r.get("prompt"), str) and isinstance(r.get("completion"), str) else None
+        )
+    if family.data_format is DataFormat.PROMPT_COMPLETION:
+        return _to_prompt_completion
+    return None
+
+
+def _pair_to_conversation(record: dict[str, Any]) -> dict[str, Any] | None:
+    if isinstance(record.get("prompt"), str) and isinstance(record.get("completion"), str):
+        return _to_conversation(record)
+    return None
+
+
+def convert_file(stream: BinaryIO, family: Family, out: BinaryIO) -> int | None:
+    """Every record of the file converted into ``family``'s format, written line by line to ``out``; how
+    many records, or None when a line has no unambiguous conversion (then use what ``out`` holds for
+    nothing). Blank lines are kept out."""
+    convert = conversion(family)
+    if convert is None:
+        return None
+    written = 0
+    for raw in iter(stream.readline, b""):
+        if not raw.strip():
+            continue
+        try:
+            record = json.loads(raw)
+        except ValueError:
+            return None
+        converted = convert(record) if isinstance(record, dict) else None
+        if converted is None or (family.data_format is DataFormat.PROMPT_COMPLETION and len(record["messages"]) != 2):
+            return None
+        out.write(json.dumps(converted, ensure_ascii=False).encode() + b"\n")
+        written += 1
+    return written or None
 
 
 def _to_conversation(record: dict[str, Any]) -> dict[str, Any]:

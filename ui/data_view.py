@@ -4,10 +4,13 @@ Display only: every figure comes from the DataCheck the service returned."""
 
 from __future__ import annotations
 
+import tempfile
+
 import streamlit as st
 
-from services.customization import DataCheck
+from services.customization import DataCheck, Upload
 from services.customization_specs import Family
+from services.dataset_diagnosis import convert_file
 from services.dataset_report import DatasetReport, group_problems
 from services.dataset_templates import example_records, rules_of, template_jsonl
 from ui.charts import token_histogram
@@ -107,3 +110,35 @@ def render_summary(summary: dict[str, object]) -> None:
         if isinstance(data, dict):
             report = DatasetReport.model_validate({**data, "issues": ()})
             render_report(report, epochs if isinstance(epochs, int) else 1)
+
+
+def render_converted(upload: Upload, family: Family, report: DatasetReport) -> None:
+    """When the file is all records of the other format (prompt/completion for a conversation model, or
+    two-turn conversations for a prompt/completion model), the whole file converted, to download. It is
+    converted line by line into a temporary file; the download holds the result (as every download
+    button does), which the upload limit bounds."""
+    if not any(i.kind == "file" and "converted" in i.message for i in report.issues):
+        return
+    with tempfile.TemporaryFile() as converted:
+        upload.stream.seek(0)
+        try:
+            records = convert_file(upload.stream, family, converted)
+        finally:
+            upload.stream.seek(0)
+        if records is None:
+            st.caption(
+                "Some records have no one-to-one conversion (a conversation of more than two turns, say): "
+                "convert them by hand."
+            )
+            return
+        converted.seek(0)
+        data = converted.read()
+    stem = upload.name.rsplit(".", 1)[0]
+    st.download_button(
+        f"Download the whole file converted ({records:,} records, {family.label}'s format)",
+        data=data,
+        file_name=f"{stem}-converted.jsonl",
+        mime="application/jsonl",
+        icon=":material/download:",
+        key="converted-download",
+    )

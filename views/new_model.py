@@ -5,13 +5,13 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services.customization import DataInput, NewCustomModel
+from services.customization import DataInput, NewCustomModel, Upload
 from services.errors import InvalidData, InvalidRequest, ServiceError
 from services.pricing import EstimateInput
 from ui import deps
 from ui.components import dataset_summary, md_escape
 from ui.cost_view import render_estimate
-from ui.data_view import render_check, render_template
+from ui.data_view import render_check, render_converted, render_template
 from ui.state import Key, hp_key
 from ui.uploads import as_upload
 
@@ -166,6 +166,8 @@ if check or create:
         with st.spinner("Checking the request and the data record by record…"):
             result = customization.check_data(base_id, training, validation, hyper)
         render_check(result)
+        if isinstance(training, Upload) and family is not None and result.training is not None:
+            render_converted(training, family, result.training)
         if result.ok and result.training is not None:
             st.markdown(f"**Estimated cost** ({result.epochs} epoch(s), one month of storage, no throughput yet)")
             estimate = services.costs.estimate(

@@ -280,6 +280,8 @@ def test_prompt_completion_data_for_nova_gets_one_converted_record(world: World,
     assert '"schemaVersion": "bedrock-conversation-2024"' in hint and "Q0?" in hint
     [listed] = [unescape(str(e.value)) for e in at.error]
     assert "Training Data, lines 1–" in listed and listed.count("Training Data, line") == 1  # said once
+    [download] = [b for b in at.get("download_button") if "converted" in str(b.proto.label)]
+    assert "Download the whole file converted (120 records" in download.proto.label
 
 
 def test_the_model_page_keeps_what_the_data_held(w: World, make_app) -> None:

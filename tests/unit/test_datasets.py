@@ -416,3 +416,31 @@ def test_the_same_problem_on_many_lines_is_said_once_with_its_lines() -> None:
         f"Validation Data, line 1: {bad}",
         "Training Data: … and 180 more problem(s) (186 format).",
     ]
+
+
+def test_a_whole_file_of_the_other_format_converts_record_for_record() -> None:
+    import io
+
+    import orjson
+
+    from services.customization_specs import family_for
+    from services.dataset_diagnosis import convert_file, diagnose
+
+    nova = family_for("amazon.nova-micro-v1:0:128k")
+    assert nova is not None
+    long_answer = "word " * 200
+    data = b"".join(
+        orjson.dumps({"prompt": f"Q{i}?", "completion": long_answer if i == 0 else f"A{i}."}) + b"\n\n"
+        for i in range(5)
+    )
+    said = diagnose(data, nova)
+    assert said is not None and "converted:" in said
+    example = orjson.loads(said.split("converted: ", 1)[1])  # still valid JSON: texts cut at a word, marked
+    assert example["messages"][1]["content"][0]["text"].endswith("word …")
+    out = io.BytesIO()
+    assert convert_file(io.BytesIO(data), nova, out) == 5
+    lines = out.getvalue().splitlines()
+    first = orjson.loads(lines[0])
+    assert first["schemaVersion"] == "bedrock-conversation-2024"
+    assert first["messages"][1]["content"][0]["text"] == long_answer  # every character kept
+    assert convert_file(io.BytesIO(data + b"not json\n"), nova, io.BytesIO()) is None  # not one-to-one: none
