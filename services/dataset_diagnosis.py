@@ -66,10 +66,10 @@ def _other_format(text: bytes, family: Family) -> str | None:
         if not isinstance(record, dict):
             return None
         if family.data_format is DataFormat.CONVERSATION and {"prompt", "completion"} <= record.keys():
-            converted = _to_conversation(_shortened(record))
+            converted = json.dumps(_to_conversation(_shortened(record)), ensure_ascii=False)
             return (
                 f"this looks like prompt/completion records; {family.label} needs the conversation format "
-                f"(bedrock-conversation-2024). One of your records, converted: {json.dumps(converted)}"
+                f"(bedrock-conversation-2024). One of your records, converted: {converted}"
             )
         if family.data_format is DataFormat.PROMPT_COMPLETION and "messages" in record:
             pair = _to_prompt_completion(record)
@@ -77,7 +77,7 @@ def _other_format(text: bytes, family: Family) -> str | None:
                 return None
             return (
                 f"this looks like conversation records; {family.label} needs prompt/completion records. "
-                f"One of your records, converted: {json.dumps(_shortened(pair))}"
+                f"One of your records, converted: {json.dumps(_shortened(pair), ensure_ascii=False)}"
             )
         return None
     return None
