@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import zlib
 from collections.abc import Sequence
 
 import plotly.graph_objects as go
@@ -13,6 +14,11 @@ COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e3
 VALIDATION_DASH = "dot"
 
 
+def run_color(name: str) -> str:
+    """A run's colour, the same in every chart and every session (from its name, not its place in a list)."""
+    return COLORS[zlib.crc32(name.encode()) % len(COLORS)]
+
+
 def metrics_figure(
     panels: Sequence[tuple[str, Sequence[tuple[str, Curve]]]],
     *,
@@ -20,17 +26,26 @@ def metrics_figure(
     log_y: bool,
     boundaries: Sequence[float] = (),
     show_raw: bool = True,
+    named: str = "",
+    keep_view: str = "",
 ) -> go.Figure:
     """One row per metric panel; each panel holds (run label, curve) pairs. Training curves are
     drawn smoothed with the raw curve faint behind; validation curves as dotted lines with markers.
-    WebGL traces keep long runs fluid."""
+    WebGL traces keep long runs fluid. A run keeps its colour everywhere (``run_color``; ``named``: the
+    name of the one unlabelled run); ``keep_view`` keeps what the reader set in the chart (the Linear /
+    Log scale buttons, zoom) across reruns of the same panel."""
     fig = make_subplots(
         rows=len(panels), cols=1, shared_xaxes=True, vertical_spacing=0.08, subplot_titles=[p[0] for p in panels]
     )
     runs: dict[str, str] = {}
     for row, (metric, pairs) in enumerate(panels, start=1):
         for run, curve in pairs:
-            color = runs.setdefault(run, COLORS[len(runs) % len(COLORS)])
+            if run not in runs:
+                wanted = run_color(run or named)
+                taken = set(runs.values())
+                free = [c for c in COLORS[COLORS.index(wanted) :] + COLORS[: COLORS.index(wanted)] if c not in taken]
+                runs[run] = free[0] if free else wanted  # two runs in one chart never share a colour
+            color = runs[run]
             name = f"{run} · {curve.name}" if run else curve.name
             validation = curve.name.startswith("validation")
             hover = f"{name}<br>{x_title} %{{x}}<br>{metric} %{{y:.6g}}<extra></extra>"
@@ -90,6 +105,7 @@ def metrics_figure(
         height=320 * len(panels) + 80,
         margin={"l": 40, "r": 20, "t": 60, "b": 40},
         hovermode="x unified",
+        uirevision=keep_view or None,
         legend={"orientation": "h", "yanchor": "bottom", "y": 1.04, "x": 0},
         # the y scale switches in the browser (plotly's own control): no rerun, no round trip
         updatemenus=[

@@ -52,7 +52,7 @@ def render_live(run: RunMetrics, model: CustomModel, now: datetime) -> None:
         st.caption(f"Training step {done:,}; the total (and so the time left) is known once an epoch ends.")
     if run.state is MetricsState.READY:
         panels = [("loss", [("", curve) for curve in curves(run, "loss", "step", 0.6)])]
-        figure = metrics_figure(panels, x_title="step", log_y=False, boundaries=epoch_boundaries(run))
+        figure = metrics_figure(panels, x_title="step", log_y=False, boundaries=epoch_boundaries(run), named=model.name)
         figure.update_layout(height=280, title="Loss so far (live)")
         st.plotly_chart(figure, width="stretch", theme=None, key="live-loss")
 
@@ -107,13 +107,17 @@ def render_chart(run: RunMetrics, name: str = "") -> None:
     a, c = st.columns([1, 2])
     axis = a.radio("X axis", ["step", "epoch"], horizontal=True, key=Key.MX_AXIS)
     weight = c.slider("Smoothing (EMA weight)", 0.0, 0.99, 0.6, 0.01, key=Key.MX_SMOOTH)
-    log_y = False  # the chart's own Linear / Log scale buttons switch it in the browser
+    log_y = False  # the chart's own Linear / Log scale buttons switch it in the browser, and it stays put
     panels = [
         (metric, [("", curve) for curve in curves(run, metric, axis, weight)]) for metric in ("loss", "perplexity")
     ]
     boundaries = epoch_boundaries(run) if axis == "step" else []
     st.plotly_chart(
-        metrics_figure(panels, x_title=axis, log_y=log_y, boundaries=boundaries), width="stretch", theme=None
+        metrics_figure(
+            panels, x_title=axis, log_y=log_y, boundaries=boundaries, named=name, keep_view=f"metrics-{run.model_id}"
+        ),
+        width="stretch",
+        theme=None,
     )
     points = max(c.points_in for _, pairs in panels for _, c in pairs)
     shown = max(len(c.x) for _, pairs in panels for _, c in pairs)

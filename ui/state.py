@@ -113,7 +113,6 @@ class Key(StrEnum):
     CMP_MODELS = "compare_models"
     CMP_METRIC = "compare_metric"
     CMP_AXIS = "compare_x_axis"
-    CMP_LOG = "compare_log"
     CMP_SMOOTH = "compare_smoothing"
     CMP_EXPORT = "compare_export"
     CMP_EVAL_CHART = "compare_evaluation_chart"

@@ -26,11 +26,11 @@ picked = st.multiselect(
 if not picked:
     st.caption("Pick one or more models.")
     st.stop()
-a, b, c, d = st.columns([1, 1, 1, 2])
+a, b, d = st.columns([1, 1, 2])
 metric = a.radio("Metric", ["loss", "perplexity"], horizontal=True, key=Key.CMP_METRIC)
 axis = b.radio("X axis", ["step", "epoch"], horizontal=True, key=Key.CMP_AXIS)
-log_y = c.toggle("Log scale", key=Key.CMP_LOG)
 weight = d.slider("Smoothing (EMA weight)", 0.0, 0.99, 0.6, 0.01, key=Key.CMP_SMOOTH)
+# one log-scale control: the chart's own Linear / Log scale buttons (kept across reruns of this panel)
 
 runs = {i: load_run(services.metrics, i, by_id[i].job_status.value, str(by_id[i].job_end_time)) for i in picked}
 pairs = [
@@ -43,7 +43,8 @@ for i, run in runs.items():
     if run.state is not MetricsState.READY:
         st.warning(md_escape(f"{by_id[i].name}: {run.message}"))
 if pairs:
-    st.plotly_chart(metrics_figure([(metric, pairs)], x_title=axis, log_y=log_y), width="stretch", theme=None)
+    figure = metrics_figure([(metric, pairs)], x_title=axis, log_y=False, keep_view=f"compare-{metric}")
+    st.plotly_chart(figure, width="stretch", theme=None)
 
 # the latest completed evaluation of each run: its scores beside the curves
 latest = {i: next((e for e in services.evaluations.list_for(i) if e.summary is not None), None) for i in picked}

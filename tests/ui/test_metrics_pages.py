@@ -83,6 +83,17 @@ def test_compare_runs_overlays_models_and_lists_their_settings(w: World, make_ap
     figure = orjson.loads(at.get("plotly_chart")[0].proto.spec)
     names = {t.get("name") for t in figure["data"]}
     assert {"bot-a · training", "bot-b · training", "bot-a · validation", "bot-b · validation"} <= names
+    assert not at.toggle  # one log-scale control: the chart's own buttons
+    assert [b["label"] for b in figure["layout"]["updatemenus"][0]["buttons"]] == ["Linear", "Log scale"]
+    assert figure["layout"]["uirevision"] == "compare-loss"  # what the reader set stays put across reruns
+    colours = {t["name"]: t["line"]["color"] for t in figure["data"] if t.get("name", "").endswith("· training")}
+    one = open_model(make_app, first.id)  # the same run, on its own page: the same colour
+    alone = orjson.loads(metrics_charts(one)[0].proto.spec)
+    training = next(t for t in alone["data"] if t.get("name") == "training")
+    assert (
+        training["line"]["color"] == colours["bot-a · training"]
+        and colours["bot-b · training"] != training["line"]["color"]
+    )
     table = at.dataframe[0].value
     assert list(table.columns) == ["bot-a", "bot-b"]
     assert table.loc["hp: epochCount"].tolist() == ["2", "3"]
