@@ -53,11 +53,22 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(b"data: [DONE]\n\n")
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256  # a burst of calls at once is queued, not refused (socketserver's default is 5)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A caller that hung up mid-answer (a stream ended early) is no error of the server's."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError)):
+            super().handle_error(request, client_address)
+
+
 @contextmanager
 def openai_server(delay_seconds: float = 0.0, chunk_delay_seconds: float = 0.0) -> Iterator[Any]:
     """Yields the server: ``.url`` (its /v1 base URL) and ``.requests`` (the bodies it received); each
     answer takes ``delay_seconds``, and each streamed word ``chunk_delay_seconds`` more."""
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+    server = _Server(("127.0.0.1", 0), _Handler)
     server.daemon_threads = True
     server.requests = []  # type: ignore[attr-defined]
     server.delay = delay_seconds  # type: ignore[attr-defined]
