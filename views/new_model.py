@@ -164,11 +164,15 @@ if check or create:
     validation = data_input(validation_file, validation_uri, "Validation Data")
     if check:
         with st.spinner("Checking the request and the data record by record…"):
-            result = customization.check_data(base_id, training, validation, hyper)
+            request = NewCustomModel(
+                name=name, description=description, base_model_id=base_id, hyperparameters=hyper, region=region
+            )
+            result = customization.check_whole(request, training, validation)[2]  # as Create checks it
         render_check(result)
         if isinstance(training, Upload) and family is not None and result.training is not None:
             render_converted(training, family, result.training)
-        if result.ok and result.training is not None:
+        naming_only = all(p.startswith(("Model Name", "Description")) for p in result.problems)
+        if naming_only and result.training is not None:  # the data's cost, even before the model has its name
             st.markdown(f"**Estimated cost** ({result.epochs} epoch(s), one month of storage, no throughput yet)")
             estimate = services.costs.estimate(
                 EstimateInput(

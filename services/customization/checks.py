@@ -180,6 +180,31 @@ class Checks(ServiceBase):
                 problems.append(f"Hyperparameter {exc}")
         return out, problems
 
+    def check_whole(
+        self, request: NewCustomModel, training: DataInput | None, validation: DataInput | None
+    ) -> tuple[ModelRecord | None, dict[str, str], DataCheck]:
+        """The whole request as Create checks it, in one format: the form's fields (name, description,
+        base model, region, hyperparameters), then the data. Check data and Create both ask this."""
+        base, hyper, problems = self.check_request(request)
+        return base, hyper, self.with_data(request, base, hyper, problems, training, validation)
+
+    def with_data(
+        self,
+        request: NewCustomModel,
+        base: ModelRecord | None,
+        hyper: dict[str, str],
+        problems: list[str],
+        training: DataInput | None,
+        validation: DataInput | None,
+    ) -> DataCheck:
+        """The data checked after the form's fields (``problems``, from ``check_request``), all in one."""
+        check = (
+            self.check_data(request.base_model_id, training, validation, hyper, check_hyperparameters=False)
+            if base is not None
+            else DataCheck()
+        )
+        return check.model_copy(update={"problems": (*problems, *check.problems)})
+
     def check_data(
         self,
         base_model_id: str,

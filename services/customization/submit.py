@@ -14,7 +14,6 @@ import orjson
 from services.customization.checks import Checks
 from services.customization.common import (
     NAME_TAKEN,
-    DataCheck,
     DataInput,
     NewCustomModel,
     Progress,
@@ -147,12 +146,8 @@ class Submissions(Checks):
         existing = self._store.get_custom_by_token(key)
         if existing is not None:
             return self._resume(existing, request, training, validation, progress, actor, attempt)
-        check = (
-            self.check_data(request.base_model_id, training, validation, hyper, check_hyperparameters=False)
-            if base is not None
-            else DataCheck()
-        )
-        problems = [*problems, *check.problems]
+        check = self.with_data(request, base, hyper, problems, training, validation)
+        problems = list(check.problems)
         if problems:
             reports: list[object] = [r for r in (check.training, check.validation) if r is not None]
             shown = "\n".join(f"- {p}" for p in problems[:5]) + ("\n- …" if len(problems) > 5 else "")

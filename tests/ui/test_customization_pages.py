@@ -73,6 +73,7 @@ def test_bad_input_is_listed_and_nothing_is_created(w: World, make_app) -> None:
 
 def test_check_data_reports_records_tokens_and_method(w: World, make_app) -> None:
     at = open_form(make_app)
+    at.text_input(key=Key.NM_NAME).set_value("support-bot")
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
     at.button(key=Key.NM_CHECK).click().run()
     assert "Training data: 120 records" in texts(at) and "characters ÷ 6" in texts(at)
@@ -429,3 +430,20 @@ def test_the_status_tab_tells_the_jobs_story(w: World, make_app) -> None:
     assert done.validation_uri and done.validation_uri in shown
     assert "**Duration** 1 min" in shown and "**Ended** 2026" in shown
     assert "**Each epoch**: 1: training" in shown and ", validation " in shown
+
+
+def test_check_data_checks_the_name_too_as_create_does(w: World, make_app) -> None:
+    create(w, "support-bot")
+    at = open_form(make_app)
+    at.text_input(key=Key.NM_NAME).set_value("support-bot")  # taken
+    at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl(), "application/jsonl"))
+    at.button(key=Key.NM_CHECK).click().run()
+    shown = texts(at)
+    assert "Model Name: already used by another model: 'support-bot'" in shown
+    assert "passes every check" not in shown
+    at.text_input(key=Key.NM_NAME).set_value("bad name!")
+    at.button(key=Key.NM_CHECK).click().run()
+    assert "Model Name: 'bad name!' is not a Bedrock model name" in texts(at)
+    at.text_input(key=Key.NM_NAME).set_value("support-bot-2")
+    at.button(key=Key.NM_CHECK).click().run()
+    assert "passes every check" in texts(at)
