@@ -43,6 +43,8 @@ def render_check(result: DataCheck) -> None:
         st.warning(md_escape(issue.message), icon=":material/find_in_page:")
     if result.ok:
         st.success("The request passes every check Model Studio knows for this base model.", icon=":material/check:")
+    if result.warnings:
+        st.warning("\n".join(f"- {md_escape(w)}" for w in result.warnings), icon=":material/warning:")
     else:
         shown = group_problems([p for p in result.problems if not any(i.message in p for i in whole)])
         if shown:

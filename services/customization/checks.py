@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from typing import BinaryIO
 
 from services.customization.base import ServiceBase
 from services.customization.common import (
@@ -18,6 +20,7 @@ from services.customization.common import (
     Upload,
 )
 from services.customization_specs import Family, family_for
+from services.dataset_warnings import data_warnings
 from services.datasets import DatasetKind, DatasetReport, check_record_totals, validate_stream
 from services.errors import (
     InvalidRequest,
@@ -259,12 +262,34 @@ class Checks(ServiceBase):
                 )
         if DatasetKind.TRAINING in reports and all(r.ok for r in reports.values()):
             problems += check_record_totals(reports[DatasetKind.TRAINING], reports.get(DatasetKind.VALIDATION), family)
+        warnings: list[str] = []
+        if training is not None and DatasetKind.TRAINING in reports and all(r.ok for r in reports.values()):
+            with self._opened(training) as train_stream:
+                if validation is not None and DatasetKind.VALIDATION in reports:
+                    with self._opened(validation) as valid_stream:
+                        warnings = data_warnings(train_stream, valid_stream)
+                else:
+                    warnings = data_warnings(train_stream, None)
         return DataCheck(
             training=reports.get(DatasetKind.TRAINING),
             validation=reports.get(DatasetKind.VALIDATION),
             problems=tuple(problems),
+            warnings=tuple(warnings),
             epochs=epochs,
         )
+
+    @contextmanager
+    def _opened(self, source: DataInput) -> Iterator[BinaryIO]:
+        """A data source already checked by ``_validate`` (its URI through the one rule), read again."""
+        if isinstance(source, Upload):
+            source.stream.seek(0)
+            try:
+                yield source.stream
+            finally:
+                source.stream.seek(0)
+            return
+        with self._objects.open(source) as stream:
+            yield stream
 
     def _validate(self, source: DataInput, family: Family, kind: DatasetKind) -> DatasetReport:
         if isinstance(source, Upload):

@@ -62,6 +62,7 @@ class DataCheck(BaseModel):
     training: DatasetReport | None = None
     validation: DatasetReport | None = None
     problems: tuple[str, ...] = ()
+    warnings: tuple[str, ...] = ()  # the data passes, but a person would want to know (services/dataset_warnings.py)
     epochs: int = 1  # the request's epochCount (1 for models trained by steps)
 
     @property

@@ -447,3 +447,15 @@ def test_check_data_checks_the_name_too_as_create_does(w: World, make_app) -> No
     at.text_input(key=Key.NM_NAME).set_value("support-bot-2")
     at.button(key=Key.NM_CHECK).click().run()
     assert "passes every check" in texts(at)
+
+
+def test_check_data_warns_of_validation_copies_and_repeats_with_lines(w: World, make_app) -> None:
+    at = open_form(make_app)
+    at.text_input(key=Key.NM_NAME).set_value("support-bot")
+    at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", jsonl() + jsonl(3), "application/jsonl"))
+    at.file_uploader(key=Key.NM_VALIDATION_FILE).set_value(("valid.jsonl", jsonl(5), "application/jsonl"))
+    at.button(key=Key.NM_CHECK).click().run()
+    shown = texts(at)
+    assert "passes every check" in shown  # warnings, not problems: the job may still be created
+    assert "Training Data: 3 record(s) repeat an earlier record of the file (lines 121–123)" in shown
+    assert "Validation Data: 5 record(s) are exact copies of training records (lines 1–5)" in shown

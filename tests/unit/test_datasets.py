@@ -444,3 +444,31 @@ def test_a_whole_file_of_the_other_format_converts_record_for_record() -> None:
     assert first["schemaVersion"] == "bedrock-conversation-2024"
     assert first["messages"][1]["content"][0]["text"] == long_answer  # every character kept
     assert convert_file(io.BytesIO(data + b"not json\n"), nova, io.BytesIO()) is None  # not one-to-one: none
+
+
+def test_check_data_warns_of_repeats_copies_and_empty_prompts_with_their_lines() -> None:
+    import io
+
+    import orjson
+
+    from services.dataset_warnings import data_warnings
+
+    def records(pairs: list[tuple[str, str]]) -> bytes:
+        return b"".join(orjson.dumps({"prompt": p, "completion": c}) + b"\n" for p, c in pairs)
+
+    training = records([(f"Q{i}?", f"A{i}.") for i in range(10)] + [("Q1?", "A1."), ("Q2?", "A2."), ("", "A.")])
+    validation = records([("Q3?", "A3."), ("New?", "Yes."), ("Q4?", "A4.")])
+    said = data_warnings(io.BytesIO(training), io.BytesIO(validation))
+    assert said == [
+        "Training Data: 2 record(s) repeat an earlier record of the file (lines 11–12): "
+        "a repeated example weighs more in training.",
+        "Training Data: 1 record(s) have an empty prompt or user turn (line 13): the model learns to answer "
+        "nothing asked.",
+        "Validation Data: 2 record(s) are exact copies of training records (lines 1, 3): validation loss on "
+        "them says nothing about questions the model has not seen.",
+    ]
+    conversation = orjson.dumps(
+        {"messages": [{"role": "user", "content": [{"text": " "}]}, {"role": "assistant", "content": [{"text": "x"}]}]}
+    )
+    assert "empty prompt or user turn (line 1)" in data_warnings(io.BytesIO(conversation + b"\n"), None)[0]
+    assert data_warnings(io.BytesIO(records([("Q?", "A.")])), None) == []  # nothing to say
