@@ -131,6 +131,7 @@ class Key(StrEnum):
     EST_OD_IN = "estimate_on_demand_input_tokens"
     EST_OD_OUT = "estimate_on_demand_output_tokens"
     EST_RUN = "estimate_run"
+    DETAILS_SEEN = "models_details_seen"
     PRICE_MODEL = "price_set_model"
     PRICE_COMPONENT = "price_set_component"
     PRICE_VALUE = "price_set_value"

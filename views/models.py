@@ -52,6 +52,7 @@ def do_sync() -> None:
 
 
 def do_set_one(model_id: str, enabled: bool) -> None:
+    st.session_state[Key.DETAILS_SEEN] = model_id  # the details dialog stays closed: the page says how it went
     try:
         request_actor = actor.for_request()
         view = (
@@ -225,7 +226,7 @@ def render_details(view: ModelView) -> None:
         type="primary",
         disabled=not can_enable,
         help=md_escape(can_enable.reason) or None,
-        on_click=do_set_one,
+        on_click=then_close(do_set_one),
         args=(view.id, True),
         width="stretch",
     )
@@ -234,7 +235,7 @@ def render_details(view: ModelView) -> None:
         key=Key.DISABLE_ONE,
         disabled=not can_disable,
         help=md_escape(can_disable.reason) or None,
-        on_click=do_set_one,
+        on_click=then_close(do_set_one),
         args=(view.id, False),
         width="stretch",
     )
@@ -282,11 +283,23 @@ def render_details(view: ModelView) -> None:
     )
 
 
+def _seen(model_id: str) -> None:
+    st.session_state[Key.DETAILS_SEEN] = model_id  # closed: not opened again until another row is chosen
+
+
+@st.dialog("Model details", width="large", on_dismiss=lambda: _seen(selected[0].id))
+def details_dialog(view: ModelView) -> None:
+    """Where the eye is, whatever is scrolled (the sidebar's bottom was below the fold at 1280x720)."""
+    close_if_done()
+    render_details(view)
+
+
 if len(selected) == 1:
-    with st.sidebar:  # beside the table, wherever it is scrolled
-        st.divider()
-        render_details(selected[0])
+    if st.session_state.get(Key.DETAILS_SEEN) != selected[0].id:
+        details_dialog(selected[0])
+    st.caption("One model selected: its details open over the page (close them, then select it again to reopen).")
 elif len(selected) > 1:
     st.caption(f"{len(selected)} models selected. Select exactly one row to see its details.")
 else:
-    st.caption("Select a row to see its details and act on it in the sidebar.")
+    st.session_state.pop(Key.DETAILS_SEEN, None)
+    st.caption("Select a row to see its details and act on it.")

@@ -126,7 +126,16 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         idle(page)
         grid = page.get_by_test_id("stDataFrame").first.locator("canvas").first.bounding_box()
         page.mouse.click(grid["x"] + 15, grid["y"] + 35 + 17)  # the first row's selection box
-        page.get_by_role("button", name="Enable", exact=True).click()
+        details = page.get_by_role("dialog")  # where the eye is, whatever is scrolled (not below the sidebar's fold)
+        expect(details.get_by_role("heading", name=re.compile("Llama 3.1 8B Instruct"))).to_be_visible()
+        expect(details.get_by_role("button", name="Enable", exact=True)).to_be_in_viewport()
+        page.set_viewport_size({"width": 1280, "height": 720})
+        expect(details.get_by_role("button", name="Enable", exact=True)).to_be_in_viewport()
+        idle(page)
+        shot(page, "02a-model-details-1280")
+        page.set_viewport_size({"width": 1440, "height": 1000})
+        details.get_by_role("button", name="Enable", exact=True).click()
+        expect(page.get_by_role("dialog")).to_have_count(0)
         expect(
             page.get_by_test_id("stAlertContentSuccess").get_by_text(
                 re.compile(r"Enabled Llama 3\.1 8B Instruct .*GREEN")
