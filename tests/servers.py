@@ -10,9 +10,10 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -74,3 +75,14 @@ def running_server(
             with contextlib.suppress(ProcessLookupError):  # a test may have killed it already
                 os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
+
+
+def wait_for(check: Callable[[], Any], seconds: float = 60.0) -> Any:
+    """What ``check`` returns once it is truthy (asked every 0.2 s), or fail after ``seconds``."""
+    deadline = time.monotonic() + seconds
+    while True:
+        found = check()
+        if found:
+            return found
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.2)

@@ -7,7 +7,6 @@ import csv
 import io
 import os
 import signal
-import time
 from pathlib import Path
 
 import httpx
@@ -17,7 +16,7 @@ from fastapi.testclient import TestClient
 from api.app import create_api
 from tests.factories import jsonl, trained_and_served
 from tests.fakes import ADMIN, World
-from tests.servers import running_server
+from tests.servers import running_server, wait_for
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
@@ -85,16 +84,6 @@ def test_what_the_routes_refuse(setup) -> None:
     started = client.post(f"/custom-models/{model_id}/evaluations", json={}).json()["Id"]
     cancelled = client.post(f"/evaluations/{started}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["Status"] == "Cancelled"
-
-
-def wait_for(check, seconds: float = 60.0):  # type: ignore[no-untyped-def]
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 def test_a_run_resumes_after_the_server_is_killed_and_matches_what_the_models_answer(tmp_path: Path) -> None:

@@ -9,7 +9,7 @@ import concurrent.futures as futures
 import csv
 import io
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -21,20 +21,11 @@ from sqlalchemy import create_engine, text
 from tests.factories import LLAMA, jsonl
 from tests.openai_server import openai_server
 from tests.security.conftest import Target, create_token, put_object, serving
+from tests.servers import wait_for
 
 USER = "X-Forwarded-Email"
 SECRET = "s3://secret-bucket/payroll.jsonl"  # readable by the server's role, not by its users
 HELLO = {"Messages": [{"Role": "user", "Content": "Hello?"}], "MaxTokens": 64}
-
-
-def wait_for(check: Callable[[], Any], seconds: float = 60.0) -> Any:
-    deadline = time.monotonic() + seconds
-    while True:
-        found = check()
-        if found:
-            return found
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.2)
 
 
 @dataclass
