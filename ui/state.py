@@ -53,6 +53,7 @@ class Key(StrEnum):
     EV_CANCEL = "evaluation_cancel"
     EV_FILTER = "evaluation_filter"
     EV_EXPORT = "evaluation_export"
+    EV_RECORDS_TABLE = "evaluation_records"
     EV_STARTED = "evaluation_started"
     # New Model
     NM_BASE = "new_model_base"

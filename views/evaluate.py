@@ -181,6 +181,20 @@ def records_frame(results: list[EvaluationResult], metrics: tuple[str, ...]) -> 
     return frame
 
 
+def render_record(r: EvaluationResult) -> None:
+    """One record read in full, the two answers side by side (a table cell cuts them off at its width)."""
+    st.caption("Click a row above to read it here in full.")
+    verdict = f" · {r.verdict}" if r.verdict else ""
+    st.markdown(f"**Record {r.index}**{verdict}")
+    st.markdown(f"**Prompt**  \n{md_escape(r.prompt)}")
+    st.markdown(f"**Reference**  \n{md_escape(r.reference)}")
+    left, right = st.columns(2)
+    left.markdown(f"**Custom model**  \n{md_escape(r.custom_output) or '—'}")
+    right.markdown(f"**Base model**  \n{md_escape(r.base_output) or '—'}")
+    if r.error:
+        st.error(md_escape(r.error))
+
+
 def render_run(evaluation: Evaluation) -> None:
     progress = evaluations.progress(evaluation)
     head, cancel = st.columns([4, 1], vertical_alignment="center")
@@ -235,7 +249,17 @@ def render_run(evaluation: Evaluation) -> None:
     )  # fmt: skip
     wanted = {"Wins": "win", "Losses": "loss", "Ties": "tie"}.get(shown or "All")
     picked = [r for r in results if wanted is None or outcome(r, evaluation.metrics) == wanted]
-    st.dataframe(records_frame(picked, evaluation.metrics), hide_index=True, height=min(36 * (len(picked) + 1), 600))
+    event = st.dataframe(
+        records_frame(picked, evaluation.metrics),
+        hide_index=True,
+        height=min(36 * (len(picked) + 1), 600),
+        on_select="rerun",
+        selection_mode="single-row",
+        key=f"{Key.EV_RECORDS_TABLE}-{evaluation.id}-{wanted}",
+    )
+    if picked:
+        rows = event.selection.rows if event is not None else []
+        render_record(picked[rows[0]] if rows and rows[0] < len(picked) else picked[0])
     st.download_button(
         "Export records (CSV)",
         data=csv_bytes(records_frame(results, evaluation.metrics)),

@@ -161,7 +161,7 @@ event = st.dataframe(
     key=models_table_key(revision, flt),
     on_select="rerun",
     selection_mode="multi-row",
-    height=min(max(len(shown), 1), 15) * 35 + 38,  # the rows there are, up to 15: no empty rows
+    height=min(max(len(shown), 1), 25) * 35 + 38,  # the rows there are, up to 25: no empty rows
 )
 selected = [shown[i] for i in event.selection.rows if 0 <= i < len(shown)]
 

@@ -255,6 +255,11 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         expect(page.get_by_test_id("stMetric").filter(has_text="Judge: custom wins")).to_contain_text("15")
         idle(page)
         shot(page, "06d-evaluation")
+        read = page.get_by_text("Click a row above to read it here in full.")
+        read.scroll_into_view_if_needed()  # a record read in full: both answers side by side, no sideways scroll
+        expect(page.get_by_text("Custom model", exact=True).last).to_be_in_viewport()
+        idle(page)
+        shot(page, "06e-evaluation-record")
         page.get_by_test_id("stButtonGroup").get_by_text("Losses", exact=True).click()
         idle(page)
         expect(page.get_by_test_id("stDataFrame").nth(1)).to_be_visible()

@@ -82,6 +82,14 @@ def test_estimate_start_and_read_an_evaluation_from_the_custom_model_page(world:
     at.segmented_control(key=Key.EV_FILTER).set_value("Wins").run()
     assert list(at.dataframe[1].value["Record"]) == [1, 2, 3, 4, 5]
     assert at.get("download_button")  # the CSV export
+    shown = texts(at)  # the first record read in full, both answers side by side
+    assert "**Record 1** · win" in shown and "**Custom model**" in shown and "**Base model**" in shown
+    assert "Item 0 has code C0." in shown
+    at.session_state[f"{Key.EV_RECORDS_TABLE}-{started.id}-win"] = {
+        "selection": {"rows": [2], "columns": [], "cells": []}
+    }
+    at.run()
+    assert "**Record 3** · win" in texts(at)  # a click on a row reads that one
 
 
 def test_a_bad_evaluation_set_is_refused_with_its_lines(world: World, make_app) -> None:
