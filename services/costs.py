@@ -142,8 +142,9 @@ class CostService:
         assert base is not None
         if self._price_store is None:
             raise InvalidRequest("Prices cannot be set here: no price store.")
-        prefix = self.prices.entry_prefix(base.model_id)
-        old = getattr(self.prices_for(base.id, region), component).price
+        current = self.prices
+        prefix = current.entry_prefix(base.model_id)
+        old = getattr(self.prices_for(base.id, region, current), component).price
         now = self._clock()
         self._price_store.set_price(
             SetPrice(
@@ -231,11 +232,15 @@ class CostService:
             key=lambda r: (r.name.casefold(), r.id),
         )
 
-    def prices_for(self, base_model_id: str, region: str | None = None) -> ModelPrices:
+    def prices_for(
+        self, base_model_id: str, region: str | None = None, catalog: PriceCatalog | None = None
+    ) -> ModelPrices:
+        """A base model's prices in a region; ``catalog``: ``self.prices`` read once by a caller that
+        looks up many (each read of ``prices`` queries the refreshed and the admins' prices)."""
         base = self._catalog.get_model(base_model_id)
         if base is None or base.provider is not Provider.BEDROCK:
             raise InvalidRequest(f"Base Model: no Amazon Bedrock base model with id {base_model_id!r}.")
-        return self._lookup(base.model_id, base.name, region or self.region, self.prices)
+        return self._lookup(base.model_id, base.name, region or self.region, catalog or self.prices)
 
     @staticmethod
     def _lookup(model_id: str, label: str, region: str, catalog: PriceCatalog) -> ModelPrices:

@@ -34,12 +34,13 @@ def _option(key: str, names: dict[str, str]) -> str:
 def render_prices(services: Services, actor: Actor) -> None:
     costs = services.costs
     models = costs.estimable_models()
+    catalog = costs.prices  # read once for every model and region below
     missing = []
     for model in models:
         for region in costs.regions:
             if model.regions and region not in model.regions:
                 continue
-            found = costs.prices_for(model.id, region)
+            found = costs.prices_for(model.id, region, catalog)
             for name in CORE:
                 if getattr(found, name).price is None:
                     missing.append({"Model": model.label, "Region": region, "Price": LABELS[name]})

@@ -112,7 +112,8 @@ def list_prices(
 ) -> PriceList:
     models = [s.catalog.get_model(model).record] if model else s.costs.estimable_models()
     regions = [region] if region else list(s.costs.regions)
-    return PriceList(Prices=[_prices(m.id, s.costs.prices_for(m.id, r)) for m in models for r in regions])
+    catalog = s.costs.prices  # read once for every model and region
+    return PriceList(Prices=[_prices(m.id, s.costs.prices_for(m.id, r, catalog)) for m in models for r in regions])
 
 
 @router.put("/prices", response_model=ModelPricesOut, responses=ERRORS)
