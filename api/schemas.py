@@ -49,6 +49,16 @@ class CreateCustomModel(Pascal):
     )
 
 
+class DataCheckOut(BaseModel):
+    """Check data's answer, as the page shows it: the problems that stop Create (the same words as
+    Create's 422), the warnings that do not, and what the data holds."""
+
+    Ok: bool
+    Problems: list[str]
+    Warnings: list[str]  # the data passes, but a person would want to know (with line numbers)
+    DataSummary: dict[str, Any]
+
+
 class ProvisionThroughput(Pascal):
     ModelUnits: int = Field(1, ge=1, le=100)
 

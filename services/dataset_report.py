@@ -155,12 +155,46 @@ class DatasetReport(BaseModel):
         """What is kept with a custom model and returned by the API: all but the problems and samples."""
         return self.model_dump(mode="json", exclude={"issues": True, "stats": {"samples"}})
 
+    def problems_in_words(self) -> str:
+        """The problems counted by kind, in words: "2 problems: 21 lines are not valid JSON; 1 about the
+        whole file" (the same count everywhere it is shown)."""
+        return problems_in_words(self.issue_counts)
+
     def summary(self) -> str:
         head = f"{self.kind.value.capitalize()} data: {self.records:,} records, ~{self.tokens:,} tokens"
         if self.ok:
             return head + "."
-        counts = ", ".join(f"{n:,} {kind}" for kind, n in sorted(self.issue_counts.items()))
-        return f"{head}; {self.issue_total:,} problem(s): {counts}."
+        return f"{head}; {self.problems_in_words()}."
+
+
+# What each kind of problem is, in words: (one, many). Kinds not here are said as "other problems".
+_KIND_WORDS: dict[str, tuple[str, str]] = {
+    "file": ("about the whole file", "about the whole file"),
+    "json": ("line is not valid JSON", "lines are not valid JSON"),
+    "blank": ("blank line", "blank lines"),
+    "encoding": ("line is not UTF-8 text", "lines are not UTF-8 text"),
+    "format": ("record is in the wrong format", "records are in the wrong format"),
+    "keys": ("record has missing or unknown fields", "records have missing or unknown fields"),
+    "types": ("record has a value of the wrong type", "records have values of the wrong type"),
+    "empty": ("empty text", "empty texts"),
+    "roles": ("record has its turns out of order", "records have their turns out of order"),
+    "tools": ("tool-use problem", "tool-use problems"),
+    "media": ("media problem", "media problems"),
+    "tokens": ("record is over the token limit", "records are over the token limit"),
+    "limits": ("size limit exceeded", "size limits exceeded"),
+    "records": ("record count out of range", "record counts out of range"),
+    "unchecked": ("part left unchecked", "parts left unchecked"),
+}
+
+
+def problems_in_words(counts: dict[str, int]) -> str:
+    """ "22 problems: 21 lines are not valid JSON; 1 about the whole file" from counts by kind."""
+    total = sum(counts.values())
+    parts = []
+    for kind, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])):
+        one, many = _KIND_WORDS.get(kind, ("other problem", "other problems"))
+        parts.append(f"{n:,} {one if n == 1 else many}")
+    return f"{total:,} problem{'' if total == 1 else 's'}: " + "; ".join(parts)
 
 
 class _Collector:

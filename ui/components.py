@@ -153,7 +153,7 @@ def dataset_summary(report: object) -> str:
     return (
         f"{report.kind.value.capitalize()} data: {report.records:,} records, ~{report.tokens:,} tokens "
         f"(largest record ~{report.max_record_tokens:,}; tokens {report.token_method}); "
-        f"{report.size_bytes:,} bytes" + ("" if report.ok else f"; {report.issue_total:,} problem(s)")
+        f"{report.size_bytes:,} bytes" + ("" if report.ok else f"; {report.problems_in_words()}")
     )
 
 

@@ -14,9 +14,11 @@ from api.schemas import (
     CreateCustomModel,
     CustomModelList,
     CustomModelOut,
+    DataCheckOut,
     DownloadType,
     ProvisionThroughput,
     custom_out,
+    pascal,
 )
 from services.bootstrap import Services
 from services.customization import NewCustomModel
@@ -35,22 +37,32 @@ def view_of(s: Services, model: CustomModel) -> CustomModelOut:
     return custom_out(model, s.catalog.get_model(model.id))
 
 
+def _request(body: CreateCustomModel) -> NewCustomModel:
+    return NewCustomModel(
+        name=body.ModelName,
+        description=body.Description,
+        base_model_id=body.BaseModelId,
+        customization_type=body.ModelType,
+        hyperparameters=body.HyperParameters,
+        region=body.Region,
+    )
+
+
 @router.post("/custom-models", status_code=201, response_model=CustomModelOut, responses=ERRORS)
 def create_custom_model(body: CreateCustomModel, s: Svc, actor: Who) -> CustomModelOut:
-    model = s.customization.create(
-        NewCustomModel(
-            name=body.ModelName,
-            description=body.Description,
-            base_model_id=body.BaseModelId,
-            customization_type=body.ModelType,
-            hyperparameters=body.HyperParameters,
-            region=body.Region,
-        ),
-        body.TrainingDataLocation,
-        body.ValidationDataLocation,
-        actor=actor,
-    )
+    model = s.customization.create(_request(body), body.TrainingDataLocation, body.ValidationDataLocation, actor=actor)
     return view_of(s, model)
+
+
+@router.post("/data-checks", response_model=DataCheckOut, responses=ERRORS)
+def check_data(body: CreateCustomModel, s: Svc, actor: Who) -> DataCheckOut:
+    """Check data: the whole request as Create checks it (name included), nothing created. Problems
+    are what Create would refuse; warnings (repeated records, validation records copied from training,
+    empty prompts) are said with their lines and do not stop Create."""
+    check = s.customization.check_whole(_request(body), body.TrainingDataLocation, body.ValidationDataLocation)[2]
+    return DataCheckOut(
+        Ok=check.ok, Problems=list(check.problems), Warnings=list(check.warnings), DataSummary=pascal(check.summary())
+    )
 
 
 @router.get("/custom-models", response_model=CustomModelList)

@@ -257,8 +257,8 @@ class Checks(ServiceBase):
                 problems.append(f"{label}, {issue}")
             if report.issue_total > len(report.issues):
                 problems.append(
-                    f"{label}: … and {report.issue_total - len(report.issues):,} more problem(s) "
-                    f"({', '.join(f'{n:,} {k}' for k, n in sorted(report.issue_counts.items()))})."
+                    f"{label}: … and {report.issue_total - len(report.issues):,} more not listed; "
+                    f"in all {report.problems_in_words()}."
                 )
         if DatasetKind.TRAINING in reports and all(r.ok for r in reports.values()):
             problems += check_record_totals(reports[DatasetKind.TRAINING], reports.get(DatasetKind.VALIDATION), family)

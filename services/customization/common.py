@@ -77,6 +77,8 @@ class DataCheck(BaseModel):
     def summary(self) -> dict[str, Any]:
         """What the data holds, as the API returns it (on a 422 and in a custom model's details)."""
         out: dict[str, Any] = {"epochs": self.epochs, "billable_tokens": self.billable_tokens}
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         for kind, report in (("training", self.training), ("validation", self.validation)):
             if report is not None:
                 out[kind] = report.summary_dict()

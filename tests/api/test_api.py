@@ -182,3 +182,40 @@ def test_stop_a_running_job(client: TestClient, data: World) -> None:
     again = client.post(f"/custom-models/{model['Id']}/stop")
     assert again.status_code == 409 and "Stop" in again.json()["Message"]
     assert client.post("/custom-models/custom:nope/stop").status_code == 404
+
+
+def test_check_data_says_problems_and_warnings_with_lines_and_creates_nothing(client: TestClient, data: World) -> None:
+    """POST /api/data-checks: the whole request as Create checks it (name included, in Create's words),
+    and the warnings Create lets through, each with its lines."""
+    train = jsonl(110) + jsonl(2) + jsonl(1, prompt=" ", completion="A.")  # lines 111-112 repeat 1-2; 113 asks nothing
+    data.objects.put_bytes("s3://my-data/sets/warn.jsonl", train)
+    data.objects.put_bytes("s3://my-data/sets/copied.jsonl", jsonl(3, 500) + jsonl(2, 5))  # lines 4-5 = training 6-7
+    body = {
+        "ModelName": "support-bot",
+        "BaseModelId": LLAMA_MODEL_ID,
+        "TrainingDataLocation": "s3://my-data/sets/warn.jsonl",
+        "ValidationDataLocation": "s3://my-data/sets/copied.jsonl",
+        "HyperParameters": {"epochCount": "2"},
+    }
+    response = client.post("/data-checks", json=body)
+    assert response.status_code == 200, response.text
+    check = response.json()
+    assert check["Ok"] is True and check["Problems"] == []
+    warnings = "\n".join(check["Warnings"])
+    assert "Training Data: 2 record(s) repeat an earlier record of the file (lines 111–112)" in warnings
+    assert "Training Data: 1 record(s) have an empty prompt or user turn (line 113)" in warnings
+    assert "Validation Data: 2 record(s) are exact copies of training records (lines 4–5)" in warnings
+    assert check["DataSummary"]["Training"]["Records"] == 113 and check["DataSummary"]["Epochs"] == 2
+    # Create lets the same request through, and keeps the warnings with the model
+    created = create(client, TrainingDataLocation="s3://my-data/sets/warn.jsonl", ValidationDataLocation=None)
+    assert created.status_code == 201 and "Warnings" in created.json()["DataSummary"]
+
+    # a bad name and bad data: the same problems, in the same words, as Create's 422
+    bad = body | {"ModelName": "bad name!", "TrainingDataLocation": "s3://my-data/sets/bad.jsonl"}
+    data.objects.put_bytes("s3://my-data/sets/bad.jsonl", jsonl(110) + b"{oops\n")
+    checked = client.post("/data-checks", json=bad).json()
+    refused = client.post("/custom-models", json=bad).json()
+    assert checked["Ok"] is False and checked["Problems"] == refused["Problems"]
+    assert any(p.startswith("Model Name") for p in checked["Problems"])
+    assert any("line 111: not valid JSON" in p for p in checked["Problems"])
+    assert [m["ModelName"] for m in client.get("/custom-models").json()["CustomModels"]] == ["support-bot"]

@@ -11,6 +11,7 @@ import io
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import httpx
@@ -105,6 +106,11 @@ URI_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "BaseModelId": LLAMA,
         "TrainingDataLocation": "s3://model-studio/sets/mia-bot-train.jsonl",
     },
+    ("post", "/data-checks"): {
+        "ModelName": "exfil",
+        "BaseModelId": LLAMA,
+        "TrainingDataLocation": "s3://model-studio/sets/mia-bot-train.jsonl",
+    },
     ("post", "/custom-models/{model_id}/evaluations"): {},
     ("post", "/custom-models/{model_id}/evaluations/estimate"): {},
 }
@@ -138,9 +144,15 @@ def test_1_every_uri_field_of_the_api_refuses_a_bucket_outside_the_allowlist(cam
         before = campaign.snapshot()
         url = path.format(model_id=campaign.model)
         attacked = campaign.mia.request(method, url, json=URI_BODIES[method, path] | {field: SECRET})
-        assert attacked.status_code == 422, (path, field, attacked.text)
         said = attacked.json()
-        assert "bucket 'secret-bucket' is not one Model Studio may read" in said["Message"], said
+        if path == "/data-checks":  # Check data answers with the problems Create would refuse
+            assert attacked.status_code == 200 and said["Ok"] is False, attacked.text
+            refusal, summary = "\n".join(said["Problems"]), said["DataSummary"]
+            assert field.removesuffix("DataLocation") not in summary  # no figure of the file attacked
+        else:
+            assert attacked.status_code == 422, (path, field, attacked.text)
+            refusal = said["Message"]
+        assert "bucket 'secret-bucket' is not one Model Studio may read" in refusal, said
         assert "Answer 1" not in attacked.text and "Records" not in said  # nothing of the file came back
         assert campaign.snapshot() == before
 
@@ -287,7 +299,11 @@ def test_8_one_members_queue_does_not_starve_another(campaign: Campaign) -> None
         second = campaign.mia.get(f"/evaluations/{mia[1]}").json()
         assert second["StartedAt"] is None or second["StartedAt"] > otto_started  # Otto did not wait for Mia's queue
         first = campaign.mia.get(f"/evaluations/{mia[0]}").json()
-        assert first["StartedAt"] is not None and first["StartedAt"] <= otto_started  # and hers went first
+        # and hers was not held back for his: both start in the same pass (which thread stamps its start
+        # first, within a millisecond, is not an order anyone waits for)
+        assert first["StartedAt"] is not None
+        gap = datetime.fromisoformat(first["StartedAt"]) - datetime.fromisoformat(otto_started)
+        assert gap.total_seconds() < 1.0
         for run in (*mia, otto):
             wait_for(lambda run=run: campaign.mia.get(f"/evaluations/{run}").json()["Status"] == "Completed", 120)
     finally:

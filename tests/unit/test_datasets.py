@@ -193,7 +193,7 @@ def test_only_the_first_20_problems_are_listed_but_all_are_counted() -> None:
     assert len(report.issues) == MAX_LISTED
     assert report.issue_counts == {"json": 30, "keys": 5}
     assert [i.line for i in report.issues] == list(range(1, 21))
-    assert "35 problem(s): 30 json, 5 keys" in report.summary()
+    assert "35 problems: 30 lines are not valid JSON; 5 records have missing or unknown fields" in report.summary()
 
 
 def test_a_huge_line_without_newlines_is_refused_without_reading_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -408,13 +408,13 @@ def test_the_same_problem_on_many_lines_is_said_once_with_its_lines() -> None:
     problems = [f"Training Data, line {n}: {bad}" for n in (1, 2, 3, 5, 9, 10)] + [
         "Training Data, line 4: not JSON",
         "Validation Data, line 1: " + bad,
-        "Training Data: … and 180 more problem(s) (186 format).",
+        "Training Data: … and 180 more not listed; in all 186 problems: 186 records are in the wrong format.",
     ]
     assert group_problems(problems) == [
         f"Training Data, lines 1–3, 5, 9–10: {bad}",
         "Training Data, line 4: not JSON",
         f"Validation Data, line 1: {bad}",
-        "Training Data: … and 180 more problem(s) (186 format).",
+        "Training Data: … and 180 more not listed; in all 186 problems: 186 records are in the wrong format.",
     ]
 
 
@@ -472,3 +472,12 @@ def test_check_data_warns_of_repeats_copies_and_empty_prompts_with_their_lines()
     )
     assert "empty prompt or user turn (line 1)" in data_warnings(io.BytesIO(conversation + b"\n"), None)[0]
     assert data_warnings(io.BytesIO(records([("Q?", "A.")])), None) == []  # nothing to say
+
+
+def test_problem_counts_are_said_in_words_with_one_total_everywhere() -> None:
+    from services.dataset_report import problems_in_words
+
+    said = problems_in_words({"json": 21, "file": 1})
+    assert said == "22 problems: 21 lines are not valid JSON; 1 about the whole file"
+    assert problems_in_words({"keys": 1}) == "1 problem: 1 record has missing or unknown fields"
+    assert "other problem" in problems_in_words({"something-new": 1})  # never a raw kind code on screen
