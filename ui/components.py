@@ -175,3 +175,28 @@ def csv_bytes(frame: pd.DataFrame) -> bytes:
     """A frame as CSV through the one writer of every export (services/export.py): a text cell that
     would start a formula gets a leading apostrophe; numbers are left as they are."""
     return csv_text([str(c) for c in frame.columns], frame.itertuples(index=False, name=None)).encode()
+
+
+ROW_PX = 35  # a data-frame row in Streamlit's default theme
+PAGE_ROWS = 25
+
+
+def rows_height(rows: int) -> int:
+    """The height that shows ``rows`` rows and the header, so a table never scrolls inside itself."""
+    return (max(rows, 1) + 1) * ROW_PX + 3
+
+
+def page_of(frame: pd.DataFrame, key: str, rows: int = PAGE_ROWS) -> pd.DataFrame:
+    """One page of a long table (``rows`` rows), with a page control under it when there is more than
+    one: the page scrolls, the table does not."""
+    pages = max(1, -(-len(frame) // rows))
+    page = 1
+    if pages > 1:
+        left, right = st.columns([1, 4], vertical_alignment="center")
+        page = int(left.number_input("Page", 1, pages, 1, key=key, label_visibility="collapsed"))
+        page = min(page, pages)
+        start = (page - 1) * rows
+        right.caption(
+            f"Page {page:,} of {pages:,}: rows {start + 1:,}–{min(start + rows, len(frame)):,} of {len(frame):,}"
+        )
+    return frame.iloc[(page - 1) * rows : page * rows]

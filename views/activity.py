@@ -7,7 +7,7 @@ import streamlit as st
 
 from ui import deps
 from ui.activity_view import activity_frame
-from ui.components import csv_bytes
+from ui.components import csv_bytes, page_of, rows_height
 
 services = deps.services_or_stop()
 st.title("Activity")
@@ -55,7 +55,8 @@ shown = [
 ]
 frame = activity_frame(shown)
 st.caption(f"{len(shown):,} of {len(events):,} events, newest first.")
-st.dataframe(frame, hide_index=True, width="stretch", height=560)
+page = page_of(frame, "activity_page", 50)
+st.dataframe(page, hide_index=True, width="stretch", height=rows_height(len(page)))
 st.download_button(
     "Export as CSV",
     data=lambda: csv_bytes(frame),

@@ -14,7 +14,7 @@ from services.errors import InvalidData, ServiceError
 from services.evaluation import METRICS, NewEvaluation, csv_name, outcome
 from services.models import CustomModel, Evaluation, EvaluationResult
 from ui import deps
-from ui.components import csv_bytes, duration, md_escape
+from ui.components import csv_bytes, duration, md_escape, page_of, rows_height
 from ui.cost_view import money
 from ui.state import Key
 from ui.uploads import as_upload
@@ -249,17 +249,19 @@ def render_run(evaluation: Evaluation) -> None:
     )  # fmt: skip
     wanted = {"Wins": "win", "Losses": "loss", "Ties": "tie"}.get(shown or "All")
     picked = [r for r in results if wanted is None or outcome(r, evaluation.metrics) == wanted]
+    page = page_of(records_frame(picked, evaluation.metrics), f"{Key.EV_RECORDS_TABLE}-page-{evaluation.id}-{wanted}")
     event = st.dataframe(
-        records_frame(picked, evaluation.metrics),
+        page,
         hide_index=True,
-        height=min(36 * (len(picked) + 1), 600),
+        height=rows_height(len(page)),
         on_select="rerun",
         selection_mode="single-row",
-        key=f"{Key.EV_RECORDS_TABLE}-{evaluation.id}-{wanted}",
+        key=f"{Key.EV_RECORDS_TABLE}-{evaluation.id}-{wanted}-{page.index[0] if len(page) else 0}",
     )
     if picked:
         rows = event.selection.rows if event is not None else []
-        render_record(picked[rows[0]] if rows and rows[0] < len(picked) else picked[0])
+        at = int(page.index[rows[0]]) if rows and rows[0] < len(page) else int(page.index[0]) if len(page) else 0
+        render_record(picked[at])
     st.download_button(
         "Export records (CSV)",
         data=csv_bytes(records_frame(results, evaluation.metrics)),

@@ -85,7 +85,7 @@ def test_estimate_start_and_read_an_evaluation_from_the_custom_model_page(world:
     shown = texts(at)  # the first record read in full, both answers side by side
     assert "**Record 1** · win" in shown and "**Custom model**" in shown and "**Base model**" in shown
     assert "Item 0 has code C0." in shown
-    at.session_state[f"{Key.EV_RECORDS_TABLE}-{started.id}-win"] = {
+    at.session_state[f"{Key.EV_RECORDS_TABLE}-{started.id}-win-0"] = {
         "selection": {"rows": [2], "columns": [], "cells": []}
     }
     at.run()

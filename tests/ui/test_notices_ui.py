@@ -124,3 +124,20 @@ def test_costs_shows_the_months_spend_against_the_budget(tmp_path, monkeypatch, 
     assert "of the $50.00 monthly budget" in bar.proto.text and bar.proto.value >= 80
     assert "past 80% of the monthly budget" in texts(at)
     assert at.metric[0].label == "Spent in 2026-11"
+
+
+def test_the_activity_table_pages_instead_of_scrolling_inside(world: World, make_app) -> None:
+    world.catalog.sync(actor=ADMIN)
+    for _ in range(60):  # 120 events, and the sync's
+        world.catalog.enable(LITE, actor=ADMIN)
+        world.catalog.disable(LITE, actor=ADMIN)
+    total = len(world.services.audit.audit_events(limit=20_000))
+    at = make_app().run()
+    at.switch_page("views/activity.py")
+    at.run()
+    table = at.dataframe[-1]
+    assert len(table.value) == 50  # a page, drawn whole (rows_height)
+    last = -(-total // 50)
+    assert f"Page 1 of {last}: rows 1–50 of {total:,}" in texts(at)
+    at.number_input(key="activity_page").set_value(last).run()
+    assert len(at.dataframe[-1].value) == total - (last - 1) * 50
