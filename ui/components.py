@@ -51,6 +51,11 @@ def display_names(views: Sequence[ModelView]) -> list[str]:
     return [v.record.label if seen[v.record.label] == 1 else f"{v.record.label} ({v.record.model_id})" for v in views]
 
 
+def pick_label(record: Any) -> str:
+    """A base model in a picker: its name by the one rule (ModelRecord.label), then its id to search by."""
+    return f"{record.label} · {record.model_id}"
+
+
 def for_whom(next_action: str, actor: Any) -> str:
     """A next action as the one reading it can act on it: an admin, beside the Enable button, is told to
     enable it, not that "an admin can"."""

@@ -47,7 +47,8 @@ def render_estimate(result: Estimate, *, charts: bool = True) -> None:
                 f"The total is unknown: no source found for the {', '.join(result.unknown).lower()} price of "
                 f"{result.label}."
             )
-            + f" AWS publishes it on its [pricing page]({PRICING_PAGE}); an admin can set it on the Costs page.",
+            + f" See AWS's [pricing page]({PRICING_PAGE}); an admin can set the price, with its source, on the "
+            "Costs page.",
             icon=":material/help:",
         )
     if result.comparison is not None:

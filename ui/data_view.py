@@ -43,12 +43,11 @@ def render_check(result: DataCheck) -> None:
         st.warning(md_escape(issue.message), icon=":material/find_in_page:")
     if result.ok:
         st.success("The request passes every check Model Studio knows for this base model.", icon=":material/check:")
-    if result.warnings:
+    shown = group_problems([p for p in result.problems if not any(i.message in p for i in whole)])
+    if shown:
+        st.error("\n".join(f"- {md_escape(p)}" for p in shown[:40]))
+    if result.warnings:  # what does not stop Create, after what does
         st.warning("\n".join(f"- {md_escape(w)}" for w in result.warnings), icon=":material/warning:")
-    else:
-        shown = group_problems([p for p in result.problems if not any(i.message in p for i in whole)])
-        if shown:
-            st.error("\n".join(f"- {md_escape(p)}" for p in shown[:40]))
     for report in reports:
         render_report(report, result.epochs)
 

@@ -8,7 +8,7 @@ from pydantic import ValidationError
 from services.errors import ServiceError
 from services.pricing import EstimateInput
 from ui import deps
-from ui.components import md_escape
+from ui.components import md_escape, pick_label
 from ui.cost_view import render_estimate
 from ui.state import Key
 from ui.uploads import as_upload
@@ -24,9 +24,7 @@ if not models:
     st.stop()
 by_id = {m.id: m for m in models}
 left, right = st.columns([3, 1])
-base_id = left.selectbox(
-    "Base Model", list(by_id), key=Key.EST_BASE, format_func=lambda i: f"{by_id[i].name} ({by_id[i].model_id})"
-)
+base_id = left.selectbox("Base Model", list(by_id), key=Key.EST_BASE, format_func=lambda i: pick_label(by_id[i]))
 regions = sorted(set(services.settings.aws_regions) | set(by_id[base_id].regions))
 default_region = (
     costs.region if costs.region in by_id[base_id].regions else (by_id[base_id].regions or (costs.region,))[0]

@@ -9,7 +9,7 @@ from services.customization import DataInput, NewCustomModel, Upload
 from services.errors import InvalidData, InvalidRequest, ServiceError
 from services.pricing import EstimateInput
 from ui import deps
-from ui.components import dataset_summary, md_escape
+from ui.components import dataset_summary, md_escape, pick_label
 from ui.cost_view import render_estimate
 from ui.data_view import render_check, render_converted, render_template
 from ui.state import Key, hp_key
@@ -48,7 +48,7 @@ base_id = st.selectbox(
     "Base Model",
     list(by_id),
     key=Key.NM_BASE,
-    format_func=lambda i: f"{by_id[i].record.name} ({by_id[i].record.model_id})",
+    format_func=lambda i: pick_label(by_id[i].record),
     help="Only enabled (GREEN) Bedrock base models that support fine-tuning are listed.",
 )
 base = by_id[base_id]

@@ -481,3 +481,156 @@ def test_a_pages_address_is_its_name(server: str, browser_page, path: str, headi
     page.goto(f"{server}{path}")
     expect(page.get_by_role("heading", name=heading, exact=True)).to_be_visible(timeout=60_000)
     assert page.url.rstrip("/").endswith(path if path != "/spend" else "/costs"), page.url
+
+
+def _lines(records: list[dict[str, str]]) -> bytes:
+    return b"".join(orjson.dumps(r) + b"\n" for r in records)
+
+
+def test_what_a_newcomer_tripped_on_at_1280x720(server: str, browser_page, tmp_path: Path) -> None:
+    """The newcomer's walk (issue 26), item by item, at 1280×720: names of variants, Check data's
+    warnings with their lines, wrong-format help grouped with the whole file converted, problem counts
+    in words, the outcome beside the light, the job's story, the judge list, prices with sources,
+    and the bell in words."""
+    from playwright.sync_api import expect
+
+    page = browser_page
+    page.set_viewport_size({"width": 1280, "height": 720})
+    llama, nova = f"bedrock:{BASE_MODEL}", "bedrock:amazon.nova-micro-v1:0:128k"
+    for model in (llama, nova):
+        httpx.post(f"{server}/api/models/{model}/enable", timeout=10)
+    # every event in the bell (an earlier test may have chosen none)
+    httpx.put(f"{server}/api/notices/preferences", json={"Events": None, "Scope": "all"}, timeout=10).raise_for_status()
+    qa = [{"prompt": f"How do I reset password #{i}?", "completion": f"Open Settings, step {i}."} for i in range(110)]
+    warned = tmp_path / "warned.jsonl"  # lines 111-112 repeat 1-2; line 113 asks nothing
+    warned.write_bytes(_lines(qa + qa[:2] + [{"prompt": " ", "completion": "Nothing."}]))
+    copied = tmp_path / "copied.jsonl"  # validation lines 2-3 are training lines 6-7
+    copied.write_bytes(_lines([{"prompt": "New question?", "completion": "New answer."}, qa[5], qa[6]]))
+    try:
+        # 4. one naming rule: the variant says what it is for, in the form's base model list
+        page.goto(f"{server}/new-model")
+        expect(page.get_by_role("heading", name="New Model")).to_be_visible(timeout=60_000)
+        idle(page)
+        page.get_by_test_id("stSelectbox").first.click()
+        expect(
+            page.get_by_role("option", name=re.compile(r"Llama 3\.1 8B Instruct \(128K, fine-tunable\)"))
+        ).to_be_visible()
+        page.get_by_role("option", name=re.compile(r"Llama 3\.1 8B Instruct")).click()
+        idle(page)
+        # 2. Check data warns of repeats, copies and empty prompts, each with its lines
+        page.get_by_role("textbox", name="Model Name").fill("warned-bot")
+        page.get_by_test_id("stFileUploaderDropzoneInput").nth(0).set_input_files(str(warned))
+        page.get_by_test_id("stFileUploaderDropzoneInput").nth(1).set_input_files(str(copied))
+        expect(page.get_by_test_id("stFileChipName").nth(1)).to_have_text("copied.jsonl")
+        page.get_by_role("button", name="Check data").click()
+        warnings = page.get_by_test_id("stAlertContentWarning")
+        expect(
+            warnings.get_by_text(re.compile(r"repeat an earlier record of the file \(lines 111–112\)"))
+        ).to_be_visible()
+        expect(warnings.get_by_text(re.compile(r"empty prompt or user turn \(line 113\)"))).to_be_visible()
+        expect(warnings.get_by_text(re.compile(r"exact copies of training records \(lines 2–3\)"))).to_be_visible()
+        idle(page)
+        shot(page, "12-check-data-warnings-1280")
+        # a bad name is said by Check data, in Create's words
+        page.get_by_role("textbox", name="Model Name").fill("bad name!")
+        page.get_by_role("button", name="Check data").click()
+        expect(page.get_by_test_id("stAlertContentError").get_by_text(re.compile("^Model Name"))).to_be_visible()
+
+        # 7. the wrong format: one grouped problem, the whole file converted to download; 10. counts in words
+        page.get_by_role("textbox", name="Model Name").fill("nova-bot")
+        idle(page)
+        page.get_by_role("combobox", name="Base Model").scroll_into_view_if_needed()
+        page.get_by_role("combobox", name="Base Model").click()
+        page.keyboard.type("Nova Micro")
+        page.keyboard.press("Enter")
+        idle(page)
+        expect(page.get_by_role("combobox", name="Base Model")).to_have_value(re.compile("Nova Micro"))
+        page.get_by_role("button", name="Check data").click()
+        errors = page.get_by_test_id("stAlertContentError")
+        expect(errors.get_by_text(re.compile(r"Training Data, lines 1–\d+"))).to_be_visible()
+        expect(page.get_by_role("button", name=re.compile(r"Download the whole file converted"))).to_be_visible()
+        body = page.locator("[data-testid='stMain']").inner_text()
+        assert not re.search(r"\(\d+ (file|json|format|keys)[,)]", body), body  # no kind codes on screen
+        assert "problem(s)" not in body and "UNCONFIRMED" not in body and "[PRICE-" not in body
+        idle(page)
+        shot(page, "13-wrong-format-1280")
+
+        # 3. and 11. a completed job: its outcome beside the light, and its story on the Status tab
+        sets = server.data / "s3" / "model-studio" / "sets"  # type: ignore[attr-defined]
+        sets.mkdir(parents=True, exist_ok=True)
+        (sets / "walk.jsonl").write_bytes(_lines(qa))
+        created = httpx.post(
+            f"{server}/api/custom-models",
+            json={
+                "ModelName": "walk-bot",
+                "BaseModelId": llama,
+                "TrainingDataLocation": "s3://model-studio/sets/walk.jsonl",
+            },
+            timeout=60,
+        )
+        assert created.status_code == 201, created.text
+        made = created.json()["Id"]
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{server}/api/custom-models/{made}", timeout=10).json()["Status"] != "Complete":
+            assert time.monotonic() < deadline, "the job did not complete"
+            time.sleep(0.5)
+        page.goto(f"{server}/custom-models?model={made}")
+        expect(page.get_by_role("tab", name="Status")).to_be_visible(timeout=60_000)
+        expect(page.get_by_text(re.compile(r"Completed · provision")).first).to_be_visible()
+        story = page.get_by_test_id("stExpander").filter(has_text="The job's story")
+        expect(story.get_by_text("Job ARN", exact=False)).to_be_visible()
+        expect(story.get_by_text("s3://model-studio/sets/walk.jsonl", exact=False)).to_be_visible()
+        expect(story.get_by_text(re.compile(r"^Duration"))).to_be_visible()
+        idle(page)
+        shot(page, "14-job-story-1280")
+
+        # 5. the judge list: models that can answer now, never the model under test
+        page.goto(f"{server}/evaluations?model={made}")
+        expect(page.get_by_role("heading", name="Evaluations")).to_be_visible(timeout=60_000)
+        idle(page)
+        judge = page.get_by_role("combobox", name="Judge (optional)")
+        judge.scroll_into_view_if_needed()
+        idle(page)
+        judge.click()
+        if not page.get_by_role("option").count():
+            judge.press("ArrowDown")
+        expect(page.get_by_role("option").first).to_be_visible()
+        options = page.get_by_role("option").all_inner_texts()
+        page.keyboard.press("Escape")
+        assert "No judge" in options and "walk-bot" not in " ".join(options), options
+        assert not any("Llama 3.2" in o for o in options), options  # served by throughput only: cannot answer
+
+        # 1. prices: a fine-tunable Nova priced, each price with its source
+        page.goto(f"{server}/cost-estimator")
+        expect(page.get_by_role("heading", name="Cost Estimator")).to_be_visible(timeout=60_000)
+        page.get_by_test_id("stSelectbox").first.click()
+        page.keyboard.type("amazon.nova-micro-v1:0:128k")
+        page.keyboard.press("Enter")
+        idle(page)
+        page.get_by_role("button", name="Estimate").click()
+        expect(page.get_by_text("Total", exact=True)).to_be_visible()
+        training = page.get_by_test_id("stMetric").filter(has_text="Training").get_by_test_id("stMetricValue")
+        expect(training).to_have_text(re.compile(r"^\$[0-9,.]+$"))  # priced, from a source
+        unknown = page.get_by_test_id("stAlertContentWarning").filter(has_text="The total is unknown")
+        if unknown.count():  # a price AWS's pages do not give is said so, with the page to read
+            expect(unknown.get_by_role("link", name="pricing page")).to_have_attribute(
+                "href", "https://aws.amazon.com/bedrock/pricing/"
+            )
+        priced = httpx.get(f"{server}/api/prices", params={"model": nova}, timeout=10).json()["Prices"]
+        training = [p["Components"]["training"] for p in priced]
+        assert training and any(t["Price"] for t in training), training  # priced where customized
+        assert all(t["Url"].startswith("https://") and t["Source"] for t in training), training  # each with a source
+        page.get_by_test_id("stMetric").filter(has_text="Total").scroll_into_view_if_needed()
+        idle(page)
+        shot(page, "15-estimate-nova-1280")
+
+        # 10. the bell: words, and a link to the model
+        page.get_by_test_id("stSidebar").get_by_test_id("stPopover").first.click()
+        expect(page.get_by_text("Job completed").first).to_be_visible()
+        assert "job.completed" not in page.inner_text("body")
+    except BaseException:
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "failure-newcomer.png"), full_page=True)
+        raise
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 1000})

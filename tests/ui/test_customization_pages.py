@@ -37,7 +37,9 @@ def test_without_a_green_fine_tunable_base_model_the_form_says_why(world: World,
 
 def test_the_form_offers_green_fine_tunable_models_and_their_hyperparameters(w: World, make_app) -> None:
     at = open_form(make_app)
-    assert at.selectbox(key=Key.NM_BASE).options == ["Llama 3.1 8B Instruct (meta.llama3-1-8b-instruct-v1:0:128k)"]
+    assert at.selectbox(key=Key.NM_BASE).options == [
+        "Llama 3.1 8B Instruct (128K, fine-tunable) · meta.llama3-1-8b-instruct-v1:0:128k"
+    ]
     assert at.text_input(key=hp_key("epochCount", LLAMA)).value == "5"
     assert at.text_input(key=hp_key("learningRate", LLAMA)).value == "0.0001"
     assert at.selectbox(key=Key.NM_TYPE).value == "FINE_TUNING"
