@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst screenshots clean
+.PHONY: run test test-fast test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst screenshots docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ lint: $(VENV)/.dev $(VENV)/.scan
 test: $(VENV)/.dev $(VENV)/.scan lint
 	$(BIN)/python -m pytest
 
+# The unit tier alone: no server, no browser, no process started (well under a minute).
+test-fast: $(VENV)/.dev $(VENV)/.scan
+	$(BIN)/python -m pytest tests/unit -q -m "not process"
+
 # Every benchmark at full size (minutes); bench-quick runs each in a few seconds (CI: a broken
 # benchmark fails the build, no target is asserted).
 bench: $(VENV)/.dev $(VENV)/.scan bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst
@@ -57,6 +61,10 @@ bench-catalog: $(VENV)/.dev $(VENV)/.scan
 # The README's screenshots: the real-browser test, saving each page to docs/screenshots/.
 screenshots: $(VENV)/.dev $(VENV)/.scan
 	STUDIO_SCREENSHOTS_DIR=docs/screenshots $(BIN)/python -m pytest tests/e2e -q
+
+# The generated part of the docs: the configuration table from the Settings fields' descriptions.
+docs: $(VENV)/.runtime
+	$(BIN)/python docs/generate.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache services/_scan*.so

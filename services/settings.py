@@ -452,8 +452,37 @@ def load_settings(**overrides: Any) -> Settings:
         raise SettingsError("Invalid settings:\n" + "\n".join(f"  - {line}" for line in lines)) from None
 
 
+def _shown_default(value: Any) -> str:
+    if value is None or value == "" or value == [] or value == {}:
+        return "—"
+    if isinstance(value, list):
+        return f"`{','.join(map(str, value))}`"
+    if isinstance(value, Path):
+        return f"`./{value.as_posix()}`"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    if isinstance(value, float) and value.is_integer():
+        return f"`{int(value)}`"
+    return f"`{value}`"
+
+
+def settings_table() -> str:
+    """The configuration table of docs/configuration.md, from the fields' own descriptions
+    (``python -m services.settings --markdown``; a test fails when the page is stale)."""
+    rows = ["| variable | default | meaning |", "|---|---|---|"]
+    for name, field in Settings.model_fields.items():
+        default = field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]
+        meaning = (field.description or "").replace("|", "\\|").replace("<", "&lt;")
+        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {_shown_default(default)} | {meaning} |")
+    return "\n".join(rows) + "\n"
+
+
 def main() -> int:
-    """``python -m services.settings``: check the settings and say what is wrong, if anything."""
+    """``python -m services.settings``: check the settings and say what is wrong, if anything
+    (``--markdown``: print the configuration table of the docs instead)."""
+    if "--markdown" in sys.argv:
+        print(settings_table(), end="")
+        return 0
     try:
         settings = load_settings()
     except SettingsError as exc:

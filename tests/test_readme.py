@@ -1,5 +1,7 @@
-"""The README's commands, run as written: the REST walk-through against a real server, the token
-CLI, the settings check, and every make target it names (the benchmarks in their quick mode)."""
+"""The commands of the README and of every page in docs/, run as written: the REST walk-through
+against a real server, the token CLI, the settings check, and every make target they name (the
+benchmarks in their quick mode); every link between the pages resolves; the README stays short;
+the generated configuration table is current."""
 
 from __future__ import annotations
 
@@ -14,7 +16,8 @@ import pytest
 from tests.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+README = "\n\n".join(p.read_text(encoding="utf-8") for p in PAGES)  # the README and every docs page
 
 
 def sh_blocks() -> list[str]:
@@ -69,15 +72,48 @@ def test_the_token_cli_runs_as_written(tmp_path: Path) -> None:
 
 
 def test_the_settings_check_runs_as_written(tmp_path: Path) -> None:
-    [command] = set(inline_commands("python -m services.settings"))
-    done = subprocess.run(
-        [sys.executable, *command.split()[1:]],
-        cwd=ROOT,
-        env={"PATH": os.environ["PATH"], "STUDIO_DATA_DIR": str(tmp_path)},
-        capture_output=True,
-        text=True,
-    )
-    assert done.returncode == 0 and "Settings OK" in done.stdout
+    commands = sorted(set(inline_commands("python -m services.settings")))
+    assert commands
+    for command in commands:
+        done = subprocess.run(
+            [sys.executable, *command.split()[1:]],
+            cwd=ROOT,
+            env={"PATH": os.environ["PATH"], "STUDIO_DATA_DIR": str(tmp_path)},
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 0 and "Settings OK" in done.stdout, (command, done.stderr)
+
+
+def test_the_readme_is_short_and_links_every_docs_page() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert len(readme.splitlines()) <= 200
+    for page in PAGES[1:]:
+        assert f"(docs/{page.name}" in readme, f"the README does not link docs/{page.name}"
+
+
+def test_every_link_between_the_pages_resolves() -> None:
+    for page in PAGES:
+        text = page.read_text(encoding="utf-8")
+        for target in re.findall(r"\]\(([^)\s]+)\)", text):
+            if target.startswith(("http://", "https://", "mailto:")):
+                continue
+            path, _, anchor = target.partition("#")
+            resolved = (page.parent / path).resolve() if path else page
+            assert resolved.exists(), f"{page.name}: {target} does not exist"
+            if anchor and resolved.suffix == ".md":
+                headings = re.findall(r"^#+ (.+)$", resolved.read_text(encoding="utf-8"), re.M)
+                slugs = {re.sub(r"[^a-z0-9 -]", "", h.lower()).replace(" ", "-") for h in headings}
+                assert anchor in slugs, f"{page.name}: no heading for #{anchor} in {resolved.name}"
+
+
+def test_the_configuration_table_is_generated_from_the_settings() -> None:
+    sys.path.insert(0, str(ROOT / "docs"))
+    from generate import PAGE, generated  # type: ignore[import-not-found]
+
+    text = PAGE.read_text(encoding="utf-8")
+    assert "<!-- settings table:" in text
+    assert generated(text) == text, "docs/configuration.md is stale: run make docs"
 
 
 def make_targets() -> list[str]:
@@ -110,7 +146,7 @@ def test_the_benchmarks_run_in_their_quick_mode() -> None:
 def test_the_readme_links_every_source_of_the_data_rules() -> None:
     from services import customization_specs as specs
 
-    readme = (ROOT / "README.md").read_text()
+    readme = (ROOT / "docs" / "data-checks.md").read_text()
     urls = {specs.PREP, specs.REQUIREMENTS, specs.CONVERSE_TOOLS}
     for family in specs.FAMILIES:
         urls |= set(family.rules.sources.values()) | {family.limits_source}
