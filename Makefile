@@ -19,9 +19,9 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install -q -r requirements-dev.txt
 	touch $@ $(VENV)/.runtime
 
-# The data check's compiled fast path (services/_scan.c): without a C compiler the app still runs
+# The data check's compiled fast path (services/datasets/_scan.c): without a C compiler the app still runs
 # (the Python path, slower, same answers); `make test` then fails in tests/unit/test_scan.py.
-$(VENV)/.scan: services/_scan.c build_scan.py | $(BIN)/python
+$(VENV)/.scan: services/datasets/_scan.c build_scan.py | $(BIN)/python
 	$(BIN)/python build_scan.py || echo "build_scan: not compiled; the data check takes the Python path"
 	touch $@
 
@@ -67,7 +67,7 @@ docs: $(VENV)/.runtime
 	$(BIN)/python docs/generate.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache services/_scan*.so
+	rm -rf $(VENV) .pytest_cache .ruff_cache services/datasets/_scan*.so
 
 bench-dataset: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/dataset.py

@@ -1,4 +1,4 @@
-"""Compile services/_scan.c (the data check's compiled fast path) next to it, with the running
+"""Compile services/datasets/_scan.c (the data check's compiled fast path) next to it, with the running
 Python's headers and flags: `make` runs it (`python build_scan.py`); nothing else is needed but a C
 compiler. Without the compiled module the data check runs its Python fast path (slower, same answers)."""
 
@@ -10,8 +10,8 @@ import sysconfig
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent
-SOURCE = ROOT / "services" / "_scan.c"
-TARGET = ROOT / "services" / f"_scan{sysconfig.get_config_var('EXT_SUFFIX')}"
+SOURCE = ROOT / "services" / "datasets" / "_scan.c"
+TARGET = ROOT / "services" / "datasets" / f"_scan{sysconfig.get_config_var('EXT_SUFFIX')}"
 
 
 def main() -> int:

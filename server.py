@@ -1,6 +1,6 @@
 """One server for the UI and the REST API: `streamlit run server.py` serves app.py at / and the
 FastAPI app (api/app.py) under /api, with its OpenAPI document at /api/openapi.json. Every request,
-UI or API, HTTP or WebSocket, passes the guard first (api/guard.py: hosts, cross-site requests,
+UI or API, HTTP or WebSocket, passes the guard first (webserver/guard.py: hosts, cross-site requests,
 body and upload sizes, framing)."""
 
 import threading
@@ -10,12 +10,12 @@ from starlette.middleware import Middleware
 from starlette.routing import Mount
 from streamlit import config
 
-from api import serving
 from api.app import create_api
-from api.guard import Guard
 from services.bootstrap import shared_services
 from services.settings import load_settings
-from services.spool import clean_spool
+from webserver import serving
+from webserver.guard import Guard
+from webserver.uploads import clean_spool
 
 # Refuse to serve what would be unsafe: the aws backend without sign-in (unless allowed on
 # purpose), the local backend (everyone is the local admin) beyond this machine, header sign-in
@@ -29,7 +29,7 @@ if _problems:
 config.set_option("server.maxUploadSize", _settings.max_upload_mb)
 config.set_option("client.showErrorDetails", "none")
 clean_spool(_settings.data_dir)  # uploads of sessions that ended with the last process
-serving.install()  # TCP_NODELAY on Streamlit's connections (api/serving.py): no 40 ms per kept-alive call
+serving.install()  # TCP_NODELAY on Streamlit's connections (webserver/serving.py): no 40 ms per kept-alive call
 # Build the services now, not at the first request: the reconciler and the evaluation runner start
 # with them, so a restarted server resumes in-flight work even if no one visits.
 threading.Thread(target=shared_services, name="model-studio-start", daemon=True).start()

@@ -1,5 +1,5 @@
-"""What every route depends on: the services, and who is calling (decided in services/signin.py), with
-the scopes of their API token checked (services/api_tokens.py)."""
+"""What every route depends on: the services, and who is calling (decided in services/access/signin.py), with
+the scopes of their API token checked (services/access/api_tokens.py)."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.model_calls import ModelCalls
-from services.api_tokens import require_scope, scope_for
+from services.access.api_tokens import require_scope, scope_for
 from services.bootstrap import Services
-from services.identity import Actor
+from services.domain.identity import Actor
 
 
 async def _services(request: Request) -> Services:  # async: no thread hop for a lookup

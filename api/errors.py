@@ -10,7 +10,7 @@ from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 
 from api.schemas import MAX_PROBLEMS, Error, pascal
-from services.errors import (
+from services.domain.errors import (
     ConcurrentUpdate,
     DuplicateName,
     Forbidden,

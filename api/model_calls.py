@@ -15,7 +15,7 @@ from collections.abc import AsyncIterator, Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from services.errors import ProviderThrottled
+from services.domain.errors import ProviderThrottled
 
 T = TypeVar("T")
 RETRY_AFTER_SECONDS = 1

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.models import CustomModel, JobStatus, ModelView
+from services.domain.models import CustomModel, JobStatus, ModelView
 
 SEED_STATUS = {
     JobStatus.SUBMITTING: "Pending",

@@ -34,7 +34,7 @@ import orjson
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.servers import free_port, running_server  # noqa: E402 - the same way tests start servers
+from tests.support.servers import free_port, running_server  # noqa: E402 - the same way tests start servers
 
 CHROMIUM = Path("/usr/bin/chromium")
 TOGGLE_TARGET_MS, FLOOR_RATIO = 200.0, 1.5

@@ -1,7 +1,7 @@
 """No kind of request stalls another: REST reads during a burst of slow model calls.
 
 One Model Studio process (`streamlit run server.py`, local mode) in front of a local OpenAI-compatible
-model server (tests/openai_server.py) that takes --delay seconds (8 by default) to answer. Readers
+model server (tests/support/openai_server.py) that takes --delay seconds (8 by default) to answer. Readers
 GET /api/custom-models, /api/idle and /api/notices in turn:
   at rest          nothing else going on (the baseline, in the same run)
   during a burst   while --burst (60) model calls (/api/models/{id}/invoke) wait on the slow model
@@ -27,8 +27,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.openai_server import openai_server  # noqa: E402 - the same server the tests use
-from tests.servers import running_server  # noqa: E402
+from tests.support.openai_server import openai_server  # noqa: E402 - the same server the tests use
+from tests.support.servers import running_server  # noqa: E402
 
 MODEL = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"
 READS = ("/api/custom-models", "/api/idle", "/api/notices")

@@ -29,9 +29,9 @@ from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from services.adapters.sql import SqlCatalogStore  # noqa: E402
 from services.adapters.sql_tables import models as models_table  # noqa: E402
-from services.catalog import CatalogService  # noqa: E402
-from services.identity import SYSTEM  # noqa: E402
-from services.models import Lifecycle, Provider, ProviderModel, SyncOutcome, SyncRun  # noqa: E402
+from services.catalog.service import CatalogService  # noqa: E402
+from services.domain.identity import SYSTEM  # noqa: E402
+from services.domain.models import Lifecycle, Provider, ProviderModel, SyncOutcome, SyncRun  # noqa: E402
 
 TARGETS = {"page": 0.300, "filter": 0.100, "sync": 1.0}
 

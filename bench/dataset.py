@@ -3,8 +3,8 @@
 Generates a JSONL file per record form (1 GB each by default) on local disk: prompt/completion,
 bedrock-conversation-2024 (content blocks) and Claude 3 Haiku's simple form (strings); then for each
 family, in a separate process (so peak RSS is its own):
-  ours        services.datasets.validate_stream: every check, records, tokens and statistics counted,
-              with the compiled scan (services/_scan.c)
+  ours        services.datasets.validate.validate_stream: every check, records, tokens and statistics counted,
+              with the compiled scan (services/datasets/_scan.c)
   python      the same without the compiled scan: the Python fast path alone (the fallback)
   parse-only  the same reader, each line parsed with orjson.loads and with msgspec.json.decode
   naive       pandas.read_json(lines=True) then row checks (on a slice: it needs GBs of memory)
@@ -128,18 +128,18 @@ import io, os
 import msgspec, orjson
 if mode == "naive":
     import pandas as pd
-from services.customization_specs import family_for
-from services.datasets import DatasetKind, _chunks, validate_stream
+from services.datasets.specs import family_for
+from services.datasets.validate.validate import DatasetKind, _chunks, validate_stream
 start = time.perf_counter()  # after the imports: only the work is timed
 size = os.path.getsize(path) if limit <= 0 else limit
 if mode in ("ours", "python"):
     if mode == "python":
-        import services.datasets as ds
+        import services.datasets.validate.validate as ds
         ds._scan = None
     with open(path, "rb") as f:
         r = validate_stream(f, family_for(model_id), DatasetKind.TRAINING, os.path.getsize(path))
     if mode == "ours":
-        from services.datasets import _scan
+        from services.datasets.validate.validate import _scan
         assert _scan is not None, "the compiled scan is not built: make builds it (build_scan.py)"
     detail = f"{{r.records:,}} records, ~{{r.tokens:,}} tokens, issues {{r.issue_counts}}"
 elif mode == "read":  # the floor: read the file in chunks and count its lines

@@ -1,6 +1,6 @@
 """Evaluation throughput: records per second at a given concurrency, beside what the model allows.
 
-A local OpenAI-compatible model server (tests/openai_server.py, in a process of its own) that takes
+A local OpenAI-compatible model server (tests/support/openai_server.py, in a process of its own) that takes
 --latency-ms to answer each call; Model Studio's services built by build_services in local mode with
 STUDIO_LOCAL_INFERENCE_URL pointing at it (so the custom model and its base both answer through it);
 a custom model trained and served by the local control plane; then one evaluation of --records
@@ -34,9 +34,12 @@ sys.path.insert(0, str(ROOT))
 
 @contextmanager
 def model_server(delay_seconds: float) -> Iterator[str]:
-    """tests/openai_server.py in a process of its own: its work is not charged to Model Studio's."""
+    """tests/support/openai_server.py in a process of its own: its work is not charged to Model Studio's."""
     proc = subprocess.Popen(
-        [sys.executable, "-m", "tests.openai_server", str(delay_seconds)], cwd=ROOT, stdout=subprocess.PIPE, text=True
+        [sys.executable, "-m", "tests.support.openai_server", str(delay_seconds)],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stdout is not None
@@ -70,9 +73,9 @@ def main() -> None:
 
     from services.bootstrap import build_services
     from services.customization import NewCustomModel
-    from services.evaluation import NewEvaluation
-    from services.identity import LOCAL_ADMIN
-    from services.models import ThroughputStatus
+    from services.domain.identity import LOCAL_ADMIN
+    from services.domain.models import ThroughputStatus
+    from services.evaluation.service import NewEvaluation
     from services.settings import load_settings
 
     admin = LOCAL_ADMIN.for_request("bench")

@@ -1,6 +1,6 @@
 """Invoke overhead: what calling a model through Model Studio adds over calling the model directly.
 
-A local OpenAI-compatible model server (tests/openai_server.py: it answers at once) and one Model Studio
+A local OpenAI-compatible model server (tests/support/openai_server.py: it answers at once) and one Model Studio
 process (`streamlit run server.py`, local mode, STUDIO_LOCAL_INFERENCE_URL pointing at that server);
 the same chat is sent, one at a time:
   direct          POST {model}/chat/completions                   (the floor)
@@ -29,8 +29,8 @@ import httpx
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from tests.openai_server import openai_server  # noqa: E402 - the same server the tests use
-from tests.servers import running_server  # noqa: E402
+from tests.support.openai_server import openai_server  # noqa: E402 - the same server the tests use
+from tests.support.servers import running_server  # noqa: E402
 
 TARGET_MS = 10.0
 MODEL = "bedrock:amazon.titan-text-lite-v1:0:4k"

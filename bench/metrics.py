@@ -24,7 +24,7 @@ import pandas as pd  # noqa: E402
 import plotly.graph_objects as go  # noqa: E402
 from plotly.subplots import make_subplots  # noqa: E402
 
-from services.metrics import MetricsState, RunMetrics, curves, epoch_boundaries, parse_metrics_csv  # noqa: E402
+from services.customization.metrics import MetricsState, RunMetrics, curves, epoch_boundaries, parse_metrics_csv  # noqa: E402
 from ui.charts import metrics_figure  # noqa: E402
 
 TARGET_SECONDS, TARGET_POINTS = 1.0, 10_000

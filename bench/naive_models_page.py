@@ -3,8 +3,8 @@
 
 import streamlit as st
 
-from services.catalog import filter_views
-from services.models import ModelFilter
+from services.catalog.service import filter_views
+from services.domain.models import ModelFilter
 from ui import deps
 from ui.components import MODEL_COLUMNS, models_frame
 

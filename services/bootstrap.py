@@ -7,21 +7,25 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from services.access.api_tokens import TokenService
+from services.access.audit import AuditService
+from services.access.signin import Identities
 from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalog, LocalOpenAICatalog
 from services.adapters.sql import SqlCatalogStore
-from services.api_tokens import TokenService
-from services.audit import AuditService
-from services.budget import BudgetWatch
-from services.catalog import CatalogService
-from services.costs import CostService
+from services.catalog.service import CatalogService
+from services.costs.budget import BudgetWatch
+from services.costs.idle import CountedCalls, IdleService, InvocationSource
+from services.costs.ledger import CostService
+from services.costs.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
 from services.customization import CustomizationConfig, CustomizationService
-from services.dispatch import Dispatcher
-from services.evaluation import EvaluationRunner, EvaluationService
-from services.identity import SYSTEM
-from services.idle import CountedCalls, IdleService, InvocationSource
-from services.inference import InferenceService
-from services.metrics import MetricsService
-from services.models import Provider
+from services.customization.metrics import MetricsService
+from services.customization.reconciler import Reconciler
+from services.domain.identity import SYSTEM
+from services.domain.models import Provider
+from services.evaluation.service import EvaluationRunner, EvaluationService
+from services.inference.service import InferenceService
+from services.notices.dispatch import Dispatcher
+from services.notices.subscriptions import Subscriptions
 from services.ports import (
     AuditStore,
     CatalogSource,
@@ -37,11 +41,7 @@ from services.ports import (
     TokenStore,
     UsageStore,
 )
-from services.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
-from services.reconciler import Reconciler
 from services.settings import Settings
-from services.signin import Identities
-from services.subscriptions import Subscriptions
 
 LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
 

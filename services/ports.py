@@ -6,7 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import BinaryIO, Protocol
 
-from services.models import (
+from services.domain.models import (
     ApiToken,
     AuditEvent,
     CallCount,

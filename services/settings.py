@@ -24,7 +24,7 @@ from pydantic_settings import (
     SettingsError as PydanticSettingsError,
 )
 
-from services.errors import SettingsError
+from services.domain.errors import SettingsError
 
 ENV_PREFIX = "STUDIO_"
 SECRETS_FILE = Path(".streamlit/secrets.toml")
@@ -342,8 +342,8 @@ class Settings(BaseSettings):
     @field_validator("price_overrides")
     @classmethod
     def _check_overrides(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        from services.errors import InvalidRequest
-        from services.pricing import parse_overrides
+        from services.costs.pricing import parse_overrides
+        from services.domain.errors import InvalidRequest
 
         try:
             parse_overrides(value)
@@ -405,7 +405,7 @@ class Settings(BaseSettings):
         return self.output_root_for(self.job_region)
 
     def readable_buckets(self) -> frozenset[str]:
-        """The buckets whose s3:// URIs users may give (services/s3uri.py: user_uri)."""
+        """The buckets whose s3:// URIs users may give (services/domain/s3uri.py: user_uri)."""
         return frozenset(self.allowed_buckets) | {self.s3_bucket} | set(self.s3_buckets.values())
 
     def output_root_for(self, region: str) -> str:

@@ -10,9 +10,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from services.api_tokens import SCOPES
-from services.errors import InvalidRequest
-from services.identity import Role
+from services.access.api_tokens import SCOPES
+from services.domain.errors import InvalidRequest
+from services.domain.identity import Role
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.servers import running_server
+from tests.support.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[1]
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
@@ -144,7 +144,7 @@ def test_the_benchmarks_run_in_their_quick_mode() -> None:
 
 
 def test_the_readme_links_every_source_of_the_data_rules() -> None:
-    from services import customization_specs as specs
+    from services.datasets import specs
 
     readme = (ROOT / "docs" / "data-checks.md").read_text()
     urls = {specs.PREP, specs.REQUIREMENTS, specs.CONVERSE_TOOLS}

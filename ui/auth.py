@@ -6,9 +6,9 @@ from __future__ import annotations
 
 import streamlit as st
 
-from services.identity import Actor
+from services.access.signin import Identities
+from services.domain.identity import Actor
 from services.settings import Settings
-from services.signin import Identities
 from ui.components import md_escape
 
 

@@ -13,8 +13,8 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from services.catalog import CatalogService, display_order
-from services.models import ModelView
+from services.catalog.service import CatalogService, display_order
+from services.domain.models import ModelView
 from ui.components import models_frame
 
 

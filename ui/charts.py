@@ -1,4 +1,4 @@
-"""Plotly figures for training metrics. Display only: the data comes from services.metrics."""
+"""Plotly figures for training metrics. Display only: the data comes from services.customization.metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from services.metrics import Curve
+from services.customization.metrics import Curve
 
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22")
 VALIDATION_DASH = "dot"

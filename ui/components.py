@@ -10,9 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from services.export import csv_text
-from services.models import CustomModel, ModelType, ModelView, Status, SyncOutcome, SyncRun
-from services.status import outcome
+from services.domain.export import csv_text
+from services.domain.models import CustomModel, ModelType, ModelView, Status, SyncOutcome, SyncRun
+from services.domain.status import outcome
 
 # The lights are drawn without an emoji font (a machine without one shows empty boxes): a plain circle
 # (U+25CF, in every text font), coloured by LIGHT_COLOR in tables and by Streamlit's colours in markdown.
@@ -152,7 +152,7 @@ def md_escape(text: str) -> str:
 
 def dataset_summary(report: object) -> str:
     """One line about a checked dataset: records, tokens and how tokens were counted."""
-    from services.datasets import DatasetReport
+    from services.datasets.validate import DatasetReport
 
     assert isinstance(report, DatasetReport)
     return (
@@ -177,7 +177,7 @@ def duration(seconds: float) -> str:
 
 
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """A frame as CSV through the one writer of every export (services/export.py): a text cell that
+    """A frame as CSV through the one writer of every export (services/domain/export.py): a text cell that
     would start a formula gets a leading apostrophe; numbers are left as they are."""
     return csv_text([str(c) for c in frame.columns], frame.itertuples(index=False, name=None)).encode()
 

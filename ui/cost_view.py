@@ -1,4 +1,4 @@
-"""How estimates and costs are shown. Display only: the arithmetic is in services.pricing."""
+"""How estimates and costs are shown. Display only: the arithmetic is in services.costs.pricing."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from services.pricing import PRICING_PAGE, Estimate
+from services.costs.pricing import PRICING_PAGE, Estimate
 from ui.components import md_escape
 
 

@@ -9,10 +9,10 @@ import tempfile
 import streamlit as st
 
 from services.customization import DataCheck, Upload
-from services.customization_specs import Family
-from services.dataset_diagnosis import convert_file
-from services.dataset_report import DatasetReport, group_problems
-from services.dataset_templates import example_records, rules_of, template_jsonl
+from services.datasets.diagnosis import convert_file
+from services.datasets.report import DatasetReport, group_problems
+from services.datasets.specs import Family
+from services.datasets.templates import example_records, rules_of, template_jsonl
 from ui.charts import token_histogram
 from ui.components import dataset_summary, md_escape
 

@@ -7,9 +7,9 @@ from urllib.parse import quote
 import streamlit as st
 
 from services.bootstrap import Services, shared_services
-from services.errors import ServiceError
-from services.identity import Actor
-from services.notices import TITLES
+from services.domain.errors import ServiceError
+from services.domain.identity import Actor
+from services.notices.events import TITLES
 from ui.auth import current_actor, sidebar
 from ui.components import md_escape
 
@@ -43,7 +43,7 @@ def get_actor() -> Actor:
 
 
 def bell(services: Services, actor: Actor) -> None:
-    """The sidebar's bell: the notices the user gets (services/subscriptions.py) since they last marked
+    """The sidebar's bell: the notices the user gets (services/notices/subscriptions.py) since they last marked
     them read; what was read stays read in every browser (it is stored)."""
     notices, unread = services.subscriptions.unread(actor, limit=20)
     with st.sidebar.popover(f"{len(unread)} new" if unread else "Notices", icon=":material/notifications:"):

@@ -1,5 +1,5 @@
 """How a run's metrics are shown: summary, notes, chart with its controls, export, downloads.
-Display only; every computation is in services.metrics."""
+Display only; every computation is in services.customization.metrics."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from datetime import datetime
 
 import streamlit as st
 
-from services.metrics import (
+from services.customization.metrics import (
     MetricsService,
     MetricsState,
     RunMetrics,
@@ -18,8 +18,8 @@ from services.metrics import (
     summarize,
     training_progress,
 )
-from services.models import CustomModel
-from services.s3uri import safe_key_part
+from services.domain.models import CustomModel
+from services.domain.s3uri import safe_key_part
 from ui.charts import metrics_figure
 from ui.components import csv_bytes, duration
 from ui.state import Key

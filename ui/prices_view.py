@@ -1,5 +1,5 @@
 """The Costs page's Prices section: the prices nobody could find a source for, with AWS's pricing page,
-and for admins a form that sets one (services/costs.py: CostService.set_price, audited)."""
+and for admins a form that sets one (services/costs/ledger.py: CostService.set_price, audited)."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import pandas as pd
 import streamlit as st
 
 from services.bootstrap import Services
-from services.errors import ServiceError
-from services.identity import Actor
-from services.pricing import COMPONENTS, PRICING_PAGE
+from services.costs.pricing import COMPONENTS, PRICING_PAGE
+from services.domain.errors import ServiceError
+from services.domain.identity import Actor
 from ui.components import md_escape
 from ui.state import Key
 

@@ -8,8 +8,8 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from services.models import CustomModel, ModelView
-from services.pricing import ModelCosts
+from services.costs.pricing import ModelCosts
+from services.domain.models import CustomModel, ModelView
 from ui.components import coloured, duration, status_cell
 from ui.cost_view import money
 from ui.state import Key

@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from enum import StrEnum
 
-from services.models import ModelFilter
+from services.domain.models import ModelFilter
 
 
 class Key(StrEnum):

@@ -9,8 +9,8 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from services.metrics import RunMetrics, epoch_losses
-from services.models import AuditEvent, CustomModel
+from services.customization.metrics import RunMetrics, epoch_losses
+from services.domain.models import AuditEvent, CustomModel
 from ui.components import duration
 
 WORDS = {  # an audit action as the story tells it (others: their name in words)

@@ -1,5 +1,5 @@
 """Files from st.file_uploader as the services take them: a stream and its size. On the real
-server the guard (api/guard.py) keeps each upload on disk and the widget's value only names it;
+server the guard (webserver/guard.py) keeps each upload on disk and the widget's value only names it;
 the file is opened here, so an upload is never held whole in memory."""
 
 from __future__ import annotations
@@ -7,9 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 from services.customization import Upload
-from services.errors import InvalidRequest
+from services.domain.errors import InvalidRequest
 from services.settings import Settings
-from services.spool import SPOOLED_TYPE, spooled_path
+from webserver.uploads import SPOOLED_TYPE, spooled_path
 
 
 def as_upload(uploaded: Any, settings: Settings) -> Upload:

@@ -1,15 +1,15 @@
 """Playground: up to three models side by side on one conversation. Thin: what may be called is
-decided by services/inference.py (Action.TRY: GREEN models, and
+decided by services/inference/service.py (Action.TRY: GREEN models, and
 the caller's own servable custom models not yet enabled; every one for an admin)."""
 
 from __future__ import annotations
 
 import streamlit as st
 
-from services.actions import Action
-from services.errors import ServiceError
-from services.inference import Answer, ChatMessage, ChatRequest
-from services.models import ModelView
+from services.domain.actions import Action
+from services.domain.errors import ServiceError
+from services.domain.models import ModelView
+from services.inference.service import Answer, ChatMessage, ChatRequest
 from ui import deps
 from ui.components import LIGHT, LIGHT_MD, md_escape
 from ui.cost_view import money

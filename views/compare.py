@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services.metrics import MetricsState, curves, export_frame, summarize
+from services.customization.metrics import MetricsState, curves, export_frame, summarize
 from ui import deps
 from ui.charts import evaluation_figure, metrics_figure
 from ui.components import csv_bytes, md_escape

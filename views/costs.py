@@ -6,7 +6,7 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from services.errors import ServiceError
+from services.domain.errors import ServiceError
 from ui import deps
 from ui.components import duration, md_escape
 from ui.cost_view import money

@@ -9,11 +9,11 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
-from services.actions import Action, Subject, decide
-from services.errors import ProviderError, ServiceError
-from services.metrics import MetricsState, RunMetrics
-from services.models import CustomModel, ModelView
-from services.pricing import DAYS_PER_MONTH
+from services.costs.pricing import DAYS_PER_MONTH
+from services.customization.metrics import MetricsState, RunMetrics
+from services.domain.actions import Action, Subject, decide
+from services.domain.errors import ProviderError, ServiceError
+from services.domain.models import CustomModel, ModelView
 from ui import deps
 from ui.components import LIGHT_MD, duration, for_whom, md_escape, outcome_of
 from ui.cost_view import money
@@ -453,7 +453,7 @@ GUARD_MODES = ("team", "never", "hours")
 
 
 def render_idle_guard(model: CustomModel, subj: Subject) -> None:
-    """This model's own idle guard (services/idle.py): the team's setting, never, or after N hours idle."""
+    """This model's own idle guard (services/costs/idle.py): the team's setting, never, or after N hours idle."""
     team = services.idle.guard_hours
     labels = {
         "team": f"Team setting ({'off' if team is None else f'remove after {team:g} h idle'})",

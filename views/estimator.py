@@ -5,8 +5,8 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
-from services.errors import ServiceError
-from services.pricing import EstimateInput
+from services.costs.pricing import EstimateInput
+from services.domain.errors import ServiceError
 from ui import deps
 from ui.components import md_escape, pick_label
 from ui.cost_view import render_estimate

@@ -1,6 +1,6 @@
 """Evaluations: did the fine-tune help? A custom model and its base answer the same evaluation set;
 scores with 95% intervals, the judge's verdicts, every record beside its reference. Thin: what may be
-called, what it costs and how a run goes are decided by services/evaluation.py."""
+called, what it costs and how a run goes are decided by services/evaluation/service.py."""
 
 from __future__ import annotations
 
@@ -9,10 +9,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from services.actions import Action
-from services.errors import InvalidData, ServiceError
-from services.evaluation import METRICS, NewEvaluation, csv_name, outcome
-from services.models import CustomModel, Evaluation, EvaluationResult
+from services.domain.actions import Action
+from services.domain.errors import InvalidData, ServiceError
+from services.domain.models import CustomModel, Evaluation, EvaluationResult
+from services.evaluation.service import METRICS, NewEvaluation, csv_name, outcome
 from ui import deps
 from ui.components import csv_bytes, duration, md_escape, page_of, rows_height
 from ui.cost_view import money

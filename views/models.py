@@ -8,11 +8,11 @@ from collections.abc import Sequence
 import pandas as pd
 import streamlit as st
 
-from services.actions import Action, decide, subject
-from services.catalog import filter_views
-from services.errors import ServiceError
-from services.models import ModelFilter, ModelType, ModelView, Provider, Status, SyncOutcome
-from services.traits import TRAIT_ORDER
+from services.catalog.service import filter_views
+from services.domain.actions import Action, decide, subject
+from services.domain.errors import ServiceError
+from services.domain.models import ModelFilter, ModelType, ModelView, Provider, Status, SyncOutcome
+from services.domain.traits import TRAIT_ORDER
 from ui import deps
 from ui.catalog_cache import CatalogCache
 from ui.components import LIGHT, LIGHT_MD, MODEL_COLUMNS, coloured, for_whom, md_escape, status_cell, sync_line

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from services.costs.pricing import EstimateInput
 from services.customization import DataInput, NewCustomModel, Upload
-from services.errors import InvalidData, InvalidRequest, ServiceError
-from services.pricing import EstimateInput
+from services.domain.errors import InvalidData, InvalidRequest, ServiceError
 from ui import deps
 from ui.components import dataset_summary, md_escape, pick_label
 from ui.cost_view import render_estimate

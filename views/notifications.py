@@ -5,8 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services.errors import ServiceError
-from services.notices import DESCRIPTIONS, EVENTS, TITLES
+from services.domain.errors import ServiceError
+from services.notices.events import DESCRIPTIONS, EVENTS, TITLES
 from ui import deps
 
 services = deps.services_or_stop()

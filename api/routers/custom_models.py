@@ -22,13 +22,13 @@ from api.schemas import (
 )
 from services.bootstrap import Services
 from services.customization import NewCustomModel
-from services.errors import (
+from services.customization.metrics import MetricsState
+from services.domain.errors import (
     ModelNotFound,
     ProviderUnavailable,
     TransitionNotAllowed,
 )
-from services.metrics import MetricsState
-from services.models import CustomModel
+from services.domain.models import CustomModel
 
 router = APIRouter(tags=["custom models"])
 

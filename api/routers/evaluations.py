@@ -1,4 +1,4 @@
-"""Evaluations of a custom model against its base (services/evaluation.py).
+"""Evaluations of a custom model against its base (services/evaluation/service.py).
 
 - POST /api/custom-models/{id}/evaluations: start one (202 {"Id"}); .../estimate: what it would cost
   and take, without starting; GET lists a model's evaluations.
@@ -19,13 +19,13 @@ from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
 from services.bootstrap import Services
-from services.evaluation import METRICS, NewEvaluation, csv_name, results_csv
-from services.models import Evaluation, EvaluationResult
+from services.domain.models import Evaluation, EvaluationResult
+from services.evaluation.service import METRICS, NewEvaluation, csv_name, results_csv
 
 router = APIRouter(tags=["evaluations"])
 Metric = Literal["exact_match", "token_f1", "rouge_l"]
 ALL_METRICS: tuple[Metric, ...] = ("exact_match", "token_f1", "rouge_l")
-assert set(ALL_METRICS) == set(METRICS)  # one list of metrics: services/evaluation_metrics.py
+assert set(ALL_METRICS) == set(METRICS)  # one list of metrics: services/evaluation/metrics.py
 
 
 class StartEvaluation(Pascal):

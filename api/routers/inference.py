@@ -3,7 +3,7 @@
 - POST /api/models/{id}/invoke: Model Studio's own contract (PascalCase).
 - GET /api/v1/models and POST /api/v1/chat/completions: OpenAI-compatible, so any OpenAI SDK pointed
   at /api/v1 (with a Model Studio API token as its key) works, streaming included.
-Every refusal is decided by services/inference.py before the provider hears of the call.
+Every refusal is decided by services/inference/service.py before the provider hears of the call.
 """
 
 from __future__ import annotations
@@ -21,8 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import Calls, Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
-from services.errors import InvalidRequest, ServiceError
-from services.inference import MAX_LONG_TEXT, MAX_MESSAGES, Answer, ChatMessage, ChatRequest
+from services.domain.errors import InvalidRequest, ServiceError
+from services.inference.service import MAX_LONG_TEXT, MAX_MESSAGES, Answer, ChatMessage, ChatRequest
 
 router = APIRouter(tags=["inference"])
 

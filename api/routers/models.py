@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.schemas import ModelList, ModelOut, SyncOut, SyncRunOut, model_out
-from services.models import ModelFilter, ModelType, Provider, Status
+from services.domain.models import ModelFilter, ModelType, Provider, Status
 
 router = APIRouter(tags=["models"])
 

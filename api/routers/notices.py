@@ -1,5 +1,5 @@
-"""Notices, idle throughput and the monthly budget (services/subscriptions.py, services/idle.py,
-services/budget.py).
+"""Notices, idle throughput and the monthly budget (services/notices/subscriptions.py, services/costs/idle.py,
+services/costs/budget.py).
 
 - GET /api/notices: the caller's notices (as the bell shows them) and how many are unread;
   POST /api/notices/read marks them read (up to ``Upto``, default the newest).
@@ -22,8 +22,8 @@ from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.routers.custom_models import view_of
 from api.schemas import CustomModelOut, Pascal
-from services.models import Notice, NoticePrefs
-from services.notices import EVENTS
+from services.domain.models import Notice, NoticePrefs
+from services.notices.events import EVENTS
 
 router = APIRouter(tags=["notices"])
 

@@ -1,4 +1,4 @@
-"""Prices and estimates (services/costs.py, services/pricing.py), as the Cost Estimator shows them.
+"""Prices and estimates (services/costs/ledger.py, services/costs/pricing.py), as the Cost Estimator shows them.
 
 - GET /api/prices?model=&region=: every component's price for the fine-tunable base models (or one),
   in each configured region (or one), each with its source, page and date; an unknown price says
@@ -17,14 +17,14 @@ from pydantic import BaseModel, Field
 from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
-from services.pricing import COMPONENTS, EstimateInput, ModelPrices, Price
+from services.costs.pricing import COMPONENTS, EstimateInput, ModelPrices, Price
 
 router = APIRouter(tags=["prices"])
 ComponentName = Literal[
     "training", "storage_month", "inference_no_commit", "inference_1_month", "inference_6_month",
     "on_demand_input", "on_demand_output",
 ]  # fmt: skip
-assert set(ComponentName.__args__) == set(COMPONENTS)  # type: ignore[attr-defined]  # one list: services/pricing.py
+assert set(ComponentName.__args__) == set(COMPONENTS)  # type: ignore[attr-defined]  # one list: services/costs/pricing.py
 
 
 class PriceOut(BaseModel):

@@ -1,4 +1,4 @@
-"""API tokens over REST (services/api_tokens.py), beside the command line (services/tokens.py).
+"""API tokens over REST (services/access/api_tokens.py), beside the command line (services/tokens.py).
 
 - POST /api/tokens: a token for the caller ({"Name", "Scopes"}; an admin may add "UserId" and
   "Role"): 201 with the token, shown this once. Scopes at most the caller's own.
@@ -17,8 +17,8 @@ from pydantic import BaseModel, Field
 from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
-from services.identity import Role
-from services.models import ApiToken
+from services.domain.identity import Role
+from services.domain.models import ApiToken
 
 router = APIRouter(tags=["tokens"])
 Scope = Literal["invoke", "read", "manage"]

@@ -16,8 +16,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.errors import ProviderUnavailable, summarize
-from services.models import PriceQuote
+from services.domain.errors import ProviderUnavailable, summarize
+from services.domain.models import PriceQuote
 
 COMPONENT_MARKERS = (
     ("Customization-Training", "training"),

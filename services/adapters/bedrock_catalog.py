@@ -11,8 +11,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.errors import ProviderDataError, ProviderUnavailable, summarize
-from services.models import Lifecycle, Provider, ProviderModel
+from services.domain.errors import ProviderDataError, ProviderUnavailable, summarize
+from services.domain.models import Lifecycle, Provider, ProviderModel
 
 # Bedrock's metadata has no "chat" flag. Text models whose id contains one of these
 # markers accept the Converse/messages form. Easy to correct: it is only data.

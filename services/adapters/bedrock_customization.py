@@ -8,8 +8,8 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.errors import ProviderDataError, ProviderRejected, ProviderUnavailable, summarize
-from services.models import (
+from services.domain.errors import ProviderDataError, ProviderRejected, ProviderUnavailable, summarize
+from services.domain.models import (
     DeploymentInfo,
     DeploymentStatus,
     JobInfo,

@@ -23,10 +23,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from services.customization_specs import family_for
-from services.datasets import DatasetKind, check_record_totals, validate_stream
-from services.errors import ObjectStoreError, ProviderRejected
-from services.models import (
+from services.datasets.specs import family_for
+from services.datasets.validate import DatasetKind, check_record_totals, validate_stream
+from services.domain.errors import ObjectStoreError, ProviderRejected
+from services.domain.models import (
     DeploymentInfo,
     DeploymentStatus,
     JobInfo,
@@ -35,8 +35,8 @@ from services.models import (
     ThroughputInfo,
     ThroughputStatus,
 )
+from services.domain.s3uri import join
 from services.ports import ObjectStore
-from services.s3uri import join
 
 ACCOUNT = "000000000000"
 STOP_SECONDS = 3.0

@@ -13,8 +13,8 @@ from typing import Any
 
 from services.adapters.bedrock_catalog import merge_regions, parse_foundation_models
 from services.adapters.openai_catalog import parse_openai_models
-from services.errors import ProviderDataError, ProviderUnavailable
-from services.models import Provider, ProviderModel
+from services.domain.errors import ProviderDataError, ProviderUnavailable
+from services.domain.models import Provider, ProviderModel
 
 BUNDLED_SNAPSHOT = Path(__file__).resolve().parent.parent / "data" / "catalog_snapshot.json"
 

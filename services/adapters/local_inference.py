@@ -3,7 +3,7 @@
 A base model answers generically. A custom model answers from what it was trained on: the completion
 of the training record whose prompt is most like the question (word overlap), so comparing a custom
 model with its base in local mode shows a real, explainable difference. Asked to judge two answers
-(services/evaluation_metrics.py's judge prompt), any model prefers the one nearer the reference by
+(services/evaluation/metrics.py's judge prompt), any model prefers the one nearer the reference by
 token F1, and says TIE when they are as near.
 """
 
@@ -17,9 +17,9 @@ from collections.abc import Iterator
 
 import orjson
 
-from services.dataset_records import text_of
-from services.evaluation_metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
-from services.models import ChatRequest, Reply, Target
+from services.datasets.records import text_of
+from services.domain.models import ChatRequest, Reply, Target
+from services.evaluation.metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
 from services.ports import ObjectStore
 
 MAX_RECORDS = 20_000  # of a training file, read once per file and kept

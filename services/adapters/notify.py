@@ -11,9 +11,9 @@ from urllib.parse import unquote, urlsplit
 import httpx
 import orjson
 
-from services.errors import DeliveryFailed
-from services.models import Notice
-from services.notices import payload, signature
+from services.domain.errors import DeliveryFailed
+from services.domain.models import Notice
+from services.notices.events import payload, signature
 
 
 class WebhookSender:

@@ -13,8 +13,8 @@ from typing import Any, BinaryIO
 from boto3.s3.transfer import TransferConfig
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.errors import ObjectStoreError
-from services.s3uri import parse_s3_uri
+from services.domain.errors import ObjectStoreError
+from services.domain.s3uri import parse_s3_uri
 
 COPY_CHUNK = 8 * 1024 * 1024
 # Multipart above 16 MB, 16 MB parts, 4 threads: at most ~64 MB in flight whatever the file size.

@@ -13,8 +13,8 @@ from typing import Any
 
 import openai
 
-from services.errors import ProviderDataError, ProviderUnavailable, summarize
-from services.models import Lifecycle, Provider, ProviderModel
+from services.domain.errors import ProviderDataError, ProviderUnavailable, summarize
+from services.domain.models import Lifecycle, Provider, ProviderModel
 
 T, IMG, A, E, V = "TEXT", "IMAGE", "AUDIO", "EMBEDDING", "VIDEO"
 

@@ -22,7 +22,7 @@ from sqlalchemy import (
     false,
 )
 
-from services.text import bounded
+from services.domain.text import bounded
 
 metadata = MetaData()
 
@@ -63,7 +63,7 @@ class TokenList(TypeDecorator[tuple[str, ...]]):
 
 
 class SafeString(TypeDecorator[str]):
-    """A String column through the one text rule (services/text.py): no NUL or control
+    """A String column through the one text rule (services/domain/text.py): no NUL or control
     characters, never longer than the column, identical on SQLite and PostgreSQL."""
 
     impl = String
@@ -75,7 +75,7 @@ class SafeString(TypeDecorator[str]):
 
 
 class SafeText(TypeDecorator[str]):
-    """A Text column through the one text rule (services/text.py)."""
+    """A Text column through the one text rule (services/domain/text.py)."""
 
     impl = Text
     cache_ok = True
@@ -326,7 +326,7 @@ evaluation_results = Table(
     Column("result", SafeText, nullable=False),  # the EvaluationResult as JSON
 )
 
-outbox = Table(  # notices, written in the transaction of the change that made them (services/notices.py)
+outbox = Table(  # notices, written in the transaction of the change that made them (services/notices/events.py)
     "outbox",
     metadata,
     Column("id", SafeString(32), primary_key=True),
@@ -357,7 +357,7 @@ deliveries = Table(  # one notice to one receiver
     Index("ix_deliveries_due", "state", "next_at"),
 )
 
-notice_prefs = Table(  # who wants which notices, and when they last read the bell (services/dispatch.py)
+notice_prefs = Table(  # who wants which notices, and when they last read the bell (services/notices/dispatch.py)
     "notice_prefs",
     metadata,
     Column("user_id", SafeString(320), primary_key=True),

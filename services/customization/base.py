@@ -6,13 +6,13 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from services.customization.common import Clock, CustomizationConfig, NewCustomModel, _state
-from services.errors import ModelNotFound, ProviderRejected
-from services.identity import Actor
-from services.models import (
+from services.domain.errors import ModelNotFound, ProviderRejected
+from services.domain.identity import Actor
+from services.domain.models import (
     AuditEvent,
     CustomModel,
 )
-from services.notices import event_for
+from services.notices.events import event_for
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
 
 

@@ -19,14 +19,14 @@ from services.customization.common import (
     NewCustomModel,
     Upload,
 )
-from services.customization_specs import Family, family_for
-from services.dataset_warnings import data_warnings
-from services.datasets import DatasetKind, DatasetReport, check_record_totals, validate_stream
-from services.errors import (
+from services.datasets.specs import Family, family_for
+from services.datasets.validate import DatasetKind, DatasetReport, check_record_totals, validate_stream
+from services.datasets.warnings import data_warnings
+from services.domain.errors import (
     InvalidRequest,
     ObjectStoreError,
 )
-from services.models import (
+from services.domain.models import (
     Lifecycle,
     ModelRecord,
     ModelType,
@@ -34,8 +34,8 @@ from services.models import (
     Provider,
     Status,
 )
-from services.s3uri import user_uri
-from services.text import text_problem
+from services.domain.s3uri import user_uri
+from services.domain.text import text_problem
 
 
 class Checks(ServiceBase):
@@ -44,7 +44,7 @@ class Checks(ServiceBase):
     # ---- what the form offers ------------------------------------------------------------
     def base_model_choices(self) -> list[ModelView]:
         """GREEN Bedrock base models that support FINE_TUNING and are not LEGACY (DESIGN.md)."""
-        from services.catalog import display_order, to_view
+        from services.catalog.service import display_order, to_view
 
         views = [to_view(r) for r in self._catalog.list_models()]
         return sorted(
@@ -93,7 +93,7 @@ class Checks(ServiceBase):
         if base is None:
             problems.append(f"Base Model: no model with id {request.base_model_id!r}.")
         else:
-            from services.catalog import to_view
+            from services.catalog.service import to_view
 
             view = to_view(base)
             if base.model_type is not ModelType.BASE or base.provider is not Provider.BEDROCK:

@@ -11,8 +11,8 @@ from typing import Any, BinaryIO
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from services.datasets import DatasetReport
-from services.models import CustomModel, DeploymentStatus, ThroughputStatus
+from services.datasets.validate import DatasetReport
+from services.domain.models import CustomModel, DeploymentStatus, ThroughputStatus
 
 Clock = Callable[[], datetime]
 Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
@@ -62,7 +62,7 @@ class DataCheck(BaseModel):
     training: DatasetReport | None = None
     validation: DatasetReport | None = None
     problems: tuple[str, ...] = ()
-    warnings: tuple[str, ...] = ()  # the data passes, but a person would want to know (services/dataset_warnings.py)
+    warnings: tuple[str, ...] = ()  # the data passes, but a person would want to know (services/datasets/warnings.py)
     epochs: int = 1  # the request's epochCount (1 for models trained by steps)
 
     @property

@@ -6,10 +6,10 @@ import contextlib
 import hashlib
 from collections.abc import Callable
 
-from services.actions import Action, Subject, custom_subject, require, role_refusal
 from services.customization.base import ServiceBase
 from services.customization.common import _clear_deployment, _clear_throughput, _state, _still_enabled
-from services.errors import (
+from services.domain.actions import Action, Subject, custom_subject, require, role_refusal
+from services.domain.errors import (
     ConcurrentUpdate,
     Forbidden,
     InvalidRequest,
@@ -18,8 +18,8 @@ from services.errors import (
     ProviderRejected,
     ProviderUnavailable,
 )
-from services.identity import SYSTEM, Actor
-from services.models import (
+from services.domain.identity import SYSTEM, Actor
+from services.domain.models import (
     CustomModel,
     DeploymentStatus,
     JobInfo,
@@ -27,7 +27,7 @@ from services.models import (
     Lifecycle,
     ThroughputStatus,
 )
-from services.names import bedrock_name
+from services.domain.names import bedrock_name
 
 
 class ModelLifecycle(ServiceBase):
@@ -42,7 +42,7 @@ class ModelLifecycle(ServiceBase):
             return self.get(model_id)  # someone else refreshed it at the same moment
 
     def subject(self, model: CustomModel) -> Subject:
-        """What the rules (services/actions.py) look at for this custom model, its base included."""
+        """What the rules (services/domain/actions.py) look at for this custom model, its base included."""
         base = self._catalog.get_model(model.base_model_id)
         return custom_subject(model, base_legacy=base is not None and base.lifecycle is Lifecycle.LEGACY)
 
@@ -297,7 +297,7 @@ class ModelLifecycle(ServiceBase):
         return self._record_removal(model_id, "deployment", actor=actor)
 
     def set_idle_guard(self, model: CustomModel, hours: float | None, *, actor: Actor) -> CustomModel:
-        """Write the model's own idle guard (services/idle.py decides who may and what is valid)."""
+        """Write the model's own idle guard (services/costs/idle.py decides who may and what is valid)."""
         said = "the team's setting" if hours is None else ("never" if hours == 0 else f"after {hours:g} h idle")
         return self._rewritten(
             model.id,

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from services.customization.common import ReconcileReport, _clear_deployment, _clear_throughput, _state
 from services.customization.lifecycle import ModelLifecycle
-from services.errors import (
+from services.domain.errors import (
     ConcurrentUpdate,
     ProviderError,
 )
-from services.identity import SYSTEM
-from services.models import (
+from services.domain.identity import SYSTEM
+from services.domain.models import (
     JobStatus,
 )
 

@@ -21,8 +21,8 @@ from services.customization.common import (
     _progress_for,
     _state,
 )
-from services.customization_specs import ON_DEMAND_REGIONS, ON_DEMAND_SINCE
-from services.errors import (
+from services.datasets.specs import ON_DEMAND_REGIONS, ON_DEMAND_SINCE
+from services.domain.errors import (
     ConcurrentUpdate,
     DuplicateName,
     InvalidData,
@@ -33,14 +33,14 @@ from services.errors import (
     ServiceError,
     TransitionNotAllowed,
 )
-from services.identity import Actor
-from services.models import (
+from services.domain.identity import Actor
+from services.domain.models import (
     CustomModel,
     JobRequest,
     JobStatus,
 )
-from services.names import bedrock_name
-from services.s3uri import join, safe_key_part, user_uri
+from services.domain.names import bedrock_name
+from services.domain.s3uri import join, safe_key_part, user_uri
 
 HEARTBEAT_MAX_SECONDS = 10.0  # a live submission touches its record at least this often
 RESUME_WAIT_SECONDS = 30.0  # an identical request waits this long for a live submission

@@ -10,10 +10,10 @@ import pytest
 from botocore.stub import Stubber
 
 from services.adapters.aws_price_list import AwsPriceList
-from services.costs import CostService
-from services.errors import InvalidRequest, ProviderUnavailable
-from services.pricing import PriceCatalog, load_price_file, parse_overrides
-from tests.fakes import ADMIN, World
+from services.costs.ledger import CostService
+from services.costs.pricing import PriceCatalog, load_price_file, parse_overrides
+from services.domain.errors import InvalidRequest, ProviderUnavailable
+from tests.support.fakes import ADMIN, World
 
 
 def product(model: str, usage: str, usd: str, unit: str = "1K tokens") -> str:

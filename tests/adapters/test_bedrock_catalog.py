@@ -11,8 +11,8 @@ from botocore.config import Config
 from botocore.stub import Stubber
 
 from services.adapters.bedrock_catalog import BedrockCatalog, parse_foundation_models
-from services.errors import ProviderDataError, ProviderUnavailable
-from services.models import Lifecycle
+from services.domain.errors import ProviderDataError, ProviderUnavailable
+from services.domain.models import Lifecycle
 
 # From the real output quoted in bedrock-facts.md §1.4.
 LITE = {

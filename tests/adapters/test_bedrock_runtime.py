@@ -8,9 +8,9 @@ import pytest
 from botocore.stub import Stubber
 
 from services.adapters.bedrock_runtime import BedrockRuntime
-from services.errors import ModelCallFailed, ProviderThrottled, ProviderUnavailable
-from services.inference import ChatMessage, ChatRequest, Target
-from services.models import Provider
+from services.domain.errors import ModelCallFailed, ProviderThrottled, ProviderUnavailable
+from services.domain.models import Provider
+from services.inference.service import ChatMessage, ChatRequest, Target
 
 ARN = "arn:aws:bedrock:us-west-2:123456789012:provisioned-model/abcdefghij12"
 TARGET = Target("custom:x", "coder", Provider.BEDROCK, ARN, "us-west-2")

@@ -7,10 +7,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.adapters.sql import SqlCatalogStore
-from services.errors import ConcurrentUpdate
-from services.models import Lifecycle, Provider, SyncOutcome, SyncRun
+from services.domain.errors import ConcurrentUpdate
+from services.domain.models import Lifecycle, Provider, SyncOutcome, SyncRun
 from services.ports import CatalogStore
-from tests.fakes import InMemoryCatalogStore, bedrock_model, openai_model
+from tests.support.fakes import InMemoryCatalogStore, bedrock_model, openai_model
 
 NOW = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
 
@@ -170,7 +170,7 @@ def test_changed_since_returns_what_each_write_touched(store: CatalogStore) -> N
 
 # ---- custom models ------------------------------------------------------------------------------
 def custom(name: str = "support-bot", token: str = "tok1", **kw: object):
-    from services.models import CustomModel
+    from services.domain.models import CustomModel
 
     values: dict[str, object] = {
         "id": f"custom:{name}",
@@ -191,7 +191,7 @@ def custom(name: str = "support-bot", token: str = "tok1", **kw: object):
 
 
 def test_custom_models_round_trip_and_join_the_catalog(store) -> None:
-    from services.models import JobStatus, ThroughputStatus
+    from services.domain.models import JobStatus, ThroughputStatus
 
     sync(store, inserts=[bedrock_model("a.one", vendor="Meta", chat=True)])
     base = store.get_model("bedrock:a.one")
@@ -230,7 +230,7 @@ def test_custom_models_round_trip_and_join_the_catalog(store) -> None:
 
 
 def test_names_are_unique_ignoring_case_and_requests_are_unique(store) -> None:
-    from services.errors import DuplicateName
+    from services.domain.errors import DuplicateName
 
     sync(store, inserts=[bedrock_model("a.one", name="Titan Lite")])
     base = store.get_model("bedrock:a.one")
@@ -254,7 +254,7 @@ def test_leases_have_one_owner_until_they_expire(store) -> None:
 
 
 def test_refreshed_prices_are_replaced_as_a_whole(store) -> None:
-    from services.models import RefreshedPrice
+    from services.domain.models import RefreshedPrice
 
     def price(prefix: str, component: str, value: float) -> RefreshedPrice:
         return RefreshedPrice(
@@ -278,8 +278,8 @@ def test_refreshed_prices_are_replaced_as_a_whole(store) -> None:
 @pytest.mark.parametrize("db", ["sqlite", "postgresql"])
 def test_text_from_anywhere_is_stored_the_same_on_sqlite_and_postgresql(db: str, request) -> None:
     """A NUL in provider text, or an over-long value, never fails a write (PostgreSQL refuses NUL;
-    SQLite takes anything): every text column goes through one rule, services/text.py."""
-    from services.models import AuditEvent
+    SQLite takes anything): every text column goes through one rule, services/domain/text.py."""
+    from services.domain.models import AuditEvent
 
     store = SqlCatalogStore.from_url(request.getfixturevalue("sqlite_url" if db == "sqlite" else "postgres_url"))
     sync(store, inserts=[bedrock_model("a.one")])

@@ -9,9 +9,9 @@ import pytest
 
 from services.adapters.local_bedrock import LocalBedrock
 from services.adapters.object_store import LocalObjectStore
-from services.errors import ProviderRejected
-from services.models import JobRequest, JobStatus, ThroughputStatus
-from tests.fakes import FakeClock
+from services.domain.errors import ProviderRejected
+from services.domain.models import JobRequest, JobStatus, ThroughputStatus
+from tests.support.fakes import FakeClock
 
 
 def setup(tmp_path: Path, clock: FakeClock) -> LocalBedrock:

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 
 from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalog, LocalOpenAICatalog
-from services.errors import ProviderDataError, ProviderUnavailable
+from services.domain.errors import ProviderDataError, ProviderUnavailable
 
 # bedrock-facts.md §2.1 (newest table plus the older one) and §1.4.
 FINE_TUNABLE = {

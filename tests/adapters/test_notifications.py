@@ -16,8 +16,8 @@ from typing import Any
 
 import pytest
 
-from tests.factories import jsonl, upload
-from tests.fakes import ADMIN, MEMBER, World
+from tests.support.factories import jsonl, upload
+from tests.support.fakes import ADMIN, MEMBER, World
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 SECRET = "whsec-test"
@@ -69,7 +69,7 @@ def mailbox() -> Iterator[tuple[str, list[Any]]]:
             received.append(envelope)
             return "250 OK"
 
-    from tests.servers import free_port
+    from tests.support.servers import free_port
 
     port = free_port()
     controller = Controller(Handler(), hostname="127.0.0.1", port=port)
@@ -166,7 +166,7 @@ def test_two_dispatchers_on_one_database_deliver_each_notice_once(
     world = world_of(tmp_path, webhook_urls=[receiver.url])
     from services.adapters.sql import SqlCatalogStore
     from services.bootstrap import _dispatcher
-    from services.subscriptions import Subscriptions
+    from services.notices.subscriptions import Subscriptions
 
     train(world)
     for _ in range(5):  # more notices: throughput provisioned, InService, removed, ...

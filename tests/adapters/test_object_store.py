@@ -11,7 +11,7 @@ import pytest
 from moto import mock_aws
 
 from services.adapters.object_store import LocalObjectStore, S3ObjectStore
-from services.errors import InvalidRequest, ObjectStoreError
+from services.domain.errors import InvalidRequest, ObjectStoreError
 
 
 @pytest.fixture(params=["s3", "local"])

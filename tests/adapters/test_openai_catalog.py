@@ -13,8 +13,8 @@ import openai
 import pytest
 
 from services.adapters.openai_catalog import OpenAICatalog
-from services.errors import ProviderDataError, ProviderUnavailable
-from services.models import Lifecycle
+from services.domain.errors import ProviderDataError, ProviderUnavailable
+from services.domain.models import Lifecycle
 
 
 class FakeOpenAI:

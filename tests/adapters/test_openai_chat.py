@@ -6,10 +6,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from services.bootstrap import build_services
-from services.inference import ChatMessage, ChatRequest
+from services.inference.service import ChatMessage, ChatRequest
 from services.settings import load_settings
-from tests.fakes import ADMIN
-from tests.openai_server import openai_server
+from tests.support.fakes import ADMIN
+from tests.support.openai_server import openai_server
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 

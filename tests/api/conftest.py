@@ -4,7 +4,7 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from tests.fakes import World
+from tests.support.fakes import World
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ import zipfile
 import pytest
 from fastapi.testclient import TestClient
 
-from tests.factories import LLAMA_MODEL_ID, jsonl
-from tests.fakes import World
+from tests.support.factories import LLAMA_MODEL_ID, jsonl
+from tests.support.fakes import World
 
 TRAIN = "s3://my-data/sets/train.jsonl"
 

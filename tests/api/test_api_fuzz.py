@@ -10,8 +10,8 @@ import schemathesis
 from hypothesis import HealthCheck, settings
 
 from api.app import create_api
-from tests.factories import LLAMA
-from tests.fakes import ADMIN, World
+from tests.support.factories import LLAMA
+from tests.support.fakes import ADMIN, World
 
 _TMP = tempfile.TemporaryDirectory(prefix="studio-fuzz-")  # removed when the test process ends
 

@@ -6,8 +6,8 @@ import orjson
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from tests.factories import LLAMA_MODEL_ID
-from tests.fakes import World
+from tests.support.factories import LLAMA_MODEL_ID
+from tests.support.fakes import World
 
 
 def remote(w: World) -> TestClient:

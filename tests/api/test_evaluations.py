@@ -14,9 +14,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from tests.factories import jsonl, trained_and_served
-from tests.fakes import ADMIN, World
-from tests.servers import running_server, wait_for
+from tests.support.factories import jsonl, trained_and_served
+from tests.support.fakes import ADMIN, World
+from tests.support.servers import running_server, wait_for
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 LLAMA = "bedrock:meta.llama3-1-8b-instruct-v1:0:128k"

@@ -13,12 +13,12 @@ from fastapi.testclient import TestClient
 
 from api.app import create_api
 from services.customization import NewCustomModel, Upload
-from services.errors import ModelCallFailed, ProviderThrottled
-from services.inference import ChatRequest, Reply, Target
-from services.models import Provider
-from tests.factories import jsonl
-from tests.fakes import ADMIN, World
-from tests.servers import running_server
+from services.domain.errors import ModelCallFailed, ProviderThrottled
+from services.domain.models import Provider
+from services.inference.service import ChatRequest, Reply, Target
+from tests.support.factories import jsonl
+from tests.support.fakes import ADMIN, World
+from tests.support.servers import running_server
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 GPT = "openai:gpt-4o"
@@ -232,7 +232,7 @@ def test_a_call_is_priced_from_the_price_catalog_when_a_per_token_price_is_known
 def test_call_counts_are_written_in_batches_and_at_exit(recorded, monkeypatch: pytest.MonkeyPatch) -> None:
     """Counts wait in memory for at most COUNT_FLUSH_SECONDS (a write per call serialised callers);
     what is in memory is written by flush (at exit) and read by usage()."""
-    import services.inference as inference
+    import services.inference.service as inference
 
     world, _provider, client = recorded
     world.catalog.enable(LITE, actor=ADMIN)

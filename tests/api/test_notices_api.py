@@ -6,8 +6,8 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from tests.factories import trained_and_served
-from tests.fakes import ADMIN, World
+from tests.support.factories import trained_and_served
+from tests.support.fakes import ADMIN, World
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 PRICES = {"amazon.titan-text-lite-v1": {"training": 0.001, "storage_month": 2.0, "inference_no_commit": 10.0}}

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from fastapi.testclient import TestClient
 
-from services.pricing import NO_SOURCE, PRICING_PAGE
-from tests.factories import LLAMA
-from tests.fakes import World
+from services.costs.pricing import NO_SOURCE, PRICING_PAGE
+from tests.support.factories import LLAMA
+from tests.support.fakes import World
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 

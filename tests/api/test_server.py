@@ -6,7 +6,7 @@ from pathlib import Path
 
 import httpx
 
-from tests.servers import running_server
+from tests.support.servers import running_server
 
 
 def test_one_server_answers_the_ui_and_the_api(tmp_path: Path) -> None:

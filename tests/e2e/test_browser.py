@@ -19,7 +19,7 @@ import httpx
 import orjson
 import pytest
 
-from tests.servers import free_port, running_server
+from tests.support.servers import free_port, running_server
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = Path(os.environ.get("STUDIO_SCREENSHOTS_DIR") or tempfile.mkdtemp(prefix="model-studio-shots-"))

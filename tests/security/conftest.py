@@ -20,7 +20,7 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from tests.security.st_client import Session, _open
-from tests.servers import ROOT, ServerURL, running_server
+from tests.support.servers import ROOT, ServerURL, running_server
 
 UPLOAD_MB = 4
 

@@ -12,9 +12,9 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.factories import LLAMA
 from tests.security.conftest import Target, enable, serving
-from tests.servers import free_port
+from tests.support.factories import LLAMA
+from tests.support.servers import free_port
 
 CHROMIUM = Path("/usr/bin/chromium")
 pytestmark = pytest.mark.e2e

@@ -19,10 +19,10 @@ import orjson
 import pytest
 from sqlalchemy import create_engine, text
 
-from tests.factories import LLAMA, jsonl
-from tests.openai_server import openai_server
 from tests.security.conftest import Target, create_token, put_object, serving
-from tests.servers import wait_for
+from tests.support.factories import LLAMA, jsonl
+from tests.support.openai_server import openai_server
+from tests.support.servers import wait_for
 
 USER = "X-Forwarded-Email"
 SECRET = "s3://secret-bucket/payroll.jsonl"  # readable by the server's role, not by its users

@@ -9,8 +9,8 @@ import pytest
 import websockets.sync.client as ws_client
 from websockets.exceptions import InvalidStatus
 
-from tests.factories import LLAMA, jsonl
 from tests.security.conftest import UPLOAD_MB, Target, enable, put_object, vm
+from tests.support.factories import LLAMA, jsonl
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from services.bootstrap import build_services
 from services.settings import load_settings
-from tests.servers import ROOT
+from tests.support.servers import ROOT
 from tests.test_crashes import crash
 
 

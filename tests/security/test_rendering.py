@@ -11,9 +11,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_api
 from services.customization import NewCustomModel
-from tests.apptest import APP, make_app, world  # noqa: F401 - the page tests' fixtures
-from tests.factories import LLAMA, jsonl
-from tests.fakes import ADMIN, World
+from tests.support.apptest import APP, make_app, world  # noqa: F401 - the page tests' fixtures
+from tests.support.factories import LLAMA, jsonl
+from tests.support.fakes import ADMIN, World
 from ui.state import Key
 
 TRACKER = "![t](http://evil.test/track.png)"

@@ -13,10 +13,10 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
-from services.models import JobStatus, Status
-from tests.factories import LLAMA, jsonl
-from tests.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
+from services.domain.models import JobStatus, Status
 from tests.security.conftest import create_token, enable, put_object, serving
+from tests.support.factories import LLAMA, jsonl
+from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
 
 
 def upload(data: bytes) -> Upload:
@@ -38,7 +38,7 @@ def test_a_resubmit_after_a_delete_is_a_new_job_not_the_dead_model(w: World) -> 
     assert again.id != first.id and again.job_arn != first.job_arn
     assert again.job_status is JobStatus.IN_PROGRESS and again.custom_model_arn is None
     assert w.local_bedrock.get_job(again.job_name).status is JobStatus.IN_PROGRESS
-    from services.errors import TransitionNotAllowed
+    from services.domain.errors import TransitionNotAllowed
 
     with pytest.raises(TransitionNotAllowed, match="completed model"):  # no throughput for the deleted model
         w.customization.provision_throughput(again.id, actor=ADMIN)
@@ -54,14 +54,14 @@ def test_data_fixed_in_place_is_new_data_not_the_old_record(w: World) -> None:
 
     w.objects.put_bytes(uri, jsonl(140))  # the user fixes the data under the same URI
     os.utime(w.root / "s3" / "my-data" / "sets" / "train.jsonl")  # the file's time moves, whatever the clock
-    from services.errors import DuplicateName
+    from services.domain.errors import DuplicateName
 
     with pytest.raises(DuplicateName, match="already used"):  # a new submission: not the old record
         w.customization.create(request, uri, actor=ADMIN)
 
 
 def test_another_users_identical_request_is_their_own_or_a_clear_conflict(w: World) -> None:
-    from services.errors import DuplicateName
+    from services.domain.errors import DuplicateName
 
     mine = submit(w, jsonl(130), actor=MEMBER)
     with pytest.raises(DuplicateName, match="already used"):

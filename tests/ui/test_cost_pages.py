@@ -10,8 +10,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.customization import NewCustomModel, Upload
-from tests.factories import LLAMA
-from tests.fakes import ADMIN, World
+from tests.support.factories import LLAMA
+from tests.support.fakes import ADMIN, World
 from ui.state import Key
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
@@ -238,8 +238,8 @@ def test_the_costs_page_shows_spend_over_time_what_runs_and_keeps_deleted_models
 
 
 def test_an_admin_sets_a_price_without_a_source_on_the_costs_page(lite: World, make_app, monkeypatch) -> None:
-    from tests.factories import LLAMA
-    from tests.fakes import MEMBER
+    from tests.support.factories import LLAMA
+    from tests.support.fakes import MEMBER
     from ui import deps
 
     at = open_page(make_app, "views/costs.py")

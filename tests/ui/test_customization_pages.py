@@ -6,9 +6,9 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from services.models import JobStatus, Status
-from tests.factories import LLAMA, jsonl
-from tests.fakes import ADMIN, World
+from services.domain.models import JobStatus, Status
+from tests.support.factories import LLAMA, jsonl
+from tests.support.fakes import ADMIN, World
 from ui.state import Key, hp_key
 
 
@@ -188,8 +188,8 @@ def test_no_custom_models_yet(world: World, make_app) -> None:
 
 
 def test_a_custom_nova_model_is_deployed_on_demand_from_its_page(world: World, make_app) -> None:
-    from services.models import DeploymentStatus, Status
-    from tests.fakes import bedrock_model
+    from services.domain.models import DeploymentStatus, Status
+    from tests.support.fakes import bedrock_model
     from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 
     world.bedrock.models.append(
@@ -265,7 +265,7 @@ def test_the_form_offers_the_familys_template(w: World, make_app) -> None:
 
 
 def test_prompt_completion_data_for_nova_gets_one_converted_record(world: World, make_app) -> None:
-    from tests.fakes import bedrock_model
+    from tests.support.fakes import bedrock_model
     from tests.unit.test_regions import NOVA_MICRO
 
     world.bedrock.models.append(
@@ -299,7 +299,7 @@ def test_the_model_page_keeps_what_the_data_held(w: World, make_app) -> None:
 
 
 def test_hyperparameter_defaults_follow_the_base_model(world: World, make_app) -> None:
-    from tests.fakes import bedrock_model
+    from tests.support.fakes import bedrock_model
     from tests.unit.test_regions import NOVA_MICRO
 
     world.bedrock.models.append(

@@ -7,9 +7,9 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services.models import EvaluationStatus
-from tests.factories import jsonl, trained_and_served
-from tests.fakes import ADMIN, World
+from services.domain.models import EvaluationStatus
+from tests.support.factories import jsonl, trained_and_served
+from tests.support.fakes import ADMIN, World
 from ui.state import Key
 
 pytestmark = pytest.mark.on_demand  # the World has the on-demand variants Model Studio calls
@@ -106,7 +106,7 @@ def test_a_bad_evaluation_set_is_refused_with_its_lines(world: World, make_app) 
 
 
 def test_compare_runs_shows_each_runs_latest_evaluation_beside_its_curves(world: World, make_app) -> None:
-    from services.evaluation import NewEvaluation
+    from services.evaluation.service import NewEvaluation
 
     world.catalog.sync(actor=ADMIN)
     world.catalog.enable(LITE, actor=ADMIN)
@@ -130,7 +130,7 @@ def test_compare_runs_shows_each_runs_latest_evaluation_beside_its_curves(world:
 def test_the_judge_list_offers_only_models_that_can_answer_and_never_the_model_under_test(
     world: World, make_app
 ) -> None:
-    from tests.fakes import bedrock_model
+    from tests.support.fakes import bedrock_model
 
     world.bedrock.models.append(  # served only by provisioned throughput, with no on-demand variant
         bedrock_model("meta.llama3-2-1b-instruct-v1:0:128k", name="Llama 3.2 1B Instruct", vendor="Meta", chat=True)

@@ -8,8 +8,8 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
-from tests.factories import LLAMA
-from tests.fakes import ADMIN, MEMBER, World, bedrock_model
+from tests.support.factories import LLAMA
+from tests.support.fakes import ADMIN, MEMBER, World, bedrock_model
 from ui import deps
 from ui.state import Key, models_table_key
 
@@ -25,7 +25,7 @@ def member(monkeypatch: pytest.MonkeyPatch, world: World) -> World:
 
 def test_a_member_sees_who_they_are_and_admin_buttons_are_disabled(member: World, make_app) -> None:
     at = make_app()
-    from services.models import ModelFilter
+    from services.domain.models import ModelFilter
 
     at.session_state[models_table_key(member.store.revision(), ModelFilter())] = {
         "selection": {"rows": [0], "columns": [], "cells": []}
@@ -54,7 +54,7 @@ def test_names_and_descriptions_render_as_plain_text(world: World, make_app) -> 
     )
     at = make_app()
     views = world.catalog.list_models()
-    from services.models import ModelFilter
+    from services.domain.models import ModelFilter
 
     row = [v.id for v in views].index("bedrock:evil.model-v1:0")
     at.session_state[models_table_key(world.store.revision(), ModelFilter())] = {

@@ -8,8 +8,8 @@ import orjson
 from streamlit.testing.v1 import AppTest
 
 from services.customization import NewCustomModel, Upload
-from tests.factories import LLAMA, jsonl
-from tests.fakes import ADMIN, World
+from tests.support.factories import LLAMA, jsonl
+from tests.support.fakes import ADMIN, World
 from ui.state import Key
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services.errors import ProviderUnavailable
-from services.models import ModelFilter, Status
-from tests.factories import LLAMA
-from tests.fakes import ADMIN, World
+from services.domain.errors import ProviderUnavailable
+from services.domain.models import ModelFilter, Status
+from tests.support.factories import LLAMA
+from tests.support.fakes import ADMIN, World
 from ui.state import Key, models_table_key
 
 
@@ -179,7 +179,7 @@ def test_the_real_local_backend_fills_the_table_from_the_snapshot(
 def test_variants_of_one_model_show_their_context_window(world: World, make_app) -> None:
     """One naming rule (ModelRecord.label), whatever else is listed: the variant with a context window
     says so and that it is the fine-tunable one; the model of the same name is the one served on demand."""
-    from services.models import ModelView
+    from services.domain.models import ModelView
     from ui.components import display_names
 
     world.catalog.sync(actor=ADMIN)

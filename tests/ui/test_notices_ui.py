@@ -7,8 +7,8 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from tests.factories import trained_and_served
-from tests.fakes import ADMIN, World
+from tests.support.factories import trained_and_served
+from tests.support.fakes import ADMIN, World
 
 pytestmark = pytest.mark.on_demand
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"

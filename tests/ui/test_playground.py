@@ -9,8 +9,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from services.customization import NewCustomModel, Upload
-from tests.factories import jsonl
-from tests.fakes import ADMIN, World
+from tests.support.factories import jsonl
+from tests.support.fakes import ADMIN, World
 from ui.state import Key
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
@@ -73,8 +73,8 @@ def test_a_custom_model_not_yet_enabled_answers_beside_its_base(world: World, ma
 
 
 def test_a_member_tries_only_their_own_models_not_yet_enabled(world: World, make_app, monkeypatch) -> None:
-    from tests.factories import trained_and_served
-    from tests.fakes import MEMBER, OTHER_MEMBER
+    from tests.support.factories import trained_and_served
+    from tests.support.fakes import MEMBER, OTHER_MEMBER
     from ui import deps
 
     world.catalog.sync(actor=ADMIN)

@@ -1,4 +1,4 @@
-"""The rules of services/actions.py, table-driven: every light, job and throughput state against
+"""The rules of services/domain/actions.py, table-driven: every light, job and throughput state against
 every action, for the owner, another member and an admin."""
 
 from __future__ import annotations
@@ -7,11 +7,11 @@ import itertools
 
 import pytest
 
-from services.actions import Action, Subject, decide, require
-from services.errors import Forbidden, TransitionNotAllowed
-from services.identity import Actor, Role
-from services.models import DeploymentStatus, JobStatus, ModelType, Status, ThroughputStatus
-from services.status import derive_status
+from services.domain.actions import Action, Subject, decide, require
+from services.domain.errors import Forbidden, TransitionNotAllowed
+from services.domain.identity import Actor, Role
+from services.domain.models import DeploymentStatus, JobStatus, ModelType, Status, ThroughputStatus
+from services.domain.status import derive_status
 
 ADMIN = Actor(id="ada@example.com", name="Ada", role=Role.ADMIN, via="test")
 OWNER = Actor(id="mia@example.com", name="Mia", role=Role.MEMBER, via="test")
@@ -55,7 +55,7 @@ def custom(
 
 
 def expected_by_state(action: Action, s: Subject) -> bool:
-    """The rules of DESIGN.md, written out independently of services/actions.py."""
+    """The rules of DESIGN.md, written out independently of services/domain/actions.py."""
     if action is Action.ENABLE:
         return s.status is Status.YELLOW
     if action in (Action.DISABLE, Action.INVOKE):  # only an enabled model may be called

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
-from services.api_tokens import TokenService
-from services.identity import Role
+from services.access.api_tokens import TokenService
+from services.access.signin import Identities
+from services.domain.identity import Role
 from services.settings import load_settings
-from services.signin import Identities
-from tests.fakes import InMemoryCatalogStore
+from tests.support.fakes import InMemoryCatalogStore
 from ui.auth import _groups
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -30,6 +30,7 @@ def test_admins_by_email_or_group(monkeypatch: pytest.MonkeyPatch) -> None:
     assert _groups("a, b,,c") == ["a", "b", "c"] and _groups(["x", 1]) == ["x", "1"] and _groups(None) == []
 
 
+@pytest.mark.process
 def test_the_token_cli_creates_lists_and_revokes(tmp_path: Path) -> None:
     env = {"PATH": os.environ["PATH"], "STUDIO_DATA_DIR": str(tmp_path)}
 

@@ -12,8 +12,8 @@ from botocore.stub import Stubber
 
 from services.adapters.bedrock_customization import BedrockCustomization
 from services.bootstrap import build_services
-from services.errors import ProviderDataError, summarize
-from services.models import JobStatus, Provider, SyncOutcome
+from services.domain.errors import ProviderDataError, summarize
+from services.domain.models import JobStatus, Provider, SyncOutcome
 from services.settings import load_settings
 
 

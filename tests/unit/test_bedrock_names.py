@@ -8,8 +8,8 @@ import re
 import boto3
 import pytest
 
-from services.names import bedrock_name
-from tests.botocore_check import InvalidForService
+from services.domain.names import bedrock_name
+from tests.support.botocore_check import InvalidForService
 
 
 def test_the_check_refuses_what_bedrock_refuses() -> None:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import pandas as pd
 
-from services.catalog import CatalogService
-from services.models import Provider
-from tests.fakes import ADMIN, FakeCatalogSource, InMemoryCatalogStore, bedrock_model
+from services.catalog.service import CatalogService
+from services.domain.models import Provider
+from tests.support.fakes import ADMIN, FakeCatalogSource, InMemoryCatalogStore, bedrock_model
 from ui.catalog_cache import CatalogCache
 from ui.components import models_frame
 

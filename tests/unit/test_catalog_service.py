@@ -2,10 +2,10 @@ from __future__ import annotations
 
 import pytest
 
-from services.catalog import CatalogService, filter_views
-from services.errors import ModelNotFound, ProviderDataError, ProviderUnavailable, TransitionNotAllowed
-from services.models import Lifecycle, ModelFilter, ModelType, Provider, Status, SyncOutcome
-from tests.fakes import ADMIN, FakeCatalogSource, FakeClock, InMemoryCatalogStore, bedrock_model, openai_model
+from services.catalog.service import CatalogService, filter_views
+from services.domain.errors import ModelNotFound, ProviderDataError, ProviderUnavailable, TransitionNotAllowed
+from services.domain.models import Lifecycle, ModelFilter, ModelType, Provider, Status, SyncOutcome
+from tests.support.fakes import ADMIN, FakeCatalogSource, FakeClock, InMemoryCatalogStore, bedrock_model, openai_model
 
 
 @pytest.fixture

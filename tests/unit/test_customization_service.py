@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
-from services.errors import (
+from services.domain.errors import (
     ConcurrentUpdate,
     InvalidData,
     InvalidRequest,
@@ -19,10 +19,10 @@ from services.errors import (
     ProviderUnavailable,
     TransitionNotAllowed,
 )
-from services.models import JobStatus, Status, ThroughputStatus
-from tests import factories
-from tests.factories import LLAMA
-from tests.fakes import ADMIN, World
+from services.domain.models import JobStatus, Status, ThroughputStatus
+from tests.support import factories
+from tests.support.factories import LLAMA
+from tests.support.fakes import ADMIN, World
 
 
 def jsonl(n: int = 120, start: int = 0) -> bytes:
@@ -285,7 +285,7 @@ def test_the_reconciler_adopts_or_rolls_back_a_submission_that_died_midway(w: Wo
             create(w, name, data=jsonl(100 + len(name)))
     stuck = {m.name: m for m in w.customization.list()}
     assert {m.job_status for m in stuck.values()} == {JobStatus.SUBMITTING}
-    from services.models import JobRequest
+    from services.domain.models import JobRequest
 
     after = stuck["died-after-job"]
     w.local_bedrock.create_job(
@@ -311,7 +311,7 @@ def test_the_reconciler_adopts_or_rolls_back_a_submission_that_died_midway(w: Wo
 
 
 def test_reconcilers_share_a_lease_and_updates_are_version_checked(w: World) -> None:
-    from services.reconciler import Reconciler
+    from services.customization.reconciler import Reconciler
 
     model = create(w)
     other = Reconciler(w.customization, w.store, 10, clock=w.clock, owner="other")
@@ -412,7 +412,7 @@ def test_a_job_bedrock_cannot_find_is_not_taken_as_failed(w: World) -> None:
 
 
 def test_auto_where_bedrock_takes_it_and_cohere_commands_batch_size() -> None:
-    from services.customization_specs import family_for
+    from services.datasets.specs import family_for
 
     image = family_for("amazon.titan-image-generator-v1:0")
     embed = family_for("amazon.titan-embed-image-v1:0")
@@ -424,7 +424,7 @@ def test_auto_where_bedrock_takes_it_and_cohere_commands_batch_size() -> None:
 
 
 def test_auto_is_sent_as_auto_and_anything_else_is_checked(w: World) -> None:
-    from services.models import Lifecycle, ModelRecord, ModelType, Provider
+    from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider
 
     base = ModelRecord(
         id="bedrock:amazon.titan-embed-image-v1:0", provider=Provider.BEDROCK, model_id="amazon.titan-embed-image-v1:0",
@@ -495,7 +495,7 @@ def test_a_new_run_takes_the_next_free_name_and_the_same_settings(w: World) -> N
 def test_a_running_jobs_metrics_appear_as_it_trains(w: World) -> None:
     """The local control plane writes the loss as training goes, the way Bedrock writes it while a job
     runs; the metrics service shows it live, and the final file starts with what was shown."""
-    from services.metrics import MetricsState, training_progress
+    from services.customization.metrics import MetricsState, training_progress
 
     model = create(w, hyperparameters={"epochCount": "2"})
     early = w.metrics.load(model.id)

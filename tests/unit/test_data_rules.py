@@ -13,8 +13,8 @@ from typing import Any
 import orjson
 import pytest
 
-from services.customization_specs import FAMILIES, PREP, Family, family_for
-from services.datasets import DatasetKind, DatasetReport, validate_stream
+from services.datasets.specs import FAMILIES, PREP, Family, family_for
+from services.datasets.validate import DatasetKind, DatasetReport, validate_stream
 
 T, V = DatasetKind.TRAINING, DatasetKind.VALIDATION
 NOVA_LITE = "amazon.nova-lite-v1:0:300k"
@@ -540,7 +540,7 @@ def test_whole_file_diagnoses_come_first(case: str, model_id: str, data: bytes, 
 
 @pytest.mark.parametrize("family", FAMILIES, ids=lambda f: f.key)
 def test_each_familys_template_passes_its_own_checks(family: Family) -> None:
-    from services.dataset_templates import rules_of, template_jsonl
+    from services.datasets.templates import rules_of, template_jsonl
 
     data = template_jsonl(family)
     report = validate_stream(io.BytesIO(data), family, T, len(data))

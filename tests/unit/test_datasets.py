@@ -7,12 +7,12 @@ import io
 import orjson
 import pytest
 
-from services.customization_specs import FAMILIES, DataFormat, RecordRules, family_for
-from services.dataset_conversation import check_conversation as _check_conversation
-from services.dataset_fast import variants
-from services.dataset_records import _check_image_caption, _check_prompt_completion
-from services.dataset_report import _Collector
-from services.datasets import MAX_LISTED, DatasetKind, check_record_totals, validate_stream
+from services.datasets.conversation import check_conversation as _check_conversation
+from services.datasets.fast import variants
+from services.datasets.records import _check_image_caption, _check_prompt_completion
+from services.datasets.report import _Collector
+from services.datasets.specs import FAMILIES, DataFormat, RecordRules, family_for
+from services.datasets.validate import MAX_LISTED, DatasetKind, check_record_totals, validate_stream
 
 LLAMA31 = family_for("meta.llama3-1-8b-instruct-v1:0:128k")  # prompt/completion, 100-10,000 records
 LLAMA33 = family_for("meta.llama3-3-70b-instruct-v1:0:128k")  # conversation
@@ -197,7 +197,7 @@ def test_only_the_first_20_problems_are_listed_but_all_are_counted() -> None:
 
 
 def test_a_huge_line_without_newlines_is_refused_without_reading_it_all(monkeypatch: pytest.MonkeyPatch) -> None:
-    import services.datasets as ds
+    import services.datasets.validate as ds
 
     monkeypatch.setattr(ds, "MAX_LINE_BYTES", 1024)
     monkeypatch.setattr(ds, "CHUNK_BYTES", 256)
@@ -360,7 +360,7 @@ def test_limits_repeats_and_careful_records_in_one_chunk_keep_their_lines_and_co
 ) -> None:
     """Tokens and limits are taken a chunk at a time: a record over the limit, a repeated key and a
     record only the careful checks accept, side by side, each keep their own line and counts."""
-    import services.datasets as ds
+    import services.datasets.validate as ds
 
     monkeypatch.setattr(ds, "CHUNK_BYTES", chunk)
     big = orjson.dumps({"prompt": "w" * 100_000, "completion": "ok"})  # ~16,667 tokens: over Llama 3.1's 16,000
@@ -402,7 +402,7 @@ def test_a_family_taking_either_form_reads_a_file_that_mixes_them() -> None:
 
 
 def test_the_same_problem_on_many_lines_is_said_once_with_its_lines() -> None:
-    from services.dataset_report import group_problems
+    from services.datasets.report import group_problems
 
     bad = "a prompt/completion record; Amazon Nova takes bedrock-conversation-2024 records"
     problems = [f"Training Data, line {n}: {bad}" for n in (1, 2, 3, 5, 9, 10)] + [
@@ -423,8 +423,8 @@ def test_a_whole_file_of_the_other_format_converts_record_for_record() -> None:
 
     import orjson
 
-    from services.customization_specs import family_for
-    from services.dataset_diagnosis import convert_file, diagnose
+    from services.datasets.diagnosis import convert_file, diagnose
+    from services.datasets.specs import family_for
 
     nova = family_for("amazon.nova-micro-v1:0:128k")
     assert nova is not None
@@ -451,7 +451,7 @@ def test_check_data_warns_of_repeats_copies_and_empty_prompts_with_their_lines()
 
     import orjson
 
-    from services.dataset_warnings import data_warnings
+    from services.datasets.warnings import data_warnings
 
     def records(pairs: list[tuple[str, str]]) -> bytes:
         return b"".join(orjson.dumps({"prompt": p, "completion": c}) + b"\n" for p, c in pairs)
@@ -475,7 +475,7 @@ def test_check_data_warns_of_repeats_copies_and_empty_prompts_with_their_lines()
 
 
 def test_problem_counts_are_said_in_words_with_one_total_everywhere() -> None:
-    from services.dataset_report import problems_in_words
+    from services.datasets.report import problems_in_words
 
     said = problems_in_words({"json": 21, "file": 1})
     assert said == "22 problems: 21 lines are not valid JSON; 1 about the whole file"

@@ -12,12 +12,12 @@ from fastapi.testclient import TestClient
 from api.app import create_api
 from services.bootstrap import build_services
 from services.customization import NewCustomModel
-from services.errors import TransitionNotAllowed
-from services.identity import LOCAL_ADMIN
-from services.models import DeploymentStatus, Status
+from services.domain.errors import TransitionNotAllowed
+from services.domain.identity import LOCAL_ADMIN
+from services.domain.models import DeploymentStatus, Status
 from services.settings import load_settings
-from tests.factories import LLAMA, jsonl, upload
-from tests.fakes import FakeClock
+from tests.support.factories import LLAMA, jsonl, upload
+from tests.support.fakes import FakeClock
 from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 
 

@@ -10,7 +10,7 @@ import orjson
 import pytest
 
 from services.customization import Upload
-from services.errors import (
+from services.domain.errors import (
     BucketNotAllowed,
     Forbidden,
     InvalidData,
@@ -19,10 +19,10 @@ from services.errors import (
     ProviderThrottled,
     TransitionNotAllowed,
 )
-from services.evaluation import NewEvaluation, item_of, results_csv
-from services.models import EvaluationStatus, Provider
-from tests.factories import jsonl, trained_and_served
-from tests.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
+from services.domain.models import EvaluationStatus, Provider
+from services.evaluation.service import NewEvaluation, item_of, results_csv
+from tests.support.factories import jsonl, trained_and_served
+from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 # the first 10 ask what the model was trained on; the last 10 ask about items it never saw

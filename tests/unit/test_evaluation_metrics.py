@@ -6,7 +6,7 @@ import random
 
 import pytest
 
-from services.evaluation_metrics import (
+from services.evaluation.metrics import (
     exact_match,
     judge_prompt,
     normalize,

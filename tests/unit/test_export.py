@@ -1,4 +1,4 @@
-"""The one CSV writer (services/export.py): formulas open as text, in every export."""
+"""The one CSV writer (services/domain/export.py): formulas open as text, in every export."""
 
 from __future__ import annotations
 
@@ -7,9 +7,9 @@ import io
 
 import pandas as pd
 
-from services.evaluation import results_csv
-from services.export import csv_text
-from services.models import EvaluationResult
+from services.domain.export import csv_text
+from services.domain.models import EvaluationResult
+from services.evaluation.service import results_csv
 from ui.components import csv_bytes
 
 ATTACKS = ['=HYPERLINK("http://evil.test")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]

@@ -12,12 +12,12 @@ from services.adapters.local_bedrock import LocalBedrock
 from services.adapters.object_store import LocalObjectStore
 from services.bootstrap import build_services
 from services.customization import NewCustomModel
-from services.errors import Forbidden
-from services.identity import LOCAL_ADMIN, Actor, Role
-from services.models import JobRequest, JobStatus, ModelType
+from services.domain.errors import Forbidden
+from services.domain.identity import LOCAL_ADMIN, Actor, Role
+from services.domain.models import JobRequest, JobStatus, ModelType
 from services.settings import load_settings
-from tests.factories import LLAMA, LLAMA_MODEL_ID, jsonl, upload
-from tests.fakes import FakeClock
+from tests.support.factories import LLAMA, LLAMA_MODEL_ID, jsonl, upload
+from tests.support.fakes import FakeClock
 
 
 def console_job(data_dir: Path, clock: FakeClock, name: str) -> str:

@@ -12,10 +12,10 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
-from services.errors import ProviderError, ProviderRejected, ProviderUnavailable
-from services.models import JobStatus, Provider, SyncOutcome, ThroughputStatus
-from tests.factories import LLAMA
-from tests.fakes import ADMIN, World
+from services.domain.errors import ProviderError, ProviderRejected, ProviderUnavailable
+from services.domain.models import JobStatus, Provider, SyncOutcome, ThroughputStatus
+from tests.support.factories import LLAMA
+from tests.support.fakes import ADMIN, World
 
 FAULTS = {
     "throttling": ProviderUnavailable("Bedrock Op: ThrottlingException: Rate exceeded Try again shortly."),
@@ -171,7 +171,7 @@ def test_data_safety_training_data_survives_deletion_and_the_audit_trail_is_kept
 
 
 def test_a_failed_upload_leaves_no_half_created_model(w: World) -> None:
-    from services.errors import ObjectStoreError
+    from services.domain.errors import ObjectStoreError
 
     def broken(*args: object, **kwargs: object) -> None:
         raise ObjectStoreError("s3://studio-test/...: S3 could not be reached (Connection was closed).")
@@ -188,7 +188,7 @@ def test_a_refresh_written_while_bedrock_removes_the_throughput_does_not_turn_th
 ) -> None:
     """Bedrock has already let the throughput go when the reconciler writes the model meanwhile: the
     removal is recorded anyway, once, instead of a 409 with the record still showing it in service."""
-    from tests.factories import trained_and_served
+    from tests.support.factories import trained_and_served
 
     world.catalog.sync(actor=ADMIN)
     world.catalog.enable("bedrock:amazon.titan-text-lite-v1:0:4k", actor=ADMIN)

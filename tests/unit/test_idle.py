@@ -10,12 +10,12 @@ import boto3
 import pytest
 from moto import mock_aws
 
-from services.actions import Action
 from services.adapters.cloudwatch import CloudWatchInvocations
-from services.inference import ChatMessage, ChatRequest
-from services.models import Status, Watched
-from tests.factories import lite_world, trained_and_served
-from tests.fakes import ADMIN, World
+from services.domain.actions import Action
+from services.domain.models import Status, Watched
+from services.inference.service import ChatMessage, ChatRequest
+from tests.support.factories import lite_world, trained_and_served
+from tests.support.fakes import ADMIN, World
 
 HOUR = 3600
 

@@ -10,8 +10,7 @@ import numpy as np
 import pytest
 
 from services.adapters.object_store import LocalObjectStore
-from services.errors import InvalidRequest
-from services.metrics import (
+from services.customization.metrics import (
     MetricsService,
     MetricsState,
     RunMetrics,
@@ -23,8 +22,9 @@ from services.metrics import (
     parse_metrics_csv,
     summarize,
 )
-from services.models import CustomModel, JobStatus
-from tests.fakes import InMemoryCatalogStore
+from services.domain.errors import InvalidRequest
+from services.domain.models import CustomModel, JobStatus
+from tests.support.fakes import InMemoryCatalogStore
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)
 OUT = "s3://studio-out/runs/output/bot-1234/"
@@ -68,7 +68,7 @@ def service(tmp_path: Path) -> tuple[MetricsService, LocalObjectStore, InMemoryC
     store = InMemoryCatalogStore()
     objects = LocalObjectStore(tmp_path)
     store.customs["custom:bot"] = model()
-    from services.models import ModelRecord, Provider
+    from services.domain.models import ModelRecord, Provider
 
     store.models["custom:bot"] = ModelRecord(
         id="custom:bot",

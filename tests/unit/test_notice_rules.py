@@ -1,5 +1,5 @@
-"""Who gets which notice (services/subscriptions.py), the monthly budget (services/budget.py), a model's
-own idle guard and idle on-demand deployments (services/idle.py): on a SQL store, so each event goes
+"""Who gets which notice (services/notices/subscriptions.py), the monthly budget (services/costs/budget.py), a model's
+own idle guard and idle on-demand deployments (services/costs/idle.py): on a SQL store, so each event goes
 through the outbox as in production."""
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import pytest
 
 from services.bootstrap import build_services
 from services.customization import NewCustomModel
-from services.errors import Forbidden, InvalidRequest
-from services.identity import LOCAL_ADMIN
-from services.models import DeploymentStatus, Status
+from services.domain.errors import Forbidden, InvalidRequest
+from services.domain.identity import LOCAL_ADMIN
+from services.domain.models import DeploymentStatus, Status
 from services.settings import load_settings
-from tests.factories import jsonl, lite_world, trained_and_served, upload
-from tests.fakes import ADMIN, MEMBER, OTHER_MEMBER, FakeClock, World
+from tests.support.factories import jsonl, lite_world, trained_and_served, upload
+from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, FakeClock, World
 from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
@@ -81,7 +81,7 @@ def test_what_was_read_stays_read_for_another_browser_and_another_replica(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     from services.adapters.sql import SqlCatalogStore
-    from services.subscriptions import Subscriptions
+    from services.notices.subscriptions import Subscriptions
 
     world = sql_world(tmp_path, monkeypatch)
     world.customization.create(NewCustomModel(name="mias-bot", base_model_id=LITE), upload(jsonl()), actor=MEMBER)

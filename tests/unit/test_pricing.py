@@ -11,9 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services.customization import NewCustomModel, Upload
-from services.errors import InvalidRequest
-from services.pricing import (
+from services.costs.pricing import (
     NO_SOURCE,
     PRICES_FILE,
     PRICING_PAGE,
@@ -26,8 +24,10 @@ from services.pricing import (
     load_price_file,
     parse_overrides,
 )
-from tests.factories import LLAMA
-from tests.fakes import ADMIN, World
+from services.customization import NewCustomModel, Upload
+from services.domain.errors import InvalidRequest
+from tests.support.factories import LLAMA
+from tests.support.fakes import ADMIN, World
 
 KNOWN = ModelPrices(
     label="Titan Text G1 - Lite",
@@ -256,7 +256,7 @@ def test_biggest_spenders_first_and_unknown_totals_last(tmp_path: Path) -> None:
 
 
 def test_throughput_against_on_demand_with_the_break_even_point() -> None:
-    from services.pricing import PriceCatalog, load_price_file, parse_overrides
+    from services.costs.pricing import PriceCatalog, load_price_file, parse_overrides
 
     catalog = PriceCatalog(
         load_price_file(),
@@ -272,7 +272,7 @@ def test_throughput_against_on_demand_with_the_break_even_point() -> None:
     )  # fmt: skip
     c = estimate(prices, request).comparison
     assert c is not None
-    from services.pricing import DAYS_PER_MONTH
+    from services.costs.pricing import DAYS_PER_MONTH
 
     month = 1 * 8 * DAYS_PER_MONTH * 20.0  # about 4,870 USD, whether used or not
     assert c.throughput_month == pytest.approx(month)
@@ -282,7 +282,7 @@ def test_throughput_against_on_demand_with_the_break_even_point() -> None:
 
 
 def test_on_demand_prices_nobody_published_are_unknown_not_zero() -> None:
-    from services.pricing import PriceCatalog, load_price_file
+    from services.costs.pricing import PriceCatalog, load_price_file
 
     prices = PriceCatalog(load_price_file()).lookup("amazon.nova-micro-v1:0:128k", "us-east-1")
     assert prices is not None and prices.on_demand_input.price == 0.000035  # the base model's standard rate
@@ -301,7 +301,7 @@ def test_every_fine_tunable_model_of_the_snapshot_has_prices_in_each_region_it_r
     import json
 
     from services.adapters.local_catalog import BUNDLED_SNAPSHOT
-    from services.pricing import PriceCatalog, load_price_file
+    from services.costs.pricing import PriceCatalog, load_price_file
 
     catalog = PriceCatalog(load_price_file())
     snapshot = json.loads(BUNDLED_SNAPSHOT.read_text())["bedrock"]

@@ -11,10 +11,10 @@ from fastapi.testclient import TestClient
 from api.app import create_api
 from services.bootstrap import build_services
 from services.customization import NewCustomModel
-from services.errors import InvalidData
-from services.identity import LOCAL_ADMIN
+from services.domain.errors import InvalidData
+from services.domain.identity import LOCAL_ADMIN
 from services.settings import load_settings
-from tests.factories import LLAMA, jsonl, upload
+from tests.support.factories import LLAMA, jsonl, upload
 
 NOVA_MICRO = "bedrock:amazon.nova-micro-v1:0:128k"
 
@@ -51,7 +51,7 @@ def test_a_region_where_the_base_cannot_be_customized_is_refused_with_the_list(t
 
 
 def test_a_base_with_no_configured_region_says_so_before_anything_is_uploaded(tmp_path: Path) -> None:
-    from tests.fakes import ADMIN, World
+    from tests.support.fakes import ADMIN, World
 
     w = World(tmp_path, aws_regions=["us-east-1"])
     w.bedrock.models = [

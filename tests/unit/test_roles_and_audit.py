@@ -8,10 +8,10 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
-from services.errors import Forbidden, InvalidData
-from services.identity import Role
-from tests.factories import LLAMA
-from tests.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
+from services.domain.errors import Forbidden, InvalidData
+from services.domain.identity import Role
+from tests.support.factories import LLAMA
+from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
 
 
 def data(n: int = 120) -> Upload:

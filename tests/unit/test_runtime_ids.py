@@ -9,10 +9,10 @@ import boto3
 import pytest
 from botocore.stub import Stubber
 
-from services.errors import NotInvocable, ProviderUnavailable
-from services.inference import runtime_model_id
-from services.models import ModelRecord
-from tests.fakes import bedrock_model
+from services.domain.errors import NotInvocable, ProviderUnavailable
+from services.domain.models import ModelRecord
+from services.inference.service import runtime_model_id
+from tests.support.fakes import bedrock_model
 
 NOW = datetime(2026, 12, 1, tzinfo=UTC)
 
@@ -62,7 +62,7 @@ def test_a_profile_in_a_region_with_no_known_geography_is_refused() -> None:
 
 
 def test_every_id_it_chooses_is_one_converse_accepts() -> None:
-    """The suite's botocore check (tests/botocore_check.py) holds each request to Converse's modelId pattern."""
+    """The suite's botocore check (tests/support/botocore_check.py) holds each request to Converse's modelId pattern."""
     client = boto3.client("bedrock-runtime", region_name="us-east-1", aws_access_key_id="k", aws_secret_access_key="s")
     answer = {"output": {"message": {"role": "assistant", "content": [{"text": "ok"}]}}, "stopReason": "end_turn",
               "usage": {"inputTokens": 1, "outputTokens": 1, "totalTokens": 2}, "metrics": {"latencyMs": 1}}  # fmt: skip

@@ -1,4 +1,4 @@
-"""The compiled scan (services/_scan.c) against the Python fast path and the careful checks: it takes
+"""The compiled scan (services/datasets/_scan.c) against the Python fast path and the careful checks: it takes
 only records the Python fast path takes, with the same counts, and every report is the same with it
 or without it (the differential corpus of test_data_rules.py, run both ways)."""
 
@@ -14,10 +14,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from services import datasets
-from services.customization_specs import FAMILIES, Family, family_for
-from services.dataset_fast import scan_spec, variants
-from services.datasets import DatasetKind, validate_stream
+from services.datasets import validate as datasets
+from services.datasets.fast import scan_spec, variants
+from services.datasets.specs import FAMILIES, Family, family_for
+from services.datasets.validate import DatasetKind, validate_stream
 from tests.unit.test_data_rules import CASES, PLANTED, _raw, valid_for, write_corpus_file
 
 LLAMA33 = family_for("meta.llama3-3-70b-instruct-v1:0:128k")
@@ -27,7 +27,7 @@ LLAMA31 = family_for("meta.llama3-1-8b-instruct-v1:0:128k")
 
 
 def test_the_compiled_scan_is_built_and_used() -> None:
-    from services import _scan  # make builds it (build_scan.py); a missing compiler fails here
+    from services.datasets import _scan  # make builds it (build_scan.py); a missing compiler fails here
 
     assert datasets._scan is _scan
 
@@ -45,7 +45,7 @@ def python_counts(family: Family, raw: bytes) -> tuple[int, int, int] | None:
 
 
 def scanned(family: Family, raw: bytes) -> tuple[int, int, int] | None:
-    from services import _scan
+    from services.datasets import _scan
 
     spec = scan_spec(family)
     assert spec is not None
@@ -206,7 +206,7 @@ def test_random_records_are_taken_by_the_scan_only_as_the_python_fast_path_takes
 
 def test_a_file_of_valid_records_is_taken_whole_by_the_scan() -> None:
     """Not a fallback in disguise: the scan takes the common records itself."""
-    from services import _scan
+    from services.datasets import _scan
 
     for family in (LLAMA33, NOVA, HAIKU, LLAMA31):
         spec = scan_spec(family)

@@ -1,4 +1,4 @@
-"""api/serving.py: a server socket bound as Streamlit binds it (protocol 0) gets TCP_NODELAY on every
+"""webserver/serving.py: a server socket bound as Streamlit binds it (protocol 0) gets TCP_NODELAY on every
 accepted connection, so kept-alive responses do not wait for the client's delayed ACK."""
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ import socket
 
 import pytest
 
-from api import serving
+from webserver import serving
 
 
 def accepted_nodelay() -> int:

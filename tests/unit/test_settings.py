@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from services.errors import SettingsError
+from services.domain.errors import SettingsError
 from services.settings import load_settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -80,6 +80,7 @@ def test_a_corrupt_secrets_file_is_named(monkeypatch: pytest.MonkeyPatch, tmp_pa
         load_settings()
 
 
+@pytest.mark.process
 def test_the_settings_check_command_stops_start_up_with_the_message(tmp_path: Path) -> None:
     env = {"PATH": "/usr/bin:/bin", "STUDIO_BACKEND": "azure"}
     result = subprocess.run(

@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import pytest
 
-from services.models import ModelType, Status
-from services.status import derive_status
+from services.domain.models import ModelType, Status
+from services.domain.status import derive_status
 
 BASE, CUSTOM = ModelType.BASE, ModelType.CUSTOM
 
@@ -53,8 +53,8 @@ def test_legacy_is_flagged_in_the_hint_without_changing_the_light() -> None:
 
 
 def test_the_outcome_beside_a_red_light_tells_completed_from_failed_and_stopped() -> None:
-    from services.models import Status
-    from services.status import outcome
+    from services.domain.models import Status
+    from services.domain.status import outcome
 
     assert outcome(Status.RED, "Completed") == "Completed"
     assert outcome(Status.RED, "Completed", long=True) == "Completed · provision or deploy to use"
@@ -73,8 +73,8 @@ def test_the_tables_draw_lights_without_an_emoji_font() -> None:
 
 
 def test_an_admin_is_told_to_enable_it_not_that_an_admin_can() -> None:
-    from services.status import ENABLE_HINT
-    from tests.fakes import ADMIN, MEMBER
+    from services.domain.status import ENABLE_HINT
+    from tests.support.fakes import ADMIN, MEMBER
     from ui.components import for_whom
 
     assert for_whom(ENABLE_HINT, ADMIN) == "Ready to use: enable it."

@@ -1,8 +1,8 @@
 from __future__ import annotations
 
-from services.models import Lifecycle
-from services.traits import derive_traits
-from tests.fakes import bedrock_model, openai_model
+from services.domain.models import Lifecycle
+from services.domain.traits import derive_traits
+from tests.support.fakes import bedrock_model, openai_model
 
 
 def test_a_fine_tunable_chat_model_reads_like_the_seed() -> None:

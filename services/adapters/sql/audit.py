@@ -12,7 +12,7 @@ from services.adapters.sql.engine import SqlBase, write_audit
 from services.adapters.sql_tables import (
     audit_events,
 )
-from services.models import (
+from services.domain.models import (
     AuditEvent,
 )
 

@@ -30,8 +30,8 @@ from services.adapters.sql_tables import (
     models,
     sync_runs,
 )
-from services.errors import ConcurrentUpdate
-from services.models import (
+from services.domain.errors import ConcurrentUpdate
+from services.domain.models import (
     AuditEvent,
     ModelRecord,
     ModelType,

@@ -24,8 +24,8 @@ from services.adapters.sql_tables import (
     models,
     throughput_history,
 )
-from services.errors import ConcurrentUpdate, DuplicateName
-from services.models import (
+from services.domain.errors import ConcurrentUpdate, DuplicateName
+from services.domain.models import (
     AuditEvent,
     CustomModel,
     Lifecycle,

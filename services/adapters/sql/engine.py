@@ -30,7 +30,7 @@ from services.adapters.sql_tables import (
     models,
     outbox,
 )
-from services.models import (
+from services.domain.models import (
     AuditEvent,
     CustomModel,
     DeploymentStatus,

@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.adapters.sql.engine import SqlBase, write_audit
 from services.adapters.sql_tables import evaluation_results, evaluations, model_calls
-from services.models import CALL_SUMS, AuditEvent, CallCount, Evaluation, EvaluationResult, EvaluationStatus
+from services.domain.models import CALL_SUMS, AuditEvent, CallCount, Evaluation, EvaluationResult, EvaluationStatus
 
 
 def _evaluation_of(row: Row[Any]) -> Evaluation:

@@ -1,0 +1,396 @@
+"""Training metrics of a custom model: find Bedrock's CSVs, parse them, summarise the run,
+smooth and downsample curves for charts, and package downloads.
+
+Bedrock writes (bedrock-facts §4) ``step_wise_training_metrics.csv`` (step_number,
+epoch_number, training_loss, perplexity) and ``validation_metrics.csv`` (the same with
+validation_loss), under a folder whose exact name varies between accounts and docs, maybe
+with one validation folder per validator. So the output prefix is listed, never guessed.
+"""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict
+from tsdownsample import MinMaxLTTBDownsampler
+
+from services.domain.errors import InvalidRequest, ModelNotFound, ObjectStoreError
+from services.domain.models import CustomModel, JobStatus
+from services.ports import CustomModelStore, ObjectStore
+
+TRAINING_FILE = "step_wise_training_metrics.csv"
+VALIDATION_FILE = "validation_metrics.csv"
+MAX_POINTS = 5_000  # per trace; the target is at most 10,000
+
+
+class MetricsState(StrEnum):
+    READY = "ready"
+    NOT_YET = "not-yet"  # the job is still running
+    NEVER = "never"  # the job failed or was stopped before writing metrics
+    MISSING = "missing"  # the job completed but no metrics file was found
+
+
+@dataclass(frozen=True)
+class MetricsTable:
+    """One parsed CSV: columns step, epoch, loss, perplexity (floats), sorted by step."""
+
+    uri: str
+    kind: str  # "training" | "validation"
+    frame: pd.DataFrame
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RunMetrics:
+    model_id: str
+    state: MetricsState
+    message: str
+    training: MetricsTable | None = None
+    validation: tuple[MetricsTable, ...] = ()
+    notes: tuple[str, ...] = field(default=())
+
+
+class MetricsSummary(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    final_training_loss: float | None = None
+    min_training_loss: float | None = None
+    min_training_step: int | None = None
+    final_validation_loss: float | None = None
+    min_validation_loss: float | None = None
+    best_epoch: int | None = None
+    best_epoch_basis: str = ""
+    overfitting_from_epoch: int | None = None
+    overfitting_note: str = ""
+    steps: int = 0
+    epochs: int = 0
+
+
+def parse_metrics_csv(data: bytes, kind: str, uri: str = "") -> MetricsTable:
+    """Parse one Bedrock metrics CSV, repairing what can be repaired and saying so."""
+    loss_col = "training_loss" if kind == "training" else "validation_loss"
+    where = uri or f"{kind} metrics"
+    if not data.strip():
+        raise InvalidRequest(f"{where}: the file is empty.")
+    try:
+        raw = pd.read_csv(io.BytesIO(data), engine="c", skipinitialspace=True)
+    except (pd.errors.ParserError, UnicodeDecodeError, pd.errors.EmptyDataError) as exc:
+        raise InvalidRequest(f"{where}: not a readable CSV ({exc}).") from None
+    raw.columns = [str(c).strip() for c in raw.columns]
+    missing = [c for c in ("step_number", loss_col) if c not in raw.columns]
+    if missing:
+        raise InvalidRequest(
+            f"{where}: missing column(s) {', '.join(missing)}; it has {', '.join(raw.columns) or 'none'}."
+        )
+    notes: list[str] = []
+    if raw.empty:
+        notes.append(f"{where}: a header but no rows.")
+
+    def number(column: str) -> pd.Series:
+        values = raw[column]
+        return values if pd.api.types.is_numeric_dtype(values) else pd.to_numeric(values, errors="coerce")
+
+    frame = pd.DataFrame(
+        {
+            "step": number("step_number"),
+            "epoch": number("epoch_number") if "epoch_number" in raw else np.nan,
+            "loss": number(loss_col),
+            "perplexity": number("perplexity") if "perplexity" in raw else np.nan,
+        }
+    )
+    if "epoch_number" not in raw:
+        notes.append(f"{where}: no epoch_number column; epochs are not shown.")
+    if "perplexity" not in raw:
+        frame["perplexity"] = np.exp(frame["loss"].clip(upper=700))
+        notes.append(f"{where}: no perplexity column; computed as exp(loss).")
+    bad = ~np.isfinite(frame["step"]) | ~np.isfinite(frame["loss"])
+    if bad.any():
+        lines = (frame.index[bad] + 2).tolist()  # +1 for the header, +1 to count from 1
+        shown = ", ".join(map(str, lines[:10])) + (" …" if len(lines) > 10 else "")
+        notes.append(
+            f"{where}: {len(lines):,} row(s) with a missing, NaN or infinite step or loss were left out "
+            f"(lines {shown})."
+        )
+        frame = frame[~bad]
+    if not frame["step"].is_monotonic_increasing:
+        notes.append(f"{where}: steps were not in order; sorted.")
+        frame = frame.sort_values("step", kind="stable")
+    repeated = frame["step"].duplicated(keep="last")
+    if repeated.any():
+        notes.append(f"{where}: {int(repeated.sum()):,} repeated step(s); the last value of each is kept.")
+        frame = frame[~repeated]
+    frame = frame.reset_index(drop=True).astype(
+        {"step": "int64", "loss": "float64", "perplexity": "float64", "epoch": "float64"}
+    )
+    return MetricsTable(uri=uri, kind=kind, frame=frame, notes=tuple(notes))
+
+
+def summarize(run: RunMetrics) -> MetricsSummary:
+    """Final and minimum losses, the best epoch, and over-fitting: validation loss rising
+    while training loss still falls."""
+    if run.training is None or run.training.frame.empty:
+        return MetricsSummary()
+    train = run.training.frame
+    values: dict[str, object] = {
+        "final_training_loss": float(train["loss"].iloc[-1]),
+        "min_training_loss": float(train["loss"].min()),
+        "min_training_step": int(train["step"].iloc[int(train["loss"].to_numpy().argmin())]),
+        "steps": int(train["step"].iloc[-1]) + 1,
+        "epochs": int(train["epoch"].max()) + 1 if train["epoch"].notna().any() else 0,
+    }
+    # epochs counted from 1, as the chart's epoch axis counts them (Bedrock's epoch_number counts from 0)
+    per_epoch_train = train.dropna(subset=["epoch"]).groupby("epoch")["loss"].mean()
+    per_epoch_train.index = per_epoch_train.index + 1
+    val = run.validation[0].frame if run.validation and not run.validation[0].frame.empty else None
+    if val is not None:
+        values["final_validation_loss"] = float(val["loss"].iloc[-1])
+        best = int(val["loss"].to_numpy().argmin())
+        values["min_validation_loss"] = float(val["loss"].iloc[best])
+        if val["epoch"].notna().all():
+            per_epoch_val = val.groupby("epoch")["loss"].last()
+            per_epoch_val.index = per_epoch_val.index + 1
+            values["best_epoch"] = int(per_epoch_val.idxmin())
+            values["best_epoch_basis"] = "lowest validation loss"
+            rising = _overfitting_epoch(per_epoch_val, per_epoch_train)
+            if rising is not None:
+                values["overfitting_from_epoch"] = rising
+                values["overfitting_note"] = (
+                    f"Validation loss rises from epoch {rising} on while training loss keeps falling: "
+                    f"the model is over-fitting; epoch {values['best_epoch']} was the best."
+                )
+    elif len(per_epoch_train):
+        values["best_epoch"] = int(per_epoch_train.idxmin())
+        values["best_epoch_basis"] = "lowest mean training loss (no validation data)"
+    return MetricsSummary.model_validate(values)
+
+
+def epoch_losses(run: RunMetrics) -> list[tuple[int, float, float | None]]:
+    """(epoch counted from 1, its mean training loss, its last validation loss or None) per epoch."""
+    if run.training is None or run.training.frame.empty:
+        return []
+    train = run.training.frame.dropna(subset=["epoch"]).groupby("epoch")["loss"].mean()
+    val = None
+    if run.validation and not run.validation[0].frame.empty and run.validation[0].frame["epoch"].notna().all():
+        val = run.validation[0].frame.groupby("epoch")["loss"].last()
+    return [
+        (int(epoch) + 1, float(loss), None if val is None or epoch not in val.index else float(val.loc[epoch]))
+        for epoch, loss in train.items()
+    ]
+
+
+def _overfitting_epoch(per_epoch_val: pd.Series, per_epoch_train: pd.Series) -> int | None:
+    """The first epoch after the validation minimum where validation loss is higher than
+    at its minimum and training loss is lower than at that minimum's epoch."""
+    best_epoch = per_epoch_val.idxmin()
+    best_val = per_epoch_val.loc[best_epoch]
+    train_at_best = per_epoch_train.get(best_epoch)
+    if train_at_best is None:
+        return None
+    for epoch, val in per_epoch_val.loc[per_epoch_val.index > best_epoch].items():
+        train = per_epoch_train.get(epoch)
+        if train is not None and val > best_val * 1.005 and train < train_at_best:
+            return int(epoch)
+    return None
+
+
+def ema(values: np.ndarray, weight: float) -> np.ndarray:
+    """Exponential moving average with TensorBoard's debiasing; weight 0 is the raw curve."""
+    if not 0 <= weight < 1:
+        raise InvalidRequest(f"Smoothing: {weight} is out of range (0 to 0.99).")
+    if weight == 0 or len(values) == 0:
+        return np.asarray(values, dtype=float)
+    smoothed: np.ndarray = pd.Series(values).ewm(alpha=1 - weight, adjust=True).mean().to_numpy()
+    return smoothed
+
+
+def downsample(x: np.ndarray, y: np.ndarray, max_points: int = MAX_POINTS) -> np.ndarray:
+    """Indexes of at most ``max_points`` points that keep the curve's shape: MinMaxLTTB, plus
+    the first, last, minimum and maximum points whatever happens."""
+    n = len(x)
+    if n <= max_points:
+        return np.arange(n)
+    keep = MinMaxLTTBDownsampler().downsample(  # type: ignore[no-untyped-call]
+        np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y, dtype=np.float64), n_out=max_points - 4
+    )
+    extra = np.array([0, n - 1, int(np.nanargmin(y)), int(np.nanargmax(y))], dtype=np.int64)
+    return np.unique(np.concatenate([np.asarray(keep, dtype=np.int64), extra]))
+
+
+@dataclass(frozen=True)
+class Curve:
+    """A trace ready to draw: x, raw y and smoothed y at the kept points."""
+
+    name: str
+    x: np.ndarray
+    raw: np.ndarray
+    smooth: np.ndarray
+    points_in: int
+
+
+def curves(run: RunMetrics, metric: str, x_axis: str, smoothing: float, max_points: int = MAX_POINTS) -> list[Curve]:
+    """Training and validation curves of one metric ("loss" or "perplexity"), on x "step" or
+    "epoch" (fractional: step / steps per epoch), smoothed on the full data, then downsampled."""
+    out = []
+    tables = ([run.training] if run.training else []) + list(run.validation)
+    steps_per_epoch = _steps_per_epoch(run.training.frame) if run.training else None
+    for i, table in enumerate(tables):
+        frame = table.frame
+        if frame.empty:
+            continue
+        y = frame[metric].to_numpy(dtype=float)
+        if x_axis == "epoch" and steps_per_epoch:
+            x = (frame["step"].to_numpy(dtype=float) + 1) / steps_per_epoch
+        else:
+            x = frame["step"].to_numpy(dtype=float)
+        smooth = ema(y, smoothing if table.kind == "training" else 0.0)
+        keep = downsample(x, y, max_points)
+        label = table.kind if len(run.validation) <= 1 or table.kind == "training" else f"validation {i}"
+        out.append(Curve(name=label, x=x[keep], raw=y[keep], smooth=smooth[keep], points_in=len(y)))
+    return out
+
+
+def _steps_per_epoch(frame: pd.DataFrame) -> float | None:
+    if frame.empty or not frame["epoch"].notna().any():
+        return None
+    counts = frame.groupby("epoch")["step"].count()
+    return float(counts.max()) if len(counts) else None
+
+
+def epoch_boundaries(run: RunMetrics) -> list[int]:
+    """The first step of every epoch after the first."""
+    if run.training is None or run.training.frame.empty or not run.training.frame["epoch"].notna().any():
+        return []
+    frame = run.training.frame
+    starts = frame.groupby("epoch")["step"].min().sort_index()
+    return [int(s) for s in starts.iloc[1:]]
+
+
+def export_frame(run: RunMetrics, smoothing: float) -> pd.DataFrame:
+    """Every point of every curve at full resolution, with the smoothed values (CSV export)."""
+    parts = []
+    for table in ([run.training] if run.training else []) + list(run.validation):
+        frame = table.frame.copy()
+        frame.insert(0, "series", table.kind)
+        frame["loss_smoothed"] = ema(
+            frame["loss"].to_numpy(dtype=float), smoothing if table.kind == "training" else 0.0
+        )
+        frame["perplexity_smoothed"] = ema(
+            frame["perplexity"].to_numpy(dtype=float), smoothing if table.kind == "training" else 0.0
+        )
+        parts.append(frame)
+    if not parts:
+        return pd.DataFrame(
+            columns=["series", "step", "epoch", "loss", "perplexity", "loss_smoothed", "perplexity_smoothed"]
+        )
+    return pd.concat(parts, ignore_index=True).rename(columns={"step": "step_number", "epoch": "epoch_number"})
+
+
+class MetricsService:
+    def __init__(self, store: CustomModelStore, objects: ObjectStore) -> None:
+        self._store = store
+        self._objects = objects
+
+    def _model(self, model_id: str) -> CustomModel:
+        model = self._store.get_custom(model_id)
+        if model is None:
+            raise ModelNotFound(f"No custom model with id {model_id!r}.")
+        return model
+
+    def find(self, model: CustomModel) -> tuple[str | None, list[str]]:
+        """The training metrics file and every validation metrics file under the output."""
+        files = [uri for uri, _ in self._objects.list(model.output_uri)]
+        training = sorted(u for u in files if u.endswith("/" + TRAINING_FILE))
+        validation = sorted(u for u in files if u.endswith("/" + VALIDATION_FILE))
+        return (training[-1] if training else None), validation
+
+    def load(self, model_id: str) -> RunMetrics:
+        model = self._model(model_id)
+        running = model.job_status in (JobStatus.SUBMITTING, JobStatus.IN_PROGRESS, JobStatus.STOPPING)
+        not_yet = RunMetrics(
+            model_id,
+            MetricsState.NOT_YET,
+            f"No metrics yet: the job is {model.job_status}. The loss curve appears here as the job writes it.",
+        )
+        if model.job_status is JobStatus.SUBMITTING:
+            return not_yet
+        try:
+            training_uri, validation_uris = self.find(model)
+        except ObjectStoreError as exc:
+            if running:
+                return not_yet
+            return RunMetrics(model_id, MetricsState.MISSING, f"The metrics could not be listed: {exc}")
+        if running and training_uri is None:
+            return not_yet
+        if training_uri is None:
+            if model.job_status in (JobStatus.FAILED, JobStatus.STOPPED):
+                return RunMetrics(
+                    model_id, MetricsState.NEVER, f"No metrics: the job {model.job_status.lower()} before writing any."
+                )
+            return RunMetrics(
+                model_id,
+                MetricsState.MISSING,
+                f"The job completed but no {TRAINING_FILE} was found under {model.output_uri}.",
+            )
+        notes: list[str] = []
+        training = self._parse(training_uri, "training", notes)
+        validation = tuple(t for t in (self._parse(u, "validation", notes) for u in validation_uris) if t is not None)
+        if training is None:
+            return RunMetrics(model_id, MetricsState.MISSING, notes[-1], notes=tuple(notes))
+        notes += list(training.notes) + [n for t in validation for n in t.notes]
+        if running:
+            notes.insert(0, f"The job is {model.job_status}: these are its metrics so far (live).")
+        return RunMetrics(model_id, MetricsState.READY, "", training, validation, tuple(notes))
+
+    def _parse(self, uri: str, kind: str, notes: list[str]) -> MetricsTable | None:
+        try:
+            with self._objects.open(uri) as stream:
+                data = stream.read()
+            return parse_metrics_csv(data, kind, uri)
+        except (InvalidRequest, ObjectStoreError) as exc:
+            notes.append(str(exc))
+            return None
+
+    def metrics_zip(self, model_id: str) -> bytes:
+        """The metrics CSVs as Bedrock wrote them, in one zip (paths relative to the output)."""
+        model = self._model(model_id)
+        training, validation = self.find(model)
+        if training is None:
+            raise InvalidRequest(f"{model.name} has no metrics yet (job {model.job_status}).")
+        buffer = io.BytesIO()
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for uri in [training, *validation]:
+                with self._objects.open(uri) as stream:
+                    archive.writestr(uri.removeprefix(model.output_uri).lstrip("/"), stream.read())
+        return buffer.getvalue()
+
+    def data_opener(self, model_id: str, which: str) -> tuple[str, Callable[[], BinaryIO]] | None:
+        """(file name, a function that opens the stream) for the training or validation data;
+        nothing is read until the download starts."""
+        model = self._model(model_id)
+        uri = model.training_uri if which == "training" else model.validation_uri
+        if uri is None:
+            return None
+        return uri.rsplit("/", 1)[-1], lambda: self._objects.open(uri)
+
+
+def training_progress(run: RunMetrics, epochs: int | None, steps_per_epoch_hint: int | None) -> tuple[int, int | None]:
+    """(steps done, total steps or None when unknown) of a run from its metrics so far: the steps per
+    epoch are read off the data once an epoch has finished, else taken from the hint (records ÷ batch
+    size) when there is one."""
+    if run.training is None or run.training.frame.empty:
+        return 0, None
+    frame = run.training.frame
+    done = int(frame["step"].iloc[-1]) + 1
+    finished_epoch = frame["epoch"].notna().any() and frame["epoch"].max() >= 1
+    per_epoch = _steps_per_epoch(frame.loc[frame["epoch"] < frame["epoch"].max()]) if finished_epoch else None
+    per_epoch = per_epoch or (float(steps_per_epoch_hint) if steps_per_epoch_hint else None)
+    if not epochs or not per_epoch:
+        return done, None
+    return done, max(done, round(per_epoch * epochs))

@@ -1,0 +1,138 @@
+"""The status rules of DESIGN.md. Status is derived, never stored.
+
+| status | base model            | custom model                                              |
+|--------|-----------------------|-----------------------------------------------------------|
+| RED    | no longer offered     | job in progress / failed / stopped, or no way to serve it |
+| YELLOW | available, not enabled| servable (throughput InService, or on-demand deployment Active), not enabled |
+| GREEN  | enabled               | servable and enabled                                      |
+"""
+
+from __future__ import annotations
+
+from services.domain.models import ModelType, Status
+
+ENABLE_HINT = "Ready to use: an admin can enable it."
+GREEN_HINT = "Enabled: usable across the platform. An admin can disable it."
+
+
+def derive_status(
+    model_type: ModelType,
+    *,
+    available: bool,
+    enabled: bool,
+    job_status: str | None = None,
+    throughput_status: str | None = None,
+    deployment_status: str | None = None,
+    deployable: bool = False,
+    legacy: bool = False,
+) -> tuple[Status, str]:
+    """Return the status light and the hover text that says the next user action."""
+    if model_type is ModelType.BASE:
+        status, hint = _base(available=available, enabled=enabled)
+    else:
+        status, hint = _custom(
+            available=available,
+            enabled=enabled,
+            job_status=job_status,
+            throughput_status=throughput_status,
+            deployment_status=deployment_status,
+            deployable=deployable,
+        )
+    if legacy:
+        hint += " Legacy at the provider: plan a replacement."
+    return status, hint
+
+
+_JOB_OUTCOMES = {
+    None: "No job",
+    "Submitting": "Submitting",
+    "InProgress": "Training",
+    "Stopping": "Stopping",
+    "Stopped": "Stopped",
+    "Failed": "Failed",
+}
+
+
+def outcome(
+    status: Status,
+    job_status: str | None,
+    throughput_status: str | None = None,
+    deployment_status: str | None = None,
+    failure: str | None = None,
+    *,
+    long: bool = False,
+) -> str:
+    """A custom model's job outcome, said beside its light: a RED light means an action is pending,
+    and this says which kind ("Completed" waits to be served; "Failed" and "Stopped" are ends). The
+    long form adds what to do, or the failure's reason. Empty for a model that serves (its light says it)."""
+    if job_status != "Completed":
+        said = _JOB_OUTCOMES.get(job_status, job_status or "No job")
+        if long and job_status == "Failed" and failure:
+            said += f" · {' '.join(failure.split())[:120]}"
+        return said
+    if status is not Status.RED:
+        return ""
+    if not long:
+        return "Completed"
+    if "Creating" in (throughput_status, deployment_status) or throughput_status == "Updating":
+        return "Completed · starting to serve"
+    if "Failed" in (throughput_status, deployment_status):
+        return "Completed · serving failed: remove it and try again"
+    return "Completed · provision or deploy to use"
+
+
+def _base(*, available: bool, enabled: bool) -> tuple[Status, str]:
+    if not available:
+        return Status.RED, ("No longer offered by the provider (gone at the last sync); it cannot be enabled.")
+    if enabled:
+        return Status.GREEN, GREEN_HINT
+    return Status.YELLOW, ENABLE_HINT
+
+
+_JOB_HINTS = {
+    None: "No customization job is recorded; delete this record.",
+    "Submitting": "The job is being submitted; wait.",
+    "InProgress": "Customization in progress; wait for it to complete.",
+    "Stopping": "The job is stopping; wait, then delete or start a new job.",
+    "Stopped": "The job was stopped; delete the record or start a new job.",
+    "Failed": "Customization failed; read the failure message, then delete the record.",
+}
+
+_THROUGHPUT_HINTS = {
+    None: "Provision throughput to use this model.",
+    "Creating": "Throughput is being created; wait for InService.",
+    "Updating": "Throughput is being updated; wait for InService.",
+    "Failed": "Throughput failed; remove it and provision again.",
+    "Deleting": "Throughput is being removed; wait.",
+}
+
+
+ON_DEMAND_HINT = "Deploy it on demand (billed per token, no idle charge) or provision throughput to use this model."
+_DEPLOYMENT_HINTS = {
+    "Creating": "The on-demand deployment is being created; wait for Active.",
+    "Failed": "The on-demand deployment failed; remove it and deploy again.",
+}
+
+
+def _custom(
+    *,
+    available: bool,
+    enabled: bool,
+    job_status: str | None,
+    throughput_status: str | None,
+    deployment_status: str | None = None,
+    deployable: bool = False,
+) -> tuple[Status, str]:
+    if not available:
+        return Status.RED, "The custom model is missing at the provider; delete the record."
+    if job_status != "Completed":
+        return Status.RED, _JOB_HINTS.get(job_status, f"Job status {job_status}; wait.")
+    if throughput_status != "InService" and deployment_status != "Active":
+        if deployment_status in _DEPLOYMENT_HINTS and throughput_status is None:
+            return Status.RED, _DEPLOYMENT_HINTS[deployment_status]
+        if deployable and throughput_status is None:
+            return Status.RED, ON_DEMAND_HINT
+        return Status.RED, _THROUGHPUT_HINTS.get(throughput_status, f"Throughput status {throughput_status}; wait.")
+    if enabled:
+        return Status.GREEN, GREEN_HINT
+    return Status.YELLOW, ENABLE_HINT

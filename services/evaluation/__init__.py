@@ -1,0 +1,1 @@
+"""Evaluations: a custom model against its base model, scored with intervals and a judge."""

@@ -1,0 +1,1 @@
+"""Calling models: the one gateway that lets only enabled models answer."""

@@ -1,0 +1,1 @@
+"""Notices: what happened, told to whom it concerns, by the bell, e-mail and webhooks."""

@@ -1,0 +1,33 @@
+"""Fixtures for page tests: the app run by AppTest through app.py, on a World behind ui.deps."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+import streamlit as st
+from streamlit.testing.v1 import AppTest
+
+from tests.support.fakes import World
+from ui import deps
+
+APP = str(Path(__file__).resolve().parents[2] / "app.py")
+
+
+@pytest.fixture
+def world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
+    """The tests' World (tests/conftest.py) behind the pages' one seam to the services."""
+    monkeypatch.setattr(deps, "get_services", lambda: world.services)  # the one sanctioned patch
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    return world
+
+
+@pytest.fixture
+def make_app() -> Callable[[], AppTest]:
+    from services.bootstrap import reset_shared_services
+
+    reset_shared_services()
+    st.cache_resource.clear()
+    return lambda: AppTest.from_file(APP, default_timeout=30)

@@ -1,0 +1,142 @@
+"""aws mode end to end over real HTTP: `streamlit run server.py` with the aws backend, its boto3 clients
+pointed (AWS_ENDPOINT_URL) at moto in server mode behind a front that checks every Bedrock request
+against botocore's model and answers what moto lacks (tests/support/aws_front.py). Two regions; a us-west-2-only
+Llama model served by throughput, a us-east-1 Nova model deployed on demand, and a job made outside
+Model Studio that appears after a sync."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import boto3
+import httpx
+import pytest
+
+from tests.support.aws_front import Front
+from tests.support.factories import LLAMA, jsonl
+from tests.support.servers import ROOT, free_port, running_server
+from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
+
+ROLE = "arn:aws:iam::123456789012:role/ModelStudio"
+
+
+@pytest.fixture(scope="module")
+def aws() -> Iterator[Front]:
+    from moto.server import ThreadedMotoServer
+
+    port = free_port()
+    moto = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    moto.start()
+    front = Front(f"http://127.0.0.1:{port}", ready_seconds=3)
+    try:
+        yield front
+    finally:
+        front.close()
+        moto.stop()
+
+
+def client(front: Front, service: str, region: str):  # type: ignore[no-untyped-def]
+    return boto3.client(service, region_name=region, endpoint_url=front.url)
+
+
+def wait_for(get, done, what: str, seconds: float = 60):  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while True:
+        value = get()
+        if done(value):
+            return value
+        assert time.monotonic() < deadline, f"{what}: still {value}"
+        time.sleep(0.5)
+
+
+def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
+    for region, bucket in (("us-east-1", "studio-east"), ("us-west-2", "studio-west")):
+        s3 = client(aws, "s3", region)
+        s3.create_bucket(
+            Bucket=bucket,
+            **({} if region == "us-east-1" else {"CreateBucketConfiguration": {"LocationConstraint": region}}),
+        )
+    client(aws, "s3", "us-west-2").put_object(Bucket="studio-west", Key="sets/llama.jsonl", Body=jsonl(130))
+    client(aws, "s3", "us-east-1").put_object(Bucket="studio-east", Key="sets/nova.jsonl", Body=nova_jsonl(120))
+    env = {
+        "STUDIO_BACKEND": "aws",
+        "STUDIO_ALLOW_ANONYMOUS": "true",
+        "STUDIO_DATA_DIR": str(tmp_path),
+        "STUDIO_AWS_REGIONS": "us-east-1,us-west-2",
+        "STUDIO_S3_BUCKETS": "us-east-1=studio-east,us-west-2=studio-west",
+        "STUDIO_CUSTOMIZATION_ROLE_ARN": ROLE,
+        "STUDIO_RECONCILE_SECONDS": "1",
+        "STUDIO_JOB_TAGS": "team=ml",
+        "AWS_ENDPOINT_URL": aws.url,
+    }
+    token = subprocess.run(
+        [sys.executable, "-m", "services.tokens", "create", "--user", "ops@example.com", "--role", "admin"],
+        cwd=ROOT, env={k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")} | env,
+        capture_output=True, text=True, check=True,
+    ).stdout.strip().splitlines()[-1]  # fmt: skip
+    auth = {"Authorization": f"Bearer {token}"}
+    with running_server(tmp_path / "server.log", env) as url:
+        api = httpx.Client(base_url=f"{url}/api", headers=auth, timeout=60)
+        sync = api.post("/models/sync").json()
+        assert {r["Outcome"] for r in sync["Runs"] if r["Provider"] == "Amazon Bedrock"} == {"ok"}
+        for model_id in (LLAMA, NOVA_MICRO):
+            assert api.post(f"/models/{model_id}/enable").status_code == 200
+        llama = api.post(
+            "/custom-models",
+            json={"ModelName": "west-bot", "BaseModelId": LLAMA, "TrainingDataLocation": "s3://studio-west/sets/llama.jsonl",
+                  "HyperParameters": {"epochCount": "1"}},
+        )  # fmt: skip
+        assert llama.status_code == 201, llama.text
+        assert llama.json()["Region"] == "us-west-2" and ":us-west-2:" in llama.json()["JobArn"]
+        nova = api.post(
+            "/custom-models",
+            json={"ModelName": "east-bot", "BaseModelId": NOVA_MICRO, "TrainingDataLocation": "s3://studio-east/sets/nova.jsonl"},
+        )  # fmt: skip
+        assert nova.status_code == 201, nova.text
+        assert nova.json()["Region"] == "us-east-1" and nova.json()["Deployable"]
+        llama_id, nova_id = llama.json()["Id"], nova.json()["Id"]
+        for model_id in (llama_id, nova_id):
+            wait_for(
+                lambda m=model_id: api.get(f"/custom-models/{m}").json()["Status"], lambda s: s == "Complete", "job"
+            )
+        # Llama: throughput (us-west-2), then enable, then remove
+        provisioned = api.put(f"/custom-models/{llama_id}/throughput", json={"ModelUnits": 1})
+        assert provisioned.status_code == 202, [r[:300] for r in aws.refused]
+        wait_for(
+            lambda: api.get(f"/custom-models/{llama_id}").json()["ThroughputStatus"], lambda s: s == "InService", "pt"
+        )
+        assert api.post(f"/models/{llama_id}/enable").json()["StatusLight"] == "GREEN"
+        assert api.delete(f"/custom-models/{llama_id}/throughput").json()["StatusLight"] == "RED"
+        # Nova: on demand (us-east-1), then enable, then remove
+        assert api.put(f"/custom-models/{nova_id}/deployment").status_code == 202
+        wait_for(
+            lambda: api.get(f"/custom-models/{nova_id}").json()["DeploymentStatus"], lambda s: s == "Active", "deploy"
+        )
+        assert api.post(f"/models/{nova_id}/enable").json()["StatusLight"] == "GREEN"
+        assert api.delete(f"/custom-models/{nova_id}/deployment").json()["StatusLight"] == "RED"
+        # a job made outside Model Studio (the CLI, say) appears after a sync
+        client(aws, "bedrock", "us-west-2").create_model_customization_job(
+            jobName="cli-job", customModelName="cli-bot", roleArn=ROLE,
+            baseModelIdentifier="meta.llama3-1-8b-instruct-v1:0:128k",
+            trainingDataConfig={"s3Uri": "s3://studio-west/sets/llama.jsonl"},
+            outputDataConfig={"s3Uri": "s3://studio-west/out/"}, hyperParameters={"epochCount": "1"},
+        )  # fmt: skip
+        notes = api.post("/models/sync").json()["Notes"]
+        assert any("cli-bot (us-west-2" in n for n in notes), notes
+        names = {m["ModelName"]: m for m in api.get("/custom-models").json()["CustomModels"]}
+        assert names["cli-bot"]["Region"] == "us-west-2"
+        for model_id in (llama_id, nova_id):
+            assert api.delete(f"/custom-models/{model_id}").status_code == 204
+    assert aws.refused == []  # Bedrock would have accepted every request Model Studio sent
+    regions = {(region, op) for region, op in aws.calls}
+    assert ("us-west-2", "CreateModelCustomizationJob") in regions and (
+        "us-east-1",
+        "CreateModelCustomizationJob",
+    ) in regions
+    assert ("us-west-2", "CreateProvisionedModelThroughput") in regions
+    assert ("us-east-1", "CreateCustomModelDeployment") in regions
