@@ -75,7 +75,7 @@ def main() -> None:
     from services.customization import NewCustomModel
     from services.domain.identity import LOCAL_ADMIN
     from services.domain.models import ThroughputStatus
-    from services.evaluation.service import NewEvaluation
+    from services.evaluation.records import NewEvaluation
     from services.settings import load_settings
 
     admin = LOCAL_ADMIN.for_request("bench")

@@ -22,7 +22,8 @@ from services.customization.metrics import MetricsService
 from services.customization.reconciler import Reconciler
 from services.domain.identity import SYSTEM
 from services.domain.models import Provider
-from services.evaluation.service import EvaluationRunner, EvaluationService
+from services.evaluation.runner import EvaluationRunner
+from services.evaluation.service import EvaluationService
 from services.inference.service import InferenceService
 from services.notices.dispatch import Dispatcher
 from services.notices.subscriptions import Subscriptions

@@ -12,7 +12,8 @@ import streamlit as st
 from services.domain.actions import Action
 from services.domain.errors import InvalidData, ServiceError
 from services.domain.models import CustomModel, Evaluation, EvaluationResult
-from services.evaluation.service import METRICS, NewEvaluation, csv_name, outcome
+from services.evaluation.metrics import METRICS
+from services.evaluation.records import NewEvaluation, csv_name, outcome
 from ui import deps
 from ui.components import csv_bytes, duration, md_escape, page_of, rows_height
 from ui.cost_view import money

@@ -20,7 +20,8 @@ from api.errors import ERRORS
 from api.schemas import Pascal
 from services.bootstrap import Services
 from services.domain.models import Evaluation, EvaluationResult
-from services.evaluation.service import METRICS, NewEvaluation, csv_name, results_csv
+from services.evaluation.metrics import METRICS
+from services.evaluation.records import NewEvaluation, csv_name, results_csv
 
 router = APIRouter(tags=["evaluations"])
 Metric = Literal["exact_match", "token_f1", "rouge_l"]

@@ -106,7 +106,7 @@ def test_a_bad_evaluation_set_is_refused_with_its_lines(world: World, make_app) 
 
 
 def test_compare_runs_shows_each_runs_latest_evaluation_beside_its_curves(world: World, make_app) -> None:
-    from services.evaluation.service import NewEvaluation
+    from services.evaluation.records import NewEvaluation
 
     world.catalog.sync(actor=ADMIN)
     world.catalog.enable(LITE, actor=ADMIN)

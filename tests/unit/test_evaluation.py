@@ -20,7 +20,7 @@ from services.domain.errors import (
     TransitionNotAllowed,
 )
 from services.domain.models import EvaluationStatus, Provider
-from services.evaluation.service import NewEvaluation, item_of, results_csv
+from services.evaluation.records import NewEvaluation, item_of, results_csv
 from tests.support.factories import jsonl, trained_and_served
 from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
 

@@ -9,7 +9,7 @@ import pandas as pd
 
 from services.domain.export import csv_text
 from services.domain.models import EvaluationResult
-from services.evaluation.service import results_csv
+from services.evaluation.records import results_csv
 from ui.components import csv_bytes
 
 ATTACKS = ['=HYPERLINK("http://evil.test")', "+1+1", "-2+3", "@SUM(A1)", "\tx", "\rx"]
