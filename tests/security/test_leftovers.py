@@ -11,8 +11,8 @@ from pathlib import Path
 
 from services.bootstrap import build_services
 from services.settings import load_settings
+from tests.support.crash_worker import crash
 from tests.support.servers import ROOT
-from tests.test_crashes import crash
 
 
 def test_a_half_written_upload_of_a_killed_process_is_removed_at_the_next_start(tmp_path: Path) -> None:

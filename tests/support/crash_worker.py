@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import os
 import signal
+import subprocess
 import sys
 from pathlib import Path
 from typing import Any
@@ -23,6 +24,8 @@ from services.customization import NewCustomModel, Upload
 from services.domain.identity import LOCAL_ADMIN
 from services.settings import load_settings
 from tests.support.factories import LLAMA
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def die() -> None:
@@ -80,6 +83,21 @@ def main() -> None:
         services.customization.refresh(model.id)
         services.customization.provision_throughput(model.id, actor=LOCAL_ADMIN)
     print("survived", flush=True)
+
+
+def crash(data_dir: Path, point: str) -> None:
+    """Run this worker in a process of its own and see it killed at ``point`` (SIGKILL, as a crash)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
+    result = subprocess.run(
+        [sys.executable, "-m", "tests.support.crash_worker", str(data_dir), point],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == -9, (result.returncode, result.stdout, result.stderr[-2000:])
+    assert "survived" not in result.stdout
 
 
 if __name__ == "__main__":

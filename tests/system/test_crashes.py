@@ -3,9 +3,6 @@ every record in line with the provider: no orphan job, no duplicate job, no reco
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -14,23 +11,8 @@ import pytest
 from services.bootstrap import build_services
 from services.domain.models import JobStatus, ThroughputStatus
 from services.settings import load_settings
+from tests.support.crash_worker import crash
 from tests.support.factories import LLAMA
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-def crash(data_dir: Path, point: str) -> None:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")}
-    result = subprocess.run(
-        [sys.executable, "-m", "tests.support.crash_worker", str(data_dir), point],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == -9, (result.returncode, result.stdout, result.stderr[-2000:])
-    assert "survived" not in result.stdout
 
 
 def restart(data_dir: Path):
