@@ -11,8 +11,8 @@ from starlette.routing import Mount
 from streamlit import config
 
 from api.app import create_api
-from services.bootstrap import shared_services
 from services.settings import load_settings
+from services.shared import shared_services
 from webserver import serving
 from webserver.guard import Guard
 from webserver.uploads import clean_spool

@@ -129,17 +129,17 @@ import msgspec, orjson
 if mode == "naive":
     import pandas as pd
 from services.datasets.specs import family_for
-from services.datasets.validate.validate import DatasetKind, _chunks, validate_stream
+from services.datasets.validate import DatasetKind, _chunks, validate_stream
 start = time.perf_counter()  # after the imports: only the work is timed
 size = os.path.getsize(path) if limit <= 0 else limit
 if mode in ("ours", "python"):
     if mode == "python":
-        import services.datasets.validate.validate as ds
+        import services.datasets.validate as ds
         ds._scan = None
     with open(path, "rb") as f:
         r = validate_stream(f, family_for(model_id), DatasetKind.TRAINING, os.path.getsize(path))
     if mode == "ours":
-        from services.datasets.validate.validate import _scan
+        from services.datasets import _scan
         assert _scan is not None, "the compiled scan is not built: make builds it (build_scan.py)"
     detail = f"{{r.records:,}} records, ~{{r.tokens:,}} tokens, issues {{r.issue_counts}}"
 elif mode == "read":  # the floor: read the file in chunks and count its lines

@@ -89,6 +89,7 @@ def main() -> None:
             data_dir=data, sim_job_seconds=1, sim_throughput_seconds=0.5, local_inference_url=model_url
         )
         s = build_services(settings)
+        s.start(background=False)  # the catalog filled, as the server starts it
         s.catalog.enable(BASE, actor=admin)
         custom = s.customization.create(
             NewCustomModel(name="bench-bot", base_model_id=BASE), "s3://model-studio/sets/train.jsonl", actor=admin

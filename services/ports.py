@@ -325,3 +325,17 @@ class NoticeStore(Protocol):
 
     def save_notice_prefs(self, prefs: NoticePrefs, now: datetime) -> None:
         """Store someone's preferences (all of them, seen_at included)."""
+
+
+class Store(
+    CatalogStore,
+    CustomModelStore,
+    AuditStore,
+    TokenStore,
+    PriceStore,
+    UsageStore,
+    EvaluationStore,
+    NoticeStore,
+    Protocol,
+):
+    """Every store port at once: SqlCatalogStore, or a fake in tests."""

@@ -35,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     revoke = sub.add_parser("revoke", help="revoke a token by id")
     revoke.add_argument("token_id")
     args = parser.parse_args(argv)
-    service = build_services(load_settings(), first_sync=False).tokens
+    service = build_services(load_settings()).tokens
     try:
         if args.command == "create":
             token_id, token = service.create(args.user, args.role, args.name, args.scope)

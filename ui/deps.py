@@ -6,10 +6,11 @@ from urllib.parse import quote
 
 import streamlit as st
 
-from services.bootstrap import Services, shared_services
+from services.bootstrap import Services
 from services.domain.errors import ServiceError
 from services.domain.identity import Actor
 from services.notices.events import TITLES
+from services.shared import shared_services
 from ui.auth import current_actor, sidebar
 from ui.components import md_escape
 

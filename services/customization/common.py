@@ -13,6 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.datasets.validate import DatasetReport
 from services.domain.models import CustomModel, DeploymentStatus, ThroughputStatus
+from services.settings import Settings
 
 Clock = Callable[[], datetime]
 Progress = Callable[[str, int, int], None]  # (what, bytes done, bytes total)
@@ -108,6 +109,25 @@ class CustomizationConfig:
     vpc_subnets: tuple[str, ...] = ()  # STUDIO_VPC_SUBNETS / STUDIO_VPC_SECURITY_GROUPS: the job's VPC
     vpc_security_groups: tuple[str, ...] = ()
     output_roots: tuple[tuple[str, str], ...] = ()  # (region, s3://bucket/prefix) where it differs
+
+    @classmethod
+    def from_settings(cls, settings: Settings, *, local_role_arn: str) -> CustomizationConfig:
+        """The configuration the settings give (the local backend's role when none is set)."""
+        role = settings.customization_role_arn or (local_role_arn if settings.backend == "local" else None)
+        return cls(
+            output_root=settings.output_root,
+            role_arn=role,
+            region=settings.job_region,
+            max_model_units=settings.no_commit_max_model_units,
+            submit_grace_seconds=settings.submit_grace_seconds,
+            allowed_buckets=settings.readable_buckets(),
+            regions=tuple(settings.aws_regions),
+            tags=tuple(settings.job_tags.items()),
+            kms_key_id=settings.kms_key_id,
+            vpc_subnets=tuple(settings.vpc_subnets),
+            vpc_security_groups=tuple(settings.vpc_security_groups),
+            output_roots=tuple((r, settings.output_root_for(r)) for r in settings.aws_regions),
+        )
 
     @property
     def job_regions(self) -> tuple[str, ...]:

@@ -129,7 +129,7 @@ def test_aws_error_codes_become_clear_errors(stubbed, call: str, code: str, erro
 def test_retries_are_configured_once_adaptive_and_bounded() -> None:
     import inspect
 
-    from services import bootstrap
+    from services import outside
 
-    source = inspect.getsource(bootstrap)
+    source = inspect.getsource(outside)
     assert source.count('retries={"mode": "adaptive", "max_attempts": 4}') == 1

@@ -165,8 +165,8 @@ def test_two_dispatchers_on_one_database_deliver_each_notice_once(
     receiver.fail = 0
     world = world_of(tmp_path, webhook_urls=[receiver.url])
     from services.adapters.sql import SqlCatalogStore
-    from services.bootstrap import _dispatcher
     from services.notices.subscriptions import Subscriptions
+    from services.outside import dispatcher
 
     train(world)
     for _ in range(5):  # more notices: throughput provisioned, InService, removed, ...
@@ -177,7 +177,7 @@ def test_two_dispatchers_on_one_database_deliver_each_notice_once(
     assert isinstance(world.store, SqlCatalogStore)
     other = SqlCatalogStore(world.store.engine.engine)  # another replica's store: its own dispatcher
     settings = world.services.settings
-    a, b = world.services.dispatcher, _dispatcher(settings, other, Subscriptions(other, other, settings.admins))
+    a, b = world.services.dispatcher, dispatcher(settings, other, Subscriptions(other, other, settings.admins))
 
     def run(dispatcher: Any) -> None:
         for _ in range(10):

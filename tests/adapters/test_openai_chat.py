@@ -18,6 +18,7 @@ def test_a_local_openai_compatible_server_answers_for_real(tmp_path: Path) -> No
     with openai_server() as server:
         settings = load_settings(data_dir=tmp_path, local_inference_url=server.url, local_inference_model="llama3.2:1b")
         services = build_services(settings)
+        services.start(background=False)  # the catalog filled, as the server starts it
         services.catalog.enable(LITE, actor=ADMIN)
         request = ChatRequest(
             messages=(ChatMessage(role="user", content="Hello there"),), system="Be brief.", max_tokens=32

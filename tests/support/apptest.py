@@ -26,7 +26,7 @@ def world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
 
 @pytest.fixture
 def make_app() -> Callable[[], AppTest]:
-    from services.bootstrap import reset_shared_services
+    from services.shared import reset_shared_services
 
     reset_shared_services()
     st.cache_resource.clear()

@@ -63,6 +63,7 @@ def main() -> None:
         data_dir / "local-bedrock", LocalObjectStore(data_dir), job_seconds=0.5, throughput_seconds=0.5
     )
     services = build_services(settings, backend=Dying(local, point))
+    services.start(background=False)  # the catalog filled, as the server starts it
     services.catalog.enable(LLAMA, actor=LOCAL_ADMIN)
     raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
     if point == "during-upload":  # a big file: the process dies after the first 8 MB are written

@@ -591,7 +591,6 @@ class World:
             objects=self.objects,
             backend=self.backend,  # type: ignore[arg-type]
             clock=self.clock,
-            first_sync=False,
             inference=inference,  # type: ignore[arg-type]
         )
         self.catalog = self.services.catalog

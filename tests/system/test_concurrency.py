@@ -34,7 +34,9 @@ def replicas(tmp_path: Path, database_url: str, clock: FakeClock) -> tuple[Servi
         settings = load_settings(
             data_dir=tmp_path, database_url=database_url, sim_job_seconds=0.3, sim_throughput_seconds=0.3
         )
-        return build_services(settings, clock=clock)  # one clock for both, and for the local control plane
+        services = build_services(settings, clock=clock)  # one clock for both, and for the local control plane
+        services.start(background=False)  # as each server starts it
+        return services
 
     first = one()
     return first, one()

@@ -19,7 +19,9 @@ def restart(data_dir: Path):
     settings = load_settings(
         data_dir=data_dir, sim_job_seconds=0.5, sim_throughput_seconds=0.5, submit_grace_seconds=0.001
     )
-    return build_services(settings)
+    services = build_services(settings)
+    services.start(background=False)  # as the server starts it
+    return services
 
 
 def provider_state(data_dir: Path) -> tuple[int, int]:

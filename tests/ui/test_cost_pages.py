@@ -184,6 +184,7 @@ def test_in_aws_mode_the_costs_page_refreshes_prices_and_shows_the_changes(monke
         backend="aws", data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'studio.db'}", allow_anonymous=True
     )
     services = build_services(settings, aws_session=session)  # production wiring, prices included
+    services.start(background=False)  # the catalog filled, as the server starts it
     assert services.costs.can_refresh
     monkeypatch.setattr(deps, "get_services", lambda: services)
     at = open_page(make_app, "views/costs.py")
@@ -193,6 +194,7 @@ def test_in_aws_mode_the_costs_page_refreshes_prices_and_shows_the_changes(monke
     assert at.dataframe[0].value["new"].tolist() == [0.0005]
     session.stubber.assert_no_pending_responses()
     replica = build_services(settings, aws_session=StubbedSession())  # another process on the same database
+    replica.start(background=False)  # the catalog filled, as the server starts it
     titan = replica.costs.prices.lookup("amazon.titan-text-lite-v1:0:4k", "us-east-1")
     assert titan is not None and titan.training is not None
     assert titan.training.price == 0.0005 and titan.training.source.startswith("AWS Price List API")

@@ -35,12 +35,14 @@ def aws_settings(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 def test_aws_mode_starts_with_the_bundled_snapshot_marked_as_such(tmp_path: Path) -> None:
     services = build_services(aws_settings(tmp_path), aws_session=OfflineSession())
+    services.start(background=False)  # as the server starts it
     models = services.catalog.list_models()
     assert len(models) > 50 and any(m.id == "bedrock:meta.llama3-1-8b-instruct-v1:0:128k" for m in models)
     runs = services.catalog.last_sync_runs()
     assert runs[Provider.BEDROCK].outcome is SyncOutcome.BUNDLED
     assert "bundled snapshot, not yet synced" in runs[Provider.BEDROCK].message
     again = build_services(aws_settings(tmp_path), aws_session=OfflineSession())  # a restart: not seeded twice
+    again.start(background=False)
     assert len(again.catalog.list_models()) == len(models)
 
 

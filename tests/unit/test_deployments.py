@@ -28,6 +28,7 @@ def local(tmp_path: Path):  # type: ignore[no-untyped-def]
         data_dir=tmp_path, aws_regions=["us-east-1", "us-west-2"], job_tags="team=ml,cost=fine-tune"
     )
     services = build_services(settings, clock=clock)
+    services.start(background=False)  # the catalog filled, as the server starts it
     for model_id in (LLAMA, NOVA_MICRO):
         services.catalog.enable(model_id, actor=LOCAL_ADMIN)
     return services, clock

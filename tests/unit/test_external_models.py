@@ -43,6 +43,7 @@ def console_job(data_dir: Path, clock: FakeClock, name: str) -> str:
 def test_a_job_made_in_the_console_appears_after_a_sync(tmp_path: Path) -> None:
     clock = FakeClock()
     services = build_services(load_settings(data_dir=tmp_path), clock=clock)
+    services.start(background=False)  # the catalog filled, as the server starts it
     arn = console_job(tmp_path, clock, "console-bot")
     report = services.catalog.sync(actor=LOCAL_ADMIN)
     assert any("console-bot (us-west-2, running): made outside Model Studio" in n for n in report.notes)
@@ -66,6 +67,7 @@ def test_a_job_made_in_the_console_appears_after_a_sync(tmp_path: Path) -> None:
 def test_the_rest_api_sync_says_what_it_found(tmp_path: Path) -> None:
     clock = FakeClock()
     services = build_services(load_settings(data_dir=tmp_path), clock=clock)
+    services.start(background=False)  # the catalog filled, as the server starts it
     console_job(tmp_path, clock, "api-found")
     client = TestClient(create_api(lambda: services), client=("127.0.0.1", 50000))
     body = client.post("/models/sync").json()
@@ -76,6 +78,7 @@ def test_the_rest_api_sync_says_what_it_found(tmp_path: Path) -> None:
 def test_a_model_deleted_here_is_not_brought_back_by_a_sync(tmp_path: Path) -> None:
     clock = FakeClock()
     services = build_services(load_settings(data_dir=tmp_path), clock=clock)
+    services.start(background=False)  # the catalog filled, as the server starts it
     services.catalog.enable(LLAMA, actor=LOCAL_ADMIN)
     model = services.customization.create(
         NewCustomModel(name="gone-bot", base_model_id=LLAMA), upload(jsonl()), actor=LOCAL_ADMIN

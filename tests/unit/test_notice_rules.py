@@ -205,6 +205,7 @@ def test_an_idle_on_demand_deployment_is_told_once_and_never_removed(tmp_path: P
         data_dir=tmp_path, aws_regions=["us-east-1", "us-west-2"], auto_remove_idle_hours=4, idle_warn_hours=6
     )
     services = build_services(settings, clock=clock)
+    services.start(background=False)  # the catalog filled, as the server starts it
     services.catalog.enable(NOVA_MICRO, actor=LOCAL_ADMIN)
     nova = services.customization.create(
         NewCustomModel(name="nova-bot", base_model_id=NOVA_MICRO), upload(nova_jsonl()), actor=LOCAL_ADMIN

@@ -22,6 +22,7 @@ NOVA_MICRO = "bedrock:amazon.nova-micro-v1:0:128k"
 def local(tmp_path: Path, **settings: object):  # type: ignore[no-untyped-def]
     """The embedded backend as `make run` builds it (the bundled snapshot's regions per model)."""
     services = build_services(load_settings(data_dir=tmp_path, **settings))
+    services.start(background=False)  # the catalog filled, as the server starts it
     for model_id in (LLAMA, NOVA_MICRO):
         services.catalog.enable(model_id, actor=LOCAL_ADMIN)
     return services
