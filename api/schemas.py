@@ -7,7 +7,8 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
-from services.domain.models import CustomModel, JobStatus, ModelView
+from services.domain.custom import CustomModel, JobStatus
+from services.domain.models import ModelView
 
 SEED_STATUS = {
     JobStatus.SUBMITTING: "Pending",

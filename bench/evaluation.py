@@ -73,8 +73,8 @@ def main() -> None:
 
     from services.bootstrap import build_services
     from services.customization import NewCustomModel
+    from services.domain.custom import ThroughputStatus
     from services.domain.identity import LOCAL_ADMIN
-    from services.domain.models import ThroughputStatus
     from services.evaluation.records import NewEvaluation
     from services.settings import load_settings
 

@@ -6,32 +6,12 @@ from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime
 from typing import BinaryIO, Protocol
 
-from services.domain.models import (
-    ApiToken,
-    AuditEvent,
-    CallCount,
-    ChatRequest,
-    CustomModel,
-    Delivery,
-    DeploymentInfo,
-    Evaluation,
-    EvaluationResult,
-    EvaluationStatus,
-    JobInfo,
-    JobRequest,
-    ModelRecord,
-    Notice,
-    NoticePrefs,
-    PriceQuote,
-    Provider,
-    ProviderModel,
-    RefreshedPrice,
-    Reply,
-    SetPrice,
-    SyncRun,
-    Target,
-    ThroughputInfo,
-)
+from services.domain.calls import CallCount, ChatRequest, Reply, Target
+from services.domain.custom import CustomModel, DeploymentInfo, JobInfo, JobRequest, ThroughputInfo
+from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
+from services.domain.models import ModelRecord, Provider, ProviderModel, SyncRun
+from services.domain.notices import Delivery, Notice, NoticePrefs
+from services.domain.records import ApiToken, AuditEvent, PriceQuote, RefreshedPrice, SetPrice
 
 
 class CatalogSource(Protocol):

@@ -6,7 +6,7 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from services.domain.models import AuditEvent
+from services.domain.records import AuditEvent
 
 
 def activity_frame(events: Sequence[AuditEvent]) -> pd.DataFrame:

@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
+from services.domain.custom import CustomModel
 from services.domain.export import csv_text
-from services.domain.models import CustomModel, ModelType, ModelView, Status, SyncOutcome, SyncRun
+from services.domain.models import ModelType, ModelView, Status, SyncOutcome, SyncRun
 from services.domain.status import outcome
 
 # The lights are drawn without an emoji font (a machine without one shows empty boxes): a plain circle

@@ -18,7 +18,7 @@ from services.customization.metrics import (
     summarize,
     training_progress,
 )
-from services.domain.models import CustomModel
+from services.domain.custom import CustomModel
 from services.domain.s3uri import safe_key_part
 from ui.charts import metrics_figure
 from ui.components import csv_bytes, duration

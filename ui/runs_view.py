@@ -9,7 +9,8 @@ import pandas as pd
 import streamlit as st
 
 from services.costs.pricing import ModelCosts
-from services.domain.models import CustomModel, ModelView
+from services.domain.custom import CustomModel
+from services.domain.models import ModelView
 from ui.components import coloured, duration, status_cell
 from ui.cost_view import money
 from ui.state import Key

@@ -10,7 +10,8 @@ import pandas as pd
 import streamlit as st
 
 from services.customization.metrics import RunMetrics, epoch_losses
-from services.domain.models import AuditEvent, CustomModel
+from services.domain.custom import CustomModel
+from services.domain.records import AuditEvent
 from ui.components import duration
 
 WORDS = {  # an audit action as the story tells it (others: their name in words)

@@ -12,8 +12,9 @@ from streamlit.delta_generator import DeltaGenerator
 from services.costs.pricing import DAYS_PER_MONTH
 from services.customization.metrics import MetricsState, RunMetrics
 from services.domain.actions import Action, Subject, decide
+from services.domain.custom import CustomModel
 from services.domain.errors import ProviderError, ServiceError
-from services.domain.models import CustomModel, ModelView
+from services.domain.models import ModelView
 from ui import deps
 from ui.components import LIGHT_MD, duration, for_whom, md_escape, outcome_of
 from ui.cost_view import money

@@ -10,8 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from services.domain.actions import Action
+from services.domain.custom import CustomModel
 from services.domain.errors import InvalidData, ServiceError
-from services.domain.models import CustomModel, Evaluation, EvaluationResult
+from services.domain.evaluations import Evaluation, EvaluationResult
 from services.evaluation.metrics import METRICS
 from services.evaluation.records import NewEvaluation, csv_name, outcome
 from ui import deps

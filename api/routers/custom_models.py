@@ -23,12 +23,12 @@ from api.schemas import (
 from services.bootstrap import Services
 from services.customization import NewCustomModel
 from services.customization.metrics import MetricsState
+from services.domain.custom import CustomModel
 from services.domain.errors import (
     ModelNotFound,
     ProviderUnavailable,
     TransitionNotAllowed,
 )
-from services.domain.models import CustomModel
 
 router = APIRouter(tags=["custom models"])
 

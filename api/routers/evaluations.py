@@ -19,7 +19,7 @@ from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
 from services.bootstrap import Services
-from services.domain.models import Evaluation, EvaluationResult
+from services.domain.evaluations import Evaluation, EvaluationResult
 from services.evaluation.metrics import METRICS
 from services.evaluation.records import NewEvaluation, csv_name, results_csv
 

@@ -22,7 +22,7 @@ from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.routers.custom_models import view_of
 from api.schemas import CustomModelOut, Pascal
-from services.domain.models import Notice, NoticePrefs
+from services.domain.notices import Notice, NoticePrefs
 from services.notices.events import EVENTS
 
 router = APIRouter(tags=["notices"])

@@ -18,7 +18,7 @@ from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
 from services.domain.identity import Role
-from services.domain.models import ApiToken
+from services.domain.records import ApiToken
 
 router = APIRouter(tags=["tokens"])
 Scope = Literal["invoke", "read", "manage"]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 
 from services.domain.errors import Forbidden, InvalidRequest, ModelNotFound
 from services.domain.identity import Actor, Role
-from services.domain.models import ApiToken
+from services.domain.records import ApiToken
 from services.ports import TokenStore
 
 PREFIX = "mst_"

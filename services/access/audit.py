@@ -3,7 +3,7 @@ same transaction as the change (every store write takes its audit events)."""
 
 from __future__ import annotations
 
-from services.domain.models import AuditEvent
+from services.domain.records import AuditEvent
 from services.ports import AuditStore
 
 

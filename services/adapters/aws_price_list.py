@@ -17,7 +17,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.domain.errors import ProviderUnavailable, summarize
-from services.domain.models import PriceQuote
+from services.domain.records import PriceQuote
 
 COMPONENT_MARKERS = (
     ("Customization-Training", "training"),

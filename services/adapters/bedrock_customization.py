@@ -8,8 +8,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
-from services.domain.errors import ProviderDataError, ProviderRejected, ProviderUnavailable, summarize
-from services.domain.models import (
+from services.domain.custom import (
     DeploymentInfo,
     DeploymentStatus,
     JobInfo,
@@ -18,6 +17,7 @@ from services.domain.models import (
     ThroughputInfo,
     ThroughputStatus,
 )
+from services.domain.errors import ProviderDataError, ProviderRejected, ProviderUnavailable, summarize
 
 StatusT = TypeVar("StatusT", bound=Enum)
 

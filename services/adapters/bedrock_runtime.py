@@ -8,8 +8,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services.domain.calls import ChatRequest, Reply, Target
 from services.domain.errors import ModelCallFailed, ProviderThrottled, ProviderUnavailable
-from services.domain.models import ChatRequest, Reply, Target
 
 THROTTLED = frozenset({"ThrottlingException", "TooManyRequestsException", "ServiceQuotaExceededException"})
 UNAVAILABLE = frozenset({"ServiceUnavailableException", "ModelNotReadyException", "InternalServerException"})

@@ -10,8 +10,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services.domain.calls import Watched
 from services.domain.errors import ProviderUnavailable
-from services.domain.models import Watched
 
 MAX_QUERIES = 500  # GetMetricData takes at most 500 metric queries per call
 

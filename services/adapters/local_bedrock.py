@@ -25,8 +25,7 @@ from typing import Any
 
 from services.datasets.specs import family_for
 from services.datasets.validate import DatasetKind, check_record_totals, validate_stream
-from services.domain.errors import ObjectStoreError, ProviderRejected
-from services.domain.models import (
+from services.domain.custom import (
     DeploymentInfo,
     DeploymentStatus,
     JobInfo,
@@ -35,6 +34,7 @@ from services.domain.models import (
     ThroughputInfo,
     ThroughputStatus,
 )
+from services.domain.errors import ObjectStoreError, ProviderRejected
 from services.domain.s3uri import join
 from services.ports import ObjectStore
 

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import orjson
 
 from services.datasets.records import text_of
-from services.domain.models import ChatRequest, Reply, Target
+from services.domain.calls import ChatRequest, Reply, Target
 from services.evaluation.metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
 from services.ports import ObjectStore
 

@@ -12,7 +12,7 @@ import httpx
 import orjson
 
 from services.domain.errors import DeliveryFailed
-from services.domain.models import Notice
+from services.domain.notices import Notice
 from services.notices.events import payload, signature
 
 

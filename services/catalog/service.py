@@ -14,7 +14,6 @@ from services.domain.errors import (
 )
 from services.domain.identity import Actor, require_admin
 from services.domain.models import (
-    AuditEvent,
     BulkResult,
     CatalogChanges,
     Lifecycle,
@@ -28,6 +27,7 @@ from services.domain.models import (
     SyncReport,
     SyncRun,
 )
+from services.domain.records import AuditEvent
 from services.domain.status import derive_status
 from services.domain.traits import derive_traits
 from services.ports import CatalogSource, CatalogStore

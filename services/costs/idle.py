@@ -24,9 +24,10 @@ from pydantic import BaseModel, ConfigDict
 from services.costs.ledger import CostService
 from services.customization import CustomizationService
 from services.domain.actions import Action, require
+from services.domain.calls import Watched
+from services.domain.custom import CustomModel, DeploymentStatus, ThroughputStatus
 from services.domain.errors import InvalidRequest
 from services.domain.identity import SYSTEM, Actor
-from services.domain.models import CustomModel, DeploymentStatus, ThroughputStatus, Watched
 from services.notices.events import told_by_system
 from services.ports import AuditStore, UsageStore
 

@@ -23,18 +23,11 @@ from services.costs.pricing import (
     costs_so_far,
     estimate,
 )
+from services.domain.custom import CustomModel
 from services.domain.errors import InvalidRequest, ModelNotFound
 from services.domain.identity import Actor, require_admin
-from services.domain.models import (
-    AuditEvent,
-    CustomModel,
-    ModelRecord,
-    ModelType,
-    PriceQuote,
-    Provider,
-    RefreshedPrice,
-    SetPrice,
-)
+from services.domain.models import ModelRecord, ModelType, Provider
+from services.domain.records import AuditEvent, PriceQuote, RefreshedPrice, SetPrice
 from services.ports import CatalogStore, CustomModelStore, PriceListSource, PriceStore, UsageStore
 
 

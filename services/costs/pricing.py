@@ -17,8 +17,8 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from services.domain.custom import CustomModel, JobStatus
 from services.domain.errors import InvalidRequest, ServiceError
-from services.domain.models import CustomModel, JobStatus
 
 PRICES_FILE = Path(__file__).resolve().parents[1] / "data" / "prices.json"
 PRICING_PAGE = "https://aws.amazon.com/bedrock/pricing/"

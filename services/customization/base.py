@@ -6,12 +6,10 @@ from collections.abc import Mapping
 from datetime import UTC, datetime
 
 from services.customization.common import Clock, CustomizationConfig, NewCustomModel, _state
+from services.domain.custom import CustomModel
 from services.domain.errors import ModelNotFound, ProviderRejected
 from services.domain.identity import Actor
-from services.domain.models import (
-    AuditEvent,
-    CustomModel,
-)
+from services.domain.records import AuditEvent
 from services.notices.events import event_for
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
 

@@ -12,7 +12,7 @@ from typing import Any, BinaryIO
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.datasets.validate import DatasetReport
-from services.domain.models import CustomModel, DeploymentStatus, ThroughputStatus
+from services.domain.custom import CustomModel, DeploymentStatus, ThroughputStatus
 from services.settings import Settings
 
 Clock = Callable[[], datetime]

@@ -9,9 +9,9 @@ import uuid
 
 from services.customization.common import NAME_PATTERN, _state
 from services.customization.reconcile import Reconciling
+from services.domain.custom import CustomModel, JobInfo, JobStatus
 from services.domain.errors import DuplicateName, ProviderError
 from services.domain.identity import Actor
-from services.domain.models import CustomModel, JobInfo, JobStatus
 
 EXTERNAL = "made outside Model Studio"
 

@@ -9,6 +9,7 @@ from collections.abc import Callable
 from services.customization.base import ServiceBase
 from services.customization.common import _clear_deployment, _clear_throughput, _state, _still_enabled
 from services.domain.actions import Action, Subject, custom_subject, require, role_refusal
+from services.domain.custom import CustomModel, DeploymentStatus, JobInfo, JobStatus, ThroughputStatus
 from services.domain.errors import (
     ConcurrentUpdate,
     Forbidden,
@@ -19,14 +20,7 @@ from services.domain.errors import (
     ProviderUnavailable,
 )
 from services.domain.identity import SYSTEM, Actor
-from services.domain.models import (
-    CustomModel,
-    DeploymentStatus,
-    JobInfo,
-    JobStatus,
-    Lifecycle,
-    ThroughputStatus,
-)
+from services.domain.models import Lifecycle
 from services.domain.names import bedrock_name
 
 

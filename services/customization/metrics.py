@@ -21,8 +21,8 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from tsdownsample import MinMaxLTTBDownsampler
 
+from services.domain.custom import CustomModel, JobStatus
 from services.domain.errors import InvalidRequest, ModelNotFound, ObjectStoreError
-from services.domain.models import CustomModel, JobStatus
 from services.ports import CustomModelStore, ObjectStore
 
 TRAINING_FILE = "step_wise_training_metrics.csv"

@@ -4,14 +4,12 @@ from __future__ import annotations
 
 from services.customization.common import ReconcileReport, _clear_deployment, _clear_throughput, _state
 from services.customization.lifecycle import ModelLifecycle
+from services.domain.custom import JobStatus
 from services.domain.errors import (
     ConcurrentUpdate,
     ProviderError,
 )
 from services.domain.identity import SYSTEM
-from services.domain.models import (
-    JobStatus,
-)
 
 
 class Reconciling(ModelLifecycle):

@@ -22,6 +22,7 @@ from services.customization.common import (
     _state,
 )
 from services.datasets.specs import ON_DEMAND_REGIONS, ON_DEMAND_SINCE
+from services.domain.custom import CustomModel, JobRequest, JobStatus
 from services.domain.errors import (
     ConcurrentUpdate,
     DuplicateName,
@@ -34,11 +35,6 @@ from services.domain.errors import (
     TransitionNotAllowed,
 )
 from services.domain.identity import Actor
-from services.domain.models import (
-    CustomModel,
-    JobRequest,
-    JobStatus,
-)
 from services.domain.names import bedrock_name
 from services.domain.s3uri import join, safe_key_part, user_uri
 

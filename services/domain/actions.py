@@ -10,17 +10,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 
+from services.domain.custom import CustomModel, DeploymentStatus, JobStatus, ThroughputStatus
 from services.domain.errors import Forbidden, TransitionNotAllowed
 from services.domain.identity import Actor
-from services.domain.models import (
-    CustomModel,
-    DeploymentStatus,
-    JobStatus,
-    ModelType,
-    ModelView,
-    Status,
-    ThroughputStatus,
-)
+from services.domain.models import ModelType, ModelView, Status
 
 
 class Action(StrEnum):

@@ -10,14 +10,9 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.datasets.records import text_of
+from services.domain.calls import ChatMessage, Target
+from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.export import csv_text
-from services.domain.models import (
-    ChatMessage,
-    Evaluation,
-    EvaluationResult,
-    EvaluationStatus,
-    Target,
-)
 from services.domain.s3uri import safe_key_part
 from services.evaluation.metrics import (
     JUDGE_SYSTEM,

@@ -11,10 +11,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime
 
 from services.background import Background
-from services.domain.models import (
-    Evaluation,
-    EvaluationStatus,
-)
+from services.domain.evaluations import Evaluation, EvaluationStatus
 from services.evaluation.service import EvaluationService
 
 log = logging.getLogger(__name__)

@@ -10,19 +10,15 @@ from typing import Any
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
 
 from services.domain.actions import Action
+from services.domain.calls import ChatMessage, ChatRequest
 from services.domain.errors import (
     ModelNotFound,
     NotInvocable,
     ProviderUnavailable,
     ServiceError,
 )
+from services.domain.evaluations import Evaluation, EvaluationResult
 from services.domain.identity import Actor, Role
-from services.domain.models import (
-    ChatMessage,
-    ChatRequest,
-    Evaluation,
-    EvaluationResult,
-)
 from services.evaluation.metrics import (
     JUDGE_SYSTEM,
     SCORERS,

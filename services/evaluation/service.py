@@ -31,6 +31,8 @@ from services.datasets.report import DatasetKind
 from services.datasets.specs import Family, family_for
 from services.datasets.validate import validate_stream
 from services.domain.actions import Action
+from services.domain.calls import Target
+from services.domain.custom import CustomModel
 from services.domain.errors import (
     Forbidden,
     InvalidData,
@@ -39,15 +41,9 @@ from services.domain.errors import (
     NotInvocable,
     TransitionNotAllowed,
 )
+from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.identity import Actor
-from services.domain.models import (
-    AuditEvent,
-    CustomModel,
-    Evaluation,
-    EvaluationResult,
-    EvaluationStatus,
-    Target,
-)
+from services.domain.records import AuditEvent
 from services.domain.s3uri import user_uri
 from services.evaluation.metrics import (
     METRICS,

@@ -18,24 +18,11 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 from services.domain.actions import Action, decide, subject
+from services.domain.calls import MAX_LONG_TEXT, MAX_MESSAGES, CallCount, ChatMessage, ChatRequest, Reply, Target, Usage
+from services.domain.custom import CustomModel
 from services.domain.errors import ModelNotFound, NotInvocable, NotYours, ProviderUnavailable, ServiceError
 from services.domain.identity import Actor
-from services.domain.models import (
-    MAX_LONG_TEXT,
-    MAX_MESSAGES,
-    CallCount,
-    ChatMessage,
-    ChatRequest,
-    CustomModel,
-    ModelRecord,
-    ModelType,
-    ModelView,
-    Provider,
-    Reply,
-    Status,
-    Target,
-    Usage,
-)
+from services.domain.models import ModelRecord, ModelType, ModelView, Provider, Status
 from services.ports import InferenceBackend, UsageStore
 
 __all__ = [

@@ -12,7 +12,7 @@ from typing import Protocol
 
 from services.background import Background
 from services.domain.errors import DeliveryFailed
-from services.domain.models import Delivery, Notice
+from services.domain.notices import Delivery, Notice
 from services.notices.subscriptions import Subscriptions
 from services.ports import NoticeStore
 

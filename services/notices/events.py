@@ -10,8 +10,10 @@ import hmac
 from datetime import datetime
 from typing import Any
 
+from services.domain.custom import CustomModel, DeploymentStatus, JobStatus, ThroughputStatus
 from services.domain.identity import SYSTEM
-from services.domain.models import AuditEvent, CustomModel, DeploymentStatus, JobStatus, Notice, ThroughputStatus
+from services.domain.notices import Notice
+from services.domain.records import AuditEvent
 
 JOB_EVENTS = {
     JobStatus.COMPLETED: "job.completed",

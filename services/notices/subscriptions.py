@@ -12,7 +12,7 @@ from typing import Literal
 
 from services.domain.errors import Forbidden, InvalidRequest
 from services.domain.identity import Actor
-from services.domain.models import Notice, NoticePrefs
+from services.domain.notices import Notice, NoticePrefs
 from services.notices.events import EVENTS
 from services.ports import CustomModelStore, NoticeStore
 

@@ -13,8 +13,8 @@ from moto import mock_aws
 from moto.bedrock.models import bedrock_backends
 
 from services.adapters.bedrock_customization import BedrockCustomization
+from services.domain.custom import JobRequest, JobStatus, ThroughputStatus
 from services.domain.errors import ProviderRejected, ProviderUnavailable
-from services.domain.models import JobRequest, JobStatus, ThroughputStatus
 
 REQUEST = JobRequest(
     job_name="support-bot-abc123",

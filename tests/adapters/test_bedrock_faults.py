@@ -13,8 +13,8 @@ from botocore.config import Config
 from botocore.stub import Stubber
 
 from services.adapters.bedrock_customization import BedrockCustomization
+from services.domain.custom import JobRequest
 from services.domain.errors import ProviderRejected, ProviderUnavailable
-from services.domain.models import JobRequest
 
 REQUEST = JobRequest(
     job_name="bot-abc",

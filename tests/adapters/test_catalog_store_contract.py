@@ -170,7 +170,7 @@ def test_changed_since_returns_what_each_write_touched(store: CatalogStore) -> N
 
 # ---- custom models ------------------------------------------------------------------------------
 def custom(name: str = "support-bot", token: str = "tok1", **kw: object):
-    from services.domain.models import CustomModel
+    from services.domain.custom import CustomModel
 
     values: dict[str, object] = {
         "id": f"custom:{name}",
@@ -191,7 +191,7 @@ def custom(name: str = "support-bot", token: str = "tok1", **kw: object):
 
 
 def test_custom_models_round_trip_and_join_the_catalog(store) -> None:
-    from services.domain.models import JobStatus, ThroughputStatus
+    from services.domain.custom import JobStatus, ThroughputStatus
 
     sync(store, inserts=[bedrock_model("a.one", vendor="Meta", chat=True)])
     base = store.get_model("bedrock:a.one")
@@ -254,7 +254,7 @@ def test_leases_have_one_owner_until_they_expire(store) -> None:
 
 
 def test_refreshed_prices_are_replaced_as_a_whole(store) -> None:
-    from services.domain.models import RefreshedPrice
+    from services.domain.records import RefreshedPrice
 
     def price(prefix: str, component: str, value: float) -> RefreshedPrice:
         return RefreshedPrice(
@@ -279,7 +279,7 @@ def test_refreshed_prices_are_replaced_as_a_whole(store) -> None:
 def test_text_from_anywhere_is_stored_the_same_on_sqlite_and_postgresql(db: str, request) -> None:
     """A NUL in provider text, or an over-long value, never fails a write (PostgreSQL refuses NUL;
     SQLite takes anything): every text column goes through one rule, services/domain/text.py."""
-    from services.domain.models import AuditEvent
+    from services.domain.records import AuditEvent
 
     store = SqlCatalogStore.from_url(request.getfixturevalue("sqlite_url" if db == "sqlite" else "postgres_url"))
     sync(store, inserts=[bedrock_model("a.one")])

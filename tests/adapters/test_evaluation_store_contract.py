@@ -8,7 +8,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from services.adapters.sql import SqlCatalogStore
-from services.domain.models import CallCount, Evaluation, EvaluationResult, EvaluationStatus
+from services.domain.calls import CallCount
+from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from tests.support.fakes import InMemoryCatalogStore
 
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
@@ -113,7 +114,7 @@ def test_the_last_call_time_is_the_latest_of_the_counts(store) -> None:
 
 
 def test_a_finished_run_and_its_notice_are_written_together(store) -> None:
-    from services.domain.models import AuditEvent
+    from services.domain.records import AuditEvent
 
     store.insert_evaluation(evaluation(status=EvaluationStatus.RUNNING))
     event = AuditEvent(

@@ -9,8 +9,8 @@ import pytest
 
 from services.adapters.local_bedrock import LocalBedrock
 from services.adapters.object_store import LocalObjectStore
+from services.domain.custom import JobRequest, JobStatus, ThroughputStatus
 from services.domain.errors import ProviderRejected
-from services.domain.models import JobRequest, JobStatus, ThroughputStatus
 from tests.support.fakes import FakeClock
 
 

@@ -13,7 +13,8 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
-from services.domain.models import JobStatus, Status
+from services.domain.custom import JobStatus
+from services.domain.models import Status
 from tests.security.conftest import create_token, enable, put_object, serving
 from tests.support.factories import LLAMA, jsonl
 from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, World

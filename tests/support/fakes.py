@@ -6,28 +6,14 @@ import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 
+from services.domain.calls import CallCount
+from services.domain.custom import CustomModel
 from services.domain.errors import ConcurrentUpdate, DuplicateName, ProviderError
+from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.identity import LOCAL_ADMIN, Actor, Role
-from services.domain.models import (
-    ApiToken,
-    AuditEvent,
-    CallCount,
-    CustomModel,
-    Delivery,
-    Evaluation,
-    EvaluationResult,
-    EvaluationStatus,
-    Lifecycle,
-    ModelRecord,
-    ModelType,
-    Notice,
-    NoticePrefs,
-    Provider,
-    ProviderModel,
-    RefreshedPrice,
-    SetPrice,
-    SyncRun,
-)
+from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider, ProviderModel, SyncRun
+from services.domain.notices import Delivery, Notice, NoticePrefs
+from services.domain.records import ApiToken, AuditEvent, RefreshedPrice, SetPrice
 
 
 class InMemoryCatalogStore:

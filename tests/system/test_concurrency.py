@@ -13,9 +13,10 @@ import pytest
 
 from services.bootstrap import Services, build_services
 from services.customization import NewCustomModel, Upload
+from services.domain.custom import JobStatus
 from services.domain.errors import ConcurrentUpdate, ModelNotFound, TransitionNotAllowed
 from services.domain.identity import LOCAL_ADMIN
-from services.domain.models import JobStatus, Status
+from services.domain.models import Status
 from services.settings import load_settings
 from tests.support.factories import LLAMA
 from tests.support.fakes import FakeClock

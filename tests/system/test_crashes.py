@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from services.bootstrap import build_services
-from services.domain.models import JobStatus, ThroughputStatus
+from services.domain.custom import JobStatus, ThroughputStatus
 from services.settings import load_settings
 from tests.support.crash_worker import crash
 from tests.support.factories import LLAMA

@@ -6,7 +6,8 @@ import re
 
 from streamlit.testing.v1 import AppTest
 
-from services.domain.models import JobStatus, Status
+from services.domain.custom import JobStatus
+from services.domain.models import Status
 from tests.support.factories import LLAMA, jsonl
 from tests.support.fakes import ADMIN, World
 from ui.state import Key, hp_key
@@ -188,7 +189,8 @@ def test_no_custom_models_yet(world: World, make_app) -> None:
 
 
 def test_a_custom_nova_model_is_deployed_on_demand_from_its_page(world: World, make_app) -> None:
-    from services.domain.models import DeploymentStatus, Status
+    from services.domain.custom import DeploymentStatus
+    from services.domain.models import Status
     from tests.support.fakes import bedrock_model
     from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 

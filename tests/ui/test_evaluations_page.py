@@ -7,7 +7,7 @@ import re
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from services.domain.models import EvaluationStatus
+from services.domain.evaluations import EvaluationStatus
 from tests.support.factories import jsonl, trained_and_served
 from tests.support.fakes import ADMIN, World
 from ui.state import Key

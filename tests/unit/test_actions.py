@@ -8,9 +8,10 @@ import itertools
 import pytest
 
 from services.domain.actions import Action, Subject, decide, require
+from services.domain.custom import DeploymentStatus, JobStatus, ThroughputStatus
 from services.domain.errors import Forbidden, TransitionNotAllowed
 from services.domain.identity import Actor, Role
-from services.domain.models import DeploymentStatus, JobStatus, ModelType, Status, ThroughputStatus
+from services.domain.models import ModelType, Status
 from services.domain.status import derive_status
 
 ADMIN = Actor(id="ada@example.com", name="Ada", role=Role.ADMIN, via="test")

@@ -12,8 +12,9 @@ from botocore.stub import Stubber
 
 from services.adapters.bedrock_customization import BedrockCustomization
 from services.bootstrap import build_services
+from services.domain.custom import JobStatus
 from services.domain.errors import ProviderDataError, summarize
-from services.domain.models import JobStatus, Provider, SyncOutcome
+from services.domain.models import Provider, SyncOutcome
 from services.settings import load_settings
 
 

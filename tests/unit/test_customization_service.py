@@ -10,6 +10,7 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
+from services.domain.custom import JobStatus, ThroughputStatus
 from services.domain.errors import (
     ConcurrentUpdate,
     InvalidData,
@@ -19,7 +20,7 @@ from services.domain.errors import (
     ProviderUnavailable,
     TransitionNotAllowed,
 )
-from services.domain.models import JobStatus, Status, ThroughputStatus
+from services.domain.models import Status
 from tests.support import factories
 from tests.support.factories import LLAMA
 from tests.support.fakes import ADMIN, World
@@ -285,7 +286,7 @@ def test_the_reconciler_adopts_or_rolls_back_a_submission_that_died_midway(w: Wo
             create(w, name, data=jsonl(100 + len(name)))
     stuck = {m.name: m for m in w.customization.list()}
     assert {m.job_status for m in stuck.values()} == {JobStatus.SUBMITTING}
-    from services.domain.models import JobRequest
+    from services.domain.custom import JobRequest
 
     after = stuck["died-after-job"]
     w.local_bedrock.create_job(

@@ -12,9 +12,10 @@ from fastapi.testclient import TestClient
 from api.app import create_api
 from services.bootstrap import build_services
 from services.customization import NewCustomModel
+from services.domain.custom import DeploymentStatus
 from services.domain.errors import TransitionNotAllowed
 from services.domain.identity import LOCAL_ADMIN
-from services.domain.models import DeploymentStatus, Status
+from services.domain.models import Status
 from services.settings import load_settings
 from tests.support.factories import LLAMA, jsonl, upload
 from tests.support.fakes import FakeClock

@@ -19,7 +19,8 @@ from services.domain.errors import (
     ProviderThrottled,
     TransitionNotAllowed,
 )
-from services.domain.models import EvaluationStatus, Provider
+from services.domain.evaluations import EvaluationStatus
+from services.domain.models import Provider
 from services.evaluation.records import NewEvaluation, item_of, results_csv
 from tests.support.factories import jsonl, trained_and_served
 from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, World

@@ -7,8 +7,8 @@ import io
 
 import pandas as pd
 
+from services.domain.evaluations import EvaluationResult
 from services.domain.export import csv_text
-from services.domain.models import EvaluationResult
 from services.evaluation.records import results_csv
 from ui.components import csv_bytes
 

@@ -12,9 +12,10 @@ from services.adapters.local_bedrock import LocalBedrock
 from services.adapters.object_store import LocalObjectStore
 from services.bootstrap import build_services
 from services.customization import NewCustomModel
+from services.domain.custom import JobRequest, JobStatus
 from services.domain.errors import Forbidden
 from services.domain.identity import LOCAL_ADMIN, Actor, Role
-from services.domain.models import JobRequest, JobStatus, ModelType
+from services.domain.models import ModelType
 from services.settings import load_settings
 from tests.support.factories import LLAMA, LLAMA_MODEL_ID, jsonl, upload
 from tests.support.fakes import FakeClock

@@ -12,8 +12,9 @@ import orjson
 import pytest
 
 from services.customization import NewCustomModel, Upload
+from services.domain.custom import JobStatus, ThroughputStatus
 from services.domain.errors import ProviderError, ProviderRejected, ProviderUnavailable
-from services.domain.models import JobStatus, Provider, SyncOutcome, ThroughputStatus
+from services.domain.models import Provider, SyncOutcome
 from tests.support.factories import LLAMA
 from tests.support.fakes import ADMIN, World
 

@@ -12,7 +12,8 @@ from moto import mock_aws
 
 from services.adapters.cloudwatch import CloudWatchInvocations
 from services.domain.actions import Action
-from services.domain.models import Status, Watched
+from services.domain.calls import Watched
+from services.domain.models import Status
 from services.inference.service import ChatMessage, ChatRequest
 from tests.support.factories import lite_world, trained_and_served
 from tests.support.fakes import ADMIN, World

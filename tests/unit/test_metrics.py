@@ -22,8 +22,8 @@ from services.customization.metrics import (
     parse_metrics_csv,
     summarize,
 )
+from services.domain.custom import CustomModel, JobStatus
 from services.domain.errors import InvalidRequest
-from services.domain.models import CustomModel, JobStatus
 from tests.support.fakes import InMemoryCatalogStore
 
 NOW = datetime(2026, 11, 1, tzinfo=UTC)

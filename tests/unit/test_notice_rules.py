@@ -11,9 +11,10 @@ import pytest
 
 from services.bootstrap import build_services
 from services.customization import NewCustomModel
+from services.domain.custom import DeploymentStatus
 from services.domain.errors import Forbidden, InvalidRequest
 from services.domain.identity import LOCAL_ADMIN
-from services.domain.models import DeploymentStatus, Status
+from services.domain.models import Status
 from services.settings import load_settings
 from tests.support.factories import jsonl, lite_world, trained_and_served, upload
 from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, FakeClock, World

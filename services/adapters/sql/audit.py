@@ -12,9 +12,7 @@ from services.adapters.sql.engine import SqlBase, write_audit
 from services.adapters.sql_tables import (
     audit_events,
 )
-from services.domain.models import (
-    AuditEvent,
-)
+from services.domain.records import AuditEvent
 
 
 class SqlAudit(SqlBase):

@@ -31,14 +31,8 @@ from services.adapters.sql_tables import (
     sync_runs,
 )
 from services.domain.errors import ConcurrentUpdate
-from services.domain.models import (
-    AuditEvent,
-    ModelRecord,
-    ModelType,
-    Provider,
-    ProviderModel,
-    SyncRun,
-)
+from services.domain.models import ModelRecord, ModelType, Provider, ProviderModel, SyncRun
+from services.domain.records import AuditEvent
 
 
 class SqlCatalogRows(SqlBase):

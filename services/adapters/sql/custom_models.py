@@ -24,15 +24,10 @@ from services.adapters.sql_tables import (
     models,
     throughput_history,
 )
+from services.domain.custom import CustomModel
 from services.domain.errors import ConcurrentUpdate, DuplicateName
-from services.domain.models import (
-    AuditEvent,
-    CustomModel,
-    Lifecycle,
-    ModelRecord,
-    ModelType,
-    Provider,
-)
+from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider
+from services.domain.records import AuditEvent
 
 
 class SqlCustomModels(SqlBase):

@@ -30,20 +30,9 @@ from services.adapters.sql_tables import (
     models,
     outbox,
 )
-from services.domain.models import (
-    AuditEvent,
-    CustomModel,
-    DeploymentStatus,
-    JobStatus,
-    Lifecycle,
-    ModelRecord,
-    ModelType,
-    Provider,
-    ProviderModel,
-    SyncOutcome,
-    SyncRun,
-    ThroughputStatus,
-)
+from services.domain.custom import CustomModel, DeploymentStatus, JobStatus, ThroughputStatus
+from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider, ProviderModel, SyncOutcome, SyncRun
+from services.domain.records import AuditEvent
 
 MIGRATIONS = Path(__file__).resolve().parents[2] / "migrations"
 CHUNK = 500

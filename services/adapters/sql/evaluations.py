@@ -12,7 +12,9 @@ from sqlalchemy.exc import IntegrityError
 
 from services.adapters.sql.engine import SqlBase, write_audit
 from services.adapters.sql_tables import evaluation_results, evaluations, model_calls
-from services.domain.models import CALL_SUMS, AuditEvent, CallCount, Evaluation, EvaluationResult, EvaluationStatus
+from services.domain.calls import CALL_SUMS, CallCount
+from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
+from services.domain.records import AuditEvent
 
 
 def _evaluation_of(row: Row[Any]) -> Evaluation:

@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from services.adapters.sql.engine import SqlBase
 from services.adapters.sql_tables import deliveries, notice_prefs, outbox
-from services.domain.models import Delivery, Notice, NoticePrefs
+from services.domain.notices import Delivery, Notice, NoticePrefs
 
 _NOTICE = ("id", "event", "model_id", "model_name", "status", "at", "detail", "actor_id")
 

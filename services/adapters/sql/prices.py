@@ -15,7 +15,7 @@ from services.adapters.sql_tables import (
     refreshed_prices,
     set_prices,
 )
-from services.domain.models import AuditEvent, RefreshedPrice, SetPrice
+from services.domain.records import AuditEvent, RefreshedPrice, SetPrice
 
 
 class SqlPrices(SqlBase):

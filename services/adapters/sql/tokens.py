@@ -15,7 +15,7 @@ from services.adapters.sql.engine import SqlBase
 from services.adapters.sql_tables import (
     api_tokens,
 )
-from services.domain.models import ApiToken
+from services.domain.records import ApiToken
 
 
 def _token_of(values: dict[str, Any]) -> ApiToken:
