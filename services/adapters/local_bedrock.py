@@ -23,7 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from services.datasets.specs import family_for
+from services.datasets.families import family_for
 from services.datasets.validate import DatasetKind, check_record_totals, validate_stream
 from services.domain.custom import (
     DeploymentInfo,

@@ -19,7 +19,8 @@ from services.customization.common import (
     NewCustomModel,
     Upload,
 )
-from services.datasets.specs import Family, family_for
+from services.datasets.families import family_for
+from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, DatasetReport, check_record_totals, validate_stream
 from services.datasets.warnings import data_warnings
 from services.domain.errors import (

@@ -27,8 +27,9 @@ from typing import Any, BinaryIO
 import orjson
 
 from services.customization import CustomizationService, Upload
+from services.datasets.families import family_for
 from services.datasets.report import DatasetKind
-from services.datasets.specs import Family, family_for
+from services.datasets.specs import Family
 from services.datasets.validate import validate_stream
 from services.domain.actions import Action
 from services.domain.calls import Target

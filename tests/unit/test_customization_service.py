@@ -413,7 +413,7 @@ def test_a_job_bedrock_cannot_find_is_not_taken_as_failed(w: World) -> None:
 
 
 def test_auto_where_bedrock_takes_it_and_cohere_commands_batch_size() -> None:
-    from services.datasets.specs import family_for
+    from services.datasets.families import family_for
 
     image = family_for("amazon.titan-image-generator-v1:0")
     embed = family_for("amazon.titan-embed-image-v1:0")

@@ -13,7 +13,8 @@ from typing import Any
 import orjson
 import pytest
 
-from services.datasets.specs import FAMILIES, PREP, Family, family_for
+from services.datasets.families import FAMILIES, family_for
+from services.datasets.specs import PREP, Family
 from services.datasets.validate import DatasetKind, DatasetReport, validate_stream
 
 T, V = DatasetKind.TRAINING, DatasetKind.VALIDATION

@@ -8,10 +8,11 @@ import orjson
 import pytest
 
 from services.datasets.conversation import check_conversation as _check_conversation
+from services.datasets.families import FAMILIES, family_for
 from services.datasets.fast import variants
 from services.datasets.records import _check_image_caption, _check_prompt_completion
 from services.datasets.report import _Collector
-from services.datasets.specs import FAMILIES, DataFormat, RecordRules, family_for
+from services.datasets.specs import DataFormat, RecordRules
 from services.datasets.validate import MAX_LISTED, DatasetKind, check_record_totals, validate_stream
 
 LLAMA31 = family_for("meta.llama3-1-8b-instruct-v1:0:128k")  # prompt/completion, 100-10,000 records
@@ -424,7 +425,7 @@ def test_a_whole_file_of_the_other_format_converts_record_for_record() -> None:
     import orjson
 
     from services.datasets.diagnosis import convert_file, diagnose
-    from services.datasets.specs import family_for
+    from services.datasets.families import family_for
 
     nova = family_for("amazon.nova-micro-v1:0:128k")
     assert nova is not None

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from services.datasets import validate as datasets
+from services.datasets.families import FAMILIES, family_for
 from services.datasets.fast import scan_spec, variants
-from services.datasets.specs import FAMILIES, Family, family_for
+from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, validate_stream
 from tests.unit.test_data_rules import CASES, PLANTED, _raw, valid_for, write_corpus_file
 
