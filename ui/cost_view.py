@@ -6,7 +6,8 @@ import pandas as pd
 import plotly.graph_objects as go
 import streamlit as st
 
-from services.costs.pricing import PRICING_PAGE, Estimate
+from services.costs.estimate import Estimate
+from services.costs.pricing import PRICING_PAGE
 from ui.components import md_escape
 
 

@@ -8,7 +8,7 @@ from datetime import datetime
 import pandas as pd
 import streamlit as st
 
-from services.costs.pricing import ModelCosts
+from services.costs.meter import ModelCosts
 from services.domain.custom import CustomModel
 from services.domain.models import ModelView
 from ui.components import coloured, duration, status_cell

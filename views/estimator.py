@@ -5,7 +5,7 @@ from __future__ import annotations
 import streamlit as st
 from pydantic import ValidationError
 
-from services.costs.pricing import EstimateInput
+from services.costs.estimate import EstimateInput
 from services.domain.errors import ServiceError
 from ui import deps
 from ui.components import md_escape, pick_label

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services.costs.pricing import EstimateInput
+from services.costs.estimate import EstimateInput
 from services.customization import DataInput, NewCustomModel, Upload
 from services.domain.errors import InvalidData, InvalidRequest, ServiceError
 from ui import deps

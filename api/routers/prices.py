@@ -17,7 +17,8 @@ from pydantic import BaseModel, Field
 from api.deps import Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
-from services.costs.pricing import COMPONENTS, EstimateInput, ModelPrices, Price
+from services.costs.estimate import EstimateInput
+from services.costs.pricing import COMPONENTS, ModelPrices, Price
 
 router = APIRouter(tags=["prices"])
 ComponentName = Literal[

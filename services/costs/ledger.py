@@ -8,21 +8,9 @@ from datetime import UTC, datetime, timedelta
 
 from pydantic import BaseModel, ConfigDict
 
-from services.costs.pricing import (
-    COMPONENTS,
-    NO_SOURCE,
-    PRICE_LIST_URL,
-    PRICING_PAGE,
-    Estimate,
-    EstimateInput,
-    ModelCosts,
-    ModelPrices,
-    Price,
-    PriceCatalog,
-    ThroughputInterval,
-    costs_so_far,
-    estimate,
-)
+from services.costs.estimate import Estimate, EstimateInput, estimate
+from services.costs.meter import ModelCosts, ThroughputInterval, costs_so_far
+from services.costs.pricing import COMPONENTS, NO_SOURCE, PRICE_LIST_URL, PRICING_PAGE, ModelPrices, Price, PriceCatalog
 from services.domain.custom import CustomModel
 from services.domain.errors import InvalidRequest, ModelNotFound
 from services.domain.identity import Actor, require_admin

@@ -1,4 +1,5 @@
-"""Prices and costs of model customization: the price catalog, estimates, costs so far.
+"""The price catalog of model customization, each price with its source (estimates are in
+services/costs/estimate.py, costs so far in services/costs/meter.py).
 
 Three components per base model (bedrock-facts §5): training per 1,000 tokens (per image for
 image models; trained tokens = tokens in the data × epochs), storage per custom model per
@@ -10,14 +11,12 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
-from datetime import datetime
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from services.domain.custom import CustomModel, JobStatus
 from services.domain.errors import InvalidRequest, ServiceError
 
 PRICES_FILE = Path(__file__).resolve().parents[1] / "data" / "prices.json"
@@ -238,254 +237,9 @@ class PriceCatalog:
 
 
 # ---- estimates ------------------------------------------------------------------------------------
-class EstimateInput(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    base_model_id: str
-    region: str
-    training_units: int = Field(ge=0, description="tokens in the training data (images for image models)")
-    epochs: int = Field(1, ge=1, le=1000)
-    months: float = Field(1.0, ge=0, le=120, allow_inf_nan=False)
-    model_units: int = Field(0, ge=0, le=100)
-    hours_per_day: float = Field(24.0, ge=0, le=24, allow_inf_nan=False)
-    days: float = Field(0.0, ge=0, le=3650, allow_inf_nan=False)
-    token_method: str = ""
-    # serving on demand instead (where Bedrock offers it): expected tokens per month
-    on_demand_input_tokens: int = Field(0, ge=0, le=10**13)
-    on_demand_output_tokens: int = Field(0, ge=0, le=10**13)
-
-
-class ServeComparison(BaseModel):
-    """Throughput hours against on-demand tokens, per month, and where they cost the same."""
-
-    model_config = ConfigDict(frozen=True)
-
-    throughput_month: float | None  # model units × hours/day × days in a month × price per MU-hour
-    on_demand_month: float | None  # input and output tokens per month × prices per 1K tokens
-    break_even_tokens: int | None  # tokens per month (in the same input:output mix) where both cost the same
-    cheaper: str | None  # "on demand" | "throughput" | None (unknown)
-
-
-class Component(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    name: str
-    quantity: float
-    unit: str  # of the quantity, plural: "trained tokens", "model-months"
-    price: Price
-    cost: float | None  # None: unknown
-    formula: str
-    price_unit: str = ""  # what one price is for, singular: "1,000 tokens", "model-month", "model unit-hour"
-
-    def price_text(self) -> str:
-        return self.price.describe(self.price_unit)
-
-
-class Estimate(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    label: str
-    components: tuple[Component, ...]
-    total: float | None
-    unknown: tuple[str, ...]
-    catalog_version: str
-    token_method: str
-    monthly: tuple[tuple[int, float | None], ...]  # (month, cumulative cost at its end)
-    comparison: ServeComparison | None = None  # when tokens per month were given
-
-
-def _component(
-    name: str, quantity: float, unit: str, price: Price, scale: float, formula: str, price_unit: str
-) -> Component:
-    if quantity == 0:
-        cost: float | None = 0.0
-    elif price.price is None:
-        cost = None
-    else:
-        cost = quantity * scale * price.price
-    return Component(
-        name=name, quantity=quantity, unit=unit, price=price, cost=cost, formula=formula, price_unit=price_unit
-    )
-
-
-def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
-    trained = request.training_units * request.epochs
-    per_k = prices.training_unit == "1K tokens"
-    training = _component(
-        "Training",
-        trained,
-        "trained tokens" if per_k else "images seen",
-        prices.training,
-        1 / 1000 if per_k else 1.0,
-        (
-            f"{request.training_units:,} tokens × {request.epochs} epoch(s) ÷ 1,000 × price per 1K tokens"
-            if per_k
-            else f"{request.training_units:,} images × {request.epochs} epoch(s) × price per image"
-        ),
-        "1,000 tokens" if per_k else "image",
-    )
-    storage = _component(
-        "Storage",
-        request.months,
-        "model-months",
-        prices.storage_month,
-        1.0,
-        f"{request.months:g} month(s) × price per model-month",
-        "model-month",
-    )
-    hours = request.model_units * request.hours_per_day * request.days
-    inference = _component(
-        "Inference (no-commitment throughput)",
-        hours,
-        "model unit-hours",
-        prices.inference_no_commit,
-        1.0,
-        f"{request.model_units} MU × {request.hours_per_day:g} h/day × {request.days:g} day(s) × price per MU-hour",
-        "model unit-hour",
-    )
-    components = (training, storage, inference)
-    unknown = tuple(c.name for c in components if c.cost is None)
-    total = None if unknown else sum(c.cost or 0.0 for c in components)
-    return Estimate(
-        label=prices.label,
-        components=components,
-        total=total,
-        unknown=unknown,
-        catalog_version=prices.catalog_version,
-        token_method=request.token_method,
-        monthly=_monthly(prices, request, training.cost),
-        comparison=_compare(prices, request),
-    )
-
-
-def _compare(prices: ModelPrices, request: EstimateInput) -> ServeComparison | None:
-    """Serving a model for a month: throughput bills hours whether used or not; on demand bills tokens."""
-    tokens_in, tokens_out = request.on_demand_input_tokens, request.on_demand_output_tokens
-    if tokens_in + tokens_out == 0:
-        return None
-    hourly = prices.inference_no_commit.price
-    units = max(1, request.model_units)
-    throughput = None if hourly is None else units * request.hours_per_day * DAYS_PER_MONTH * hourly
-    p_in, p_out = prices.on_demand_input.price, prices.on_demand_output.price
-    on_demand = None if p_in is None or p_out is None else tokens_in / 1000 * p_in + tokens_out / 1000 * p_out
-    break_even = None
-    if throughput is not None and on_demand is not None and on_demand > 0:
-        per_token = on_demand / (tokens_in + tokens_out)  # at this input:output mix
-        break_even = int(throughput / per_token)
-    cheaper = None
-    if throughput is not None and on_demand is not None:
-        cheaper = "on demand" if on_demand <= throughput else "throughput"
-    return ServeComparison(
-        throughput_month=throughput, on_demand_month=on_demand, break_even_tokens=break_even, cheaper=cheaper
-    )
-
-
-def _monthly(
-    prices: ModelPrices, request: EstimateInput, training_cost: float | None
-) -> tuple[tuple[int, float | None], ...]:
-    horizon = max(1, math.ceil(max(request.months, request.days / DAYS_PER_MONTH)))
-    out = []
-    for month in range(horizon + 1):
-        storage_q = min(month, request.months)
-        hours = request.model_units * request.hours_per_day * min(request.days, month * DAYS_PER_MONTH)
-        parts = [
-            training_cost,
-            0.0
-            if storage_q == 0
-            else (None if prices.storage_month.price is None else storage_q * prices.storage_month.price),
-            0.0
-            if hours == 0
-            else (None if prices.inference_no_commit.price is None else hours * prices.inference_no_commit.price),
-        ]
-        out.append((month, None if any(p is None for p in parts) else sum(p or 0.0 for p in parts)))
-    return tuple(out)
 
 
 # ---- costs so far ---------------------------------------------------------------------------------
-class ThroughputInterval(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    model_units: int
-    started_at: datetime
-    ended_at: datetime | None = None  # None: still running
-
-
-class ModelCosts(BaseModel):
-    model_config = ConfigDict(frozen=True)
-
-    model_id: str
-    name: str
-    base_model_id: str
-    training: float | None
-    training_note: str
-    storage: float | None
-    storage_note: str
-    throughput: float | None
-    throughput_note: str
-    throughput_running_hours: float | None
-    total: float | None
-    catalog_version: str
-    deleted_at: datetime | None = None  # a deleted model, kept in the ledger with what it cost until then
-
-
-def costs_so_far(
-    model: CustomModel,
-    prices: ModelPrices | None,
-    intervals: Sequence[ThroughputInterval],
-    now: datetime,
-    catalog_version: str,
-) -> ModelCosts:
-    """What a custom model has cost until ``now``: its training, its storage since the model
-    was made, and every hour of throughput (the current one is a running meter)."""
-    unknown = Price(price=None, source="no price for this base model")
-    train_price = prices.training if prices else unknown
-    per_k = not prices or prices.training_unit == "1K tokens"
-    if model.job_status is JobStatus.COMPLETED and (model.job_end_time is None or model.job_end_time <= now):
-        trained = model.training_tokens * (model.epochs or 1)
-        training = None if train_price.price is None else trained / (1000 if per_k else 1) * train_price.price
-        training_note = f"{trained:,} trained tokens (≈{model.training_tokens:,} tokens × {model.epochs or 1} epochs)"
-    elif model.job_status.in_flight or model.job_status is JobStatus.COMPLETED:  # (completed after ``now``)
-        training, training_note = 0.0, "billed when the job completes"
-    else:
-        training = None
-        training_note = f"the job {model.job_status.lower()}: what AWS bills for the work done is not known here"
-    store_price = prices.storage_month if prices else unknown
-    if model.job_status is JobStatus.COMPLETED and model.job_end_time is not None and model.job_end_time <= now:
-        months = max(0.0, (now - model.job_end_time).total_seconds() / 86_400 / DAYS_PER_MONTH)
-        storage = None if store_price.price is None else months * store_price.price
-        storage_note = f"{months:.2f} model-months since the model was made"
-    else:
-        storage, storage_note = 0.0, "no custom model is stored"
-    pt_price = prices.inference_no_commit if prices else unknown
-    mu_hours = 0.0
-    running: float | None = None
-    for interval in intervals:
-        end = min(interval.ended_at or now, now)  # (``now`` may be a moment in the past: spend over time)
-        hours = max(0.0, (end - interval.started_at).total_seconds() / 3600)
-        mu_hours += interval.model_units * hours
-        if interval.ended_at is None:
-            running = hours
-    throughput = 0.0 if mu_hours == 0 else (None if pt_price.price is None else mu_hours * pt_price.price)
-    throughput_note = f"{mu_hours:,.2f} model unit-hours" + (
-        (f"; running for {running:.1f} h" if running >= 0.1 else "; running for under 6 minutes")
-        if running is not None
-        else ""
-    )
-    parts = (training, storage, throughput)
-    return ModelCosts(
-        model_id=model.id,
-        name=model.name,
-        base_model_id=model.base_model_id,
-        training=training,
-        training_note=training_note,
-        storage=storage,
-        storage_note=storage_note,
-        throughput=throughput,
-        throughput_note=throughput_note,
-        throughput_running_hours=running,
-        total=None if any(p is None for p in parts) else sum(p or 0.0 for p in parts),
-        catalog_version=catalog_version,
-    )
 
 
 def parse_overrides(raw: Mapping[str, object]) -> dict[str, PriceOverride]:

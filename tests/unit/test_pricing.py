@@ -11,16 +11,15 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from services.costs.estimate import EstimateInput, estimate
 from services.costs.pricing import (
     NO_SOURCE,
     PRICES_FILE,
     PRICING_PAGE,
-    EstimateInput,
     ModelPrices,
     Price,
     PriceCatalog,
     PriceCatalogError,
-    estimate,
     load_price_file,
     parse_overrides,
 )
