@@ -11,7 +11,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from services.settings import settings_table  # noqa: E402
+from services.settings.table import settings_table  # noqa: E402
 
 PAGE = ROOT / "docs" / "configuration.md"
 BLOCK = re.compile(r"(<!-- settings table:[^\n]*-->\n)(.*?)(<!-- end of settings table -->)", re.S)

@@ -7,7 +7,6 @@ Sources, highest priority first: constructor arguments, environment variables
 from __future__ import annotations
 
 import re
-import sys
 import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -25,11 +24,10 @@ from pydantic_settings import (
 )
 
 from services.domain.errors import SettingsError
+from services.settings import checks
 
 ENV_PREFIX = "STUDIO_"
 SECRETS_FILE = Path(".streamlit/secrets.toml")
-
-_REGION_PATTERN = r"^[a-z]{2}(-gov|-iso[a-z]?)?-[a-z]+-\d$"
 
 
 class _SecretsTomlSource(PydanticBaseSettingsSource):
@@ -208,35 +206,17 @@ class Settings(BaseSettings):
     @classmethod
     def _split_pairs(cls, value: Any) -> Any:
         """key=value,key=value into a dict; what a key or value may be is checked after."""
-        if isinstance(value, str):
-            pairs = [p.strip() for p in value.split(",") if p.strip()]
-            bad = [p for p in pairs if "=" not in p or not p.split("=", 1)[0].strip()]
-            if bad:
-                raise ValueError(f"give key=value pairs, not {', '.join(bad)}")
-            return {k.strip(): v.strip() for k, v in (p.split("=", 1) for p in pairs)}
-        return value
+        return checks.split_pairs(value)
 
     @field_validator("job_tags")
     @classmethod
     def _check_tags(cls, value: dict[str, str]) -> dict[str, str]:
-        bad = [k for k, v in value.items() if not re.fullmatch(r"[\w.:/=+@ -]{1,128}", k) or len(v) > 256]
-        if bad or len(value) > 50:
-            raise ValueError(
-                "AWS tags: keys of 1-128 letters, digits, spaces or _ . : / = + - @, values up to 256, "
-                f"at most 50 tags; check {', '.join(bad) or 'the count'}"
-            )
-        return value
+        return checks.tags(value)
 
     @field_validator("kms_key_id")
     @classmethod
     def _check_kms(cls, value: str | None) -> str | None:
-        pattern = (
-            r"(arn:aws(-[^:]+)?:kms:[a-zA-Z0-9-]*:[0-9]{12}:((key/[a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)))"
-            r"|([a-zA-Z0-9-]{36})|(alias/[a-zA-Z0-9-_/]+)"
-        )
-        if value is not None and not re.fullmatch(pattern, value):
-            raise ValueError("not a KMS key id, key ARN or alias (Bedrock's pattern)")
-        return value
+        return checks.kms(value)
 
     @field_validator(
         "aws_regions",
@@ -250,106 +230,58 @@ class Settings(BaseSettings):
     )
     @classmethod
     def _split_regions(cls, value: Any) -> Any:
-        if isinstance(value, str):
-            value = [part.strip() for part in value.split(",") if part.strip()]
-        return value
+        return checks.split_regions(value)
 
     @field_validator("aws_regions")
     @classmethod
     def _check_regions(cls, value: list[str]) -> list[str]:
 
-        if not value:
-            raise ValueError("at least one region is needed, e.g. us-east-1")
-        bad = [r for r in value if not re.match(_REGION_PATTERN, r)]
-        if bad:
-            raise ValueError(f"not an AWS region name: {', '.join(bad)} (e.g. us-east-1)")
-        return list(dict.fromkeys(value))
+        return checks.regions(value)
 
     @field_validator("database_url")
     @classmethod
     def _check_database_url(cls, value: str | None) -> str | None:
-        if value is None:
-            return None
-        from sqlalchemy.engine import make_url
-        from sqlalchemy.exc import ArgumentError
-
-        try:
-            url = make_url(value)
-        except ArgumentError as exc:
-            raise ValueError(f"not a database URL ({exc})") from exc
-        if url.get_backend_name() not in ("sqlite", "postgresql"):
-            raise ValueError("only sqlite:// and postgresql:// URLs are supported")
-        return value
+        return checks.database_url(value)
 
     @field_validator("s3_buckets")
     @classmethod
     def _check_region_buckets(cls, value: dict[str, str]) -> dict[str, str]:
-        for region, bucket in value.items():
-            if not re.match(_REGION_PATTERN, region):
-                raise ValueError(f"not an AWS region name: {region}")
-            if not re.fullmatch(r"[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]", bucket):
-                raise ValueError(f"not an S3 bucket name: {bucket}")
-        return value
+        return checks.region_buckets(value)
 
     @field_validator("allowed_hosts")
     @classmethod
     def _check_hosts(cls, value: list[str]) -> list[str]:
-        if not value:
-            raise ValueError("at least one host is needed, e.g. 127.0.0.1,localhost")
-        hosts = [h.lower() for h in value]
-        bad = [h for h in hosts if h != "*" and not re.fullmatch(r"\[[0-9a-f:.]+\]|[a-z0-9]([-a-z0-9.]*[a-z0-9])?", h)]
-        if bad:
-            raise ValueError(f"not a host name: {', '.join(bad)} (no scheme or port: e.g. studio.example.com)")
-        return list(dict.fromkeys(hosts))
+        return checks.hosts(value)
 
     @field_validator("trusted_user_header", "trusted_groups_header")
     @classmethod
     def _check_header_name(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9-]{0,63}", value):
-            raise ValueError("not an HTTP header name (letters, digits and '-')")
-        return value
+        return checks.header_name(value)
 
     @field_validator("s3_bucket")
     @classmethod
     def _check_bucket(cls, value: str) -> str:
-        if not re.fullmatch(r"[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]", value):
-            raise ValueError("not an S3 bucket name (3-63 lowercase letters, digits, dots, hyphens)")
-        return value
+        return checks.bucket(value)
 
     @field_validator("allowed_buckets")
     @classmethod
     def _check_buckets(cls, value: list[str]) -> list[str]:
-        bad = [b for b in value if not re.fullmatch(r"[a-z0-9][-.a-z0-9]{1,61}[a-z0-9]", b)]
-        if bad:
-            raise ValueError(f"not an S3 bucket name: {', '.join(bad)}")
-        return value
+        return checks.buckets(value)
 
     @field_validator("s3_prefix")
     @classmethod
     def _check_prefix(cls, value: str) -> str:
-        value = value.strip("/")
-        if value and not re.fullmatch(r"[-!_*'().a-zA-Z0-9]+(/[-!_*'().a-zA-Z0-9]+)*", value):
-            raise ValueError("letters, digits, - ! _ * ' ( ) . and / only (Bedrock's S3 URI rule)")
-        return value
+        return checks.prefix(value)
 
     @field_validator("customization_role_arn")
     @classmethod
     def _check_role(cls, value: str | None) -> str | None:
-        if value is not None and not re.fullmatch(r"arn:aws(-[^:]+)?:iam::([0-9]{12})?:role/.+", value):
-            raise ValueError("not an IAM role ARN (arn:aws:iam::123456789012:role/Name)")
-        return value
+        return checks.role(value)
 
     @field_validator("price_overrides")
     @classmethod
     def _check_overrides(cls, value: dict[str, dict[str, float]]) -> dict[str, dict[str, float]]:
-        from services.costs.pricing import parse_overrides
-        from services.domain.errors import InvalidRequest
-
-        try:
-            parse_overrides(value)
-        except InvalidRequest as exc:
-            raise ValueError(str(exc)) from None
-        return value
+        return checks.overrides(value)
 
     @property
     def oidc_configured(self) -> bool:
@@ -450,52 +382,3 @@ def load_settings(**overrides: Any) -> Settings:
     except ValidationError as exc:
         lines = [_describe(dict(err)) for err in exc.errors()]
         raise SettingsError("Invalid settings:\n" + "\n".join(f"  - {line}" for line in lines)) from None
-
-
-def _shown_default(value: Any) -> str:
-    if value is None or value == "" or value == [] or value == {}:
-        return "—"
-    if isinstance(value, list):
-        return f"`{','.join(map(str, value))}`"
-    if isinstance(value, Path):
-        return f"`./{value.as_posix()}`"
-    if isinstance(value, bool):
-        return f"`{str(value).lower()}`"
-    if isinstance(value, float) and value.is_integer():
-        return f"`{int(value)}`"
-    return f"`{value}`"
-
-
-def settings_table() -> str:
-    """The configuration table of docs/configuration.md, from the fields' own descriptions
-    (``python -m services.settings --markdown``; a test fails when the page is stale)."""
-    rows = ["| variable | default | meaning |", "|---|---|---|"]
-    for name, field in Settings.model_fields.items():
-        default = field.default_factory() if field.default_factory is not None else field.default  # type: ignore[call-arg]
-        meaning = (field.description or "").replace("|", "\\|").replace("<", "&lt;")
-        rows.append(f"| `{ENV_PREFIX}{name.upper()}` | {_shown_default(default)} | {meaning} |")
-    return "\n".join(rows) + "\n"
-
-
-def main() -> int:
-    """``python -m services.settings``: check the settings and say what is wrong, if anything
-    (``--markdown``: print the configuration table of the docs instead)."""
-    if "--markdown" in sys.argv:
-        print(settings_table(), end="")
-        return 0
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        print(exc, file=sys.stderr)
-        return 2
-    address = sys.argv[sys.argv.index("--address") + 1] if "--address" in sys.argv else None
-    problems = settings.startup_problems(address)
-    if problems:
-        print("Model Studio will not start:\n" + "\n".join(f"  - {p}" for p in problems), file=sys.stderr)
-        return 2
-    print(f"Settings OK: backend={settings.backend}, data_dir={settings.data_dir}, sign-in={settings.sign_in}")
-    return 0
-
-
-if __name__ == "__main__":
-    raise SystemExit(main())
