@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections import Counter
 from collections.abc import Iterator, Sequence
 from itertools import repeat
-from operator import add, itemgetter
+from operator import itemgetter
 from typing import Any, BinaryIO
 
 import msgspec
@@ -27,22 +26,18 @@ from services.datasets.diagnosis import HEAD_BYTES, Prefixed, diagnose
 from services.datasets.fast import Accept, _repeated_keys, acceptor, scan_spec, variants
 from services.datasets.records import _BLANK, _precise
 from services.datasets.report import (
-    MAX_HASHED,
     MAX_LISTED,
     MAX_PROBLEMS,
-    NEAR_LIMIT,
     NO_TOKENS,
     SAMPLES,
     DatasetIssue,
     DatasetKind,
     DatasetReport,
-    DatasetStats,
-    Distribution,
     _Collector,
-    sample_turns,
     token_method,
 )
 from services.datasets.specs import Family
+from services.datasets.tally import Tally
 
 __all__ = [
     "MAX_LISTED",
@@ -116,106 +111,12 @@ def _reserved_pattern(family: Family) -> Any:
     return re2.compile(flags + b"|".join([*forms, re.escape(b"\\u")]))
 
 
-class _Tally:
-    """What the accepted records hold: tokens, distributions, messages, duplicates, samples. Fed a
-    chunk at a time with what the checks counted of each record, so the work per record stays in C."""
-
-    def __init__(self, family: Family) -> None:
-        huge = 1 << 62
-        self.limit = family.max_tokens_per_record
-        self.limits = (self.limit or huge, family.max_input_tokens or huge, family.max_output_tokens or huge)
-        self.label = family.label
-        self.ins: Counter[int] = Counter()
-        self.outs: Counter[int] = Counter()
-        self.totals: Counter[int] = Counter()
-        self.turns: Counter[int] = Counter()
-        self.tokens = 0
-        self.seen: set[int] = set()
-        self.hashed = 0
-        self.duplicates = 0
-        self.samples: list[bytes] = []
-
-    def over(self, counted: Any) -> str | None:
-        """Why a record holds more tokens than the family takes, or None."""
-        t_in, t_out = counted[0], counted[1]
-        total = t_in + t_out
-        limit_total, limit_in, limit_out = self.limits
-        if total > limit_total:
-            return f"~{total:,} tokens; {self.label} takes at most {limit_total:,} per record"
-        if t_in > limit_in:
-            return f"input has ~{t_in:,} tokens; {self.label} takes at most {limit_in:,}"
-        if t_out > limit_out:
-            return f"output has ~{t_out:,} tokens; {self.label} takes at most {limit_out:,}"
-        return None
-
-    def add(self, kept: list[Any]) -> None:
-        """Records within the limits: (input tokens, output tokens, …, messages); tallied in C."""
-        ins = list(map(itemgetter(0), kept))
-        outs = list(map(itemgetter(1), kept))
-        totals = list(map(add, ins, outs))
-        self.tokens += sum(totals)
-        self.ins.update(ins)
-        self.outs.update(outs)
-        self.totals.update(totals)
-        self.turns.update(map(itemgetter(-1), kept))
-
-    def add_columns(self, ins: list[int], outs: list[int], totals: list[int], turns: list[int]) -> None:
-        """The compiled scan's records (services/datasets/_scan.c): their counts in columns, tallied in C."""
-        self.tokens += sum(totals)
-        self.ins.update(ins)
-        self.outs.update(outs)
-        self.totals.update(totals)
-        self.turns.update(turns)
-
-    def within(self, kept: list[Any]) -> bool:
-        if not kept:
-            return True
-        limit_total, limit_in, limit_out = self.limits
-        most_in = max(map(itemgetter(0), kept))
-        most_out = max(map(itemgetter(1), kept))
-        totals_ok = (
-            most_in + most_out <= limit_total
-            or max(map(add, map(itemgetter(0), kept), map(itemgetter(1), kept))) <= limit_total
-        )
-        return bool(totals_ok and most_in <= limit_in and most_out <= limit_out)
-
-    def lines(self, lines: list[bytes], chunk: bytes) -> None:
-        """Duplicate lines among the first MAX_HASHED (hashed in C; memory stays bounded)."""
-        if self.hashed >= MAX_HASHED:
-            return
-        lines = lines[: MAX_HASHED - self.hashed]
-        if b"\n\n" in chunk or chunk.startswith(b"\n"):  # blank lines are no duplicates (they are reported)
-            lines = [line for line in lines if line.strip()]
-        before = len(self.seen)
-        self.seen.update(map(hash, lines))
-        self.hashed += len(lines)
-        self.duplicates += len(lines) - (len(self.seen) - before)
-
-    @property
-    def max_tokens(self) -> int:
-        return max(self.totals, default=0)
-
-    def stats(self, over_limit: int) -> DatasetStats:
-        near = int(self.limit * NEAR_LIMIT) if self.limit else None
-        return DatasetStats(
-            input_tokens=Distribution.of(self.ins),
-            output_tokens=Distribution.of(self.outs),
-            turns=dict(sorted(self.turns.items())),
-            token_limit=self.limit,
-            near_limit=sum(n for total, n in self.totals.items() if near is not None and total >= near),
-            over_limit=over_limit,
-            duplicates=self.duplicates,
-            duplicates_checked=self.hashed,
-            samples=tuple(t for t in (sample_turns(raw) for raw in self.samples) if t),
-        )
-
-
 def validate_stream(
     stream: BinaryIO, family: Family, kind: DatasetKind, size_bytes: int | None = None
 ) -> DatasetReport:
     """Check a JSONL dataset read from a binary stream (a file, an S3 body, an upload)."""
     out = _Collector()
-    tally = _Tally(family)
+    tally = Tally(family)
     if kind is DatasetKind.VALIDATION and not family.validation_supported:
         out.add(None, "format", f"{family.label} does not take a validation dataset")
     max_bytes = family.max_training_bytes if kind is DatasetKind.TRAINING else family.max_validation_bytes
@@ -257,7 +158,7 @@ def validate_stream(
     return _report(kind, family, size, records, out, tally)
 
 
-def _check_lines(stream: Any, family: Family, out: _Collector, tally: _Tally) -> tuple[int, int, int]:
+def _check_lines(stream: Any, family: Family, out: _Collector, tally: Tally) -> tuple[int, int, int]:
     """Every line through the fast path, or the careful checks when it does not accept it:
     (records, bytes read, lines read). The compiled scan (services/datasets/_scan.c) takes a chunk's common
     records in one call, with their counts and statistics; the lines it leaves go through one decode
@@ -387,7 +288,7 @@ def _limits(
     kept: list[Any],
     careful: list[tuple[int, Any]],
     out: _Collector,
-    tally: _Tally,
+    tally: Tally,
 ) -> list[Any]:
     """The chunk's records within the family's token limits; the others reported with their lines
     (rare: the fast path's lines are found again to know them)."""
@@ -412,9 +313,7 @@ def _limits(
     return within
 
 
-def _report(
-    kind: DatasetKind, family: Family, size: int, records: int, out: _Collector, tally: _Tally
-) -> DatasetReport:
+def _report(kind: DatasetKind, family: Family, size: int, records: int, out: _Collector, tally: Tally) -> DatasetReport:
     return DatasetReport(
         kind=kind,
         data_format=family.data_format,
