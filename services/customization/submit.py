@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import threading
 import time
 import uuid
-from typing import BinaryIO
 
 import orjson
 
@@ -21,6 +19,7 @@ from services.customization.common import (
     _progress_for,
     _state,
 )
+from services.customization.streams import HashingReader, Heartbeat, SubmissionLost
 from services.datasets.specs import ON_DEMAND_REGIONS, ON_DEMAND_SINCE
 from services.domain.custom import CustomModel, JobRequest, JobStatus
 from services.domain.errors import (
@@ -47,65 +46,6 @@ def _bedrock_token(request_key: str, model_id: str) -> str:
     """The clientRequestToken (and job-name suffix) of one record: retries of that record share it,
     a new record for the same request (after a delete) gets its own, so Bedrock makes a new job."""
     return hashlib.sha256(f"{request_key}/{model_id}".encode()).hexdigest()[:32]
-
-
-class _SubmissionLost(Exception):
-    pass
-
-
-class _Heartbeat:
-    """Keeps a submission's record fresh while its data uploads, so the reconciler (which rolls
-    back submissions nobody works on) and identical retries leave it alone."""
-
-    def __init__(self, service: Submissions, model: CustomModel) -> None:
-        self._service = service
-        self.model = model
-        self.lost = False
-        self._last = service._clock()
-        self._lock = threading.Lock()
-
-    def beat(self, *, force: bool = False) -> None:
-        with self._lock:
-            if self.lost:
-                raise _SubmissionLost
-            now = self._service._clock()
-            if not force and (now - self._last).total_seconds() < self._service._heartbeat_seconds:
-                return
-            try:
-                self.model = self._service._store.update_custom(self.model.id, self.model.version, {"updated_at": now})
-            except ConcurrentUpdate:
-                self.lost = True
-                raise _SubmissionLost from None
-            self._last = now
-
-    def reader(self, stream: BinaryIO) -> BinaryIO:
-        return _BeatingReader(stream, self)  # type: ignore[return-value]
-
-
-class _BeatingReader:
-    def __init__(self, stream: BinaryIO, heart: _Heartbeat) -> None:
-        self._stream = stream
-        self._heart = heart
-
-    def read(self, n: int = -1) -> bytes:
-        self._heart.beat()
-        return self._stream.read(n)
-
-    def __getattr__(self, name: str) -> object:
-        return getattr(self._stream, name)
-
-
-class _HashingReader:
-    """Reads through to a stream and keeps a SHA-256 of what went by."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self.digest = hashlib.sha256()
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._stream.read(n)
-        self.digest.update(data)
-        return data
 
 
 class Submissions(Checks):
@@ -223,7 +163,7 @@ class Submissions(Checks):
         actor: Actor,
     ) -> CustomModel:
         """Upload what the user gave, keeping the submission's heartbeat, then start the job."""
-        live = _Heartbeat(self, model)
+        live = Heartbeat(self._store, self._clock, self._heartbeat_seconds, model)
         try:
             self._role_arn()
             for source, uri, what in (
@@ -236,7 +176,7 @@ class Submissions(Checks):
                         live.reader(source.stream), uri, progress=_progress_for(progress, what, source.size)
                     )
             live.beat(force=True)  # fresh: nothing rolls it back while the job is created
-        except _SubmissionLost:
+        except SubmissionLost:
             raise TransitionNotAllowed(
                 f"{model.name}: the submission was taken over or rolled back while its data uploaded "
                 "(its heartbeat stopped for too long). Submit again."
@@ -386,7 +326,7 @@ class Submissions(Checks):
                 return None
             if isinstance(source, Upload):
                 source.stream.seek(0)
-                reader = _HashingReader(source.stream)
+                reader = HashingReader(source.stream)
                 while reader.read(8 * 1024 * 1024):
                     pass
                 source.stream.seek(0)
