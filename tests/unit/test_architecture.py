@@ -316,3 +316,14 @@ def test_every_test_asserts_something() -> None:
                 ):
                     silent.append(f"{path.relative_to(ROOT)}:{node.lineno} {node.name}")
     assert silent == []
+
+
+def test_no_file_is_over_400_lines() -> None:
+    """A file a maintainer can hold in their head: none over 400 lines in the app's code."""
+    long = [
+        f"{p.relative_to(ROOT)}: {n} lines"
+        for folder in ("services", "api", "webserver", "ui", "views")
+        for p in (ROOT / folder).rglob("*.py")
+        if "migrations" not in p.parts and (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
+    ]
+    assert long == []
