@@ -37,8 +37,13 @@ class ModelLifecycle(ServiceBase):
 
     def subject(self, model: CustomModel) -> Subject:
         """What the rules (services/domain/actions.py) look at for this custom model, its base included."""
-        base = self._catalog.get_model(model.base_model_id)
-        return custom_subject(model, base_legacy=base is not None and base.lifecycle is Lifecycle.LEGACY)
+        rows = {r.id: r for r in self._catalog.get_models([model.base_model_id, model.id])}  # one read
+        base, own = rows.get(model.base_model_id), rows.get(model.id)
+        return custom_subject(
+            model,
+            base_legacy=base is not None and base.lifecycle is Lifecycle.LEGACY,
+            available=own.available if own is not None else True,  # gone at the provider: RED, says so
+        )
 
     def refresh_quietly(self, model_id: str) -> None:
         """Refresh if the provider answers; the caller's own rule decides, and says why, if not."""

@@ -76,17 +76,18 @@ def subject(view: ModelView, custom: CustomModel | None = None) -> Subject:
     )
 
 
-def custom_subject(model: CustomModel, *, base_legacy: bool = False) -> Subject:
-    """A custom model's subject from its record alone (its light, derived as the catalog does)."""
+def custom_subject(model: CustomModel, *, base_legacy: bool = False, available: bool = True) -> Subject:
+    """A custom model's subject from its record (its light, derived as the catalog derives it, from the
+    same typed states; ``available``: whether the provider still has it, from the catalog's row)."""
     from services.domain.status import derive_status
 
     status, hint = derive_status(
         ModelType.CUSTOM,
-        available=True,
+        available=available,
         enabled=model.enabled,
-        job_status=model.job_status.value,
-        throughput_status=model.throughput_status.value if model.throughput_status else None,
-        deployment_status=model.deployment_status.value if model.deployment_status else None,
+        job_status=model.job_status,
+        throughput_status=model.throughput_status,
+        deployment_status=model.deployment_status,
         deployable=model.deployable,
     )
     return Subject(

@@ -9,6 +9,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.domain.custom import DeploymentStatus, JobStatus, ThroughputStatus
+
 
 class Provider(StrEnum):
     BEDROCK = "Amazon Bedrock"
@@ -95,9 +97,9 @@ class ModelRecord(ProviderModel):
     unavailable_since: datetime | None = None
     version: int = 1
     # custom models only: what their status light is derived from
-    job_status: str | None = None
-    throughput_status: str | None = None
-    deployment_status: str | None = None
+    job_status: JobStatus | None = None
+    throughput_status: ThroughputStatus | None = None
+    deployment_status: DeploymentStatus | None = None
     deployable: bool = False  # Bedrock serves it on demand (a custom Nova model, say)
 
     @property

@@ -9,6 +9,7 @@
 
 from __future__ import annotations
 
+from services.domain.custom import DeploymentStatus, JobStatus, ThroughputStatus
 from services.domain.models import ModelType, Status
 
 ENABLE_HINT = "Ready to use: an admin can enable it."
@@ -20,9 +21,9 @@ def derive_status(
     *,
     available: bool,
     enabled: bool,
-    job_status: str | None = None,
-    throughput_status: str | None = None,
-    deployment_status: str | None = None,
+    job_status: JobStatus | None = None,
+    throughput_status: ThroughputStatus | None = None,
+    deployment_status: DeploymentStatus | None = None,
     deployable: bool = False,
     legacy: bool = False,
 ) -> tuple[Status, str]:
@@ -43,21 +44,21 @@ def derive_status(
     return status, hint
 
 
-_JOB_OUTCOMES = {
+_JOB_OUTCOMES: dict[JobStatus | None, str] = {
     None: "No job",
-    "Submitting": "Submitting",
-    "InProgress": "Training",
-    "Stopping": "Stopping",
-    "Stopped": "Stopped",
-    "Failed": "Failed",
+    JobStatus.SUBMITTING: "Submitting",
+    JobStatus.IN_PROGRESS: "Training",
+    JobStatus.STOPPING: "Stopping",
+    JobStatus.STOPPED: "Stopped",
+    JobStatus.FAILED: "Failed",
 }
 
 
 def outcome(
     status: Status,
-    job_status: str | None,
-    throughput_status: str | None = None,
-    deployment_status: str | None = None,
+    job_status: JobStatus | None,
+    throughput_status: ThroughputStatus | None = None,
+    deployment_status: DeploymentStatus | None = None,
     failure: str | None = None,
     *,
     long: bool = False,
@@ -65,18 +66,20 @@ def outcome(
     """A custom model's job outcome, said beside its light: a RED light means an action is pending,
     and this says which kind ("Completed" waits to be served; "Failed" and "Stopped" are ends). The
     long form adds what to do, or the failure's reason. Empty for a model that serves (its light says it)."""
-    if job_status != "Completed":
-        said = _JOB_OUTCOMES.get(job_status, job_status or "No job")
-        if long and job_status == "Failed" and failure:
+    if job_status is not JobStatus.COMPLETED:
+        said = _JOB_OUTCOMES[job_status]
+        if long and job_status is JobStatus.FAILED and failure:
             said += f" · {' '.join(failure.split())[:120]}"
         return said
     if status is not Status.RED:
         return ""
     if not long:
         return "Completed"
-    if "Creating" in (throughput_status, deployment_status) or throughput_status == "Updating":
+    if (
+        throughput_status is not None and throughput_status.in_flight
+    ) or deployment_status is DeploymentStatus.CREATING:
         return "Completed · starting to serve"
-    if "Failed" in (throughput_status, deployment_status):
+    if ThroughputStatus.FAILED in (throughput_status,) or deployment_status is DeploymentStatus.FAILED:
         return "Completed · serving failed: remove it and try again"
     return "Completed · provision or deploy to use"
 
@@ -108,9 +111,9 @@ _THROUGHPUT_HINTS = {
 
 
 ON_DEMAND_HINT = "Deploy it on demand (billed per token, no idle charge) or provision throughput to use this model."
-_DEPLOYMENT_HINTS = {
-    "Creating": "The on-demand deployment is being created; wait for Active.",
-    "Failed": "The on-demand deployment failed; remove it and deploy again.",
+_DEPLOYMENT_HINTS: dict[DeploymentStatus, str] = {
+    DeploymentStatus.CREATING: "The on-demand deployment is being created; wait for Active.",
+    DeploymentStatus.FAILED: "The on-demand deployment failed; remove it and deploy again.",
 }
 
 
@@ -118,21 +121,21 @@ def _custom(
     *,
     available: bool,
     enabled: bool,
-    job_status: str | None,
-    throughput_status: str | None,
-    deployment_status: str | None = None,
+    job_status: JobStatus | None,
+    throughput_status: ThroughputStatus | None,
+    deployment_status: DeploymentStatus | None = None,
     deployable: bool = False,
 ) -> tuple[Status, str]:
     if not available:
         return Status.RED, "The custom model is missing at the provider; delete the record."
-    if job_status != "Completed":
-        return Status.RED, _JOB_HINTS.get(job_status, f"Job status {job_status}; wait.")
-    if throughput_status != "InService" and deployment_status != "Active":
-        if deployment_status in _DEPLOYMENT_HINTS and throughput_status is None:
+    if job_status is not JobStatus.COMPLETED:
+        return Status.RED, _JOB_HINTS[job_status]
+    if throughput_status is not ThroughputStatus.IN_SERVICE and deployment_status is not DeploymentStatus.ACTIVE:
+        if deployment_status is not None and throughput_status is None:
             return Status.RED, _DEPLOYMENT_HINTS[deployment_status]
         if deployable and throughput_status is None:
             return Status.RED, ON_DEMAND_HINT
-        return Status.RED, _THROUGHPUT_HINTS.get(throughput_status, f"Throughput status {throughput_status}; wait.")
+        return Status.RED, _THROUGHPUT_HINTS[throughput_status]
     if enabled:
         return Status.GREEN, GREEN_HINT
     return Status.YELLOW, ENABLE_HINT

@@ -132,9 +132,9 @@ class InMemoryCatalogStore:
         rec = self.models[model_id]
         self.models[model_id] = rec.model_copy(
             update={
-                "job_status": custom.job_status.value,
-                "throughput_status": custom.throughput_status.value if custom.throughput_status else None,
-                "deployment_status": custom.deployment_status.value if custom.deployment_status else None,
+                "job_status": custom.job_status,
+                "throughput_status": custom.throughput_status,
+                "deployment_status": custom.deployment_status,
                 "deployable": custom.deployable,
             }
         )

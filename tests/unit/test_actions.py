@@ -35,9 +35,9 @@ def custom(
         ModelType.CUSTOM,
         available=True,
         enabled=enabled,
-        job_status=job.value,
-        throughput_status=throughput.value if throughput else None,
-        deployment_status=deployment.value if deployment else None,
+        job_status=job,
+        throughput_status=throughput,
+        deployment_status=deployment,
         deployable=deployable,
     )
     return Subject(

@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import pytest
 
+from services.domain.custom import JobStatus, ThroughputStatus
 from services.domain.models import ModelType, Status
 from services.domain.status import derive_status
 
@@ -41,7 +42,13 @@ def test_base_model_status(available: bool, enabled: bool, expected: Status, hin
     ],
 )
 def test_custom_model_status(job: str, throughput: str | None, enabled: bool, expected: Status, hint_part: str) -> None:
-    status, hint = derive_status(CUSTOM, available=True, enabled=enabled, job_status=job, throughput_status=throughput)
+    status, hint = derive_status(
+        CUSTOM,
+        available=True,
+        enabled=enabled,
+        job_status=JobStatus(job),
+        throughput_status=ThroughputStatus(throughput) if throughput else None,
+    )
     assert status is expected
     assert hint_part in hint.lower()
 
@@ -56,13 +63,16 @@ def test_the_outcome_beside_a_red_light_tells_completed_from_failed_and_stopped(
     from services.domain.models import Status
     from services.domain.status import outcome
 
-    assert outcome(Status.RED, "Completed") == "Completed"
-    assert outcome(Status.RED, "Completed", long=True) == "Completed · provision or deploy to use"
-    assert outcome(Status.RED, "Completed", "Creating", long=True) == "Completed · starting to serve"
-    assert outcome(Status.RED, "Failed", failure="Data  was\nbad", long=True) == "Failed · Data was bad"
-    assert outcome(Status.RED, "Failed", failure="Data was bad") == "Failed"  # the short form: no reason
-    assert outcome(Status.RED, "Stopped") == "Stopped" and outcome(Status.RED, "InProgress") == "Training"
-    assert outcome(Status.YELLOW, "Completed", "InService") == ""  # served: the light says it all
+    done, failed, stopped = JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED
+    assert outcome(Status.RED, done) == "Completed"
+    assert outcome(Status.RED, done, long=True) == "Completed · provision or deploy to use"
+    assert outcome(Status.RED, done, ThroughputStatus.CREATING, long=True) == "Completed · starting to serve"
+    assert outcome(Status.RED, failed, failure="Data  was\nbad", long=True) == "Failed · Data was bad"
+    assert outcome(Status.RED, failed, failure="Data was bad") == "Failed"  # the short form: no reason
+    assert outcome(Status.RED, stopped) == "Stopped" and outcome(Status.RED, JobStatus.IN_PROGRESS) == "Training"
+    assert (
+        outcome(Status.YELLOW, done, ThroughputStatus.IN_SERVICE) == ""
+    )  # served: the light says it all  # served: the light says it all
 
 
 def test_the_tables_draw_lights_without_an_emoji_font() -> None:
@@ -79,3 +89,24 @@ def test_an_admin_is_told_to_enable_it_not_that_an_admin_can() -> None:
 
     assert for_whom(ENABLE_HINT, ADMIN) == "Ready to use: enable it."
     assert for_whom(ENABLE_HINT, MEMBER) == ENABLE_HINT
+
+
+@pytest.mark.on_demand
+def test_a_custom_models_light_comes_from_its_typed_states_and_its_availability(world) -> None:  # type: ignore[no-untyped-def]
+    """One typed path: the page's and the rules' light for a custom model is the catalog's, and a model
+    gone at the provider is RED whichever route asks (the rules used to assume it was there)."""
+    from tests.support.factories import trained_and_served
+    from tests.support.fakes import ADMIN
+
+    world.catalog.sync(actor=ADMIN)
+    world.catalog.enable("bedrock:amazon.titan-text-lite-v1:0:4k", actor=ADMIN)
+    model = trained_and_served(world)
+    subject = world.customization.subject(model)
+    view = world.catalog.get_model(model.id)
+    assert (subject.status, subject.next_action) == (view.status, view.next_action) == (Status.YELLOW, view.next_action)
+    assert isinstance(view.record.job_status, JobStatus) and view.record.job_status is JobStatus.COMPLETED
+    row = world.store.models[model.id]
+    world.store.models[model.id] = row.model_copy(update={"available": False})  # gone at the provider
+    gone = world.customization.subject(model)
+    assert gone.status is Status.RED and "missing at the provider" in gone.next_action
+    assert world.catalog.get_model(model.id).status is Status.RED

@@ -104,9 +104,9 @@ def record_of(row: Row[Any]) -> ModelRecord:
         updated_at=row.updated_at,
         unavailable_since=row.unavailable_since,
         version=row.version,
-        job_status=row.job_status,
-        throughput_status=row.throughput_status,
-        deployment_status=row.deployment_status,
+        job_status=JobStatus(row.job_status) if row.job_status else None,
+        throughput_status=ThroughputStatus(row.throughput_status) if row.throughput_status else None,
+        deployment_status=DeploymentStatus(row.deployment_status) if row.deployment_status else None,
         deployable=bool(row.deployable) if row.deployable is not None else False,
     )
 
