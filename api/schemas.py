@@ -37,7 +37,9 @@ class CreateCustomModel(Pascal):
     long); what the bounds let through, the service checks and explains."""
 
     ModelName: str = Field(max_length=200)
-    ModelType: str = Field("FINE_TUNING", max_length=64)
+    ModelType: str = Field(
+        "FINE_TUNING", max_length=64, description="The customization method (Bedrock's customizationType): FINE_TUNING."
+    )
     BaseModelId: str = Field(max_length=2048)
     Description: str = Field("", max_length=10_000)
     TrainingDataLocation: str = Field(max_length=2048)

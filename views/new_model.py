@@ -7,6 +7,7 @@ import streamlit as st
 
 from services.costs.estimate import EstimateInput
 from services.customization import DataInput, NewCustomModel, Upload
+from services.customization.methods import METHODS
 from services.domain.errors import InvalidData, InvalidRequest, ServiceError
 from ui import deps
 from ui.components import dataset_summary, md_escape, pick_label
@@ -84,7 +85,14 @@ with st.form(Key.NM_FORM):
         help="Unique across all models. Letters and digits, each optionally followed by one '-' or '_'.",
     )
     description = st.text_area("Description", key=Key.NM_DESCRIPTION, max_chars=2000)
-    st.selectbox("Customization Type", ["FINE_TUNING"], key=Key.NM_TYPE, disabled=True)
+    method_key = st.selectbox(
+        "Customization Type",
+        list(METHODS),
+        key=Key.NM_TYPE,
+        format_func=lambda k: METHODS[k].label,
+        disabled=len(METHODS) == 1,
+        help=" ".join(f"{m.label}: {m.summary}" for m in METHODS.values()),
+    )
     left, right = st.columns(2)
     with left:
         st.markdown("**Training Data**")
@@ -165,7 +173,12 @@ if check or create:
     if check:
         with st.spinner("Checking the request and the data record by record…"):
             request = NewCustomModel(
-                name=name, description=description, base_model_id=base_id, hyperparameters=hyper, region=region
+                name=name,
+                description=description,
+                base_model_id=base_id,
+                customization_type=method_key,
+                hyperparameters=hyper,
+                region=region,
             )
             result = customization.check_whole(request, training, validation)[2]  # as Create checks it
         render_check(result)
@@ -193,7 +206,12 @@ if check or create:
             bar.progress(min(1.0, done / max(total, 1)), text=f"Uploading {what} data: {done:,} of {total:,} bytes")
 
         request = NewCustomModel(
-            name=name, description=description, base_model_id=base_id, hyperparameters=hyper, region=region
+            name=name,
+            description=description,
+            base_model_id=base_id,
+            customization_type=method_key,
+            hyperparameters=hyper,
+            region=region,
         )
         try:
             model = customization.create(

@@ -19,7 +19,7 @@ from services.customization.common import (
     NewCustomModel,
     Upload,
 )
-from services.datasets.families import family_for
+from services.customization.methods import FINE_TUNING, Method, method_for, method_problem
 from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, DatasetReport, check_record_totals, validate_stream
 from services.datasets.warnings import data_warnings
@@ -43,28 +43,16 @@ class Checks(ServiceBase):
     """What the New Model form offers, and every check of a request before anything is created."""
 
     # ---- what the form offers ------------------------------------------------------------
-    def base_model_choices(self) -> list[ModelView]:
-        """GREEN Bedrock base models that support FINE_TUNING and are not LEGACY (DESIGN.md)."""
+    def base_model_choices(self, method: Method = FINE_TUNING) -> list[ModelView]:
+        """GREEN Bedrock base models that offer the method and are not LEGACY (DESIGN.md)."""
         from services.catalog.service import display_order, to_view
 
         views = [to_view(r) for r in self._catalog.list_models()]
-        return sorted(
-            (
-                v
-                for v in views
-                if v.status is Status.GREEN
-                and v.record.model_type is ModelType.BASE
-                and v.record.provider is Provider.BEDROCK
-                and "FINE_TUNING" in v.record.customizations
-                and v.record.lifecycle is not Lifecycle.LEGACY
-            ),
-            key=display_order,
-        )
+        return sorted((v for v in views if v.status is Status.GREEN and method.offered_by(v.record)), key=display_order)
 
     @staticmethod
-    def family_of(base: ModelRecord | str) -> Family | None:
-        model_id = base if isinstance(base, str) else base.model_id
-        return family_for(model_id.removeprefix("bedrock:"))
+    def family_of(base: ModelRecord | str, method: Method = FINE_TUNING) -> Family | None:
+        return method.family(base)
 
     @property
     def max_model_units(self) -> int:
@@ -87,8 +75,10 @@ class Checks(ServiceBase):
         described = text_problem("Description", request.description, max_chars=MAX_DESCRIPTION, multiline=True)
         if described:
             problems.append(described)
-        if request.customization_type != "FINE_TUNING":
-            problems.append(f"Customization Type: only FINE_TUNING is supported, not {request.customization_type!r}.")
+        refused = method_problem(request.customization_type)
+        if refused:
+            problems.append(refused)
+        method = method_for(request.customization_type) or FINE_TUNING
         base = self._catalog.get_model(request.base_model_id)
         hyper: dict[str, str] = {}
         if base is None:
@@ -99,8 +89,8 @@ class Checks(ServiceBase):
             view = to_view(base)
             if base.model_type is not ModelType.BASE or base.provider is not Provider.BEDROCK:
                 problems.append(f"Base Model: {base.name} is not an Amazon Bedrock base model.")
-            elif "FINE_TUNING" not in base.customizations:
-                problems.append(f"Base Model: {base.name} ({base.model_id}) does not support fine-tuning.")
+            elif method.key not in base.customizations:
+                problems.append(f"Base Model: {base.name} ({base.model_id}) does not offer {method.label.lower()}.")
             elif base.lifecycle is Lifecycle.LEGACY:
                 problems.append(
                     f"Base Model: {base.name} is LEGACY at Bedrock: a model it makes could never get "
@@ -229,7 +219,7 @@ class Checks(ServiceBase):
         hp_problems: list[str] = []
         if check_hyperparameters:
             hyper, hp_problems = self.check_hyperparameters(base, hyper)
-        epochs = _epochs(hyper)
+        epochs = FINE_TUNING.epochs(hyper)
         family = self.family_of(base)
         if family is not None:
             family = family.for_request(base.model_id, hyper)
@@ -309,11 +299,3 @@ class Checks(ServiceBase):
             return validate_stream(stream, family, kind, size)
 
     # ---- create ---------------------------------------------------------------------------
-
-
-def _epochs(hyperparameters: Mapping[str, str]) -> int:
-    """The passes over the training data a request asks for (1 when it trains by steps, or "auto")."""
-    try:
-        return max(1, int(float(hyperparameters.get("epochCount") or 1)))
-    except ValueError:
-        return 1

@@ -21,12 +21,13 @@ import pandas as pd
 from pydantic import BaseModel, ConfigDict
 from tsdownsample import MinMaxLTTBDownsampler
 
+from services.customization.methods import FINE_TUNING
 from services.domain.custom import CustomModel, JobStatus
 from services.domain.errors import InvalidRequest, ModelNotFound, ObjectStoreError
 from services.ports import CustomModelStore, ObjectStore
 
-TRAINING_FILE = "step_wise_training_metrics.csv"
-VALIDATION_FILE = "validation_metrics.csv"
+TRAINING_FILE = FINE_TUNING.metrics_files["training"]  # what a fine-tuning job writes (its Method says)
+VALIDATION_FILE = FINE_TUNING.metrics_files["validation"]
 MAX_POINTS = 5_000  # per trace; the target is at most 10,000
 
 

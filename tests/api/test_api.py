@@ -69,7 +69,7 @@ def test_bad_data_is_422_with_line_numbers(client: TestClient, data: World) -> N
         ({"HyperParameters": {"epochCount": "99"}}, 422, "out of range"),
         ({"BaseModelId": "openai:gpt-4o"}, 422, "not an Amazon Bedrock base model"),
         ({"TrainingDataLocation": "https://x/y.jsonl"}, 422, "not an s3:// URI"),
-        ({"ModelType": "DISTILLATION"}, 422, "only FINE_TUNING"),
+        ({"ModelType": "DISTILLATION"}, 422, "Model Studio runs FINE_TUNING"),
         ({"Unexpected": 1}, 422, "Extra inputs are not permitted"),
         ({"HyperParameters": {"epochCount": 2}}, 422, "Input should be a valid string"),
     ],

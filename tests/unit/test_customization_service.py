@@ -87,7 +87,10 @@ def test_a_double_click_creates_one_model_and_one_job(w: World) -> None:
         ({"base_model_id": "bedrock:meta.llama2-13b-v1:0:4k"}, "LEGACY at Bedrock"),
         ({"base_model_id": "openai:gpt-4o"}, "is not an Amazon Bedrock base model"),
         ({"base_model_id": "bedrock:nope"}, "no model with id 'bedrock:nope'"),
-        ({"customization_type": "DISTILLATION"}, "only FINE_TUNING is supported"),
+        (
+            {"customization_type": "DISTILLATION"},
+            "Model Studio runs FINE_TUNING (Supervised fine-tuning); not 'DISTILLATION'",
+        ),
         ({"hyperparameters": {"epochCount": "11"}}, "epochCount: '11' is out of range (int from 1 to 10)"),
         ({"hyperparameters": {"epochCount": "2.5"}}, "must be a whole number"),
         ({"hyperparameters": {"learningRate": "fast"}}, "learningRate: 'fast' is not a number"),
