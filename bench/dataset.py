@@ -128,7 +128,7 @@ import io, os
 import msgspec, orjson
 if mode == "naive":
     import pandas as pd
-from services.datasets.specs import family_for
+from services.datasets.families import family_for
 from services.datasets.validate import DatasetKind, _chunks, validate_stream
 start = time.perf_counter()  # after the imports: only the work is timed
 size = os.path.getsize(path) if limit <= 0 else limit
