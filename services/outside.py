@@ -72,9 +72,17 @@ def _aws_config(settings: Settings) -> Any:
     )
 
 
+def _openai(settings: Settings, api_key: str) -> Any:
+    """An OpenAI SDK client for OpenAI itself (or the compatible endpoint set)."""
+    import openai
+
+    return openai.OpenAI(
+        api_key=api_key, base_url=settings.openai_base_url, timeout=settings.provider_timeout_seconds, max_retries=2
+    )
+
+
 def _aws_inference(settings: Settings, session: Any) -> dict[Provider, InferenceBackend]:
     """Bedrock Runtime per region (a base model is called in the jobs' region), OpenAI with a key."""
-    import openai
 
     from services.adapters.bedrock_runtime import BedrockRuntime, OpenAIChat
 
@@ -84,14 +92,7 @@ def _aws_inference(settings: Settings, session: Any) -> dict[Provider, Inference
         Provider.BEDROCK: BedrockRuntime(lambda region: runtimes[region or settings.job_region])
     }
     if settings.openai_api_key is not None:
-        backends[Provider.OPENAI] = OpenAIChat(
-            openai.OpenAI(
-                api_key=settings.openai_api_key.get_secret_value(),
-                base_url=settings.openai_base_url,
-                timeout=settings.provider_timeout_seconds,
-                max_retries=2,
-            )
-        )
+        backends[Provider.OPENAI] = OpenAIChat(_openai(settings, settings.openai_api_key.get_secret_value()))
     return backends
 
 
@@ -112,7 +113,6 @@ def _local_inference(settings: Settings, objects: ObjectStore) -> InferenceBacke
 
 
 def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, Backends, PriceListSource]:
-    import openai
 
     from services.adapters.aws_price_list import AwsPriceList
     from services.adapters.bedrock_catalog import BedrockCatalog
@@ -124,14 +124,7 @@ def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, Backen
     bedrock = BedrockCatalog({r: session.client("bedrock", region_name=r, config=config) for r in settings.aws_regions})
     openai_source: CatalogSource | None = None
     if settings.openai_api_key is not None:
-        openai_source = OpenAICatalog(
-            openai.OpenAI(
-                api_key=settings.openai_api_key.get_secret_value(),
-                base_url=settings.openai_base_url,
-                timeout=settings.provider_timeout_seconds,
-                max_retries=2,
-            )
-        )
+        openai_source = OpenAICatalog(_openai(settings, settings.openai_api_key.get_secret_value()))
     objects = S3ObjectStore(session.client("s3", region_name=settings.job_region, config=config))
     backend = {  # one client per region: a job and everything about it is addressed in its region
         r: BedrockCustomization(session.client("bedrock", region_name=r, config=config)) for r in settings.aws_regions
@@ -146,7 +139,6 @@ def _local(
     from services.adapters.local_bedrock import LocalBedrock
     from services.adapters.object_store import LocalObjectStore
 
-    snapshot = settings.catalog_snapshot or BUNDLED_SNAPSHOT
     if objects is None:
         local = LocalObjectStore(settings.data_dir)
         local.clean_stale_uploads()  # what a process killed mid-upload left behind
@@ -162,11 +154,7 @@ def _local(
         )
         for region in settings.aws_regions
     }
-    sources: dict[Provider, CatalogSource | None] = {
-        Provider.BEDROCK: LocalBedrockCatalog(snapshot, settings.aws_regions),
-        Provider.OPENAI: LocalOpenAICatalog(snapshot),
-    }
-    return sources, objects, backend
+    return snapshot_sources(settings), objects, backend
 
 
 def snapshot_sources(settings: Settings) -> Sources:

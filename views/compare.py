@@ -8,7 +8,7 @@ import streamlit as st
 from services.customization.metrics import MetricsState, curves, export_frame, summarize
 from ui import deps
 from ui.charts import evaluation_figure, metrics_figure
-from ui.components import csv_bytes, md_escape
+from ui.components import csv_bytes, md_escape, rows_height
 from ui.metrics_view import fmt, load_run
 from ui.state import Key
 
@@ -97,7 +97,7 @@ for i in picked:
             column["Eval: judge (wins / ties / losses)"] = f"{judge['Wins']} / {judge['Ties']} / {judge['Losses']}"
     rows[model.name] = column
 table = pd.DataFrame(rows)
-st.dataframe(table, width="stretch", height=(len(table) + 1) * 35 + 3)
+st.dataframe(table, width="stretch", height=rows_height(len(table)))
 
 ready = [(by_id[i].name, run) for i, run in runs.items() if run.state is MetricsState.READY]
 if ready:

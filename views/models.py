@@ -15,7 +15,17 @@ from services.domain.models import ModelFilter, ModelType, ModelView, Provider, 
 from services.domain.traits import TRAIT_ORDER
 from ui import deps
 from ui.catalog_cache import CatalogCache
-from ui.components import LIGHT, LIGHT_MD, MODEL_COLUMNS, coloured, for_whom, md_escape, status_cell, sync_line
+from ui.components import (
+    LIGHT,
+    LIGHT_MD,
+    MODEL_COLUMNS,
+    coloured,
+    for_whom,
+    md_escape,
+    rows_height,
+    status_cell,
+    sync_line,
+)
 from ui.dialogs import close_if_done, then_close
 from ui.state import Key, models_table_key
 
@@ -161,7 +171,7 @@ event = st.dataframe(
     key=models_table_key(revision, flt),
     on_select="rerun",
     selection_mode="multi-row",
-    height=min(max(len(shown), 1), 25) * 35 + 38,  # the rows there are, up to 25: no empty rows
+    height=rows_height(min(len(shown), 25)),  # the rows there are, up to 25: no empty rows
 )
 selected = [shown[i] for i in event.selection.rows if 0 <= i < len(shown)]
 
@@ -279,7 +289,7 @@ def render_details(view: ModelView) -> None:
         pd.DataFrame({"Field": list(facts), "Value": list(facts.values())}),
         hide_index=True,
         width="stretch",
-        height=(len(facts) + 1) * 35 + 3,  # every field, no inner scrolling
+        height=rows_height(len(facts)),  # every field, no inner scrolling
     )
 
 

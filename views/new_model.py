@@ -170,16 +170,16 @@ def show_reports(reports: list[object]) -> None:
 if check or create:
     training = data_input(training_file, training_uri, "Training Data")
     validation = data_input(validation_file, validation_uri, "Validation Data")
+    request = NewCustomModel(  # one request, checked or created the same way
+        name=name,
+        description=description,
+        base_model_id=base_id,
+        customization_type=method_key,
+        hyperparameters=hyper,
+        region=region,
+    )
     if check:
         with st.spinner("Checking the request and the data record by record…"):
-            request = NewCustomModel(
-                name=name,
-                description=description,
-                base_model_id=base_id,
-                customization_type=method_key,
-                hyperparameters=hyper,
-                region=region,
-            )
             result = customization.check_whole(request, training, validation)[2]  # as Create checks it
         render_check(result)
         if isinstance(training, Upload) and family is not None and result.training is not None:
@@ -205,14 +205,6 @@ if check or create:
         def progress(what: str, done: int, total: int) -> None:
             bar.progress(min(1.0, done / max(total, 1)), text=f"Uploading {what} data: {done:,} of {total:,} bytes")
 
-        request = NewCustomModel(
-            name=name,
-            description=description,
-            base_model_id=base_id,
-            customization_type=method_key,
-            hyperparameters=hyper,
-            region=region,
-        )
         try:
             model = customization.create(
                 request, training, validation, progress=progress, actor=deps.get_actor().for_request()
