@@ -27,7 +27,7 @@ sys.path.insert(0, str(ROOT))
 from sqlalchemy.orm import Session, registry  # noqa: E402
 from streamlit.testing.v1 import AppTest  # noqa: E402
 
-from services.adapters.sql import SqlCatalogStore  # noqa: E402
+from services.adapters.sql import SqlDatabase  # noqa: E402
 from services.adapters.sql_tables import models as models_table  # noqa: E402
 from services.catalog.service import CatalogService  # noqa: E402
 from services.domain.identity import SYSTEM  # noqa: E402
@@ -84,9 +84,11 @@ def fmt(seconds: list[float]) -> str:
     return f"median {statistics.median(seconds) * 1000:8.1f} ms   min {min(seconds) * 1000:8.1f} ms"
 
 
-def seed(url: str, n: int) -> SqlCatalogStore:
-    store = SqlCatalogStore.from_url(url)
-    CatalogService(store, {Provider.BEDROCK: ListSource(synthetic_models(n))}).sync([Provider.BEDROCK], actor=SYSTEM)
+def seed(url: str, n: int) -> SqlDatabase:
+    store = SqlDatabase.from_url(url)
+    CatalogService(store.catalog, {Provider.BEDROCK: ListSource(synthetic_models(n))}).sync(
+        [Provider.BEDROCK], actor=SYSTEM
+    )
     return store
 
 
@@ -127,7 +129,7 @@ def page_bench(script: str, repeat: int) -> tuple[float, list[float], list[float
 
 
 # ---- (c): sync ----------------------------------------------------------------------------------
-def naive_sync(store: SqlCatalogStore, fetched: list[ProviderModel]) -> None:
+def naive_sync(store: SqlDatabase, fetched: list[ProviderModel]) -> None:
     """Per-row ORM upserts: look each model up, then add or update it, one by one."""
 
     class Row:
@@ -176,7 +178,7 @@ def naive_sync(store: SqlCatalogStore, fetched: list[ProviderModel]) -> None:
                 session.merge(row)
                 session.flush()
             session.commit()
-            store.record_sync_run(
+            store.catalog.record_sync_run(
                 SyncRun(provider=Provider.BEDROCK, started_at=now, finished_at=now, outcome=SyncOutcome.OK)
             )
     finally:
@@ -189,7 +191,7 @@ def sync_bench(workdir: Path, n: int, changed: int, repeat: int) -> tuple[list[f
     for r in range(repeat):
         a = seed(f"sqlite:///{workdir / f'sync-ours-{r}.db'}", n)
         fetched = synthetic_models(n, generation=r + 1, changed=changed)
-        service = CatalogService(a, {Provider.BEDROCK: ListSource(fetched)})
+        service = CatalogService(a.catalog, {Provider.BEDROCK: ListSource(fetched)})
         start = time.perf_counter()
         report = service.sync([Provider.BEDROCK], actor=SYSTEM)
         ours.append(time.perf_counter() - start)

@@ -12,7 +12,7 @@ from typing import Any
 from services.access.api_tokens import TokenService
 from services.access.audit import AuditService
 from services.access.signin import Identities
-from services.adapters.sql import SqlCatalogStore
+from services.adapters.sql import SqlDatabase
 from services.catalog.service import CatalogService
 from services.costs.budget import BudgetWatch
 from services.costs.idle import CountedCalls, IdleService
@@ -29,7 +29,7 @@ from services.inference.service import InferenceService
 from services.notices.dispatch import Dispatcher
 from services.notices.subscriptions import Subscriptions
 from services.outside import Backends, Sources, dispatcher, outside_systems, snapshot_sources
-from services.ports import CustomizationBackend, InferenceBackend, ObjectStore, PriceListSource, Store
+from services.ports import CustomizationBackend, Database, InferenceBackend, ObjectStore, PriceListSource
 from services.settings import Settings
 
 LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
@@ -38,7 +38,7 @@ LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
 @dataclass(frozen=True)
 class Services:
     settings: Settings
-    store: Store
+    store: Database
     catalog: CatalogService
     customization: CustomizationService
     objects: ObjectStore
@@ -61,7 +61,7 @@ class Services:
         """What starts with the server: an empty catalog is filled (the local backend syncs its
         snapshot; aws mode shows the bundled snapshot, marked as such, until a sync succeeds), then
         the background loops (reconciler, evaluations, notice delivery) start."""
-        if self.store.revision() == 0 and not self.store.last_sync_runs():
+        if self.store.catalog.revision() == 0 and not self.store.catalog.last_sync_runs():
             if self.settings.backend == "local":
                 self.catalog.sync(actor=SYSTEM)
             else:
@@ -80,7 +80,7 @@ class Services:
 def build_services(
     settings: Settings,
     *,
-    store: Store | None = None,
+    store: Database | None = None,
     sources: Sources | None = None,
     objects: ObjectStore | None = None,
     backend: CustomizationBackend | Backends | None = None,
@@ -93,56 +93,60 @@ def build_services(
     outside system (``store``, ``sources``, ``objects``, ``backend``, ``price_list``, the models that
     answer calls (``inference``), or the boto3 ``aws_session`` every aws adapter uses) and the
     ``clock``; everything else is built here exactly as in production."""
-    db: Store = store if store is not None else SqlCatalogStore.from_url(settings.resolved_database_url)
+    db: Database = store if store is not None else SqlDatabase.from_url(settings.resolved_database_url)
     out = outside_systems(settings, objects=objects, session=aws_session, clock=clock)
     objects = out.objects
     customization = CustomizationService(
-        catalog=db,
-        store=db,
+        catalog=db.catalog,
+        store=db.custom_models,
         objects=objects,
         backend=backend if backend is not None else out.backend,
         config=CustomizationConfig.from_settings(settings, local_role_arn=LOCAL_ROLE_ARN),
         clock=clock,
     )
     catalog = CatalogService(
-        db,
+        db.catalog,
         sources if sources is not None else out.sources,
         clock,
         refresh_custom=customization.refresh_quietly,
         after_sync=lambda actor: customization.adopt_external(actor=actor),
     )
-    tokens = TokenService(db, clock=clock)
+    tokens = TokenService(db.tokens, clock=clock)
     overrides = parse_overrides(settings.price_overrides)
     costs = CostService(
-        db, db, PriceCatalog(load_price_file(settings.prices_file or PRICES_FILE), overrides), settings.job_region,
-        settings.throughput_warn_hours, regions=settings.aws_regions, clock=clock, price_store=db,
-        price_list=price_list if price_list is not None else out.price_list, usage=db,
+        db.catalog, db.custom_models, PriceCatalog(load_price_file(settings.prices_file or PRICES_FILE), overrides),
+        settings.job_region,
+        settings.throughput_warn_hours, regions=settings.aws_regions, clock=clock, price_store=db.prices,
+        price_list=price_list if price_list is not None else out.price_list, usage=db.usage,
     )  # fmt: skip
     calls = InferenceService(
         catalog.get_model, customization.get, inference or out.models, costs.call_prices,
-        region=settings.job_region, usage=db, revision=catalog.revision, clock=clock,
+        region=settings.job_region, usage=db.usage, revision=catalog.revision, clock=clock,
     )  # fmt: skip
     evaluations = EvaluationService(
-        db, customization, calls, objects, output_root=settings.output_root,
+        db.evaluations, customization, calls, objects, output_root=settings.output_root,
         allowed_buckets=settings.readable_buckets(), max_records=settings.eval_max_records,
         retry_seconds=settings.eval_retry_seconds, attempts=settings.eval_attempts, clock=clock,
     )  # fmt: skip
     runner = EvaluationRunner(  # on the wall clock
-        evaluations, db.try_lease, settings.eval_lease_seconds,
+        evaluations, db.custom_models.try_lease, settings.eval_lease_seconds,
         max_running=settings.eval_max_running, per_user=settings.eval_max_running_per_user,
     )  # fmt: skip
-    subscriptions = Subscriptions(db, db, settings.admins, clock=clock)
+    subscriptions = Subscriptions(db.outbox, db.custom_models, settings.admins, clock=clock)
     idle = IdleService(
-        customization, costs, out.invocations or CountedCalls(db, calls.flush), db,
+        customization, costs, out.invocations or CountedCalls(db.usage, calls.flush), db.audit,
         warn_hours=settings.idle_warn_hours, running_warn_hours=settings.throughput_warn_hours,
         auto_remove_hours=settings.auto_remove_idle_hours, grace_hours=settings.auto_remove_grace_hours, clock=clock,
     )  # fmt: skip
-    budget = BudgetWatch(costs, db, settings.monthly_budget, clock=clock)
-    reconciler = Reconciler(customization, db, settings.reconcile_seconds, clock=clock, also=(idle.guard, budget.check))
+    budget = BudgetWatch(costs, db.audit, settings.monthly_budget, clock=clock)
+    reconciler = Reconciler(
+        customization, db.custom_models, settings.reconcile_seconds, clock=clock, also=(idle.guard, budget.check)
+    )
     return Services(
         settings=settings, store=db, catalog=catalog, customization=customization, objects=objects,
-        metrics=MetricsService(db, objects), costs=costs, tokens=tokens, audit=AuditService(db),
+        metrics=MetricsService(db.custom_models, objects), costs=costs, tokens=tokens, audit=AuditService(db.audit),
         identities=Identities(settings, tokens), inference=calls, evaluations=evaluations,
-        dispatcher=dispatcher(settings, db, subscriptions), subscriptions=subscriptions, budget=budget, idle=idle,
+        dispatcher=dispatcher(settings, db.outbox, subscriptions), subscriptions=subscriptions, budget=budget,
+        idle=idle,
         reconciler=reconciler, evaluation_runner=runner, clock=clock,
     )  # fmt: skip

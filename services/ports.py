@@ -307,15 +307,29 @@ class NoticeStore(Protocol):
         """Store someone's preferences (all of them, seen_at included)."""
 
 
-class Store(
-    CatalogStore,
-    CustomModelStore,
-    AuditStore,
-    TokenStore,
-    PriceStore,
-    UsageStore,
-    EvaluationStore,
-    NoticeStore,
-    Protocol,
-):
-    """Every store port at once: SqlCatalogStore, or a fake in tests."""
+class Database(Protocol):
+    """Every store port of one database, each its own object: SqlDatabase, or a fake in tests."""
+
+    @property
+    def catalog(self) -> CatalogStore: ...
+
+    @property
+    def custom_models(self) -> CustomModelStore: ...
+
+    @property
+    def prices(self) -> PriceStore: ...
+
+    @property
+    def audit(self) -> AuditStore: ...
+
+    @property
+    def tokens(self) -> TokenStore: ...
+
+    @property
+    def usage(self) -> UsageStore: ...
+
+    @property
+    def evaluations(self) -> EvaluationStore: ...
+
+    @property
+    def outbox(self) -> NoticeStore: ...

@@ -1,9 +1,18 @@
 """Custom models: create by fine-tuning, follow the job, provision and remove throughput, stop,
 delete. Owns every rule of the custom-model lifecycle in DESIGN.md, in parts with one job each:
-common (requests, configuration), base (writes and audit events), checks (form and data),
-submit (create, idempotently), lifecycle (refresh, stop, throughput, delete), reconcile."""
+common (requests, configuration), base (what the parts share: collaborators, versioned writes with
+their audit events), checks (form and data), submit (create, idempotently), lifecycle (refresh,
+stop, throughput, delete), reconcile, external (adoption). ``CustomizationService`` composes them."""
 
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime
+
+from services.customization.base import Collaborators
+from services.customization.checks import Checks
 from services.customization.common import (
+    Clock,
     CustomizationConfig,
     DataCheck,
     DataInput,
@@ -13,11 +22,62 @@ from services.customization.common import (
     Upload,
 )
 from services.customization.external import ExternalModels
+from services.customization.lifecycle import ModelLifecycle
+from services.customization.reconcile import Reconciling
 from services.customization.submit import Submissions
+from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
 
 
-class CustomizationService(Submissions, ExternalModels):
-    """The customization service: every part above, over one store, object store and backend."""
+class CustomizationService:
+    """The one door to custom models: a thin facade whose methods are its parts' methods. The parts
+    share one set of collaborators; each owns its rules (checks decides, submissions create,
+    lifecycle changes a model after submission, reconciling repairs, adoption finds outside jobs)."""
+
+    def __init__(
+        self,
+        catalog: CatalogStore,
+        store: CustomModelStore,
+        objects: ObjectStore,
+        backend: CustomizationBackend | Mapping[str, CustomizationBackend],
+        config: CustomizationConfig,
+        clock: Clock = lambda: datetime.now(UTC),
+    ) -> None:
+        parts = Collaborators(catalog, store, objects, backend, config, clock)
+        self.checks = Checks(parts)
+        self.submissions = Submissions(parts, self.checks)
+        self.lifecycle = ModelLifecycle(parts)
+        self.reconciling = Reconciling(parts, self.lifecycle)
+        self.adoption = ExternalModels(parts)
+        # reading
+        self.get = self.lifecycle.get
+        self.list = self.lifecycle.list
+        self.subject = self.lifecycle.subject
+        self.rerun_request = self.lifecycle.rerun_request
+        self.active_throughputs = self.lifecycle.active_throughputs
+        # what the form offers, and the checks of a request
+        self.base_model_choices = self.checks.base_model_choices
+        self.family_of = self.checks.family_of
+        self.max_model_units = self.checks.max_model_units
+        self.regions_for = self.checks.regions_for
+        self.job_region = self.checks.job_region
+        self.check_request = self.checks.check_request
+        self.check_hyperparameters = self.checks.check_hyperparameters
+        self.check_whole = self.checks.check_whole
+        self.with_data = self.checks.with_data
+        self.check_data = self.checks.check_data
+        # changes
+        self.create = self.submissions.create
+        self.refresh = self.lifecycle.refresh
+        self.refresh_quietly = self.lifecycle.refresh_quietly
+        self.stop = self.lifecycle.stop
+        self.provision_throughput = self.lifecycle.provision_throughput
+        self.remove_throughput = self.lifecycle.remove_throughput
+        self.deploy = self.lifecycle.deploy
+        self.remove_deployment = self.lifecycle.remove_deployment
+        self.set_idle_guard = self.lifecycle.set_idle_guard
+        self.delete = self.lifecycle.delete
+        self.reconcile = self.reconciling.reconcile
+        self.adopt_external = self.adoption.adopt_external
 
 
 __all__ = [

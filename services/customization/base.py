@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.customization.common import Clock, CustomizationConfig, NewCustomModel, _state
@@ -14,28 +15,35 @@ from services.notices.events import event_for
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
 
 
+@dataclass(frozen=True)
+class Collaborators:
+    """What every part of the customization service works with, built once by the facade."""
+
+    catalog: CatalogStore
+    store: CustomModelStore
+    objects: ObjectStore
+    backend: CustomizationBackend | Mapping[str, CustomizationBackend]
+    config: CustomizationConfig
+    clock: Clock = lambda: datetime.now(UTC)
+
+
 class ServiceBase:
     """What every part of the customization service shares: its collaborators, the audit
-    event builder, and the one way a custom model is written (with its audit event)."""
+    event builder, and the one way a custom model is written (with its audit event). Each part
+    (checks, submissions, lifecycle, reconciliation, adoption) is one of these; the facade in
+    ``__init__`` composes them."""
 
-    def __init__(
-        self,
-        catalog: CatalogStore,
-        store: CustomModelStore,
-        objects: ObjectStore,
-        backend: CustomizationBackend | Mapping[str, CustomizationBackend],
-        config: CustomizationConfig,
-        clock: Clock = lambda: datetime.now(UTC),
-    ) -> None:
-        self._catalog = catalog
-        self._store = store
-        self._objects = objects
+    def __init__(self, parts: Collaborators) -> None:
+        self._catalog = parts.catalog
+        self._store = parts.store
+        self._objects = parts.objects
         # One control plane per region (each adapter holds that region's client); a single one
         # serves every region (the local control plane, a test's fake).
+        backend = parts.backend
         self._backends: Mapping[str, CustomizationBackend] | None = backend if isinstance(backend, Mapping) else None
         self._single = None if isinstance(backend, Mapping) else backend
-        self._config = config
-        self._clock = clock
+        self._config = parts.config
+        self._clock = parts.clock
 
     def _backend(self, region: str) -> CustomizationBackend:
         """The control plane of ``region``: every call about a model goes to the region it lives in."""

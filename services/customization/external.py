@@ -7,8 +7,8 @@ from __future__ import annotations
 import hashlib
 import uuid
 
+from services.customization.base import ServiceBase
 from services.customization.common import NAME_PATTERN, _state
-from services.customization.reconcile import Reconciling
 from services.domain.custom import CustomModel, JobInfo, JobStatus
 from services.domain.errors import DuplicateName, ProviderError
 from services.domain.identity import Actor
@@ -16,7 +16,9 @@ from services.domain.identity import Actor
 EXTERNAL = "made outside Model Studio"
 
 
-class ExternalModels(Reconciling):
+class ExternalModels(ServiceBase):
+    """Adopting the jobs made outside Model Studio."""
+
     def adopt_external(self, *, actor: Actor) -> list[str]:
         """Records for the jobs each configured region lists that Model Studio does not know; what
         happened, one line each (adopted, or why not)."""

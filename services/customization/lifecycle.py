@@ -31,7 +31,7 @@ class ModelLifecycle(ServiceBase):
         """Ask the provider about whatever is in flight for this model, and record the answer."""
         model = self.get(model_id)
         try:
-            return self._refresh(model)
+            return self.refresh_record(model)
         except ConcurrentUpdate:
             return self.get(model_id)  # someone else refreshed it at the same moment
 
@@ -51,7 +51,7 @@ class ModelLifecycle(ServiceBase):
             self.refresh(model_id)
 
     @staticmethod
-    def _job_changes(job: JobInfo) -> dict[str, object]:
+    def job_changes(job: JobInfo) -> dict[str, object]:
         return {
             "job_status": job.status,
             "failure_message": job.failure_message,
@@ -61,7 +61,7 @@ class ModelLifecycle(ServiceBase):
             "validation_loss": job.validation_loss,
         }
 
-    def _refresh(self, model: CustomModel, *, deep: bool = False) -> CustomModel:
+    def refresh_record(self, model: CustomModel, *, deep: bool = False) -> CustomModel:
         """Ask about what is in flight; ``deep`` also re-reads throughput that is in service (it can
         be deleted in the console, and then it must neither stay GREEN nor keep its meter running)."""
         changes: dict[str, object] = {}
@@ -73,7 +73,7 @@ class ModelLifecycle(ServiceBase):
                     f"the record still says {model.job_status}. Check the job in the Bedrock console."
                 )
             if job.status is not model.job_status:
-                changes |= self._job_changes(job)
+                changes |= self.job_changes(job)
             if job.stage != model.job_stage:
                 changes["job_stage"] = job.stage
         status = model.throughput_status

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from services.customization.base import Collaborators, ServiceBase
 from services.customization.common import ReconcileReport, _clear_deployment, _clear_throughput, _state
 from services.customization.lifecycle import ModelLifecycle
 from services.domain.custom import JobStatus
@@ -12,8 +13,12 @@ from services.domain.errors import (
 from services.domain.identity import SYSTEM
 
 
-class Reconciling(ModelLifecycle):
+class Reconciling(ServiceBase):
     """Bringing every in-flight record in line with the provider."""
+
+    def __init__(self, parts: Collaborators, lifecycle: ModelLifecycle) -> None:
+        super().__init__(parts)
+        self._lifecycle = lifecycle
 
     # ---- reconciliation -----------------------------------------------------------------------
     def reconcile(self) -> ReconcileReport:
@@ -37,7 +42,7 @@ class Reconciling(ModelLifecycle):
                         self._store.delete_custom(model.id, model.version, audit=[event])
                         rolled_back.append(model.name)
                     else:
-                        changes = {"job_arn": job.job_arn, **self._job_changes(job)}
+                        changes = {"job_arn": job.job_arn, **self._lifecycle.job_changes(job)}
                         self._update(model, changes, actor=SYSTEM, action="submission-adopted")
                         adopted.append(model.name)
                     continue
@@ -65,7 +70,7 @@ class Reconciling(ModelLifecycle):
                     (adopted if found else rolled_back).append(f"{model.name} deployment")
                     continue
                 if model.job_status.in_flight or model.throughput_status is not None or model.deployment_status:
-                    self._refresh(model, deep=True)
+                    self._lifecycle.refresh_record(model, deep=True)
                     refreshed += 1
             except ConcurrentUpdate:
                 continue  # another process handled it

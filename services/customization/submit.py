@@ -9,6 +9,7 @@ import uuid
 
 import orjson
 
+from services.customization.base import Collaborators, ServiceBase
 from services.customization.checks import Checks
 from services.customization.common import (
     NAME_TAKEN,
@@ -48,8 +49,12 @@ def _bedrock_token(request_key: str, model_id: str) -> str:
     return hashlib.sha256(f"{request_key}/{model_id}".encode()).hexdigest()[:32]
 
 
-class Submissions(Checks):
+class Submissions(ServiceBase):
     """Creating a custom model: one live record and one job per identical request."""
+
+    def __init__(self, parts: Collaborators, checks: Checks) -> None:
+        super().__init__(parts)
+        self._checks = checks
 
     def create(
         self,
@@ -77,12 +82,12 @@ class Submissions(Checks):
         actor: Actor,
         attempt: int,
     ) -> CustomModel:
-        base, hyper, problems = self.check_request(request)
+        base, hyper, problems = self._checks.check_request(request)
         key = self._request_key(request, hyper, training, validation, actor)
         existing = self._store.get_custom_by_token(key)
         if existing is not None:
             return self._resume(existing, request, training, validation, progress, actor, attempt)
-        check = self.with_data(request, base, hyper, problems, training, validation)
+        check = self._checks.with_data(request, base, hyper, problems, training, validation)
         problems = list(check.problems)
         if problems:
             reports: list[object] = [r for r in (check.training, check.validation) if r is not None]
@@ -92,9 +97,9 @@ class Submissions(Checks):
                 raise DuplicateName(message, problems)
             raise InvalidData(message, problems, reports, check.summary() if reports else None)
         assert base is not None and check.training is not None
-        region, _ = self.job_region(base, request.region)
+        region, _ = self._checks.job_region(base, request.region)
         assert region is not None  # check_request said why otherwise
-        family = self.family_of(base)
+        family = self._checks.family_of(base)
         deployable = bool(  # Bedrock serves it on demand (custom Nova models made since 2025-07-16)
             family
             and family.on_demand

@@ -117,7 +117,7 @@ def drain(world: World, rounds: int = 20) -> None:
 def test_a_signed_webhook_arrives_once_after_two_failures(store_url: str, receiver: Receiver, tmp_path: Path) -> None:
     world = world_of(tmp_path, webhook_urls=[receiver.url], webhook_secret=SECRET, public_url="https://studio.test")
     model_id = train(world)
-    (notice,) = [n for n in world.store.notices() if n.event == "job.completed"]
+    (notice,) = [n for n in world.store.outbox.notices() if n.event == "job.completed"]
     assert notice.model_id == model_id and "Completed" in (notice.status or "")
     drain(world)
     completed = [(h, b) for h, b in receiver.got if json.loads(b)["Event"] == "job.completed"]
@@ -129,7 +129,7 @@ def test_a_signed_webhook_arrives_once_after_two_failures(store_url: str, receiv
     assert sent["Id"] == notice.id and all(json.loads(b)["Id"] == notice.id for _, b in completed)
     assert sent["ModelName"] == "bot" and sent["Url"] == f"https://studio.test/custom-models?model={model_id}"
     assert "job.completed" in sent["text"] and sent["At"]
-    log = {(d.receiver, n.event): d for d, n in world.store.deliveries()}
+    log = {(d.receiver, n.event): d for d, n in world.store.outbox.deliveries()}
     delivery = log[(receiver.url, "job.completed")]
     assert (delivery.state, delivery.attempts) == ("sent", 3) and delivery.answer.startswith("HTTP 200")
 
@@ -164,7 +164,7 @@ def test_two_dispatchers_on_one_database_deliver_each_notice_once(
 ) -> None:
     receiver.fail = 0
     world = world_of(tmp_path, webhook_urls=[receiver.url])
-    from services.adapters.sql import SqlCatalogStore
+    from services.adapters.sql import SqlDatabase
     from services.notices.subscriptions import Subscriptions
     from services.outside import dispatcher
 
@@ -174,10 +174,13 @@ def test_two_dispatchers_on_one_database_deliver_each_notice_once(
         world.clock.advance(seconds=11)
         world.customization.refresh(world.customization.list()[0].id)
         world.customization.remove_throughput(world.customization.list()[0].id, actor=ADMIN)
-    assert isinstance(world.store, SqlCatalogStore)
-    other = SqlCatalogStore(world.store.engine.engine)  # another replica's store: its own dispatcher
+    assert isinstance(world.store, SqlDatabase)
+    other = SqlDatabase(world.store.engine)  # another replica's store: its own dispatcher
     settings = world.services.settings
-    a, b = world.services.dispatcher, dispatcher(settings, other, Subscriptions(other, other, settings.admins))
+    a, b = (
+        world.services.dispatcher,
+        dispatcher(settings, other.outbox, Subscriptions(other.outbox, other.custom_models, settings.admins)),
+    )
 
     def run(dispatcher: Any) -> None:
         for _ in range(10):
@@ -189,4 +192,4 @@ def test_two_dispatchers_on_one_database_deliver_each_notice_once(
     for t in threads:
         t.join()
     ids = [json.loads(body)["Id"] for _, body in receiver.got]
-    assert len(ids) == len(set(ids)) == len(world.store.notices()) >= 10
+    assert len(ids) == len(set(ids)) == len(world.store.outbox.notices()) >= 10

@@ -56,7 +56,7 @@ def test_members_act_on_their_own_models_only(w: World) -> None:
     assert client.put(f"/custom-models/{model_id}/throughput", headers=bearer(otto), json={}).status_code == 403
     assert client.delete(f"/custom-models/{model_id}", headers=bearer(otto)).status_code == 403
     assert client.delete(f"/custom-models/{model_id}", headers=bearer(mia)).status_code == 204
-    create_event = w.store.audit_events(model_id=model_id, action="create")[0]
+    create_event = w.store.audit.audit_events(model_id=model_id, action="create")[0]
     assert (create_event.actor_id, create_event.request_id) == ("mia@example.com", "req-42")
 
 

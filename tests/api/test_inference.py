@@ -238,10 +238,10 @@ def test_call_counts_are_written_in_batches_and_at_exit(recorded, monkeypatch: p
     world.catalog.enable(LITE, actor=ADMIN)
     for _ in range(3):
         assert client.post(f"/models/{LITE}/invoke", json=HELLO).status_code == 200
-    assert world.store.call_counts(LITE) == []  # not written yet: one write for all three, later
+    assert world.store.usage.call_counts(LITE) == []  # not written yet: one write for all three, later
     world.services.inference.flush()
-    (row,) = world.store.call_counts(LITE)
+    (row,) = world.store.usage.call_counts(LITE)
     assert row.calls == 3
     monkeypatch.setattr(inference, "COUNT_FLUSH_SECONDS", 0.0)
     assert client.post(f"/models/{LITE}/invoke", json=HELLO).status_code == 200
-    assert world.store.call_counts(LITE)[0].calls == 4  # the interval passed: written with the call
+    assert world.store.usage.call_counts(LITE)[0].calls == 4  # the interval passed: written with the call

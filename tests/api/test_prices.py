@@ -64,7 +64,7 @@ def test_an_admin_sets_a_price_nobody_published_and_it_is_used_and_audited(clien
         "/estimates", json={"BaseModelId": LLAMA, "Region": "us-west-2", "TrainingTokens": 1_000_000}
     ).json()
     assert next(c for c in estimate["Components"] if c["Name"] == "Training")["Cost"] == 1.5
-    (event,) = w.store.audit_events(action="set-price")
+    (event,) = w.store.audit.audit_events(action="set-price")
     assert event.actor_id == "local-admin" and event.model_id == LLAMA and event.after == "$0.0015"
     assert "read 2026-12-04" in event.detail
     for bad, says in (
@@ -76,7 +76,7 @@ def test_an_admin_sets_a_price_nobody_published_and_it_is_used_and_audited(clien
     ):
         refused = client.put("/prices", json=body | bad)
         assert refused.status_code == 422 and says in refused.text, (bad, refused.text)
-    assert len(w.store.audit_events(action="set-price")) == 1  # nothing else was written
+    assert len(w.store.audit.audit_events(action="set-price")) == 1  # nothing else was written
 
 
 def test_a_member_cannot_set_a_price(w: World) -> None:
@@ -90,5 +90,5 @@ def test_a_member_cannot_set_a_price(w: World) -> None:
         headers={"Authorization": f"Bearer {token}"},
     )
     assert r.status_code == 403 and "for admins" in r.json()["Message"]
-    assert w.store.audit_events(action="set-price") == []
+    assert w.store.audit.audit_events(action="set-price") == []
     assert member.get("/prices", headers={"Authorization": f"Bearer {token}"}).status_code == 200

@@ -95,7 +95,7 @@ def test_the_reconciler_leaves_a_live_upload_alone(tmp_path: Path) -> None:
     assert len(writes) >= 3
     assert model.job_status is JobStatus.IN_PROGRESS and w.customization.get(model.id).job_arn
     assert len(list((tmp_path / "local-bedrock" / "jobs").glob("*.json"))) == 1
-    assert not w.store.audit_events(action="submission-rolled-back")
+    assert not w.store.audit.audit_events(action="submission-rolled-back")
 
 
 def test_a_dead_submission_is_still_rolled_back(w: World) -> None:
@@ -124,11 +124,11 @@ def test_throughput_deleted_in_the_console_turns_the_model_red_and_stops_the_met
     view = w.catalog.get_model(model.id)
     assert view.status is Status.RED and not view.record.enabled and after.throughput_status is None
     assert "deleted outside Model Studio" in (after.throughput_failure or "")
-    history = w.store.throughput_history()[model.id]
+    history = w.store.custom_models.throughput_history()[model.id]
     assert len(history) == 1 and (history[0][2] - history[0][1]).total_seconds() > 2 * 3600  # metered, then stopped
     meter = w.costs.costs(model.id)
     assert meter.throughput_running_hours in (None, 0)
-    [event] = w.store.audit_events(action="throughput-vanished")
+    [event] = w.store.audit.audit_events(action="throughput-vanished")
     assert event.actor_id == "system" and "was disabled" in event.detail
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Self
 
 from services.domain.calls import CallCount
 from services.domain.custom import CustomModel
@@ -17,23 +18,56 @@ from services.domain.records import ApiToken, AuditEvent, RefreshedPrice, SetPri
 
 
 class InMemoryCatalogStore:
-    """Implements both CatalogStore and CustomModelStore, like SqlCatalogStore."""
+    """Every store port on one object, and a Database whose every port is this object (SqlDatabase
+    has one object per port; one fake plays them all)."""
+
+    @property
+    def catalog(self) -> Self:
+        return self
+
+    @property
+    def custom_models(self) -> Self:
+        return self
+
+    @property
+    def prices(self) -> Self:
+        return self
+
+    @property
+    def audit(self) -> Self:
+        return self
+
+    @property
+    def tokens(self) -> Self:
+        return self
+
+    @property
+    def usage(self) -> Self:
+        return self
+
+    @property
+    def evaluations(self) -> Self:
+        return self
+
+    @property
+    def outbox(self) -> Self:
+        return self
 
     def __init__(self) -> None:
         self.models: dict[str, ModelRecord] = {}
         self.customs: dict[str, CustomModel] = {}
         self.leases: dict[str, tuple[str, datetime]] = {}
         self.history: dict[str, list[tuple[int, datetime, datetime]]] = {}
-        self.audit: list[AuditEvent] = []
+        self.audit_log: list[AuditEvent] = []
         self.ledger: list[tuple[CustomModel, datetime]] = []
-        self.tokens: dict[str, ApiToken] = {}
+        self.token_rows: dict[str, ApiToken] = {}
         self.admin_prices: dict[tuple[str, str, str], SetPrice] = {}
-        self.prices: list[RefreshedPrice] = []
+        self.refreshed: list[RefreshedPrice] = []
         self.runs: list[SyncRun] = []
         self.calls: dict[tuple[str, str], CallCount] = {}
         self.prefs: dict[str, NoticePrefs] = {}
         self._lock = threading.Lock()
-        self.evaluations: dict[str, Evaluation] = {}
+        self.evaluation_rows: dict[str, Evaluation] = {}
         self.evaluation_results: dict[str, dict[int, EvaluationResult]] = {}
         self._revision = 0
         self._changed_rev: dict[str, int] = {}
@@ -69,7 +103,7 @@ class InMemoryCatalogStore:
         now: datetime,
         audit: Sequence[AuditEvent] = (),
     ) -> None:
-        self.audit.extend(audit)
+        self.audit_log.extend(audit)
         for m in inserts:
             self.models[m.key] = ModelRecord(**m.model_dump(), id=m.key, first_seen=now, updated_at=now)
         for m in updates:
@@ -101,7 +135,7 @@ class InMemoryCatalogStore:
 
     def record_sync_run(self, run: SyncRun, audit: Sequence[AuditEvent] = ()) -> None:
         self.runs.append(run)
-        self.audit.extend(audit)
+        self.audit_log.extend(audit)
 
     def last_sync_runs(self) -> dict[Provider, SyncRun]:
         return {run.provider: run for run in self.runs}
@@ -120,7 +154,7 @@ class InMemoryCatalogStore:
             self.models[model_id] = rec.model_copy(update={"enabled": enabled, "version": rec.version + 1})
         self._revision += 1
         self._touch(model_id for model_id, _ in changes)
-        self.audit.extend(audit)
+        self.audit_log.extend(audit)
         return [model_id for model_id, _ in changes]
 
     def revision(self) -> int:
@@ -169,7 +203,7 @@ class InMemoryCatalogStore:
         self.customs[model.id] = model.model_copy(update={"enabled": False})
         self._with_status(model.id)
         self._touch([model.id])
-        self.audit.extend(audit)
+        self.audit_log.extend(audit)
 
     def _custom_view(self, model_id: str) -> CustomModel:
         return self.customs[model_id].model_copy(update={"enabled": self.models[model_id].enabled})
@@ -211,14 +245,14 @@ class InMemoryCatalogStore:
         self._touch([model_id])
         if closed_throughput is not None:
             self.history.setdefault(model_id, []).append(closed_throughput)
-        self.audit.extend(audit)
+        self.audit_log.extend(audit)
         return self._custom_view(model_id)
 
     def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
         return {k: list(v) for k, v in self.history.items()}
 
     def record_audit(self, events: Sequence[AuditEvent]) -> None:
-        self.audit.extend(events)
+        self.audit_log.extend(events)
 
     def audit_events(
         self,
@@ -230,7 +264,7 @@ class InMemoryCatalogStore:
     ) -> list[AuditEvent]:
         out = [
             e
-            for e in reversed(self.audit)
+            for e in reversed(self.audit_log)
             if (not actor_id or e.actor_id == actor_id)
             and (not model_id or e.model_id == model_id)
             and (not action or e.action == action)
@@ -238,35 +272,35 @@ class InMemoryCatalogStore:
         return out[:limit]
 
     def add_token(self, token: ApiToken) -> None:
-        if any(t.token_hash == token.token_hash for t in self.tokens.values()):
+        if any(t.token_hash == token.token_hash for t in self.token_rows.values()):
             raise ValueError("duplicate token")
-        self.tokens[token.id] = token
+        self.token_rows[token.id] = token
 
     def token_by_hash(self, token_hash: str) -> ApiToken | None:
-        return next((t for t in self.tokens.values() if t.token_hash == token_hash), None)
+        return next((t for t in self.token_rows.values() if t.token_hash == token_hash), None)
 
     def list_tokens(self) -> list[ApiToken]:
-        return list(self.tokens.values())
+        return list(self.token_rows.values())
 
     def revoke_token(self, token_id: str, now: datetime) -> bool:
-        token = self.tokens.get(token_id)
+        token = self.token_rows.get(token_id)
         if token is None or token.revoked_at is not None:
             return False
-        self.tokens[token_id] = token.model_copy(update={"revoked_at": now})
+        self.token_rows[token_id] = token.model_copy(update={"revoked_at": now})
         return True
 
     def refreshed_prices(self) -> list[RefreshedPrice]:
-        return sorted(self.prices, key=lambda p: p.model_prefix)
+        return sorted(self.refreshed, key=lambda p: p.model_prefix)
 
     def save_refreshed_prices(self, rows: Sequence[RefreshedPrice]) -> None:
-        self.prices = list(rows)
+        self.refreshed = list(rows)
 
     def set_prices(self) -> list[SetPrice]:
         return sorted(self.admin_prices.values(), key=lambda p: (p.model_prefix, p.component))
 
     def set_price(self, row: SetPrice, audit: Sequence[AuditEvent]) -> None:
         self.admin_prices[(row.model_prefix, row.region, row.component)] = row
-        self.audit.extend(audit)
+        self.audit_log.extend(audit)
 
     def delete_custom(
         self,
@@ -281,7 +315,7 @@ class InMemoryCatalogStore:
         self._revision += 1
         del self.customs[model_id]
         del self.models[model_id]
-        self.audit.extend(audit)
+        self.audit_log.extend(audit)
         if ledger is not None:
             self.ledger.append(ledger)
 
@@ -307,7 +341,7 @@ class InMemoryCatalogStore:
                 id=f"n{i}", event=e.notice, model_id=e.model_id, model_name=e.model_name, status=e.after, at=e.at,
                 detail=e.detail, actor_id=e.actor_id,
             )
-            for i, e in enumerate(self.audit)
+            for i, e in enumerate(self.audit_log)
             if e.notice is not None and (since is None or e.at > since)
         ]  # fmt: skip
         return sorted(found, key=lambda n: n.at, reverse=True)[:limit]
@@ -349,15 +383,15 @@ class InMemoryCatalogStore:
 
     # EvaluationStore
     def insert_evaluation(self, evaluation: Evaluation) -> None:
-        if evaluation.id in self.evaluations:
+        if evaluation.id in self.evaluation_rows:
             raise ValueError(f"evaluation {evaluation.id} exists")
-        self.evaluations[evaluation.id] = evaluation
+        self.evaluation_rows[evaluation.id] = evaluation
 
     def get_evaluation(self, evaluation_id: str) -> Evaluation | None:
-        return self.evaluations.get(evaluation_id)
+        return self.evaluation_rows.get(evaluation_id)
 
     def list_evaluations(self, custom_model_id: str | None = None) -> list[Evaluation]:
-        found = [e for e in self.evaluations.values() if custom_model_id in (None, e.custom_model_id)]
+        found = [e for e in self.evaluation_rows.values() if custom_model_id in (None, e.custom_model_id)]
         return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
 
     def update_evaluation(
@@ -367,12 +401,12 @@ class InMemoryCatalogStore:
         audit: Sequence[AuditEvent] = (),
         **changes: object,
     ) -> Evaluation | None:
-        old = self.evaluations.get(evaluation_id)
+        old = self.evaluation_rows.get(evaluation_id)
         if old is None or old.status not in set(expect):
             return None
-        self.audit.extend(audit)
+        self.audit_log.extend(audit)
         new = Evaluation.model_validate(old.model_dump() | changes | {"version": old.version + 1})
-        self.evaluations[evaluation_id] = new
+        self.evaluation_rows[evaluation_id] = new
         return new
 
     def save_result(self, result: EvaluationResult) -> bool:
@@ -605,10 +639,10 @@ def _world_store(base: object) -> InMemoryCatalogStore:
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
-    from services.adapters.sql import SqlCatalogStore
+    from services.adapters.sql import SqlDatabase
 
     if url == "sqlite":
-        return SqlCatalogStore.from_url(f"sqlite:///{(Path(str(base)) / 'world.db').as_posix()}")  # type: ignore[return-value]
+        return SqlDatabase.from_url(f"sqlite:///{(Path(str(base)) / 'world.db').as_posix()}")  # type: ignore[return-value]
     schema = f"w_{uuid.uuid4().hex[:12]}"
     admin = create_engine(url)
     with admin.begin() as conn:
@@ -621,4 +655,4 @@ def _world_store(base: object) -> InMemoryCatalogStore:
 
     atexit.register(drop)
     scoped = make_url(url).update_query_dict({"options": f"-csearch_path={schema}"})
-    return SqlCatalogStore.from_url(scoped.render_as_string(hide_password=False))  # type: ignore[return-value]
+    return SqlDatabase.from_url(scoped.render_as_string(hide_password=False))  # type: ignore[return-value]

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
-from services.adapters.sql import SqlCatalogStore
+from services.adapters.sql import SqlDatabase
 from tests.support.factories import LLAMA
 from tests.support.servers import running_server
 
@@ -51,7 +51,7 @@ def test_two_processes_share_state_and_the_reconciler(tmp_path: Path, pg_schema_
     raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
     (tmp_path / "s3" / "my-data").mkdir(parents=True)
     (tmp_path / "s3" / "my-data" / "train.jsonl").write_bytes(raw)
-    SqlCatalogStore.from_url(pg_schema_url)  # migrate once, before both start
+    SqlDatabase.from_url(pg_schema_url)  # migrate once, before both start
     with (
         running_server(tmp_path / "a.log", env(tmp_path, pg_schema_url)) as base_a,
         running_server(tmp_path / "b.log", env(tmp_path, pg_schema_url)) as base_b,
@@ -70,13 +70,13 @@ def test_two_processes_share_state_and_the_reconciler(tmp_path: Path, pg_schema_
         assert created.status_code == 201, created.text
         model_id = created.json()["Id"]
         assert [m["Id"] for m in httpx.get(f"{api_a}/custom-models", timeout=10).json()["CustomModels"]] == [model_id]
-        store = SqlCatalogStore.from_url(pg_schema_url, run_migrations=False)
+        store = SqlDatabase.from_url(pg_schema_url, run_migrations=False)
         deadline = time.monotonic() + 30
-        while store.get_custom(model_id).job_status.value != "Completed":  # only the reconcilers move it
+        while store.custom_models.get_custom(model_id).job_status.value != "Completed":  # only the reconcilers move it
             assert time.monotonic() < deadline, "no reconciler completed the job"
             time.sleep(0.3)
         time.sleep(2)  # let both reconcilers run a few more rounds
-        refreshes = store.audit_events(model_id=model_id, action="status-refreshed")
+        refreshes = store.audit.audit_events(model_id=model_id, action="status-refreshed")
         assert [(e.before, e.after) for e in refreshes] == [("InProgress", "Completed")]
 
 
@@ -92,7 +92,7 @@ def test_two_processes_deliver_each_notice_once_to_a_webhook(tmp_path: Path, pg_
     raw = b"".join(orjson.dumps({"prompt": f"q{i}", "completion": "a"}) + b"\n" for i in range(120))
     (tmp_path / "s3" / "my-data").mkdir(parents=True)
     (tmp_path / "s3" / "my-data" / "train.jsonl").write_bytes(raw)
-    SqlCatalogStore.from_url(pg_schema_url)
+    SqlDatabase.from_url(pg_schema_url)
     settings = env(tmp_path, pg_schema_url) | {
         "STUDIO_WEBHOOK_URLS": receiver.url,
         "STUDIO_SIM_THROUGHPUT_SECONDS": "1",
@@ -106,7 +106,7 @@ def test_two_processes_deliver_each_notice_once_to_a_webhook(tmp_path: Path, pg_
             if not httpx.get(f"{api_a}/models", timeout=10).json()["Models"]:
                 httpx.post(f"{api_a}/models/sync", timeout=30)
             httpx.post(f"{api_a}/models/{LLAMA}/enable", timeout=10)
-            store = SqlCatalogStore.from_url(pg_schema_url, run_migrations=False)
+            store = SqlDatabase.from_url(pg_schema_url, run_migrations=False)
             for n in range(3):  # three models, each completed, served, enabled, then removed: 4 notices each
                 created = httpx.post(
                     f"{(api_a, api_b)[n % 2]}/custom-models",
@@ -116,15 +116,18 @@ def test_two_processes_deliver_each_notice_once_to_a_webhook(tmp_path: Path, pg_
                 )  # fmt: skip
                 assert created.status_code == 201, created.text
                 model_id = created.json()["Id"]
-                wait(lambda m=model_id: store.get_custom(m).job_status.value == "Completed", "the job")
+                wait(lambda m=model_id: store.custom_models.get_custom(m).job_status.value == "Completed", "the job")
                 put = httpx.put(f"{api_b}/custom-models/{model_id}/throughput", json={"ModelUnits": 1}, timeout=30)
                 assert put.status_code == 202, put.text
                 wait(
-                    lambda m=model_id: getattr(store.get_custom(m).throughput_status, "value", "") == "InService", "PT"
+                    lambda m=model_id: (
+                        getattr(store.custom_models.get_custom(m).throughput_status, "value", "") == "InService"
+                    ),
+                    "PT",
                 )
                 assert httpx.post(f"{api_a}/models/{model_id}/enable", timeout=10).status_code == 200
                 assert httpx.delete(f"{api_a}/custom-models/{model_id}/throughput", timeout=30).status_code == 202
-            written = {n.id: n.event for n in store.notices()}
+            written = {n.id: n.event for n in store.outbox.notices()}
             assert sorted(written.values()) == sorted(
                 ["job.completed", "throughput.in_service", "model.disabled"] * 3
             ), written
@@ -135,7 +138,7 @@ def test_two_processes_deliver_each_notice_once_to_a_webhook(tmp_path: Path, pg_
         receiver.server_close()
     ids = [orjson.loads(body)["Id"] for _, body in receiver.got]
     assert sorted(ids) == sorted(written), "each notice exactly once"
-    assert {d.state for d, _ in store.deliveries()} == {"sent"}
+    assert {d.state for d, _ in store.outbox.deliveries()} == {"sent"}
 
 
 def wait(done: object, what: str, seconds: float = 40) -> None:

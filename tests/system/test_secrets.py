@@ -45,7 +45,7 @@ def test_a_full_lifecycle_logs_no_secret(
     world.customization.provision_throughput(model.id, actor=ADMIN)
     world.customization.remove_throughput(model.id, actor=ADMIN)
     world.customization.delete(model.id, actor=ADMIN)
-    everything = caplog.text + repr(settings) + str(settings) + repr(world.store.audit_events())
+    everything = caplog.text + repr(settings) + str(settings) + repr(world.store.audit.audit_events())
     for secret in (OPENAI_KEY, AWS_SECRET, token):
         assert secret not in everything
     assert "settings:" in caplog.text  # the log was captured at all

@@ -257,7 +257,7 @@ def test_an_admin_sets_a_price_without_a_source_on_the_costs_page(lite: World, m
     missing = at.dataframe[-1].value
     assert not ((missing["Model"] == "Llama 3.1 8B Instruct") & (missing["Price"].str.startswith("Training"))).any()
     assert lite.services.costs.prices_for(LLAMA, "us-east-1").training.price == 0.0015
-    (event,) = lite.store.audit_events(action="set-price")
+    (event,) = lite.store.audit.audit_events(action="set-price")
     assert event.actor_id == "local-admin" and "read 2026-12-04" in event.detail
     at.text_input(key=Key.PRICE_SOURCE).set_value("")  # no source: refused, with what is wrong
     at.button(key=Key.PRICE_SAVE).click().run()

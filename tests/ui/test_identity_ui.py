@@ -27,7 +27,7 @@ def test_a_member_sees_who_they_are_and_admin_buttons_are_disabled(member: World
     at = make_app()
     from services.domain.models import ModelFilter
 
-    at.session_state[models_table_key(member.store.revision(), ModelFilter())] = {
+    at.session_state[models_table_key(member.store.catalog.revision(), ModelFilter())] = {
         "selection": {"rows": [0], "columns": [], "cells": []}
     }
     at.run()
@@ -57,7 +57,7 @@ def test_names_and_descriptions_render_as_plain_text(world: World, make_app) -> 
     from services.domain.models import ModelFilter
 
     row = [v.id for v in views].index("bedrock:evil.model-v1:0")
-    at.session_state[models_table_key(world.store.revision(), ModelFilter())] = {
+    at.session_state[models_table_key(world.store.catalog.revision(), ModelFilter())] = {
         "selection": {"rows": [row], "columns": [], "cells": []}
     }
     at.run()

@@ -29,7 +29,7 @@ def table(at: AppTest):
 
 
 def select_rows(at: AppTest, world: World, rows: list[int], flt: ModelFilter | None = None) -> None:
-    key = models_table_key(world.store.revision(), flt or ModelFilter())
+    key = models_table_key(world.store.catalog.revision(), flt or ModelFilter())
     at.session_state[key] = {"selection": {"rows": rows, "columns": [], "cells": []}}
 
 

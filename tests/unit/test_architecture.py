@@ -243,11 +243,6 @@ def test_the_area_rule_finds_a_planted_violation(tmp_path: Path) -> None:
     assert any("services/ghost is not an area" in f for f in found), found
 
 
-# Classes still built of several bases, to be taken apart into collaborators (issue 27). The list may
-# only shrink: a new class of several bases fails the test below.
-NOT_YET_COMPOSED = {"CustomizationService", "SqlCatalogStore"}
-
-
 def wide_classes(root: Path = ROOT) -> set[str]:
     """Classes in services/ with more than one base besides Protocol and object. A Protocol that joins
     ports is an interface, not a mixin; an exception caught as either of two kinds is not a service."""
@@ -267,7 +262,7 @@ def wide_classes(root: Path = ROOT) -> set[str]:
 
 def test_no_service_class_has_more_than_one_base() -> None:
     """Composition, not mixins: a class in services/ has at most one base besides Protocol and object."""
-    assert wide_classes() <= NOT_YET_COMPOSED, wide_classes() - NOT_YET_COMPOSED
+    assert wide_classes() == set()
 
 
 def test_the_base_rule_finds_a_mixin(tmp_path: Path) -> None:

@@ -70,10 +70,10 @@ def test_resync_keeps_enabled_flags_and_reports_changes(world) -> None:
 def test_an_unchanged_resync_writes_nothing(world) -> None:
     service, store, *_ = world
     service.sync(actor=ADMIN)
-    revision = store.revision()
+    revision = store.catalog.revision()
     run = service.sync([Provider.BEDROCK], actor=ADMIN).runs[0]
     assert (run.added, run.updated, run.gone) == ((), (), ())
-    assert store.revision() == revision
+    assert store.catalog.revision() == revision
 
 
 def test_a_model_that_disappears_is_flagged_unavailable_disabled_and_cannot_be_enabled(world) -> None:
@@ -111,11 +111,11 @@ def test_one_provider_failing_does_not_stop_the_other_and_changes_nothing_for_it
 def test_malformed_provider_data_changes_nothing(world) -> None:
     service, store, _, openai, _ = world
     service.sync(actor=ADMIN)
-    before = store.list_models()
+    before = store.catalog.list_models()
     openai.error = ProviderDataError("OpenAI, model #3: missing field(s) id.")
     run = service.sync([Provider.OPENAI], actor=ADMIN).runs[0]
     assert run.outcome is SyncOutcome.FAILED and "model #3" in run.message
-    assert store.list_models() == before
+    assert store.catalog.list_models() == before
 
 
 def test_a_provider_that_is_not_configured_is_skipped_with_a_reason() -> None:
@@ -140,13 +140,13 @@ def test_enable_and_disable_follow_the_rules(world) -> None:
 def test_unknown_ids_are_refused_and_change_nothing(world) -> None:
     service, store, *_ = world
     service.sync(actor=ADMIN)
-    revision = store.revision()
+    revision = store.catalog.revision()
     for action in (service.enable, service.disable):
         with pytest.raises(ModelNotFound, match="bedrock:nope"):
             action("bedrock:nope", actor=ADMIN)
     with pytest.raises(ModelNotFound, match="bedrock:nope"):
         service.get_model("bedrock:nope")
-    assert store.revision() == revision
+    assert store.catalog.revision() == revision
 
 
 def test_bulk_changes_the_eligible_and_says_why_it_skipped_the_rest(world) -> None:
@@ -200,9 +200,9 @@ def test_a_red_model_cannot_be_disabled_or_enabled_and_nothing_changes(world) ->
     service.sync(actor=ADMIN)
     openai.models = []
     service.sync([Provider.OPENAI], actor=ADMIN)
-    revision = store.revision()
+    revision = store.catalog.revision()
     with pytest.raises(TransitionNotAllowed, match="it is RED, not enabled"):
         service.disable("openai:gpt-4o", actor=ADMIN)
     with pytest.raises(TransitionNotAllowed, match="No longer offered by the provider"):
         service.enable("openai:gpt-4o", actor=ADMIN)
-    assert store.revision() == revision
+    assert store.catalog.revision() == revision

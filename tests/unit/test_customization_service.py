@@ -253,7 +253,7 @@ def test_delete_follows_the_rules(w: World) -> None:
     w.clock.advance(seconds=61)
     w.customization.delete(model.id, actor=ADMIN)
     assert "delete_custom_model" in w.backend.calls
-    assert w.store.get_model(model.id) is None
+    assert w.store.catalog.get_model(model.id) is None
     assert create(w, data=jsonl(121)).name == "support-bot"  # the name is free again
 
 
@@ -324,10 +324,10 @@ def test_reconcilers_share_a_lease_and_updates_are_version_checked(w: World) -> 
     w.clock.advance(seconds=61)
     assert other.run_once().refreshed == 1  # the lease expired: the other takes over
     assert w.customization.get(model.id).job_status is JobStatus.COMPLETED
-    stale = w.store.get_custom(model.id)
-    w.store.update_custom(model.id, stale.version, {"description": "edited"})
+    stale = w.store.custom_models.get_custom(model.id)
+    w.store.custom_models.update_custom(model.id, stale.version, {"description": "edited"})
     with pytest.raises(ConcurrentUpdate):
-        w.store.update_custom(model.id, stale.version, {"description": "lost update"})
+        w.store.custom_models.update_custom(model.id, stale.version, {"description": "lost update"})
 
 
 def test_custom_models_appear_in_the_catalog_with_their_own_light(w: World) -> None:
@@ -385,7 +385,7 @@ def test_a_custom_model_gone_at_bedrock_is_said_and_only_its_record_goes(w: Worl
     done = w.customization.refresh(model.id)
     assert w.local_bedrock.delete_custom_model(done.custom_model_arn)  # deleted in the console
     w.customization.delete(model.id, actor=ADMIN)
-    [event] = w.store.audit_events(model_id=model.id, action="delete")
+    [event] = w.store.audit.audit_events(model_id=model.id, action="delete")
     assert "already gone at Bedrock" in event.detail
 
 

@@ -95,7 +95,7 @@ def test_an_evaluation_over_the_validation_data_shows_the_fine_tune_helped(world
 
     usage = world.services.inference.usage(model.id)
     assert usage.total("calls") == 20  # every evaluation call is counted like any other
-    (notice,) = [n for n in world.store.notices() if n.event == "evaluation.finished"]
+    (notice,) = [n for n in world.store.outbox.notices() if n.event == "evaluation.finished"]
     assert notice.model_id == model.id and "Exact match 0.500 vs 0.000" in notice.detail
 
 

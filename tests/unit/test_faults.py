@@ -143,11 +143,11 @@ def test_delete(w: World, fault: str) -> None:
 
 @pytest.mark.parametrize("fault", FAULTS)
 def test_sync(w: World, fault: str) -> None:
-    before = w.store.list_models()
+    before = w.store.catalog.list_models()
     w.bedrock.error = FAULTS[fault]
     run = w.catalog.sync([Provider.BEDROCK], actor=ADMIN).runs[0]
     assert run.outcome is SyncOutcome.FAILED and str(FAULTS[fault]) in run.message
-    assert "Nothing was changed" in run.message and w.store.list_models() == before
+    assert "Nothing was changed" in run.message and w.store.catalog.list_models() == before
     w.bedrock.error = None
     assert w.catalog.sync([Provider.BEDROCK], actor=ADMIN).runs[0].outcome is SyncOutcome.OK
 
@@ -168,7 +168,7 @@ def test_data_safety_training_data_survives_deletion_and_the_audit_trail_is_kept
     assert w.objects.size(model.training_uri) is not None
     w.customization.delete(model.id, actor=ADMIN)
     assert w.objects.size(model.training_uri) is not None  # never deleted by the app
-    assert next(e.action for e in w.store.audit_events(model_id=model.id)) == "delete"  # kept after deletion
+    assert next(e.action for e in w.store.audit.audit_events(model_id=model.id)) == "delete"  # kept after deletion
 
 
 def test_a_failed_upload_leaves_no_half_created_model(w: World) -> None:
@@ -181,7 +181,7 @@ def test_a_failed_upload_leaves_no_half_created_model(w: World) -> None:
     with pytest.raises(ObjectStoreError, match="Nothing was created"):
         create(w)
     assert w.customization.list() == [] and provider_jobs(w) == 0
-    assert w.store.audit_events()[0].action == "create-rolled-back"  # and the trail says so
+    assert w.store.audit.audit_events()[0].action == "create-rolled-back"  # and the trail says so
 
 
 def test_a_refresh_written_while_bedrock_removes_the_throughput_does_not_turn_the_removal_into_a_conflict(
@@ -198,7 +198,7 @@ def test_a_refresh_written_while_bedrock_removes_the_throughput_does_not_turn_th
 
     def refresh_meanwhile() -> None:
         current = world.customization.get(model.id)
-        world.store.update_custom(model.id, current.version, {"description": "touched by a refresh"})
+        world.store.custom_models.update_custom(model.id, current.version, {"description": "touched by a refresh"})
 
     world.backend.during["delete_throughput"] = refresh_meanwhile
     after = world.customization.remove_throughput(model.id, actor=ADMIN)

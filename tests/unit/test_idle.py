@@ -44,7 +44,7 @@ def test_the_guard_warns_then_removes_idle_throughput_and_leaves_a_called_one_al
     warned, removed = guard.guard()
     assert [w.name for w in warned] == ["idle-bot"] and removed == []
     assert guard.guard() == ([], [])  # one warning per idle stretch
-    (warning,) = [n for n in world.store.notices() if n.event == "throughput.idle"]
+    (warning,) = [n for n in world.store.outbox.notices() if n.event == "throughput.idle"]
     assert warning.model_id == idle.id and "will be removed after 4 h" in warning.detail
 
     world.clock.advance(seconds=1.0 * HOUR)  # 4.1 h idle, warned 1 h ago; busy-bot idle 1.6 h only
@@ -55,7 +55,7 @@ def test_the_guard_warns_then_removes_idle_throughput_and_leaves_a_called_one_al
     assert world.catalog.get_model(busy.id).status is Status.YELLOW  # invoked in the window: untouched
     (audit,) = world.services.audit.audit_events(model_id=idle.id, action="remove-throughput")
     assert audit.actor_id == "system"
-    assert "model.disabled" in [n.event for n in world.store.notices() if n.model_id == idle.id]
+    assert "model.disabled" in [n.event for n in world.store.outbox.notices() if n.model_id == idle.id]
 
 
 def test_without_the_guard_idle_throughput_is_only_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -103,5 +103,5 @@ def test_throughput_running_longer_than_the_warning_is_told_once(
     assert [m.id for m in world.services.idle.long_running()] == [model.id]
     world.clock.advance(seconds=5 * HOUR)
     world.services.idle.guard()  # the guard's round tells it too, but only once
-    told = [n for n in world.store.notices() if n.event == "throughput.long_running"]
+    told = [n for n in world.store.outbox.notices() if n.event == "throughput.long_running"]
     assert len(told) == 1 and "more than 10" in told[0].detail and told[0].model_id == model.id

@@ -60,10 +60,10 @@ def test_chosen_events_are_what_the_bell_and_the_mail_follow(tmp_path: Path, mon
     world.customization.create(NewCustomModel(name="mias-bot", base_model_id=LITE), upload(jsonl()), actor=MEMBER)
     world.clock.advance(seconds=61)
     world.reconciler.run_once()
-    (done,) = [n for n in world.store.notices() if n.event == "job.completed"]
+    (done,) = [n for n in world.store.outbox.notices() if n.event == "job.completed"]
     assert subs.notices_for(MEMBER) == [] and subs.email_receivers(done) == []
     assert [n.event for n in subs.notices_for(admin)] == ["job.completed"]
-    stored = world.store.notice_prefs([MEMBER.id])[MEMBER.id]
+    stored = world.store.outbox.notice_prefs([MEMBER.id])[MEMBER.id]
     assert stored.events == ("job.failed", "throughput.idle") and stored.scope == "own"
 
 
@@ -81,7 +81,7 @@ def test_a_member_cannot_ask_for_every_models_notices_and_unknown_events_are_nam
 def test_what_was_read_stays_read_for_another_browser_and_another_replica(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from services.adapters.sql import SqlCatalogStore
+    from services.adapters.sql import SqlDatabase
     from services.notices.subscriptions import Subscriptions
 
     world = sql_world(tmp_path, monkeypatch)
@@ -91,9 +91,11 @@ def test_what_was_read_stays_read_for_another_browser_and_another_replica(
     notices, unread = world.services.subscriptions.unread(MEMBER)
     assert len(unread) == 1
     world.services.subscriptions.mark_read(MEMBER, notices[0].at)
-    assert isinstance(world.store, SqlCatalogStore)
-    other = SqlCatalogStore(world.store.engine.engine)
-    elsewhere = Subscriptions(other, other, ["ada@example.com"])  # another replica, another browser
+    assert isinstance(world.store, SqlDatabase)
+    other = SqlDatabase(world.store.engine)
+    elsewhere = Subscriptions(
+        other.outbox, other.custom_models, ["ada@example.com"]
+    )  # another replica, another browser
     assert elsewhere.unread(MEMBER)[1] == [] and len(elsewhere.unread(MEMBER)[0]) == 1
     world.services.subscriptions.choose(MEMBER, events=None, scope="own", email=False)
     assert elsewhere.unread(MEMBER)[1] == []  # choosing events keeps what was read
@@ -116,7 +118,7 @@ def test_the_monthly_budget_is_told_at_80_and_100_percent_once_a_month(
     assert budget.check() == []  # once
     world.clock.advance(seconds=2 * HOUR)
     world.reconciler.run_once()  # the reconciler's round checks it: ~$102
-    told = [n for n in world.store.notices() if n.event.startswith("budget.")]
+    told = [n for n in world.store.outbox.notices() if n.event.startswith("budget.")]
     assert [n.event for n in told] == ["budget.exceeded", "budget.warning"]
     assert told[0].model_id is None and "of the $100.00 monthly budget" in told[0].detail
     spent = world.services.costs.month_spend().spent
@@ -128,7 +130,7 @@ def test_the_monthly_budget_is_told_at_80_and_100_percent_once_a_month(
     world.clock.now = datetime(2026, 12, 1, 0, 30, tzinfo=UTC)  # a new month: nothing spent in it yet
     assert world.services.costs.month_spend().spent < 1
     assert budget.check() == []
-    assert [n.event for n in world.store.notices() if n.event.startswith("budget.")] == [
+    assert [n.event for n in world.store.outbox.notices() if n.event.startswith("budget.")] == [
         "budget.exceeded",
         "budget.warning",
     ]  # nothing new told in December
@@ -176,7 +178,7 @@ def test_never_keeps_a_models_throughput_whatever_the_team_guard(
         world.services.idle.guard()
     assert world.catalog.get_model(kept.id).status is Status.YELLOW
     assert world.catalog.get_model(removed_one.id).status is Status.RED
-    warnings = [n for n in world.store.notices() if n.event == "throughput.idle" and n.model_id == kept.id]
+    warnings = [n for n in world.store.outbox.notices() if n.event == "throughput.idle" and n.model_id == kept.id]
     assert len(warnings) == 1 and "will be removed" not in warnings[0].detail  # told it is idle, not threatened
     world.services.idle.set_guard(kept.id, None, actor=ADMIN)  # back to the team's: 4 h
     assert world.customization.get(kept.id).idle_guard_hours is None

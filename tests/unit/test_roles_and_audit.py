@@ -31,10 +31,10 @@ def data(n: int = 120) -> Upload:
     ids=["enable", "disable", "bulk", "sync", "refresh-prices"],
 )
 def test_admin_only_actions_are_refused_to_members_and_change_nothing(w: World, action) -> None:
-    revision, events = w.store.revision(), len(w.store.audit_events())
+    revision, events = w.store.catalog.revision(), len(w.store.audit.audit_events())
     with pytest.raises(Forbidden, match=r"is for admins; Mia \(mia@example.com\) is a member"):
         action(w, MEMBER)
-    assert w.store.revision() == revision and len(w.store.audit_events()) == events
+    assert w.store.catalog.revision() == revision and len(w.store.audit.audit_events()) == events
 
 
 def test_members_create_and_act_on_their_own_models_but_not_on_others(w: World) -> None:
@@ -68,7 +68,7 @@ def test_admins_may_act_on_any_model(w: World) -> None:
     w.clock.advance(seconds=4)
     w.customization.delete(theirs.id, actor=ADMIN)
     assert w.customization.list() == []
-    assert [e.actor_id for e in w.store.audit_events(model_id=theirs.id, action="delete")] == [ADMIN.id]
+    assert [e.actor_id for e in w.store.audit.audit_events(model_id=theirs.id, action="delete")] == [ADMIN.id]
 
 
 def test_every_state_change_is_audited_and_kept_after_deletion(w: World) -> None:
@@ -81,7 +81,7 @@ def test_every_state_change_is_audited_and_kept_after_deletion(w: World) -> None
     w.catalog.enable(model.id, actor=ADMIN)
     w.customization.remove_throughput(model.id, actor=MEMBER)
     w.customization.delete(model.id, actor=MEMBER)
-    trail = list(reversed(w.store.audit_events(model_id=model.id)))
+    trail = list(reversed(w.store.audit.audit_events(model_id=model.id)))
     assert [(e.action, e.actor_id) for e in trail] == [
         ("create", "mia@example.com"),
         ("job-submitted", "mia@example.com"),
@@ -97,14 +97,14 @@ def test_every_state_change_is_audited_and_kept_after_deletion(w: World) -> None
     assert (trail[6].before, trail[6].after) == ("YELLOW", "GREEN")
     assert (trail[7].before, trail[7].after) == ("Completed · throughput InService · enabled", "Completed")
     assert all(e.request_id == "test" for e in trail if e.actor_id != "system")
-    assert w.store.audit_events(actor_id="local-admin", action="enable")[0].model_name == "mia-bot"
+    assert w.store.audit.audit_events(actor_id="local-admin", action="enable")[0].model_name == "mia-bot"
 
 
 def test_sync_and_refused_creations_are_audited_too(w: World) -> None:
-    assert w.store.audit_events(action="sync")[0].detail.startswith("OpenAI")
+    assert w.store.audit.audit_events(action="sync")[0].detail.startswith("OpenAI")
     with pytest.raises(InvalidData):
         w.customization.create(NewCustomModel(name="bad name!", base_model_id=LLAMA), data(), actor=MEMBER)
-    assert w.store.audit_events(action="create") == []  # nothing was created, so nothing changed
+    assert w.store.audit.audit_events(action="create") == []  # nothing was created, so nothing changed
 
 
 def test_s3_uris_are_limited_to_allowed_buckets(w: World) -> None:
@@ -119,7 +119,7 @@ def test_tokens_are_shown_once_stored_hashed_and_revocable(w: World) -> None:
     tokens = w.services.tokens
     token_id, token = tokens.create("mia@example.com", "member", "laptop")
     assert token.startswith("mst_") and len(token) > 40
-    assert all(token not in row.model_dump_json() for row in w.store.list_tokens())  # never the token itself
+    assert all(token not in row.model_dump_json() for row in w.store.tokens.list_tokens())  # never the token itself
     actor = tokens.authenticate(token)
     assert actor is not None and actor.id == "mia@example.com" and actor.role is Role.MEMBER
     assert tokens.authenticate(token + "x") is None and tokens.authenticate("nope") is None

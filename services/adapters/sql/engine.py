@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
 import orjson
 from alembic import command
@@ -212,13 +212,6 @@ class SqlBase:
 
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
-
-    @classmethod
-    def from_url(cls, url: str, *, run_migrations: bool = True) -> Self:
-        engine = make_engine(url)
-        if run_migrations:
-            migrate(engine)
-        return cls(engine)
 
     @property
     def engine(self) -> Engine:

@@ -1,4 +1,4 @@
-"""Calls per model and day (UsageStore); evaluation runs and their results (EvaluationStore)."""
+"""Evaluation runs and their results (EvaluationStore)."""
 
 from __future__ import annotations
 
@@ -6,13 +6,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, case, insert, select, update
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import Row, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.adapters.sql.engine import SqlBase, write_audit
-from services.adapters.sql_tables import evaluation_results, evaluations, model_calls
-from services.domain.calls import CALL_SUMS, CallCount
+from services.adapters.sql_tables import evaluation_results, evaluations
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.records import AuditEvent
 
@@ -34,32 +32,7 @@ def _row_of(evaluation: Evaluation) -> dict[str, Any]:
 
 
 class SqlEvaluations(SqlBase):
-    """UsageStore and EvaluationStore on SQL."""
-
-    def count_call(self, count: CallCount) -> None:
-        values = count.model_dump()
-        dialect = self._engine.dialect.name
-        make = postgresql.insert if dialect == "postgresql" else sqlite.insert
-        statement = make(model_calls).values(**values)
-        later = case(
-            (model_calls.c.last_at.is_(None), statement.excluded.last_at),
-            (statement.excluded.last_at > model_calls.c.last_at, statement.excluded.last_at),
-            else_=model_calls.c.last_at,
-        )
-        statement = statement.on_conflict_do_update(
-            index_elements=["model_id", "day"],
-            set_={name: model_calls.c[name] + statement.excluded[name] for name in CALL_SUMS} | {"last_at": later},
-        )
-        with self._engine.begin() as conn:
-            conn.execute(statement)
-
-    def call_counts(self, model_id: str | None = None, since_day: str = "") -> list[CallCount]:
-        query = select(model_calls).where(model_calls.c.day >= since_day)
-        if model_id is not None:
-            query = query.where(model_calls.c.model_id == model_id)
-        with self._engine.connect() as conn:
-            rows = conn.execute(query.order_by(model_calls.c.day, model_calls.c.model_id))
-            return [CallCount.model_validate(r._asdict()) for r in rows]
+    """EvaluationStore on SQL."""
 
     def insert_evaluation(self, evaluation: Evaluation) -> None:
         with self._engine.begin() as conn:
