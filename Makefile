@@ -20,7 +20,7 @@ $(VENV)/.dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	touch $@ $(VENV)/.runtime
 
 # The data check's compiled fast path (services/datasets/_scan.c): without a C compiler the app still runs
-# (the Python path, slower, same answers); `make test` then fails in tests/unit/test_scan.py.
+# (the Python path, slower, same answers); `make test` then fails in tests/unit/datasets/test_scan.py.
 $(VENV)/.scan: services/datasets/_scan.c build_scan.py | $(BIN)/python
 	$(BIN)/python build_scan.py || echo "build_scan: not compiled; the data check takes the Python path"
 	touch $@

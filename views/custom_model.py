@@ -12,7 +12,7 @@ from streamlit.delta_generator import DeltaGenerator
 from services.customization.metrics import MetricsState, RunMetrics
 from services.domain.actions import Action, Subject, decide
 from services.domain.custom import CustomModel
-from services.domain.errors import ProviderError, ServiceError
+from services.domain.errors import ServiceError
 from services.domain.models import ModelView
 from ui import deps
 from ui.acting import act, act_and_close, show_flashes
@@ -300,17 +300,15 @@ def render_configuration(model: CustomModel, subj: Subject) -> None:
 def show(model_id: str) -> None:
     show_flashes()  # actions run inside this fragment, and so do their messages
     try:
-        model = customization.refresh(model_id)
-    except ProviderError as exc:
-        st.warning(md_escape(f"Could not refresh from Bedrock ({exc}); showing the last known state."))
-        model = customization.get(model_id)
+        seen = customization.view(model_id)  # the model, its row and its rules in one read
     except ServiceError as exc:
         st.error(md_escape(str(exc)))
         return
+    if seen.stale:
+        st.warning(md_escape(f"Could not refresh from Bedrock ({seen.stale}); showing the last known state."))
+    model, view, subj = seen.model, seen.row, seen.subject
     if model.in_flight != in_flight:
         st.rerun()  # started or settled: redraw the whole page so polling starts or stops
-    view = catalog.get_model(model_id)
-    subj = customization.subject(model)
     render_header(model, view)
     on_demand = model.deployable or model.deployment_status is not None
     labels = [

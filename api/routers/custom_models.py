@@ -26,7 +26,6 @@ from services.customization.metrics import MetricsState
 from services.domain.custom import CustomModel
 from services.domain.errors import (
     ModelNotFound,
-    ProviderUnavailable,
     TransitionNotAllowed,
 )
 
@@ -72,11 +71,8 @@ def list_custom_models(s: Svc, actor: Who) -> CustomModelList:
 
 @router.get("/custom-models/{model_id}", response_model=CustomModelOut, responses=ERRORS)
 def get_custom_model(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
-    try:
-        model = s.customization.refresh(model_id)  # statuses are refreshed on view
-    except ProviderUnavailable:
-        model = s.customization.get(model_id)
-    return view_of(s, model)
+    view = s.customization.view(model_id)  # refreshed on view; the last known state if Bedrock cannot answer
+    return custom_out(view.model, view.row)
 
 
 @router.get(

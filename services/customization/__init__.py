@@ -22,7 +22,7 @@ from services.customization.common import (
     Upload,
 )
 from services.customization.external import ExternalModels
-from services.customization.lifecycle import ModelLifecycle
+from services.customization.lifecycle import CustomView, ModelLifecycle
 from services.customization.reconcile import Reconciling
 from services.customization.submit import Submissions
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
@@ -52,6 +52,7 @@ class CustomizationService:
         self.get = self.lifecycle.get
         self.list = self.lifecycle.list
         self.subject = self.lifecycle.subject
+        self.view = self.lifecycle.view  # the page and the API route: one read
         self.rerun_request = self.lifecycle.rerun_request
         self.active_throughputs = self.lifecycle.active_throughputs
         # what the form offers, and the checks of a request
@@ -81,6 +82,7 @@ class CustomizationService:
 
 
 __all__ = [
+    "CustomView",
     "CustomizationConfig",
     "CustomizationService",
     "DataCheck",

@@ -5,7 +5,9 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable
+from dataclasses import dataclass
 
+from services.catalog.service import to_view
 from services.customization.base import ServiceBase
 from services.customization.common import _clear_deployment, _clear_throughput, _state, _still_enabled
 from services.domain.actions import Action, Subject, custom_subject, require, role_refusal
@@ -20,8 +22,20 @@ from services.domain.errors import (
     ProviderUnavailable,
 )
 from services.domain.identity import SYSTEM, Actor
-from services.domain.models import Lifecycle
+from services.domain.models import Lifecycle, ModelRecord, ModelView
 from services.domain.names import bedrock_name
+
+
+@dataclass(frozen=True)
+class CustomView:
+    """Everything a custom model's page or its API route shows, from one read: the model, its
+    catalog row (the light and the next action), what the rules look at, and, when the provider
+    could not be asked, why the state shown is the last one known."""
+
+    model: CustomModel
+    row: ModelView
+    subject: Subject
+    stale: str | None = None
 
 
 class ModelLifecycle(ServiceBase):
@@ -35,9 +49,26 @@ class ModelLifecycle(ServiceBase):
         except ConcurrentUpdate:
             return self.get(model_id)  # someone else refreshed it at the same moment
 
+    def view(self, model_id: str) -> CustomView:
+        """The model refreshed from the provider (or, if it cannot answer, as last known, saying why),
+        with its row and base in one catalog read."""
+        stale = None
+        try:
+            model = self.refresh(model_id)
+        except ProviderError as exc:
+            model, stale = self.get(model_id), str(exc)
+        rows = {r.id: r for r in self._catalog.get_models([model.base_model_id, model.id])}
+        own = rows.get(model.id)
+        if own is None:
+            raise ModelNotFound(f"No model with id {model_id!r}.")
+        return CustomView(model, to_view(own), self._subject(model, rows), stale)
+
     def subject(self, model: CustomModel) -> Subject:
         """What the rules (services/domain/actions.py) look at for this custom model, its base included."""
-        rows = {r.id: r for r in self._catalog.get_models([model.base_model_id, model.id])}  # one read
+        return self._subject(model, {r.id: r for r in self._catalog.get_models([model.base_model_id, model.id])})
+
+    @staticmethod
+    def _subject(model: CustomModel, rows: dict[str, ModelRecord]) -> Subject:
         base, own = rows.get(model.base_model_id), rows.get(model.id)
         return custom_subject(
             model,

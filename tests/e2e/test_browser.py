@@ -417,7 +417,7 @@ def test_an_on_demand_deployment_shows_its_price_and_asks_before_deploying_and_r
     """A custom Nova model: the per-token price first, a confirmation that says what happens, both ways."""
     from playwright.sync_api import expect
 
-    from tests.unit.test_regions import nova_jsonl
+    from tests.support.factories import nova_jsonl
 
     page = browser_page
     sets = server.data / "s3" / "model-studio" / "sets"  # type: ignore[attr-defined]

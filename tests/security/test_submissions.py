@@ -16,7 +16,7 @@ from services.customization import NewCustomModel, Upload
 from services.domain.custom import JobStatus
 from services.domain.models import Status
 from tests.security.conftest import create_token, enable, put_object, serving
-from tests.support.factories import LLAMA, jsonl
+from tests.support.factories import LLAMA, State, custom_model, jsonl
 from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
 
 
@@ -109,15 +109,10 @@ def test_a_dead_submission_is_still_rolled_back(w: World) -> None:
 
 # ---- 8. throughput that vanishes at the provider -----------------------------------------------------------
 def test_throughput_deleted_in_the_console_turns_the_model_red_and_stops_the_meter(w: World) -> None:
-    model = submit(w, jsonl(130))
-    w.clock.advance(seconds=61)
-    pt = w.customization.provision_throughput(model.id, actor=ADMIN)
-    w.clock.advance(seconds=11)
-    w.customization.refresh(model.id)
-    w.catalog.enable(model.id, actor=ADMIN)
+    model = custom_model(w, State.ENABLED, name="revived", data=jsonl(130))
     assert w.catalog.get_model(model.id).status is Status.GREEN
     w.clock.advance(hours=2)
-    w.local_bedrock.delete_throughput(pt.throughput_arn)  # someone deletes it in the console
+    w.local_bedrock.delete_throughput(model.throughput_arn)  # someone deletes it in the console
     w.clock.advance(minutes=5)
     w.customization.reconcile()
     after = w.customization.get(model.id)

@@ -551,7 +551,7 @@ class World:
     ) -> None:
         from pathlib import Path
 
-        from services.adapters.local_bedrock import LocalBedrock
+        from services.adapters.local_bedrock import STOP_SECONDS, LocalBedrock
         from services.adapters.object_store import LocalObjectStore
         from services.bootstrap import build_services
         from services.settings import load_settings
@@ -559,6 +559,8 @@ class World:
         base = Path(str(root))
         self.root = base
         self.clock = FakeClock()
+        self.job_seconds, self.throughput_seconds = job_seconds, throughput_seconds  # the local control plane's
+        self.stop_seconds = STOP_SECONDS
         self.store = _world_store(base)
         self.bedrock = FakeCatalogSource(
             Provider.BEDROCK,

@@ -18,9 +18,8 @@ import httpx
 import pytest
 
 from tests.support.aws_front import Front
-from tests.support.factories import LLAMA, jsonl
+from tests.support.factories import LLAMA, NOVA_MICRO, jsonl, nova_jsonl
 from tests.support.servers import ROOT, free_port, running_server
-from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 
 ROLE = "arn:aws:iam::123456789012:role/ModelStudio"
 

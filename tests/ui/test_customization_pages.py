@@ -8,7 +8,7 @@ from streamlit.testing.v1 import AppTest
 
 from services.domain.custom import JobStatus
 from services.domain.models import Status
-from tests.support.factories import LLAMA, jsonl
+from tests.support.factories import LLAMA, State, custom_model, jsonl
 from tests.support.fakes import ADMIN, World
 from ui.state import Key, hp_key
 
@@ -157,9 +157,8 @@ def test_the_model_page_follows_the_job_then_throughput_then_enable(w: World, ma
 
 
 def test_delete_needs_the_name_typed(w: World, make_app) -> None:
-    model = create(w)
-    create(w, "other-bot")  # another run stays: the page shows the runs, not "no such model"
-    w.clock.advance(seconds=61)
+    model = custom_model(w, State.COMPLETED)
+    custom_model(w, State.COMPLETED, name="other-bot")  # another run stays: the page shows the runs
     at = open_model(make_app, w, model.id, tab="Configuration")
     at.button(key=Key.CM_DELETE).click().run()
     at.text_input(key=Key.CM_DELETE_NAME).set_value("support-bot!")
@@ -191,8 +190,8 @@ def test_no_custom_models_yet(world: World, make_app) -> None:
 def test_a_custom_nova_model_is_deployed_on_demand_from_its_page(world: World, make_app) -> None:
     from services.domain.custom import DeploymentStatus
     from services.domain.models import Status
+    from tests.support.factories import NOVA_MICRO, nova_jsonl
     from tests.support.fakes import bedrock_model
-    from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 
     world.bedrock.models.append(
         bedrock_model(NOVA_MICRO.removeprefix("bedrock:"), name="Nova Micro", vendor="Amazon", chat=True)
@@ -267,8 +266,8 @@ def test_the_form_offers_the_familys_template(w: World, make_app) -> None:
 
 
 def test_prompt_completion_data_for_nova_gets_one_converted_record(world: World, make_app) -> None:
+    from tests.support.factories import NOVA_MICRO
     from tests.support.fakes import bedrock_model
-    from tests.unit.test_regions import NOVA_MICRO
 
     world.bedrock.models.append(
         bedrock_model(NOVA_MICRO.removeprefix("bedrock:"), name="Nova Micro", vendor="Amazon", chat=True)
@@ -301,8 +300,8 @@ def test_the_model_page_keeps_what_the_data_held(w: World, make_app) -> None:
 
 
 def test_hyperparameter_defaults_follow_the_base_model(world: World, make_app) -> None:
+    from tests.support.factories import NOVA_MICRO
     from tests.support.fakes import bedrock_model
-    from tests.unit.test_regions import NOVA_MICRO
 
     world.bedrock.models.append(
         bedrock_model(NOVA_MICRO.removeprefix("bedrock:"), name="Nova Micro", vendor="Amazon", chat=True)
@@ -408,20 +407,9 @@ def test_a_running_job_shows_its_progress_and_live_loss(w: World, make_app) -> N
 
 def test_the_status_tab_tells_the_jobs_story(w: World, make_app) -> None:
     """What happened when, each epoch's losses, start, end, duration, the job ARN and the S3 locations."""
-    import io
-
-    from services.customization import NewCustomModel, Upload
-
-    data = jsonl()
-    model = w.customization.create(
-        NewCustomModel(name="story-bot", base_model_id=LLAMA, hyperparameters={"epochCount": "2"}),
-        Upload("train.jsonl", io.BytesIO(data), len(data)),
-        Upload("valid.jsonl", io.BytesIO(jsonl(20, 500)), len(jsonl(20, 500))),
-        actor=ADMIN,
+    done = model = custom_model(
+        w, State.COMPLETED, name="story-bot", hyperparameters={"epochCount": "2"}, validation=jsonl(20, 500)
     )
-    w.clock.advance(seconds=61)
-    w.customization.refresh(model.id)
-    done = w.customization.get(model.id)
     at = open_model(make_app, w, model.id)
     shown = texts(at)
     story = at.dataframe[-1].value["What happened"].tolist()

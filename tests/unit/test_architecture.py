@@ -322,3 +322,11 @@ def test_no_file_is_over_400_lines() -> None:
         if "migrations" not in p.parts and (n := len(p.read_text(encoding="utf-8").splitlines())) > 400
     ]
     assert long == []
+
+
+def test_unit_tests_mirror_the_areas() -> None:
+    """tests/unit/<area>/ for each area of services/ (and webserver/): a test sits where its code lives."""
+    folders = {p.name for p in (ROOT / "tests" / "unit").iterdir() if p.is_dir() and p.name != "__pycache__"}
+    assert folders <= set(AREAS) | {"webserver"}, folders - set(AREAS) - {"webserver"}
+    loose = [p.name for p in (ROOT / "tests" / "unit").glob("test_*.py") if p.name != "test_architecture.py"]
+    assert loose == [], f"put these under their area: {loose}"

@@ -318,7 +318,7 @@ def test_every_fine_tunable_model_of_the_snapshot_has_prices_in_each_region_it_r
 def _fine_tunable() -> list[tuple[str, str, bool]]:
     """(model id, region, served on demand once customized) for every model of the bundled catalog
     snapshot that Bedrock customizes, in every region it lists it."""
-    snapshot = json.loads((Path(__file__).resolve().parents[2] / "services/data/catalog_snapshot.json").read_text())
+    snapshot = json.loads((Path(__file__).resolve().parents[3] / "services/data/catalog_snapshot.json").read_text())
     found = []
     for region, listing in snapshot["bedrock"].items():
         for model in listing["modelSummaries"]:

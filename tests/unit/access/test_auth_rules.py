@@ -16,7 +16,7 @@ from services.settings import load_settings
 from tests.support.fakes import InMemoryCatalogStore
 from ui.auth import _groups
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_admins_by_email_or_group(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -10,7 +10,7 @@ import pytest
 from services.customization import NewCustomModel, Upload
 from services.domain.errors import Forbidden, InvalidData
 from services.domain.identity import Role
-from tests.support.factories import LLAMA
+from tests.support.factories import LLAMA, State, custom_model
 from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, World
 
 
@@ -72,13 +72,7 @@ def test_admins_may_act_on_any_model(w: World) -> None:
 
 
 def test_every_state_change_is_audited_and_kept_after_deletion(w: World) -> None:
-    model = w.customization.create(NewCustomModel(name="mia-bot", base_model_id=LLAMA), data(), actor=MEMBER)
-    w.clock.advance(seconds=61)
-    w.customization.refresh(model.id)
-    w.customization.provision_throughput(model.id, actor=MEMBER)
-    w.clock.advance(seconds=11)
-    w.customization.refresh(model.id)
-    w.catalog.enable(model.id, actor=ADMIN)
+    model = custom_model(w, State.ENABLED, name="mia-bot", owner=MEMBER)  # the admin enables it
     w.customization.remove_throughput(model.id, actor=MEMBER)
     w.customization.delete(model.id, actor=MEMBER)
     trail = list(reversed(w.store.audit.audit_events(model_id=model.id)))

@@ -9,7 +9,7 @@ import pytest
 from services.domain.errors import SettingsError
 from services.settings import load_settings
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 
 
 def test_defaults_are_the_embedded_local_backend() -> None:

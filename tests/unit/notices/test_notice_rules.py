@@ -16,9 +16,8 @@ from services.domain.errors import Forbidden, InvalidRequest
 from services.domain.identity import LOCAL_ADMIN
 from services.domain.models import Status
 from services.settings import load_settings
-from tests.support.factories import jsonl, lite_world, trained_and_served, upload
+from tests.support.factories import NOVA_MICRO, jsonl, lite_world, nova_jsonl, trained_and_served, upload
 from tests.support.fakes import ADMIN, MEMBER, OTHER_MEMBER, FakeClock, World
-from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 HOUR = 3600

@@ -19,7 +19,7 @@ from services.datasets.families import FAMILIES, family_for
 from services.datasets.fast import scan_spec, variants
 from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, validate_stream
-from tests.unit.test_data_rules import CASES, PLANTED, _raw, valid_for, write_corpus_file
+from tests.unit.datasets.test_data_rules import CASES, PLANTED, _raw, valid_for, write_corpus_file
 
 LLAMA33 = family_for("meta.llama3-3-70b-instruct-v1:0:128k")
 NOVA = family_for("amazon.nova-micro-v1:0:128k")

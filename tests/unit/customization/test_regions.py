@@ -14,9 +14,7 @@ from services.customization import NewCustomModel
 from services.domain.errors import InvalidData
 from services.domain.identity import LOCAL_ADMIN
 from services.settings import load_settings
-from tests.support.factories import LLAMA, jsonl, upload
-
-NOVA_MICRO = "bedrock:amazon.nova-micro-v1:0:128k"
+from tests.support.factories import LLAMA, NOVA_MICRO, jsonl, nova_jsonl, upload
 
 
 def local(tmp_path: Path, **settings: object):  # type: ignore[no-untyped-def]
@@ -84,17 +82,3 @@ def test_each_region_has_its_own_bucket_when_configured(tmp_path: Path) -> None:
         NewCustomModel(name="west-bot", base_model_id=LLAMA), upload(jsonl()), actor=LOCAL_ADMIN
     )
     assert model.training_uri.startswith("s3://studio-west/") and model.output_uri.startswith("s3://studio-west/")
-
-
-def nova_jsonl(n: int = 120) -> bytes:
-    import orjson
-
-    record = {
-        "schemaVersion": "bedrock-conversation-2024",
-        "system": [{"text": "Be brief."}],
-        "messages": [
-            {"role": "user", "content": [{"text": "Hi?"}]},
-            {"role": "assistant", "content": [{"text": "Hello."}]},
-        ],
-    }
-    return b"".join(orjson.dumps(record) + b"\n" for _ in range(n))

@@ -17,9 +17,8 @@ from services.domain.errors import TransitionNotAllowed
 from services.domain.identity import LOCAL_ADMIN
 from services.domain.models import Status
 from services.settings import load_settings
-from tests.support.factories import LLAMA, jsonl, upload
+from tests.support.factories import LLAMA, NOVA_MICRO, Served, State, custom_model, jsonl, nova_jsonl, upload
 from tests.support.fakes import FakeClock
-from tests.unit.test_regions import NOVA_MICRO, nova_jsonl
 
 
 @pytest.fixture
@@ -36,11 +35,7 @@ def local(tmp_path: Path):  # type: ignore[no-untyped-def]
 
 
 def completed(services, clock, name: str, base: str, data: bytes):  # type: ignore[no-untyped-def]
-    model = services.customization.create(
-        NewCustomModel(name=name, base_model_id=base), upload(data), actor=LOCAL_ADMIN
-    )
-    clock.advance(seconds=61)
-    return services.customization.refresh(model.id)
+    return custom_model(Served(services, clock), State.COMPLETED, name=name, base=base, data=data, owner=LOCAL_ADMIN)
 
 
 def test_a_custom_nova_model_is_deployed_on_demand_enabled_and_removed(local) -> None:
