@@ -8,11 +8,12 @@ import tempfile
 
 import streamlit as st
 
-from services.customization import DataCheck, Upload
+from services.customization import DataCheck
 from services.datasets.diagnosis import convert_file
 from services.datasets.report import DatasetReport, group_problems
 from services.datasets.specs import Family
 from services.datasets.templates import example_records, rules_of, template_jsonl
+from services.domain.uploads import Upload
 from ui.charts import token_histogram
 from ui.components import dataset_summary, md_escape
 

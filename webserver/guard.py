@@ -15,16 +15,13 @@ from __future__ import annotations
 
 import json
 import logging
-import os
 import re
-import secrets
-import shutil
 from collections.abc import Awaitable, Callable, MutableMapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from webserver.uploads import SPOOLED_TYPE, STALE_UPLOAD_SECONDS, clean_spool, spool_dir, spooled_path
+from webserver.uploads import SPOOLED_TYPE, STALE_UPLOAD_SECONDS, clean_spool, spool, spool_dir, spooled_file
 
 Scope = MutableMapping[str, Any]
 Message = MutableMapping[str, Any]
@@ -222,8 +219,7 @@ class Guard:
                 raise _Refused(413, _too_large(limit), "TooLarge")
             return message
 
-        folder = spool_dir(self.data_dir)
-        folder.mkdir(parents=True, exist_ok=True)
+        spool_dir(self.data_dir).mkdir(parents=True, exist_ok=True)
         clean_spool(self.data_dir, STALE_UPLOAD_SECONDS)
         form = await Request(scope, limited).form(max_files=1, max_fields=10)
         try:
@@ -233,21 +229,11 @@ class Guard:
             upload = uploads[0]
             if (upload.size or 0) > limit:
                 raise _Refused(413, _too_large(limit), "TooLarge")
-            token = secrets.token_hex(16)
-            final = spooled_path(self.data_dir, token)
-            assert final is not None
-            partial = folder / f".upload-{token}"
-            try:
-                with partial.open("wb") as out:
-                    upload.file.seek(0)
-                    shutil.copyfileobj(upload.file, out, 1024 * 1024)
-                os.replace(partial, final)
-            finally:
-                partial.unlink(missing_ok=True)
+            value = spool(self.data_dir, upload.file)  # written and measured in one pass
             manager: MemoryUploadedFileManager = runtime.uploaded_file_mgr  # type: ignore[assignment]
             manager.add_file(
                 session_id,
-                UploadedFileRec(file_id=file_id, name=upload.filename or "", type=SPOOLED_TYPE, data=token.encode()),
+                UploadedFileRec(file_id=file_id, name=upload.filename or "", type=SPOOLED_TYPE, data=value),
             )
         finally:
             await form.close()
@@ -259,10 +245,9 @@ class Guard:
 
         try:
             for rec in Runtime.instance().uploaded_file_mgr.get_files(session_id, [file_id]):
-                if rec.type == SPOOLED_TYPE:
-                    path = spooled_path(self.data_dir, rec.data.decode("ascii", "replace"))
-                    if path is not None:
-                        path.unlink(missing_ok=True)
+                found = spooled_file(self.data_dir, rec.data) if rec.type == SPOOLED_TYPE else None
+                if found is not None:
+                    found[0].unlink(missing_ok=True)
         except RuntimeError:  # no runtime (not served by Streamlit)
             return
 

@@ -19,12 +19,12 @@ from services.customization.common import (
     NewCustomModel,
     Progress,
     ReconcileReport,
-    Upload,
 )
 from services.customization.external import ExternalModels
 from services.customization.lifecycle import CustomView, ModelLifecycle
 from services.customization.reconcile import Reconciling
 from services.customization.submit import Submissions
+from services.domain.uploads import Upload
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
 
 

@@ -17,7 +17,6 @@ from services.customization.common import (
     DataCheck,
     DataInput,
     NewCustomModel,
-    Upload,
 )
 from services.customization.methods import FINE_TUNING, Method, method_for, method_problem
 from services.datasets.specs import Family
@@ -37,6 +36,7 @@ from services.domain.models import (
 )
 from services.domain.s3uri import user_uri
 from services.domain.text import text_problem
+from services.domain.uploads import Upload
 
 
 class Checks(ServiceBase):
@@ -273,11 +273,8 @@ class Checks(ServiceBase):
     def _opened(self, source: DataInput) -> Iterator[BinaryIO]:
         """A data source already checked by ``_validate`` (its URI through the one rule), read again."""
         if isinstance(source, Upload):
-            source.stream.seek(0)
-            try:
-                yield source.stream
-            finally:
-                source.stream.seek(0)
+            with source.reading() as stream:
+                yield stream
             return
         with self._objects.open(source) as stream:
             yield stream
@@ -286,11 +283,8 @@ class Checks(ServiceBase):
         if isinstance(source, Upload):
             if not source.name.lower().endswith(".jsonl"):
                 raise InvalidRequest(f"{source.name!r} is not a .jsonl file.")
-            source.stream.seek(0)
-            try:
-                return validate_stream(source.stream, family, kind, source.size)
-            finally:
-                source.stream.seek(0)
+            with source.reading() as stream:
+                return validate_stream(stream, family, kind, source.size)
         user_uri(source, self._config.allowed_buckets)
         size = self._objects.size(source)
         if size is None:

@@ -7,12 +7,13 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, BinaryIO
+from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from services.datasets.validate import DatasetReport
 from services.domain.custom import CustomModel, DeploymentStatus, ThroughputStatus
+from services.domain.uploads import Upload
 from services.settings import Settings
 
 Clock = Callable[[], datetime]
@@ -24,15 +25,6 @@ MAX_DESCRIPTION = 2000
 MAX_HYPERPARAMETERS = 64  # no base model takes more than a handful
 MAX_HP_PROBLEMS = 10
 NO_COMMIT_PER_ACCOUNT = 2  # bedrock-facts §1.5: at most 2 no-commitment PTs per account
-
-
-@dataclass(frozen=True)
-class Upload:
-    """Data the user uploads through the browser (or the API): a seekable stream."""
-
-    name: str
-    stream: BinaryIO
-    size: int
 
 
 DataInput = Upload | str  # an upload, or the s3:// URI of data already in S3

@@ -4,7 +4,6 @@ live submission alone), and one that hashes what goes by."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections.abc import Callable
 from datetime import datetime
@@ -62,16 +61,3 @@ class BeatingReader:
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._stream, name)
-
-
-class HashingReader:
-    """Reads through to a stream and keeps a SHA-256 of what went by."""
-
-    def __init__(self, stream: BinaryIO) -> None:
-        self._stream = stream
-        self.digest = hashlib.sha256()
-
-    def read(self, n: int = -1) -> bytes:
-        data = self._stream.read(n)
-        self.digest.update(data)
-        return data

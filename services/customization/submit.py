@@ -16,11 +16,10 @@ from services.customization.common import (
     DataInput,
     NewCustomModel,
     Progress,
-    Upload,
     _progress_for,
     _state,
 )
-from services.customization.streams import HashingReader, Heartbeat, SubmissionLost
+from services.customization.streams import Heartbeat, SubmissionLost
 from services.datasets.specs import ON_DEMAND_REGIONS, ON_DEMAND_SINCE
 from services.domain.custom import CustomModel, JobRequest, JobStatus
 from services.domain.errors import (
@@ -37,6 +36,7 @@ from services.domain.errors import (
 from services.domain.identity import Actor
 from services.domain.names import bedrock_name
 from services.domain.s3uri import join, safe_key_part, user_uri
+from services.domain.uploads import Upload
 
 HEARTBEAT_MAX_SECONDS = 10.0  # a live submission touches its record at least this often
 RESUME_WAIT_SECONDS = 30.0  # an identical request waits this long for a live submission
@@ -176,10 +176,10 @@ class Submissions(ServiceBase):
                 (validation, model.validation_uri, "validation"),
             ):
                 if isinstance(source, Upload) and uri is not None:
-                    source.stream.seek(0)
-                    self._objects.upload(
-                        live.reader(source.stream), uri, progress=_progress_for(progress, what, source.size)
-                    )
+                    with source.reading() as stream:
+                        self._objects.upload(
+                            live.reader(stream), uri, progress=_progress_for(progress, what, source.size)
+                        )
             live.beat(force=True)  # fresh: nothing rolls it back while the job is created
         except SubmissionLost:
             raise TransitionNotAllowed(
@@ -330,12 +330,7 @@ class Submissions(ServiceBase):
             if source is None:
                 return None
             if isinstance(source, Upload):
-                source.stream.seek(0)
-                reader = HashingReader(source.stream)
-                while reader.read(8 * 1024 * 1024):
-                    pass
-                source.stream.seek(0)
-                return {"sha256": reader.digest.hexdigest(), "size": source.size}
+                return {"sha256": source.digest(), "size": source.size}  # the guard's measure: no read
             uri = source.strip()
             try:
                 user_uri(uri, self._config.allowed_buckets)  # the one rule, before even a HEAD

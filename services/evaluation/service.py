@@ -20,7 +20,7 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
+from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
 
@@ -149,8 +149,8 @@ class EvaluationService:
         """The evaluation set's URI: the upload (stored first), the URI given, or the validation data."""
         if upload is not None:
             stored = f"{self._output_root}/evaluations/{uuid.uuid4().hex[:12]}/{upload.name.rsplit('/', 1)[-1]}"
-            upload.stream.seek(0)
-            self._objects.upload(upload.stream, stored)
+            with upload.reading() as stream:
+                self._objects.upload(stream, stored)
             return stored
         uri = request.dataset_uri or model.validation_uri
         if uri is None:
@@ -167,13 +167,7 @@ class EvaluationService:
         if isinstance(source, str):
             return lambda: self._objects.open(source)
 
-        @contextmanager
-        def rewound() -> Iterator[BinaryIO]:
-            source.stream.seek(0)
-            yield source.stream
-            source.stream.seek(0)
-
-        return rewound
+        return source.reading
 
     def items(self, source: Upload | str, family: Family, limit: int) -> list[Item]:
         """The first ``limit`` records with a text answer, the whole file checked as Bedrock checks data."""
