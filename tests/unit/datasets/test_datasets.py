@@ -482,3 +482,17 @@ def test_problem_counts_are_said_in_words_with_one_total_everywhere() -> None:
     assert said == "22 problems: 21 lines are not valid JSON; 1 about the whole file"
     assert problems_in_words({"keys": 1}) == "1 problem: 1 record has missing or unknown fields"
     assert "other problem" in problems_in_words({"something-new": 1})  # never a raw kind code on screen
+
+
+def test_the_families_are_a_data_file_and_a_wrong_entry_is_said_with_its_family(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from services.datasets.families import FAMILIES, FAMILIES_FILE, load_families
+
+    assert load_families() == FAMILIES and len(FAMILIES) >= 17
+    text = FAMILIES_FILE.read_text(encoding="utf-8")
+    planted = tmp_path / "families.toml"
+    planted.write_text(text.replace('limits_source = "NOVA_VALIDATOR"', 'limits_source = "NOWHERE"', 1))
+    with pytest.raises(ValueError, match=r"families.toml, family 'nova-2-lite': 'NOWHERE'"):
+        load_families(planted)
+    planted.write_text(text.replace("max_total_records = 20_000", 'max_total_records = "many"', 1))
+    with pytest.raises(ValueError, match=r"(?s)family 'nova-2-lite'.*max_total_records"):
+        load_families(planted)
