@@ -97,13 +97,9 @@ def build_services(
     out = outside_systems(settings, objects=objects, session=aws_session, clock=clock)
     objects = out.objects
     customization = CustomizationService(
-        catalog=db.catalog,
-        store=db.custom_models,
-        objects=objects,
-        backend=backend if backend is not None else out.backend,
-        config=CustomizationConfig.from_settings(settings, local_role_arn=LOCAL_ROLE_ARN),
-        clock=clock,
-    )
+        db.catalog, db.custom_models, objects, backend if backend is not None else out.backend,
+        CustomizationConfig.from_settings(settings, local_role_arn=LOCAL_ROLE_ARN), clock,
+    )  # fmt: skip
     catalog = CatalogService(
         db.catalog,
         sources if sources is not None else out.sources,
@@ -115,9 +111,8 @@ def build_services(
     overrides = parse_overrides(settings.price_overrides)
     costs = CostService(
         db.catalog, db.custom_models, PriceCatalog(load_price_file(settings.prices_file or PRICES_FILE), overrides),
-        settings.job_region,
-        settings.throughput_warn_hours, regions=settings.aws_regions, clock=clock, price_store=db.prices,
-        price_list=price_list if price_list is not None else out.price_list, usage=db.usage,
+        settings.job_region, settings.throughput_warn_hours, regions=settings.aws_regions, clock=clock,
+        price_store=db.prices, price_list=price_list if price_list is not None else out.price_list, usage=db.usage,
     )  # fmt: skip
     calls = InferenceService(
         catalog.get_model, customization.get, inference or out.models, costs.call_prices,
@@ -139,14 +134,12 @@ def build_services(
         auto_remove_hours=settings.auto_remove_idle_hours, grace_hours=settings.auto_remove_grace_hours, clock=clock,
     )  # fmt: skip
     budget = BudgetWatch(costs, db.audit, settings.monthly_budget, clock=clock)
-    reconciler = Reconciler(
-        customization, db.custom_models, settings.reconcile_seconds, clock=clock, also=(idle.guard, budget.check)
-    )
+    also = (idle.guard, budget.check)  # the reconciler's round also guards idle throughput and the budget
+    reconciler = Reconciler(customization, db.custom_models, settings.reconcile_seconds, clock=clock, also=also)
     return Services(
         settings=settings, store=db, catalog=catalog, customization=customization, objects=objects,
         metrics=MetricsService(db.custom_models, objects), costs=costs, tokens=tokens, audit=AuditService(db.audit),
         identities=Identities(settings, tokens), inference=calls, evaluations=evaluations,
         dispatcher=dispatcher(settings, db.outbox, subscriptions), subscriptions=subscriptions, budget=budget,
-        idle=idle,
-        reconciler=reconciler, evaluation_runner=runner, clock=clock,
+        idle=idle, reconciler=reconciler, evaluation_runner=runner, clock=clock,
     )  # fmt: skip

@@ -6,6 +6,7 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import BinaryIO
 
+from services.catalog.service import display_order, to_view
 from services.customization.base import ServiceBase
 from services.customization.common import (
     HP_KEY_PATTERN,
@@ -45,8 +46,6 @@ class Checks(ServiceBase):
     # ---- what the form offers ------------------------------------------------------------
     def base_model_choices(self, method: Method = FINE_TUNING) -> list[ModelView]:
         """GREEN Bedrock base models that offer the method and are not LEGACY (DESIGN.md)."""
-        from services.catalog.service import display_order, to_view
-
         views = [to_view(r) for r in self._catalog.list_models()]
         return sorted((v for v in views if v.status is Status.GREEN and method.offered_by(v.record)), key=display_order)
 
@@ -84,8 +83,6 @@ class Checks(ServiceBase):
         if base is None:
             problems.append(f"Base Model: no model with id {request.base_model_id!r}.")
         else:
-            from services.catalog.service import to_view
-
             view = to_view(base)
             if base.model_type is not ModelType.BASE or base.provider is not Provider.BEDROCK:
                 problems.append(f"Base Model: {base.name} is not an Amazon Bedrock base model.")
