@@ -330,3 +330,9 @@ def test_unit_tests_mirror_the_areas() -> None:
     assert folders <= set(AREAS) | {"webserver"}, folders - set(AREAS) - {"webserver"}
     loose = [p.name for p in (ROOT / "tests" / "unit").glob("test_*.py") if p.name != "test_architecture.py"]
     assert loose == [], f"put these under their area: {loose}"
+
+
+def test_the_composition_root_only_wires() -> None:
+    """services/bootstrap.py builds the services and hands each its adapters; about 150 lines at most."""
+    lines = (ROOT / "services" / "bootstrap.py").read_text(encoding="utf-8").count("\n")
+    assert lines <= 150, f"services/bootstrap.py has {lines} lines; move what is not wiring to its area"
