@@ -25,7 +25,7 @@ NO_COMMIT_MAX_PER_ACCOUNT = 2
 
 def judge_data(objects: ObjectStore, request: JobRequest) -> dict[str, Any]:
     """Bedrock's own data validation: the same checks we run before creating a job."""
-    family = family_for(request.base_model_identifier)
+    family = family_for(request.base_model_identifier, request.customization_type)
     if family is None:
         return {"ok": True, "records": 0, "validation_records": 0}
     reports = []

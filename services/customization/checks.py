@@ -100,7 +100,7 @@ class Checks(ServiceBase):
             _, region_problem = self.job_region(base, request.region)
             if region_problem:
                 problems.append(region_problem)
-            hyper, hp_problems = self.check_hyperparameters(base, request.hyperparameters)
+            hyper, hp_problems = self.check_hyperparameters(base, request.hyperparameters, method)
             problems += hp_problems
         return base, hyper, problems
 
@@ -129,8 +129,10 @@ class Checks(ServiceBase):
             )
         return (self._config.region if self._config.region in allowed else allowed[0]), None
 
-    def check_hyperparameters(self, base: ModelRecord, values: dict[str, str]) -> tuple[dict[str, str], list[str]]:
-        family = self.family_of(base)
+    def check_hyperparameters(
+        self, base: ModelRecord, values: dict[str, str], method: Method = FINE_TUNING
+    ) -> tuple[dict[str, str], list[str]]:
+        family = self.family_of(base, method)
         problems: list[str] = []
         out: dict[str, str] = {}
         if len(values) > MAX_HYPERPARAMETERS:
@@ -190,7 +192,14 @@ class Checks(ServiceBase):
     ) -> DataCheck:
         """The data checked after the form's fields (``problems``, from ``check_request``), all in one."""
         check = (
-            self.check_data(request.base_model_id, training, validation, hyper, check_hyperparameters=False)
+            self.check_data(
+                request.base_model_id,
+                training,
+                validation,
+                hyper,
+                check_hyperparameters=False,
+                method=method_for(request.customization_type) or FINE_TUNING,
+            )
             if base is not None
             else DataCheck()
         )
@@ -204,6 +213,7 @@ class Checks(ServiceBase):
         hyperparameters: Mapping[str, str] | None = None,
         *,
         check_hyperparameters: bool = True,
+        method: Method = FINE_TUNING,
     ) -> DataCheck:
         """The whole request in one step: the hyperparameters (unless the caller already checked them),
         then the data streamed through Bedrock's checks for the base model's family, with the limits
@@ -215,9 +225,9 @@ class Checks(ServiceBase):
         hyper = dict(hyperparameters or {})
         hp_problems: list[str] = []
         if check_hyperparameters:
-            hyper, hp_problems = self.check_hyperparameters(base, hyper)
-        epochs = FINE_TUNING.epochs(hyper)
-        family = self.family_of(base)
+            hyper, hp_problems = self.check_hyperparameters(base, hyper, method)
+        epochs = method.epochs(hyper)
+        family = self.family_of(base, method)
         if family is not None:
             family = family.for_request(base.model_id, hyper)
         if training is None:

@@ -5,7 +5,8 @@ the API, the checks, the submission and the metrics ask the method; adding one (
 fine-tuning, distillation, continued pre-training) means adding a Method here, not branches in the
 code that uses it.
 
-Supervised fine-tuning is the one method today."""
+Supervised fine-tuning and continued pre-training are the methods today; each method's data rules
+per base model are families in services/data/families.toml marked with its key."""
 
 from __future__ import annotations
 
@@ -38,7 +39,7 @@ class Method:
     def family(self, base: ModelRecord | str) -> Family | None:
         """The data rules and hyperparameters of this method for a base model (None: no table for it)."""
         model_id = base if isinstance(base, str) else base.model_id
-        return family_for(model_id.removeprefix("bedrock:"))
+        return family_for(model_id.removeprefix("bedrock:"), self.key)
 
     def hyperparameters(self, family: Family) -> tuple[HyperParameter, ...]:
         return family.hyperparameters
@@ -64,7 +65,15 @@ FINE_TUNING = Method(
     metrics_files={"training": "step_wise_training_metrics.csv", "validation": "validation_metrics.csv"},
 )
 
-METHODS: dict[str, Method] = {m.key: m for m in (FINE_TUNING,)}
+CONTINUED_PRE_TRAINING = Method(
+    key="CONTINUED_PRE_TRAINING",
+    label="Continued pre-training",
+    summary='Teaches the base model your domain\'s language from unlabeled text: one {"input": text} per line.',
+    source="https://docs.aws.amazon.com/bedrock/latest/userguide/dataset-prep-continued-pretraining.html",
+    metrics_files=FINE_TUNING.metrics_files,  # the same output layout as fine-tuning
+)
+
+METHODS: dict[str, Method] = {m.key: m for m in (FINE_TUNING, CONTINUED_PRE_TRAINING)}
 
 
 def method_for(key: str) -> Method | None:

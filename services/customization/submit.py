@@ -19,6 +19,7 @@ from services.customization.common import (
     _progress_for,
     _state,
 )
+from services.customization.methods import FINE_TUNING, method_for
 from services.customization.streams import Heartbeat, SubmissionLost
 from services.datasets.specs import ON_DEMAND_REGIONS, ON_DEMAND_SINCE
 from services.domain.custom import CustomModel, JobRequest, JobStatus
@@ -99,7 +100,7 @@ class Submissions(ServiceBase):
         assert base is not None and check.training is not None
         region, _ = self._checks.job_region(base, request.region)
         assert region is not None  # check_request said why otherwise
-        family = self._checks.family_of(base)
+        family = self._checks.family_of(base, method_for(request.customization_type) or FINE_TUNING)
         deployable = bool(  # Bedrock serves it on demand (custom Nova models made since 2025-07-16)
             family
             and family.on_demand
@@ -260,6 +261,7 @@ class Submissions(ServiceBase):
                     validation_uri=model.validation_uri,
                     output_uri=model.output_uri,
                     hyperparameters=model.hyperparameters,
+                    customization_type=model.customization_type,
                     client_token=_bedrock_token(model.client_token, model.id),
                     tags=dict(self._config.tags),
                     kms_key_id=self._config.kms_key_id,

@@ -63,9 +63,10 @@ def _family(values: dict[str, Any], table: dict[str, Any]) -> Family:
 FAMILIES: tuple[Family, ...] = load_families()
 
 
-def family_for(base_model_id: str) -> Family | None:
-    """The family of a Bedrock base model id, or None when we have no table for it."""
+def family_for(base_model_id: str, method: str = "FINE_TUNING") -> Family | None:
+    """The data rules of a Bedrock base model id for a customization method (Bedrock's
+    customizationType), or None when we have no table for it."""
     for family in FAMILIES:
-        if any(base_model_id.startswith(prefix) for prefix in family.id_prefixes):
+        if family.method == method and any(base_model_id.startswith(prefix) for prefix in family.id_prefixes):
             return family
     return None

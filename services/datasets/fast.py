@@ -57,6 +57,10 @@ class _PromptCompletion(msgspec.Struct, forbid_unknown_fields=True):
     completion: str
 
 
+class _InputText(msgspec.Struct, forbid_unknown_fields=True):
+    input: str
+
+
 class _ImageCaption(msgspec.Struct, forbid_unknown_fields=True):
     image_ref: str = msgspec.field(name="image-ref")
     caption: str
@@ -90,6 +94,19 @@ def _fast_prompt_completion(fam: Family) -> Fast:
         prompt = rec.prompt
         c = 2 + prompt.count(":") + completion.count(":") if colons else 8
         return (len(prompt) + up) // cpt, (len(completion) + up) // cpt, c, 2
+
+    return fast
+
+
+def _fast_input_text(fam: Family) -> Fast:
+    cpt = fam.chars_per_token
+    up = cpt - 1
+
+    def fast(rec: _InputText, colons: bool) -> Expect | None:
+        text = rec.input
+        if not text.strip():
+            return None
+        return (len(text) + up) // cpt, 0, 1 + text.count(":") if colons else 4, 1
 
     return fast
 
@@ -209,6 +226,8 @@ def variants(fam: Family) -> list[tuple[Callable[[bytes], Any], Fast]]:
         return [(msgspec.json.Decoder(_PromptCompletion).decode, _fast_prompt_completion(fam))]
     if fmt is DataFormat.IMAGE_CAPTION:
         return [(msgspec.json.Decoder(_ImageCaption).decode, _fast_image_caption(fam))]
+    if fmt is DataFormat.INPUT_TEXT:
+        return [(msgspec.json.Decoder(_InputText).decode, _fast_input_text(fam))]
     rules = fam.rules
     pairs = [(c, s) for c in _forms(rules.content) for s in _forms(rules.system)]
     pairs.sort(key=lambda cs: cs[0] != cs[1])  # a system in the messages' form first
@@ -252,8 +271,8 @@ def scan_spec(fam: Family) -> ScanSpec | None:
     or -1, the schema version or None, the reserved words as JSON holds them, in any case). None: a
     format it does not scan (image captions)."""
     fmt = fam.data_format
-    if fmt is DataFormat.IMAGE_CAPTION:
-        return None
+    if fmt in (DataFormat.IMAGE_CAPTION, DataFormat.INPUT_TEXT):
+        return None  # the Python fast path takes these
     rules = fam.rules
     words = tuple(json.dumps(word)[1:-1].encode() for word in rules.reserved)
     if fmt is DataFormat.PROMPT_COMPLETION:

@@ -42,6 +42,29 @@ def _check_prompt_completion(rec: dict[str, Any], n: int, out: _Collector, fam: 
     return _tokens(prompt, cpt), _tokens(completion, cpt), 2
 
 
+def _check_input_text(rec: dict[str, Any], n: int, out: _Collector, fam: Family) -> Counted | None:
+    if rec.keys() != {"input"}:
+        if {"prompt", "completion"} <= rec.keys() or "messages" in rec:
+            out.add(
+                n, "format", 'this is a labelled record; continued pre-training takes unlabeled {"input": text} records'
+            )
+            return None
+        extra = sorted(rec.keys() - {"input"})
+        parts = (["missing key 'input'"] if "input" not in rec else []) + (
+            [f"unexpected key(s) {', '.join(map(repr, extra))}"] if extra else []
+        )
+        out.add(n, "keys", "; ".join(parts) + ' (expected exactly "input")')
+        return None
+    text = rec["input"]
+    if type(text) is not str:
+        out.add(n, "types", f"'input' must be a string, got {_type_name(text)}")
+        return None
+    if not text.strip():
+        out.add(n, "empty", "'input' is empty")
+        return None
+    return _tokens(text, fam.chars_per_token), 0, 1
+
+
 _IMG_KEYS = frozenset({"image-ref", "caption"})
 
 
@@ -75,6 +98,7 @@ _CHECKERS = {
     DataFormat.PROMPT_COMPLETION: _check_prompt_completion,
     DataFormat.CONVERSATION: check_conversation,
     DataFormat.IMAGE_CAPTION: _check_image_caption,
+    DataFormat.INPUT_TEXT: _check_input_text,
 }
 
 

@@ -18,6 +18,7 @@ class DataFormat(StrEnum):
     PROMPT_COMPLETION = "prompt-completion"
     CONVERSATION = "bedrock-conversation-2024"
     IMAGE_CAPTION = "image-caption"
+    INPUT_TEXT = "input-text"  # continued pre-training: unlabeled {"input": text} records
 
 
 class HyperParameter(BaseModel):
@@ -137,6 +138,7 @@ class Family(BaseModel):
     label: str
     id_prefixes: tuple[str, ...]
     data_format: DataFormat
+    method: str = "FINE_TUNING"  # the customization method these rules are for (Bedrock's customizationType)
     hyperparameters: tuple[HyperParameter, ...]
     # records: training+validation together where AWS states it so
     min_records: int | None = None

@@ -32,6 +32,8 @@ def example_records(family: Family) -> list[dict[str, Any]]:
     """A few records in exactly the form ``family`` takes."""
     if family.data_format is DataFormat.PROMPT_COMPLETION:
         return [{"prompt": q, "completion": a} for q, a in _QA]
+    if family.data_format is DataFormat.INPUT_TEXT:
+        return [{"input": f"{q} {a}"} for q, a in _QA]
     if family.data_format is DataFormat.IMAGE_CAPTION:
         return [
             {"image-ref": f"s3://amzn-s3-demo-bucket/images/{name}.png", "caption": caption}

@@ -16,7 +16,7 @@ import orjson
 from services.datasets.report import MAX_HASHED, group_problems
 
 SHOWN_LINES = 12
-MAYBE_EMPTY = re.compile(rb'"(?:prompt|text|content)"\s*:\s*"(?:\s|\\[nrt])*"')  # a text of nothing but blanks
+MAYBE_EMPTY = re.compile(rb'"(?:prompt|text|content|input)"\s*:\s*"(?:\s|\\[nrt])*"')  # a text of nothing but blanks
 
 
 def _lines(numbers: list[int]) -> str:

@@ -565,7 +565,11 @@ class World:
         self.bedrock = FakeCatalogSource(
             Provider.BEDROCK,
             [
-                bedrock_model("amazon.titan-text-lite-v1:0:4k", name="Titan Text G1 - Lite"),
+                bedrock_model(
+                    "amazon.titan-text-lite-v1:0:4k",
+                    name="Titan Text G1 - Lite",
+                    customizations=("FINE_TUNING", "CONTINUED_PRE_TRAINING"),
+                ),
                 bedrock_model(
                     "meta.llama3-1-8b-instruct-v1:0:128k", name="Llama 3.1 8B Instruct", vendor="Meta", chat=True
                 ),

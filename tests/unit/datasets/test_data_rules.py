@@ -28,7 +28,14 @@ LLAMA33 = "meta.llama3-3-70b-instruct-v1:0:128k"
 LLAMA31 = "meta.llama3-1-8b-instruct-v1:0:128k"
 TITAN_EXPRESS = "amazon.titan-text-express-v1:0:8k"
 TITAN_LITE = "amazon.titan-text-lite-v1:0:4k"
+CPT_LITE = f"CONTINUED_PRE_TRAINING|{TITAN_LITE}"  # a case's model id with its method, when not fine-tuning
 PLANTED = 3  # the defect's line: two valid records before it, two after
+
+
+def case_family(model_id: str) -> Family | None:
+    """The family a case is for: "METHOD|model id", or a model id (fine-tuning)."""
+    method, _, bare = model_id.rpartition("|")
+    return family_for(bare, method or "FINE_TUNING")
 
 
 def text(value: str) -> list[dict[str, Any]]:
@@ -57,6 +64,8 @@ def simple(user: str, assistant: str, system: str = "Be brief.") -> dict[str, An
 
 
 def valid_for(family: Family, i: int) -> dict[str, Any]:
+    if family.data_format.value == "input-text":
+        return {"input": f"Passage {i}: the domain's own words, as they are written."}
     if family.data_format.value == "prompt-completion":
         return {"prompt": f"Question {i}?", "completion": f"Answer {i}."}
     if family.rules.content == "string":
@@ -371,6 +380,16 @@ CASES: list[tuple[str, str, Any, str | None, str]] = [
         "format",
         "needs prompt/completion records",
     ),
+    # ---- continued pre-training: {"input": text} only (dataset-prep-continued-pretraining.html) ----
+    ("cpt a labelled record", CPT_LITE, {"prompt": "Q?", "completion": "A."}, "format", "takes unlabeled"),
+    ("cpt a conversation record", CPT_LITE, blocks(text("Hi"), text("Hello")), "format", "takes unlabeled"),
+    ("cpt input missing", CPT_LITE, {"text": "words"}, "keys", "missing key 'input'"),
+    ("cpt an extra key", CPT_LITE, {"input": "words", "source": "wiki"}, "keys", "unexpected key(s) 'source'"),
+    ("cpt input not a string", CPT_LITE, {"input": ["words"]}, "types", "'input' must be a string"),
+    ("cpt input empty", CPT_LITE, {"input": "  "}, "empty", "'input' is empty"),
+    ("cpt over 4,096 tokens", CPT_LITE, {"input": "x" * (4097 * 6)}, "tokens", "4,096"),
+    ("cpt a long passage (control)", CPT_LITE, {"input": "x" * (4096 * 6)}, None, ""),
+    ("cpt a key twice", CPT_LITE, b'{"input":"a","input":"b"}', "json", "appears twice"),
 ]
 
 
@@ -396,7 +415,7 @@ def check_file(path: Path, family: Family, kind: DatasetKind = T) -> DatasetRepo
 def test_each_rule_is_decided_as_the_user_guide_says(
     tmp_path: Path, case: str, model_id: str, record: Any, kind: str | None, says: str
 ) -> None:
-    family = family_for(model_id)
+    family = case_family(model_id)
     assert family is not None
     planted = (
         _raw(record)

@@ -19,7 +19,7 @@ from services.datasets.families import FAMILIES, family_for
 from services.datasets.fast import scan_spec, variants
 from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, validate_stream
-from tests.unit.datasets.test_data_rules import CASES, PLANTED, _raw, valid_for, write_corpus_file
+from tests.unit.datasets.test_data_rules import CASES, PLANTED, _raw, case_family, valid_for, write_corpus_file
 
 LLAMA33 = family_for("meta.llama3-3-70b-instruct-v1:0:128k")
 NOVA = family_for("amazon.nova-micro-v1:0:128k")
@@ -136,7 +136,7 @@ def report_both_ways(path: Path, family: Family, monkeypatch: pytest.MonkeyPatch
 def test_every_rule_of_the_corpus_is_reported_the_same_with_or_without_the_scan(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, case: str, model_id: str, record: Any, kind: Any, says: str
 ) -> None:
-    family = family_for(model_id)
+    family = case_family(model_id)
     planted = _raw(record) if record is not None else b'{"messages":[]}'
     compiled, python = report_both_ways(write_corpus_file(tmp_path, family, planted), family, monkeypatch)
     assert compiled == python
