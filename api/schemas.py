@@ -38,7 +38,9 @@ class CreateCustomModel(Pascal):
 
     ModelName: str = Field(max_length=200)
     ModelType: str = Field(
-        "FINE_TUNING", max_length=64, description="The customization method (Bedrock's customizationType): FINE_TUNING."
+        "FINE_TUNING",
+        max_length=64,
+        description="The customization method (Bedrock's customizationType): FINE_TUNING or CONTINUED_PRE_TRAINING.",
     )
     BaseModelId: str = Field(max_length=2048)
     Description: str = Field("", max_length=10_000)

@@ -183,6 +183,7 @@ def new_run_from(model_id: str) -> None:
     base = request.base_model_id
     st.session_state.update(
         {
+            Key.NM_TYPE: request.customization_type,
             Key.NM_BASE: base,
             f"{Key.NM_REGION}-{base}": request.region,
             Key.NM_NAME: request.name,

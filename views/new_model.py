@@ -1,4 +1,5 @@
-"""New Model: fine-tune a Bedrock base model. Thin: every rule is in CustomizationService."""
+"""New Model: customize a Bedrock base model by one of the methods (services/customization/methods.py).
+Thin: every rule is in CustomizationService."""
 
 from __future__ import annotations
 
@@ -22,7 +23,7 @@ settings = services.settings
 
 st.title("New Model")
 st.caption(
-    "Fine-tune an Amazon Bedrock base model. The data is checked record by record before anything is "
+    "Customize an Amazon Bedrock base model. The data is checked record by record before anything is "
     "uploaded or any job is created."
 )
 
@@ -34,11 +35,20 @@ if source:
         icon=":material/content_copy:",
     )
 
-choices = customization.base_model_choices()
+method_key = st.selectbox(
+    "Customization Type",
+    list(METHODS),
+    key=Key.NM_TYPE,
+    format_func=lambda k: METHODS[k].label,
+    help=" ".join(f"{m.label}: {m.summary}" for m in METHODS.values()),
+)
+method = METHODS[method_key]
+st.caption(md_escape(method.summary) + f" [AWS user guide]({method.source})")
+choices = customization.base_model_choices(method)
 if not choices:
     st.warning(
-        "No base model can be fine-tuned yet: an admin must enable (GREEN) an Amazon Bedrock base model "
-        "that supports fine-tuning on the Models page.",
+        f"No base model offers {method.label.lower()} yet: an admin must enable (GREEN) an Amazon Bedrock "
+        f"base model that supports {method.label.lower()} on the Models page.",
         icon=":material/block:",
     )
     st.page_link("views/models.py", label="Go to Models", icon=":material/view_list:")
@@ -50,10 +60,10 @@ base_id = st.selectbox(
     list(by_id),
     key=Key.NM_BASE,
     format_func=lambda i: pick_label(by_id[i].record),
-    help="Only enabled (GREEN) Bedrock base models that support fine-tuning are listed.",
+    help=f"Only enabled (GREEN) Bedrock base models that support {method.label.lower()} are listed.",
 )
 base = by_id[base_id]
-family = customization.family_of(base.record)
+family = customization.family_of(base.record, method)
 regions = customization.regions_for(base.record)
 preferred, no_region = customization.job_region(base.record, None)
 if no_region:
@@ -85,14 +95,6 @@ with st.form(Key.NM_FORM):
         help="Unique across all models. Letters and digits, each optionally followed by one '-' or '_'.",
     )
     description = st.text_area("Description", key=Key.NM_DESCRIPTION, max_chars=2000)
-    method_key = st.selectbox(
-        "Customization Type",
-        list(METHODS),
-        key=Key.NM_TYPE,
-        format_func=lambda k: METHODS[k].label,
-        disabled=len(METHODS) == 1,
-        help=" ".join(f"{m.label}: {m.summary}" for m in METHODS.values()),
-    )
     left, right = st.columns(2)
     with left:
         st.markdown("**Training Data**")

@@ -219,3 +219,31 @@ def test_check_data_says_problems_and_warnings_with_lines_and_creates_nothing(cl
     assert any(p.startswith("Model Name") for p in checked["Problems"])
     assert any("line 111: not valid JSON" in p for p in checked["Problems"])
     assert [m["ModelName"] for m in client.get("/custom-models").json()["CustomModels"]] == ["support-bot"]
+
+
+def test_continued_pre_training_over_rest(client: TestClient, data: World) -> None:
+    """ModelType CONTINUED_PRE_TRAINING on Titan Text: Check data in its own words, created, echoed, trained."""
+    from tests.support.fakes import ADMIN
+
+    data.catalog.enable("bedrock:amazon.titan-text-lite-v1:0:4k", actor=ADMIN)
+    passages = b"".join(b'{"input": "Passage %d of our own domain."}\n' % i for i in range(40))
+    data.objects.put_bytes("s3://my-data/sets/passages.jsonl", passages)
+    body = {
+        "ModelType": "CONTINUED_PRE_TRAINING",
+        "BaseModelId": "amazon.titan-text-lite-v1:0:4k",
+        "HyperParameters": {},
+    }
+    checked = client.post("/data-checks", json={"ModelName": "domain-words", "TrainingDataLocation": TRAIN} | body)
+    assert checked.status_code == 200 and not checked.json()["Ok"]
+    assert "continued pre-training takes unlabeled" in checked.json()["Problems"][0]
+    made = create(
+        client, ModelName="domain-words", TrainingDataLocation="s3://my-data/sets/passages.jsonl",
+        ValidationDataLocation=None, **body,
+    )  # fmt: skip
+    assert made.status_code == 201, made.text
+    assert made.json()["ModelType"] == "CONTINUED_PRE_TRAINING" and made.json()["TrainingRecords"] == 40
+    data.clock.advance(seconds=data.job_seconds + 1)  # the job's time passes: that is what is tested
+    got = client.get(f"/custom-models/{made.json()['Id']}").json()
+    assert got["JobStatus"] == "Completed" and got["ModelType"] == "CONTINUED_PRE_TRAINING"
+    refused = create(client, ModelName="distilled", ModelType="DISTILLATION")
+    assert refused.status_code == 422 and "not 'DISTILLATION'" in refused.text

@@ -32,7 +32,7 @@ def open_form(make_app) -> AppTest:
 def test_without_a_green_fine_tunable_base_model_the_form_says_why(world: World, make_app) -> None:
     world.catalog.sync(actor=ADMIN)
     at = open_form(make_app)
-    assert "No base model can be fine-tuned yet" in texts(at)
+    assert "No base model offers supervised fine-tuning yet" in texts(at)
     assert not at.button
 
 
@@ -451,3 +451,26 @@ def test_check_data_warns_of_validation_copies_and_repeats_with_lines(w: World, 
     assert "passes every check" in shown  # warnings, not problems: the job may still be created
     assert "Training Data: 3 record(s) repeat an earlier record of the file (lines 121–123)" in shown
     assert "Validation Data: 5 record(s) are exact copies of training records (lines 1–5)" in shown
+
+
+def test_the_customization_type_comes_first_and_decides_the_base_models_and_the_data(w: World, make_app) -> None:
+    """Continued pre-training: Titan Text only, unlabeled records, its template, created as such."""
+    titan = "bedrock:amazon.titan-text-lite-v1:0:4k"
+    w.catalog.enable(titan, actor=ADMIN)
+    at = open_form(make_app)
+    assert at.selectbox(key=Key.NM_TYPE).options == ["Supervised fine-tuning", "Continued pre-training"]
+    at.selectbox(key=Key.NM_TYPE).set_value("CONTINUED_PRE_TRAINING").run()
+    assert not at.exception
+    assert [o.rsplit(" · ", 1)[1] for o in at.selectbox(key=Key.NM_BASE).options] == ["amazon.titan-text-lite-v1:0:4k"]
+    assert "input-text records" in texts(at) and "unlabeled text" in texts(at)
+    at.text_input(key=Key.NM_NAME).set_value("domain-words")
+    labelled = jsonl()
+    at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", labelled, "application/jsonl"))
+    at.button(key=Key.NM_CHECK).click().run()
+    assert "takes unlabeled" in unescape("\n".join(e.value for e in at.error))
+    passages = b"".join(b'{"input": "Passage %d of our own domain."}\n' % i for i in range(40))
+    at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", passages, "application/jsonl"))
+    at.button(key=Key.NM_CREATE).click().run()
+    assert not at.exception
+    [model] = w.customization.list()
+    assert model.customization_type == "CONTINUED_PRE_TRAINING" and model.training_records == 40
