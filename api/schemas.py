@@ -94,6 +94,7 @@ class CustomModelOut(BaseModel):
     Id: str
     ModelName: str
     ModelType: str
+    CustomizationConfig: dict[str, Any] | None = None  # Bedrock's customizationConfig, as the job was made
     BaseModelId: str
     BaseModelName: str
     Description: str
@@ -174,6 +175,7 @@ def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
         Id=model.id,
         ModelName=model.name,
         ModelType=model.customization_type,
+        CustomizationConfig=model.customization_config,
         BaseModelId=model.base_model_id,
         BaseModelName=model.base_model_name,
         Description=model.description,

@@ -118,6 +118,8 @@ class BedrockCustomization:
             "hyperParameters": dict(request.hyperparameters),
             "clientRequestToken": request.client_token,
         }
+        if request.customization_config:
+            params["customizationConfig"] = dict(request.customization_config)
         if request.validation_uri:
             params["validationDataConfig"] = {"validators": [{"s3Uri": request.validation_uri}]}
         if request.tags:  # cost allocation: on the job and on the custom model it makes
@@ -171,6 +173,8 @@ class BedrockCustomization:
             output_uri=(job.get("outputDataConfig") or {}).get("s3Uri"),
             hyperparameters={str(k): str(v) for k, v in (job.get("hyperParameters") or {}).items()},
             created_at=_aware(job.get("creationTime")),
+            customization_type=str(job.get("customizationType") or "FINE_TUNING"),
+            customization_config=job.get("customizationConfig") or None,
         )
 
     def _pages(self, action: str, method: str, key: str) -> list[dict[str, Any]]:

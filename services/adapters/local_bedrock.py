@@ -146,6 +146,8 @@ class LocalBedrock:
             output_uri=job["request"]["output_uri"],
             hyperparameters=job["request"]["hyperparameters"],
             created_at=datetime.fromtimestamp(job["created_at"], UTC),
+            customization_type=job["request"].get("customization_type", "FINE_TUNING"),
+            customization_config=job["request"].get("customization_config"),
         )
 
     def _region_jobs(self) -> list[dict[str, Any]]:

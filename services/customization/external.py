@@ -65,6 +65,8 @@ class ExternalModels(ServiceBase):
             description=f"{EXTERNAL} (job {job.job_name})",
             base_model_id=base.id,
             base_model_name=base.name,
+            customization_type=job.customization_type,  # as it was made, whatever the method
+            customization_config=job.customization_config,
             hyperparameters=job.hyperparameters,
             training_uri=job.training_uri or "",
             validation_uri=job.validation_uri,

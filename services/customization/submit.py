@@ -262,6 +262,7 @@ class Submissions(ServiceBase):
                     output_uri=model.output_uri,
                     hyperparameters=model.hyperparameters,
                     customization_type=model.customization_type,
+                    customization_config=model.customization_config,
                     client_token=_bedrock_token(model.client_token, model.id),
                     tags=dict(self._config.tags),
                     kms_key_id=self._config.kms_key_id,

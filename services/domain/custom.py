@@ -57,6 +57,8 @@ class CustomModel(BaseModel):
     base_model_id: str  # our catalog id, e.g. bedrock:meta.llama3-1-8b-instruct-v1:0:128k
     base_model_name: str
     customization_type: str = "FINE_TUNING"
+    # Bedrock's customizationConfig (a teacher, a grader), as the job was made with it; None for none
+    customization_config: dict[str, Any] | None = None
     hyperparameters: dict[str, str]
     training_uri: str
     validation_uri: str | None = None
@@ -156,6 +158,8 @@ class JobInfo(BaseModel):
     output_uri: str | None = None
     hyperparameters: dict[str, str] = Field(default_factory=dict)
     created_at: datetime | None = None
+    customization_type: str = "FINE_TUNING"
+    customization_config: dict[str, Any] | None = None
 
 
 class ThroughputInfo(BaseModel):
@@ -192,6 +196,7 @@ class JobRequest(BaseModel):
     hyperparameters: dict[str, str]
     client_token: str
     customization_type: str = "FINE_TUNING"
+    customization_config: dict[str, Any] | None = None
     tags: dict[str, str] = Field(default_factory=dict)  # on the job and its custom model
     kms_key_id: str | None = None
     vpc_subnets: tuple[str, ...] = ()

@@ -72,6 +72,7 @@ class Front:
         self.refused: list[str] = []  # every request refused for breaking the service's rules
         self.model_arns: dict[str, str] = {}  # AWS-shaped custom model ARN -> the one moto made up
         self.model_names: dict[str, str] = {}  # job name -> the custom model name it was asked for
+        self.configs: dict[str, Any] = {}  # job name -> the customizationConfig it was made with
         self.calls: list[tuple[str, str]] = []  # (region, operation) of every Bedrock call
         self.lock = threading.Lock()
         self.snapshot = json.loads(SNAPSHOT.read_text())["bedrock"]
@@ -152,6 +153,8 @@ class Front:
         the custom model ARNs it makes up are given Bedrock's shape."""
         jobs = [answer] if op == "GetModelCustomizationJob" else answer.get("modelCustomizationJobSummaries", [])
         for job in jobs:
+            if op == "GetModelCustomizationJob" and job.get("jobName") in self.configs:
+                job["customizationConfig"] = self.configs[job["jobName"]]
             if job.get("jobName") in self.model_names:  # moto reports "<model>-<job>"; Bedrock, the name asked for
                 for key in ("outputModelName", "customModelName"):
                     if key in job:
@@ -219,6 +222,8 @@ class Front:
                         return
                     if op.name == "CreateModelCustomizationJob":
                         front.model_names[params["jobName"]] = params["customModelName"]
+                        if params.get("customizationConfig"):  # moto drops it; Bedrock keeps and returns it
+                            front.configs[params["jobName"]] = params["customizationConfig"]
                     answered = front.answer(region, op.name, params)
                     if answered is not None:
                         self._json(*answered)

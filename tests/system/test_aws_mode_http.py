@@ -2,7 +2,7 @@
 pointed (AWS_ENDPOINT_URL) at moto in server mode behind a front that checks every Bedrock request
 against botocore's model and answers what moto lacks (tests/support/aws_front.py). Two regions; a us-west-2-only
 Llama model served by throughput, a us-east-1 Nova model deployed on demand, and a job made outside
-Model Studio that appears after a sync."""
+Model Studio that appears after a sync with its method and config; continued pre-training of Titan Text."""
 
 from __future__ import annotations
 
@@ -21,6 +21,7 @@ from tests.support.aws_front import Front
 from tests.support.factories import LLAMA, NOVA_MICRO, jsonl, nova_jsonl
 from tests.support.servers import ROOT, free_port, running_server
 
+TITAN_LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
 ROLE = "arn:aws:iam::123456789012:role/ModelStudio"
 
 
@@ -62,6 +63,8 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         )
     client(aws, "s3", "us-west-2").put_object(Bucket="studio-west", Key="sets/llama.jsonl", Body=jsonl(130))
     client(aws, "s3", "us-east-1").put_object(Bucket="studio-east", Key="sets/nova.jsonl", Body=nova_jsonl(120))
+    passages = b"".join(b'{"input": "Passage %d of our own domain."}\n' % i for i in range(40))
+    client(aws, "s3", "us-west-2").put_object(Bucket="studio-west", Key="sets/passages.jsonl", Body=passages)
     env = {
         "STUDIO_BACKEND": "aws",
         "STUDIO_ALLOW_ANONYMOUS": "true",
@@ -83,7 +86,7 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         api = httpx.Client(base_url=f"{url}/api", headers=auth, timeout=60)
         sync = api.post("/models/sync").json()
         assert {r["Outcome"] for r in sync["Runs"] if r["Provider"] == "Amazon Bedrock"} == {"ok"}
-        for model_id in (LLAMA, NOVA_MICRO):
+        for model_id in (LLAMA, NOVA_MICRO, TITAN_LITE):
             assert api.post(f"/models/{model_id}/enable").status_code == 200
         llama = api.post(
             "/custom-models",
@@ -98,8 +101,15 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         )  # fmt: skip
         assert nova.status_code == 201, nova.text
         assert nova.json()["Region"] == "us-east-1" and nova.json()["Deployable"]
+        cpt = api.post(
+            "/custom-models",
+            json={"ModelName": "words-bot", "ModelType": "CONTINUED_PRE_TRAINING", "BaseModelId": TITAN_LITE,
+                  "Region": "us-west-2", "TrainingDataLocation": "s3://studio-west/sets/passages.jsonl"},
+        )  # fmt: skip
+        assert cpt.status_code == 201, cpt.text
+        assert cpt.json()["ModelType"] == "CONTINUED_PRE_TRAINING"
         llama_id, nova_id = llama.json()["Id"], nova.json()["Id"]
-        for model_id in (llama_id, nova_id):
+        for model_id in (llama_id, nova_id, cpt.json()["Id"]):
             wait_for(
                 lambda m=model_id: api.get(f"/custom-models/{m}").json()["Status"], lambda s: s == "Complete", "job"
             )
@@ -119,16 +129,20 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         assert api.post(f"/models/{nova_id}/enable").json()["StatusLight"] == "GREEN"
         assert api.delete(f"/custom-models/{nova_id}/deployment").json()["StatusLight"] == "RED"
         # a job made outside Model Studio (the CLI, say) appears after a sync
+        teacher = "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-70b-instruct-v1:0"
+        config = {"distillationConfig": {"teacherModelConfig": {"teacherModelIdentifier": teacher}}}
         client(aws, "bedrock", "us-west-2").create_model_customization_job(
             jobName="cli-job", customModelName="cli-bot", roleArn=ROLE,
             baseModelIdentifier="meta.llama3-1-8b-instruct-v1:0:128k",
+            customizationType="DISTILLATION", customizationConfig=config,
             trainingDataConfig={"s3Uri": "s3://studio-west/sets/llama.jsonl"},
             outputDataConfig={"s3Uri": "s3://studio-west/out/"}, hyperParameters={"epochCount": "1"},
         )  # fmt: skip
         notes = api.post("/models/sync").json()["Notes"]
         assert any("cli-bot (us-west-2" in n for n in notes), notes
         names = {m["ModelName"]: m for m in api.get("/custom-models").json()["CustomModels"]}
-        assert names["cli-bot"]["Region"] == "us-west-2"
+        assert names["cli-bot"]["Region"] == "us-west-2" and names["cli-bot"]["ModelType"] == "DISTILLATION"
+        assert api.get(f"/custom-models/{names['cli-bot']['Id']}").json()["CustomizationConfig"] == config
         for model_id in (llama_id, nova_id):
             assert api.delete(f"/custom-models/{model_id}").status_code == 204
     assert aws.refused == []  # Bedrock would have accepted every request Model Studio sent

@@ -39,7 +39,8 @@ class SqlCustomModels(SqlBase):
     ) -> None:
         values = model.model_dump(exclude={"name", "enabled"})
         values["hyperparameters"] = orjson.dumps(model.hyperparameters).decode()
-        values["data_summary"] = None if model.data_summary is None else orjson.dumps(model.data_summary).decode()
+        for key in ("data_summary", "customization_config"):
+            values[key] = None if values[key] is None else orjson.dumps(values[key]).decode()
         values["job_status"] = model.job_status.value
         values["throughput_status"] = model.throughput_status.value if model.throughput_status else None
         values["deployment_status"] = model.deployment_status.value if model.deployment_status else None
@@ -107,7 +108,7 @@ class SqlCustomModels(SqlBase):
         for key in ("job_status", "throughput_status", "deployment_status"):
             if key in values and values[key] is not None:
                 values[key] = str(getattr(values[key], "value", values[key]))
-        for key in ("hyperparameters", "data_summary"):
+        for key in ("hyperparameters", "data_summary", "customization_config"):
             if values.get(key) is not None:
                 values[key] = orjson.dumps(values[key]).decode()
         now = values.setdefault("updated_at", datetime.now(UTC))

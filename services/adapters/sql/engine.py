@@ -126,8 +126,9 @@ _CUSTOM_FIELDS = [c.name for c in custom_models.columns if c.name not in ("name_
 def custom_of(row: Row[Any]) -> CustomModel:
     values = {name: getattr(row, name) for name in _CUSTOM_FIELDS}
     values["hyperparameters"] = orjson.loads(values["hyperparameters"])
-    if values["data_summary"] is not None:
-        values["data_summary"] = orjson.loads(values["data_summary"])
+    for key in ("data_summary", "customization_config"):
+        if values[key] is not None:
+            values[key] = orjson.loads(values[key])
     values["job_status"] = JobStatus(values["job_status"])
     if values["throughput_status"] is not None:
         values["throughput_status"] = ThroughputStatus(values["throughput_status"])

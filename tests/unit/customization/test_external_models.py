@@ -21,7 +21,7 @@ from tests.support.factories import LLAMA, LLAMA_MODEL_ID, jsonl, upload
 from tests.support.fakes import FakeClock
 
 
-def console_job(data_dir: Path, clock: FakeClock, name: str) -> str:
+def console_job(data_dir: Path, clock: FakeClock, name: str, **request: object) -> str:
     """A job made with the AWS console: straight at the (local) control plane, not through Model Studio."""
     objects = LocalObjectStore(data_dir)
     objects.put_bytes(f"s3://console-bucket/{name}/train.jsonl", jsonl())
@@ -37,6 +37,7 @@ def console_job(data_dir: Path, clock: FakeClock, name: str) -> str:
             output_uri=f"s3://console-bucket/{name}/out/",
             hyperparameters={"epochCount": "1"},
             client_token="c" * 32,
+            **request,  # type: ignore[arg-type]
         )
     )
 
@@ -89,3 +90,22 @@ def test_a_model_deleted_here_is_not_brought_back_by_a_sync(tmp_path: Path) -> N
     services.customization.delete(model.id, actor=LOCAL_ADMIN)  # the job stays at Bedrock; its model does not
     assert services.catalog.sync(actor=LOCAL_ADMIN).notes == ()
     assert services.customization.list() == []
+
+
+def test_a_job_made_elsewhere_keeps_its_method_and_its_config(tmp_path: Path) -> None:
+    clock = FakeClock()
+    services = build_services(load_settings(data_dir=tmp_path), clock=clock)
+    services.start(background=False)
+    teacher = {"teacherModelConfig": {"teacherModelIdentifier": "meta.llama3-1-70b-instruct-v1:0"}}
+    console_job(
+        tmp_path, clock, "distilled-bot", customization_type="DISTILLATION",
+        customization_config={"distillationConfig": teacher},
+    )  # fmt: skip
+    services.catalog.sync(actor=LOCAL_ADMIN)
+    [model] = services.customization.list()
+    assert model.customization_type == "DISTILLATION"
+    assert model.customization_config == {"distillationConfig": teacher}
+    shown = (
+        TestClient(create_api(lambda: services), client=("127.0.0.1", 50000)).get(f"/custom-models/{model.id}").json()
+    )
+    assert shown["ModelType"] == "DISTILLATION" and shown["CustomizationConfig"] == {"distillationConfig": teacher}
