@@ -159,6 +159,8 @@ class Checks(ServiceBase):
         for hp in family.hyperparameters:
             raw = values.get(hp.name)
             if raw is None or not str(raw).strip():
+                if hp.optional:
+                    continue  # not sent: Bedrock's own default
                 if hp.default is None:
                     problems.append(f"Hyperparameter {hp.name}: required for {family.label} ({hp.range_text()}).")
                 else:
@@ -168,7 +170,7 @@ class Checks(ServiceBase):
                 out[hp.name] = "auto"
                 continue
             try:
-                out[hp.name] = hp.format(hp.parse(str(raw)))
+                out[hp.name] = hp.normalized(str(raw))
             except ValueError as exc:
                 problems.append(f"Hyperparameter {exc}")
         return out, problems

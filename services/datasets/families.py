@@ -19,9 +19,11 @@ def _hyperparameters(given: str | list[dict[str, Any]], table: dict[str, Any]) -
         HyperParameter(
             name=row["name"],
             kind=row["kind"],
-            min=row["min"],
-            max=row["max"],
+            min=row.get("min", 0),
+            max=row.get("max", 0),
             default=row.get("default"),
+            choices=tuple(row.get("choices", ())),
+            optional=row.get("optional", False),
             help=table["help"].get(row.get("help", ""), row.get("help", "")),  # a [help] name, or the words
             allows_auto=row.get("auto", False),
         )

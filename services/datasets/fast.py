@@ -228,6 +228,8 @@ def variants(fam: Family) -> list[tuple[Callable[[bytes], Any], Fast]]:
         return [(msgspec.json.Decoder(_ImageCaption).decode, _fast_image_caption(fam))]
     if fmt is DataFormat.INPUT_TEXT:
         return [(msgspec.json.Decoder(_InputText).decode, _fast_input_text(fam))]
+    if fmt is DataFormat.OPENAI_CHAT:
+        return [(bytes, lambda rec, colons: None)]  # at most 20,000 records: every one the careful way
     rules = fam.rules
     pairs = [(c, s) for c in _forms(rules.content) for s in _forms(rules.system)]
     pairs.sort(key=lambda cs: cs[0] != cs[1])  # a system in the messages' form first
@@ -271,7 +273,7 @@ def scan_spec(fam: Family) -> ScanSpec | None:
     or -1, the schema version or None, the reserved words as JSON holds them, in any case). None: a
     format it does not scan (image captions)."""
     fmt = fam.data_format
-    if fmt in (DataFormat.IMAGE_CAPTION, DataFormat.INPUT_TEXT):
+    if fmt in (DataFormat.IMAGE_CAPTION, DataFormat.INPUT_TEXT, DataFormat.OPENAI_CHAT):
         return None  # the Python fast path takes these
     rules = fam.rules
     words = tuple(json.dumps(word)[1:-1].encode() for word in rules.reserved)

@@ -9,6 +9,7 @@ from typing import Any
 import orjson
 
 from services.datasets.conversation import Counted, check_conversation
+from services.datasets.openai_chat import check_openai_chat
 from services.datasets.report import BOM, _Collector, _tokens, _type_name
 from services.datasets.specs import DataFormat, Family
 
@@ -99,6 +100,7 @@ _CHECKERS = {
     DataFormat.CONVERSATION: check_conversation,
     DataFormat.IMAGE_CAPTION: _check_image_caption,
     DataFormat.INPUT_TEXT: _check_input_text,
+    DataFormat.OPENAI_CHAT: check_openai_chat,
 }
 
 

@@ -19,18 +19,36 @@ class DataFormat(StrEnum):
     CONVERSATION = "bedrock-conversation-2024"
     IMAGE_CAPTION = "image-caption"
     INPUT_TEXT = "input-text"  # continued pre-training: unlabeled {"input": text} records
+    OPENAI_CHAT = "openai-chat"  # reinforcement fine-tuning: messages and a reference_answer
 
 
 class HyperParameter(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     name: str
-    kind: str  # "int" | "float"
-    min: float
-    max: float
-    default: float | None  # None: no default, must be given
+    kind: str  # "int" | "float" | "choice" (one of ``choices``)
+    min: float = 0
+    max: float = 0
+    default: float | None = None  # None: no default, must be given (unless optional)
     help: str = ""
     allows_auto: bool = False  # Bedrock also takes "auto" (it picks the value)
+    choices: tuple[str, ...] = ()
+    optional: bool = False  # left blank, it is not sent and Bedrock uses its own default
+
+    def normalized(self, raw: str) -> str:
+        """The value as Bedrock takes it, or ValueError saying what is wrong."""
+        if self.kind == "choice":
+            text = raw.strip().lower()
+            if text not in self.choices:
+                raise ValueError(f"{self.name}: {raw!r} is not one of {', '.join(self.choices)}.")
+            return text
+        return self.format(self.parse(raw))
+
+    def typed(self, value: str) -> int | float | str:
+        """A normalized value as a typed field of a Bedrock config (RFT's hyperParameters are typed)."""
+        if self.kind == "choice":
+            return value
+        return int(float(value)) if self.kind == "int" else float(value)
 
     def parse(self, raw: str) -> float:
         """The value as a number, or ValueError saying what is wrong."""
@@ -54,6 +72,9 @@ class HyperParameter(BaseModel):
         return str(int(value)) if self.kind == "int" else repr(float(value))
 
     def range_text(self) -> str:
+        if self.kind == "choice":
+            return "one of " + ", ".join(self.choices)
+
         def show(x: float) -> str:
             return str(int(x)) if self.kind == "int" else f"{x:g}"
 

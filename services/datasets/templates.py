@@ -32,6 +32,12 @@ def example_records(family: Family) -> list[dict[str, Any]]:
     """A few records in exactly the form ``family`` takes."""
     if family.data_format is DataFormat.PROMPT_COMPLETION:
         return [{"prompt": q, "completion": a} for q, a in _QA]
+    if family.data_format is DataFormat.OPENAI_CHAT:
+        return [
+            {"id": f"sample-{i}", "messages": [{"role": "system", "content": SYSTEM}, {"role": "user", "content": q}],
+             "reference_answer": {"answer": a}}
+            for i, (q, a) in enumerate(_QA, 1)
+        ]  # fmt: skip
     if family.data_format is DataFormat.INPUT_TEXT:
         return [{"input": f"{q} {a}"} for q, a in _QA]
     if family.data_format is DataFormat.IMAGE_CAPTION:

@@ -28,7 +28,8 @@ LLAMA33 = "meta.llama3-3-70b-instruct-v1:0:128k"
 LLAMA31 = "meta.llama3-1-8b-instruct-v1:0:128k"
 TITAN_EXPRESS = "amazon.titan-text-express-v1:0:8k"
 TITAN_LITE = "amazon.titan-text-lite-v1:0:4k"
-CPT_LITE = f"CONTINUED_PRE_TRAINING|{TITAN_LITE}"  # a case's model id with its method, when not fine-tuning
+CPT_LITE = f"CONTINUED_PRE_TRAINING|{TITAN_LITE}"
+RFT = f"REINFORCEMENT_FINE_TUNING|{NOVA2}"  # a case's model id with its method, when not fine-tuning
 PLANTED = 3  # the defect's line: two valid records before it, two after
 
 
@@ -64,6 +65,12 @@ def simple(user: str, assistant: str, system: str = "Be brief.") -> dict[str, An
 
 
 def valid_for(family: Family, i: int) -> dict[str, Any]:
+    if family.data_format.value == "openai-chat":
+        return {
+            "id": f"s-{i}",
+            "messages": [{"role": "user", "content": f"Solve {i} + 1"}],
+            "reference_answer": {"x": i + 1},
+        }
     if family.data_format.value == "input-text":
         return {"input": f"Passage {i}: the domain's own words, as they are written."}
     if family.data_format.value == "prompt-completion":
@@ -390,6 +397,58 @@ CASES: list[tuple[str, str, Any, str | None, str]] = [
     ("cpt over 4,096 tokens", CPT_LITE, {"input": "x" * (4097 * 6)}, "tokens", "4,096"),
     ("cpt a long passage (control)", CPT_LITE, {"input": "x" * (4096 * 6)}, None, ""),
     ("cpt a key twice", CPT_LITE, b'{"input":"a","input":"b"}', "json", "appears twice"),
+    # ---- reinforcement fine-tuning: OpenAI chat records with a reference_answer (rft-prepare-data.html) ----
+    ("rft no reference_answer", RFT, {"messages": [{"role": "user", "content": "2+2?"}]}, "keys", "reference_answer"),
+    ("rft a prompt/completion record", RFT, {"prompt": "2+2?", "completion": "4"}, "format", "takes messages"),
+    (
+        "rft assistant only",
+        RFT,
+        {"messages": [{"role": "assistant", "content": "4"}], "reference_answer": "4"},
+        "roles",
+        "no user message",
+    ),
+    (
+        "rft an image part",
+        RFT,
+        {
+            "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": "s3://b/x.png"}}]}],
+            "reference_answer": "cat",
+        },
+        "media",
+        "text only",
+    ),
+    (
+        "rft a tool role",
+        RFT,
+        {"messages": [{"role": "tool", "content": "x"}], "reference_answer": 1},
+        "roles",
+        "system, user or assistant",
+    ),
+    (
+        "rft system not first",
+        RFT,
+        {
+            "messages": [{"role": "user", "content": "Hi"}, {"role": "system", "content": "Be brief"}],
+            "reference_answer": 1,
+        },
+        "roles",
+        "only come first",
+    ),
+    (
+        "rft text parts and grader fields (control)",
+        RFT,
+        {
+            "id": "m-1",
+            "messages": [
+                {"role": "system", "content": "Tutor"},
+                {"role": "user", "content": [{"type": "text", "text": "2x+5=13"}]},
+            ],
+            "reference_answer": {"solution": "x = 4"},
+            "difficulty": "easy",
+        },
+        None,
+        "",
+    ),
 ]
 
 

@@ -496,3 +496,19 @@ def test_the_families_are_a_data_file_and_a_wrong_entry_is_said_with_its_family(
     planted.write_text(text.replace("max_total_records = 20_000", 'max_total_records = "many"', 1))
     with pytest.raises(ValueError, match=r"(?s)family 'nova-2-lite'.*max_total_records"):
         load_families(planted)
+
+
+def test_rft_hyperparameters_are_typed_with_botocores_ranges_and_left_to_bedrock_when_blank() -> None:
+    from services.datasets.families import family_for
+
+    family = family_for("amazon.nova-2-lite-v1:0:256k", "REINFORCEMENT_FINE_TUNING")
+    assert family is not None and family.on_demand and family.min_records == 100 and family.max_total_records == 20_000
+    hps = {h.name: h for h in family.hyperparameters}
+    assert all(h.optional for h in hps.values())  # AWS publishes no defaults: blank is not sent
+    assert hps["reasoningEffort"].normalized(" High ") == "high" and hps["reasoningEffort"].typed("high") == "high"
+    with pytest.raises(ValueError, match="not one of low, medium, high"):
+        hps["reasoningEffort"].normalized("max")
+    assert hps["batchSize"].typed(hps["batchSize"].normalized("32")) == 32
+    with pytest.raises(ValueError, match="out of range"):
+        hps["trainingSamplePerPrompt"].normalized("17")
+    assert hps["learningRate"].typed(hps["learningRate"].normalized("1e-5")) == 1e-5
