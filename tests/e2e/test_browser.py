@@ -175,11 +175,11 @@ def test_the_whole_product_in_a_browser(server: str, browser_page, tmp_path: Pat
         epochs = page.get_by_role("textbox", name="epochCount")
         expect(epochs).to_have_value("5")  # Llama 3.1's default
         epochs.fill("7")
-        page.get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("combobox", name="Base Model").click()
         page.get_by_role("option", name=re.compile("Nova Micro")).click()
         idle(page)
         expect(page.get_by_role("textbox", name="epochCount")).to_have_value("2")  # Nova Micro's own, not 7
-        page.get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("combobox", name="Base Model").click()
         page.get_by_role("option", name=re.compile("Llama 3.1 8B Instruct")).click()
         idle(page)
         expect(page.get_by_role("textbox", name="epochCount")).to_have_value("5")  # Llama's own again
@@ -511,7 +511,7 @@ def test_what_a_newcomer_tripped_on_at_1280x720(server: str, browser_page, tmp_p
         page.goto(f"{server}/new-model")
         expect(page.get_by_role("heading", name="New Model")).to_be_visible(timeout=60_000)
         idle(page)
-        page.get_by_test_id("stSelectbox").first.click()
+        page.get_by_role("combobox", name="Base Model").click()
         expect(
             page.get_by_role("option", name=re.compile(r"Llama 3\.1 8B Instruct \(128K, fine-tunable\)"))
         ).to_be_visible()
