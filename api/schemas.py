@@ -7,6 +7,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
+from services.customization.methods import method_for
 from services.domain.custom import CustomModel, JobStatus
 from services.domain.models import ModelView
 
@@ -40,13 +41,25 @@ class CreateCustomModel(Pascal):
     ModelType: str = Field(
         "FINE_TUNING",
         max_length=64,
-        description="The customization method (Bedrock's customizationType): FINE_TUNING or CONTINUED_PRE_TRAINING.",
+        description=(
+            "The customization method (Bedrock's customizationType): FINE_TUNING, CONTINUED_PRE_TRAINING or "
+            "REINFORCEMENT_FINE_TUNING."
+        ),
     )
     BaseModelId: str = Field(max_length=2048)
     Description: str = Field("", max_length=10_000)
     TrainingDataLocation: str = Field(max_length=2048)
     ValidationDataLocation: str | None = Field(None, max_length=2048)
     HyperParameters: dict[HpName, HpValue] = Field(default_factory=dict, max_length=64)
+    CustomizationConfig: dict[HpName, Any] | None = Field(
+        None,
+        max_length=8,
+        description=(
+            'The method\'s own fields. REINFORCEMENT_FINE_TUNING: {"Grader": {"LambdaArn": "arn:aws:lambda:…"}} '
+            '(AWS), or in the local simulation {"Grader": {"Builtin": "exact-match" | "numeric" | "json" | "regex"}} '
+            '(numeric takes "Tolerance", regex "Pattern") or {"Grader": {"Url": "http://127.0.0.1:<port>/…"}}.'
+        ),
+    )
     Region: str | None = Field(
         None,
         max_length=32,
@@ -94,7 +107,8 @@ class CustomModelOut(BaseModel):
     Id: str
     ModelName: str
     ModelType: str
-    CustomizationConfig: dict[str, Any] | None = None  # Bedrock's customizationConfig, as the job was made
+    CustomizationConfig: dict[str, Any] | None = None  # the method's fields as CreateCustomModel takes them
+    BedrockCustomizationConfig: dict[str, Any] | None = None  # Bedrock's customizationConfig, as the job was made
     BaseModelId: str
     BaseModelName: str
     Description: str
@@ -170,12 +184,19 @@ class DownloadType(StrEnum):
 
 
 # ---- mapping --------------------------------------------------------------------------------------
+def _options(model: CustomModel) -> dict[str, Any] | None:
+    """A model's method fields as the API takes them; Bedrock's own config when the method cannot say it so."""
+    method = method_for(model.customization_type)
+    return (method.options_of(model.customization_config) if method else None) or model.customization_config
+
+
 def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
     return CustomModelOut(
         Id=model.id,
         ModelName=model.name,
         ModelType=model.customization_type,
-        CustomizationConfig=model.customization_config,
+        CustomizationConfig=_options(model),
+        BedrockCustomizationConfig=model.customization_config,
         BaseModelId=model.base_model_id,
         BaseModelName=model.base_model_name,
         Description=model.description,

@@ -19,7 +19,7 @@ from services.costs.idle import CountedCalls, IdleService
 from services.costs.ledger import CostService
 from services.costs.pricing import PRICES_FILE, PriceCatalog, load_price_file, parse_overrides
 from services.customization import CustomizationConfig, CustomizationService
-from services.customization.metrics import MetricsService
+from services.customization.metrics_files import MetricsService
 from services.customization.reconciler import Reconciler
 from services.domain.identity import SYSTEM
 from services.domain.models import Provider

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
-from typing import BinaryIO, Protocol
+from typing import Any, BinaryIO, Protocol
 
 from services.domain.calls import CallCount, ChatRequest, Reply, Target
 from services.domain.custom import CustomModel, DeploymentInfo, JobInfo, JobRequest, ThroughputInfo
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
+from services.domain.graders import Grader
 from services.domain.models import ModelRecord, Provider, ProviderModel, SyncRun
 from services.domain.notices import Delivery, Notice, NoticePrefs
 from services.domain.records import ApiToken, AuditEvent, PriceQuote, RefreshedPrice, SetPrice
@@ -333,3 +334,10 @@ class Database(Protocol):
 
     @property
     def outbox(self) -> NoticeStore: ...
+
+
+class GraderRunner(Protocol):
+    """Runs a reinforcement fine-tuning grader (services/domain/graders.py) on samples: a built-in, a
+    loopback URL or a Lambda function. Raises ProviderError saying why when the grader cannot answer."""
+
+    def grade(self, grader: Grader, samples: Sequence[Mapping[str, Any]]) -> list[float]: ...

@@ -9,15 +9,18 @@ from datetime import datetime
 import streamlit as st
 
 from services.customization.metrics import (
-    MetricsService,
+    METRIC_LABELS,
     MetricsState,
     RunMetrics,
     curves,
     epoch_boundaries,
     export_frame,
+    has_rewards,
+    metrics_of,
     summarize,
     training_progress,
 )
+from services.customization.metrics_files import MetricsService
 from services.domain.custom import CustomModel
 from services.domain.s3uri import safe_key_part
 from ui.charts import metrics_figure
@@ -51,9 +54,10 @@ def render_live(run: RunMetrics, model: CustomModel, now: datetime) -> None:
     elif done:
         st.caption(f"Training step {done:,}; the total (and so the time left) is known once an epoch ends.")
     if run.state is MetricsState.READY:
-        panels = [("loss", [("", curve) for curve in curves(run, "loss", "step", 0.6)])]
+        metric = metrics_of(run)[0]
+        panels = [(METRIC_LABELS[metric], [("", curve) for curve in curves(run, metric, "step", 0.6)])]
         figure = metrics_figure(panels, x_title="step", log_y=False, boundaries=epoch_boundaries(run), named=model.name)
-        figure.update_layout(height=280, title="Loss so far (live)")
+        figure.update_layout(height=280, title=f"{METRIC_LABELS[metric].capitalize()} so far (live)")
         st.plotly_chart(figure, width="stretch", theme=None, key="live-loss")
 
 
@@ -80,6 +84,15 @@ def render_run(run: RunMetrics, name: str = "") -> None:
             st.caption(note)
         return
     summary = summarize(run)
+    if has_rewards(run):
+        r1, r2, r3 = st.columns(3)
+        r1.metric("Final reward (mean)", fmt(summary.final_reward))
+        r2.metric(
+            "Highest reward (mean)",
+            fmt(summary.max_reward),
+            help=f"at step {summary.max_reward_step}: a reward goes up, so the best step is the highest",
+        )
+        r3.metric("Steps", f"{summary.steps:,}")
     c1, c2, c3, c5, c4 = st.columns(5)
     c1.metric("Final training loss", fmt(summary.final_training_loss))
     c2.metric(
@@ -109,7 +122,8 @@ def render_chart(run: RunMetrics, name: str = "") -> None:
     weight = c.slider("Smoothing (EMA weight)", 0.0, 0.99, 0.6, 0.01, key=Key.MX_SMOOTH)
     log_y = False  # the chart's own Linear / Log scale buttons switch it in the browser, and it stays put
     panels = [
-        (metric, [("", curve) for curve in curves(run, metric, axis, weight)]) for metric in ("loss", "perplexity")
+        (METRIC_LABELS[metric], [("", curve) for curve in curves(run, metric, axis, weight)])
+        for metric in metrics_of(run)
     ]
     boundaries = epoch_boundaries(run) if axis == "step" else []
     st.plotly_chart(

@@ -44,6 +44,7 @@ def _request(body: CreateCustomModel) -> NewCustomModel:
         customization_type=body.ModelType,
         hyperparameters=body.HyperParameters,
         region=body.Region,
+        options=body.CustomizationConfig,
     )
 
 

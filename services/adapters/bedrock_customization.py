@@ -115,9 +115,10 @@ class BedrockCustomization:
             "customizationType": request.customization_type,
             "trainingDataConfig": {"s3Uri": request.training_uri},
             "outputDataConfig": {"s3Uri": request.output_uri},
-            "hyperParameters": dict(request.hyperparameters),
             "clientRequestToken": request.client_token,
         }
+        if request.hyperparameters:  # a method with typed hyperparameters (RFT) sends them in its config
+            params["hyperParameters"] = dict(request.hyperparameters)
         if request.customization_config:
             params["customizationConfig"] = dict(request.customization_config)
         if request.validation_uri:

@@ -21,6 +21,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from services.adapters.graders import GraderClient
+from services.adapters.local_rft import reward_curve
 from services.adapters.local_training import judge_data, write_metrics
 from services.domain.custom import (
     DeploymentInfo,
@@ -32,7 +34,8 @@ from services.domain.custom import (
     ThroughputStatus,
 )
 from services.domain.errors import ProviderRejected
-from services.ports import ObjectStore
+from services.domain.graders import grader_of
+from services.ports import GraderRunner, ObjectStore
 
 ACCOUNT = "000000000000"
 STOP_SECONDS = 3.0
@@ -56,6 +59,7 @@ class LocalBedrock:
         job_seconds: float = 60.0,
         throughput_seconds: float = 10.0,
         clock: Callable[[], float] = time.time,
+        graders: GraderRunner | None = None,
     ) -> None:
         self._jobs = state_dir / "jobs"
         self._pts = state_dir / "throughputs"
@@ -67,6 +71,7 @@ class LocalBedrock:
         self._job_seconds = job_seconds
         self._pt_seconds = throughput_seconds
         self._clock = clock
+        self._graders = graders or GraderClient()  # built-ins and loopback URLs; no Lambda here
 
     # ---- state files ---------------------------------------------------------------------
     @staticmethod
@@ -187,6 +192,8 @@ class LocalBedrock:
         if job["verdict"] is None and (elapsed >= min(2.0, self._job_seconds / 10) or elapsed >= self._job_seconds):
             verdict = self._judge(JobRequest.model_validate(job["request"]))
             job["verdict"] = verdict
+            if verdict["ok"]:
+                verdict = self._grade(job, verdict)
             if not verdict["ok"]:
                 job["final"] = {"status": "Failed", "end_time": now, "failure_message": verdict["message"]}
                 return
@@ -205,6 +212,20 @@ class LocalBedrock:
 
     def _judge(self, request: JobRequest) -> dict[str, Any]:
         return judge_data(self._objects, request)
+
+    def _grade(self, job: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
+        """A reinforcement fine-tuning job: its grader scores the simulated answers once, before training
+        (a grader that cannot answer fails the job, as Bedrock's would)."""
+        request = JobRequest.model_validate(job["request"])
+        grader = grader_of(request.customization_config)
+        if grader is None:
+            return verdict
+        curve = reward_curve(
+            self._objects, request, grader, self._graders, job["client_token"], int(verdict.get("records") or 0)
+        )
+        if "failure" in curve:
+            return {"ok": False, "message": curve["failure"]}
+        return verdict | curve
 
     def _write_metrics(self, job: dict[str, Any], done: float = 1.0) -> dict[str, float]:
         return write_metrics(self._objects, job, done)

@@ -65,6 +65,9 @@ def write_metrics(objects: ObjectStore, job: dict[str, Any], done: float = 1.0) 
         total = max(1, int(float(hp["stepCount"])))
         steps_per_epoch = total
         epochs = 1
+    rewards = job["verdict"].get("rewards")  # reinforcement fine-tuning: the grader's scores per step
+    if rewards:
+        steps_per_epoch, epochs = len(rewards), 1
     total = steps_per_epoch * epochs
     written = max(1, min(total, int(total * done))) if done < 1.0 else total
     if done < 1.0 and written == job.get("metrics_steps"):
@@ -72,13 +75,15 @@ def write_metrics(objects: ObjectStore, job: dict[str, Any], done: float = 1.0) 
     job["metrics_steps"] = written
     start, floor = rng.uniform(2.2, 3.2), rng.uniform(0.35, 0.9)
     rate = rng.uniform(3.0, 6.0)
-    rows = ["step_number,epoch_number,training_loss,perplexity"]
+    header = "step_number,epoch_number,training_loss,perplexity"
+    rows = [header + (",critic/rewards/mean,critic/rewards/min,critic/rewards/max" if rewards else "")]
     loss = start
     for step in range(total):
         base = floor + (start - floor) * math.exp(-rate * step / total)
         loss = max(0.01, base * (1 + rng.gauss(0, 0.04)))
         if step < written:
-            rows.append(f"{step},{step // steps_per_epoch},{loss:.6f},{math.exp(loss):.6f}")
+            extra = "".join(f",{value:.6f}" for value in rewards[step]) if rewards else ""
+            rows.append(f"{step},{step // steps_per_epoch},{loss:.6f},{math.exp(loss):.6f}{extra}")
     folder = job_folder(request.output_uri, job["job_arn"])
     objects.put_bytes(
         join(folder, "training_artifacts", "step_wise_training_metrics.csv"),

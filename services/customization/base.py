@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from services.customization.common import Clock, CustomizationConfig, NewCustomModel, _state
+from services.customization.methods import FINE_TUNING, method_for
 from services.domain.custom import CustomModel
 from services.domain.errors import ModelNotFound, ProviderRejected
 from services.domain.identity import Actor
@@ -127,5 +128,6 @@ class ServiceBase:
             customization_type=model.customization_type,
             hyperparameters=dict(model.hyperparameters),
             region=model.region or None,
+            options=(method_for(model.customization_type) or FINE_TUNING).options_of(model.customization_config),
         )
         return request, model.training_uri, model.validation_uri

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from typing import BinaryIO
+from typing import Any, BinaryIO
 
 from services.catalog.service import display_order, to_view
 from services.customization.base import ServiceBase
@@ -19,7 +19,7 @@ from services.customization.common import (
     DataInput,
     NewCustomModel,
 )
-from services.customization.methods import FINE_TUNING, Method, method_for, method_problem
+from services.customization.methods import FINE_TUNING, Method, MethodContext, method_for, method_problem
 from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, DatasetReport, check_record_totals, validate_stream
 from services.datasets.warnings import data_warnings
@@ -102,7 +102,16 @@ class Checks(ServiceBase):
                 problems.append(region_problem)
             hyper, hp_problems = self.check_hyperparameters(base, request.hyperparameters, method)
             problems += hp_problems
+            problems += self.method_config(request, base, hyper)[1]
         return base, hyper, problems
+
+    def method_config(
+        self, request: NewCustomModel, base: ModelRecord, hyper: dict[str, str]
+    ) -> tuple[dict[str, Any] | None, list[str]]:
+        """The request's own method fields as Bedrock's customizationConfig, or what is wrong with them."""
+        method = method_for(request.customization_type) or FINE_TUNING
+        context = MethodContext(simulated=self._config.simulated, model=self._catalog.get_model)
+        return method.configure(request.options, hyper, self.family_of(base, method), context)
 
     def regions_for(self, base: ModelRecord) -> list[str]:
         """The configured regions where ``base`` can be customized (all of them when the catalog

@@ -39,6 +39,7 @@ class NewCustomModel(BaseModel):
     customization_type: str = "FINE_TUNING"
     hyperparameters: dict[str, str] = Field(default_factory=dict)
     region: str | None = None  # where the job runs; None: the preferred region the base model allows
+    options: dict[str, Any] | None = None  # the method's own fields (the API's CustomizationConfig)
 
     @field_validator("base_model_id")
     @classmethod
@@ -101,6 +102,7 @@ class CustomizationConfig:
     vpc_subnets: tuple[str, ...] = ()  # STUDIO_VPC_SUBNETS / STUDIO_VPC_SECURITY_GROUPS: the job's VPC
     vpc_security_groups: tuple[str, ...] = ()
     output_roots: tuple[tuple[str, str], ...] = ()  # (region, s3://bucket/prefix) where it differs
+    simulated: bool = False  # the local backend (its graders; no Lambda)
 
     @classmethod
     def from_settings(cls, settings: Settings, *, local_role_arn: str) -> CustomizationConfig:
@@ -119,6 +121,7 @@ class CustomizationConfig:
             vpc_subnets=tuple(settings.vpc_subnets),
             vpc_security_groups=tuple(settings.vpc_security_groups),
             output_roots=tuple((r, settings.output_root_for(r)) for r in settings.aws_regions),
+            simulated=settings.backend == "local",
         )
 
     @property

@@ -5,16 +5,15 @@ Bedrock writes (bedrock-facts §4) ``step_wise_training_metrics.csv`` (step_numb
 epoch_number, training_loss, perplexity) and ``validation_metrics.csv`` (the same with
 validation_loss), under a folder whose exact name varies between accounts and docs, maybe
 with one validation folder per validator. So the output prefix is listed, never guessed.
+A reinforcement fine-tuning run also has its rewards per step (``critic/rewards/mean``, ``…/min``,
+``…/max``, the names AWS's RFT page gives); a reward goes up, so its best step is its highest.
 """
 
 from __future__ import annotations
 
 import io
-import zipfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import BinaryIO
 
 import numpy as np
 import pandas as pd
@@ -22,9 +21,7 @@ from pydantic import BaseModel, ConfigDict
 from tsdownsample import MinMaxLTTBDownsampler
 
 from services.customization.methods import FINE_TUNING
-from services.domain.custom import CustomModel, JobStatus
-from services.domain.errors import InvalidRequest, ModelNotFound, ObjectStoreError
-from services.ports import CustomModelStore, ObjectStore
+from services.domain.errors import InvalidRequest
 
 TRAINING_FILE = FINE_TUNING.metrics_files["training"]  # what a fine-tuning job writes (its Method says)
 VALIDATION_FILE = FINE_TUNING.metrics_files["validation"]
@@ -58,8 +55,20 @@ class RunMetrics:
     notes: tuple[str, ...] = field(default=())
 
 
+REWARD_COLUMNS = {
+    "reward": "critic/rewards/mean",
+    "reward_min": "critic/rewards/min",
+    "reward_max": "critic/rewards/max",
+}
+METRIC_LABELS = {"loss": "loss", "perplexity": "perplexity", "reward": "reward (mean)"}
+
+
 class MetricsSummary(BaseModel):
     model_config = ConfigDict(frozen=True)
+
+    final_reward: float | None = None  # reinforcement fine-tuning: the mean reward of the last step
+    max_reward: float | None = None  # the highest mean reward, and its step (a reward goes up)
+    max_reward_step: int | None = None
 
     final_training_loss: float | None = None
     min_training_loss: float | None = None
@@ -106,6 +115,9 @@ def parse_metrics_csv(data: bytes, kind: str, uri: str = "") -> MetricsTable:
             "perplexity": number("perplexity") if "perplexity" in raw else np.nan,
         }
     )
+    for name, column in REWARD_COLUMNS.items():
+        if column in raw:
+            frame[name] = number(column).astype("float64")
     if "epoch_number" not in raw:
         notes.append(f"{where}: no epoch_number column; epochs are not shown.")
     if "perplexity" not in raw:
@@ -131,6 +143,16 @@ def parse_metrics_csv(data: bytes, kind: str, uri: str = "") -> MetricsTable:
         {"step": "int64", "loss": "float64", "perplexity": "float64", "epoch": "float64"}
     )
     return MetricsTable(uri=uri, kind=kind, frame=frame, notes=tuple(notes))
+
+
+def has_rewards(run: RunMetrics) -> bool:
+    """A reinforcement fine-tuning run: its training metrics carry rewards."""
+    return run.training is not None and "reward" in run.training.frame and run.training.frame["reward"].notna().any()
+
+
+def metrics_of(run: RunMetrics) -> tuple[str, ...]:
+    """The metrics a run can chart: rewards first when it has them."""
+    return ("reward", "loss") if has_rewards(run) else ("loss", "perplexity")
 
 
 def summarize(run: RunMetrics) -> MetricsSummary:
@@ -169,6 +191,12 @@ def summarize(run: RunMetrics) -> MetricsSummary:
     elif len(per_epoch_train):
         values["best_epoch"] = int(per_epoch_train.idxmin())
         values["best_epoch_basis"] = "lowest mean training loss (no validation data)"
+    if has_rewards(run):
+        rewards = train.dropna(subset=["reward"])
+        best = int(rewards["reward"].to_numpy().argmax())  # a reward goes up: the best step is the highest
+        values["final_reward"] = float(rewards["reward"].iloc[-1])
+        values["max_reward"] = float(rewards["reward"].iloc[best])
+        values["max_reward_step"] = int(rewards["step"].iloc[best])
     return MetricsSummary.model_validate(values)
 
 
@@ -243,6 +271,10 @@ def curves(run: RunMetrics, metric: str, x_axis: str, smoothing: float, max_poin
     steps_per_epoch = _steps_per_epoch(run.training.frame) if run.training else None
     for i, table in enumerate(tables):
         frame = table.frame
+        if metric in frame:
+            frame = frame.dropna(subset=[metric])
+        else:
+            continue  # this table has no such metric (a validation file has no rewards)
         if frame.empty:
             continue
         y = frame[metric].to_numpy(dtype=float)
@@ -291,94 +323,6 @@ def export_frame(run: RunMetrics, smoothing: float) -> pd.DataFrame:
             columns=["series", "step", "epoch", "loss", "perplexity", "loss_smoothed", "perplexity_smoothed"]
         )
     return pd.concat(parts, ignore_index=True).rename(columns={"step": "step_number", "epoch": "epoch_number"})
-
-
-class MetricsService:
-    def __init__(self, store: CustomModelStore, objects: ObjectStore) -> None:
-        self._store = store
-        self._objects = objects
-
-    def _model(self, model_id: str) -> CustomModel:
-        model = self._store.get_custom(model_id)
-        if model is None:
-            raise ModelNotFound(f"No custom model with id {model_id!r}.")
-        return model
-
-    def find(self, model: CustomModel) -> tuple[str | None, list[str]]:
-        """The training metrics file and every validation metrics file under the output."""
-        files = [uri for uri, _ in self._objects.list(model.output_uri)]
-        training = sorted(u for u in files if u.endswith("/" + TRAINING_FILE))
-        validation = sorted(u for u in files if u.endswith("/" + VALIDATION_FILE))
-        return (training[-1] if training else None), validation
-
-    def load(self, model_id: str) -> RunMetrics:
-        model = self._model(model_id)
-        running = model.job_status in (JobStatus.SUBMITTING, JobStatus.IN_PROGRESS, JobStatus.STOPPING)
-        not_yet = RunMetrics(
-            model_id,
-            MetricsState.NOT_YET,
-            f"No metrics yet: the job is {model.job_status}. The loss curve appears here as the job writes it.",
-        )
-        if model.job_status is JobStatus.SUBMITTING:
-            return not_yet
-        try:
-            training_uri, validation_uris = self.find(model)
-        except ObjectStoreError as exc:
-            if running:
-                return not_yet
-            return RunMetrics(model_id, MetricsState.MISSING, f"The metrics could not be listed: {exc}")
-        if running and training_uri is None:
-            return not_yet
-        if training_uri is None:
-            if model.job_status in (JobStatus.FAILED, JobStatus.STOPPED):
-                return RunMetrics(
-                    model_id, MetricsState.NEVER, f"No metrics: the job {model.job_status.lower()} before writing any."
-                )
-            return RunMetrics(
-                model_id,
-                MetricsState.MISSING,
-                f"The job completed but no {TRAINING_FILE} was found under {model.output_uri}.",
-            )
-        notes: list[str] = []
-        training = self._parse(training_uri, "training", notes)
-        validation = tuple(t for t in (self._parse(u, "validation", notes) for u in validation_uris) if t is not None)
-        if training is None:
-            return RunMetrics(model_id, MetricsState.MISSING, notes[-1], notes=tuple(notes))
-        notes += list(training.notes) + [n for t in validation for n in t.notes]
-        if running:
-            notes.insert(0, f"The job is {model.job_status}: these are its metrics so far (live).")
-        return RunMetrics(model_id, MetricsState.READY, "", training, validation, tuple(notes))
-
-    def _parse(self, uri: str, kind: str, notes: list[str]) -> MetricsTable | None:
-        try:
-            with self._objects.open(uri) as stream:
-                data = stream.read()
-            return parse_metrics_csv(data, kind, uri)
-        except (InvalidRequest, ObjectStoreError) as exc:
-            notes.append(str(exc))
-            return None
-
-    def metrics_zip(self, model_id: str) -> bytes:
-        """The metrics CSVs as Bedrock wrote them, in one zip (paths relative to the output)."""
-        model = self._model(model_id)
-        training, validation = self.find(model)
-        if training is None:
-            raise InvalidRequest(f"{model.name} has no metrics yet (job {model.job_status}).")
-        buffer = io.BytesIO()
-        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-            for uri in [training, *validation]:
-                with self._objects.open(uri) as stream:
-                    archive.writestr(uri.removeprefix(model.output_uri).lstrip("/"), stream.read())
-        return buffer.getvalue()
-
-    def data_opener(self, model_id: str, which: str) -> tuple[str, Callable[[], BinaryIO]] | None:
-        """(file name, a function that opens the stream) for the training or validation data;
-        nothing is read until the download starts."""
-        model = self._model(model_id)
-        uri = model.training_uri if which == "training" else model.validation_uri
-        if uri is None:
-            return None
-        return uri.rsplit("/", 1)[-1], lambda: self._objects.open(uri)
 
 
 def training_progress(run: RunMetrics, epochs: int | None, steps_per_epoch_hint: int | None) -> tuple[int, int | None]:

@@ -101,6 +101,7 @@ class Submissions(ServiceBase):
         region, _ = self._checks.job_region(base, request.region)
         assert region is not None  # check_request said why otherwise
         family = self._checks.family_of(base, method_for(request.customization_type) or FINE_TUNING)
+        config, _ = self._checks.method_config(request, base, hyper)  # check_request said why otherwise
         deployable = bool(  # Bedrock serves it on demand (custom Nova models made since 2025-07-16)
             family
             and family.on_demand
@@ -131,6 +132,7 @@ class Submissions(ServiceBase):
             base_model_id=base.id,
             base_model_name=base.name,
             customization_type=request.customization_type,
+            customization_config=config,
             hyperparameters=hyper,
             training_uri=training_uri,
             validation_uri=validation_uri,
@@ -260,7 +262,9 @@ class Submissions(ServiceBase):
                     training_uri=model.training_uri,
                     validation_uri=model.validation_uri,
                     output_uri=model.output_uri,
-                    hyperparameters=model.hyperparameters,
+                    hyperparameters=(method_for(model.customization_type) or FINE_TUNING).job_hyperparameters(
+                        model.hyperparameters
+                    ),
                     customization_type=model.customization_type,
                     customization_config=model.customization_config,
                     client_token=_bedrock_token(model.client_token, model.id),
@@ -349,6 +353,7 @@ class Submissions(ServiceBase):
                 "type": request.customization_type,
                 "hp": hyper or request.hyperparameters,
                 "region": request.region,
+                "options": request.options,
                 "training": identity(training),
                 "validation": identity(validation),
             },

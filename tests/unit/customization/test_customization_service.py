@@ -88,8 +88,8 @@ def test_a_double_click_creates_one_model_and_one_job(w: World) -> None:
         ({"base_model_id": "openai:gpt-4o"}, "is not an Amazon Bedrock base model"),
         ({"base_model_id": "bedrock:nope"}, "no model with id 'bedrock:nope'"),
         (
-            {"customization_type": "DISTILLATION"},
-            "CONTINUED_PRE_TRAINING (Continued pre-training); not 'DISTILLATION'",
+            {"customization_type": "IMPORTED"},
+            "(Reinforcement fine-tuning); not 'IMPORTED'",
         ),
         ({"hyperparameters": {"epochCount": "11"}}, "epochCount: '11' is out of range (int from 1 to 10)"),
         ({"hyperparameters": {"epochCount": "2.5"}}, "must be a whole number"),

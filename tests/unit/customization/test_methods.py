@@ -12,7 +12,8 @@ from tests.support.fakes import ADMIN, World
 
 
 def test_fine_tuning_is_a_method_with_its_data_rules_epochs_and_metrics_files(w: World) -> None:
-    assert method_for("FINE_TUNING") is FINE_TUNING and set(METHODS) == {"FINE_TUNING", "CONTINUED_PRE_TRAINING"}
+    assert method_for("FINE_TUNING") is FINE_TUNING
+    assert set(METHODS) == {"FINE_TUNING", "CONTINUED_PRE_TRAINING", "REINFORCEMENT_FINE_TUNING"}
     base = w.catalog.get_model(LLAMA).record
     assert FINE_TUNING.offered_by(base)
     family = FINE_TUNING.family(base)
@@ -21,16 +22,18 @@ def test_fine_tuning_is_a_method_with_its_data_rules_epochs_and_metrics_files(w:
     assert FINE_TUNING.epochs({"epochCount": "3"}) == 3 and FINE_TUNING.epochs({"stepCount": "40"}) == 1
     assert FINE_TUNING.epochs({"epochCount": "auto"}) == 1
     assert tuple(FINE_TUNING.metrics_files.values()) == (TRAINING_FILE, VALIDATION_FILE)
-    assert FINE_TUNING.job_fields({"epochCount": "2"}) == {}
+    assert FINE_TUNING.job_hyperparameters({"epochCount": "2"}) == {"epochCount": "2"}
+    assert FINE_TUNING.options_of(None) is None
 
 
 def test_a_method_not_offered_is_refused_in_the_forms_words_and_the_form_offers_what_a_method_allows(
     w: World,
 ) -> None:
-    said = method_problem("DISTILLATION")
+    said = method_problem("IMPORTED")
     assert said == (
         "Customization Type: Model Studio runs FINE_TUNING (Supervised fine-tuning), "
-        "CONTINUED_PRE_TRAINING (Continued pre-training); not 'DISTILLATION'."
+        "CONTINUED_PRE_TRAINING (Continued pre-training), REINFORCEMENT_FINE_TUNING (Reinforcement fine-tuning); "
+        "not 'IMPORTED'."
     )
     assert method_problem("FINE_TUNING") is None
     offered = w.customization.base_model_choices(FINE_TUNING)

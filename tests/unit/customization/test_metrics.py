@@ -11,7 +11,6 @@ import pytest
 
 from services.adapters.object_store import LocalObjectStore
 from services.customization.metrics import (
-    MetricsService,
     MetricsState,
     RunMetrics,
     curves,
@@ -22,6 +21,7 @@ from services.customization.metrics import (
     parse_metrics_csv,
     summarize,
 )
+from services.customization.metrics_files import MetricsService
 from services.domain.custom import CustomModel, JobStatus
 from services.domain.errors import InvalidRequest
 from tests.support.fakes import InMemoryCatalogStore
