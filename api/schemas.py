@@ -67,6 +67,30 @@ class CreateCustomModel(Pascal):
     )
 
 
+class GraderTest(Pascal):
+    """Test grader: the grader run on the first records of the training data, before anything is paid."""
+
+    CustomizationConfig: dict[HpName, Any] = Field(max_length=8, description='{"Grader": {…}} as for Create.')
+    TrainingDataLocation: str = Field(max_length=2048)
+    CandidateAnswer: str | None = Field(
+        None, max_length=20_000, description="The answer graded for every record (default: each record's reference)."
+    )
+    Records: int = Field(5, ge=1, le=10)
+
+
+class GraderTestRow(BaseModel):
+    Line: int
+    Prompt: str
+    Answer: str
+    Reward: float
+
+
+class GraderTestOut(BaseModel):
+    Grader: str
+    MeanReward: float
+    Results: list[GraderTestRow]
+
+
 class DataCheckOut(BaseModel):
     """Check data's answer, as the page shows it: the problems that stop Create (the same words as
     Create's 422), the warnings that do not, and what the data holds."""

@@ -17,6 +17,7 @@ from services.notices.subscriptions import Subscriptions
 from services.ports import (
     CatalogSource,
     CustomizationBackend,
+    GraderRunner,
     InferenceBackend,
     NoticeStore,
     ObjectStore,
@@ -38,6 +39,7 @@ class Outside:
     models: Mapping[Provider, InferenceBackend]
     price_list: PriceListSource | None = None
     invocations: InvocationSource | None = None  # None: the calls Model Studio counted (local mode)
+    graders: GraderRunner | None = None  # runs RFT graders for Test grader (and the simulation's rewards)
 
 
 def outside_systems(
@@ -47,7 +49,8 @@ def outside_systems(
     if settings.backend == "local":
         sources, local_objects, backend = _local(settings, objects, clock)
         answers = _local_inference(settings, local_objects)
-        return Outside(sources, local_objects, backend, {Provider.BEDROCK: answers, Provider.OPENAI: answers})
+        models = {Provider.BEDROCK: answers, Provider.OPENAI: answers}
+        return Outside(sources, local_objects, backend, models, graders=_graders(settings, None))
     import boto3
 
     session = session or boto3.Session()
@@ -59,7 +62,19 @@ def outside_systems(
         _aws_inference(settings, session),
         prices,
         _cloudwatch(settings, session),
+        _graders(settings, session),
     )
+
+
+def _graders(settings: Settings, session: Any | None) -> GraderRunner:
+    """Built-in and loopback graders; with a boto3 session (aws mode), Lambda graders too."""
+    from services.adapters.graders import GraderClient
+
+    if session is None:
+        return GraderClient(timeout_seconds=settings.provider_timeout_seconds)
+    config = _aws_config(settings)
+    clients = {r: session.client("lambda", region_name=r, config=config) for r in settings.aws_regions}
+    return GraderClient(lambda region: clients[region], timeout_seconds=settings.provider_timeout_seconds)
 
 
 def _aws_config(settings: Settings) -> Any:

@@ -16,6 +16,9 @@ from api.schemas import (
     CustomModelOut,
     DataCheckOut,
     DownloadType,
+    GraderTest,
+    GraderTestOut,
+    GraderTestRow,
     ProvisionThroughput,
     custom_out,
     pascal,
@@ -62,6 +65,20 @@ def check_data(body: CreateCustomModel, s: Svc, actor: Who) -> DataCheckOut:
     check = s.customization.check_whole(_request(body), body.TrainingDataLocation, body.ValidationDataLocation)[2]
     return DataCheckOut(
         Ok=check.ok, Problems=list(check.problems), Warnings=list(check.warnings), DataSummary=pascal(check.summary())
+    )
+
+
+@router.post("/grader-tests", response_model=GraderTestOut, responses=ERRORS)
+def test_grader(body: GraderTest, s: Svc, actor: Who) -> GraderTestOut:
+    """Test grader (reinforcement fine-tuning): the grader's rewards for the first records of the training data
+    with a candidate answer (default: each record's reference answer). Nothing is created or paid for."""
+    trial = s.customization.test_grader(
+        body.CustomizationConfig, body.TrainingDataLocation, body.CandidateAnswer, body.Records
+    )
+    return GraderTestOut(
+        Grader=trial.grader,
+        MeanReward=trial.mean,
+        Results=[GraderTestRow(Line=r.line, Prompt=r.prompt, Answer=r.answer, Reward=r.reward) for r in trial.rows],
     )
 
 

@@ -191,9 +191,9 @@ class LocalBedrock:
         elapsed = now - job["created_at"]
         if job["verdict"] is None and (elapsed >= min(2.0, self._job_seconds / 10) or elapsed >= self._job_seconds):
             verdict = self._judge(JobRequest.model_validate(job["request"]))
-            job["verdict"] = verdict
             if verdict["ok"]:
                 verdict = self._grade(job, verdict)
+            job["verdict"] = verdict
             if not verdict["ok"]:
                 job["final"] = {"status": "Failed", "end_time": now, "failure_message": verdict["message"]}
                 return

@@ -19,6 +19,7 @@ import orjson
 
 from services.datasets.records import text_of
 from services.domain.calls import ChatRequest, Reply, Target
+from services.domain.graders import reference_text
 from services.evaluation.metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
 from services.ports import ObjectStore
 
@@ -33,7 +34,8 @@ def _words(text: str) -> frozenset[str]:
 
 def pairs_of(record: object) -> list[tuple[str, str]]:
     """(prompt, answer) pairs of one training record: prompt/completion, or each user turn and the
-    assistant's reply to it in a conversation."""
+    assistant's reply to it in a conversation, or (reinforcement fine-tuning) the last user turn and the
+    reference answer the grader rewards."""
     if not isinstance(record, dict):
         return []
     if isinstance(record.get("prompt"), str) and isinstance(record.get("completion"), str):
@@ -49,6 +51,10 @@ def pairs_of(record: object) -> list[tuple[str, str]]:
             and (asked.get("role"), answered.get("role")) == ("user", "assistant")
         ):
             found.append((text_of(asked.get("content"), " "), text_of(answered.get("content"), " ")))
+    if "reference_answer" in record:  # reinforcement fine-tuning: trained to give what the grader rewards
+        users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
+        if users:
+            found.append((text_of(users[-1].get("content"), " "), reference_text(record["reference_answer"])))
     return found
 
 

@@ -2,7 +2,8 @@
 delete. Owns every rule of the custom-model lifecycle in DESIGN.md, in parts with one job each:
 common (requests, configuration), base (what the parts share: collaborators, versioned writes with
 their audit events), checks (form and data), submit (create, idempotently), lifecycle (refresh,
-stop, throughput, delete), reconcile, external (adoption). ``CustomizationService`` composes them."""
+stop, throughput, delete), reconcile, external (adoption), grading (Test grader).
+``CustomizationService`` composes them."""
 
 from __future__ import annotations
 
@@ -21,11 +22,12 @@ from services.customization.common import (
     ReconcileReport,
 )
 from services.customization.external import ExternalModels
+from services.customization.grading import GraderTrials
 from services.customization.lifecycle import CustomView, ModelLifecycle
 from services.customization.reconcile import Reconciling
 from services.customization.submit import Submissions
 from services.domain.uploads import Upload
-from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
+from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, GraderRunner, ObjectStore
 
 
 class CustomizationService:
@@ -41,9 +43,12 @@ class CustomizationService:
         backend: CustomizationBackend | Mapping[str, CustomizationBackend],
         config: CustomizationConfig,
         clock: Clock = lambda: datetime.now(UTC),
+        graders: GraderRunner | None = None,
     ) -> None:
         parts = Collaborators(catalog, store, objects, backend, config, clock)
         self.checks = Checks(parts)
+        self.grading = GraderTrials(parts, self.checks, graders)
+        self.test_grader = self.grading.test_grader
         self.submissions = Submissions(parts, self.checks)
         self.lifecycle = ModelLifecycle(parts)
         self.reconciling = Reconciling(parts, self.lifecycle)

@@ -86,7 +86,7 @@ class Checks(ServiceBase):
             view = to_view(base)
             if base.model_type is not ModelType.BASE or base.provider is not Provider.BEDROCK:
                 problems.append(f"Base Model: {base.name} is not an Amazon Bedrock base model.")
-            elif method.key not in base.customizations:
+            elif not method.sold_for(base):
                 problems.append(f"Base Model: {base.name} ({base.model_id}) does not offer {method.label.lower()}.")
             elif base.lifecycle is Lifecycle.LEGACY:
                 problems.append(
@@ -273,9 +273,9 @@ class Checks(ServiceBase):
             problems += check_record_totals(reports[DatasetKind.TRAINING], reports.get(DatasetKind.VALIDATION), family)
         warnings: list[str] = []
         if training is not None and DatasetKind.TRAINING in reports and all(r.ok for r in reports.values()):
-            with self._opened(training) as train_stream:
+            with self.opened(training) as train_stream:
                 if validation is not None and DatasetKind.VALIDATION in reports:
-                    with self._opened(validation) as valid_stream:
+                    with self.opened(validation) as valid_stream:
                         warnings = data_warnings(train_stream, valid_stream)
                 else:
                     warnings = data_warnings(train_stream, None)
@@ -288,12 +288,13 @@ class Checks(ServiceBase):
         )
 
     @contextmanager
-    def _opened(self, source: DataInput) -> Iterator[BinaryIO]:
-        """A data source already checked by ``_validate`` (its URI through the one rule), read again."""
+    def opened(self, source: DataInput) -> Iterator[BinaryIO]:
+        """A data source read: an upload, or an S3 URI through the one rule for a user's URI first."""
         if isinstance(source, Upload):
             with source.reading() as stream:
                 yield stream
             return
+        user_uri(source, self._config.allowed_buckets)
         with self._objects.open(source) as stream:
             yield stream
 

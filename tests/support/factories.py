@@ -162,3 +162,23 @@ def trained_and_served(
         validation=validation,
         owner=owner,
     )
+
+
+NOVA_2_LITE = "bedrock:amazon.nova-2-lite-v1:0:256k"  # reinforcement fine-tuning (us-east-1)
+
+
+def rft_jsonl(n: int = 120) -> bytes:
+    """``n`` reinforcement fine-tuning records: a sum to work out, and its answer for the grader."""
+    return b"".join(
+        orjson.dumps(
+            {
+                "messages": [
+                    {"role": "system", "content": "Answer with the number only."},
+                    {"role": "user", "content": f"What is {i} plus {i + 7}?"},
+                ],
+                "reference_answer": {"answer": str(2 * i + 7)},
+            }
+        )
+        + b"\n"
+        for i in range(n)
+    )

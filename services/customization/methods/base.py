@@ -39,9 +39,14 @@ class Method:
         return (
             base.model_type is ModelType.BASE
             and base.provider is Provider.BEDROCK
-            and (self.key in base.customizations if self.listed else self.family(base) is not None)
+            and self.sold_for(base)
             and base.lifecycle is not Lifecycle.LEGACY
         )
+
+    def sold_for(self, base: ModelRecord) -> bool:
+        """Bedrock sells this method for ``base``: ListFoundationModels lists it, or, for a method that API
+        cannot list, its data table says so."""
+        return self.key in base.customizations if self.listed else self.family(base) is not None
 
     def family(self, base: ModelRecord | str) -> Family | None:
         """The data rules and hyperparameters of this method for a base model (None: no table for it)."""
