@@ -4,8 +4,9 @@ Every Bedrock request is checked against botocore's service model as the service
 enums, max: a ValidationException otherwise). What moto lacks is answered here: ListFoundationModels
 per region (from the bundled snapshot, in Bedrock's own shape), provisioned throughput and custom
 model deployments (Creating, then InService / Active after ``ready_seconds``), and a customization
-job's progress (moto keeps jobs InProgress: here they complete after ``ready_seconds``). Everything
-else, S3 included, goes to moto unchanged."""
+job's progress (moto keeps jobs InProgress: here they complete after ``ready_seconds``), and Lambda
+Invoke of the grader functions a test registers in ``lambdas`` (moto runs Lambda code only in Docker).
+Everything else, S3 included, goes to moto unchanged."""
 
 from __future__ import annotations
 
@@ -74,6 +75,7 @@ class Front:
         self.model_names: dict[str, str] = {}  # job name -> the custom model name it was asked for
         self.configs: dict[str, Any] = {}  # job name -> the customizationConfig it was made with
         self.calls: list[tuple[str, str]] = []  # (region, operation) of every Bedrock call
+        self.lambdas: dict[str, Any] = {}  # function ARN -> what it does with the payload (a grader)
         self.lock = threading.Lock()
         self.snapshot = json.loads(SNAPSHOT.read_text())["bedrock"]
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -207,6 +209,17 @@ class Front:
                 url = urllib.parse.urlsplit(self.path)
                 params: dict[str, Any] = {}
                 op: Any = None
+                invoked = re.match(r"^/2015-03-31/functions/(?P<name>[^/]+)/invocations$", url.path)
+                if service == "lambda" and self.command == "POST" and invoked:
+                    name = urllib.parse.unquote(invoked["name"])
+                    front.calls.append((region, "lambda:Invoke"))
+                    function = front.lambdas.get(name)
+                    if function is None:
+                        message = {"Type": "User", "Message": f"Function not found: {name}"}
+                        self._json(404, message | {"__type": "ResourceNotFoundException"})
+                        return
+                    self._json(200, function(json.loads(body)))
+                    return
                 if service == "bedrock":
                     routed = _operation(self.command, url.path)
                     if routed is None:

@@ -2,7 +2,8 @@
 pointed (AWS_ENDPOINT_URL) at moto in server mode behind a front that checks every Bedrock request
 against botocore's model and answers what moto lacks (tests/support/aws_front.py). Two regions; a us-west-2-only
 Llama model served by throughput, a us-east-1 Nova model deployed on demand, and a job made outside
-Model Studio that appears after a sync with its method and config; continued pre-training of Titan Text."""
+Model Studio that appears after a sync with its method and config; continued pre-training of Titan Text;
+reinforcement fine-tuning of Nova 2 Lite graded by a Lambda function, tried first with Test grader."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ import httpx
 import pytest
 
 from tests.support.aws_front import Front
-from tests.support.factories import LLAMA, NOVA_MICRO, jsonl, nova_jsonl
+from tests.support.factories import LLAMA, NOVA_2_LITE, NOVA_MICRO, jsonl, nova_jsonl, rft_jsonl
 from tests.support.servers import ROOT, free_port, running_server
 
 TITAN_LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
@@ -54,7 +55,22 @@ def wait_for(get, done, what: str, seconds: float = 60):  # type: ignore[no-unty
         time.sleep(0.5)
 
 
+GRADER = "arn:aws:lambda:us-east-1:123456789012:function:grade-sums"
+
+
+def exact_answers(samples: list[dict]) -> list[dict]:
+    """The grader Lambda a team would write for sums: 1 for the reference answer, else 0."""
+    return [
+        {
+            "id": s["id"],
+            "aggregate_reward_score": float(s["messages"][-1]["content"] == s["reference_answer"]["answer"]),
+        }
+        for s in samples
+    ]
+
+
 def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
+    aws.lambdas[GRADER] = exact_answers
     for region, bucket in (("us-east-1", "studio-east"), ("us-west-2", "studio-west")):
         s3 = client(aws, "s3", region)
         s3.create_bucket(
@@ -65,6 +81,7 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
     client(aws, "s3", "us-east-1").put_object(Bucket="studio-east", Key="sets/nova.jsonl", Body=nova_jsonl(120))
     passages = b"".join(b'{"input": "Passage %d of our own domain."}\n' % i for i in range(40))
     client(aws, "s3", "us-west-2").put_object(Bucket="studio-west", Key="sets/passages.jsonl", Body=passages)
+    client(aws, "s3", "us-east-1").put_object(Bucket="studio-east", Key="sets/sums.jsonl", Body=rft_jsonl(120))
     env = {
         "STUDIO_BACKEND": "aws",
         "STUDIO_ALLOW_ANONYMOUS": "true",
@@ -86,7 +103,7 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         api = httpx.Client(base_url=f"{url}/api", headers=auth, timeout=60)
         sync = api.post("/models/sync").json()
         assert {r["Outcome"] for r in sync["Runs"] if r["Provider"] == "Amazon Bedrock"} == {"ok"}
-        for model_id in (LLAMA, NOVA_MICRO, TITAN_LITE):
+        for model_id in (LLAMA, NOVA_MICRO, TITAN_LITE, NOVA_2_LITE):
             assert api.post(f"/models/{model_id}/enable").status_code == 200
         llama = api.post(
             "/custom-models",
@@ -108,8 +125,37 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         )  # fmt: skip
         assert cpt.status_code == 201, cpt.text
         assert cpt.json()["ModelType"] == "CONTINUED_PRE_TRAINING"
+        # reinforcement fine-tuning: Test grader invokes the Lambda, then the job is graded by it
+        graded = {"Grader": {"LambdaArn": GRADER}}
+        sums = "s3://studio-east/sets/sums.jsonl"
+        tried = api.post("/grader-tests", json={"CustomizationConfig": graded, "TrainingDataLocation": sums})
+        assert tried.status_code == 200 and tried.json()["MeanReward"] == 1.0, tried.text
+        assert ("us-east-1", "lambda:Invoke") in aws.calls
+        elsewhere = {"Grader": {"LambdaArn": GRADER.replace("123456789012", "999999999999")}}
+        refused = api.post("/grader-tests", json={"CustomizationConfig": elsewhere, "TrainingDataLocation": sums})
+        assert refused.status_code == 422 and "the customization role's account" in refused.text
+        rft = api.post(
+            "/custom-models",
+            json={"ModelName": "sums-bot", "ModelType": "REINFORCEMENT_FINE_TUNING", "BaseModelId": NOVA_2_LITE,
+                  "TrainingDataLocation": sums, "CustomizationConfig": graded,
+                  "HyperParameters": {"epochCount": "2", "reasoningEffort": "Low"}},
+        )  # fmt: skip
+        assert rft.status_code == 201, rft.text
+        assert rft.json()["CustomizationConfig"] == graded and rft.json()["Region"] == "us-east-1"
+        assert rft.json()["BedrockCustomizationConfig"] == {
+            "rftConfig": {
+                "graderConfig": {"lambdaGrader": {"lambdaArn": GRADER}},
+                "hyperParameters": {"epochCount": 2, "reasoningEffort": "low"},
+            }
+        }
+        builtin = api.post(
+            "/custom-models",
+            json={"ModelName": "local-graded", "ModelType": "REINFORCEMENT_FINE_TUNING", "BaseModelId": NOVA_2_LITE,
+                  "TrainingDataLocation": sums, "CustomizationConfig": {"Grader": {"Builtin": "exact-match"}}},
+        )  # fmt: skip
+        assert builtin.status_code == 422 and "with a Lambda function only" in builtin.text
         llama_id, nova_id = llama.json()["Id"], nova.json()["Id"]
-        for model_id in (llama_id, nova_id, cpt.json()["Id"]):
+        for model_id in (llama_id, nova_id, cpt.json()["Id"], rft.json()["Id"]):
             wait_for(
                 lambda m=model_id: api.get(f"/custom-models/{m}").json()["Status"], lambda s: s == "Complete", "job"
             )
