@@ -75,6 +75,14 @@ class Key(StrEnum):
     NM_CREATE = "new_model_create"
     NM_CREATED = "new_model_created"
     NM_FROM = "new_model_from"  # the run the form was prefilled from ("New run from this one")
+    NM_GRADER_KIND = "new_model_grader_kind"  # reinforcement fine-tuning's grader (ui/method_fields.py)
+    NM_GRADER_BUILTIN = "new_model_grader_builtin"
+    NM_GRADER_TOLERANCE = "new_model_grader_tolerance"
+    NM_GRADER_PATTERN = "new_model_grader_pattern"
+    NM_GRADER_URL = "new_model_grader_url"
+    NM_GRADER_LAMBDA = "new_model_grader_lambda"
+    NM_GRADER_CANDIDATE = "new_model_grader_candidate"
+    NM_TEST_GRADER = "new_model_test_grader"
     # Custom model page
     CM_CLONE = "custom_model_clone"
     CM_DATA = "custom_model_data_summary"

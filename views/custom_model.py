@@ -20,6 +20,7 @@ from ui.components import LIGHT_MD, duration, for_whom, md_escape, outcome_of
 from ui.cost_view import money
 from ui.data_view import render_summary
 from ui.dialogs import close_if_done
+from ui.method_fields import prefill
 from ui.metrics_view import load_run, render_downloads, render_live, render_run
 from ui.runs_view import render_runs
 from ui.serving_view import render_deployment, render_throughput
@@ -192,6 +193,7 @@ def new_run_from(model_id: str) -> None:
             Key.NM_VALIDATION_URI: validation_uri or "",
             Key.NM_FROM: by_id[model_id].name,
             **{hp_key(name, base): value for name, value in request.hyperparameters.items()},
+            **prefill(request.customization_type, request.options),
         }
     )
     st.switch_page("views/new_model.py")

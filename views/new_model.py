@@ -1,4 +1,4 @@
-"""New Model: customize a Bedrock base model by one of the methods (services/customization/methods.py).
+"""New Model: customize a Bedrock base model by one of the methods (services/customization/methods/).
 Thin: every rule is in CustomizationService."""
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from ui import deps
 from ui.components import dataset_summary, md_escape, pick_label
 from ui.cost_view import render_estimate
 from ui.data_view import render_check, render_converted, render_template
+from ui.method_fields import render_choices, render_fields, render_trial
 from ui.state import Key, hp_key
 from ui.uploads import as_upload
 
@@ -87,6 +88,7 @@ if family is not None:
     )
     render_template(family)
 
+render_choices(method_key, simulated=settings.backend == "local")
 with st.form(Key.NM_FORM):
     name = st.text_input(
         "Model Name",
@@ -146,9 +148,17 @@ with st.form(Key.NM_FORM):
             width="stretch",
         )
         hyper = {str(r["name"]).strip(): str(r["value"]) for _, r in edited.iterrows() if str(r["name"]).strip()}
-    c1, c2 = st.columns([1, 1])
-    check = c1.form_submit_button("Check data", key=Key.NM_CHECK, width="stretch")
-    create = c2.form_submit_button("Create model", type="primary", key=Key.NM_CREATE, width="stretch")
+    options = render_fields(method_key, simulated=settings.backend == "local")
+    graded = bool(options and "Grader" in options)
+    columns = st.columns(3 if graded else 2)
+    check = columns[0].form_submit_button("Check data", key=Key.NM_CHECK, width="stretch")
+    test_grader = graded and columns[1].form_submit_button(
+        "Test grader",
+        key=Key.NM_TEST_GRADER,
+        width="stretch",
+        help="Run the grader on the first records of the training data before anything is paid.",
+    )
+    create = columns[-1].form_submit_button("Create model", type="primary", key=Key.NM_CREATE, width="stretch")
 
 
 def data_input(upload: object, uri: str, label: str) -> DataInput | None:
@@ -169,6 +179,18 @@ def show_reports(reports: list[object]) -> None:
         st.caption(dataset_summary(report))
 
 
+if test_grader:
+    training = data_input(training_file, training_uri, "Training Data")
+    try:
+        with st.spinner("Grading the first records…"):
+            trial = customization.test_grader(options, training, st.session_state.get(Key.NM_GRADER_CANDIDATE))
+    except InvalidRequest as exc:
+        st.error("\n".join(f"- {md_escape(p)}" for p in exc.problems))
+    except ServiceError as exc:
+        st.error(md_escape(str(exc)))
+    else:
+        render_trial(trial)
+
 if check or create:
     training = data_input(training_file, training_uri, "Training Data")
     validation = data_input(validation_file, validation_uri, "Validation Data")
@@ -179,6 +201,7 @@ if check or create:
         customization_type=method_key,
         hyperparameters=hyper,
         region=region,
+        options=options,
     )
     if check:
         with st.spinner("Checking the request and the data record by record…"):

@@ -458,7 +458,11 @@ def test_the_customization_type_comes_first_and_decides_the_base_models_and_the_
     titan = "bedrock:amazon.titan-text-lite-v1:0:4k"
     w.catalog.enable(titan, actor=ADMIN)
     at = open_form(make_app)
-    assert at.selectbox(key=Key.NM_TYPE).options == ["Supervised fine-tuning", "Continued pre-training"]
+    assert at.selectbox(key=Key.NM_TYPE).options == [
+        "Supervised fine-tuning",
+        "Continued pre-training",
+        "Reinforcement fine-tuning",
+    ]
     at.selectbox(key=Key.NM_TYPE).set_value("CONTINUED_PRE_TRAINING").run()
     assert not at.exception
     assert [o.rsplit(" · ", 1)[1] for o in at.selectbox(key=Key.NM_BASE).options] == ["amazon.titan-text-lite-v1:0:4k"]
