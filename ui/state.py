@@ -149,10 +149,11 @@ class Key(StrEnum):
     PRICE_SAVED = "price_set_saved"
 
 
-def hp_key(name: str, base_id: str) -> str:
-    """Widget key of one hyperparameter input on the New Model form: one per base model, so choosing
-    another base model shows that model's own defaults, not the previous model's values."""
-    return f"new_model_hp_{base_id}_{name}"
+def hp_key(name: str, base_id: str, method: str = "FINE_TUNING") -> str:
+    """Widget key of one hyperparameter input on the New Model form: one per base model and method, so
+    choosing another base model or method shows its own defaults, not the previous one's values."""
+    prefix = "" if method == "FINE_TUNING" else f"{method}_"
+    return f"new_model_hp_{prefix}{base_id}_{name}"
 
 
 def models_table_key(revision: int, flt: ModelFilter) -> str:

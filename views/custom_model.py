@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 from streamlit.delta_generator import DeltaGenerator
 
+from services.customization.methods import method_for
 from services.customization.metrics import MetricsState, RunMetrics
 from services.domain.actions import Action, Subject, decide
 from services.domain.custom import CustomModel
@@ -192,7 +193,9 @@ def new_run_from(model_id: str) -> None:
             Key.NM_TRAINING_URI: training_uri,
             Key.NM_VALIDATION_URI: validation_uri or "",
             Key.NM_FROM: by_id[model_id].name,
-            **{hp_key(name, base): value for name, value in request.hyperparameters.items()},
+            **{
+                hp_key(name, base, request.customization_type): value for name, value in request.hyperparameters.items()
+            },
             **prefill(request.customization_type, request.options),
         }
     )
@@ -264,12 +267,14 @@ def render_metrics(model: CustomModel) -> None:
 
 
 def render_configuration(model: CustomModel, subj: Subject) -> None:
+    method = method_for(model.customization_type)
     facts = {
         "Id": model.id,
         "Name": model.name,
         "Description": model.description or "—",
         "Base model": f"{model.base_model_name} ({model.base_model_id})",
-        "Customization type": model.customization_type,
+        "Customization type": f"{method.label} ({model.customization_type})" if method else model.customization_type,
+        **(method.described(model.customization_config) if method else {}),
         "Training data": model.training_uri,
         "Validation data": model.validation_uri or "—",
         "Output location": model.output_uri,

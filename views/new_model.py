@@ -82,7 +82,7 @@ region = st.selectbox(
 )
 if family is not None:
     st.caption(
-        f"{family.label}: {family.data_format.value} records"
+        f"{family.label}: {family.data_format.described}"
         + (f"; {family.notes}" if family.notes else "")
         + ("" if family.validation_supported else "; no validation dataset")
     )
@@ -136,7 +136,7 @@ with st.form(Key.NM_FORM):
             hyper[hp.name] = columns[i % len(columns)].text_input(
                 hp.name,
                 value=default,
-                key=hp_key(hp.name, base_id),
+                key=hp_key(hp.name, base_id, method_key),
                 help=f"{hp.range_text()}; default {default or 'none: required'}. {hp.help}".strip(),
             )
     else:

@@ -21,6 +21,17 @@ class DataFormat(StrEnum):
     INPUT_TEXT = "input-text"  # continued pre-training: unlabeled {"input": text} records
     OPENAI_CHAT = "openai-chat"  # reinforcement fine-tuning: messages and a reference_answer
 
+    @property
+    def described(self) -> str:
+        """What a record of this format holds, in a person's words."""
+        return {
+            "prompt-completion": 'records of a "prompt" and its "completion"',
+            "bedrock-conversation-2024": "bedrock-conversation-2024 records (a system prompt and messages)",
+            "image-caption": "records of an image and its caption",
+            "input-text": 'unlabeled records of an "input" text',
+            "openai-chat": 'OpenAI chat records ("messages" and a "reference_answer" for the grader)',
+        }[self.value]
+
 
 class HyperParameter(BaseModel):
     model_config = ConfigDict(frozen=True)

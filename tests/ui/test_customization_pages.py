@@ -466,7 +466,7 @@ def test_the_customization_type_comes_first_and_decides_the_base_models_and_the_
     at.selectbox(key=Key.NM_TYPE).set_value("CONTINUED_PRE_TRAINING").run()
     assert not at.exception
     assert [o.rsplit(" · ", 1)[1] for o in at.selectbox(key=Key.NM_BASE).options] == ["amazon.titan-text-lite-v1:0:4k"]
-    assert "input-text records" in texts(at) and "unlabeled text" in texts(at)
+    assert 'unlabeled records of an "input" text' in texts(at) and "unlabeled text" in texts(at)
     at.text_input(key=Key.NM_NAME).set_value("domain-words")
     labelled = jsonl()
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("train.jsonl", labelled, "application/jsonl"))

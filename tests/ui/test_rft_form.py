@@ -43,7 +43,7 @@ def rft_form(make_app) -> AppTest:  # type: ignore[no-untyped-def]
 def test_the_rft_form_tests_the_grader_then_creates_the_job(local, make_app) -> None:
     at = rft_form(make_app)
     assert [o.rsplit(" · ", 1)[1] for o in at.selectbox(key=Key.NM_BASE).options] == ["amazon.nova-2-lite-v1:0:256k"]
-    assert "cannot call AWS Lambda" in texts(at) and "openai-chat records" in texts(at)
+    assert "cannot call AWS Lambda" in texts(at) and "OpenAI chat records" in texts(at)
     assert at.radio(key=Key.NM_GRADER_KIND).value == "builtin"
     at.text_input(key=Key.NM_NAME).set_value("math-bot")
     at.file_uploader(key=Key.NM_TRAINING_FILE).set_value(("sums.jsonl", rft_jsonl(), "application/jsonl"))

@@ -85,6 +85,10 @@ class Method:
         """Bedrock's customizationConfig as the API says it (CustomizationConfig); None when there is none."""
         return None
 
+    def described(self, config: Mapping[str, Any] | None) -> dict[str, str]:
+        """A model's method settings in a person's words, for its page (field -> value)."""
+        return {}
+
 
 def _keys(options: Mapping[str, Any]) -> str:
     return ", ".join(sorted(str(k)[:40] for k in options)[:10])

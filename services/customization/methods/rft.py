@@ -56,6 +56,10 @@ class ReinforcementFineTuning(Method):
         grader = grader_of(config)
         return {"Grader": grader.api()} if grader else None
 
+    def described(self, config: Mapping[str, Any] | None) -> dict[str, str]:
+        grader = grader_of(config)
+        return {"Grader": grader.label if grader else "not recorded"}
+
     def epochs(self, hyperparameters: Mapping[str, str]) -> int:
         return 1  # billed by the hour, not by tokens × epochs (prices-2026.md)
 
