@@ -221,6 +221,7 @@ if check or create:
                     months=1,
                     model_units=0,
                     token_method=result.training.token_method,
+                    training_billing=method.billing,
                 )
             )
             render_estimate(estimate, charts=False)

@@ -19,6 +19,7 @@ from api.errors import ERRORS
 from api.schemas import Pascal
 from services.costs.estimate import EstimateInput
 from services.costs.pricing import COMPONENTS, ModelPrices, Price
+from services.customization.methods import METHODS
 
 router = APIRouter(tags=["prices"])
 ComponentName = Literal[
@@ -68,6 +69,9 @@ class EstimateIn(Pascal):
     ModelUnits: int = Field(0, ge=0, le=100)
     HoursPerDay: float = Field(24.0, ge=0, le=24, allow_inf_nan=False)
     Days: float = Field(0.0, ge=0, le=3650, allow_inf_nan=False)
+    ModelType: Literal["FINE_TUNING", "CONTINUED_PRE_TRAINING", "REINFORCEMENT_FINE_TUNING"] = Field(
+        "FINE_TUNING", description="The customization method: it decides how training is billed."
+    )
 
 
 class ComponentOut(BaseModel):
@@ -131,7 +135,7 @@ def create_estimate(body: EstimateIn, s: Svc, actor: Who) -> EstimateOut:
         EstimateInput(
             base_model_id=body.BaseModelId, region=region, training_units=body.TrainingTokens, epochs=body.Epochs,
             months=body.StorageMonths, model_units=body.ModelUnits, hours_per_day=body.HoursPerDay, days=body.Days,
-            token_method="as given (TrainingTokens)",
+            token_method="as given (TrainingTokens)", training_billing=METHODS[body.ModelType].billing,
         )
     )  # fmt: skip
     return EstimateOut(

@@ -23,6 +23,9 @@ class EstimateInput(BaseModel):
     hours_per_day: float = Field(24.0, ge=0, le=24, allow_inf_nan=False)
     days: float = Field(0.0, ge=0, le=3650, allow_inf_nan=False)
     token_method: str = ""
+    # how the method bills training: by the data's tokens (fine-tuning, continued pre-training) or by the
+    # training hour (reinforcement fine-tuning: services/customization/methods/, Method.billing)
+    training_billing: str = Field("tokens", pattern="^(tokens|hours)$")
     # serving on demand instead (where Bedrock offers it): expected tokens per month
     on_demand_input_tokens: int = Field(0, ge=0, le=10**13)
     on_demand_output_tokens: int = Field(0, ge=0, le=10**13)
@@ -81,22 +84,32 @@ def _component(
     )
 
 
+RFT_HOURS = Price(
+    price=None,
+    source=(
+        "not published by AWS: reinforcement fine-tuning is billed per training hour (usage type "
+        "USE1-Nova2.0Lite-RFT-Training-Hours), and AWS's pricing page gives no hourly rate"
+    ),
+    url="https://aws.amazon.com/bedrock/pricing/",
+    confirmed=False,
+)
+
+
 def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
     trained = request.training_units * request.epochs
     per_k = prices.training_unit == "1K tokens"
-    training = _component(
-        "Training",
-        trained,
-        "trained tokens" if per_k else "images seen",
-        prices.training,
-        1 / 1000 if per_k else 1.0,
-        (
-            f"{request.training_units:,} tokens × {request.epochs} epoch(s) ÷ 1,000 × price per 1K tokens"
-            if per_k
-            else f"{request.training_units:,} images × {request.epochs} epoch(s) × price per image"
-        ),
-        "1,000 tokens" if per_k else "image",
-    )
+    if request.training_billing == "hours":  # the hours a job takes are not known before it runs
+        training = Component(
+            name="Training (billed by the hour)",
+            quantity=1,
+            unit="job",
+            price=RFT_HOURS,
+            cost=None,
+            formula="training hours × price per hour (hours known when the job ends)",
+            price_unit="training hour",
+        )
+    else:
+        training = _token_training(prices, request, trained, per_k)
     storage = _component(
         "Storage",
         request.months,
@@ -128,6 +141,22 @@ def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
         token_method=request.token_method,
         monthly=_monthly(prices, request, training.cost),
         comparison=_compare(prices, request),
+    )
+
+
+def _token_training(prices: ModelPrices, request: EstimateInput, trained: int, per_k: bool) -> Component:
+    return _component(
+        "Training",
+        trained,
+        "trained tokens" if per_k else "images seen",
+        prices.training,
+        1 / 1000 if per_k else 1.0,
+        (
+            f"{request.training_units:,} tokens × {request.epochs} epoch(s) ÷ 1,000 × price per 1K tokens"
+            if per_k
+            else f"{request.training_units:,} images × {request.epochs} epoch(s) × price per image"
+        ),
+        "1,000 tokens" if per_k else "image",
     )
 
 

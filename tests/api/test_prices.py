@@ -46,6 +46,11 @@ def test_an_estimate_names_each_component_its_price_and_source(client: TestClien
     assert llama["Region"] == "us-east-1"  # where a job on it runs (this catalog offers it there)
     assert llama["Total"] is None and "Training" in llama["Unknown"]
     assert client.post("/estimates", json=body | {"Epochs": 0}).status_code == 422
+    hourly = client.post("/estimates", json=body | {"ModelType": "REINFORCEMENT_FINE_TUNING"}).json()
+    training = hourly["Components"][0]
+    assert training["Name"] == "Training (billed by the hour)" and training["Cost"] is None and hourly["Total"] is None
+    assert "not published by AWS" in training["Price"]["Source"]
+    assert client.post("/estimates", json=body | {"ModelType": "IMPORTED"}).status_code == 422
     assert client.post("/estimates", json=body | {"BaseModelId": "bedrock:nope"}).status_code == 404
 
 

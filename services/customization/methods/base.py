@@ -32,6 +32,7 @@ class Method:
     source: str  # AWS's page for it
     metrics_files: Mapping[str, str] = field(default_factory=dict)  # kind -> file name under the job's output
     listed: bool = True  # ListFoundationModels says which base models offer it (else: its families say)
+    billing: str = "tokens"  # how AWS bills its training: the data's tokens × epochs, or "hours" of training
 
     def offered_by(self, base: ModelRecord) -> bool:
         """A Bedrock base model that offers this method (as ListFoundationModels lists it, or, for a method

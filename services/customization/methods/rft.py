@@ -74,4 +74,5 @@ REINFORCEMENT_FINE_TUNING = ReinforcementFineTuning(
     source="https://docs.aws.amazon.com/bedrock/latest/userguide/reinforcement-fine-tuning.html",
     metrics_files={"training": "step_wise_training_metrics.csv", "validation": "validation_metrics.csv"},
     listed=False,
+    billing="hours",  # prices-2026.md: usage type USE1-Nova2.0Lite-RFT-Training-Hours
 )

@@ -369,3 +369,23 @@ def test_which_prices_stayed_without_a_source() -> None:
     )
     print("\n".join(f"{m} {r} {n}" for m, r, n in missing))
     assert ("amazon.nova-micro-v1:0:128k", "us-east-1", "training") not in missing  # found this round
+
+
+def test_reinforcement_fine_tuning_is_billed_by_the_hour_at_a_rate_aws_does_not_publish() -> None:
+    """RFT's training is hours, not tokens: the estimate says the rate is not published, with AWS's page,
+    never the supervised fine-tuning token price (which Nova 2 Lite has) and never $0."""
+    from services.costs.pricing import PriceCatalog, load_price_file
+
+    prices = PriceCatalog(load_price_file()).lookup("amazon.nova-2-lite-v1:0:256k", "us-east-1")
+    assert prices is not None and prices.training.price == 0.00378  # SFT's per-1K-token rate
+    common = {"base_model_id": "bedrock:amazon.nova-2-lite-v1:0:256k", "region": "us-east-1", "training_units": 90_000}
+    tuned = estimate(prices, EstimateInput(**common))
+    assert tuned.components[0].cost == pytest.approx(90 * 0.00378)
+    rft = estimate(prices, EstimateInput(**common, training_billing="hours"))
+    training = rft.components[0]
+    assert training.cost is None and rft.total is None and rft.unknown == ("Training (billed by the hour)",)
+    assert (
+        "not published by AWS" in training.price_text()
+        and training.price.url == "https://aws.amazon.com/bedrock/pricing/"
+    )
+    assert rft.components[1].cost == tuned.components[1].cost  # storage is what it is for any method
