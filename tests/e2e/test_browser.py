@@ -631,3 +631,57 @@ def test_what_a_newcomer_tripped_on_at_1280x720(server: str, browser_page, tmp_p
         raise
     finally:
         page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def test_reinforcement_fine_tuning_in_a_browser(server: str, browser_page, tmp_path: Path) -> None:
+    """Reinforcement fine-tuning at 1280×720: the method first, the simulation's grader (it says it cannot call
+    Lambda), Test grader's rewards before anything is paid, Create, the job's rewards charted."""
+    from playwright.sync_api import expect
+
+    from tests.support.factories import NOVA_2_LITE, rft_jsonl
+
+    page = browser_page
+    sums = tmp_path / "sums.jsonl"
+    sums.write_bytes(rft_jsonl(120))
+    httpx.post(f"{server}/api/models/{NOVA_2_LITE}/enable", timeout=10)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        page.goto(f"{server}/new-model")
+        expect(page.get_by_role("heading", name="New Model")).to_be_visible(timeout=60_000)
+        idle(page)
+        page.get_by_role("combobox", name="Customization Type").click()
+        page.get_by_role("option", name="Reinforcement fine-tuning").click()
+        idle(page)
+        expect(page.get_by_role("combobox", name="Base Model")).to_have_value(re.compile("Nova 2 Lite"))
+        expect(page.get_by_text("it cannot call AWS Lambda", exact=False)).to_be_visible()
+        page.get_by_role("textbox", name="Model Name").fill("sums-bot")
+        page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(sums))
+        expect(page.get_by_test_id("stFileChipName").first).to_have_text("sums.jsonl")
+        page.get_by_role("button", name="Test grader", exact=True).click()
+        expect(
+            page.get_by_text("built-in exact-match: mean reward 1.000 over 5 record(s)", exact=False)
+        ).to_be_visible()
+        idle(page)
+        shot(page, "14-rft-test-grader-1280")
+        page.get_by_role("button", name="Create model").click()
+        expect(page.get_by_text(re.compile("Created sums-bot"))).to_be_visible(timeout=60_000)
+        [model] = [
+            m
+            for m in httpx.get(f"{server}/api/custom-models", timeout=10).json()["CustomModels"]
+            if m["ModelName"] == "sums-bot"
+        ]
+        assert model["ModelType"] == "REINFORCEMENT_FINE_TUNING"
+        assert model["CustomizationConfig"] == {"Grader": {"Builtin": "exact-match"}}
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{server}/api/custom-models/{model['Id']}", timeout=10).json()["Status"] != "Complete":
+            assert time.monotonic() < deadline, "the job did not complete"
+            time.sleep(0.5)
+        page.goto(f"{server}/custom-models?model={model['Id']}")
+        expect(page.get_by_role("tab", name="Metrics")).to_be_visible(timeout=60_000)
+        page.get_by_role("tab", name="Metrics").click()
+        expect(page.get_by_text("Final reward (mean)")).to_be_visible()
+        expect(page.get_by_text("Highest reward (mean)")).to_be_visible()
+        idle(page)
+        shot(page, "15-rft-rewards-1280")
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 1000})
