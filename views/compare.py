@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
-from services.customization.metrics import MetricsState, curves, export_frame, summarize
+from services.customization.methods import method_for
+from services.customization.metrics import METRIC_LABELS, MetricsState, curves, export_frame, has_rewards, summarize
 from ui import deps
 from ui.charts import evaluation_figure, metrics_figure
 from ui.components import csv_bytes, md_escape, rows_height
@@ -26,13 +27,19 @@ picked = st.multiselect(
 if not picked:
     st.caption("Pick one or more models.")
     st.stop()
+runs = {i: load_run(services.metrics, i, by_id[i].job_status.value, str(by_id[i].job_end_time)) for i in picked}
+rewarded = any(has_rewards(run) for run in runs.values())  # a reinforcement fine-tuning run among them
 a, b, d = st.columns([1, 1, 2])
-metric = a.radio("Metric", ["loss", "perplexity"], horizontal=True, key=Key.CMP_METRIC)
+metric = a.radio(
+    "Metric",
+    ["reward", "loss", "perplexity"] if rewarded else ["loss", "perplexity"],
+    horizontal=True,
+    key=f"{Key.CMP_METRIC}-rewards" if rewarded else Key.CMP_METRIC,
+    format_func=lambda m: METRIC_LABELS[m],
+)
 axis = b.radio("X axis", ["step", "epoch"], horizontal=True, key=Key.CMP_AXIS)
 weight = d.slider("Smoothing (EMA weight)", 0.0, 0.99, 0.6, 0.01, key=Key.CMP_SMOOTH)
 # one log-scale control: the chart's own Linear / Log scale buttons (kept across reruns of this panel)
-
-runs = {i: load_run(services.metrics, i, by_id[i].job_status.value, str(by_id[i].job_end_time)) for i in picked}
 pairs = [
     (by_id[i].name, curve)
     for i, run in runs.items()
@@ -43,7 +50,7 @@ for i, run in runs.items():
     if run.state is not MetricsState.READY:
         st.warning(md_escape(f"{by_id[i].name}: {run.message}"))
 if pairs:
-    figure = metrics_figure([(metric, pairs)], x_title=axis, log_y=False, keep_view=f"compare-{metric}")
+    figure = metrics_figure([(METRIC_LABELS[metric], pairs)], x_title=axis, log_y=False, keep_view=f"compare-{metric}")
     st.plotly_chart(figure, width="stretch", theme=None)
 
 # the latest completed evaluation of each run: its scores beside the curves
@@ -64,7 +71,9 @@ hp_names = sorted({k for i in picked for k in by_id[i].hyperparameters})
 for i in picked:
     model, run = by_id[i], runs[i]
     summary = summarize(run)
+    method = method_for(model.customization_type)
     column = {
+        "Method": method.label if method else model.customization_type,
         "Base model": model.base_model_name,
         "Base model id": model.base_model_id.removeprefix("bedrock:"),
         "Training records": f"{model.training_records:,}",
@@ -73,6 +82,7 @@ for i in picked:
     }
     column |= {f"hp: {name}": model.hyperparameters.get(name, "—") for name in hp_names}
     column |= {
+        "Final reward (mean)": fmt(summary.final_reward),
         "Final training loss": fmt(summary.final_training_loss),
         "Min validation loss": fmt(summary.min_validation_loss),
         "Best epoch": "—" if summary.best_epoch is None else str(summary.best_epoch),

@@ -73,3 +73,30 @@ def test_a_grader_url_off_the_machine_is_refused_in_the_forms_words(local, make_
     at.button(key=Key.NM_CREATE).click().run()
     assert "must be on loopback" in unescape("\n".join(e.value for e in at.error))
     assert local.customization.list() == []
+
+
+def test_compare_runs_charts_rewards_when_a_run_has_them(local, make_app) -> None:
+    import orjson
+
+    from tests.support.factories import Served, State, custom_model
+
+    clock = local.clock
+    model = custom_model(
+        Served(local, clock),
+        State.COMPLETED,
+        name="math-bot",
+        base=NOVA_2_LITE,
+        data=rft_jsonl(),
+        customization_type="REINFORCEMENT_FINE_TUNING",
+        options={"Grader": {"Builtin": "exact-match"}},
+    )
+    at = make_app().run()
+    at.switch_page("views/compare.py").run()
+    assert not at.exception
+    radio = at.radio(key=f"{Key.CMP_METRIC}-rewards")
+    assert radio.options == ["reward (mean)", "loss", "perplexity"] and radio.value == "reward"
+    figure = orjson.loads(at.get("plotly_chart")[0].proto.spec)
+    assert {t.get("name") for t in figure["data"]} >= {"math-bot · training"}
+    table = at.dataframe[0].value
+    assert table.loc["Method"].tolist() == ["Reinforcement fine-tuning"]
+    assert table.loc["Final reward (mean)"].tolist()[0] != "—" and model.job_status.value == "Completed"
