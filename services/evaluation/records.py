@@ -13,6 +13,7 @@ from services.datasets.records import text_of
 from services.domain.calls import ChatMessage, Target
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.export import csv_text
+from services.domain.graders import reference_text
 from services.domain.s3uri import safe_key_part
 from services.evaluation.metrics import (
     JUDGE_SYSTEM,
@@ -80,13 +81,21 @@ class Estimate(BaseModel):
 
 
 def item_of(index: int, record: object) -> Item | None:
-    """A record as (conversation, reference): prompt/completion, or a conversation whose last
-    assistant turn is the reference. None for a record with no text answer (an image, say)."""
+    """A record as (conversation, reference): prompt/completion, a conversation whose last assistant turn is
+    the reference, or a reinforcement fine-tuning record (its reference_answer as text). None for a record
+    with no text answer (an image, say)."""
     if not isinstance(record, dict):
         return None
     if isinstance(record.get("prompt"), str) and isinstance(record.get("completion"), str):
         return Item(index, (ChatMessage(role="user", content=record["prompt"]),), "", record["completion"])
     messages = record.get("messages")
+    if isinstance(messages, list) and "reference_answer" in record:  # reinforcement fine-tuning's records
+        turns = [(m.get("role"), text_of(m.get("content"))) for m in messages if isinstance(m, dict)]
+        context = tuple(ChatMessage(role=r, content=t) for r, t in turns if r in ("user", "assistant"))
+        system = " ".join(t for r, t in turns if r == "system" and t)
+        if not context or context[-1].role != "user":
+            return None
+        return Item(index, context, system, reference_text(record["reference_answer"]))
     if not isinstance(messages, list) or len(messages) < 2:
         return None
     turns = [(m.get("role"), text_of(m.get("content"))) for m in messages if isinstance(m, dict)]

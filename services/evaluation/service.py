@@ -29,7 +29,7 @@ import orjson
 from services.customization import CustomizationService, Upload
 from services.datasets.families import family_for
 from services.datasets.report import DatasetKind
-from services.datasets.specs import Family
+from services.datasets.specs import DataFormat, Family
 from services.datasets.validate import validate_stream
 from services.domain.actions import Action
 from services.domain.calls import Target
@@ -120,7 +120,9 @@ class EvaluationService:
     # ---- starting -----------------------------------------------------------------------------
     def _family(self, model: CustomModel) -> Family:
         base = model.base_model_id.split(":", 1)[-1]
-        family = family_for(base)
+        family = family_for(base, model.customization_type)  # the data rules of the method it was made by
+        if family is None or family.data_format is DataFormat.INPUT_TEXT:  # unlabeled text: no answer to compare
+            family = family_for(base)
         if family is None:
             raise InvalidRequest(f"{model.base_model_name}: Model Studio has no data rules for this base model.")
         return family

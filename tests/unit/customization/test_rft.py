@@ -21,6 +21,7 @@ from services.domain.custom import JobStatus
 from services.domain.errors import InvalidData, InvalidRequest, ProviderError
 from services.domain.identity import LOCAL_ADMIN
 from services.domain.models import Status
+from services.evaluation.records import NewEvaluation
 from services.settings import load_settings
 from tests.support.factories import NOVA_2_LITE, Served, State, custom_model, nova_jsonl, rft_jsonl, upload
 from tests.support.fakes import FakeClock
@@ -133,6 +134,15 @@ def test_an_rft_job_runs_in_the_simulation_with_rewards_from_its_grader_that_ris
     assert services.catalog.enable(model.id, actor=LOCAL_ADMIN).status is Status.GREEN
     ask = ChatRequest(messages=(ChatMessage(role="user", content="What is 5 plus 12?"),))
     assert services.inference.chat(model.id, ask, LOCAL_ADMIN, via=Action.TRY).output == "17"
+    # evaluated against its base on its own kind of records: the reference answer is what it learnt to say
+    evaluations = services.evaluations
+    started = evaluations.start(
+        NewEvaluation(custom_model_id=model.id, dataset_uri=model.training_uri, metrics=("exact_match",)),
+        actor=LOCAL_ADMIN,
+    )
+    (done,) = services.evaluation_runner.run_once()
+    exact = done.summary["Metrics"]["exact_match"]
+    assert started.total == 120 and exact["Custom"] == 1.0 and exact["Base"] == 0.0
     # a new run from it keeps its grader
     again, _, _ = services.customization.rerun_request(model.id)
     assert again.options == EXACT and again.customization_type == "REINFORCEMENT_FINE_TUNING"
