@@ -111,6 +111,10 @@ URI_BODIES: dict[tuple[str, str], dict[str, Any]] = {
         "BaseModelId": LLAMA,
         "TrainingDataLocation": "s3://model-studio/sets/mia-bot-train.jsonl",
     },
+    ("post", "/grader-tests"): {
+        "CustomizationConfig": {"Grader": {"Builtin": "exact-match"}},
+        "TrainingDataLocation": "s3://model-studio/sets/mia-bot-train.jsonl",
+    },
     ("post", "/custom-models/{model_id}/evaluations"): {},
     ("post", "/custom-models/{model_id}/evaluations/estimate"): {},
 }
