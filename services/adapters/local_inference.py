@@ -58,6 +58,17 @@ def pairs_of(record: object) -> list[tuple[str, str]]:
     return found
 
 
+def first_records(objects: ObjectStore, uri: str, limit: int) -> Iterator[object]:
+    """The JSON values of the first ``limit`` lines of a training file (a line that is not JSON is passed
+    over): what the simulation learns from or grades."""
+    with objects.open(uri) as stream:
+        for line in itertools.islice(stream, limit):
+            try:
+                yield orjson.loads(line)
+            except orjson.JSONDecodeError:
+                continue
+
+
 def tokens(text: str) -> int:
     return max(1, -(-len(text) // CHARS_PER_TOKEN)) if text else 0
 
@@ -75,16 +86,11 @@ class LocalInference:
         with self._lock:
             if uri in self._memory:
                 return self._memory[uri]
-        learned: list[tuple[frozenset[str], str]] = []
-        with self._objects.open(uri) as stream:
-            for n, line in enumerate(stream):
-                if n >= MAX_RECORDS:
-                    break
-                try:
-                    record = orjson.loads(line)
-                except orjson.JSONDecodeError:
-                    continue
-                learned += [(_words(prompt), answer) for prompt, answer in pairs_of(record)]
+        learned = [
+            (_words(prompt), answer)
+            for record in first_records(self._objects, uri, MAX_RECORDS)
+            for prompt, answer in pairs_of(record)
+        ]
         with self._lock:
             self._memory[uri] = learned
         return learned

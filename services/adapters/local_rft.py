@@ -12,8 +12,7 @@ import random
 from collections.abc import Mapping
 from typing import Any
 
-import orjson
-
+from services.adapters.local_inference import first_records
 from services.domain.custom import JobRequest
 from services.domain.errors import ServiceError
 from services.domain.graders import Grader, reference_text, sample
@@ -62,15 +61,4 @@ def reward_curve(
 
 
 def _records(objects: ObjectStore, uri: str) -> list[dict[str, Any]]:
-    found: list[dict[str, Any]] = []
-    with objects.open(uri) as stream:
-        for n, line in enumerate(stream):
-            if n >= MAX_RECORDS:
-                break
-            try:
-                record = orjson.loads(line)
-            except orjson.JSONDecodeError:
-                continue
-            if isinstance(record, dict):
-                found.append(record)
-    return found
+    return [record for record in first_records(objects, uri, MAX_RECORDS) if isinstance(record, dict)]
