@@ -78,18 +78,9 @@ def test_a_grader_url_off_the_machine_is_refused_in_the_forms_words(local, make_
 def test_compare_runs_charts_rewards_when_a_run_has_them(local, make_app) -> None:
     import orjson
 
-    from tests.support.factories import Served, State, custom_model
+    from tests.unit.customization.test_rft import EXACT, rft_model
 
-    clock = local.clock
-    model = custom_model(
-        Served(local, clock),
-        State.COMPLETED,
-        name="math-bot",
-        base=NOVA_2_LITE,
-        data=rft_jsonl(),
-        customization_type="REINFORCEMENT_FINE_TUNING",
-        options={"Grader": {"Builtin": "exact-match"}},
-    )
+    model = rft_model(local, local.clock, "math-bot", EXACT)
     at = make_app().run()
     at.switch_page("views/compare.py").run()
     assert not at.exception

@@ -49,6 +49,20 @@ def rft_request(**more: object) -> NewCustomModel:
     return NewCustomModel(**(fields | more))  # type: ignore[arg-type]
 
 
+def rft_model(services, clock, name: str, options: dict, state: State = State.COMPLETED, **more: object):  # type: ignore[no-untyped-def]
+    """A Nova 2 Lite model made by reinforcement fine-tuning on ``rft_jsonl()``, graded as ``options`` say."""
+    return custom_model(
+        Served(services, clock),
+        state,
+        name=name,
+        base=NOVA_2_LITE,
+        data=rft_jsonl(),
+        customization_type="REINFORCEMENT_FINE_TUNING",
+        options=options,
+        **more,
+    )
+
+
 def test_nova_2_lite_is_offered_for_reinforcement_fine_tuning_from_its_data_table(local) -> None:
     services, _ = local
     offered = [v.id for v in services.customization.base_model_choices(REINFORCEMENT_FINE_TUNING)]
@@ -91,16 +105,7 @@ def test_fine_tuning_data_is_not_rft_data(local) -> None:
 def test_an_rft_job_runs_in_the_simulation_with_rewards_from_its_grader_that_rise(local) -> None:
     services, clock = local
     hyper = {"epochCount": "2", "trainingSamplePerPrompt": "4", "reasoningEffort": "High", "batchSize": "16"}
-    model = custom_model(
-        Served(services, clock),
-        State.COMPLETED,
-        name="math-bot",
-        base=NOVA_2_LITE,
-        data=rft_jsonl(),
-        customization_type="REINFORCEMENT_FINE_TUNING",
-        options=EXACT,
-        hyperparameters=hyper,
-    )
+    model = rft_model(services, clock, "math-bot", EXACT, hyperparameters=hyper)
     assert model.job_status is JobStatus.COMPLETED and model.deployable
     assert model.customization_config == {
         "rftConfig": {
@@ -151,29 +156,13 @@ def test_an_rft_job_runs_in_the_simulation_with_rewards_from_its_grader_that_ris
 def test_an_http_grader_on_loopback_scores_the_job_and_a_broken_one_fails_it_saying_why(local) -> None:
     services, clock = local
     with grader_server() as grader:
-        model = custom_model(
-            Served(services, clock),
-            State.COMPLETED,
-            name="http-graded",
-            base=NOVA_2_LITE,
-            data=rft_jsonl(),
-            customization_type="REINFORCEMENT_FINE_TUNING",
-            options={"Grader": {"Url": grader.url}},
-        )
+        model = rft_model(services, clock, "http-graded", {"Grader": {"Url": grader.url}})
     assert model.job_status is JobStatus.COMPLETED and grader.batches
     first = grader.batches[0][0]
     assert first["messages"][-1]["role"] == "assistant" and "reference_answer" in first and first["id"]
     assert has_rewards(services.metrics.load(model.id))
     with grader_server("500") as broken:
-        failed = custom_model(
-            Served(services, clock),
-            State.COMPLETED,
-            name="badly-graded",
-            base=NOVA_2_LITE,
-            data=rft_jsonl(),
-            customization_type="REINFORCEMENT_FINE_TUNING",
-            options={"Grader": {"Url": broken.url}},
-        )
+        failed = rft_model(services, clock, "badly-graded", {"Grader": {"Url": broken.url}})
     assert failed.job_status is JobStatus.FAILED
     assert "The grader (HTTP grader" in failed.failure_message and "HTTP 500" in failed.failure_message
 
@@ -220,15 +209,7 @@ def test_test_grader_reads_s3_data_only_from_an_allowed_bucket(local) -> None:
 
 def test_the_simulation_keeps_what_the_api_sent_as_its_request(local) -> None:
     services, clock = local
-    model = custom_model(
-        Served(services, clock),
-        State.TRAINING,
-        name="kept",
-        base=NOVA_2_LITE,
-        data=rft_jsonl(),
-        customization_type="REINFORCEMENT_FINE_TUNING",
-        options={"Grader": {"Builtin": "numeric", "Tolerance": 0.5}},
-    )
+    model = rft_model(services, clock, "kept", {"Grader": {"Builtin": "numeric", "Tolerance": 0.5}}, State.TRAINING)
     state = next((Path(services.settings.data_dir) / "local-bedrock" / "jobs").glob("*.json"))
     request = json.loads(state.read_text())["request"]
     assert request["customization_config"]["rftConfig"]["graderConfig"] == {
