@@ -110,7 +110,7 @@ class Checks(ServiceBase):
     ) -> tuple[dict[str, Any] | None, list[str]]:
         """The request's own method fields as Bedrock's customizationConfig, or what is wrong with them."""
         method = method_for(request.customization_type) or FINE_TUNING
-        context = MethodContext(simulated=self._config.simulated, model=self._catalog.get_model)
+        context = MethodContext(simulated=self._config.simulated, model=self._catalog.get_model, base=base)
         return method.configure(request.options, hyper, self.family_of(base, method), context)
 
     def regions_for(self, base: ModelRecord) -> list[str]:

@@ -291,7 +291,10 @@ def _conversation(rec: dict[str, Any], record: _Record) -> Counted:
     if "toolConfig" in rec:
         record.tool_config(rec["toolConfig"])
     messages = rec["messages"]
-    if type(messages) is not list or len(messages) < 2:
+    if rules.answer_optional:
+        if type(messages) is not list or not messages:
+            record.refuse("types", "'messages' must be a list of at least one user message (the prompt)")
+    elif type(messages) is not list or len(messages) < 2:
         record.refuse("types", "'messages' must be a list of at least a user and an assistant message")
     tokens_out = 0
     for i, msg in enumerate(messages):
@@ -308,8 +311,15 @@ def _conversation(rec: dict[str, Any], record: _Record) -> Counted:
             tokens_in += tokens
         else:
             tokens_out += tokens
-    if messages[-1]["role"] != "assistant":
+    if messages[-1]["role"] != "assistant" and not rules.answer_optional:
         record.refuse("roles", "the last message must be from the assistant")
+    users = (len(messages) + 1) // 2
+    if rules.max_user_turns is not None and users > rules.max_user_turns:
+        record.refuse(
+            "roles",
+            f"{users} user turns in one record; {fam.label} takes {rules.max_user_turns} prompt per record "
+            f"(single-turn) ({rules.source('max_user_turns')})",
+        )
     record.limits()
     for kind, count in record.media.items():
         if count:

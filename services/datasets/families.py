@@ -8,7 +8,7 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from services.datasets.specs import Family, HyperParameter, RecordRules
+from services.datasets.specs import Family, HyperParameter, RecordRules, Teacher
 
 FAMILIES_FILE = Path(__file__).resolve().parent.parent / "data" / "families.toml"
 
@@ -63,6 +63,23 @@ def _family(values: dict[str, Any], table: dict[str, Any]) -> Family:
 
 
 FAMILIES: tuple[Family, ...] = load_families()
+
+
+def load_teachers(path: Path = FAMILIES_FILE) -> tuple[Teacher, ...]:
+    """Which teacher may teach which students in a distillation (the file's [[teacher]] entries)."""
+    table = tomllib.loads(path.read_text(encoding="utf-8"))
+    return tuple(
+        Teacher(id_prefix=row["id_prefix"], students=tuple(row["students"]), source=table["sources"][row["source"]])
+        for row in table.get("teacher", ())
+    )
+
+
+TEACHERS: tuple[Teacher, ...] = load_teachers()
+
+
+def teacher_for(model_id: str) -> Teacher | None:
+    """The distillation teacher a Bedrock model id is, with the students it may teach (None: it teaches none)."""
+    return next((t for t in TEACHERS if model_id.startswith(t.id_prefix)), None)
 
 
 def family_for(base_model_id: str, method: str = "FINE_TUNING") -> Family | None:

@@ -119,13 +119,14 @@ def _fast_conversation(fam: Family, content: str, system: str) -> Fast:
     cpt = rules.chars_per_token
     up = cpt - 1
     non_empty = rules.non_empty_text
+    most = 2 * rules.max_user_turns if rules.max_user_turns is not None else None
     strings_per_message = 4 if content == "string" else 3  # "role", its value, "content" (+ the string)
 
     def fast(rec: Any, colons: bool) -> Expect | None:
         messages = rec.messages
         n = len(messages)
-        if n % 2:
-            return None  # the last message is the user's
+        if n % 2 or (most is not None and n > most):
+            return None  # the last message is the user's, or more turns than the family takes
         t_in = t_out = c = 0
         strings = 1 + strings_per_message * n
         version = rec.schemaVersion
@@ -276,6 +277,8 @@ def scan_spec(fam: Family) -> ScanSpec | None:
     if fmt in (DataFormat.IMAGE_CAPTION, DataFormat.INPUT_TEXT, DataFormat.OPENAI_CHAT):
         return None  # the Python fast path takes these
     rules = fam.rules
+    if rules.answer_optional or rules.max_user_turns is not None:
+        return None  # prompts (distillation): at most 15,000 records, the Python fast path takes them
     words = tuple(json.dumps(word)[1:-1].encode() for word in rules.reserved)
     if fmt is DataFormat.PROMPT_COMPLETION:
         return (0, fam.chars_per_token, False, 0, 0, -1, None, words, rules.reserved_any_case)

@@ -144,6 +144,8 @@ class RecordRules(BaseModel):
     reserved_any_case: bool = False
     media_uri_pattern: str | None = None  # what an image/video/document URI may hold after s3://
     tool_config: bool = False  # "toolConfig" (and toolUse / toolResult blocks) accepted
+    answer_optional: bool = False  # prompts (distillation): the last turn may be the user's, which a teacher answers
+    max_user_turns: int | None = None  # user turns per record (single-turn prompts: 1)
     chars_per_token: int = 6  # how AWS estimates tokens for the family's limits
     sources: dict[str, str] = Field(default_factory=dict)  # rule (field name) -> URL
 
@@ -216,6 +218,19 @@ class Family(BaseModel):
                     update={"max_tokens_per_record": limit, "label": f"{self.label} at batch size {batch}"}
                 )
         return self
+
+
+class Teacher(BaseModel):
+    """A distillation teacher (a Bedrock model id prefix), the students it may teach, and the page that says so."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id_prefix: str
+    students: tuple[str, ...]
+    source: str
+
+    def teaches(self, student_model_id: str) -> bool:
+        return any(student_model_id.removeprefix("bedrock:").startswith(s) for s in self.students)
 
 
 # On-demand deployment: custom models customized on or after this date, in these regions (bedrock-2026.md).

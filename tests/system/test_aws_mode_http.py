@@ -188,7 +188,9 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         assert any("cli-bot (us-west-2" in n for n in notes), notes
         names = {m["ModelName"]: m for m in api.get("/custom-models").json()["CustomModels"]}
         assert names["cli-bot"]["Region"] == "us-west-2" and names["cli-bot"]["ModelType"] == "DISTILLATION"
-        assert api.get(f"/custom-models/{names['cli-bot']['Id']}").json()["CustomizationConfig"] == config
+        adopted = api.get(f"/custom-models/{names['cli-bot']['Id']}").json()
+        assert adopted["BedrockCustomizationConfig"] == config  # kept as Bedrock made it
+        assert adopted["CustomizationConfig"]["TeacherModelId"]  # and said in the method's words
         for model_id in (llama_id, nova_id):
             assert api.delete(f"/custom-models/{model_id}").status_code == 204
     assert aws.refused == []  # Bedrock would have accepted every request Model Studio sent

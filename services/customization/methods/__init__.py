@@ -5,18 +5,23 @@ simulation and the metrics ask the method; adding one means adding a module here
 uses it.
 
 - tuning.py: supervised fine-tuning and continued pre-training;
-- rft.py: reinforcement fine-tuning (a grader, typed hyperparameters, rewards)."""
+- rft.py: reinforcement fine-tuning (a grader, typed hyperparameters, rewards);
+- distillation.py: distillation (a teacher answers the prompts, the student learns its answers)."""
 
 from __future__ import annotations
 
 from services.customization.methods.base import Method, MethodContext
+from services.customization.methods.distillation import DISTILLATION
 from services.customization.methods.rft import REINFORCEMENT_FINE_TUNING
 from services.customization.methods.tuning import CONTINUED_PRE_TRAINING, FINE_TUNING
 
-METHODS: dict[str, Method] = {m.key: m for m in (FINE_TUNING, CONTINUED_PRE_TRAINING, REINFORCEMENT_FINE_TUNING)}
+METHODS: dict[str, Method] = {
+    m.key: m for m in (FINE_TUNING, CONTINUED_PRE_TRAINING, DISTILLATION, REINFORCEMENT_FINE_TUNING)
+}
 
 __all__ = [
     "CONTINUED_PRE_TRAINING",
+    "DISTILLATION",
     "FINE_TUNING",
     "METHODS",
     "REINFORCEMENT_FINE_TUNING",

@@ -18,10 +18,11 @@ from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider
 @dataclass(frozen=True)
 class MethodContext:
     """What a method may ask while it reads a request's own fields: the mode (the local simulation or
-    AWS) and the catalog (a teacher model must be one that may be used)."""
+    AWS), the catalog (a teacher model must be one that may be used) and the base model."""
 
     simulated: bool
     model: Callable[[str], ModelRecord | None] = lambda model_id: None
+    base: ModelRecord | None = None  # the base model being customized (a distillation's student)
 
 
 @dataclass(frozen=True)

@@ -108,4 +108,6 @@ def test_a_job_made_elsewhere_keeps_its_method_and_its_config(tmp_path: Path) ->
     shown = (
         TestClient(create_api(lambda: services), client=("127.0.0.1", 50000)).get(f"/custom-models/{model.id}").json()
     )
-    assert shown["ModelType"] == "DISTILLATION" and shown["CustomizationConfig"] == {"distillationConfig": teacher}
+    assert shown["ModelType"] == "DISTILLATION"
+    assert shown["CustomizationConfig"] == {"TeacherModelId": "meta.llama3-1-70b-instruct-v1:0"}  # the method's words
+    assert shown["BedrockCustomizationConfig"] == {"distillationConfig": teacher}  # and Bedrock's, as it was made

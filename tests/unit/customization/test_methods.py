@@ -13,7 +13,7 @@ from tests.support.fakes import ADMIN, World
 
 def test_fine_tuning_is_a_method_with_its_data_rules_epochs_and_metrics_files(w: World) -> None:
     assert method_for("FINE_TUNING") is FINE_TUNING
-    assert set(METHODS) == {"FINE_TUNING", "CONTINUED_PRE_TRAINING", "REINFORCEMENT_FINE_TUNING"}
+    assert set(METHODS) == {"FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION", "REINFORCEMENT_FINE_TUNING"}
     base = w.catalog.get_model(LLAMA).record
     assert FINE_TUNING.offered_by(base)
     family = FINE_TUNING.family(base)
@@ -32,7 +32,8 @@ def test_a_method_not_offered_is_refused_in_the_forms_words_and_the_form_offers_
     said = method_problem("IMPORTED")
     assert said == (
         "Customization Type: Model Studio runs FINE_TUNING (Supervised fine-tuning), "
-        "CONTINUED_PRE_TRAINING (Continued pre-training), REINFORCEMENT_FINE_TUNING (Reinforcement fine-tuning); "
+        "CONTINUED_PRE_TRAINING (Continued pre-training), DISTILLATION (Distillation), "
+        "REINFORCEMENT_FINE_TUNING (Reinforcement fine-tuning); "
         "not 'IMPORTED'."
     )
     assert method_problem("FINE_TUNING") is None
