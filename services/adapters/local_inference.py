@@ -2,9 +2,10 @@
 
 A base model answers generically. A custom model answers from what it was trained on: the completion
 of the training record whose prompt is most like the question (word overlap), so comparing a custom
-model with its base in local mode shows a real, explainable difference. Asked to judge two answers
-(services/evaluation/metrics.py's judge prompt), any model prefers the one nearer the reference by
-token F1, and says TIE when they are as near.
+model with its base in local mode shows a real, explainable difference. A distilled student learned its
+teacher's answers: to a prompt without a golden answer it answers as its teacher answered that prompt.
+Asked to judge two answers (services/evaluation/metrics.py's judge prompt), any model prefers the one
+nearer the reference by token F1, and says TIE when they are as near.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import orjson
 from services.datasets.records import text_of
 from services.domain.calls import ChatRequest, Reply, Target
 from services.domain.graders import reference_text
+from services.domain.teachers import teacher_model_id, teacher_of
 from services.evaluation.metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
 from services.ports import ObjectStore
 
@@ -32,10 +34,19 @@ def _words(text: str) -> frozenset[str]:
     return frozenset(w.lower() for w in _WORDS.findall(text))
 
 
-def pairs_of(record: object) -> list[tuple[str, str]]:
+def base_answer(name: str, question: str) -> str:
+    """What a simulated base model answers."""
+    return (
+        f"[simulated {name}] A general answer, as an untuned model would give: "
+        f"I can help with that. You asked: {question[:200]}"
+    )
+
+
+def pairs_of(record: object, teacher: str | None = None) -> list[tuple[str, str]]:
     """(prompt, answer) pairs of one training record: prompt/completion, or each user turn and the
     assistant's reply to it in a conversation, or (reinforcement fine-tuning) the last user turn and the
-    reference answer the grader rewards."""
+    reference answer the grader rewards, or (distillation, ``teacher`` named) a last user turn and what the
+    teacher answers to it."""
     if not isinstance(record, dict):
         return []
     if isinstance(record.get("prompt"), str) and isinstance(record.get("completion"), str):
@@ -55,6 +66,10 @@ def pairs_of(record: object) -> list[tuple[str, str]]:
         users = [m for m in messages if isinstance(m, dict) and m.get("role") == "user"]
         if users:
             found.append((text_of(users[-1].get("content"), " "), reference_text(record["reference_answer"])))
+    last = messages[-1] if messages else None
+    if teacher and isinstance(last, dict) and last.get("role") == "user":  # a prompt: the teacher answered it
+        prompt = text_of(last.get("content"), " ")
+        found.append((prompt, base_answer(teacher, prompt)))
     return found
 
 
@@ -79,20 +94,20 @@ class LocalInference:
     def __init__(self, objects: ObjectStore, delay_seconds: float = 0.0) -> None:
         self._objects = objects
         self._delay = delay_seconds  # how long each answer takes (STUDIO_SIM_INFERENCE_SECONDS)
-        self._memory: dict[str, list[tuple[frozenset[str], str]]] = {}
+        self._memory: dict[tuple[str, str | None], list[tuple[frozenset[str], str]]] = {}
         self._lock = threading.Lock()
 
-    def _learned(self, uri: str) -> list[tuple[frozenset[str], str]]:
+    def _learned(self, uri: str, teacher: str | None) -> list[tuple[frozenset[str], str]]:
         with self._lock:
-            if uri in self._memory:
-                return self._memory[uri]
+            if (uri, teacher) in self._memory:
+                return self._memory[uri, teacher]
         learned = [
             (_words(prompt), answer)
             for record in first_records(self._objects, uri, MAX_RECORDS)
-            for prompt, answer in pairs_of(record)
+            for prompt, answer in pairs_of(record, teacher)
         ]
         with self._lock:
-            self._memory[uri] = learned
+            self._memory[uri, teacher] = learned
         return learned
 
     def answer(self, target: Target, request: ChatRequest) -> str:
@@ -103,13 +118,12 @@ class LocalInference:
             score_a, score_b = token_f1(a, reference), token_f1(b, reference)
             return "TIE" if abs(score_a - score_b) < 1e-9 else ("A" if score_a > score_b else "B")
         if target.custom is None:
-            return (
-                f"[simulated {target.name}] A general answer, as an untuned model would give: "
-                f"I can help with that. You asked: {question[:200]}"
-            )
+            return base_answer(target.name, question)
+        taught = teacher_of(target.custom.customization_config)
+        teacher = teacher_model_id(taught[0]) if taught else None
         asked = _words(question)
         best, score = "", -1.0
-        for words, answer in self._learned(target.custom.training_uri):
+        for words, answer in self._learned(target.custom.training_uri, teacher):
             union = len(asked | words)
             overlap = len(asked & words) / union if union else 0.0
             if overlap > score:

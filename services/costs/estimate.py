@@ -26,6 +26,11 @@ class EstimateInput(BaseModel):
     # how the method bills training: by the data's tokens (fine-tuning, continued pre-training) or by the
     # training hour (reinforcement fine-tuning: services/customization/methods/, Method.billing)
     training_billing: str = Field("tokens", pattern="^(tokens|hours)$")
+    # distillation: the teacher answers each prompt at its on-demand price, and the student trains on the
+    # prompts and the answers (prices-2026.md); the answers' length is bounded by the longest answer asked for
+    teacher_model_id: str | None = Field(None, max_length=400)
+    teacher_prompts: int = Field(0, ge=0, le=10**9)
+    teacher_answer_tokens: int | None = Field(None, ge=1, le=10**7)  # per prompt; None: not bounded, so unknown
     # serving on demand instead (where Bedrock offers it): expected tokens per month
     on_demand_input_tokens: int = Field(0, ge=0, le=10**13)
     on_demand_output_tokens: int = Field(0, ge=0, le=10**13)
@@ -95,8 +100,11 @@ RFT_HOURS = Price(
 )
 
 
-def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
-    trained = request.training_units * request.epochs
+def estimate(prices: ModelPrices, request: EstimateInput, teacher: ModelPrices | None = None) -> Estimate:
+    """``teacher``: the prices of a distillation's teacher, whose answers are billed at its on-demand rate."""
+    teaching = _teaching(teacher, request) if teacher is not None else ()
+    answers = request.teacher_prompts * (request.teacher_answer_tokens or 0) if teacher is not None else 0
+    trained = (request.training_units + answers) * request.epochs
     per_k = prices.training_unit == "1K tokens"
     if request.training_billing == "hours":  # the hours a job takes are not known before it runs
         training = Component(
@@ -109,7 +117,7 @@ def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
             price_unit="training hour",
         )
     else:
-        training = _token_training(prices, request, trained, per_k)
+        training = _token_training(prices, request, trained, per_k, answers)
     storage = _component(
         "Storage",
         request.months,
@@ -129,7 +137,7 @@ def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
         f"{request.model_units} MU × {request.hours_per_day:g} h/day × {request.days:g} day(s) × price per MU-hour",
         "model unit-hour",
     )
-    components = (training, storage, inference)
+    components = (*teaching, training, storage, inference)
     unknown = tuple(c.name for c in components if c.cost is None)
     total = None if unknown else sum(c.cost or 0.0 for c in components)
     return Estimate(
@@ -144,7 +152,12 @@ def estimate(prices: ModelPrices, request: EstimateInput) -> Estimate:
     )
 
 
-def _token_training(prices: ModelPrices, request: EstimateInput, trained: int, per_k: bool) -> Component:
+def _token_training(
+    prices: ModelPrices, request: EstimateInput, trained: int, per_k: bool, answers: int = 0
+) -> Component:
+    data = (
+        f"({request.training_units:,} + {answers:,} answer) tokens" if answers else f"{request.training_units:,} tokens"
+    )
     return _component(
         "Training",
         trained,
@@ -152,12 +165,51 @@ def _token_training(prices: ModelPrices, request: EstimateInput, trained: int, p
         prices.training,
         1 / 1000 if per_k else 1.0,
         (
-            f"{request.training_units:,} tokens × {request.epochs} epoch(s) ÷ 1,000 × price per 1K tokens"
+            f"{data} × {request.epochs} epoch(s) ÷ 1,000 × price per 1K tokens"
             if per_k
             else f"{request.training_units:,} images × {request.epochs} epoch(s) × price per image"
         ),
         "1,000 tokens" if per_k else "image",
     )
+
+
+def _teaching(teacher: ModelPrices, request: EstimateInput) -> tuple[Component, Component]:
+    """A distillation's teacher: it reads every prompt and writes an answer to each, at its on-demand prices."""
+    reading = _component(
+        "Teacher: reading the prompts",
+        request.training_units,
+        "input tokens",
+        teacher.on_demand_input,
+        1 / 1000,
+        f"{request.training_units:,} prompt tokens ÷ 1,000 × {teacher.label}'s price per 1K input tokens",
+        "1,000 input tokens",
+    )
+    longest = request.teacher_answer_tokens
+    if longest is None:
+        writing = Component(
+            name="Teacher: writing the answers",
+            quantity=request.teacher_prompts,
+            unit="answers",
+            price=teacher.on_demand_output,
+            cost=None,
+            formula=(
+                f"{request.teacher_prompts:,} answers × their length (unknown until written: give the longest "
+                "answer, MaxResponseLength, to bound it) ÷ 1,000 × price per 1K output tokens"
+            ),
+            price_unit="1,000 output tokens",
+        )
+    else:
+        writing = _component(
+            "Teacher: writing the answers",
+            request.teacher_prompts * longest,
+            "output tokens (at most)",
+            teacher.on_demand_output,
+            1 / 1000,
+            f"{request.teacher_prompts:,} prompts × at most {longest:,} tokens ÷ 1,000 × {teacher.label}'s price "
+            "per 1K output tokens",
+            "1,000 output tokens",
+        )
+    return reading, writing
 
 
 def _compare(prices: ModelPrices, request: EstimateInput) -> ServeComparison | None:

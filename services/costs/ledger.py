@@ -263,7 +263,9 @@ class CostService:
         return found.on_demand_input.price, found.on_demand_output.price
 
     def estimate(self, request: EstimateInput) -> Estimate:
-        return estimate(self.prices_for(request.base_model_id, request.region), request)
+        """What a request costs before it is made; a distillation's teacher at its on-demand prices too."""
+        teacher = self.prices_for(request.teacher_model_id, request.region) if request.teacher_model_id else None
+        return estimate(self.prices_for(request.base_model_id, request.region), request, teacher)
 
     def _prices_of(self, model: CustomModel, catalog: PriceCatalog) -> ModelPrices | None:
         base = self._catalog.get_model(model.base_model_id)

@@ -182,3 +182,23 @@ def rft_jsonl(n: int = 120) -> bytes:
         + b"\n"
         for i in range(n)
     )
+
+
+NOVA_PRO = "bedrock:amazon.nova-pro-v1:0"  # a distillation teacher (on demand, us-east-1)
+
+
+def distill_jsonl(n: int = 120, golden: int = 10, *, turns: int = 1) -> bytes:
+    """``n`` distillation prompts (bedrock-conversation-2024): questions about item ``i`` for the teacher to
+    answer, the first ``golden`` with the answer wanted (a golden example); ``turns`` user turns each."""
+    lines = []
+    for i in range(n):
+        messages: list[dict[str, object]] = []
+        for t in range(turns):
+            if t:
+                messages.append({"role": "assistant", "content": [{"text": f"Noted, part {t}."}]})
+            messages.append({"role": "user", "content": [{"text": f"Which shelf holds parcel {i}, part {t}?"}]})
+        if i < golden:
+            messages.append({"role": "assistant", "content": [{"text": f"Parcel {i} is on shelf S{i}."}]})
+        record = {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}], "messages": messages}
+        lines.append(orjson.dumps(record) + b"\n")
+    return b"".join(lines)

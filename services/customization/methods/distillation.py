@@ -11,7 +11,6 @@ https://docs.aws.amazon.com/bedrock/latest/userguide/model-distillation.html"""
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,38 +20,10 @@ from services.customization.methods.base import Method, MethodContext, _keys
 from services.datasets.families import teacher_for
 from services.datasets.specs import Family
 from services.domain.models import Status
+from services.domain.teachers import MAX_IDENTIFIER, TEACHER_PATTERN, teacher_model_id, teacher_of
 
-# botocore's TeacherModelIdentifier: a foundation-model ARN or id, or an inference profile (ARN or id)
-TEACHER_PATTERN = re.compile(
-    r"(arn:aws(-[^:]+)?:bedrock:[a-z0-9-]{1,20}:((:foundation-model/([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}"
-    r"([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})|(([0-9a-zA-Z][_-]?)+)$)|([0-9]{12}:inference-profile/"
-    r"[a-zA-Z0-9-:.]+$)))|([a-z0-9-]{1,63}[.]{1}[a-z0-9-]{1,63}([.]?[a-z0-9-]{1,63})([:][a-z0-9-]{1,63}){0,2})"
-)
-# the geographies of cross-Region inference profiles (CDK's CrossRegionInferenceProfileRegion, bedrock-2026-methods B10)
-PROFILE_GEOS = ("us", "eu", "apac", "us-gov", "global", "jp", "au", "ca")
-MAX_IDENTIFIER = 2048
-MAX_RESPONSE_LENGTH = 1_000_000  # tokens; botocore sets no range (an Integer), so only a sane bound
 OPTIONS = ("TeacherModelId", "MaxResponseLength")
-
-
-def teacher_model_id(identifier: str) -> str:
-    """The Bedrock model id behind a teacher identifier: an ARN's resource, an inference profile's model
-    (its geography prefix removed), or Model Studio's own catalog id."""
-    model = identifier.removeprefix("bedrock:")
-    if model.startswith("arn:"):
-        model = model.rsplit("/", 1)[-1] if "/" in model else model
-    geo, _, rest = model.partition(".")
-    return rest if geo in PROFILE_GEOS and rest else model
-
-
-def teacher_of(config: Mapping[str, Any] | None) -> tuple[str, int | None] | None:
-    """(teacher identifier, longest answer in tokens or None) of a Bedrock customizationConfig."""
-    teacher = ((config or {}).get("distillationConfig") or {}).get("teacherModelConfig") or {}
-    identifier = teacher.get("teacherModelIdentifier")
-    if not isinstance(identifier, str):
-        return None
-    length = teacher.get("maxResponseLengthForInference")
-    return identifier, length if isinstance(length, int) else None
+MAX_RESPONSE_LENGTH = 1_000_000  # tokens; botocore sets no range (an Integer), so only a sane bound
 
 
 @dataclass(frozen=True)
@@ -73,7 +44,9 @@ class Distillation(Method):
             ]
         identifier = options.get("TeacherModelId")
         if not isinstance(identifier, str) or not identifier.strip():
-            return None, [f"{where}, TeacherModelId: required: the model that answers the prompts (e.g. amazon.nova-pro-v1:0)."]
+            return None, [
+                f"{where}, TeacherModelId: required: the model that answers the prompts (e.g. amazon.nova-pro-v1:0)."
+            ]
         identifier = identifier.strip()
         bedrock_id = identifier.removeprefix("bedrock:")
         if len(bedrock_id) > MAX_IDENTIFIER or not TEACHER_PATTERN.fullmatch(bedrock_id):
