@@ -42,11 +42,14 @@ def render_estimate(result: Estimate, *, charts: bool = True) -> None:
     for column, component in zip(columns, result.components, strict=False):
         column.metric(component.name, money(component.cost), help=component.formula)
     columns[-1].metric("Total", money(result.total))
-    if result.unknown:
+    unpriced = [c.name for c in result.components if c.cost is None and c.price.price is None]
+    unmeasured = [c for c in result.components if c.cost is None and c.price.price is not None]
+    for component in unmeasured:  # priced, but how much is not known yet
+        st.warning(md_escape(f"{component.name}: unknown: {component.formula}."), icon=":material/help:")
+    if unpriced:
         st.warning(
             md_escape(
-                f"The total is unknown: no source found for the {', '.join(result.unknown).lower()} price of "
-                f"{result.label}."
+                f"The total is unknown: no source found for the {', '.join(unpriced).lower()} price of {result.label}."
             )
             + f" See AWS's [pricing page]({PRICING_PAGE}); an admin can set the price, with its source, on the "
             "Costs page.",

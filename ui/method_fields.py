@@ -1,6 +1,7 @@
 """A customization method's own fields on the New Model form (the API's CustomizationConfig), one renderer per
-method that has any: reinforcement fine-tuning's grader and Test grader. Display only: what a grader may be is
-decided by services/domain/graders.py, and the service says what is wrong."""
+method that has any: reinforcement fine-tuning's grader and Test grader, distillation's teacher. Display only:
+what a grader or a teacher may be is decided by services/domain/ and the method, and the service says what is
+wrong."""
 
 from __future__ import annotations
 
@@ -11,7 +12,11 @@ import pandas as pd
 import streamlit as st
 
 from services.domain.graders import BUILTINS, LAMBDA_CONTRACT_URL, REWARD_FUNCTIONS_URL
+from ui import deps
+from ui.components import pick_label
 from ui.state import Key
+
+PAIRS_URL = "https://docs.aws.amazon.com/bedrock/latest/userguide/prequisites-model-distillation.html"
 
 BUILTIN_LABELS = {
     "exact-match": "Exact match",
@@ -30,14 +35,21 @@ def render_choices(method_key: str, simulated: bool) -> None:
         chooser(simulated)
 
 
-def render_fields(method_key: str, simulated: bool) -> dict[str, Any] | None:
-    """The method's own fields, inside the form; what the request's ``options`` are (None: it takes none)."""
+def render_fields(method_key: str, simulated: bool, base: Any = None) -> dict[str, Any] | None:
+    """The method's own fields, inside the form; what the request's ``options`` are (None: it takes none).
+    ``base``: the chosen base model's view (a distillation's student)."""
+    if method_key == "DISTILLATION":
+        return _teacher(base)
     renderer = RENDERERS.get(method_key)
     return renderer(simulated) if renderer else None
 
 
 def prefill(method_key: str, options: Mapping[str, Any] | None) -> dict[str, Any]:
     """Session-state values that put ``options`` back in the method's fields ("New run from this one")."""
+    if method_key == "DISTILLATION":
+        teacher, length = (options or {}).get("TeacherModelId"), (options or {}).get("MaxResponseLength")
+        filled: dict[str, Any] = {Key.NM_TEACHER_ID: str(teacher or "")}
+        return filled | ({Key.NM_TEACHER_LENGTH: str(length)} if length else {})
     grader = (options or {}).get("Grader") or {}
     if method_key != "REINFORCEMENT_FINE_TUNING" or not isinstance(grader, Mapping):
         return {}
@@ -116,6 +128,47 @@ def _rft(simulated: bool) -> dict[str, Any]:
         key=Key.NM_GRADER_CANDIDATE,
         help="Test grader scores this answer for the first records; left blank, each record's own reference answer.",
     )
+    return options
+
+
+def _teacher(base: Any) -> dict[str, Any]:
+    """A distillation's teacher: an enabled model AWS pairs with this student, or an inference profile or ARN of
+    one; and the longest answer it writes."""
+    st.markdown("**Teacher**")
+    teachers = deps.services_or_stop().customization.teacher_choices(base.record) if base is not None else []
+    by_id = {v.record.model_id: v for v in teachers}
+    left, right = st.columns(2)
+    if by_id:
+        chosen = left.selectbox(
+            "Teacher model",
+            list(by_id),
+            key=Key.NM_TEACHER,
+            format_func=lambda i: pick_label(by_id[i].record),
+            help=f"Enabled models AWS pairs with this student ([teachers and students]({PAIRS_URL})). It answers "
+            "every prompt, billed at its on-demand price.",
+        )
+    else:
+        chosen = ""
+        left.warning(
+            "No enabled model teaches this student: an admin enables one AWS pairs with it on the Models page, "
+            "or name an inference profile here.",
+            icon=":material/block:",
+        )
+    given = right.text_input(
+        "… or its inference profile or ARN (optional)",
+        key=Key.NM_TEACHER_ID,
+        placeholder="us.amazon.nova-premier-v1:0",
+        help="A cross-Region inference profile needs invoke permission on the profile and on the model in each "
+        "of its Regions for the customization role.",
+    )
+    length = st.text_input(
+        "Longest teacher answer, in tokens (optional)",
+        key=Key.NM_TEACHER_LENGTH,
+        help="Bounds the teacher's answers and so its cost; left blank, Bedrock's default.",
+    )
+    options: dict[str, Any] = {"TeacherModelId": given.strip() or chosen}
+    if length.strip():
+        options["MaxResponseLength"] = int(length) if length.strip().isdigit() else length.strip()
     return options
 
 

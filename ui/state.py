@@ -75,6 +75,9 @@ class Key(StrEnum):
     NM_CREATE = "new_model_create"
     NM_CREATED = "new_model_created"
     NM_FROM = "new_model_from"  # the run the form was prefilled from ("New run from this one")
+    NM_TEACHER = "new_model_teacher"  # distillation's teacher (ui/method_fields.py)
+    NM_TEACHER_ID = "new_model_teacher_id"
+    NM_TEACHER_LENGTH = "new_model_teacher_length"
     NM_GRADER_KIND = "new_model_grader_kind"  # reinforcement fine-tuning's grader (ui/method_fields.py)
     NM_GRADER_BUILTIN = "new_model_grader_builtin"
     NM_GRADER_TOLERANCE = "new_model_grader_tolerance"

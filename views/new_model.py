@@ -129,7 +129,9 @@ with st.form(Key.NM_FORM):
         )
     st.markdown("**Hyper Parameters**")
     hyper: dict[str, str] = {}
-    if family is not None:
+    if family is not None and not family.hyperparameters:
+        st.caption(f"Bedrock chooses the training settings for {method.label.lower()}: it takes none.")
+    elif family is not None:
         columns = st.columns(min(3, len(family.hyperparameters)))
         for i, hp in enumerate(family.hyperparameters):
             default = "" if hp.default is None else hp.format(hp.default)
@@ -148,7 +150,7 @@ with st.form(Key.NM_FORM):
             width="stretch",
         )
         hyper = {str(r["name"]).strip(): str(r["value"]) for _, r in edited.iterrows() if str(r["name"]).strip()}
-    options = render_fields(method_key, simulated=settings.backend == "local")
+    options = render_fields(method_key, simulated=settings.backend == "local", base=base)
     graded = bool(options and "Grader" in options)
     columns = st.columns(3 if graded else 2)
     check = columns[0].form_submit_button("Check data", key=Key.NM_CHECK, width="stretch")
@@ -222,6 +224,7 @@ if check or create:
                     model_units=0,
                     token_method=result.training.token_method,
                     training_billing=method.billing,
+                    **customization.teaching(request, result.training.records),
                 )
             )
             render_estimate(estimate, charts=False)

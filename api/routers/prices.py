@@ -69,8 +69,15 @@ class EstimateIn(Pascal):
     ModelUnits: int = Field(0, ge=0, le=100)
     HoursPerDay: float = Field(24.0, ge=0, le=24, allow_inf_nan=False)
     Days: float = Field(0.0, ge=0, le=3650, allow_inf_nan=False)
-    ModelType: Literal["FINE_TUNING", "CONTINUED_PRE_TRAINING", "REINFORCEMENT_FINE_TUNING"] = Field(
+    ModelType: Literal["FINE_TUNING", "CONTINUED_PRE_TRAINING", "DISTILLATION", "REINFORCEMENT_FINE_TUNING"] = Field(
         "FINE_TUNING", description="The customization method: it decides how training is billed."
+    )
+    TeacherModelId: str | None = Field(
+        None, max_length=400, description="distillation: the teacher, billed at its on-demand prices"
+    )
+    Prompts: int = Field(0, ge=0, le=10**9, description="distillation: the prompts the teacher answers")
+    MaxResponseLength: int | None = Field(
+        None, ge=1, le=10**6, description="distillation: the longest answer, in tokens (unset: the cost is unknown)"
     )
 
 
@@ -136,6 +143,8 @@ def create_estimate(body: EstimateIn, s: Svc, actor: Who) -> EstimateOut:
             base_model_id=body.BaseModelId, region=region, training_units=body.TrainingTokens, epochs=body.Epochs,
             months=body.StorageMonths, model_units=body.ModelUnits, hours_per_day=body.HoursPerDay, days=body.Days,
             token_method="as given (TrainingTokens)", training_billing=METHODS[body.ModelType].billing,
+            teacher_model_id=body.TeacherModelId if body.ModelType == "DISTILLATION" else None,
+            teacher_prompts=body.Prompts, teacher_answer_tokens=body.MaxResponseLength,
         )
     )  # fmt: skip
     return EstimateOut(

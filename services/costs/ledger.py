@@ -264,7 +264,13 @@ class CostService:
 
     def estimate(self, request: EstimateInput) -> Estimate:
         """What a request costs before it is made; a distillation's teacher at its on-demand prices too."""
-        teacher = self.prices_for(request.teacher_model_id, request.region) if request.teacher_model_id else None
+        teacher = None
+        if request.teacher_model_id:
+            try:
+                teacher = self.prices_for(request.teacher_model_id, request.region)
+            except InvalidRequest:  # a teacher outside the catalog: its prices unknown, said so
+                model_id = request.teacher_model_id.removeprefix("bedrock:")
+                teacher = self._lookup(model_id, model_id, request.region or self.region, self.prices)
         return estimate(self.prices_for(request.base_model_id, request.region), request, teacher)
 
     def _prices_of(self, model: CustomModel, catalog: PriceCatalog) -> ModelPrices | None:

@@ -63,6 +63,8 @@ class CustomizationService:
         # what the form offers, and the checks of a request
         self.base_model_choices = self.checks.base_model_choices
         self.family_of = self.checks.family_of
+        self.teacher_choices = self.checks.teacher_choices
+        self.teaching = self.checks.teaching
         self.max_model_units = self.checks.max_model_units
         self.regions_for = self.checks.regions_for
         self.job_region = self.checks.job_region

@@ -20,6 +20,7 @@ from services.customization.common import (
     NewCustomModel,
 )
 from services.customization.methods import FINE_TUNING, Method, MethodContext, method_for, method_problem
+from services.datasets.families import teacher_for
 from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, DatasetReport, check_record_totals, validate_stream
 from services.datasets.warnings import data_warnings
@@ -48,6 +49,24 @@ class Checks(ServiceBase):
         """GREEN Bedrock base models that offer the method and are not LEGACY (DESIGN.md)."""
         views = [to_view(r) for r in self._catalog.list_models()]
         return sorted((v for v in views if v.status is Status.GREEN and method.offered_by(v.record)), key=display_order)
+
+    def teacher_choices(self, student: ModelRecord) -> list[ModelView]:
+        """Enabled models that may teach ``student`` in a distillation (AWS's pairs), as called on demand (the
+        catalog's variant without a context window)."""
+        views = [to_view(r) for r in self._catalog.list_models()]
+        return sorted(
+            (
+                v
+                for v in views
+                if v.status is Status.GREEN
+                and v.record.model_type is ModelType.BASE
+                and v.record.provider is Provider.BEDROCK
+                and v.record.label == v.record.name
+                and (teacher := teacher_for(v.record.model_id)) is not None
+                and teacher.teaches(student.model_id)
+            ),
+            key=display_order,
+        )
 
     @staticmethod
     def family_of(base: ModelRecord | str, method: Method = FINE_TUNING) -> Family | None:
@@ -104,6 +123,11 @@ class Checks(ServiceBase):
             problems += hp_problems
             problems += self.method_config(request, base, hyper)[1]
         return base, hyper, problems
+
+    @staticmethod
+    def teaching(request: NewCustomModel, records: int) -> dict[str, Any]:
+        """What the request's method adds to its cost estimate (a distillation's teacher)."""
+        return (method_for(request.customization_type) or FINE_TUNING).estimate_terms(request.options, records)
 
     def method_config(
         self, request: NewCustomModel, base: ModelRecord, hyper: dict[str, str]

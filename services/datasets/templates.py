@@ -47,20 +47,18 @@ def example_records(family: Family) -> list[dict[str, Any]]:
         ]
     rules = family.rules
     records = []
-    for q, a in _QA:
+    for n, (q, a) in enumerate(_QA):
         if rules.content == "string":
             record: dict[str, Any] = {
                 "system": SYSTEM,
                 "messages": [{"role": "user", "content": q}, {"role": "assistant", "content": a}],
             }
         else:
+            answer = [] if rules.answer_optional and n % 2 else [{"role": "assistant", "content": [{"text": a}]}]
             record = {
                 "schemaVersion": rules.schema_version or "bedrock-conversation-2024",
                 "system": [{"text": SYSTEM}],
-                "messages": [
-                    {"role": "user", "content": [{"text": q}]},
-                    {"role": "assistant", "content": [{"text": a}]},
-                ],
+                "messages": [{"role": "user", "content": [{"text": q}]}, *answer],  # prompts: the answer optional
             }
         records.append(record)
     if rules.image_formats:
@@ -132,7 +130,16 @@ def rules_of(family: Family) -> list[Rule]:
 def _conversation_rules(family: Family, add: Any) -> None:
     rules = family.rules
     form = {"string": "a string", "blocks": "a list of content blocks", "either": "a string or a list of blocks"}
-    add("Roles alternate user, assistant, starting with user and ending with the assistant.", rules.source(""))
+    if rules.answer_optional:
+        add(
+            "Prompts: roles alternate user, assistant, starting with user; the last turn may be the user's (the "
+            "teacher answers it), or the assistant's answer you want (a golden example).",
+            rules.source("answer_optional"),
+        )
+    else:
+        add("Roles alternate user, assistant, starting with user and ending with the assistant.", rules.source(""))
+    if rules.max_user_turns is not None:
+        add(f"At most {rules.max_user_turns} user turn(s) per record (single-turn).", rules.source("max_user_turns"))
     add(f"A message's content is {form[rules.content]}; 'system' is {form[rules.system]}.", rules.source("content"))
     if rules.system_blocks is not None:
         add(f"'system' holds exactly {rules.system_blocks} block.", rules.source("system_blocks"))

@@ -461,6 +461,7 @@ def test_the_customization_type_comes_first_and_decides_the_base_models_and_the_
     assert at.selectbox(key=Key.NM_TYPE).options == [
         "Supervised fine-tuning",
         "Continued pre-training",
+        "Distillation",
         "Reinforcement fine-tuning",
     ]
     at.selectbox(key=Key.NM_TYPE).set_value("CONTINUED_PRE_TRAINING").run()

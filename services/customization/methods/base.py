@@ -91,6 +91,10 @@ class Method:
         """A model's method settings in a person's words, for its page (field -> value)."""
         return {}
 
+    def estimate_terms(self, options: Mapping[str, Any] | None, records: int) -> dict[str, Any]:
+        """What the method adds to a cost estimate of ``records`` training records (EstimateInput's fields)."""
+        return {}
+
 
 def _keys(options: Mapping[str, Any]) -> str:
     return ", ".join(sorted(str(k)[:40] for k in options)[:10])

@@ -106,6 +106,18 @@ class Distillation(Method):
     def epochs(self, hyperparameters: Mapping[str, str]) -> int:
         return 1  # Bedrock picks the passes; the estimate counts one
 
+    def estimate_terms(self, options: Mapping[str, Any] | None, records: int) -> dict[str, Any]:
+        """The teacher answers every prompt: its reading and writing at its on-demand prices."""
+        identifier = (options or {}).get("TeacherModelId")
+        if not isinstance(identifier, str) or not identifier.strip():
+            return {}
+        length, _ = _length((options or {}).get("MaxResponseLength"))
+        return {
+            "teacher_model_id": f"bedrock:{teacher_model_id(identifier.strip())}",
+            "teacher_prompts": records,
+            "teacher_answer_tokens": length,
+        }
+
 
 def _length(raw: object) -> tuple[int | None, str | None]:
     where = "Customization Config, MaxResponseLength"
