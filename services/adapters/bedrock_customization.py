@@ -113,7 +113,11 @@ class BedrockCustomization:
             "roleArn": request.role_arn,
             "baseModelIdentifier": request.base_model_identifier,
             "customizationType": request.customization_type,
-            "trainingDataConfig": {"s3Uri": request.training_uri},
+            "trainingDataConfig": (
+                {"invocationLogsConfig": dict(request.training_logs)}
+                if request.training_logs
+                else {"s3Uri": request.training_uri}
+            ),
             "outputDataConfig": {"s3Uri": request.output_uri},
             "clientRequestToken": request.client_token,
         }
@@ -167,7 +171,11 @@ class BedrockCustomization:
             stage=_stage(job.get("statusDetails") or {}),
             custom_model_name=job.get("outputModelName"),
             base_model=str(job.get("baseModelArn", "")).rsplit("/", 1)[-1] or None,
-            training_uri=(job.get("trainingDataConfig") or {}).get("s3Uri"),
+            training_uri=(job.get("trainingDataConfig") or {}).get("s3Uri")
+            or ((job.get("trainingDataConfig") or {}).get("invocationLogsConfig") or {})
+            .get("invocationLogSource", {})
+            .get("s3Uri"),
+            training_logs=(job.get("trainingDataConfig") or {}).get("invocationLogsConfig") or None,
             validation_uri=next(
                 (v.get("s3Uri") for v in (job.get("validationDataConfig") or {}).get("validators", [])), None
             ),

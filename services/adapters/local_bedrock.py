@@ -153,6 +153,7 @@ class LocalBedrock:
             created_at=datetime.fromtimestamp(job["created_at"], UTC),
             customization_type=job["request"].get("customization_type", "FINE_TUNING"),
             customization_config=job["request"].get("customization_config"),
+            training_logs=job["request"].get("training_logs"),
         )
 
     def _region_jobs(self) -> list[dict[str, Any]]:

@@ -18,9 +18,12 @@ from collections.abc import Iterator
 
 import orjson
 
+from services.datasets.invocation_logs import scan_logs
 from services.datasets.records import text_of
 from services.domain.calls import ChatRequest, Reply, Target
+from services.domain.custom import CustomModel
 from services.domain.graders import reference_text
+from services.domain.invocation_logs import logs_of
 from services.domain.teachers import teacher_model_id, teacher_of
 from services.evaluation.metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
 from services.ports import ObjectStore
@@ -97,15 +100,24 @@ class LocalInference:
         self._memory: dict[tuple[str, str | None], list[tuple[frozenset[str], str]]] = {}
         self._lock = threading.Lock()
 
-    def _learned(self, uri: str, teacher: str | None) -> list[tuple[frozenset[str], str]]:
+    def _learned(self, custom: CustomModel, teacher: str | None) -> list[tuple[frozenset[str], str]]:
+        uri = custom.training_uri
         with self._lock:
             if (uri, teacher) in self._memory:
                 return self._memory[uri, teacher]
-        learned = [
-            (_words(prompt), answer)
-            for record in first_records(self._objects, uri, MAX_RECORDS)
-            for prompt, answer in pairs_of(record, teacher)
-        ]
+        logs = logs_of(custom.training_logs)
+        if logs is not None:  # distilled from invocation logs: the logged answers, or the teacher's to the prompts
+            scan = scan_logs(self._objects.list(uri), self._objects.open, logs, None, keep_pairs=MAX_RECORDS)
+            learned = [
+                (_words(prompt), answer if logs.use_prompt_response or not teacher else base_answer(teacher, prompt))
+                for _, prompt, answer in scan.pairs
+            ]
+        else:
+            learned = [
+                (_words(prompt), answer)
+                for record in first_records(self._objects, uri, MAX_RECORDS)
+                for prompt, answer in pairs_of(record, teacher)
+            ]
         with self._lock:
             self._memory[uri, teacher] = learned
         return learned
@@ -123,7 +135,7 @@ class LocalInference:
         teacher = teacher_model_id(taught[0]) if taught else None
         asked = _words(question)
         best, score = "", -1.0
-        for words, answer in self._learned(target.custom.training_uri, teacher):
+        for words, answer in self._learned(target.custom, teacher):
             union = len(asked | words)
             overlap = len(asked & words) / union if union else 0.0
             if overlap > score:

@@ -9,12 +9,15 @@ import random
 from typing import Any
 
 from services.datasets.families import family_for
+from services.datasets.invocation_logs import logs_report, scan_logs
 from services.datasets.validate import DatasetKind, check_record_totals, validate_stream
 from services.domain.custom import (
     JobRequest,
 )
 from services.domain.errors import ObjectStoreError
+from services.domain.invocation_logs import logs_of
 from services.domain.s3uri import join
+from services.domain.teachers import teacher_of
 from services.ports import ObjectStore
 
 ACCOUNT = "000000000000"
@@ -28,6 +31,22 @@ def judge_data(objects: ObjectStore, request: JobRequest) -> dict[str, Any]:
     family = family_for(request.base_model_identifier, request.customization_type)
     if family is None:
         return {"ok": True, "records": 0, "validation_records": 0}
+    logs = logs_of(request.training_logs)
+    if logs is not None:  # distillation from invocation logs: the calls Bedrock can use
+        teacher = teacher_of(request.customization_config)
+        try:
+            scan = scan_logs(
+                objects.list(logs.s3_uri),
+                objects.open,
+                logs,
+                teacher[0] if teacher and logs.use_prompt_response else None,
+            )
+        except ObjectStoreError as exc:
+            return {"ok": False, "message": f"Invocation logs could not be read: {exc}"}
+        problems = check_record_totals(logs_report(scan, family), None, family)
+        if problems:
+            return {"ok": False, "message": "Data validation failed: " + "; ".join(problems)[:2000]}
+        return {"ok": True, "records": scan.usable, "validation_records": 0}
     reports = []
     try:
         for kind, uri in (

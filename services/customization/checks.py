@@ -21,6 +21,7 @@ from services.customization.common import (
 )
 from services.customization.methods import FINE_TUNING, Method, MethodContext, method_for, method_problem
 from services.datasets.families import teacher_for
+from services.datasets.invocation_logs import LogScan, logs_report, scan_logs
 from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, DatasetReport, check_record_totals, validate_stream
 from services.datasets.warnings import data_warnings
@@ -28,6 +29,7 @@ from services.domain.errors import (
     InvalidRequest,
     ObjectStoreError,
 )
+from services.domain.invocation_logs import InvocationLogs, parse_invocation_logs
 from services.domain.models import (
     Lifecycle,
     ModelRecord,
@@ -122,7 +124,18 @@ class Checks(ServiceBase):
             hyper, hp_problems = self.check_hyperparameters(base, request.hyperparameters, method)
             problems += hp_problems
             problems += self.method_config(request, base, hyper)[1]
+        problems += self.logs_of(request)[1]
         return base, hyper, problems
+
+    @staticmethod
+    def logs_of(request: NewCustomModel) -> tuple[InvocationLogs | None, list[str]]:
+        """The invocation logs a request takes its data from (None: a file), or what is wrong with them."""
+        if request.invocation_logs is None:
+            return None, []
+        method = method_for(request.customization_type) or FINE_TUNING
+        if not method.takes_logs:
+            return None, [f"Training Data Source: {method.label.lower()} takes a training file, not invocation logs."]
+        return parse_invocation_logs(request.invocation_logs)
 
     @staticmethod
     def teaching(request: NewCustomModel, records: int) -> dict[str, Any]:
@@ -226,14 +239,19 @@ class Checks(ServiceBase):
         validation: DataInput | None,
     ) -> DataCheck:
         """The data checked after the form's fields (``problems``, from ``check_request``), all in one."""
+        logs, _ = self.logs_of(request)
+        if request.invocation_logs is not None and (training is not None or logs is None):
+            extra = ["Training Data: give invocation logs or a training file, not both."] if training else []
+            return DataCheck(problems=(*problems, *extra))
         check = (
             self.check_data(
                 request.base_model_id,
-                training,
+                logs or training,
                 validation,
                 hyper,
                 check_hyperparameters=False,
                 method=method_for(request.customization_type) or FINE_TUNING,
+                teacher=(request.options or {}).get("TeacherModelId"),
             )
             if base is not None
             else DataCheck()
@@ -243,12 +261,13 @@ class Checks(ServiceBase):
     def check_data(
         self,
         base_model_id: str,
-        training: DataInput | None,
+        training: DataInput | InvocationLogs | None,
         validation: DataInput | None = None,
         hyperparameters: Mapping[str, str] | None = None,
         *,
         check_hyperparameters: bool = True,
         method: Method = FINE_TUNING,
+        teacher: str | None = None,
     ) -> DataCheck:
         """The whole request in one step: the hyperparameters (unless the caller already checked them),
         then the data streamed through Bedrock's checks for the base model's family, with the limits
@@ -275,6 +294,8 @@ class Checks(ServiceBase):
                 )
             )
         problems: list[str] = list(hp_problems)
+        if isinstance(training, InvocationLogs):
+            return self._check_logs(training, family, teacher, problems, epochs)
         reports: dict[DatasetKind, DatasetReport] = {}
         for kind, source in ((DatasetKind.TRAINING, training), (DatasetKind.VALIDATION, validation)):
             if source is None:
@@ -310,6 +331,30 @@ class Checks(ServiceBase):
             warnings=tuple(warnings),
             epochs=epochs,
         )
+
+    def scan_logs(self, logs: InvocationLogs, teacher: str | None, keep_pairs: int = 0) -> LogScan:
+        """The logged calls under the logs' prefix counted as Bedrock takes them; the prefix through the one
+        rule for a user's URI first (an allowed bucket)."""
+        user_uri(logs.s3_uri, self._config.allowed_buckets)
+        return scan_logs(self._objects.list(logs.s3_uri), self._objects.open, logs, teacher, keep_pairs=keep_pairs)
+
+    def _check_logs(
+        self, logs: InvocationLogs, family: Family, teacher: str | None, problems: list[str], epochs: int
+    ) -> DataCheck:
+        """Invocation logs as the training data: the calls the filter picks that Bedrock can use, counted
+        against the student's limits (100 to 15,000 prompts)."""
+        try:
+            scan = self.scan_logs(logs, teacher if logs.use_prompt_response else None)
+        except (InvalidRequest, ObjectStoreError) as exc:
+            return DataCheck(problems=(*problems, f"Training Data Source, InvocationLogs: {exc}"))
+        report = logs_report(scan, family)
+        problems += [f"Training Data Source, InvocationLogs: {p}" for p in check_record_totals(report, None, family)]
+        if scan.files == 0:
+            problems.append(
+                f"Training Data Source, InvocationLogs: no log files under {logs.s3_uri} "
+                "(is invocation logging on, and delivering to this bucket?)."
+            )
+        return DataCheck(training=report, problems=tuple(problems), warnings=(scan.in_words(logs),), epochs=epochs)
 
     @contextmanager
     def opened(self, source: DataInput) -> Iterator[BinaryIO]:

@@ -40,6 +40,9 @@ class NewCustomModel(BaseModel):
     hyperparameters: dict[str, str] = Field(default_factory=dict)
     region: str | None = None  # where the job runs; None: the preferred region the base model allows
     options: dict[str, Any] | None = None  # the method's own fields (the API's CustomizationConfig)
+    # distillation from Bedrock's invocation logs instead of a training file (the API's
+    # TrainingDataSource.InvocationLogs: {"S3Uri", "Filters", "UsePromptResponse"})
+    invocation_logs: dict[str, Any] | None = None
 
     @field_validator("base_model_id")
     @classmethod

@@ -67,6 +67,7 @@ class ExternalModels(ServiceBase):
             base_model_name=base.name,
             customization_type=job.customization_type,  # as it was made, whatever the method
             customization_config=job.customization_config,
+            training_logs=job.training_logs,
             hyperparameters=job.hyperparameters,
             training_uri=job.training_uri or "",
             validation_uri=job.validation_uri,

@@ -98,6 +98,7 @@ class Submissions(ServiceBase):
                 raise DuplicateName(message, problems)
             raise InvalidData(message, problems, reports, check.summary() if reports else None)
         assert base is not None and check.training is not None
+        logs, _ = self._checks.logs_of(request)  # check_request said why otherwise
         region, _ = self._checks.job_region(base, request.region)
         assert region is not None  # check_request said why otherwise
         family = self._checks.family_of(base, method_for(request.customization_type) or FINE_TUNING)
@@ -112,11 +113,12 @@ class Submissions(ServiceBase):
         now = self._clock()
         name = request.name.strip()
         folder = f"{safe_key_part(name)}-{key[:12]}"
-        training_uri = (
-            join(root, "data", folder, "training-" + safe_key_part(training.name))
-            if isinstance(training, Upload)
-            else str(training)
-        )
+        if logs is not None:  # distillation from invocation logs: Bedrock reads them where they are
+            training_uri = logs.s3_uri
+        elif isinstance(training, Upload):
+            training_uri = join(root, "data", folder, "training-" + safe_key_part(training.name))
+        else:
+            training_uri = str(training)
         validation_uri = None
         if validation is not None:
             validation_uri = (
@@ -133,6 +135,7 @@ class Submissions(ServiceBase):
             base_model_name=base.name,
             customization_type=request.customization_type,
             customization_config=config,
+            training_logs=logs.bedrock() if logs is not None else None,
             hyperparameters=hyper,
             training_uri=training_uri,
             validation_uri=validation_uri,
@@ -267,6 +270,7 @@ class Submissions(ServiceBase):
                     ),
                     customization_type=model.customization_type,
                     customization_config=model.customization_config,
+                    training_logs=model.training_logs,
                     client_token=_bedrock_token(model.client_token, model.id),
                     tags=dict(self._config.tags),
                     kms_key_id=self._config.kms_key_id,
@@ -354,6 +358,7 @@ class Submissions(ServiceBase):
                 "hp": hyper or request.hyperparameters,
                 "region": request.region,
                 "options": request.options,
+                "logs": request.invocation_logs,
                 "training": identity(training),
                 "validation": identity(validation),
             },

@@ -60,7 +60,9 @@ class CustomModel(BaseModel):
     # Bedrock's customizationConfig (a teacher, a grader), as the job was made with it; None for none
     customization_config: dict[str, Any] | None = None
     hyperparameters: dict[str, str]
-    training_uri: str
+    training_uri: str  # the training file, or (distilled from invocation logs) where the logs are
+    # distillation from invocation logs: Bedrock's invocationLogsConfig (which logged calls it used); None: a file
+    training_logs: dict[str, Any] | None = None
     validation_uri: str | None = None
     output_uri: str
     training_records: int = 0
@@ -160,6 +162,7 @@ class JobInfo(BaseModel):
     created_at: datetime | None = None
     customization_type: str = "FINE_TUNING"
     customization_config: dict[str, Any] | None = None
+    training_logs: dict[str, Any] | None = None
 
 
 class ThroughputInfo(BaseModel):
@@ -197,6 +200,7 @@ class JobRequest(BaseModel):
     client_token: str
     customization_type: str = "FINE_TUNING"
     customization_config: dict[str, Any] | None = None
+    training_logs: dict[str, Any] | None = None  # invocationLogsConfig instead of the training file (distillation)
     tags: dict[str, str] = Field(default_factory=dict)  # on the job and its custom model
     kms_key_id: str | None = None
     vpc_subnets: tuple[str, ...] = ()

@@ -39,7 +39,7 @@ class SqlCustomModels(SqlBase):
     ) -> None:
         values = model.model_dump(exclude={"name", "enabled"})
         values["hyperparameters"] = orjson.dumps(model.hyperparameters).decode()
-        for key in ("data_summary", "customization_config"):
+        for key in ("data_summary", "customization_config", "training_logs"):
             values[key] = None if values[key] is None else orjson.dumps(values[key]).decode()
         values["job_status"] = model.job_status.value
         values["throughput_status"] = model.throughput_status.value if model.throughput_status else None
@@ -108,7 +108,7 @@ class SqlCustomModels(SqlBase):
         for key in ("job_status", "throughput_status", "deployment_status"):
             if key in values and values[key] is not None:
                 values[key] = str(getattr(values[key], "value", values[key]))
-        for key in ("hyperparameters", "data_summary", "customization_config"):
+        for key in ("hyperparameters", "data_summary", "customization_config", "training_logs"):
             if values.get(key) is not None:
                 values[key] = orjson.dumps(values[key]).decode()
         now = values.setdefault("updated_at", datetime.now(UTC))

@@ -126,7 +126,7 @@ _CUSTOM_FIELDS = [c.name for c in custom_models.columns if c.name not in ("name_
 def custom_of(row: Row[Any]) -> CustomModel:
     values = {name: getattr(row, name) for name in _CUSTOM_FIELDS}
     values["hyperparameters"] = orjson.loads(values["hyperparameters"])
-    for key in ("data_summary", "customization_config"):
+    for key in ("data_summary", "customization_config", "training_logs"):
         if values[key] is not None:
             values[key] = orjson.loads(values[key])
     values["job_status"] = JobStatus(values["job_status"])

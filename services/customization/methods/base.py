@@ -34,6 +34,7 @@ class Method:
     metrics_files: Mapping[str, str] = field(default_factory=dict)  # kind -> file name under the job's output
     listed: bool = True  # ListFoundationModels says which base models offer it (else: its families say)
     billing: str = "tokens"  # how AWS bills its training: the data's tokens × epochs, or "hours" of training
+    takes_logs: bool = False  # Bedrock's invocation logs may be its data instead of a file (distillation)
 
     def offered_by(self, base: ModelRecord) -> bool:
         """A Bedrock base model that offers this method (as ListFoundationModels lists it, or, for a method

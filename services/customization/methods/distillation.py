@@ -141,4 +141,5 @@ DISTILLATION = Distillation(
     ),
     source="https://docs.aws.amazon.com/bedrock/latest/userguide/model-distillation.html",
     metrics_files={"training": "step_wise_training_metrics.csv", "validation": "validation_metrics.csv"},
+    takes_logs=True,  # invocationLogsConfig (distillation-data-prep-option-2.html)
 )
