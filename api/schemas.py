@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.customization.methods import method_for
 from services.domain.custom import CustomModel, JobStatus
+from services.domain.invocation_logs import logs_of
 from services.domain.models import ModelView
 
 SEED_STATUS = {
@@ -33,6 +34,17 @@ HpName = Annotated[str, StringConstraints(max_length=64)]
 HpValue = Annotated[str, StringConstraints(max_length=256)]
 
 
+class TrainingSource(Pascal):
+    InvocationLogs: dict[HpName, Any] = Field(
+        max_length=3,
+        description=(
+            'Bedrock\'s invocation logs: {"S3Uri": "s3://bucket/prefix/", "Filters": {"Equals": {"key": "value"}} | '
+            '{"NotEquals": {…}} | {"AndAll": [{"Equals": {…}}, …]} | {"OrAll": […]} (optional), "UsePromptResponse": '
+            "false (the teacher answers the logged prompts) | true (the logged answers train the student)}."
+        ),
+    )
+
+
 class CreateCustomModel(Pascal):
     """Bounded everywhere (a request is at most 1 MiB, and no field may make the server work for
     long); what the bounds let through, the service checks and explains."""
@@ -42,13 +54,20 @@ class CreateCustomModel(Pascal):
         "FINE_TUNING",
         max_length=64,
         description=(
-            "The customization method (Bedrock's customizationType): FINE_TUNING, CONTINUED_PRE_TRAINING or "
-            "REINFORCEMENT_FINE_TUNING."
+            "The customization method (Bedrock's customizationType): FINE_TUNING, CONTINUED_PRE_TRAINING, "
+            "DISTILLATION or REINFORCEMENT_FINE_TUNING."
         ),
     )
     BaseModelId: str = Field(max_length=2048)
     Description: str = Field("", max_length=10_000)
-    TrainingDataLocation: str = Field(max_length=2048)
+    TrainingDataLocation: str | None = Field(
+        None,
+        max_length=2048,
+        description="The training file (.jsonl), an s3:// URI; required unless TrainingDataSource.",
+    )
+    TrainingDataSource: TrainingSource | None = Field(
+        None, description="DISTILLATION only: Bedrock's invocation logs instead of a training file."
+    )
     ValidationDataLocation: str | None = Field(None, max_length=2048)
     HyperParameters: dict[HpName, HpValue] = Field(default_factory=dict, max_length=64)
     CustomizationConfig: dict[HpName, Any] | None = Field(
@@ -57,7 +76,9 @@ class CreateCustomModel(Pascal):
         description=(
             'The method\'s own fields. REINFORCEMENT_FINE_TUNING: {"Grader": {"LambdaArn": "arn:aws:lambda:…"}} '
             '(AWS), or in the local simulation {"Grader": {"Builtin": "exact-match" | "numeric" | "json" | "regex"}} '
-            '(numeric takes "Tolerance", regex "Pattern") or {"Grader": {"Url": "http://127.0.0.1:<port>/…"}}.'
+            '(numeric takes "Tolerance", regex "Pattern") or {"Grader": {"Url": "http://127.0.0.1:<port>/…"}}. '
+            'DISTILLATION: {"TeacherModelId": "amazon.nova-pro-v1:0" (an id, ARN or inference profile), '
+            '"MaxResponseLength": 1000 (optional, tokens)}.'
         ),
     )
     Region: str | None = Field(
@@ -133,6 +154,7 @@ class CustomModelOut(BaseModel):
     ModelType: str
     CustomizationConfig: dict[str, Any] | None = None  # the method's fields as CreateCustomModel takes them
     BedrockCustomizationConfig: dict[str, Any] | None = None  # Bedrock's customizationConfig, as the job was made
+    TrainingDataSource: dict[str, Any] | None = None  # {"InvocationLogs": …} when distilled from invocation logs
     BaseModelId: str
     BaseModelName: str
     Description: str
@@ -214,6 +236,12 @@ def _options(model: CustomModel) -> dict[str, Any] | None:
     return (method.options_of(model.customization_config) if method else None) or model.customization_config
 
 
+def _source(model: CustomModel) -> dict[str, Any] | None:
+    """Where a model distilled from invocation logs took its data, as the API takes it."""
+    logs = logs_of(model.training_logs)
+    return {"InvocationLogs": logs.api()} if logs else None
+
+
 def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
     return CustomModelOut(
         Id=model.id,
@@ -221,6 +249,7 @@ def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
         ModelType=model.customization_type,
         CustomizationConfig=_options(model),
         BedrockCustomizationConfig=model.customization_config,
+        TrainingDataSource=_source(model),
         BaseModelId=model.base_model_id,
         BaseModelName=model.base_model_name,
         Description=model.description,

@@ -98,7 +98,7 @@ def build_services(
     objects = out.objects
     customization = CustomizationService(
         db.catalog, db.custom_models, objects, backend if backend is not None else out.backend,
-        CustomizationConfig.from_settings(settings, local_role_arn=LOCAL_ROLE_ARN), clock, out.graders,
+        CustomizationConfig.from_settings(settings, local_role_arn=LOCAL_ROLE_ARN), clock, out.graders, db.audit,
     )  # fmt: skip
     catalog = CatalogService(
         db.catalog,

@@ -48,7 +48,7 @@ def outside_systems(
     """The local backend, or AWS and OpenAI (``session``: the boto3 session every aws adapter uses)."""
     if settings.backend == "local":
         sources, local_objects, backend = _local(settings, objects, clock)
-        answers = _local_inference(settings, local_objects)
+        answers = _local_inference(settings, local_objects, backend)
         models = {Provider.BEDROCK: answers, Provider.OPENAI: answers}
         return Outside(sources, local_objects, backend, models, graders=_graders(settings, None))
     import boto3
@@ -111,12 +111,17 @@ def _aws_inference(settings: Settings, session: Any) -> dict[Provider, Inference
     return backends
 
 
-def _local_inference(settings: Settings, objects: ObjectStore) -> InferenceBackend:
-    """The simulation, or a local OpenAI-compatible server (STUDIO_LOCAL_INFERENCE_URL) for real answers."""
+def _local_inference(settings: Settings, objects: ObjectStore, backend: Backends | None = None) -> InferenceBackend:
+    """The simulation, or a local OpenAI-compatible server (STUDIO_LOCAL_INFERENCE_URL) for real answers. The
+    simulation logs its Bedrock calls where the local control plane's invocation logging says (``backend``)."""
     if settings.local_inference_url is None:
         from services.adapters.local_inference import LocalInference
 
-        return LocalInference(objects, delay_seconds=settings.sim_inference_seconds)
+        def logging(region: str | None) -> str | None:
+            plane = (backend or {}).get(region or settings.aws_regions[0])
+            return plane.logging_destination() if plane is not None else None
+
+        return LocalInference(objects, delay_seconds=settings.sim_inference_seconds, logging=logging)
     import openai
 
     from services.adapters.bedrock_runtime import OpenAIChat

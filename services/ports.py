@@ -132,6 +132,14 @@ class CustomizationBackend(Protocol):
     def delete_deployment(self, identifier: str) -> bool:
         """True when deleted, False when the provider has no such deployment."""
 
+    def logging_destination(self) -> str | None:
+        """Where this region's model invocation logging delivers text to S3 (s3://bucket/prefix/), or None when
+        it does not (GetModelInvocationLoggingConfiguration)."""
+
+    def enable_logging(self, s3_uri: str) -> None:
+        """Deliver this region's invocation logs, text included, to ``s3_uri``, keeping the rest of the
+        configuration (PutModelInvocationLoggingConfiguration)."""
+
 
 class CustomModelStore(Protocol):
     """Custom-model records. Each write also moves the catalog revision on, so the Models

@@ -48,6 +48,7 @@ def _request(body: CreateCustomModel) -> NewCustomModel:
         hyperparameters=body.HyperParameters,
         region=body.Region,
         options=body.CustomizationConfig,
+        invocation_logs=body.TrainingDataSource.InvocationLogs if body.TrainingDataSource else None,
     )
 
 

@@ -21,6 +21,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from api.deps import Calls, Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
+from services.domain.calls import request_metadata
 from services.domain.errors import InvalidRequest, ServiceError
 from services.inference.service import MAX_LONG_TEXT, MAX_MESSAGES, Answer, ChatMessage, ChatRequest
 
@@ -133,6 +134,7 @@ class ChatCompletion(BaseModel):
     max_completion_tokens: Annotated[int, Field(ge=1, le=8192)] | None = None
     temperature: Annotated[float, Field(ge=0.0, le=2.0)] | None = None
     stream: bool = False
+    metadata: dict[str, object] | None = Field(None, description="Logged with the call (Bedrock's requestMetadata).")
 
 
 def _text(content: str | list[dict[str, object]]) -> str:
@@ -163,7 +165,7 @@ def _request(body: ChatCompletion) -> ChatRequest:
     temperature = 0.7 if body.temperature is None else min(1.0, body.temperature)  # Bedrock's range is 0-1
     return ChatRequest(
         messages=tuple(turns), system=system, max_tokens=body.max_completion_tokens or body.max_tokens or 512,
-        temperature=temperature,
+        temperature=temperature, metadata=request_metadata(body.metadata),
     )  # fmt: skip
 
 

@@ -291,6 +291,25 @@ class BedrockCustomization:
         )
         return done is not None
 
+    def logging_destination(self) -> str | None:
+        found = self._call("GetModelInvocationLoggingConfiguration", "get_model_invocation_logging_configuration")
+        config = (found or {}).get("loggingConfig") or {}
+        bucket = (config.get("s3Config") or {}).get("bucketName")
+        if not bucket or not config.get("textDataDeliveryEnabled"):
+            return None
+        prefix = str((config.get("s3Config") or {}).get("keyPrefix") or "").strip("/")
+        return f"s3://{bucket}/{prefix}/" if prefix else f"s3://{bucket}/"
+
+    def enable_logging(self, s3_uri: str) -> None:
+        found = self._call("GetModelInvocationLoggingConfiguration", "get_model_invocation_logging_configuration")
+        config = dict((found or {}).get("loggingConfig") or {})  # CloudWatch and other deliveries stay as they are
+        bucket, _, prefix = s3_uri.removeprefix("s3://").partition("/")
+        config["s3Config"] = {"bucketName": bucket} | ({"keyPrefix": prefix.strip("/")} if prefix.strip("/") else {})
+        config["textDataDeliveryEnabled"] = True
+        self._call(
+            "PutModelInvocationLoggingConfiguration", "put_model_invocation_logging_configuration", loggingConfig=config
+        )
+
     def delete_throughput(self, identifier: str) -> None:
         self._call(
             "DeleteProvisionedModelThroughput",

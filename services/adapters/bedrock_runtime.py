@@ -23,6 +23,8 @@ def _converse_args(target: Target, request: ChatRequest) -> dict[str, Any]:
     }
     if request.system:
         args["system"] = [{"text": request.system}]
+    if request.metadata:  # logged with the call (invocation logging), where a distillation filters on it
+        args["requestMetadata"] = dict(request.metadata)
     return args
 
 

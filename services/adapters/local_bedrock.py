@@ -68,6 +68,7 @@ class LocalBedrock:
             folder.mkdir(parents=True, exist_ok=True)
         self._objects = objects
         self._region = region
+        self._logging = state_dir / f"invocation-logging-{region}.json"  # this region's logging configuration
         self._job_seconds = job_seconds
         self._pt_seconds = throughput_seconds
         self._clock = clock
@@ -352,6 +353,13 @@ class LocalBedrock:
         return DeploymentInfo(
             arn=data["arn"], name=data["name"], status=DeploymentStatus.ACTIVE if ready else DeploymentStatus.CREATING
         )
+
+    def logging_destination(self) -> str | None:
+        found = self._read(self._logging)
+        return str(found["s3_uri"]) if found else None
+
+    def enable_logging(self, s3_uri: str) -> None:
+        self._write(self._logging, {"s3_uri": s3_uri if s3_uri.endswith("/") else s3_uri + "/"})
 
     def delete_deployment(self, identifier: str) -> bool:
         path = self._find(self._deployments, identifier)

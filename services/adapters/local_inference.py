@@ -10,11 +10,15 @@ nearer the reference by token F1, and says TIE when they are as near.
 
 from __future__ import annotations
 
+import gzip
 import itertools
 import re
 import threading
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -24,10 +28,12 @@ from services.domain.calls import ChatRequest, Reply, Target
 from services.domain.custom import CustomModel
 from services.domain.graders import reference_text
 from services.domain.invocation_logs import logs_of
+from services.domain.models import Provider
 from services.domain.teachers import teacher_model_id, teacher_of
 from services.evaluation.metrics import JUDGE_SYSTEM, parse_judge_prompt, token_f1
 from services.ports import ObjectStore
 
+LOCAL_ACCOUNT = "000000000000"  # the simulation's AWS account
 MAX_RECORDS = 20_000  # of a training file, read once per file and kept
 CHARS_PER_TOKEN = 4  # the simulation's token estimate
 _WORDS = re.compile(r"\w+")
@@ -94,9 +100,15 @@ def tokens(text: str) -> int:
 class LocalInference:
     """The InferenceBackend of the local mode (Bedrock and OpenAI alike)."""
 
-    def __init__(self, objects: ObjectStore, delay_seconds: float = 0.0) -> None:
+    def __init__(
+        self,
+        objects: ObjectStore,
+        delay_seconds: float = 0.0,
+        logging: Callable[[str | None], str | None] | None = None,
+    ) -> None:
         self._objects = objects
         self._delay = delay_seconds  # how long each answer takes (STUDIO_SIM_INFERENCE_SECONDS)
+        self._logging = logging  # where a region's invocation logs go (the local control plane's setting)
         self._memory: dict[tuple[str, str | None], list[tuple[frozenset[str], str]]] = {}
         self._lock = threading.Lock()
 
@@ -147,7 +159,38 @@ class LocalInference:
             time.sleep(self._delay)
         text = self.answer(target, request)[: request.max_tokens * CHARS_PER_TOKEN]
         asked = request.system + "".join(m.content for m in request.messages)
-        return Reply(text, tokens(asked), tokens(text), simulated=True)
+        reply = Reply(text, tokens(asked), tokens(text), simulated=True)
+        destination = self._logging(target.region) if self._logging and target.provider is Provider.BEDROCK else None
+        if destination:
+            self._log(destination, target, request, reply)
+        return reply
+
+    def _log(self, destination: str, target: Target, request: ChatRequest, reply: Reply) -> None:
+        """The call as Bedrock's invocation logging writes it to S3 (a ModelInvocationLog, gzipped JSON lines,
+        under AWSLogs/<account>/BedrockModelInvocationLogs/<region>/<date>/<hour>/)."""
+        now = datetime.now(UTC)
+        region = target.region or "us-east-1"
+        body: dict[str, Any] = {
+            "messages": [{"role": m.role, "content": [{"text": m.content}]} for m in request.messages],
+            "inferenceConfig": {"maxTokens": request.max_tokens, "temperature": request.temperature},
+        }
+        if request.system:
+            body["system"] = [{"text": request.system}]
+        answered = {"role": "assistant", "content": [{"text": reply.text}]}
+        entry = {
+            "schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "timestamp": now.isoformat(),
+            "accountId": LOCAL_ACCOUNT, "region": region, "requestId": str(uuid.uuid4()), "operation": "Converse",
+            "modelId": target.provider_model_id,
+            "input": {"inputContentType": "application/json", "inputBodyJson": body,
+                      "inputTokenCount": reply.input_tokens},
+            "output": {"outputContentType": "application/json", "outputTokenCount": reply.output_tokens,
+                       "outputBodyJson": {"output": {"message": answered}, "stopReason": "end_turn"}},
+        }  # fmt: skip
+        if request.metadata:
+            entry["requestMetadata"] = dict(request.metadata)
+        folder = f"AWSLogs/{LOCAL_ACCOUNT}/BedrockModelInvocationLogs/{region}/{now:%Y/%m/%d/%H}"
+        name = f"{now:%Y%m%dT%H%M%S}_{uuid.uuid4().hex[:12]}.json.gz"
+        self._objects.put_bytes(f"{destination}{folder}/{name}", gzip.compress(orjson.dumps(entry) + b"\n"))
 
     def stream(self, target: Target, request: ChatRequest) -> Iterator[str | Reply]:
         reply = self.chat(target, request)

@@ -23,11 +23,19 @@ from services.customization.common import (
 )
 from services.customization.external import ExternalModels
 from services.customization.grading import GraderTrials
+from services.customization.invocation_logging import InvocationLogging
 from services.customization.lifecycle import CustomView, ModelLifecycle
 from services.customization.reconcile import Reconciling
 from services.customization.submit import Submissions
 from services.domain.uploads import Upload
-from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, GraderRunner, ObjectStore
+from services.ports import (
+    AuditStore,
+    CatalogStore,
+    CustomizationBackend,
+    CustomModelStore,
+    GraderRunner,
+    ObjectStore,
+)
 
 
 class CustomizationService:
@@ -44,9 +52,11 @@ class CustomizationService:
         config: CustomizationConfig,
         clock: Clock = lambda: datetime.now(UTC),
         graders: GraderRunner | None = None,
+        audit: AuditStore | None = None,
     ) -> None:
         parts = Collaborators(catalog, store, objects, backend, config, clock)
         self.checks = Checks(parts)
+        self.logging = InvocationLogging(parts, self.checks, audit)
         self.grading = GraderTrials(parts, self.checks, graders)
         self.test_grader = self.grading.test_grader
         self.submissions = Submissions(parts, self.checks)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Any, Literal, NamedTuple
@@ -32,10 +33,37 @@ class ChatRequest(BaseModel):
     system: Annotated[str, Field(max_length=MAX_LONG_TEXT)] = ""
     max_tokens: Annotated[int, Field(ge=1, le=8192)] = 512
     temperature: Annotated[float, Field(ge=0.0, le=1.0)] = 0.7
+    # key-value pairs Bedrock logs with the call (Converse's requestMetadata): what a distillation filters on
+    metadata: Annotated[tuple[tuple[str, str], ...], Field(max_length=16)] = ()
 
     def check(self) -> None:
         if self.messages[-1].role != "user":
             raise InvalidRequest("the last message must be the user's: the model answers it")
+
+
+# Converse's requestMetadata (botocore): at most 16 pairs; keys 1-256 and values 0-256 of these characters
+METADATA_KEY = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,\-.]{1,256}")
+METADATA_VALUE = re.compile(r"[a-zA-Z0-9\s:_@$#=/+,\-.]{0,256}")
+
+
+def request_metadata(value: object, where: str = "metadata") -> tuple[tuple[str, str], ...]:
+    """A call's metadata as Bedrock logs it, or InvalidRequest saying which pair is wrong."""
+    if value is None:
+        return ()
+    if not isinstance(value, dict) or len(value) > 16:
+        raise InvalidRequest(f"{where}: an object of at most 16 string pairs (Bedrock's requestMetadata).")
+    pairs = []
+    for key, text in value.items():
+        if not isinstance(key, str) or not METADATA_KEY.fullmatch(key):
+            raise InvalidRequest(
+                f"{where}: the key {str(key)[:40]!r} must be 1-256 letters, digits, spaces or :_@$#=/+,-."
+            )
+        if not isinstance(text, str) or not METADATA_VALUE.fullmatch(text):
+            raise InvalidRequest(
+                f"{where}.{key[:40]}: the value must be a string of 0-256 letters, digits, spaces or :_@$#=/+,-."
+            )
+        pairs.append((key, text))
+    return tuple(pairs)
 
 
 @dataclass(frozen=True)
