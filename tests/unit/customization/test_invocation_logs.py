@@ -118,12 +118,16 @@ def test_calls_are_logged_as_bedrock_logs_them_and_counted_before_a_job(local) -
     )
     assert bad.status_code == 422 and "metadata.k: the value must be" in bad.text
     objects = services.objects.list(LOGS)
-    assert len(objects) == 116 and all("/AWSLogs/000000000000/BedrockModelInvocationLogs/us-east-1/" in u for u, _ in objects)
+    assert len(objects) == 116 and all(
+        "/AWSLogs/000000000000/BedrockModelInvocationLogs/us-east-1/" in u for u, _ in objects
+    )
     with services.objects.open(objects[0][0]) as stream:
         entry = orjson.loads(gzip.decompress(stream.read()))
     assert entry["schemaType"] == "ModelInvocationLog" and entry["modelId"] == "amazon.nova-pro-v1:0"
     assert entry["operation"] == "Converse" and entry["input"]["inputBodyJson"]["messages"][0]["role"] == "user"
-    counted = api.post("/invocation-log-counts", json={"InvocationLogs": SUPPORT, "TeacherModelId": "amazon.nova-pro-v1:0"})
+    counted = api.post(
+        "/invocation-log-counts", json={"InvocationLogs": SUPPORT, "TeacherModelId": "amazon.nova-pro-v1:0"}
+    )
     assert counted.status_code == 200, counted.text
     found = counted.json()
     assert (found["Files"], found["Calls"], found["Matched"], found["Usable"]) == (116, 116, 110, 110)
