@@ -74,6 +74,7 @@ class Front:
         self.model_arns: dict[str, str] = {}  # AWS-shaped custom model ARN -> the one moto made up
         self.model_names: dict[str, str] = {}  # job name -> the custom model name it was asked for
         self.configs: dict[str, Any] = {}  # job name -> the customizationConfig it was made with
+        self.log_sources: dict[str, Any] = {}  # job name -> the invocationLogsConfig it was made from
         self.calls: list[tuple[str, str]] = []  # (region, operation) of every Bedrock call
         self.lambdas: dict[str, Any] = {}  # function ARN -> what it does with the payload (a grader)
         self.lock = threading.Lock()
@@ -157,6 +158,8 @@ class Front:
         for job in jobs:
             if op == "GetModelCustomizationJob" and job.get("jobName") in self.configs:
                 job["customizationConfig"] = self.configs[job["jobName"]]
+            if op == "GetModelCustomizationJob" and job.get("jobName") in self.log_sources:
+                job["trainingDataConfig"] = {"invocationLogsConfig": self.log_sources[job["jobName"]]}
             if job.get("jobName") in self.model_names:  # moto reports "<model>-<job>"; Bedrock, the name asked for
                 for key in ("outputModelName", "customModelName"):
                     if key in job:
@@ -237,11 +240,17 @@ class Front:
                         front.model_names[params["jobName"]] = params["customModelName"]
                         if params.get("customizationConfig"):  # moto drops it; Bedrock keeps and returns it
                             front.configs[params["jobName"]] = params["customizationConfig"]
+                        logs = params["trainingDataConfig"].get("invocationLogsConfig")
+                        if logs and "s3Uri" not in params["trainingDataConfig"]:  # moto needs an s3Uri
+                            front.log_sources[params["jobName"]] = logs
+                            sent = json.loads(body)
+                            sent["trainingDataConfig"] = {"s3Uri": logs["invocationLogSource"]["s3Uri"]}
+                            body = json.dumps(sent).encode()
                     answered = front.answer(region, op.name, params)
                     if answered is not None:
                         self._json(*answered)
                         return
-                headers = {k: v for k, v in self.headers.items() if k.lower() != "host"}
+                headers = {k: v for k, v in self.headers.items() if k.lower() not in ("host", "content-length")}
                 reply = httpx.request(
                     self.command, front.moto_url + self.path, content=body, headers=headers, timeout=30
                 )

@@ -3,10 +3,12 @@ pointed (AWS_ENDPOINT_URL) at moto in server mode behind a front that checks eve
 against botocore's model and answers what moto lacks (tests/support/aws_front.py). Two regions; a us-west-2-only
 Llama model served by throughput, a us-east-1 Nova model deployed on demand, and a job made outside
 Model Studio that appears after a sync with its method and config; continued pre-training of Titan Text;
-reinforcement fine-tuning of Nova 2 Lite graded by a Lambda function, tried first with Test grader."""
+reinforcement fine-tuning of Nova 2 Lite graded by a Lambda function, tried first with Test grader; distillation
+of Nova Micro by Nova Pro from prompts, and from invocation logs after an admin turns logging on."""
 
 from __future__ import annotations
 
+import gzip
 import os
 import subprocess
 import sys
@@ -16,10 +18,20 @@ from pathlib import Path
 
 import boto3
 import httpx
+import orjson
 import pytest
 
 from tests.support.aws_front import Front
-from tests.support.factories import LLAMA, NOVA_2_LITE, NOVA_MICRO, jsonl, nova_jsonl, rft_jsonl
+from tests.support.factories import (
+    LLAMA,
+    NOVA_2_LITE,
+    NOVA_MICRO,
+    NOVA_PRO,
+    distill_jsonl,
+    jsonl,
+    nova_jsonl,
+    rft_jsonl,
+)
 from tests.support.servers import ROOT, free_port, running_server
 
 TITAN_LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
@@ -69,6 +81,21 @@ def exact_answers(samples: list[dict]) -> list[dict]:
     ]
 
 
+def invocation_logs(n: int) -> bytes:
+    """``n`` calls to Nova Pro as Bedrock's invocation logging writes them (gzipped JSON lines)."""
+    lines = []
+    for i in range(n):
+        asked = {"messages": [{"role": "user", "content": [{"text": f"Reset router {i}?"}]}]}
+        said = {"output": {"message": {"content": [{"text": f"Hold reset on {i}."}]}}}
+        entry = {
+            "schemaType": "ModelInvocationLog", "schemaVersion": "1.0", "modelId": "amazon.nova-pro-v1:0",
+            "operation": "Converse", "requestMetadata": {"use-case": "support"},
+            "input": {"inputBodyJson": asked}, "output": {"outputBodyJson": said},
+        }  # fmt: skip
+        lines.append(orjson.dumps(entry) + b"\n")
+    return gzip.compress(b"".join(lines))
+
+
 def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
     aws.lambdas[GRADER] = exact_answers
     for region, bucket in (("us-east-1", "studio-east"), ("us-west-2", "studio-west")):
@@ -82,6 +109,12 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
     passages = b"".join(b'{"input": "Passage %d of our own domain."}\n' % i for i in range(40))
     client(aws, "s3", "us-west-2").put_object(Bucket="studio-west", Key="sets/passages.jsonl", Body=passages)
     client(aws, "s3", "us-east-1").put_object(Bucket="studio-east", Key="sets/sums.jsonl", Body=rft_jsonl(120))
+    client(aws, "s3", "us-east-1").put_object(Bucket="studio-east", Key="sets/prompts.jsonl", Body=distill_jsonl(120))
+    client(aws, "s3", "us-east-1").put_object(
+        Bucket="studio-east",
+        Key="logs/AWSLogs/123456789012/BedrockModelInvocationLogs/us-east-1/2026/12/05/10/a.json.gz",
+        Body=invocation_logs(110),
+    )
     env = {
         "STUDIO_BACKEND": "aws",
         "STUDIO_ALLOW_ANONYMOUS": "true",
@@ -103,7 +136,7 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         api = httpx.Client(base_url=f"{url}/api", headers=auth, timeout=60)
         sync = api.post("/models/sync").json()
         assert {r["Outcome"] for r in sync["Runs"] if r["Provider"] == "Amazon Bedrock"} == {"ok"}
-        for model_id in (LLAMA, NOVA_MICRO, TITAN_LITE, NOVA_2_LITE):
+        for model_id in (LLAMA, NOVA_MICRO, TITAN_LITE, NOVA_2_LITE, NOVA_PRO):
             assert api.post(f"/models/{model_id}/enable").status_code == 200
         llama = api.post(
             "/custom-models",
@@ -154,8 +187,51 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
                   "TrainingDataLocation": sums, "CustomizationConfig": {"Grader": {"Builtin": "exact-match"}}},
         )  # fmt: skip
         assert builtin.status_code == 422 and "with a Lambda function only" in builtin.text
+        # distillation: Nova Pro teaches Nova Micro, from prompts, then from invocation logs
+        teacher = {"TeacherModelId": "amazon.nova-pro-v1:0", "MaxResponseLength": 1000}
+        distilled = api.post(
+            "/custom-models",
+            json={"ModelName": "taught-bot", "ModelType": "DISTILLATION", "BaseModelId": NOVA_MICRO,
+                  "TrainingDataLocation": "s3://studio-east/sets/prompts.jsonl", "CustomizationConfig": teacher},
+        )  # fmt: skip
+        assert distilled.status_code == 201, distilled.text
+        assert distilled.json()["BedrockCustomizationConfig"] == {
+            "distillationConfig": {
+                "teacherModelConfig": {
+                    "teacherModelIdentifier": "amazon.nova-pro-v1:0",
+                    "maxResponseLengthForInference": 1000,
+                }
+            }
+        }
+        assert [r["Enabled"] for r in api.get("/invocation-logging").json()["Regions"]] == [False, False]
+        on = api.put("/invocation-logging", json={"Region": "us-east-1", "S3Uri": "s3://studio-east/logs"})
+        assert on.status_code == 200 and on.json()["S3Uri"] == "s3://studio-east/logs/", on.text
+        assert api.get("/invocation-logging").json()["Regions"][0] == {
+            "Region": "us-east-1", "Enabled": True, "S3Uri": "s3://studio-east/logs/", "Problem": ""
+        }  # fmt: skip
+        source = {
+            "S3Uri": "s3://studio-east/logs/",
+            "Filters": {"Equals": {"use-case": "support"}},
+            "UsePromptResponse": True,
+        }
+        counted = api.post("/invocation-log-counts", json={"InvocationLogs": source, "TeacherModelId": NOVA_PRO})
+        assert counted.status_code == 200 and counted.json()["Usable"] == 110, counted.text
+        from_logs = api.post(
+            "/custom-models",
+            json={"ModelName": "logged-bot", "ModelType": "DISTILLATION", "BaseModelId": NOVA_MICRO,
+                  "CustomizationConfig": teacher, "TrainingDataSource": {"InvocationLogs": source}},
+        )  # fmt: skip
+        assert from_logs.status_code == 201, from_logs.text
+        assert from_logs.json()["TrainingDataSource"] == {"InvocationLogs": source}
         llama_id, nova_id = llama.json()["Id"], nova.json()["Id"]
-        for model_id in (llama_id, nova_id, cpt.json()["Id"], rft.json()["Id"]):
+        for model_id in (
+            llama_id,
+            nova_id,
+            cpt.json()["Id"],
+            rft.json()["Id"],
+            distilled.json()["Id"],
+            from_logs.json()["Id"],
+        ):
             wait_for(
                 lambda m=model_id: api.get(f"/custom-models/{m}").json()["Status"], lambda s: s == "Complete", "job"
             )
