@@ -30,6 +30,22 @@ TITAN_EXPRESS = "amazon.titan-text-express-v1:0:8k"
 TITAN_LITE = "amazon.titan-text-lite-v1:0:4k"
 CPT_LITE = f"CONTINUED_PRE_TRAINING|{TITAN_LITE}"
 RFT = f"REINFORCEMENT_FINE_TUNING|{NOVA2}"  # a case's model id with its method, when not fine-tuning
+DISTILL_NOVA = f"DISTILLATION|{NOVA_MICRO}"
+DISTILL_LLAMA = f"DISTILLATION|{LLAMA31}"
+
+
+def prompt(*turns: str, answer: str | None = None, **extra: Any) -> dict[str, Any]:
+    """A distillation prompt: user turns (an assistant's between them), and optionally the answer wanted."""
+    messages: list[dict[str, Any]] = []
+    for i, turn in enumerate(turns):
+        if i:
+            messages.append({"role": "assistant", "content": text(f"Noted {i}.")})
+        messages.append({"role": "user", "content": text(turn)})
+    if answer is not None:
+        messages.append({"role": "assistant", "content": text(answer)})
+    return {"schemaVersion": "bedrock-conversation-2024", "system": text("Be brief."), "messages": messages} | extra
+
+
 PLANTED = 3  # the defect's line: two valid records before it, two after
 
 
@@ -65,6 +81,8 @@ def simple(user: str, assistant: str, system: str = "Be brief.") -> dict[str, An
 
 
 def valid_for(family: Family, i: int) -> dict[str, Any]:
+    if family.rules.answer_optional:  # distillation: prompts, the teacher answers
+        return prompt(f"Question {i}?")
     if family.data_format.value == "openai-chat":
         return {
             "id": f"s-{i}",
@@ -397,6 +415,55 @@ CASES: list[tuple[str, str, Any, str | None, str]] = [
     ("cpt over 4,096 tokens", CPT_LITE, {"input": "x" * (4097 * 6)}, "tokens", "4,096"),
     ("cpt a long passage (control)", CPT_LITE, {"input": "x" * (4096 * 6)}, None, ""),
     ("cpt a key twice", CPT_LITE, b'{"input":"a","input":"b"}', "json", "appears twice"),
+    # ---- distillation: prompts in bedrock-conversation-2024, the answer optional (distillation-data-prep-option-1) ----
+    ("distill a prompt without an answer (control)", DISTILL_NOVA, prompt("Which shelf?"), None, ""),
+    ("distill a prompt with a golden answer (control)", DISTILL_NOVA, prompt("Which shelf?", answer="S1."), None, ""),
+    ("distill nova several turns (control)", DISTILL_NOVA, prompt("Hi", "Which shelf?"), None, ""),
+    ("distill llama one turn (control)", DISTILL_LLAMA, prompt("Which shelf?", answer="S1."), None, ""),
+    (
+        "distill llama several turns (Anthropic and Llama take single-turn prompts)",
+        DISTILL_LLAMA,
+        prompt("Hi", "Which shelf?"),
+        "roles",
+        "2 user turns in one record",
+    ),
+    (
+        "distill schemaVersion missing",
+        DISTILL_NOVA,
+        {k: v for k, v in prompt("Which shelf?").items() if k != "schemaVersion"},
+        "schema",
+        "must be 'bedrock-conversation-2024'",
+    ),
+    (
+        "distill an assistant first",
+        DISTILL_NOVA,
+        prompt("x") | {"messages": [{"role": "assistant", "content": text("Hi")}]},
+        "roles",
+        "starting with user",
+    ),
+    ("distill no messages", DISTILL_NOVA, prompt("x") | {"messages": []}, "types", "at least one user message"),
+    (
+        "distill an image (text-to-text only)",
+        DISTILL_NOVA,
+        prompt("x") | {"messages": [{"role": "user", "content": [s3("image", "png")]}]},
+        "media",
+        "is text-only",
+    ),
+    (
+        "distill a tool use (text-to-text only)",
+        DISTILL_NOVA,
+        tool_record(),
+        "tools",
+        "takes no tool use",
+    ),
+    ("distill nova reserved word", DISTILL_NOVA, prompt("Bot: which shelf?"), "reserved", "'Bot:'"),
+    (
+        "distill a prompt/completion record",
+        DISTILL_LLAMA,
+        {"prompt": "Q?", "completion": "A."},
+        "format",
+        "conversation records",
+    ),
     # ---- reinforcement fine-tuning: OpenAI chat records with a reference_answer (rft-prepare-data.html) ----
     ("rft no reference_answer", RFT, {"messages": [{"role": "user", "content": "2+2?"}]}, "keys", "reference_answer"),
     ("rft a prompt/completion record", RFT, {"prompt": "2+2?", "completion": "4"}, "format", "takes messages"),
