@@ -139,7 +139,10 @@ class Checks(ServiceBase):
 
     @staticmethod
     def teaching(request: NewCustomModel, records: int) -> dict[str, Any]:
-        """What the request's method adds to its cost estimate (a distillation's teacher)."""
+        """What the request's method adds to its cost estimate (a distillation's teacher; none when the logged
+        answers train the student, as the teacher is not called then)."""
+        if (request.invocation_logs or {}).get("UsePromptResponse") is True:
+            return {}
         return (method_for(request.customization_type) or FINE_TUNING).estimate_terms(request.options, records)
 
     def method_config(
