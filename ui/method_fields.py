@@ -17,6 +17,8 @@ from ui.components import pick_label
 from ui.state import Key
 
 PAIRS_URL = "https://docs.aws.amazon.com/bedrock/latest/userguide/prequisites-model-distillation.html"
+LOGS_URL = "https://docs.aws.amazon.com/bedrock/latest/userguide/distillation-data-prep-option-2.html"
+SOURCES = {"file": "Prompts (a .jsonl file)", "logs": "Bedrock's invocation logs"}
 
 BUILTIN_LABELS = {
     "exact-match": "Exact match",
@@ -131,6 +133,48 @@ def _rft(simulated: bool) -> dict[str, Any]:
     return options
 
 
+def _choose_source(simulated: bool) -> None:
+    """Distillation's data: prompts in a file, or the calls Bedrock logged (and where each region logs them)."""
+    kind = st.radio(
+        "Distillation data", list(SOURCES), format_func=lambda k: SOURCES[k], key=Key.NM_SOURCE, horizontal=True
+    )
+    if kind != "logs":
+        return
+    regions = deps.services_or_stop().customization.logging.status()
+    said = "; ".join(f"{r.region}: {r.destination or 'off'}" for r in regions)
+    st.caption(
+        f"Invocation logging (where Bedrock writes each call): {said}. An admin turns it on with "
+        "PUT /api/invocation-logging; calls through Model Studio carry their `metadata` to the logs. "
+        f"[Invocation logs as data]({LOGS_URL})"
+    )
+
+
+def logs_source(method_key: str) -> dict[str, Any] | None:
+    """The request's invocation logs (TrainingDataSource.InvocationLogs), when distillation takes its data there."""
+    if method_key != "DISTILLATION" or st.session_state.get(Key.NM_SOURCE) != "logs":
+        return None
+    source: dict[str, Any] = {
+        "S3Uri": str(st.session_state.get(Key.NM_LOGS_URI, "")).strip(),
+        "UsePromptResponse": bool(st.session_state.get(Key.NM_LOGS_ANSWERS, False)),
+    }
+    key = str(st.session_state.get(Key.NM_LOGS_KEY, "")).strip()
+    if key:
+        source["Filters"] = {"Equals": {key: str(st.session_state.get(Key.NM_LOGS_VALUE, ""))}}
+    return source
+
+
+def _logs_fields() -> None:
+    st.markdown("**Invocation logs**")
+    st.text_input("Logs location", key=Key.NM_LOGS_URI, placeholder="s3://my-bucket/invocation-logs/")
+    left, right = st.columns(2)
+    left.text_input("Only calls whose metadata key…", key=Key.NM_LOGS_KEY, placeholder="use-case")
+    right.text_input("… has the value", key=Key.NM_LOGS_VALUE, placeholder="support")
+    st.checkbox(
+        "Train on the logged answers (only the teacher's own calls count; the teacher is not called again)",
+        key=Key.NM_LOGS_ANSWERS,
+    )
+
+
 def _teacher(base: Any) -> dict[str, Any]:
     """A distillation's teacher: an enabled model AWS pairs with this student, or an inference profile or ARN of
     one; and the longest answer it writes."""
@@ -166,6 +210,8 @@ def _teacher(base: Any) -> dict[str, Any]:
         key=Key.NM_TEACHER_LENGTH,
         help="Bounds the teacher's answers and so its cost; left blank, Bedrock's default.",
     )
+    if st.session_state.get(Key.NM_SOURCE) == "logs":
+        _logs_fields()
     options: dict[str, Any] = {"TeacherModelId": given.strip() or chosen}
     if length.strip():
         options["MaxResponseLength"] = int(length) if length.strip().isdigit() else length.strip()
@@ -173,7 +219,10 @@ def _teacher(base: Any) -> dict[str, Any]:
 
 
 RENDERERS: dict[str, Callable[[bool], dict[str, Any]]] = {"REINFORCEMENT_FINE_TUNING": _rft}
-CHOOSERS: dict[str, Callable[[bool], None]] = {"REINFORCEMENT_FINE_TUNING": _choose_grader}
+CHOOSERS: dict[str, Callable[[bool], None]] = {
+    "REINFORCEMENT_FINE_TUNING": _choose_grader,
+    "DISTILLATION": _choose_source,
+}
 
 
 def render_trial(trial: Any) -> None:

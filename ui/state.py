@@ -78,6 +78,11 @@ class Key(StrEnum):
     NM_TEACHER = "new_model_teacher"  # distillation's teacher (ui/method_fields.py)
     NM_TEACHER_ID = "new_model_teacher_id"
     NM_TEACHER_LENGTH = "new_model_teacher_length"
+    NM_SOURCE = "new_model_source"  # distillation's data: prompts (a file) or invocation logs
+    NM_LOGS_URI = "new_model_logs_uri"
+    NM_LOGS_KEY = "new_model_logs_key"
+    NM_LOGS_VALUE = "new_model_logs_value"
+    NM_LOGS_ANSWERS = "new_model_logs_answers"
     NM_GRADER_KIND = "new_model_grader_kind"  # reinforcement fine-tuning's grader (ui/method_fields.py)
     NM_GRADER_BUILTIN = "new_model_grader_builtin"
     NM_GRADER_TOLERANCE = "new_model_grader_tolerance"

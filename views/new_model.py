@@ -14,7 +14,7 @@ from ui import deps
 from ui.components import dataset_summary, md_escape, pick_label
 from ui.cost_view import render_estimate
 from ui.data_view import render_check, render_converted, render_template
-from ui.method_fields import render_choices, render_fields, render_trial
+from ui.method_fields import logs_source, render_choices, render_fields, render_trial
 from ui.state import Key, hp_key
 from ui.uploads import as_upload
 
@@ -204,6 +204,7 @@ if check or create:
         hyperparameters=hyper,
         region=region,
         options=options,
+        invocation_logs=logs_source(method_key),
     )
     if check:
         with st.spinner("Checking the request and the data record by record…"):

@@ -70,3 +70,34 @@ def test_check_data_estimates_the_teacher_and_create_makes_the_job_with_it(local
             }
         }
     }
+
+
+def test_the_form_takes_invocation_logs_says_how_many_calls_can_be_used_and_creates_from_them(local, make_app) -> None:
+    from services.domain.actions import Action
+    from services.domain.calls import ChatMessage, ChatRequest
+
+    local.catalog.enable(NOVA_PRO, actor=LOCAL_ADMIN)
+    local.customization.logging.enable("us-east-1", "s3://model-studio/logs/", actor=LOCAL_ADMIN)
+    for i in range(105):
+        asked = ChatRequest(messages=(ChatMessage(role="user", content=f"Reset {i}?"),), metadata=(("app", "help"),))
+        local.inference.chat(NOVA_PRO, asked, LOCAL_ADMIN, via=Action.TRY)
+    at = distill_form(make_app)
+    at.radio(key=Key.NM_SOURCE).set_value("logs").run()
+    assert "us-east-1: s3://model-studio/logs/" in texts(at)
+    at.text_input(key=Key.NM_NAME).set_value("help-bot")
+    at.text_input(key=Key.NM_LOGS_URI).set_value("s3://model-studio/logs/")
+    at.text_input(key=Key.NM_LOGS_KEY).set_value("app")
+    at.text_input(key=Key.NM_LOGS_VALUE).set_value("help")
+    at.checkbox(key=Key.NM_LOGS_ANSWERS).check()
+    at.button(key=Key.NM_CHECK).click().run()
+    assert not at.exception
+    assert "105 can be used" in texts(at) + "\n".join(w.value for w in at.warning), texts(at)
+    assert "Teacher: reading the prompts" not in [m.label for m in at.metric]  # the logged answers: no teacher
+    at.button(key=Key.NM_CREATE).click().run()
+    assert not at.exception
+    [model] = local.customization.list()
+    assert model.training_uri == "s3://model-studio/logs/" and model.training_logs == {
+        "usePromptResponse": True,
+        "invocationLogSource": {"s3Uri": "s3://model-studio/logs/"},
+        "requestMetadataFilters": {"equals": {"app": "help"}},
+    }
