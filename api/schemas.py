@@ -155,6 +155,8 @@ class CustomModelOut(BaseModel):
     CustomizationConfig: dict[str, Any] | None = None  # the method's fields as CreateCustomModel takes them
     BedrockCustomizationConfig: dict[str, Any] | None = None  # Bedrock's customizationConfig, as the job was made
     TrainingDataSource: dict[str, Any] | None = None  # {"InvocationLogs": …} when distilled from invocation logs
+    ParentModelId: str | None = None  # tuned further from this custom model (BaseModelId stays the foundation model)
+    Lineage: list[dict[str, str]] = []  # [{"Id", "ModelName"}] from the foundation model to this one
     BaseModelId: str
     BaseModelName: str
     Description: str
@@ -242,7 +244,7 @@ def _source(model: CustomModel) -> dict[str, Any] | None:
     return {"InvocationLogs": logs.api()} if logs else None
 
 
-def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
+def custom_out(model: CustomModel, view: ModelView, lineage: list[tuple[str, str]] | None = None) -> CustomModelOut:
     return CustomModelOut(
         Id=model.id,
         ModelName=model.name,
@@ -250,6 +252,8 @@ def custom_out(model: CustomModel, view: ModelView) -> CustomModelOut:
         CustomizationConfig=_options(model),
         BedrockCustomizationConfig=model.customization_config,
         TrainingDataSource=_source(model),
+        ParentModelId=model.parent_model_id,
+        Lineage=[{"Id": i, "ModelName": n} for i, n in lineage or ()],
         BaseModelId=model.base_model_id,
         BaseModelName=model.base_model_name,
         Description=model.description,

@@ -9,6 +9,7 @@ import pandas as pd
 import streamlit as st
 
 from services.costs.meter import ModelCosts
+from services.customization.methods import method_for
 from services.domain.custom import CustomModel
 from services.domain.models import ModelView
 from ui.components import coloured, duration, status_cell
@@ -19,6 +20,7 @@ from ui.state import Key
 def runs_frame(
     models: list[CustomModel], views: dict[str, ModelView], costs: dict[str, ModelCosts], now: datetime
 ) -> pd.DataFrame:
+    names = {m.id: m.name for m in models}
     rows = []
     for m in models:
         view = views.get(m.id)
@@ -31,6 +33,9 @@ def runs_frame(
                 "Status": status_cell(view, m.failure_message, long=True) if view else "—",
                 "Name": m.name,
                 "Base model": m.base_model_name,
+                # lineage: the custom model it was tuned further from (its foundation model is "Base model")
+                "Tuned from": "—" if m.parent_model_id is None else names.get(m.parent_model_id, "a deleted model"),
+                "Method": method.label if (method := method_for(m.customization_type)) else m.customization_type,
                 "Job": m.job_status.value,
                 "Duration": duration(seconds) + ("" if end else " so far"),
                 "Data tokens": m.training_tokens,
@@ -84,6 +89,7 @@ def render_runs(
                 help="The light, and the job's outcome: Completed (serve it to use it), Failed, Stopped.",
             ),
             "Data tokens": st.column_config.NumberColumn(format="localized"),
+            "Tuned from": st.column_config.TextColumn(help="The custom model it was tuned further from."),
             "Training loss": st.column_config.TextColumn(help="The final training loss."),
             "Validation loss": st.column_config.TextColumn(
                 help="The final validation loss; — without validation data."

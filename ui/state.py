@@ -92,6 +92,7 @@ class Key(StrEnum):
     NM_GRADER_CANDIDATE = "new_model_grader_candidate"
     NM_TEST_GRADER = "new_model_test_grader"
     # Custom model page
+    CM_FURTHER = "custom_model_tune_further"
     CM_CLONE = "custom_model_clone"
     CM_DATA = "custom_model_data_summary"
     CM_CONFIRM_PROVISION = "custom_model_confirm_provision"

@@ -156,6 +156,19 @@ def render_header(model: CustomModel, view: ModelView) -> None:
         help="Open New Model with this run's base model, region, data and hyperparameters, under a new name.",
     ):
         new_run_from(model.id)
+    further = decide(Action.TUNE_FURTHER, customization.subject(model), actor)
+    if again.button(
+        "Tune further",
+        icon=":material/trending_up:",
+        key=Key.CM_FURTHER,
+        disabled=not further,
+        help=md_escape(further.reason)
+        or "Open New Model to fine-tune this model further, from its own weights (same region).",
+    ):
+        new_run_from(model.id, further=True)
+    chain = customization.lineage(model)
+    if len(chain) > 2:  # tuned further: the models it came from
+        st.caption("Lineage: " + " → ".join(md_escape(name) for _, name in chain))
     st.caption(f"Next action: {for_whom(view.next_action, actor)}")
     tryable = decide(Action.TRY, customization.subject(model), actor)
     if not tryable:
@@ -179,9 +192,10 @@ def render_header(model: CustomModel, view: ModelView) -> None:
         st.switch_page("views/evaluate.py", query_params={"model": model.id})
 
 
-def new_run_from(model_id: str) -> None:
-    """Prefill the New Model form with a run's settings (the service picks the next free name)."""
-    request, training_uri, validation_uri = customization.rerun_request(model_id)
+def new_run_from(model_id: str, further: bool = False) -> None:
+    """Prefill the New Model form with a run's settings (the service picks the next free name); ``further``: from
+    this model's own weights."""
+    request, training_uri, validation_uri = customization.rerun_request(model_id, further)
     base = request.base_model_id
     st.session_state.update(
         {

@@ -46,6 +46,8 @@ method_key = st.selectbox(
 method = METHODS[method_key]
 st.caption(md_escape(method.summary) + f" [AWS user guide]({method.source})")
 choices = customization.base_model_choices(method)
+if method_key == "FINE_TUNING":  # a completed custom model, tuned further from its own weights
+    choices += customization.further_choices(deps.get_actor())
 if not choices:
     st.warning(
         f"No base model offers {method.label.lower()} yet: an admin must enable (GREEN) an Amazon Bedrock "
@@ -61,10 +63,17 @@ base_id = st.selectbox(
     list(by_id),
     key=Key.NM_BASE,
     format_func=lambda i: pick_label(by_id[i].record),
-    help=f"Only enabled (GREEN) Bedrock base models that support {method.label.lower()} are listed.",
+    help=f"Enabled (GREEN) Bedrock base models that support {method.label.lower()}"
+    + (", and completed custom models you may tune further." if method_key == "FINE_TUNING" else "."),
 )
 base = by_id[base_id]
-family = customization.family_of(base.record, method)
+foundation = customization.foundation_of(base.record)  # tuned further: its foundation model's rules and prices
+if foundation.id != base.id:
+    st.caption(
+        f"Tuned further from {md_escape(base.record.name)}'s weights, by the rules and prices of its foundation "
+        f"model, {md_escape(foundation.name)}."
+    )
+family = customization.family_of(foundation, method)
 regions = customization.regions_for(base.record)
 preferred, no_region = customization.job_region(base.record, None)
 if no_region:
@@ -217,7 +226,7 @@ if check or create:
             st.markdown(f"**Estimated cost** ({result.epochs} epoch(s), one month of storage, no throughput yet)")
             estimate = services.costs.estimate(
                 EstimateInput(
-                    base_model_id=base_id,
+                    base_model_id=foundation.id,
                     region=region or services.costs.region,
                     training_units=result.training.tokens,
                     epochs=result.epochs,

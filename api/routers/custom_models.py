@@ -36,7 +36,7 @@ router = APIRouter(tags=["custom models"])
 
 
 def view_of(s: Services, model: CustomModel) -> CustomModelOut:
-    return custom_out(model, s.catalog.get_model(model.id))
+    return custom_out(model, s.catalog.get_model(model.id), s.customization.lineage(model))
 
 
 def _request(body: CreateCustomModel) -> NewCustomModel:
@@ -91,7 +91,7 @@ def list_custom_models(s: Svc, actor: Who) -> CustomModelList:
 @router.get("/custom-models/{model_id}", response_model=CustomModelOut, responses=ERRORS)
 def get_custom_model(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
     view = s.customization.view(model_id)  # refreshed on view; the last known state if Bedrock cannot answer
-    return custom_out(view.model, view.row)
+    return custom_out(view.model, view.row, s.customization.lineage(view.model))
 
 
 @router.get(

@@ -108,7 +108,7 @@ class LocalBedrock:
             raise ProviderRejected(
                 f"Bedrock CreateModelCustomizationJob: ConflictException: a job named {request.job_name} exists."
             )
-        base = request.base_model_identifier
+        base = self._foundation(request.base_model_identifier)
         job_id = _short_id(request.client_token)
         record = {
             "job_name": request.job_name,
@@ -213,7 +213,22 @@ class LocalBedrock:
             self._write_metrics(job, (elapsed - training_from) / max(1e-9, self._job_seconds - training_from))
 
     def _judge(self, request: JobRequest) -> dict[str, Any]:
-        return judge_data(self._objects, request)
+        base = self._foundation(request.base_model_identifier)  # tuned further: the rules of its foundation model
+        return judge_data(self._objects, request.model_copy(update={"base_model_identifier": base}))
+
+    def _foundation(self, identifier: str) -> str:
+        """The foundation model a job starts from: itself, or (a custom model's ARN: tuning it further) the
+        foundation model of the job that made it; an ARN of no custom model here is refused as Bedrock does."""
+        for _ in range(50):
+            if not identifier.startswith("arn:"):
+                return identifier
+            maker = next((j for j in self._region_jobs() if j.get("custom_model_arn") == identifier), None)
+            if maker is None or (maker.get("final") or {}).get("status") != "Completed":
+                raise ProviderRejected(
+                    f"Bedrock CreateModelCustomizationJob: ValidationException: no completed custom model {identifier}."
+                )
+            identifier = str(maker["request"]["base_model_identifier"])
+        raise ProviderRejected("Bedrock CreateModelCustomizationJob: ValidationException: a lineage too long.")
 
     def _grade(self, job: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
         """A reinforcement fine-tuning job: its grader scores the simulated answers once, before training

@@ -164,6 +164,7 @@ custom_models = Table(
     Column("data_summary", SafeText, nullable=True),  # JSON: what Check data found
     Column("customization_config", SafeText, nullable=True),  # JSON: Bedrock's customizationConfig
     Column("training_logs", SafeText, nullable=True),  # JSON: Bedrock's invocationLogsConfig (distillation)
+    Column("parent_model_id", SafeString(64), nullable=True),  # tuned further from this custom model
     Column("failure_message", SafeText, nullable=True),
     Column("custom_model_arn", SafeString(1011), nullable=True),
     Column("job_end_time", UTCDateTime, nullable=True),

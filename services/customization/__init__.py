@@ -25,8 +25,10 @@ from services.customization.external import ExternalModels
 from services.customization.grading import GraderTrials
 from services.customization.invocation_logging import InvocationLogging
 from services.customization.lifecycle import CustomView, ModelLifecycle
+from services.customization.lineage import lineage
 from services.customization.reconcile import Reconciling
 from services.customization.submit import Submissions
+from services.domain.custom import CustomModel
 from services.domain.uploads import Upload
 from services.ports import (
     AuditStore,
@@ -43,6 +45,10 @@ class CustomizationService:
     share one set of collaborators; each owns its rules (checks decides, submissions create,
     lifecycle changes a model after submission, reconciling repairs, adoption finds outside jobs)."""
 
+    def lineage(self, model: CustomModel) -> list[tuple[str, str]]:
+        """(id, name) from the foundation model through each model it was tuned further from, to ``model``."""
+        return lineage(model, self._store.get_custom)
+
     def __init__(
         self,
         catalog: CatalogStore,
@@ -55,6 +61,7 @@ class CustomizationService:
         audit: AuditStore | None = None,
     ) -> None:
         parts = Collaborators(catalog, store, objects, backend, config, clock)
+        self._store = store
         self.checks = Checks(parts)
         self.logging = InvocationLogging(parts, self.checks, audit)
         self.grading = GraderTrials(parts, self.checks, graders)
@@ -74,6 +81,8 @@ class CustomizationService:
         self.base_model_choices = self.checks.base_model_choices
         self.family_of = self.checks.family_of
         self.teacher_choices = self.checks.teacher_choices
+        self.further_choices = self.checks.further_choices
+        self.foundation_of = self.checks.foundation_of
         self.teaching = self.checks.teaching
         self.max_model_units = self.checks.max_model_units
         self.regions_for = self.checks.regions_for

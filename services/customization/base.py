@@ -5,12 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from typing import Any
 
 from services.customization.common import Clock, CustomizationConfig, NewCustomModel, _state
 from services.customization.methods import FINE_TUNING, method_for
 from services.domain.custom import CustomModel
 from services.domain.errors import ModelNotFound, ProviderRejected
 from services.domain.identity import Actor
+from services.domain.invocation_logs import logs_of
 from services.domain.records import AuditEvent
 from services.notices.events import event_for
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
@@ -26,6 +28,11 @@ class Collaborators:
     backend: CustomizationBackend | Mapping[str, CustomizationBackend]
     config: CustomizationConfig
     clock: Clock = lambda: datetime.now(UTC)
+
+
+def _logs_api(config: dict[str, Any] | None) -> dict[str, Any] | None:
+    logs = logs_of(config)
+    return logs.api() if logs is not None else None
 
 
 class ServiceBase:
@@ -106,10 +113,11 @@ class ServiceBase:
     def list(self) -> list[CustomModel]:
         return self._store.list_custom()
 
-    def rerun_request(self, model_id: str) -> tuple[NewCustomModel, str, str | None]:
-        """A new run from an existing one, the way engineers iterate: the same base model, region,
-        hyperparameters and data (the S3 copies the first run used), under the next free name
-        ("bot" -> "bot-2", "bot-2" -> "bot-3"). Returns (request, training URI, validation URI)."""
+    def rerun_request(self, model_id: str, further: bool = False) -> tuple[NewCustomModel, str, str | None]:
+        """A new run from an existing one, the way engineers iterate: the same base model (the model it was
+        tuned further from, if it was), region, hyperparameters and data (the S3 copies the first run used),
+        under the next free name ("bot" -> "bot-2", "bot-2" -> "bot-3"); ``further``: from this model's own
+        weights instead (supervised fine-tuning). Returns (request, training URI, validation URI)."""
         model = self.get(model_id)
         stem, _, number = model.name.rpartition("-")
         if not (stem and number.isdigit()):
@@ -121,13 +129,17 @@ class ServiceBase:
             if not self._store.name_taken(name):
                 break
             n += 1
+        method = "FINE_TUNING" if further else model.customization_type
         request = NewCustomModel(
             name=name,
             description=model.description,
-            base_model_id=model.base_model_id,
-            customization_type=model.customization_type,
-            hyperparameters=dict(model.hyperparameters),
+            base_model_id=model.id if further else (model.parent_model_id or model.base_model_id),
+            customization_type=method,
+            hyperparameters=dict(model.hyperparameters) if method == model.customization_type else {},
             region=model.region or None,
-            options=(method_for(model.customization_type) or FINE_TUNING).options_of(model.customization_config),
+            options=None
+            if further
+            else (method_for(model.customization_type) or FINE_TUNING).options_of(model.customization_config),
+            invocation_logs=None if further else _logs_api(model.training_logs),
         )
         return request, model.training_uri, model.validation_uri

@@ -6,8 +6,8 @@ from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from typing import Any, BinaryIO
 
-from services.catalog.service import display_order, to_view
-from services.customization.base import ServiceBase
+from services.catalog.service import to_view
+from services.customization.base import Collaborators, ServiceBase
 from services.customization.common import (
     HP_KEY_PATTERN,
     MAX_DESCRIPTION,
@@ -19,12 +19,14 @@ from services.customization.common import (
     DataInput,
     NewCustomModel,
 )
+from services.customization.lineage import further_problems
 from services.customization.methods import FINE_TUNING, Method, MethodContext, method_for, method_problem
-from services.datasets.families import teacher_for
+from services.customization.offers import Offers
 from services.datasets.invocation_logs import LogScan, logs_report, scan_logs
 from services.datasets.specs import Family
 from services.datasets.validate import DatasetKind, DatasetReport, check_record_totals, validate_stream
 from services.datasets.warnings import data_warnings
+from services.domain.custom import CustomModel
 from services.domain.errors import (
     InvalidRequest,
     ObjectStoreError,
@@ -34,7 +36,6 @@ from services.domain.models import (
     Lifecycle,
     ModelRecord,
     ModelType,
-    ModelView,
     Provider,
     Status,
 )
@@ -46,33 +47,16 @@ from services.domain.uploads import Upload
 class Checks(ServiceBase):
     """What the New Model form offers, and every check of a request before anything is created."""
 
-    # ---- what the form offers ------------------------------------------------------------
-    def base_model_choices(self, method: Method = FINE_TUNING) -> list[ModelView]:
-        """GREEN Bedrock base models that offer the method and are not LEGACY (DESIGN.md)."""
-        views = [to_view(r) for r in self._catalog.list_models()]
-        return sorted((v for v in views if v.status is Status.GREEN and method.offered_by(v.record)), key=display_order)
-
-    def teacher_choices(self, student: ModelRecord) -> list[ModelView]:
-        """Enabled models that may teach ``student`` in a distillation (AWS's pairs), as called on demand (the
-        catalog's variant without a context window)."""
-        views = [to_view(r) for r in self._catalog.list_models()]
-        return sorted(
-            (
-                v
-                for v in views
-                if v.status is Status.GREEN
-                and v.record.model_type is ModelType.BASE
-                and v.record.provider is Provider.BEDROCK
-                and v.record.label == v.record.name
-                and (teacher := teacher_for(v.record.model_id)) is not None
-                and teacher.teaches(student.model_id)
-            ),
-            key=display_order,
-        )
-
-    @staticmethod
-    def family_of(base: ModelRecord | str, method: Method = FINE_TUNING) -> Family | None:
-        return method.family(base)
+    def __init__(self, parts: Collaborators) -> None:
+        super().__init__(parts)
+        self.offers = Offers(parts)  # what the form offers, which the checks ask too
+        self.base_model_choices = self.offers.base_model_choices
+        self.teacher_choices = self.offers.teacher_choices
+        self.further_choices = self.offers.further_choices
+        self.foundation_of = self.offers.foundation_of
+        self.family_of = self.offers.family_of
+        self.regions_for = self.offers.regions_for
+        self.job_region = self.offers.job_region
 
     @property
     def max_model_units(self) -> int:
@@ -101,6 +85,10 @@ class Checks(ServiceBase):
         method = method_for(request.customization_type) or FINE_TUNING
         base = self._catalog.get_model(request.base_model_id)
         hyper: dict[str, str] = {}
+        parent = self.parent_of(request)
+        if parent is not None:  # tuned further: the rules of the foundation model at the root of its lineage
+            base, found = further_problems(request, parent, method, self._catalog)
+            problems += found
         if base is None:
             problems.append(f"Base Model: no model with id {request.base_model_id!r}.")
         else:
@@ -114,11 +102,11 @@ class Checks(ServiceBase):
                     f"Base Model: {base.name} is LEGACY at Bedrock: a model it makes could never get "
                     "throughput (Bedrock refuses new throughput for Legacy models). Choose its successor."
                 )
-            elif view.status is not Status.GREEN:
+            elif view.status is not Status.GREEN and parent is None:  # tuned further: the parent's weights
                 problems.append(
                     f"Base Model: {base.name} is {view.status.value}; only enabled (GREEN) models may be used."
                 )
-            _, region_problem = self.job_region(base, request.region)
+            _, region_problem = self.job_region(base, request.region) if parent is None else (None, None)
             if region_problem:
                 problems.append(region_problem)
             hyper, hp_problems = self.check_hyperparameters(base, request.hyperparameters, method)
@@ -126,6 +114,12 @@ class Checks(ServiceBase):
             problems += self.method_config(request, base, hyper)[1]
         problems += self.logs_of(request)[1]
         return base, hyper, problems
+
+    def parent_of(self, request: NewCustomModel) -> CustomModel | None:
+        """The custom model a request tunes further (its BaseModelId is a custom model's), or None."""
+        if not request.base_model_id.startswith("custom:"):
+            return None
+        return self._store.get_custom(request.base_model_id)
 
     @staticmethod
     def logs_of(request: NewCustomModel) -> tuple[InvocationLogs | None, list[str]]:
@@ -152,31 +146,6 @@ class Checks(ServiceBase):
         method = method_for(request.customization_type) or FINE_TUNING
         context = MethodContext(simulated=self._config.simulated, model=self._catalog.get_model, base=base)
         return method.configure(request.options, hyper, self.family_of(base, method), context)
-
-    def regions_for(self, base: ModelRecord) -> list[str]:
-        """The configured regions where ``base`` can be customized (all of them when the catalog
-        does not say where it is offered)."""
-        configured = list(self._config.job_regions)
-        return [r for r in configured if r in base.regions] if base.regions else configured
-
-    def job_region(self, base: ModelRecord, requested: str | None) -> tuple[str | None, str | None]:
-        """The region a job on ``base`` runs in, or why there is none: a job, its custom model, its
-        throughput and its prices all live in one region where the base model can be customized."""
-        allowed = self.regions_for(base)
-        configured = ", ".join(self._config.job_regions)
-        if requested:
-            if requested in allowed:
-                return requested, None
-            where = ", ".join(allowed) or "none of the configured regions"
-            return None, (
-                f"Region: {base.name} can be customized in {where} (configured: {configured}), not in {requested}."
-            )
-        if not allowed:
-            return None, (
-                f"Base Model: {base.name} can be customized only in {', '.join(base.regions)}, and none of them "
-                f"is configured (STUDIO_AWS_REGIONS: {configured})."
-            )
-        return (self._config.region if self._config.region in allowed else allowed[0]), None
 
     def check_hyperparameters(
         self, base: ModelRecord, values: dict[str, str], method: Method = FINE_TUNING
@@ -248,7 +217,7 @@ class Checks(ServiceBase):
             return DataCheck(problems=(*problems, *extra))
         check = (
             self.check_data(
-                request.base_model_id,
+                base.id,  # the foundation model (at the root of the lineage when tuned further)
                 logs or training,
                 validation,
                 hyper,

@@ -22,6 +22,7 @@ from services.customization.common import (
 from services.customization.methods import FINE_TUNING, method_for
 from services.customization.streams import Heartbeat, SubmissionLost
 from services.datasets.specs import ON_DEMAND_REGIONS, ON_DEMAND_SINCE
+from services.domain.actions import Action, custom_subject, require
 from services.domain.custom import CustomModel, JobRequest, JobStatus
 from services.domain.errors import (
     ConcurrentUpdate,
@@ -99,7 +100,10 @@ class Submissions(ServiceBase):
             raise InvalidData(message, problems, reports, check.summary() if reports else None)
         assert base is not None and check.training is not None
         logs, _ = self._checks.logs_of(request)  # check_request said why otherwise
-        region, _ = self._checks.job_region(base, request.region)
+        parent = self._checks.parent_of(request)
+        if parent is not None:  # its weights are its owner's until an admin enables it
+            require(Action.TUNE_FURTHER, custom_subject(parent), actor)
+        region = parent.region if parent is not None else self._checks.job_region(base, request.region)[0]
         assert region is not None  # check_request said why otherwise
         family = self._checks.family_of(base, method_for(request.customization_type) or FINE_TUNING)
         config, _ = self._checks.method_config(request, base, hyper)  # check_request said why otherwise
@@ -136,6 +140,7 @@ class Submissions(ServiceBase):
             customization_type=request.customization_type,
             customization_config=config,
             training_logs=logs.bedrock() if logs is not None else None,
+            parent_model_id=parent.id if parent is not None else None,
             hyperparameters=hyper,
             training_uri=training_uri,
             validation_uri=validation_uri,
@@ -260,7 +265,7 @@ class Submissions(ServiceBase):
                 JobRequest(
                     job_name=model.job_name,
                     custom_model_name=model.name,
-                    base_model_identifier=model.base_model_id.removeprefix("bedrock:"),
+                    base_model_identifier=self._base_identifier(model),
                     role_arn=self._role_arn(),
                     training_uri=model.training_uri,
                     validation_uri=model.validation_uri,
@@ -325,6 +330,16 @@ class Submissions(ServiceBase):
                 "with read access to the data and write access to the output location)."
             )
         return self._config.role_arn
+
+    def _base_identifier(self, model: CustomModel) -> str:
+        """CreateModelCustomizationJob's baseModelIdentifier: the foundation model, or (tuned further) the
+        parent custom model's ARN."""
+        if model.parent_model_id is None:
+            return model.base_model_id.removeprefix("bedrock:")
+        parent = self._store.get_custom(model.parent_model_id)
+        if parent is None or not parent.custom_model_arn:
+            raise InvalidRequest(f"Base Model: {model.parent_model_id} was deleted before its job could start.")
+        return parent.custom_model_arn
 
     def _request_key(
         self,

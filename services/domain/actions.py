@@ -28,6 +28,7 @@ class Action(StrEnum):
     SET_IDLE_GUARD = "set the idle guard"
     INVOKE = "call"  # a chat through Model Studio (services/inference/service.py): GREEN models only
     TRY = "try in the playground"  # within Model Studio: GREEN, or its owner's (an admin's) servable custom model
+    TUNE_FURTHER = "tune further"  # a new job from a completed custom model's weights: its owner, an admin, or GREEN
 
 
 ADMIN_ACTIONS = frozenset({Action.ENABLE, Action.DISABLE})
@@ -145,6 +146,8 @@ def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
             f"{s.label} is not enabled yet: trying it before an admin enables it is for its owner "
             f"({s.owner or 'unknown'}) or an admin; {actor.name} ({actor.id}) is a member."
         )
+    if action is Action.TUNE_FURTHER and s.status is Status.GREEN:
+        return ""  # enabled: shared with everyone, its weights too
     if action in ADMIN_ACTIONS:
         return f"Enabling and disabling models is for admins; {actor.name} ({actor.id}) is a member."
     if s.owner is not None and s.owner == actor.id:
@@ -157,6 +160,7 @@ def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
         Action.REMOVE_DEPLOYMENT: "Removing the deployment of",
         Action.DELETE: "Deleting",
         Action.SET_IDLE_GUARD: "Setting the idle guard of",
+        Action.TUNE_FURTHER: "Tuning further (before an admin enables it)",
     }[action]
     return (
         f"{what} {s.name}: only its owner ({s.owner or 'unknown'}) or an admin may; "
@@ -220,6 +224,10 @@ def _state(action: Action, s: Subject) -> Decision:
         return ALLOWED
     if action is Action.SET_IDLE_GUARD:
         return ALLOWED  # any custom model, before or while it has throughput
+    if action is Action.TUNE_FURTHER:
+        if job is not JobStatus.COMPLETED or not s.custom_model_arn:
+            return Decision(False, f"Only a completed model can be tuned further; {s.name}'s job is {job}.")
+        return ALLOWED
     if action is Action.REMOVE_DEPLOYMENT:
         if s.deployment_status is None:
             return Decision(False, f"{s.name} has no on-demand deployment to remove.")

@@ -63,6 +63,9 @@ class CustomModel(BaseModel):
     training_uri: str  # the training file, or (distilled from invocation logs) where the logs are
     # distillation from invocation logs: Bedrock's invocationLogsConfig (which logged calls it used); None: a file
     training_logs: dict[str, Any] | None = None
+    # tuned further: the custom model whose weights this one started from (base_model_id stays the foundation
+    # model at the root of the lineage: its data rules, prices and serving rules are this model's)
+    parent_model_id: str | None = None
     validation_uri: str | None = None
     output_uri: str
     training_records: int = 0

@@ -1,5 +1,6 @@
 """A custom model distilled from Bedrock's invocation logs keeps where they were and which calls it used (Bedrock's
-invocationLogsConfig), for jobs made here and elsewhere.
+invocationLogsConfig), for jobs made here and elsewhere; a model tuned further from another custom model keeps
+which one (its lineage).
 
 Revision ID: 0017
 Revises: 0016
@@ -20,8 +21,10 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("custom_models") as batch:
         batch.add_column(sa.Column("training_logs", sa.Text(), nullable=True))
+        batch.add_column(sa.Column("parent_model_id", sa.String(64), nullable=True))
 
 
 def downgrade() -> None:
     with op.batch_alter_table("custom_models") as batch:
+        batch.drop_column("parent_model_id")
         batch.drop_column("training_logs")

@@ -73,6 +73,7 @@ def expected_by_state(action: Action, s: Subject) -> bool:
         Action.REMOVE_DEPLOYMENT: s.deployment_status is not None,
         Action.DELETE: s.throughput_status is None and s.deployment_status is None and s.job_status in ENDED,
         Action.SET_IDLE_GUARD: True,  # its own guard may be set at any time, before throughput too
+        Action.TUNE_FURTHER: s.job_status is JobStatus.COMPLETED,  # its weights exist
     }[action]
 
 
@@ -109,6 +110,10 @@ def test_every_state_and_action(action: Action, s: Subject) -> None:
             assert not allowed or "for its owner" in other.reason
         else:
             assert bool(other) is allowed
+    elif action is Action.TUNE_FURTHER:  # its owner's, an admin's, or anyone's once enabled (shared)
+        assert bool(member) is allowed
+        other = decide(action, s, OTHER)
+        assert bool(other) is (allowed and s.status is Status.GREEN)
     else:
         assert bool(member) is allowed  # the owner may act on their own model
         other = decide(action, s, OTHER)
