@@ -235,6 +235,15 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
             wait_for(
                 lambda m=model_id: api.get(f"/custom-models/{m}").json()["Status"], lambda s: s == "Complete", "job"
             )
+        # tuned further: the completed Llama model's ARN is the next job's base, in its region
+        onward = api.post(
+            "/custom-models",
+            json={"ModelName": "west-bot-2", "BaseModelId": llama_id, "HyperParameters": {"epochCount": "1"},
+                  "TrainingDataLocation": "s3://studio-west/sets/llama.jsonl"},
+        )  # fmt: skip
+        assert onward.status_code == 201, onward.text
+        assert onward.json()["ParentModelId"] == llama_id and onward.json()["Region"] == "us-west-2"
+        assert [m["ModelName"] for m in onward.json()["Lineage"]][1:] == ["west-bot", "west-bot-2"]
         # Llama: throughput (us-west-2), then enable, then remove
         provisioned = api.put(f"/custom-models/{llama_id}/throughput", json={"ModelUnits": 1})
         assert provisioned.status_code == 202, [r[:300] for r in aws.refused]
