@@ -142,7 +142,7 @@ def action_button(
 
 
 def render_header(model: CustomModel, view: ModelView) -> None:
-    head, light, again = st.columns([2.2, 2.3, 1.3], vertical_alignment="center")
+    head, light, again = st.columns([2.0, 2.2, 1.6], vertical_alignment="center")
     head.subheader(md_escape(model.name), anchor=False)
     said = outcome_of(view, model)
     light.markdown(

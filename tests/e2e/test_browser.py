@@ -685,3 +685,58 @@ def test_reinforcement_fine_tuning_in_a_browser(server: str, browser_page, tmp_p
         shot(page, "15-rft-rewards-1280")
     finally:
         page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def test_distillation_in_a_browser(server: str, browser_page, tmp_path: Path) -> None:
+    """Distillation at 1280×720: the method, the student, its enabled teacher and the longest answer, Check data
+    showing the teacher's part of the cost, Create, the job completed, the teacher on the model's page."""
+    from playwright.sync_api import expect
+
+    from tests.support.factories import NOVA_MICRO, NOVA_PRO, distill_jsonl
+
+    page = browser_page
+    prompts = tmp_path / "prompts.jsonl"
+    prompts.write_bytes(distill_jsonl(120))
+    for model_id in (NOVA_MICRO, NOVA_PRO):
+        httpx.post(f"{server}/api/models/{model_id}/enable", timeout=10)
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        page.goto(f"{server}/new-model")
+        expect(page.get_by_role("heading", name="New Model")).to_be_visible(timeout=60_000)
+        idle(page)
+        page.get_by_role("combobox", name="Customization Type").click()
+        page.get_by_role("option", name="Distillation").click()
+        idle(page)
+        page.get_by_role("combobox", name="Base Model").click()
+        page.get_by_role("option", name=re.compile("Nova Micro")).first.click()
+        idle(page)
+        expect(page.get_by_role("combobox", name="Teacher model")).to_have_value(re.compile("Nova Pro"))
+        page.get_by_role("textbox", name="Model Name").fill("shelf-bot")
+        page.get_by_role("textbox", name="Longest teacher answer, in tokens (optional)").fill("800")
+        page.get_by_test_id("stFileUploaderDropzoneInput").first.set_input_files(str(prompts))
+        expect(page.get_by_test_id("stFileChipName").first).to_have_text("prompts.jsonl")
+        page.get_by_role("button", name="Check data", exact=True).click()
+        expect(page.get_by_text("Teacher: writing the answers").first).to_be_visible(timeout=60_000)
+        idle(page)
+        shot(page, "16-distillation-check-1280")
+        page.get_by_role("button", name="Create model").click()
+        expect(page.get_by_text(re.compile("Created shelf-bot"))).to_be_visible(timeout=60_000)
+        [model] = [
+            m
+            for m in httpx.get(f"{server}/api/custom-models", timeout=10).json()["CustomModels"]
+            if m["ModelName"] == "shelf-bot"
+        ]
+        assert model["ModelType"] == "DISTILLATION"
+        assert model["CustomizationConfig"] == {"TeacherModelId": "amazon.nova-pro-v1:0", "MaxResponseLength": 800}
+        deadline = time.monotonic() + 60
+        while httpx.get(f"{server}/api/custom-models/{model['Id']}", timeout=10).json()["Status"] != "Complete":
+            assert time.monotonic() < deadline, "the job did not complete"
+            time.sleep(0.5)
+        page.goto(f"{server}/custom-models?model={model['Id']}")
+        expect(page.get_by_role("button", name="Tune further")).to_be_visible(timeout=60_000)
+        page.get_by_role("tab", name="Configuration").click()
+        expect(page.get_by_role("tab", name="Configuration", selected=True)).to_be_visible()
+        idle(page)  # the teacher is a cell of the settings table (a canvas): read on the screenshot
+        shot(page, "17-distilled-model-1280")
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 1000})
