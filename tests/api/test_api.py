@@ -69,7 +69,7 @@ def test_bad_data_is_422_with_line_numbers(client: TestClient, data: World) -> N
         ({"HyperParameters": {"epochCount": "99"}}, 422, "out of range"),
         ({"BaseModelId": "openai:gpt-4o"}, 422, "not an Amazon Bedrock base model"),
         ({"TrainingDataLocation": "https://x/y.jsonl"}, 422, "not an s3:// URI"),
-        ({"ModelType": "DISTILLATION"}, 422, "Model Studio runs FINE_TUNING"),
+        ({"ModelType": "IMPORTED"}, 422, "Model Studio runs FINE_TUNING"),
         ({"Unexpected": 1}, 422, "Extra inputs are not permitted"),
         ({"HyperParameters": {"epochCount": 2}}, 422, "Input should be a valid string"),
     ],
@@ -245,5 +245,5 @@ def test_continued_pre_training_over_rest(client: TestClient, data: World) -> No
     data.clock.advance(seconds=data.job_seconds + 1)  # the job's time passes: that is what is tested
     got = client.get(f"/custom-models/{made.json()['Id']}").json()
     assert got["JobStatus"] == "Completed" and got["ModelType"] == "CONTINUED_PRE_TRAINING"
-    refused = create(client, ModelName="distilled", ModelType="DISTILLATION")
-    assert refused.status_code == 422 and "not 'DISTILLATION'" in refused.text
+    refused = create(client, ModelName="distilled", ModelType="DISTILLATION")  # no teacher named
+    assert refused.status_code == 422 and "TeacherModelId: required" in refused.text
