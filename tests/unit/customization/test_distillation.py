@@ -206,3 +206,22 @@ def test_the_estimate_adds_the_teachers_inference_to_the_students_training(local
     unknown = next(c for c in unbounded.components if c.name == "Teacher: writing the answers")
     assert unknown.cost is None and "Teacher: writing the answers" in unbounded.unknown
     assert orjson.dumps(unbounded.model_dump())  # says why in words, never $0
+
+
+def test_a_distilled_student_is_evaluated_against_its_base_on_the_prompts_with_answers(local) -> None:
+    from services.evaluation.records import NewEvaluation
+
+    services, clock = local
+    model = custom_model(
+        Served(services, clock), State.DEPLOYED, name="shelf-bot", base=NOVA_MICRO, data=distill_jsonl(),
+        customization_type="DISTILLATION", options=TEACHER,
+    )  # fmt: skip
+    services.catalog.enable(model.id, actor=LOCAL_ADMIN)
+    started = services.evaluations.start(
+        NewEvaluation(custom_model_id=model.id, dataset_uri=model.training_uri, metrics=("exact_match",)),
+        actor=LOCAL_ADMIN,
+    )
+    (done,) = services.evaluation_runner.run_once()
+    exact = done.summary["Metrics"]["exact_match"]
+    assert started.total == 10  # the ten golden examples: a prompt the teacher answers has no reference
+    assert exact["Custom"] == 1.0 and exact["Base"] == 0.0
