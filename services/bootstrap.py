@@ -116,7 +116,7 @@ def build_services(
     )  # fmt: skip
     calls = InferenceService(
         catalog.get_model, customization.get, inference or out.models, costs.call_prices,
-        region=settings.job_region, usage=db.usage, revision=catalog.revision, clock=clock,
+        region=settings.job_region, usage=db.usage, revision=catalog.revision, clock=clock, profiles=out.profiles,
     )  # fmt: skip
     evaluations = EvaluationService(
         db.evaluations, customization, calls, objects, output_root=settings.output_root,

@@ -4,7 +4,7 @@ region, the OpenAI SDK, CloudWatch, the Price List). Only the composition root (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -40,6 +40,7 @@ class Outside:
     price_list: PriceListSource | None = None
     invocations: InvocationSource | None = None  # None: the calls Model Studio counted (local mode)
     graders: GraderRunner | None = None  # runs RFT graders for Test grader (and the simulation's rewards)
+    profiles: Callable[[str], Mapping[str, Sequence[str]] | None] | None = None  # ListInferenceProfiles (aws)
 
 
 def outside_systems(
@@ -63,7 +64,17 @@ def outside_systems(
         prices,
         _cloudwatch(settings, session),
         _graders(settings, session),
+        _profiles(settings, session),
     )
+
+
+def _profiles(settings: Settings, session: Any) -> Callable[[str], Mapping[str, Sequence[str]] | None]:
+    """The system-defined inference profiles Bedrock lists in each region (cached: ListInferenceProfiles)."""
+    from services.adapters.bedrock_catalog import BedrockProfiles
+
+    config = _aws_config(settings)
+    clients = {r: session.client("bedrock", region_name=r, config=config) for r in settings.aws_regions}
+    return BedrockProfiles(lambda region: clients[region]).listed
 
 
 def _graders(settings: Settings, session: Any | None) -> GraderRunner:

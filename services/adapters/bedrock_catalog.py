@@ -6,7 +6,9 @@ same response shape, so both go through one code path.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+import threading
+import time
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -130,3 +132,55 @@ class BedrockCatalog:
                 raise ProviderUnavailable(f"ListFoundationModels in {region} failed: {summarize(str(exc))}") from exc
             per_region.append(parse_foundation_models(region, response))
         return merge_regions(per_region)
+
+
+class BedrockProfiles:
+    """The system-defined cross-Region inference profiles Bedrock lists in a region (ListInferenceProfiles), as
+    model id -> profile ids, kept for ``ttl_seconds`` (the gateway asks on every call to a profile-only model). A
+    region whose listing fails gives None for a minute: the caller then takes the region's own geography."""
+
+    def __init__(
+        self,
+        client_for: Callable[[str], Any],
+        ttl_seconds: float = 900.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._client_for = client_for
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._cache: dict[str, tuple[float, dict[str, tuple[str, ...]] | None]] = {}
+        self._lock = threading.Lock()
+
+    def listed(self, region: str) -> dict[str, tuple[str, ...]] | None:
+        with self._lock:
+            found = self._cache.get(region)
+            if found is not None and found[0] > self._clock():
+                return found[1]
+        try:
+            listed: dict[str, tuple[str, ...]] | None = self._list(region)
+            until = self._clock() + self._ttl
+        except (ClientError, BotoCoreError):
+            listed, until = None, self._clock() + 60.0
+        with self._lock:
+            self._cache[region] = (until, listed)
+        return listed
+
+    def _list(self, region: str) -> dict[str, tuple[str, ...]]:
+        client = self._client_for(region)
+        out: dict[str, list[str]] = {}
+        token: str | None = None
+        for _ in range(100):  # pages
+            page = client.list_inference_profiles(
+                typeEquals="SYSTEM_DEFINED", maxResults=1000, **({"nextToken": token} if token else {})
+            )
+            for profile in page.get("inferenceProfileSummaries", []):
+                if profile.get("status", "ACTIVE") != "ACTIVE" or not profile.get("inferenceProfileId"):
+                    continue
+                for model in profile.get("models", []):
+                    model_id = str(model.get("modelArn", "")).rsplit("/", 1)[-1]
+                    if model_id and profile["inferenceProfileId"] not in out.setdefault(model_id, []):
+                        out[model_id].append(profile["inferenceProfileId"])
+            token = page.get("nextToken")
+            if not token:
+                break
+        return {k: tuple(v) for k, v in out.items()}

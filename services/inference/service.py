@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import threading
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -23,6 +23,7 @@ from services.domain.custom import CustomModel
 from services.domain.errors import ModelNotFound, NotInvocable, NotYours, ProviderUnavailable, ServiceError
 from services.domain.identity import Actor
 from services.domain.models import ModelRecord, ModelType, ModelView, Provider, Status
+from services.domain.profiles import profile_for
 from services.ports import InferenceBackend, UsageStore
 
 __all__ = [
@@ -37,37 +38,40 @@ __all__ = [
 ]
 
 
-# Cross-Region inference profiles: the geography's prefix of a profile id, by the caller's region
-# (https://docs.aws.amazon.com/bedrock/latest/userguide/inference-profiles-support.html).
-PROFILE_GEOGRAPHIES = (("us-gov-", "us-gov"), ("us-", "us"), ("eu-", "eu"), ("ap-", "apac"))
 _CONTEXT_VARIANT = re.compile(r"(:\d+)?:\d+k$")  # amazon.nova-micro-v1:0:128k, titan-text-lite-v1:0:4k
 ON_DEMAND_TYPES = frozenset({"ON_DEMAND", "INFERENCE_PROFILE"})
 COUNT_FLUSH_SECONDS = 1.0  # call counts are written at most this often (and at exit)
 
 
-def runtime_model_id(record: ModelRecord, region: str, lookup: Callable[[str], ModelRecord | None]) -> str:
+def runtime_model_id(
+    record: ModelRecord,
+    region: str,
+    lookup: Callable[[str], ModelRecord | None],
+    profiles: Callable[[], Mapping[str, Sequence[str]] | None] | None = None,
+) -> str:
     """What Bedrock Runtime is called with for a base model. A model served on demand: its id. One
-    that Bedrock serves only through an inference profile: the profile of the caller's geography
-    (``us.`` + id). A fine-tunable variant with a context window (``…:0:128k``) that Bedrock serves
-    only by provisioned throughput: the same model's on-demand variant, as the console does."""
+    that Bedrock serves only through an inference profile: the most local profile Bedrock lists for it in the
+    region (``profiles``: model id -> profile ids, ListInferenceProfiles; None in the simulation, which takes the
+    region's own geography: ``us.`` + id). A fine-tunable variant with a context window (``…:0:128k``) that
+    Bedrock serves only by provisioned throughput: the same model's on-demand variant, as the console does."""
     types = set(record.inference_types)
     if "ON_DEMAND" in types:
         return record.model_id
     if "INFERENCE_PROFILE" in types:
-        geography = next((g for prefix, g in PROFILE_GEOGRAPHIES if region.startswith(prefix)), None)
-        if geography is None:
+        profile = profile_for(record.model_id, region, profiles() if profiles is not None else None)
+        if profile is None:
             raise ProviderUnavailable(
-                f"{record.name} is served through a cross-Region inference profile, and Model Studio knows "
-                f"no profile geography for {region}; use a region in the US, the EU or Asia Pacific."
+                f"{record.name} is served through a cross-Region inference profile, and Bedrock lists none for it "
+                f"in {region} (ListInferenceProfiles); call it from a region that has one."
             )
-        return f"{geography}.{record.model_id}"
+        return profile
     match = _CONTEXT_VARIANT.search(record.model_id)
     if match:
         stem = record.model_id[: match.start()]
         for candidate in (stem + (match.group(1) or ""), stem):
             sibling = lookup(f"{record.provider.slug}:{candidate}")
             if sibling is not None and ON_DEMAND_TYPES & set(sibling.inference_types):
-                return runtime_model_id(sibling, region, lookup)
+                return runtime_model_id(sibling, region, lookup, profiles)
     raise NotInvocable(
         f"{record.name} is served only through provisioned throughput, and the catalog lists no on-demand "
         "variant of it to call; sync the catalog, or call a custom model of it through its throughput.",
@@ -100,8 +104,10 @@ class InferenceService:
         usage: UsageStore | None = None,
         revision: Callable[[], int] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        profiles: Callable[[str], Mapping[str, Sequence[str]] | None] | None = None,
     ) -> None:
         self._catalog = catalog
+        self._profiles = profiles  # the inference profiles Bedrock lists per region (aws mode; cached there)
         self._revision = revision  # the catalog's revision: a stream re-asks the rules when it moves
         self._custom = custom
         self._backends = backends
@@ -112,6 +118,9 @@ class InferenceService:
         self._pending: dict[tuple[str, str], CallCount] = {}
         self._pending_lock = threading.Lock()
         self._flushed = time.monotonic()
+
+    def _listed_profiles(self) -> Mapping[str, Sequence[str]] | None:
+        return self._profiles(self._region) if self._profiles is not None else None
 
     def _lookup(self, model_id: str) -> ModelRecord | None:
         try:
@@ -216,7 +225,7 @@ class InferenceService:
         if custom is None:
             called = record.model_id
             if record.provider is Provider.BEDROCK:
-                called = runtime_model_id(record, self._region, self._lookup)
+                called = runtime_model_id(record, self._region, self._lookup, self._listed_profiles)
             return Target(model_id, record.name, record.provider, called, token_prices=self._token_prices(record, None))
         arn = custom.throughput_arn if custom.throughput_status is not None else None
         arn = arn or custom.deployment_arn

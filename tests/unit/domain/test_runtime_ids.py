@@ -41,7 +41,9 @@ CATALOG = {
         (record("amazon.titan-text-lite-v1:0:4k", "PROVISIONED"), "us-east-1", "amazon.titan-text-lite-v1"),
         (record("meta.llama3-3-70b-instruct-v1:0:128k", "PROVISIONED"), "us-west-2", "us.meta.llama3-3-70b-instruct-v1:0"),
         (record("meta.llama3-3-70b-instruct-v1:0", "INFERENCE_PROFILE"), "eu-central-1", "eu.meta.llama3-3-70b-instruct-v1:0"),
-        (record("meta.llama3-3-70b-instruct-v1:0", "INFERENCE_PROFILE"), "ap-northeast-1", "apac.meta.llama3-3-70b-instruct-v1:0"),
+        (record("meta.llama3-3-70b-instruct-v1:0", "INFERENCE_PROFILE"), "ap-south-1", "apac.meta.llama3-3-70b-instruct-v1:0"),
+        (record("meta.llama3-3-70b-instruct-v1:0", "INFERENCE_PROFILE"), "ap-northeast-1", "jp.meta.llama3-3-70b-instruct-v1:0"),
+        (record("meta.llama3-3-70b-instruct-v1:0", "INFERENCE_PROFILE"), "sa-east-1", "global.meta.llama3-3-70b-instruct-v1:0"),
         (record("meta.llama3-3-70b-instruct-v1:0", "INFERENCE_PROFILE"), "us-gov-west-1", "us-gov.meta.llama3-3-70b-instruct-v1:0"),
     ],
 )  # fmt: skip
@@ -56,9 +58,30 @@ def test_a_model_served_only_by_throughput_with_no_on_demand_variant_is_refused_
         runtime_model_id(record("cohere.command-text-v14:7:4k", "PROVISIONED"), "us-east-1", CATALOG.get)
 
 
-def test_a_profile_in_a_region_with_no_known_geography_is_refused() -> None:
-    with pytest.raises(ProviderUnavailable, match="sa-east-1"):
-        runtime_model_id(record("meta.llama3-3-70b-instruct-v1:0", "INFERENCE_PROFILE"), "sa-east-1", CATALOG.get)
+LLAMA33 = "meta.llama3-3-70b-instruct-v1:0"
+
+
+@pytest.mark.parametrize(
+    ("region", "listed", "called"),
+    [
+        ("ap-northeast-1", ["apac.", "global."], "apac."),  # no Japan profile listed: the wider one
+        ("ap-northeast-1", ["global.", "jp.", "apac."], "jp."),  # the most local one Bedrock lists
+        ("sa-east-1", ["global."], "global."),  # a region of no geography: global
+        ("us-west-2", ["global."], "global."),  # a model only global serves
+        ("eu-west-1", ["eu.", "global."], "eu."),
+    ],
+)
+def test_the_profile_is_the_most_local_one_bedrock_lists_in_the_region(
+    region: str, listed: list[str], called: str
+) -> None:
+    profiles = {LLAMA33: tuple(p + LLAMA33 for p in listed)}
+    model = record(LLAMA33, "INFERENCE_PROFILE")
+    assert runtime_model_id(model, region, CATALOG.get, lambda: profiles) == called + LLAMA33
+
+
+def test_a_model_bedrock_lists_no_profile_for_in_the_region_is_refused_saying_so() -> None:
+    with pytest.raises(ProviderUnavailable, match="Bedrock lists none for it in sa-east-1"):
+        runtime_model_id(record(LLAMA33, "INFERENCE_PROFILE"), "sa-east-1", CATALOG.get, lambda: {})
 
 
 def test_every_id_it_chooses_is_one_converse_accepts() -> None:
