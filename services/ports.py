@@ -132,6 +132,10 @@ class CustomizationBackend(Protocol):
     def delete_deployment(self, identifier: str) -> bool:
         """True when deleted, False when the provider has no such deployment."""
 
+    def model_access(self, model_id: str) -> str | None:
+        """Why this account cannot use a foundation model in this region (GetFoundationModelAvailability: the
+        region, the entitlement, IAM, the agreement), in words; None when it can, or when Bedrock cannot say."""
+
     def logging_destination(self) -> str | None:
         """Where this region's model invocation logging delivers text to S3 (s3://bucket/prefix/), or None when
         it does not (GetModelInvocationLoggingConfiguration)."""

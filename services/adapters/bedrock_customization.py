@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services.domain.availability import access_problem
 from services.domain.custom import (
     DeploymentInfo,
     DeploymentStatus,
@@ -290,6 +291,18 @@ class BedrockCustomization:
             customModelDeploymentIdentifier=identifier,
         )
         return done is not None
+
+    def model_access(self, model_id: str) -> str | None:
+        region = self._bedrock.meta.region_name
+        try:
+            found = self._bedrock.get_foundation_model_availability(modelId=model_id)
+        except ClientError as exc:
+            if _code(exc) in _NOT_FOUND:
+                return f"{model_id} is not offered in {region}."
+            return None  # Bedrock could not say (a permission missing, say): the job's own checks decide
+        except BotoCoreError:
+            return None
+        return access_problem(model_id, region, found)
 
     def logging_destination(self) -> str | None:
         found = self._call("GetModelInvocationLoggingConfiguration", "get_model_invocation_logging_configuration")

@@ -369,6 +369,9 @@ class LocalBedrock:
             arn=data["arn"], name=data["name"], status=DeploymentStatus.ACTIVE if ready else DeploymentStatus.CREATING
         )
 
+    def model_access(self, model_id: str) -> str | None:
+        return None  # the simulation has access to every model of its catalog
+
     def logging_destination(self) -> str | None:
         found = self._read(self._logging)
         return str(found["s3_uri"]) if found else None

@@ -113,6 +113,11 @@ class Checks(ServiceBase):
             problems += hp_problems
             problems += self.method_config(request, base, hyper)[1]
         problems += self.logs_of(request)[1]
+        if base is not None and not problems:  # access before cost: what Bedrock says of this account's access
+            region = parent.region if parent is not None else self.job_region(base, request.region)[0]
+            called = {} if parent is not None else {"Base Model": base.model_id.removeprefix("bedrock:")}
+            called |= {f"Customization Config, {k}": v for k, v in method.models_called(request.options).items()}
+            problems += self.offers.access_problems(region, called) if region else []
         return base, hyper, problems
 
     def parent_of(self, request: NewCustomModel) -> CustomModel | None:

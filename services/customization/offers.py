@@ -95,3 +95,10 @@ class Offers(ServiceBase):
                 f"is configured (STUDIO_AWS_REGIONS: {configured})."
             )
         return (self._config.region if self._config.region in allowed else allowed[0]), None
+
+    def access_problems(self, region: str, models: dict[str, str]) -> list[str]:
+        """What Bedrock says about this account's access to each model a job would use in ``region`` (field ->
+        model id: the base model, a teacher), asked before anything is uploaded or paid for."""
+        backend = self._backend(region)
+        said = ((field, backend.model_access(model_id)) for field, model_id in models.items())
+        return [f"{field}: {problem}" for field, problem in said if problem]

@@ -77,6 +77,7 @@ class Front:
         self.log_sources: dict[str, Any] = {}  # job name -> the invocationLogsConfig it was made from
         self.calls: list[tuple[str, str]] = []  # (region, operation) of every Bedrock call
         self.lambdas: dict[str, Any] = {}  # function ARN -> what it does with the payload (a grader)
+        self.no_access: set[tuple[str, str]] = set()  # (region, model id) this account has no access to
         self.lock = threading.Lock()
         self.snapshot = json.loads(SNAPSHOT.read_text())["bedrock"]
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -91,6 +92,13 @@ class Front:
         now = time.time()
         if op == "ListFoundationModels":
             return 200, self.snapshot.get(region, {"modelSummaries": []})
+        if op == "GetFoundationModelAvailability":  # moto has no model access
+            denied = (region, params["modelId"]) in self.no_access
+            return 200, {
+                "modelId": params["modelId"], "agreementAvailability": {"status": "AVAILABLE"},
+                "authorizationStatus": "AUTHORIZED", "regionAvailability": "AVAILABLE",
+                "entitlementAvailability": "NOT_AVAILABLE" if denied else "AVAILABLE",
+            }  # fmt: skip
         if op == "CreateProvisionedModelThroughput":
             arn = f"arn:aws:bedrock:{region}:{ACCOUNT}:provisioned-model/{_id(params.get('clientRequestToken', ''))}"
             with self.lock:

@@ -158,6 +158,18 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         )  # fmt: skip
         assert cpt.status_code == 201, cpt.text
         assert cpt.json()["ModelType"] == "CONTINUED_PRE_TRAINING"
+        # access before cost: a model this account has no access to is refused before anything is uploaded
+        aws.no_access.add(("us-west-2", "amazon.titan-text-lite-v1:0:4k"))
+        denied = api.post(
+            "/custom-models",
+            json={"ModelName": "no-access", "BaseModelId": TITAN_LITE, "Region": "us-west-2",
+                  "TrainingDataLocation": "s3://studio-west/sets/llama.jsonl"},
+        )  # fmt: skip
+        assert denied.status_code == 422, denied.text
+        assert (
+            "no access to amazon.titan-text-lite-v1:0:4k in us-west-2: request it in the Bedrock console" in denied.text
+        )
+        aws.no_access.clear()
         # reinforcement fine-tuning: Test grader invokes the Lambda, then the job is graded by it
         graded = {"Grader": {"LambdaArn": GRADER}}
         sums = "s3://studio-east/sets/sums.jsonl"
@@ -189,6 +201,14 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         assert builtin.status_code == 422 and "with a Lambda function only" in builtin.text
         # distillation: Nova Pro teaches Nova Micro, from prompts, then from invocation logs
         teacher = {"TeacherModelId": "amazon.nova-pro-v1:0", "MaxResponseLength": 1000}
+        aws.no_access.add(("us-east-1", "amazon.nova-pro-v1:0"))  # the teacher's access is asked too
+        no_teacher = api.post(
+            "/custom-models",
+            json={"ModelName": "taught-bot", "ModelType": "DISTILLATION", "BaseModelId": NOVA_MICRO,
+                  "TrainingDataLocation": "s3://studio-east/sets/prompts.jsonl", "CustomizationConfig": teacher},
+        )  # fmt: skip
+        assert no_teacher.status_code == 422 and "TeacherModelId: no access to amazon.nova-pro-v1:0" in no_teacher.text
+        aws.no_access.clear()
         distilled = api.post(
             "/custom-models",
             json={"ModelName": "taught-bot", "ModelType": "DISTILLATION", "BaseModelId": NOVA_MICRO,

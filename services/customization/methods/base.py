@@ -92,6 +92,10 @@ class Method:
         """A model's method settings in a person's words, for its page (field -> value)."""
         return {}
 
+    def models_called(self, options: Mapping[str, Any] | None) -> dict[str, str]:
+        """The foundation models a job calls besides its base (a distillation's teacher): field -> model id."""
+        return {}
+
     def estimate_terms(self, options: Mapping[str, Any] | None, records: int) -> dict[str, Any]:
         """What the method adds to a cost estimate of ``records`` training records (EstimateInput's fields)."""
         return {}

@@ -106,6 +106,10 @@ class Distillation(Method):
     def epochs(self, hyperparameters: Mapping[str, str]) -> int:
         return 1  # Bedrock picks the passes; the estimate counts one
 
+    def models_called(self, options: Mapping[str, Any] | None) -> dict[str, str]:
+        identifier = (options or {}).get("TeacherModelId")
+        return {"TeacherModelId": teacher_model_id(identifier.strip())} if isinstance(identifier, str) else {}
+
     def estimate_terms(self, options: Mapping[str, Any] | None, records: int) -> dict[str, Any]:
         """The teacher answers every prompt: its reading and writing at its on-demand prices."""
         identifier = (options or {}).get("TeacherModelId")
