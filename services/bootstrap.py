@@ -30,6 +30,7 @@ from services.notices.dispatch import Dispatcher
 from services.notices.subscriptions import Subscriptions
 from services.outside import Backends, Sources, dispatcher, outside_systems, snapshot_sources
 from services.ports import CustomizationBackend, Database, InferenceBackend, ObjectStore, PriceListSource
+from services.serving.endpoints import EndpointService
 from services.settings import Settings
 
 LOCAL_ROLE_ARN = "arn:aws:iam::000000000000:role/ModelStudioLocal"
@@ -55,6 +56,7 @@ class Services:
     idle: IdleService
     reconciler: Reconciler
     evaluation_runner: EvaluationRunner
+    endpoints: EndpointService
     clock: Callable[[], datetime] = field(default=lambda: datetime.now(UTC))  # what "now" is for every page
 
     def start(self, *, background: bool = True) -> None:
@@ -142,4 +144,5 @@ def build_services(
         identities=Identities(settings, tokens), inference=calls, evaluations=evaluations,
         dispatcher=dispatcher(settings, db.outbox, subscriptions), subscriptions=subscriptions, budget=budget,
         idle=idle, reconciler=reconciler, evaluation_runner=runner, clock=clock,
+        endpoints=EndpointService(db.endpoints, customization, clock),
     )  # fmt: skip

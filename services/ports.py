@@ -8,6 +8,7 @@ from typing import Any, BinaryIO, Protocol
 
 from services.domain.calls import CallCount, ChatRequest, Reply, Target
 from services.domain.custom import CustomModel, DeploymentInfo, JobInfo, JobRequest, ThroughputInfo
+from services.domain.endpoints import Endpoint
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.graders import Grader
 from services.domain.models import ModelRecord, Provider, ProviderModel, SyncRun
@@ -132,6 +133,14 @@ class CustomizationBackend(Protocol):
     def delete_deployment(self, identifier: str) -> bool:
         """True when deleted, False when the provider has no such deployment."""
 
+    def update_deployment(self, identifier: str, model_arn: str) -> None:
+        """Serve another custom model behind an on-demand deployment, its ARN unchanged
+        (UpdateCustomModelDeployment)."""
+
+    def update_throughput(self, identifier: str, model_arn: str) -> None:
+        """Serve another custom model of the same base behind a Provisioned Throughput, its ARN unchanged
+        (UpdateProvisionedModelThroughput's desiredModelId)."""
+
     def model_access(self, model_id: str) -> str | None:
         """Why this account cannot use a foundation model in this region (GetFoundationModelAvailability: the
         region, the entitlement, IAM, the agreement), in words; None when it can, or when Bedrock cannot say."""
@@ -143,6 +152,21 @@ class CustomizationBackend(Protocol):
     def enable_logging(self, s3_uri: str) -> None:
         """Deliver this region's invocation logs, text included, to ``s3_uri``, keeping the rest of the
         configuration (PutModelInvocationLoggingConfiguration)."""
+
+
+class EndpointStore(Protocol):
+    """Endpoints: their names, kinds, ARNs and history (which model each served from when). Every update is
+    checked against the version read (ConcurrentUpdate)."""
+
+    def insert_endpoint(self, endpoint: Endpoint) -> None: ...
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint | None: ...
+
+    def list_endpoints(self) -> list[Endpoint]:
+        """Every endpoint, deleted ones too (their history stays), oldest first."""
+
+    def update_endpoint(self, endpoint_id: str, version: int, **changes: object) -> Endpoint:
+        """Write ``changes`` (and the next version) if the endpoint is still at ``version``; else ConcurrentUpdate."""
 
 
 class CustomModelStore(Protocol):
@@ -343,6 +367,9 @@ class Database(Protocol):
 
     @property
     def evaluations(self) -> EvaluationStore: ...
+
+    @property
+    def endpoints(self) -> EndpointStore: ...
 
     @property
     def outbox(self) -> NoticeStore: ...

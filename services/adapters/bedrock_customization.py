@@ -292,6 +292,22 @@ class BedrockCustomization:
         )
         return done is not None
 
+    def update_deployment(self, identifier: str, model_arn: str) -> None:
+        self._call(
+            "UpdateCustomModelDeployment",
+            "update_custom_model_deployment",
+            customModelDeploymentIdentifier=identifier,
+            modelArn=model_arn,
+        )
+
+    def update_throughput(self, identifier: str, model_arn: str) -> None:
+        self._call(
+            "UpdateProvisionedModelThroughput",
+            "update_provisioned_model_throughput",
+            provisionedModelId=identifier,
+            desiredModelId=model_arn,
+        )
+
     def model_access(self, model_id: str) -> str | None:
         region = self._bedrock.meta.region_name
         try:

@@ -23,7 +23,7 @@ from typing import Any
 
 from services.adapters.graders import GraderClient
 from services.adapters.local_rft import reward_curve
-from services.adapters.local_training import judge_data, write_metrics
+from services.adapters.local_training import foundation_of, judge_data, write_metrics
 from services.domain.custom import (
     DeploymentInfo,
     DeploymentStatus,
@@ -217,18 +217,7 @@ class LocalBedrock:
         return judge_data(self._objects, request.model_copy(update={"base_model_identifier": base}))
 
     def _foundation(self, identifier: str) -> str:
-        """The foundation model a job starts from: itself, or (a custom model's ARN: tuning it further) the
-        foundation model of the job that made it; an ARN of no custom model here is refused as Bedrock does."""
-        for _ in range(50):
-            if not identifier.startswith("arn:"):
-                return identifier
-            maker = next((j for j in self._region_jobs() if j.get("custom_model_arn") == identifier), None)
-            if maker is None or (maker.get("final") or {}).get("status") != "Completed":
-                raise ProviderRejected(
-                    f"Bedrock CreateModelCustomizationJob: ValidationException: no completed custom model {identifier}."
-                )
-            identifier = str(maker["request"]["base_model_identifier"])
-        raise ProviderRejected("Bedrock CreateModelCustomizationJob: ValidationException: a lineage too long.")
+        return foundation_of(identifier, self._region_jobs())
 
     def _grade(self, job: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
         """A reinforcement fine-tuning job: its grader scores the simulated answers once, before training
@@ -321,12 +310,33 @@ class LocalBedrock:
         if data is None:
             return None
         ready = self._clock() - data["created_at"] >= self._pt_seconds
+        updating = self._clock() - data.get("updated_at", 0.0) < self._pt_seconds  # serving another model
+        status = ThroughputStatus.CREATING if not ready else ThroughputStatus.UPDATING if updating else None
         return ThroughputInfo(
-            arn=data["arn"],
-            name=data["name"],
-            status=ThroughputStatus.IN_SERVICE if ready else ThroughputStatus.CREATING,
-            model_units=data["units"],
+            arn=data["arn"], name=data["name"], status=status or ThroughputStatus.IN_SERVICE, model_units=data["units"]
         )
+
+    def update_throughput(self, identifier: str, model_arn: str) -> None:
+        self._serve(self._pts, identifier, model_arn, "UpdateProvisionedModelThroughput", {"updated_at": self._clock()})
+
+    def update_deployment(self, identifier: str, model_arn: str) -> None:
+        self._serve(self._deployments, identifier, model_arn, "UpdateCustomModelDeployment", {})
+
+    def _serve(self, folder: Path, identifier: str, model_arn: str, action: str, more: dict[str, Any]) -> None:
+        """Another custom model behind a throughput or deployment, its ARN unchanged (for throughput: Updating)."""
+        path = self._find(folder, identifier)
+        data = self._read(path) if path else None
+        if path is None or data is None:
+            raise ProviderRejected(f"Bedrock {action}: ResourceNotFoundException: {identifier}.")
+        self._require_model(model_arn, action)
+        self._write(path, data | {"model_arn": model_arn} | more)
+
+    def _require_model(self, model_arn: str, action: str) -> None:
+        if not any(
+            (job := self._read(p)) and job["custom_model_arn"] == model_arn and not job.get("model_deleted")
+            for p in self._jobs.glob("*.json")
+        ):
+            raise ProviderRejected(f"Bedrock {action}: ResourceNotFoundException: {model_arn}.")
 
     def delete_throughput(self, identifier: str) -> None:
         path = self._find(self._pts, identifier)
@@ -341,11 +351,7 @@ class LocalBedrock:
             if existing["client_token"] == client_token:
                 return str(existing["arn"])
             raise ProviderRejected(f"Bedrock CreateCustomModelDeployment: ConflictException: {name} exists.")
-        if not any(
-            (job := self._read(p)) and job["custom_model_arn"] == model_arn and not job.get("model_deleted")
-            for p in self._jobs.glob("*.json")
-        ):
-            raise ProviderRejected(f"Bedrock CreateCustomModelDeployment: ResourceNotFoundException: {model_arn}.")
+        self._require_model(model_arn, "CreateCustomModelDeployment")
         arn = f"arn:aws:bedrock:{self._region}:{ACCOUNT}:custom-model-deployment/{_short_id(client_token)}"
         self._write(
             path,

@@ -14,7 +14,7 @@ from services.datasets.validate import DatasetKind, check_record_totals, validat
 from services.domain.custom import (
     JobRequest,
 )
-from services.domain.errors import ObjectStoreError
+from services.domain.errors import ObjectStoreError, ProviderRejected
 from services.domain.invocation_logs import logs_of
 from services.domain.s3uri import join
 from services.domain.teachers import teacher_of
@@ -138,3 +138,18 @@ def write_metrics(objects: ObjectStore, job: dict[str, Any], done: float = 1.0) 
 def job_folder(output_uri: str, job_arn: str) -> str:
     """Where Bedrock writes a job's artifacts: model-customization-job-<job id>."""
     return join(output_uri, f"model-customization-job-{job_arn.rsplit('/', 1)[-1]}")
+
+
+def foundation_of(identifier: str, jobs: list[dict[str, Any]]) -> str:
+    """The foundation model a job starts from: itself, or (a custom model's ARN: tuning it further) the foundation
+    model of the job that made it; an ARN of no completed custom model here is refused as Bedrock does."""
+    for _ in range(50):
+        if not identifier.startswith("arn:"):
+            return identifier
+        maker = next((j for j in jobs if j.get("custom_model_arn") == identifier), None)
+        if maker is None or (maker.get("final") or {}).get("status") != "Completed":
+            raise ProviderRejected(
+                f"Bedrock CreateModelCustomizationJob: ValidationException: no completed custom model {identifier}."
+            )
+        identifier = str(maker["request"]["base_model_identifier"])
+    raise ProviderRejected("Bedrock CreateModelCustomizationJob: ValidationException: a lineage too long.")

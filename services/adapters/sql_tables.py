@@ -370,3 +370,21 @@ notice_prefs = Table(  # who wants which notices, and when they last read the be
     Column("seen_at", UTCDateTime, nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
 )
+
+# An endpoint: the throughput or on-demand deployment callers keep while the model behind it changes. Which model
+# it serves now is the custom model whose throughput or deployment holds its ARN; here are its name and history.
+endpoints = Table(
+    "endpoints",
+    metadata,
+    Column("id", SafeString(40), primary_key=True),
+    Column("name", SafeString(63), nullable=False),
+    Column("kind", SafeString(16), nullable=False),
+    Column("region", SafeString(32), nullable=False),
+    Column("arn", SafeString(1011), nullable=True),
+    Column("created_by", SafeString(320), nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+    Column("updated_at", UTCDateTime, nullable=False),
+    Column("version", Integer, nullable=False),
+    Column("deleted_at", UTCDateTime, nullable=True),
+    Column("history", SafeText, nullable=False),  # JSON: [EndpointEvent, …], oldest first
+)

@@ -27,6 +27,7 @@ from services.customization.invocation_logging import InvocationLogging
 from services.customization.lifecycle import CustomView, ModelLifecycle
 from services.customization.lineage import lineage
 from services.customization.reconcile import Reconciling
+from services.customization.serving import ServingMoves
 from services.customization.submit import Submissions
 from services.domain.custom import CustomModel
 from services.domain.uploads import Upload
@@ -70,6 +71,7 @@ class CustomizationService:
         self.lifecycle = ModelLifecycle(parts)
         self.reconciling = Reconciling(parts, self.lifecycle)
         self.adoption = ExternalModels(parts)
+        self.serving = ServingMoves(parts)  # an endpoint's way to serve moved from one model to another
         # reading
         self.get = self.lifecycle.get
         self.list = self.lifecycle.list

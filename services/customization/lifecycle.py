@@ -167,7 +167,9 @@ class ModelLifecycle(ServiceBase):
         return self._update(model, {"job_status": JobStatus.STOPPING}, actor=actor, action="stop")
 
     # ---- throughput -------------------------------------------------------------------------
-    def provision_throughput(self, model_id: str, model_units: int = 1, *, actor: Actor) -> CustomModel:
+    def provision_throughput(
+        self, model_id: str, model_units: int = 1, *, actor: Actor, name: str | None = None
+    ) -> CustomModel:
         model = self.refresh(model_id)
         subject = self.subject(model)
         if model.throughput_status is ThroughputStatus.CREATING and model.throughput_arn is None:
@@ -182,7 +184,7 @@ class ModelLifecycle(ServiceBase):
                 f"{self._config.max_model_units} model unit(s) (Bedrock's quota; raise "
                 "STUDIO_NO_COMMIT_MAX_MODEL_UNITS if your account's quota is higher)."
             )
-        name = bedrock_name(model.name, f"pt-{model.version}")
+        name = name or bedrock_name(model.name, f"pt-{model.version}")
         claimed = self._update(  # the claim: a second click finds throughput already set
             model,
             {
@@ -275,7 +277,7 @@ class ModelLifecycle(ServiceBase):
         raise ConcurrentUpdate(gave_up)
 
     # ---- on-demand deployment ------------------------------------------------------------------
-    def deploy(self, model_id: str, *, actor: Actor) -> CustomModel:
+    def deploy(self, model_id: str, *, actor: Actor, name: str | None = None) -> CustomModel:
         """CreateCustomModelDeployment: served per token, no idle charge (custom Nova models)."""
         model = self.refresh(model_id)
         if model.deployment_status is DeploymentStatus.CREATING and model.deployment_arn is None:
@@ -287,7 +289,7 @@ class ModelLifecycle(ServiceBase):
         claimed = self._update(  # the claim: a second click finds a deployment already set
             model,
             {
-                "deployment_name": bedrock_name(model.name, f"od-{model.version}"),
+                "deployment_name": name or bedrock_name(model.name, f"od-{model.version}"),
                 "deployment_status": DeploymentStatus.CREATING,
                 "deployment_since": self._clock(),
                 "deployment_failure": None,

@@ -10,6 +10,7 @@ from typing import Self
 from services.domain.calls import CallCount
 from services.domain.custom import CustomModel
 from services.domain.errors import ConcurrentUpdate, DuplicateName, ProviderError
+from services.domain.endpoints import Endpoint
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.identity import LOCAL_ADMIN, Actor, Role
 from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider, ProviderModel, SyncRun
@@ -53,6 +54,10 @@ class InMemoryCatalogStore:
     def outbox(self) -> Self:
         return self
 
+    @property
+    def endpoints(self) -> Self:
+        return self
+
     def __init__(self) -> None:
         self.models: dict[str, ModelRecord] = {}
         self.customs: dict[str, CustomModel] = {}
@@ -68,6 +73,7 @@ class InMemoryCatalogStore:
         self.prefs: dict[str, NoticePrefs] = {}
         self._lock = threading.Lock()
         self.evaluation_rows: dict[str, Evaluation] = {}
+        self.endpoint_rows: dict[str, Endpoint] = {}
         self.evaluation_results: dict[str, dict[int, EvaluationResult]] = {}
         self._revision = 0
         self._changed_rev: dict[str, int] = {}
@@ -393,6 +399,26 @@ class InMemoryCatalogStore:
     def list_evaluations(self, custom_model_id: str | None = None) -> list[Evaluation]:
         found = [e for e in self.evaluation_rows.values() if custom_model_id in (None, e.custom_model_id)]
         return sorted(found, key=lambda e: (e.created_at, e.id), reverse=True)
+
+    # ---- endpoints (EndpointStore) ----
+    def insert_endpoint(self, endpoint: Endpoint) -> None:
+        with self._lock:
+            self.endpoint_rows[endpoint.id] = endpoint
+
+    def get_endpoint(self, endpoint_id: str) -> Endpoint | None:
+        return self.endpoint_rows.get(endpoint_id)
+
+    def list_endpoints(self) -> list[Endpoint]:
+        return sorted(self.endpoint_rows.values(), key=lambda e: (e.created_at, e.id))
+
+    def update_endpoint(self, endpoint_id: str, version: int, **changes: object) -> Endpoint:
+        with self._lock:
+            current = self.endpoint_rows.get(endpoint_id)
+            if current is None or current.version != version:
+                raise ConcurrentUpdate("This endpoint was changed meanwhile; nothing was written. Reload.")
+            updated = current.model_copy(update=dict(changes) | {"version": version + 1})
+            self.endpoint_rows[endpoint_id] = updated
+            return updated
 
     def update_evaluation(
         self,

@@ -139,6 +139,7 @@ AREAS: dict[str, set[str]] = {
     "customization": {"domain", "ports", "access", "datasets", "catalog", "notices", "background", "settings"},
     "evaluation": {"domain", "ports", "access", "datasets", "inference", "customization", "notices", "background"},
     "costs": {"domain", "ports", "access", "notices", "customization"},
+    "serving": {"domain", "ports", "access", "customization"},
     "adapters": {"domain", "ports", "datasets", "evaluation", "notices"},
     "settings": {"domain", "costs"},
     "tokens": {"domain", "access", "bootstrap", "settings"},

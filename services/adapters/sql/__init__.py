@@ -1,5 +1,5 @@
 """The only package that issues SQL: one store per port (catalog, custom models, prices, audit,
-tokens, usage, evaluations, the notice outbox), each a module over one engine (engine.py).
+tokens, usage, evaluations, endpoints, the notice outbox), each a module over one engine (engine.py).
 ``SqlDatabase`` is one database: it opens the engine once and hands out the stores."""
 
 from __future__ import annotations
@@ -11,6 +11,7 @@ from sqlalchemy import Engine
 from services.adapters.sql.audit import SqlAudit
 from services.adapters.sql.catalog import SqlCatalogRows
 from services.adapters.sql.custom_models import SqlCustomModels
+from services.adapters.sql.endpoints import SqlEndpoints
 from services.adapters.sql.engine import make_engine, migrate
 from services.adapters.sql.evaluations import SqlEvaluations
 from services.adapters.sql.notices import SqlNotices
@@ -33,6 +34,7 @@ class SqlDatabase:
         self.tokens = SqlTokens(engine)
         self.usage = SqlUsage(engine)
         self.evaluations = SqlEvaluations(engine)
+        self.endpoints = SqlEndpoints(engine)
         self.outbox = SqlNotices(engine)
 
     @classmethod

@@ -1,0 +1,40 @@
+"""Endpoints: a throughput or an on-demand deployment that callers keep while the model behind it changes (promote,
+roll back), with its history.
+
+Revision ID: 0018
+Revises: 0017
+Create Date: 2026-12-05
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+from alembic import op
+
+from services.adapters.sql_tables import UTCDateTime
+
+revision = "0018"
+down_revision = "0017"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    op.create_table(
+        "endpoints",
+        sa.Column("id", sa.String(40), primary_key=True),
+        sa.Column("name", sa.String(63), nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
+        sa.Column("region", sa.String(32), nullable=False),
+        sa.Column("arn", sa.String(1011), nullable=True),
+        sa.Column("created_by", sa.String(320), nullable=False),
+        sa.Column("created_at", UTCDateTime(), nullable=False),
+        sa.Column("updated_at", UTCDateTime(), nullable=False),
+        sa.Column("version", sa.Integer(), nullable=False),
+        sa.Column("deleted_at", UTCDateTime(), nullable=True),
+        sa.Column("history", sa.Text(), nullable=False),
+    )
+
+
+def downgrade() -> None:
+    op.drop_table("endpoints")
