@@ -9,8 +9,8 @@ from typing import Self
 
 from services.domain.calls import CallCount
 from services.domain.custom import CustomModel
-from services.domain.errors import ConcurrentUpdate, DuplicateName, ProviderError
 from services.domain.endpoints import Endpoint
+from services.domain.errors import ConcurrentUpdate, DuplicateName, ProviderError
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.identity import LOCAL_ADMIN, Actor, Role
 from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider, ProviderModel, SyncRun

@@ -23,7 +23,8 @@ def _endpoint_of(row: Row[Any]) -> Endpoint:
 def _values(changes: dict[str, Any]) -> dict[str, Any]:
     out = dict(changes)
     if "history" in out:
-        out["history"] = orjson.dumps([e.model_dump(mode="json") for e in out["history"]]).decode()
+        events = [e if isinstance(e, dict) else e.model_dump() for e in out["history"]]
+        out["history"] = orjson.dumps(events).decode()
     if "kind" in out:
         out["kind"] = str(out["kind"])
     return out
