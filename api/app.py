@@ -9,7 +9,17 @@ from collections.abc import Callable
 from fastapi import FastAPI
 
 from api.errors import install_error_handlers
-from api.routers import custom_models, evaluations, inference, invocation_logs, models, notices, prices, tokens
+from api.routers import (
+    custom_models,
+    endpoints,
+    evaluations,
+    inference,
+    invocation_logs,
+    models,
+    notices,
+    prices,
+    tokens,
+)
 from services.bootstrap import Services
 
 
@@ -26,6 +36,7 @@ def create_api(get_services: Callable[[], Services]) -> FastAPI:
     install_error_handlers(api)
     api.include_router(custom_models.router)
     api.include_router(invocation_logs.router)
+    api.include_router(endpoints.router)
     api.include_router(models.router)
     api.include_router(inference.router)
     api.include_router(evaluations.router)
