@@ -132,6 +132,28 @@ class Front:
             with self.lock:
                 self.deployments.setdefault(arn, {"params": params, "at": now})
             return 202, {"customModelDeploymentArn": arn}
+        if op == "UpdateCustomModelDeployment":  # moto has no deployments: the same ARN, another model
+            key = params["customModelDeploymentIdentifier"]
+            with self.lock:
+                found = next(
+                    (d for a, d in self.deployments.items() if key in (a, d["params"]["modelDeploymentName"])), None
+                )
+                if found is None:
+                    return 404, {"message": f"Deployment {key} not found", "__type": "ResourceNotFoundException"}
+                found["params"] = found["params"] | {"modelArn": params["modelArn"]}
+            return 202, {"customModelDeploymentArn": key}
+        if op == "UpdateProvisionedModelThroughput":
+            key = params["provisionedModelId"]
+            with self.lock:
+                found = next(
+                    (t for a, t in self.throughputs.items() if key in (a, t["params"]["provisionedModelName"])), None
+                )
+                if found is None:
+                    return 404, {"message": f"Provisioned model {key} not found", "__type": "ResourceNotFoundException"}
+                found["params"] = found["params"] | {
+                    "modelId": params.get("desiredModelId", found["params"]["modelId"])
+                }
+            return 200, {}
         if op in ("GetCustomModelDeployment", "DeleteCustomModelDeployment"):
             key = params["customModelDeploymentIdentifier"]
             with self.lock:

@@ -278,6 +278,15 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
             lambda: api.get(f"/custom-models/{nova_id}").json()["DeploymentStatus"], lambda s: s == "Active", "deploy"
         )
         assert api.post(f"/models/{nova_id}/enable").json()["StatusLight"] == "GREEN"
+        # the deployment is an endpoint: promoted to the distilled Nova Micro behind the same ARN, then rolled back
+        [endpoint] = [e for e in api.get("/endpoints").json()["Endpoints"] if e["ModelId"] == nova_id]
+        promoted = api.put(f"/endpoints/{endpoint['Id']}", json={"ModelId": distilled.json()["Id"]})
+        assert promoted.status_code == 202, promoted.text
+        assert promoted.json()["Arn"] == endpoint["Arn"] and promoted.json()["ModelId"] == distilled.json()["Id"]
+        assert api.get(f"/custom-models/{nova_id}").json()["StatusLight"] == "RED"
+        back = api.post(f"/endpoints/{endpoint['Id']}/rollback")
+        assert back.status_code == 202 and back.json()["ModelId"] == nova_id, back.text
+        assert ("us-east-1", "UpdateCustomModelDeployment") in aws.calls
         assert api.delete(f"/custom-models/{nova_id}/deployment").json()["StatusLight"] == "RED"
         # a job made outside Model Studio (the CLI, say) appears after a sync
         teacher = "arn:aws:bedrock:us-west-2::foundation-model/meta.llama3-1-70b-instruct-v1:0"
