@@ -56,6 +56,7 @@ st.navigation(
             st.Page(
                 "views/compare.py", title="Compare Runs", icon=":material/stacked_line_chart:", url_path="compare-runs"
             ),
+            st.Page("views/endpoints.py", title="Endpoints", icon=":material/hub:", url_path="endpoints"),
             st.Page("views/chat.py", title="Playground", icon=":material/forum:", url_path="playground"),
             st.Page("views/evaluate.py", title="Evaluations", icon=":material/rule:", url_path="evaluations"),
         ],

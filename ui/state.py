@@ -93,6 +93,13 @@ class Key(StrEnum):
     NM_TEST_GRADER = "new_model_test_grader"
     # Custom model page
     CM_FURTHER = "custom_model_tune_further"
+    EP_PICK = "endpoints_pick"  # the Endpoints page (views/endpoints.py)
+    EP_CANDIDATE = "endpoints_candidate"
+    EP_PROMOTE = "endpoints_promote"
+    EP_CONFIRM_PROMOTE = "endpoints_confirm_promote"
+    EP_ROLLBACK = "endpoints_rollback"
+    EP_CONFIRM_ROLLBACK = "endpoints_confirm_rollback"
+    EP_EVALUATE = "endpoints_evaluate"
     CM_CLONE = "custom_model_clone"
     CM_DATA = "custom_model_data_summary"
     CM_CONFIRM_PROVISION = "custom_model_confirm_provision"

@@ -50,6 +50,13 @@ class EndpointService:
             raise ModelNotFound(f"No endpoint with id {endpoint_id!r}.")
         return endpoint, self._current(endpoint, models)
 
+    def candidates(self, endpoint_id: str) -> list[CustomModel]:
+        """The custom models that could be promoted behind the endpoint now (the same base and region, completed,
+        free to take this way to serve), newest first."""
+        endpoint, current = self.get(endpoint_id)
+        found = [m for m in self._custom.list() if promote_problem(endpoint, current, m) is None]
+        return sorted(found, key=lambda m: m.created_at, reverse=True)
+
     @staticmethod
     def _current(endpoint: Endpoint, models: list[CustomModel]) -> CustomModel | None:
         return next((m for m in models if endpoint.serves(m)), None) if endpoint.deleted_at is None else None

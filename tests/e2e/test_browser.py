@@ -740,3 +740,67 @@ def test_distillation_in_a_browser(server: str, browser_page, tmp_path: Path) ->
         shot(page, "17-distilled-model-1280")
     finally:
         page.set_viewport_size({"width": 1440, "height": 1000})
+
+
+def test_endpoint_promoted_and_rolled_back_in_a_browser(server: str, browser_page) -> None:
+    """Endpoints at 1280×720: a Nova deployment's endpoint promoted to another Nova run in a dialog that names both
+    models, then rolled back; the ARN never changes."""
+    from playwright.sync_api import expect
+
+    from tests.support.factories import nova_jsonl
+
+    page = browser_page
+    sets = server.data / "s3" / "model-studio" / "sets"  # type: ignore[attr-defined]
+    sets.mkdir(parents=True, exist_ok=True)
+    (sets / "runs.jsonl").write_bytes(nova_jsonl(120))
+    nova = "bedrock:amazon.nova-micro-v1:0:128k"
+    httpx.post(f"{server}/api/models/{nova}/enable", timeout=10)
+    made = []
+    for name in ("support-6", "support-7"):
+        created = httpx.post(
+            f"{server}/api/custom-models",
+            json={"ModelName": name, "BaseModelId": nova, "TrainingDataLocation": "s3://model-studio/sets/runs.jsonl"},
+            timeout=60,
+        )
+        assert created.status_code == 201, created.text
+        made.append(created.json()["Id"])
+    for model_id in made:
+        wait_for(
+            lambda m=model_id: httpx.get(f"{server}/api/custom-models/{m}", timeout=10).json()["Status"] == "Complete"
+        )
+    endpoint = httpx.post(
+        f"{server}/api/endpoints", json={"Kind": "ON_DEMAND", "ModelId": made[0], "Name": "support-prod"}, timeout=60
+    )
+    assert endpoint.status_code == 202, endpoint.text
+    arn = endpoint.json()["Arn"]
+    wait_for(
+        lambda: httpx.get(f"{server}/api/endpoints/{endpoint.json()['Id']}", timeout=10).json()["Status"] == "Active"
+    )
+    page.set_viewport_size({"width": 1280, "height": 720})
+    try:
+        page.goto(f"{server}/endpoints")
+        expect(page.get_by_role("heading", name="Endpoints")).to_be_visible(timeout=60_000)
+        page.get_by_role("combobox", name="Endpoint").click()
+        page.get_by_role("option", name="support-prod").click()
+        idle(page)
+        page.get_by_role("combobox", name="Promote").click()
+        page.get_by_role("option", name="support-7").click()
+        page.get_by_role("button", name="Promote…").click()
+        dialog = page.get_by_role("dialog")
+        expect(dialog.get_by_text("instead of", exact=False)).to_be_visible()
+        idle(page)
+        shot(page, "18-endpoint-promote-1280")
+        dialog.get_by_role("button", name="Promote support-7").click()
+        expect(page.get_by_text("Promote support-7: done.")).to_be_visible(timeout=60_000)
+        shown = httpx.get(f"{server}/api/endpoints/{endpoint.json()['Id']}", timeout=10).json()
+        assert shown["ModelName"] == "support-7" and shown["Arn"] == arn
+        page.get_by_role("button", name="Roll back…").click()
+        page.get_by_role("dialog").get_by_role("button", name="Roll back").click()
+        expect(page.get_by_text("Roll back support-prod: done.")).to_be_visible(timeout=60_000)
+        shown = httpx.get(f"{server}/api/endpoints/{endpoint.json()['Id']}", timeout=10).json()
+        assert shown["ModelName"] == "support-6" and shown["Arn"] == arn
+        assert [h["Action"] for h in shown["History"]] == ["create", "promote", "rollback"]
+        idle(page)
+        shot(page, "19-endpoint-history-1280")
+    finally:
+        page.set_viewport_size({"width": 1440, "height": 1000})
