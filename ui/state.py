@@ -48,6 +48,7 @@ class Key(StrEnum):
     EV_CONCURRENCY = "evaluation_concurrency"
     EV_MAX_TOKENS = "evaluation_max_tokens"
     EV_ESTIMATE = "evaluation_estimate"
+    EV_AGAINST = "evaluation_against"  # compared with another custom model of the same base
     EV_START = "evaluation_start"
     EV_RUN = "evaluation_run"
     EV_CANCEL = "evaluation_cancel"

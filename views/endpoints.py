@@ -104,8 +104,14 @@ else:
         )  # fmt: skip
         if right.button("Promote…", key=Key.EP_PROMOTE, type="primary", width="stretch"):
             confirm_promote(endpoint, current, names[chosen])
-        if st.button(f"Evaluate {names[chosen].name} first", key=Key.EP_EVALUATE, icon=":material/rule:"):
+        if st.button(
+            f"Evaluate {names[chosen].name} against {current.name} first",
+            key=Key.EP_EVALUATE,
+            icon=":material/rule:",
+            help="The candidate and the model served now answer the same records; see which is better.",
+        ):
             st.session_state[Key.EV_MODEL] = chosen
+            st.session_state[Key.EV_AGAINST] = current.id
             st.switch_page("views/evaluate.py", query_params={"model": chosen})
     else:
         left.caption("No other completed custom model of this base model and region can take this endpoint now.")

@@ -83,6 +83,20 @@ with st.expander("New evaluation", icon=":material/add_task:", expanded=not eval
     metrics = st.multiselect(
         "Metrics", list(METRICS), default=list(METRICS), key=Key.EV_METRICS, format_func=lambda m: METRICS[m]
     )
+    rivals = {
+        v.id: v.record.name
+        for v in services.inference.callable_now(services.catalog.list_models(), actor, Action.INVOKE)
+        if v.id in by_id and v.id != model_id and by_id[v.id].base_model_id == model.base_model_id
+    }  # enabled custom models of the same base: the one an endpoint serves now, before promoting this one
+    if st.session_state.get(Key.EV_AGAINST) not in (None, *rivals):
+        st.session_state.pop(Key.EV_AGAINST)
+    against = st.selectbox(
+        "Compared with",
+        [None, *rivals],
+        key=Key.EV_AGAINST,
+        format_func=lambda i: f"its base model, {model.base_model_name}" if i is None else rivals[i],
+        help="Its base model, or an enabled custom model of the same base (the one an endpoint serves now).",
+    )
     choices = judges()
     judge = st.selectbox(
         "Judge (optional)",
@@ -101,6 +115,7 @@ with st.expander("New evaluation", icon=":material/add_task:", expanded=not eval
         dataset_uri=uri,
         metrics=tuple(metrics),
         judge_model_id=judge,
+        against_model_id=against,
         max_records=max_records,
         concurrency=concurrency,
         max_tokens=max_tokens,

@@ -33,6 +33,9 @@ class StartEvaluation(Pascal):
     DatasetLocation: str | None = Field(None, max_length=1024, description="s3:// URI; default: the validation data")
     Metrics: list[Metric] = Field(default_factory=lambda: list(ALL_METRICS), min_length=1, max_length=len(METRICS))
     JudgeModelId: str | None = Field(None, max_length=400, description="an enabled model that judges both answers")
+    AgainstModelId: str | None = Field(
+        None, max_length=400, description="compare with this enabled custom model of the same base instead of the base"
+    )
     MaxRecords: int = Field(200, ge=1, le=100_000)
     Concurrency: int = Field(4, ge=1, le=32)
     MaxTokens: int = Field(512, ge=1, le=4096)
@@ -44,6 +47,7 @@ class StartEvaluation(Pascal):
             dataset_uri=self.DatasetLocation,
             metrics=tuple(self.Metrics),
             judge_model_id=self.JudgeModelId,
+            against_model_id=self.AgainstModelId,
             max_records=self.MaxRecords,
             concurrency=self.Concurrency,
             max_tokens=self.MaxTokens,

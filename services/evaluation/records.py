@@ -35,6 +35,8 @@ class NewEvaluation(BaseModel):
     dataset_uri: str | None = None  # default: the model's validation data
     metrics: tuple[str, ...] = tuple(METRICS)
     judge_model_id: str | None = None
+    # compared with this custom model of the same base (the one an endpoint serves now, say) instead of the base
+    against_model_id: str | None = Field(None, max_length=400)
     max_records: int = Field(200, ge=1, le=100_000)
     concurrency: int = Field(4, ge=1, le=32)
     max_tokens: int = Field(512, ge=1, le=4096)

@@ -71,3 +71,16 @@ def test_the_owner_promotes_her_own_models(target: Target, endpoint: dict) -> No
     mia, found = endpoint["mia"], endpoint["endpoint"]
     promoted = mia.put(f"/endpoints/{found['Id']}", json={"ModelId": endpoint["spare"]})
     assert promoted.status_code == 202 and promoted.json()["Arn"] == found["Arn"], promoted.text
+
+
+def test_a_model_is_compared_only_with_an_enabled_one(target: Target, endpoint: dict) -> None:
+    """Compared with another member's model not yet enabled: refused (it would be calling it), nothing stored."""
+    mia = endpoint["mia"]
+    before = target.snapshot()
+    # her served model (after the promotion above: hers to try) against Otto's, which nobody enabled
+    refused = mia.post(
+        f"/custom-models/{endpoint['spare']}/evaluations", json={"AgainstModelId": endpoint["theirs"], "MaxRecords": 5}
+    )
+    assert refused.status_code == 409 and "otto-bot" in refused.json()["Message"], refused.text
+    assert "only enabled (GREEN) models may be called" in refused.json()["Message"]
+    assert target.snapshot() == before

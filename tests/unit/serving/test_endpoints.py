@@ -132,3 +132,29 @@ def test_an_endpoint_made_as_such_has_its_name_and_is_deleted_with_its_history_k
     deleted = services.endpoints.delete(endpoint.id, actor=MEMBER)
     assert deleted.deleted_at is not None and [e.action for e in deleted.history] == ["create", "delete"]
     assert services.endpoints.endpoints() == [] and services.customization.get(model.id).deployment_status is None
+
+
+def test_a_candidate_is_evaluated_against_the_model_an_endpoint_serves_before_promoting(local) -> None:
+    from services.domain.errors import InvalidRequest
+    from services.evaluation.records import NewEvaluation
+
+    services, clock = local
+    services.catalog.enable(TITAN, actor=LOCAL_ADMIN)
+    data = jsonl(60, prompt="What is the code for item {i}?", completion="Item {i} has code C{i}.")
+    served = custom_model(Served(services, clock), State.ENABLED, name="coder", base=TITAN, data=data)
+    better = custom_model(Served(services, clock), State.IN_SERVICE, name="coder-2", base=TITAN, data=data)
+    other = nova(services, clock, "nova-bot", State.COMPLETED, owner=LOCAL_ADMIN)
+    evaluation = services.evaluations.start(
+        NewEvaluation(custom_model_id=better.id, against_model_id=served.id, dataset_uri=better.training_uri,
+                      metrics=("exact_match",)),
+        actor=LOCAL_ADMIN,
+    )  # fmt: skip
+    assert evaluation.base_model_id == served.id and evaluation.base_name == "coder"
+    (done,) = services.evaluation_runner.run_once()
+    assert done.summary["Metrics"]["exact_match"]["Base"] == 1.0  # the model served now knows the answers too
+    for against, said in ((better.id, "compared with itself"), (other.id, "is a custom model of Nova Micro")):
+        with pytest.raises(InvalidRequest, match=said):
+            services.evaluations.start(
+                NewEvaluation(custom_model_id=better.id, against_model_id=against, dataset_uri=better.training_uri),
+                actor=LOCAL_ADMIN,
+            )
