@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from enum import StrEnum
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
@@ -124,6 +124,9 @@ class DataCheckOut(BaseModel):
 
 class ProvisionThroughput(Pascal):
     ModelUnits: int = Field(1, ge=1, le=100)
+    CommitmentDuration: Literal["OneMonth", "SixMonths"] | None = Field(
+        None, description="A term (a lower rate; not to be ended early; renews until deleted); none: no commitment"
+    )
 
 
 class Error(BaseModel):
@@ -169,6 +172,7 @@ class CustomModelOut(BaseModel):
     FailureMessage: str | None
     ThroughputStatus: str | None
     ModelUnits: int | None
+    ThroughputCommitment: str | None = None  # OneMonth | SixMonths: a term (None: no commitment)
     DeploymentStatus: str | None
     DeploymentArn: str | None
     Deployable: bool
@@ -270,6 +274,7 @@ def custom_out(model: CustomModel, view: ModelView, lineage: list[tuple[str, str
         Deployable=model.deployable,
         IdleGuardHours=model.idle_guard_hours,
         ModelUnits=model.model_units,
+        ThroughputCommitment=model.throughput_commitment,
         TrainingDataLocation=model.training_uri,
         ValidationDataLocation=model.validation_uri,
         OutputDataLocation=model.output_uri,

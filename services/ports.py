@@ -116,9 +116,16 @@ class CustomizationBackend(Protocol):
         (in this region): the caller decides what that means, it is never taken as a success."""
 
     def create_throughput(
-        self, *, name: str, model_arn: str, model_units: int, client_token: str, tags: dict[str, str] | None = None
+        self,
+        *,
+        name: str,
+        model_arn: str,
+        model_units: int,
+        client_token: str,
+        tags: dict[str, str] | None = None,
+        commitment: str | None = None,
     ) -> str:
-        """No-commitment Provisioned Throughput. Returns its ARN."""
+        """Provisioned Throughput, with no commitment or a term (OneMonth | SixMonths). Returns its ARN."""
 
     def get_throughput(self, identifier: str) -> ThroughputInfo | None: ...
 
@@ -190,13 +197,13 @@ class CustomModelStore(Protocol):
         model_id: str,
         expected_version: int,
         changes: dict[str, object],
-        closed_throughput: tuple[int, datetime, datetime] | None = None,
+        closed_throughput: tuple[int, datetime, datetime, str | None] | None = None,
         audit: Sequence[AuditEvent] = (),
     ) -> CustomModel:
         """Apply ``changes`` (CustomModel field names; ``enabled`` goes to the catalog row) and, in
         the same transaction, record a throughput that ended: (model units, started, ended)."""
 
-    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
+    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime, str | None]]]:
         """Every ended throughput per model id: (model units, started, ended)."""
 
     def delete_custom(

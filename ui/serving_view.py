@@ -4,11 +4,14 @@ and ready invoke snippets, idle and long-running warnings, its own idle guard) a
 
 from __future__ import annotations
 
+from functools import partial
+
 import streamlit as st
 
+from services.costs.meter import term_price
 from services.costs.pricing import DAYS_PER_MONTH
 from services.domain.actions import Action, Subject, decide
-from services.domain.custom import CustomModel
+from services.domain.custom import COMMITMENT_URL, CustomModel, commitment_ends
 from ui import deps
 from ui.acting import act, act_and_close
 from ui.components import duration, md_escape
@@ -16,34 +19,54 @@ from ui.cost_view import money
 from ui.dialogs import close_if_done
 from ui.state import Key
 
+TERMS = {None: "No commitment", "OneMonth": "1-month term", "SixMonths": "6-month term"}
 
-def hourly_price(model: CustomModel, units: int) -> str:
-    """What throughput costs per hour for this model, in words (unknown when no price is known)."""
+
+def hourly_price(model: CustomModel, units: int, commitment: str | None = None) -> str:
+    """What throughput costs per hour for this model under a term, in words (unknown when no price is known)."""
     services = deps.get_services()
-    price = services.costs.prices_for(model.base_model_id, model.region).inference_no_commit
+    price = term_price(services.costs.prices_for(model.base_model_id, model.region), commitment)
     if price.price is None:
         return f"unknown per model unit-hour ({price.source})"
-    return (
+    said = (
         f"{money(price.price * units)} per hour ({units} model unit(s) × {money(price.price)} per model unit-hour; "
-        f"{money(price.price * units * 24)} a day, {money(price.price * units * 24 * DAYS_PER_MONTH)} a month)"
+        f"{money(price.price * units * 24)} a day, {money(price.price * units * 24 * DAYS_PER_MONTH)} a month"
     )
+    if commitment:
+        now = services.clock()
+        hours = (commitment_ends(now, commitment) - now).total_seconds() / 3600
+        said += f"; {money(price.price * units * hours)} for the whole term"
+    return said + ")"
 
 
 @st.dialog("Provision throughput?")
-def confirm_provision(model: CustomModel, units: int, hourly: str) -> None:
+def confirm_provision(model: CustomModel, units: int, hourly: str, commitment: str | None = None) -> None:
     services = deps.get_services()
     customization = services.customization
     close_if_done()
-    st.write(
-        f"Provision {units} model unit(s) of no-commitment throughput for {model.name}? "
-        f"It bills {hourly}, from now until it is removed, even when nobody calls the model."
-    )
+    if commitment is None:
+        st.write(
+            f"Provision {units} model unit(s) of no-commitment throughput for {model.name}? "
+            f"It bills {hourly}, from now until it is removed, even when nobody calls the model."
+        )
+    else:
+        ends = commitment_ends(services.clock(), commitment)
+        st.write(
+            f"Commit to a {TERMS[commitment].lower()} of {units} model unit(s) for {model.name}? It bills {hourly}, "
+            f"used or not. It cannot be removed before {ends:%Y-%m-%d %H:%M} UTC, and it renews at the end of each "
+            f"term until it is deleted ([AWS]({COMMITMENT_URL}))."
+        )
     st.button(
-        "Provision and start billing",
+        "Provision and start billing" if commitment is None else f"Commit to the {TERMS[commitment].lower()}",
         type="primary",
         key=Key.CM_CONFIRM_PROVISION,
         on_click=act_and_close,
-        args=("Provision throughput", customization.provision_throughput, model.id, units),
+        args=(
+            "Provision throughput",
+            partial(customization.provision_throughput, commitment=commitment),
+            model.id,
+            units,
+        ),
     )
 
 
@@ -150,11 +173,21 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
     if model.throughput_status is None:
         if model.throughput_failure:  # e.g. throughput deleted outside Model Studio
             st.warning(md_escape(model.throughput_failure), icon=":material/warning:")
-        units = st.number_input(
-            "Model Units", min_value=1, max_value=customization.max_model_units, value=1, key=Key.CM_UNITS
-        )
-        hourly = hourly_price(model, int(units))
-        st.caption(f"Price: {hourly} while it exists, used or not.")
+        term = st.radio(
+            "Term", list(TERMS), format_func=lambda t: TERMS[t], key=Key.CM_TERM, horizontal=True,
+            help="A term bills a lower rate for every hour of it, cannot be ended early, and renews until deleted.",
+        )  # fmt: skip
+        most = customization.max_model_units if term is None else 100
+        units = st.number_input("Model Units", min_value=1, max_value=most, value=1, key=Key.CM_UNITS)
+        for t in TERMS:
+            st.caption(f"{TERMS[t]}: {hourly_price(model, int(units), t)}.")
+        hourly = hourly_price(model, int(units), term)
+        if term is not None:
+            st.warning(
+                f"A {TERMS[term].lower()} cannot be ended early: Bedrock bills every hour of it, and it renews at "
+                f"the end of each term until the throughput is deleted ([AWS]({COMMITMENT_URL})).",
+                icon=":material/lock_clock:",
+            )
         provision = decide(Action.PROVISION, subj, actor)
         if st.button(
             "Provision throughput",
@@ -163,17 +196,27 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
             disabled=not provision,
             help=md_escape(provision.reason) or None,
         ):
-            confirm_provision(model, int(units), hourly)
+            confirm_provision(model, int(units), hourly, term)
         render_idle_guard(model, subj)
         return
     running = duration((services.clock() - (model.throughput_since or model.updated_at)).total_seconds())
     st.metric("Throughput", model.throughput_status.value, help=model.throughput_arn or "being created")
     if model.throughput_arn:
         render_invoke(model.throughput_arn, model.region)
-    st.warning(
-        f"{model.model_units} model unit(s) provisioned {running} ago: billed hourly until removed, even when idle.",
-        icon=":material/schedule:",
-    )
+    if model.throughput_commitment and model.throughput_since:
+        ends = commitment_ends(model.throughput_since, model.throughput_commitment)
+        st.warning(
+            f"{model.model_units} model unit(s) on a {TERMS[model.throughput_commitment].lower()}, provisioned "
+            f"{running} ago: committed until {ends:%Y-%m-%d %H:%M} UTC, billed every hour of it, renewing at its "
+            "end until deleted.",
+            icon=":material/lock_clock:",
+        )
+    else:
+        st.warning(
+            f"{model.model_units} model unit(s) provisioned {running} ago: billed hourly until removed, even when "
+            "idle.",
+            icon=":material/schedule:",
+        )
     idle = next((i for i in services.idle.shown() if i.model_id == model.id and i.kind == "throughput"), None)
     if idle is not None and idle.idle_hours >= 1:
         spent = f", {money(idle.idle_cost)} spent while idle" if idle.idle_cost is not None else ""

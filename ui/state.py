@@ -94,6 +94,7 @@ class Key(StrEnum):
     NM_TEST_GRADER = "new_model_test_grader"
     # Custom model page
     CM_FURTHER = "custom_model_tune_further"
+    CM_TERM = "custom_model_throughput_term"
     EP_PICK = "endpoints_pick"  # the Endpoints page (views/endpoints.py)
     EP_CANDIDATE = "endpoints_candidate"
     EP_PROMOTE = "endpoints_promote"

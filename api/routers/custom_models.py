@@ -143,7 +143,12 @@ def stop_job(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
 
 @router.put("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)
 def provision(model_id: str, body: ProvisionThroughput, s: Svc, actor: Who) -> CustomModelOut:
-    return view_of(s, s.customization.provision_throughput(model_id, body.ModelUnits, actor=actor))
+    return view_of(
+        s,
+        s.customization.provision_throughput(
+            model_id, body.ModelUnits, actor=actor, commitment=body.CommitmentDuration
+        ),
+    )
 
 
 @router.delete("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)

@@ -37,6 +37,7 @@ class EndpointOut(BaseModel):
     ModelId: str | None  # the custom model it serves now
     ModelName: str | None
     ModelUnits: int | None
+    CommitmentDuration: str | None = None  # THROUGHPUT on a term
     CreatedBy: str
     CreatedAt: str
     History: list[EventOut] = []
@@ -50,7 +51,10 @@ class NewEndpoint(Pascal):
     Kind: Literal["THROUGHPUT", "ON_DEMAND"]
     ModelId: str = Field(max_length=400)
     Name: str | None = Field(None, max_length=63, description="Bedrock's name for it (default: from the model's)")
-    ModelUnits: int = Field(1, ge=1, le=100, description="THROUGHPUT: model units (no commitment)")
+    ModelUnits: int = Field(1, ge=1, le=100, description="THROUGHPUT: model units")
+    CommitmentDuration: Literal["OneMonth", "SixMonths"] | None = Field(
+        None, description="THROUGHPUT: a term (not to be ended early; renews until deleted); none: no commitment"
+    )
 
 
 class Promotion(Pascal):
@@ -64,6 +68,7 @@ def endpoint_out(endpoint: Endpoint, model: CustomModel | None, *, history: bool
         Id=endpoint.id, Name=endpoint.name, Kind=endpoint.kind.value, Region=endpoint.region, Arn=endpoint.arn,
         Status=status.value if status else None, ModelId=model.id if model else None,
         ModelName=model.name if model else None, ModelUnits=model.model_units if model and throughput else None,
+        CommitmentDuration=model.throughput_commitment if model and throughput else None,
         CreatedBy=endpoint.created_by, CreatedAt=endpoint.created_at.isoformat(),
         History=[
             EventOut(At=e.at.isoformat(), Action=e.action, ModelId=e.model_id, ModelName=e.model_name,
@@ -81,8 +86,9 @@ def list_endpoints(s: Svc, actor: Who) -> EndpointList:
 @router.post("/endpoints", status_code=202, response_model=EndpointOut, responses=ERRORS)
 def create_endpoint(body: NewEndpoint, s: Svc, actor: Who) -> EndpointOut:
     endpoint, model = s.endpoints.create(
-        EndpointKind(body.Kind), body.ModelId, actor=actor, name=body.Name, model_units=body.ModelUnits
-    )
+        EndpointKind(body.Kind), body.ModelId, actor=actor, name=body.Name, model_units=body.ModelUnits,
+        commitment=body.CommitmentDuration,
+    )  # fmt: skip
     return endpoint_out(endpoint, model, history=True)
 
 

@@ -225,7 +225,14 @@ class BedrockCustomization:
 
     # ---- provisioned throughput (no commitment: commitmentDuration omitted) ------------------
     def create_throughput(
-        self, *, name: str, model_arn: str, model_units: int, client_token: str, tags: dict[str, str] | None = None
+        self,
+        *,
+        name: str,
+        model_arn: str,
+        model_units: int,
+        client_token: str,
+        tags: dict[str, str] | None = None,
+        commitment: str | None = None,
     ) -> str:
         params: dict[str, Any] = {
             "modelUnits": model_units,
@@ -233,6 +240,8 @@ class BedrockCustomization:
             "modelId": model_arn,
             "clientRequestToken": client_token,
         }
+        if commitment:
+            params["commitmentDuration"] = commitment
         if tags:
             params["tags"] = _tag_list(tags)
         response = self._call("CreateProvisionedModelThroughput", "create_provisioned_model_throughput", **params)

@@ -1,13 +1,9 @@
-"""The local backend's Bedrock control plane: behaves like the real one over time.
-
-A job is InProgress for ``job_seconds``, then Completed, writing
-``step_wise_training_metrics.csv`` (and ``validation_metrics.csv`` with a validation set)
-under its output location as Bedrock lays them out. Data that Bedrock would reject makes
-the job Failed early, with the reason. A stop goes Stopping, then Stopped. Throughput goes
-Creating, then InService after ``throughput_seconds``; no-commitment quotas (1 model unit
-each, 2 per account) are enforced as Bedrock does. State is kept in JSON files, so it
-survives a restart and is shared by every app process on the machine.
-"""
+"""The local backend's Bedrock control plane: behaves like the real one over time. A job is InProgress for
+``job_seconds``, then Completed, writing ``step_wise_training_metrics.csv`` (and ``validation_metrics.csv`` with a
+validation set) under its output location as Bedrock lays them out. Data that Bedrock would reject makes the job
+Failed early, with the reason. A stop goes Stopping, then Stopped. Throughput goes Creating, then InService after
+``throughput_seconds``, under Bedrock's rules (local_throughput.py). State is kept in JSON files, so it survives a
+restart and is shared by every app process on the machine."""
 
 from __future__ import annotations
 
@@ -23,6 +19,7 @@ from typing import Any
 
 from services.adapters.graders import GraderClient
 from services.adapters.local_rft import reward_curve
+from services.adapters.local_throughput import committed_until, throughput_refusal
 from services.adapters.local_training import foundation_of, judge_data, write_metrics
 from services.domain.custom import (
     DeploymentInfo,
@@ -39,8 +36,6 @@ from services.ports import GraderRunner, ObjectStore
 
 ACCOUNT = "000000000000"
 STOP_SECONDS = 3.0
-NO_COMMIT_MAX_UNITS = 1
-NO_COMMIT_MAX_PER_ACCOUNT = 2
 
 
 def _short_id(seed: str) -> str:
@@ -264,7 +259,14 @@ class LocalBedrock:
 
     # ---- provisioned throughput ------------------------------------------------------------
     def create_throughput(
-        self, *, name: str, model_arn: str, model_units: int, client_token: str, tags: dict[str, str] | None = None
+        self,
+        *,
+        name: str,
+        model_arn: str,
+        model_units: int,
+        client_token: str,
+        tags: dict[str, str] | None = None,
+        commitment: str | None = None,
     ) -> str:
         path = self._pts / f"{name}.json"
         existing = self._read(path)
@@ -272,16 +274,10 @@ class LocalBedrock:
             if existing["client_token"] == client_token:
                 return str(existing["arn"])
             raise ProviderRejected(f"Bedrock CreateProvisionedModelThroughput: ConflictException: {name} exists.")
-        if model_units > NO_COMMIT_MAX_UNITS:
-            raise ProviderRejected(
-                "Bedrock CreateProvisionedModelThroughput: ValidationException: no-commitment throughput "
-                f"for a custom model is limited to {NO_COMMIT_MAX_UNITS} model unit."
-            )
-        if len(list(self._pts.glob("*.json"))) >= NO_COMMIT_MAX_PER_ACCOUNT:
-            raise ProviderRejected(
-                "Bedrock CreateProvisionedModelThroughput: ServiceQuotaExceededException: at most "
-                f"{NO_COMMIT_MAX_PER_ACCOUNT} no-commitment Provisioned Throughputs per account."
-            )
+        others = [self._read(p) or {} for p in self._pts.glob("*.json")]
+        refused = throughput_refusal(commitment, model_units, others)
+        if refused:
+            raise ProviderRejected(f"Bedrock CreateProvisionedModelThroughput: {refused}")
         arn = f"arn:aws:bedrock:{self._region}:{ACCOUNT}:provisioned-model/{_short_id(client_token)}"
         self._write(
             path,
@@ -290,6 +286,7 @@ class LocalBedrock:
                 "arn": arn,
                 "model_arn": model_arn,
                 "units": model_units,
+                "commitment": commitment,
                 "client_token": client_token,
                 "created_at": self._clock(),
             },
@@ -340,8 +337,16 @@ class LocalBedrock:
 
     def delete_throughput(self, identifier: str) -> None:
         path = self._find(self._pts, identifier)
-        if path is not None:
-            path.unlink(missing_ok=True)
+        data = self._read(path) if path is not None else None
+        if path is None or data is None:
+            return
+        ends = committed_until(data, self._clock())
+        if ends is not None:  # "You can't delete a Provisioned Throughput with commitment before the term"
+            raise ProviderRejected(
+                f"Bedrock DeleteProvisionedModelThroughput: ValidationException: {identifier} is committed until "
+                f"{ends:%Y-%m-%d %H:%M} UTC."
+            )
+        path.unlink(missing_ok=True)
 
     # ---- on-demand deployments: Creating for as long as throughput takes, then Active ---------------
     def create_deployment(self, *, name: str, model_arn: str, client_token: str, tags: dict[str, str]) -> str:

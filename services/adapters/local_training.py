@@ -22,8 +22,6 @@ from services.ports import ObjectStore
 
 ACCOUNT = "000000000000"
 STOP_SECONDS = 3.0
-NO_COMMIT_MAX_UNITS = 1
-NO_COMMIT_MAX_PER_ACCOUNT = 2
 
 
 def judge_data(objects: ObjectStore, request: JobRequest) -> dict[str, Any]:

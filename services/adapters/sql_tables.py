@@ -174,6 +174,7 @@ custom_models = Table(
     Column("throughput_arn", SafeString(1011), nullable=True),
     Column("throughput_status", SafeString(16), nullable=True),
     Column("model_units", Integer, nullable=True),
+    Column("throughput_commitment", SafeString(16), nullable=True),  # OneMonth | SixMonths (None: no commitment)
     Column("throughput_since", UTCDateTime, nullable=True),
     Column("throughput_failure", SafeText, nullable=True),
     Column("deployment_name", SafeString(63), nullable=True),
@@ -205,6 +206,7 @@ throughput_history = Table(
     Column("model_units", Integer, nullable=False),
     Column("started_at", UTCDateTime, nullable=False),
     Column("ended_at", UTCDateTime, nullable=False),
+    Column("commitment", SafeString(16), nullable=True),  # the term it was billed under (None: no commitment)
     Index("ix_throughput_history_model", "model_id"),
 )
 

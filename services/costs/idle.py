@@ -23,7 +23,7 @@ from pydantic import BaseModel, ConfigDict
 
 from services.costs.ledger import CostService
 from services.customization import CustomizationService
-from services.domain.actions import Action, require
+from services.domain.actions import Action, decide, require
 from services.domain.calls import Watched
 from services.domain.custom import CustomModel, DeploymentStatus, ThroughputStatus
 from services.domain.errors import InvalidRequest
@@ -249,6 +249,9 @@ class IdleService:
                 and idle.idle_hours >= idle.guard_hours
                 and now - idle.warned_at >= timedelta(hours=self._grace)
             ):
+                model = self._customization.get(idle.model_id)
+                if not decide(Action.REMOVE_THROUGHPUT, self._customization.subject(model)):
+                    continue  # a commitment term runs: it cannot be removed before it ends (only told of)
                 self._customization.remove_throughput(idle.model_id, actor=SYSTEM.for_request("idle-guard"))
                 removed.append(idle)
         return warned, removed

@@ -283,14 +283,20 @@ class CostService:
         model: CustomModel,
         prices: ModelPrices | None,
         catalog: PriceCatalog,
-        history: dict[str, list[tuple[int, datetime, datetime]]],
+        history: dict[str, list[tuple[int, datetime, datetime, str | None]]],
         now: datetime,
     ) -> ModelCosts:
         intervals = [
-            ThroughputInterval(model_units=u, started_at=s, ended_at=e) for u, s, e in history.get(model.id, [])
+            ThroughputInterval(model_units=u, started_at=s, ended_at=e, commitment=c)
+            for u, s, e, c in history.get(model.id, [])
         ]
         if model.throughput_status is not None and model.throughput_since and model.model_units:
-            intervals.append(ThroughputInterval(model_units=model.model_units, started_at=model.throughput_since))
+            intervals.append(
+                ThroughputInterval(
+                    model_units=model.model_units, started_at=model.throughput_since,
+                    commitment=model.throughput_commitment,
+                )
+            )  # fmt: skip
         return costs_so_far(model, prices, intervals, now, catalog.version)
 
     def costs(self, model_id: str) -> ModelCosts:

@@ -18,6 +18,7 @@ class ThroughputInterval(BaseModel):
     model_units: int
     started_at: datetime
     ended_at: datetime | None = None  # None: still running
+    commitment: str | None = None  # the term it is billed under (OneMonth | SixMonths); None: no commitment
 
 
 class ModelCosts(BaseModel):
@@ -66,16 +67,18 @@ def costs_so_far(
         storage_note = f"{months:.2f} model-months since the model was made"
     else:
         storage, storage_note = 0.0, "no custom model is stored"
-    pt_price = prices.inference_no_commit if prices else unknown
     mu_hours = 0.0
     running: float | None = None
+    throughput: float | None = 0.0
     for interval in intervals:
         end = min(interval.ended_at or now, now)  # (``now`` may be a moment in the past: spend over time)
         hours = max(0.0, (end - interval.started_at).total_seconds() / 3600)
         mu_hours += interval.model_units * hours
         if interval.ended_at is None:
             running = hours
-    throughput = 0.0 if mu_hours == 0 else (None if pt_price.price is None else mu_hours * pt_price.price)
+        price = term_price(prices, interval.commitment).price if prices else None  # each hour at its term's rate
+        if hours and throughput is not None:
+            throughput = None if price is None else throughput + interval.model_units * hours * price
     throughput_note = f"{mu_hours:,.2f} model unit-hours" + (
         (f"; running for {running:.1f} h" if running >= 0.1 else "; running for under 6 minutes")
         if running is not None
@@ -96,3 +99,12 @@ def costs_so_far(
         total=None if any(p is None for p in parts) else sum(p or 0.0 for p in parts),
         catalog_version=catalog_version,
     )
+
+
+def term_price(prices: ModelPrices, commitment: str | None) -> Price:
+    """The price of a model unit-hour under a commitment term (None: no commitment); unknown when not known."""
+    if commitment == "OneMonth":
+        return prices.inference_1_month or Price(price=None, source="no 1-month price for this model")
+    if commitment == "SixMonths":
+        return prices.inference_6_month or Price(price=None, source="no 6-month price for this model")
+    return prices.inference_no_commit

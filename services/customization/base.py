@@ -90,7 +90,7 @@ class ServiceBase:
         actor: Actor,
         action: str,
         detail: str = "",
-        closed_throughput: tuple[int, datetime, datetime] | None = None,
+        closed_throughput: tuple[int, datetime, datetime, str | None] | None = None,
     ) -> CustomModel:
         """Write ``changes`` and, in the same transaction, the audit event that says so."""
         after = model.model_copy(update={k: v for k, v in changes.items() if k in CustomModel.model_fields})

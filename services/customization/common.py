@@ -181,6 +181,7 @@ def _clear_throughput() -> dict[str, object]:
         "throughput_arn": None,
         "throughput_status": None,
         "model_units": None,
+        "throughput_commitment": None,
         "throughput_since": None,
         "throughput_failure": None,
     }

@@ -6,12 +6,20 @@ import contextlib
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from services.catalog.service import to_view
 from services.customization.base import ServiceBase
 from services.customization.common import _clear_deployment, _clear_throughput, _state, _still_enabled
 from services.domain.actions import Action, Subject, custom_subject, require, role_refusal
-from services.domain.custom import CustomModel, DeploymentStatus, JobInfo, JobStatus, ThroughputStatus
+from services.domain.custom import (
+    COMMITMENTS,
+    CustomModel,
+    DeploymentStatus,
+    JobInfo,
+    JobStatus,
+    ThroughputStatus,
+)
 from services.domain.errors import (
     ConcurrentUpdate,
     Forbidden,
@@ -65,15 +73,17 @@ class ModelLifecycle(ServiceBase):
 
     def subject(self, model: CustomModel) -> Subject:
         """What the rules (services/domain/actions.py) look at for this custom model, its base included."""
-        return self._subject(model, {r.id: r for r in self._catalog.get_models([model.base_model_id, model.id])})
+        rows = {r.id: r for r in self._catalog.get_models([model.base_model_id, model.id])}
+        return self._subject(model, rows, self._clock())
 
     @staticmethod
-    def _subject(model: CustomModel, rows: dict[str, ModelRecord]) -> Subject:
+    def _subject(model: CustomModel, rows: dict[str, ModelRecord], now: datetime | None = None) -> Subject:
         base, own = rows.get(model.base_model_id), rows.get(model.id)
         return custom_subject(
             model,
             base_legacy=base is not None and base.lifecycle is Lifecycle.LEGACY,
             available=own.available if own is not None else True,  # gone at the provider: RED, says so
+            now=now,
         )
 
     def refresh_quietly(self, model_id: str) -> None:
@@ -147,7 +157,7 @@ class ModelLifecycle(ServiceBase):
         )
         ended = None
         if model.throughput_since is not None and model.model_units:
-            ended = (model.model_units, model.throughput_since, now)
+            ended = (model.model_units, model.throughput_since, now, model.throughput_commitment)
         return self._update(
             model,
             changes
@@ -168,8 +178,16 @@ class ModelLifecycle(ServiceBase):
 
     # ---- throughput -------------------------------------------------------------------------
     def provision_throughput(
-        self, model_id: str, model_units: int = 1, *, actor: Actor, name: str | None = None
+        self,
+        model_id: str,
+        model_units: int = 1,
+        *,
+        actor: Actor,
+        name: str | None = None,
+        commitment: str | None = None,
     ) -> CustomModel:
+        """Provisioned Throughput for a completed model: no commitment (billed by the hour until removed), or a
+        term (``OneMonth`` / ``SixMonths``: a lower rate, not to be ended early, renewing until deleted)."""
         model = self.refresh(model_id)
         subject = self.subject(model)
         if model.throughput_status is ThroughputStatus.CREATING and model.throughput_arn is None:
@@ -178,7 +196,9 @@ class ModelLifecycle(ServiceBase):
                 raise Forbidden(refused)
             return self._create_throughput(model, actor)  # a retry after Bedrock did not answer
         require(Action.PROVISION, subject, actor)
-        if not 1 <= model_units <= self._config.max_model_units:
+        if commitment is not None and commitment not in COMMITMENTS:
+            raise InvalidRequest(f"Commitment Duration: {commitment!r} is not one of {', '.join(COMMITMENTS)}.")
+        if commitment is None and not 1 <= model_units <= self._config.max_model_units:
             raise InvalidRequest(
                 f"Model Units: {model_units} is out of range; no-commitment throughput takes 1 to "
                 f"{self._config.max_model_units} model unit(s) (Bedrock's quota; raise "
@@ -191,12 +211,13 @@ class ModelLifecycle(ServiceBase):
                 "throughput_name": name,
                 "throughput_status": ThroughputStatus.CREATING,
                 "model_units": model_units,
+                "throughput_commitment": commitment,
                 "throughput_since": self._clock(),
                 "throughput_failure": None,
             },
             actor=actor,
             action="provision-throughput",
-            detail=f"{model_units} model unit(s), no commitment",
+            detail=f"{model_units} model unit(s), " + (f"a {commitment} term" if commitment else "no commitment"),
         )
         return self._create_throughput(claimed, actor)
 
@@ -210,6 +231,7 @@ class ModelLifecycle(ServiceBase):
                 name=claimed.throughput_name,
                 model_arn=claimed.custom_model_arn,
                 model_units=claimed.model_units,
+                commitment=claimed.throughput_commitment,
                 client_token=token,
                 tags=dict(self._config.tags),
             )
@@ -246,7 +268,7 @@ class ModelLifecycle(ServiceBase):
                 if model.throughput_status is None and model.throughput_name is None:
                     return model
                 if model.throughput_since is not None and model.model_units:
-                    ended = (model.model_units, model.throughput_since, self._clock())
+                    ended = (model.model_units, model.throughput_since, self._clock(), model.throughput_commitment)
                 changes = _clear_throughput()
             else:
                 if model.deployment_status is None and model.deployment_name is None:

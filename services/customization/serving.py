@@ -43,6 +43,7 @@ class ServingMoves(ServiceBase):
             gained: dict[str, object] = {
                 "throughput_name": source.throughput_name, "throughput_arn": source.throughput_arn,
                 "throughput_status": ThroughputStatus.UPDATING, "model_units": source.model_units,
+                "throughput_commitment": source.throughput_commitment,
                 "throughput_since": now, "throughput_failure": None,
             }  # fmt: skip
         else:
@@ -54,7 +55,7 @@ class ServingMoves(ServiceBase):
         def leave(model: CustomModel) -> CustomModel:
             ended = None
             if throughput and model.throughput_since is not None and model.model_units:
-                ended = (model.model_units, model.throughput_since, now)
+                ended = (model.model_units, model.throughput_since, now, model.throughput_commitment)
             losing = "throughput" if throughput else "deployment"
             changes = (_clear_throughput() if throughput else _clear_deployment()) | {
                 "enabled": _still_enabled(model, losing=losing)

@@ -8,9 +8,17 @@ decide what is allowed (tests/unit/test_architecture.py checks the pages and the
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from enum import StrEnum
 
-from services.domain.custom import CustomModel, DeploymentStatus, JobStatus, ThroughputStatus
+from services.domain.custom import (
+    COMMITMENT_URL,
+    CustomModel,
+    DeploymentStatus,
+    JobStatus,
+    ThroughputStatus,
+    commitment_ends,
+)
 from services.domain.errors import Forbidden, TransitionNotAllowed
 from services.domain.identity import Actor
 from services.domain.models import ModelType, ModelView, Status
@@ -55,6 +63,7 @@ class Subject:
     base_legacy: bool = False  # the base model is LEGACY at the provider: no new throughput
     deployment_status: DeploymentStatus | None = None
     deployable: bool = False  # Bedrock serves it on demand
+    term_until: datetime | None = None  # its throughput's commitment term runs until then: it cannot be removed
 
     @property
     def label(self) -> str:
@@ -77,9 +86,12 @@ def subject(view: ModelView, custom: CustomModel | None = None) -> Subject:
     )
 
 
-def custom_subject(model: CustomModel, *, base_legacy: bool = False, available: bool = True) -> Subject:
+def custom_subject(
+    model: CustomModel, *, base_legacy: bool = False, available: bool = True, now: datetime | None = None
+) -> Subject:
     """A custom model's subject from its record (its light, derived as the catalog derives it, from the
-    same typed states; ``available``: whether the provider still has it, from the catalog's row)."""
+    same typed states; ``available``: whether the provider still has it, from the catalog's row; ``now``: for
+    a commitment term, which runs until it ends: None counts any term as running)."""
     from services.domain.status import derive_status
 
     status, hint = derive_status(
@@ -104,7 +116,15 @@ def custom_subject(model: CustomModel, *, base_legacy: bool = False, available: 
         base_legacy=base_legacy,
         deployment_status=model.deployment_status,
         deployable=model.deployable,
+        term_until=_term_until(model, now),
     )
+
+
+def _term_until(model: CustomModel, now: datetime | None) -> datetime | None:
+    if model.throughput_commitment is None or model.throughput_since is None:
+        return None
+    ends = commitment_ends(model.throughput_since, model.throughput_commitment)
+    return ends if now is None or now < ends else None
 
 
 @dataclass(frozen=True)
@@ -213,6 +233,12 @@ def _state(action: Action, s: Subject) -> Decision:
     if action is Action.REMOVE_THROUGHPUT:
         if s.throughput_status is None:
             return Decision(False, f"{s.name} has no throughput to remove.")
+        if s.term_until is not None:
+            return Decision(
+                False,
+                f"{s.name}'s throughput is committed until {s.term_until:%Y-%m-%d %H:%M} UTC: a commitment term cannot "
+                f"be ended early, and it renews at its end until the throughput is deleted ({COMMITMENT_URL}).",
+            )
         return ALLOWED
     if action is Action.DEPLOY:
         if job is not JobStatus.COMPLETED or not s.custom_model_arn:

@@ -3,6 +3,7 @@ reports them."""
 
 from __future__ import annotations
 
+import calendar
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -88,6 +89,7 @@ class CustomModel(BaseModel):
     throughput_arn: str | None = None
     throughput_status: ThroughputStatus | None = None
     model_units: int | None = None
+    throughput_commitment: str | None = None  # "OneMonth" | "SixMonths": a term (None: no commitment)
     throughput_since: datetime | None = None
     throughput_failure: str | None = None
     deployment_name: str | None = None  # on-demand deployment: served per token, no idle charge
@@ -208,3 +210,17 @@ class JobRequest(BaseModel):
     kms_key_id: str | None = None
     vpc_subnets: tuple[str, ...] = ()
     vpc_security_groups: tuple[str, ...] = ()
+
+
+# Provisioned Throughput's commitment terms (botocore's CommitmentDuration) in months. A term cannot be ended early
+# and renews at its end until the throughput is deleted (prov-thru-delete.html).
+COMMITMENTS: dict[str, int] = {"OneMonth": 1, "SixMonths": 6}
+COMMITMENT_URL = "https://docs.aws.amazon.com/bedrock/latest/userguide/prov-thru-delete.html"
+
+
+def commitment_ends(since: datetime, commitment: str) -> datetime:
+    """When a throughput's first commitment term ends (a calendar month, or six; the 31st ends on a shorter
+    month's last day)."""
+    month = since.month - 1 + COMMITMENTS[commitment]
+    year, month = since.year + month // 12, month % 12 + 1
+    return since.replace(year=year, month=month, day=min(since.day, calendar.monthrange(year, month)[1]))

@@ -11,6 +11,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from services.datasets.records import text_of
 from services.domain.calls import ChatMessage, Target
+from services.domain.custom import CustomModel
+from services.domain.errors import InvalidRequest
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.export import csv_text
 from services.domain.graders import reference_text
@@ -233,3 +235,19 @@ def estimate_of(
         seconds=seconds,
         seconds_note=seconds_note,
     )
+
+
+def reference_of(request: NewEvaluation, model: CustomModel, get: Callable[[str], CustomModel]) -> str:
+    """What the custom model is compared with: its base model, or another custom model of the same base (the one an
+    endpoint serves now, before promoting this one), called as the platform calls it (enabled)."""
+    if request.against_model_id is None:
+        return model.base_model_id
+    if request.against_model_id == model.id:
+        raise InvalidRequest("Compared with: a model cannot be compared with itself; choose another model.")
+    other = get(request.against_model_id)
+    if other.base_model_id != model.base_model_id:
+        raise InvalidRequest(
+            f"Compared with: {other.name} is a custom model of {other.base_model_name}; {model.name} is compared "
+            f"with its base model or a custom model of {model.base_model_name}."
+        )
+    return other.id

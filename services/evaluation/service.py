@@ -56,6 +56,7 @@ from services.evaluation.records import (
     NewEvaluation,
     estimate_of,
     item_of,
+    reference_of,
     summarize,
 )
 from services.evaluation.scoring import Scorer
@@ -142,28 +143,13 @@ class EvaluationService:
             custom = self._inference.target(model.id, actor, via)
         targets = {
             "custom": custom,
-            "base": self._inference.target(self._reference(request, model), actor, Action.INVOKE),
+            "base": self._inference.target(reference_of(request, model, self._customization.get), actor, Action.INVOKE),
         }
         if request.judge_model_id is not None:
             if request.judge_model_id == model.id:
                 raise InvalidRequest("Judge: the model under test cannot judge its own answers; choose another model.")
             targets["judge"] = self._inference.target(request.judge_model_id, actor, Action.INVOKE)
         return targets, via
-
-    def _reference(self, request: NewEvaluation, model: CustomModel) -> str:
-        """What the custom model is compared with: its base model, or another custom model of the same base (the
-        one an endpoint serves now, before promoting this one), called as the platform calls it (enabled)."""
-        if request.against_model_id is None:
-            return model.base_model_id
-        if request.against_model_id == model.id:
-            raise InvalidRequest("Compared with: a model cannot be compared with itself; choose another model.")
-        other = self._customization.get(request.against_model_id)
-        if other.base_model_id != model.base_model_id:
-            raise InvalidRequest(
-                f"Compared with: {other.name} is a custom model of {other.base_model_name}; {model.name} is compared "
-                f"with its base model or a custom model of {model.base_model_name}."
-            )
-        return other.id
 
     def _dataset(self, model: CustomModel, request: NewEvaluation, upload: Upload | None) -> str:
         """The evaluation set's URI: the upload (stored first), the URI given, or the validation data."""

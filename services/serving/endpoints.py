@@ -14,7 +14,7 @@ from collections.abc import Callable
 from datetime import datetime
 
 from services.customization import CustomizationService
-from services.domain.actions import Action, require, role_refusal
+from services.domain.actions import Action, role_refusal
 from services.domain.custom import CustomModel
 from services.domain.endpoints import Endpoint, EndpointEvent, EndpointKind, promote_problem
 from services.domain.errors import ConcurrentUpdate, Forbidden, InvalidRequest, ModelNotFound, TransitionNotAllowed
@@ -86,7 +86,14 @@ class EndpointService:
 
     # ---- changes ------------------------------------------------------------------------------------
     def create(
-        self, kind: EndpointKind, model_id: str, *, actor: Actor, name: str | None = None, model_units: int = 1
+        self,
+        kind: EndpointKind,
+        model_id: str,
+        *,
+        actor: Actor,
+        name: str | None = None,
+        model_units: int = 1,
+        commitment: str | None = None,
     ) -> tuple[Endpoint, CustomModel | None]:
         """A new endpoint serving ``model_id``: its throughput or on-demand deployment (the model's rules)."""
         if name is not None and not NAME.fullmatch(name):
@@ -97,7 +104,9 @@ class EndpointService:
         if name is not None and any(e.name == name and e.deleted_at is None for e in self._store.list_endpoints()):
             raise InvalidRequest(f"Name: an endpoint named {name!r} exists.")
         if kind is EndpointKind.THROUGHPUT:
-            model = self._custom.provision_throughput(model_id, model_units, actor=actor, name=name)
+            model = self._custom.provision_throughput(
+                model_id, model_units, actor=actor, name=name, commitment=commitment
+            )
         else:
             model = self._custom.deploy(model_id, actor=actor, name=name)
         self._register([model])
@@ -116,7 +125,9 @@ class EndpointService:
             raise TransitionNotAllowed(problem)
         assert current is not None and candidate.custom_model_arn and endpoint.arn
         losing = Action.REMOVE_THROUGHPUT if endpoint.kind is EndpointKind.THROUGHPUT else Action.REMOVE_DEPLOYMENT
-        require(losing, self._custom.subject(current), actor)  # it stops serving the current model
+        refused = role_refusal(losing, self._custom.subject(current), actor)  # it stops serving the current model
+        if refused:  # (a term that runs does not stop a promotion: the throughput goes on, serving another model)
+            raise Forbidden(refused)
         gaining = Action.PROVISION if endpoint.kind is EndpointKind.THROUGHPUT else Action.DEPLOY
         refused = role_refusal(gaining, self._custom.subject(candidate), actor)
         if refused:

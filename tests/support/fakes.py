@@ -62,7 +62,7 @@ class InMemoryCatalogStore:
         self.models: dict[str, ModelRecord] = {}
         self.customs: dict[str, CustomModel] = {}
         self.leases: dict[str, tuple[str, datetime]] = {}
-        self.history: dict[str, list[tuple[int, datetime, datetime]]] = {}
+        self.history: dict[str, list[tuple[int, datetime, datetime, str | None]]] = {}
         self.audit_log: list[AuditEvent] = []
         self.ledger: list[tuple[CustomModel, datetime]] = []
         self.token_rows: dict[str, ApiToken] = {}
@@ -229,7 +229,7 @@ class InMemoryCatalogStore:
         model_id: str,
         expected_version: int,
         changes: dict[str, object],
-        closed_throughput: tuple[int, datetime, datetime] | None = None,
+        closed_throughput: tuple[int, datetime, datetime, str | None] | None = None,
         audit: Sequence[AuditEvent] = (),
     ) -> CustomModel:
         current = self.customs.get(model_id)
@@ -254,7 +254,7 @@ class InMemoryCatalogStore:
         self.audit_log.extend(audit)
         return self._custom_view(model_id)
 
-    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
+    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime, str | None]]]:
         return {k: list(v) for k, v in self.history.items()}
 
     def record_audit(self, events: Sequence[AuditEvent]) -> None:

@@ -100,7 +100,7 @@ class SqlCustomModels(SqlBase):
         model_id: str,
         expected_version: int,
         changes: dict[str, object],
-        closed_throughput: tuple[int, datetime, datetime] | None = None,
+        closed_throughput: tuple[int, datetime, datetime, str | None] | None = None,
         audit: Sequence[AuditEvent] = (),
     ) -> CustomModel:
         values = dict(changes)
@@ -129,10 +129,10 @@ class SqlCustomModels(SqlBase):
                 model_values["enabled"] = bool(enabled)
             conn.execute(update(models).where(models.c.id == model_id).values(**model_values))
             if closed_throughput is not None:
-                units, started, ended = closed_throughput
+                units, started, ended, commitment = closed_throughput
                 conn.execute(
                     insert(throughput_history).values(
-                        model_id=model_id, model_units=units, started_at=started, ended_at=ended
+                        model_id=model_id, model_units=units, started_at=started, ended_at=ended, commitment=commitment
                     )
                 )
             write_audit(conn, audit)
@@ -168,11 +168,11 @@ class SqlCustomModels(SqlBase):
             rows = conn.execute(select(deleted_custom_models).order_by(deleted_custom_models.c.deleted_at))
             return [(CustomModel.model_validate_json(row.record), row.deleted_at) for row in rows]
 
-    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime]]]:
-        out: dict[str, list[tuple[int, datetime, datetime]]] = {}
+    def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime, str | None]]]:
+        out: dict[str, list[tuple[int, datetime, datetime, str | None]]] = {}
         with self._engine.connect() as conn:
             for row in conn.execute(select(throughput_history).order_by(throughput_history.c.id)):
-                out.setdefault(row.model_id, []).append((row.model_units, row.started_at, row.ended_at))
+                out.setdefault(row.model_id, []).append((row.model_units, row.started_at, row.ended_at, row.commitment))
         return out
 
     def name_taken(self, name: str) -> bool:

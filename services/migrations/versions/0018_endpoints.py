@@ -1,5 +1,5 @@
 """Endpoints: a throughput or an on-demand deployment that callers keep while the model behind it changes (promote,
-roll back), with its history.
+roll back), with its history; a throughput's commitment term, on the model and on each closed interval.
 
 Revision ID: 0018
 Revises: 0017
@@ -20,6 +20,10 @@ depends_on = None
 
 
 def upgrade() -> None:
+    with op.batch_alter_table("custom_models") as batch:
+        batch.add_column(sa.Column("throughput_commitment", sa.String(16), nullable=True))
+    with op.batch_alter_table("throughput_history") as batch:
+        batch.add_column(sa.Column("commitment", sa.String(16), nullable=True))
     op.create_table(
         "endpoints",
         sa.Column("id", sa.String(40), primary_key=True),
@@ -38,3 +42,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("endpoints")
+    with op.batch_alter_table("throughput_history") as batch:
+        batch.drop_column("commitment")
+    with op.batch_alter_table("custom_models") as batch:
+        batch.drop_column("throughput_commitment")

@@ -148,3 +148,22 @@ def test_no_throughput_for_a_model_whose_base_is_legacy() -> None:
     decision = decide(Action.PROVISION, s, ADMIN)
     assert not decision and "LEGACY" in decision.reason
     assert decide(Action.DELETE, s, ADMIN)  # it can still be deleted
+
+
+def test_a_throughput_on_a_term_cannot_be_removed_until_the_term_ends() -> None:
+    from datetime import UTC, datetime
+
+    from services.domain.actions import custom_subject
+    from services.domain.custom import CustomModel
+
+    since = datetime(2026, 1, 31, 10, tzinfo=UTC)
+    model = CustomModel(
+        id="custom:c", name="c", base_model_id="bedrock:m", base_model_name="M", hyperparameters={},
+        training_uri="s3://b/t", output_uri="s3://b/o/", job_name="j", client_token="t", job_status=JobStatus.COMPLETED,
+        custom_model_arn="arn:aws:bedrock:us-east-1:1:custom-model/c", throughput_status=ThroughputStatus.IN_SERVICE,
+        model_units=1, throughput_commitment="OneMonth", throughput_since=since, created_at=since, updated_at=since,
+    )  # fmt: skip
+    during = decide(Action.REMOVE_THROUGHPUT, custom_subject(model, now=datetime(2026, 2, 27, tzinfo=UTC)))
+    assert not during and "committed until 2026-02-28 10:00 UTC" in during.reason  # the 31st ends on the 28th
+    assert decide(Action.REMOVE_THROUGHPUT, custom_subject(model, now=datetime(2026, 3, 1, tzinfo=UTC)))
+    assert not decide(Action.REMOVE_THROUGHPUT, custom_subject(model))  # no clock: the term counts as running
