@@ -264,6 +264,15 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         assert onward.status_code == 201, onward.text
         assert onward.json()["ParentModelId"] == llama_id and onward.json()["Region"] == "us-west-2"
         assert [m["ModelName"] for m in onward.json()["Lineage"]][1:] == ["west-bot", "west-bot-2"]
+        # a one-month term for the Titan model: sent as Bedrock takes it, and not removable before it ends
+        cpt_id = cpt.json()["Id"]
+        wait_for(lambda: api.get(f"/custom-models/{cpt_id}").json()["Status"], lambda s: s == "Complete", "cpt job")
+        termed = api.put(
+            f"/custom-models/{cpt_id}/throughput", json={"ModelUnits": 2, "CommitmentDuration": "OneMonth"}
+        )
+        assert termed.status_code == 202 and termed.json()["ThroughputCommitment"] == "OneMonth", termed.text
+        kept = api.delete(f"/custom-models/{cpt_id}/throughput")
+        assert kept.status_code == 409 and "committed until" in kept.json()["Message"], kept.text
         # Llama: throughput (us-west-2), then enable, then remove
         provisioned = api.put(f"/custom-models/{llama_id}/throughput", json={"ModelUnits": 1})
         assert provisioned.status_code == 202, [r[:300] for r in aws.refused]
