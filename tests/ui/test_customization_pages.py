@@ -479,3 +479,24 @@ def test_the_customization_type_comes_first_and_decides_the_base_models_and_the_
     assert not at.exception
     [model] = w.customization.list()
     assert model.customization_type == "CONTINUED_PRE_TRAINING" and model.training_records == 40
+
+
+def test_a_throughput_term_is_priced_warned_confirmed_and_then_not_removable(w: World, make_app) -> None:
+    model = create(w, "termed")
+    w.clock.advance(seconds=61)
+    at = open_model(make_app, w, model.id)
+    open_tab(at, "Provision Throughput")
+    shown = texts(at)
+    assert "No commitment:" in shown and "1-month term:" in shown and "6-month term:" in shown  # each term's price
+    at.radio(key=Key.CM_TERM).set_value("OneMonth").run()
+    assert "cannot be ended early" in "\n".join(x.value for x in at.warning)
+    at.button(key=Key.CM_PROVISION).click().run()
+    assert "It cannot be removed before" in texts(at) and "renews at the end of each term" in texts(at)
+    at.button(key=Key.CM_CONFIRM_PROVISION).click().run()
+    assert not at.exception
+    made = w.customization.get(model.id)
+    assert made.throughput_commitment == "OneMonth" and made.throughput_status is not None
+    w.clock.advance(seconds=11)
+    at.run()
+    assert "committed until" in "\n".join(x.value for x in at.warning)
+    assert at.button(key=Key.CM_REMOVE_PT).disabled  # the one rule says why in its help
