@@ -159,6 +159,7 @@ class CustomModelOut(BaseModel):
     BedrockCustomizationConfig: dict[str, Any] | None = None  # Bedrock's customizationConfig, as the job was made
     TrainingDataSource: dict[str, Any] | None = None  # {"InvocationLogs": …} when distilled from invocation logs
     ParentModelId: str | None = None  # tuned further from this custom model (BaseModelId stays the foundation model)
+    CopiedFrom: str | None = None  # a copy of this custom model, made in another region
     Lineage: list[dict[str, str]] = []  # [{"Id", "ModelName"}] from the foundation model to this one
     BaseModelId: str
     BaseModelName: str
@@ -257,6 +258,7 @@ def custom_out(model: CustomModel, view: ModelView, lineage: list[tuple[str, str
         BedrockCustomizationConfig=model.customization_config,
         TrainingDataSource=_source(model),
         ParentModelId=model.parent_model_id,
+        CopiedFrom=model.copied_from,
         Lineage=[{"Id": i, "ModelName": n} for i, n in lineage or ()],
         BaseModelId=model.base_model_id,
         BaseModelName=model.base_model_name,

@@ -104,6 +104,10 @@ class CustomizationBackend(Protocol):
 
     def stop_job(self, job_identifier: str) -> None: ...
 
+    def create_copy_job(self, source_arn: str, target_name: str, client_token: str) -> str:
+        """Copy a custom model of another region into this one (CreateModelCopyJob, made here). Returns the
+        copy job's ARN, which get_job follows like a customization job's."""
+
     def list_jobs(self) -> list[JobInfo]:
         """Every customization job in this region, made here or anywhere else (console, CLI, tools), as
         the listing summarises it: name, ARN, status, custom model ARN; no data locations."""

@@ -7,6 +7,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
+from pydantic import Field
 
 from api.deps import Svc, Who
 from api.errors import ERRORS
@@ -19,6 +20,7 @@ from api.schemas import (
     GraderTest,
     GraderTestOut,
     GraderTestRow,
+    Pascal,
     ProvisionThroughput,
     custom_out,
     pascal,
@@ -149,6 +151,16 @@ def provision(model_id: str, body: ProvisionThroughput, s: Svc, actor: Who) -> C
             model_id, body.ModelUnits, actor=actor, commitment=body.CommitmentDuration
         ),
     )
+
+
+class CopyTo(Pascal):
+    Region: str = Field(max_length=32, description="A configured region AWS copies custom models of its base to")
+
+
+@router.post("/custom-models/{model_id}/copies", status_code=202, response_model=CustomModelOut, responses=ERRORS)
+def copy_model(model_id: str, body: CopyTo, s: Svc, actor: Who) -> CustomModelOut:
+    """Copy a completed custom model to another region: a custom model of its own there, followed like a job."""
+    return view_of(s, s.customization.copy(model_id, body.Region, actor=actor))
 
 
 @router.delete("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)

@@ -149,7 +149,29 @@ class BedrockCustomization:
         except BotoCoreError as exc:
             raise _fail("CreateModelCustomizationJob", exc) from exc
 
+    def create_copy_job(self, source_arn: str, target_name: str, client_token: str) -> str:
+        answer = self._call(
+            "CreateModelCopyJob", "create_model_copy_job",
+            sourceModelArn=source_arn, targetModelName=target_name, clientRequestToken=client_token,
+        )  # fmt: skip
+        return str(answer["jobArn"])
+
+    def _copy_job(self, job_arn: str) -> JobInfo | None:
+        job = self._call("GetModelCopyJob", "get_model_copy_job", missing_ok=True, jobArn=job_arn)
+        if job is None:
+            return None
+        status = _status(JobStatus, job, "GetModelCopyJob")
+        return JobInfo(
+            job_arn=job["jobArn"], job_name=str(job.get("targetModelName") or job["jobArn"].rsplit("/", 1)[-1]),
+            status=status, failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
+            custom_model_arn=job.get("targetModelArn") if status is JobStatus.COMPLETED else None,
+            client_token=None, created_at=_aware(job.get("creationTime")),
+            custom_model_name=job.get("targetModelName"),
+        )  # fmt: skip
+
     def get_job(self, job_identifier: str) -> JobInfo | None:
+        if ":model-copy-job/" in job_identifier:  # a model copy is followed like a job
+            return self._copy_job(job_identifier)
         job = self._call(
             "GetModelCustomizationJob", "get_model_customization_job", missing_ok=True, jobIdentifier=job_identifier
         )

@@ -18,7 +18,8 @@ from pathlib import Path
 from typing import Any
 
 from services.adapters.graders import GraderClient
-from services.adapters.local_rft import reward_curve
+from services.adapters.local_copies import copy_info, new_copy
+from services.adapters.local_rft import graded
 from services.adapters.local_throughput import committed_until, throughput_refusal
 from services.adapters.local_training import foundation_of, judge_data, write_metrics
 from services.domain.custom import (
@@ -31,7 +32,6 @@ from services.domain.custom import (
     ThroughputStatus,
 )
 from services.domain.errors import ProviderRejected
-from services.domain.graders import grader_of
 from services.ports import GraderRunner, ObjectStore
 
 ACCOUNT = "000000000000"
@@ -124,6 +124,11 @@ class LocalBedrock:
         job = self._read(path)
         if job is None:
             return None
+        if job.get("copy_of"):  # a model copy (CreateModelCopyJob): local_copies.py
+            info, changed = copy_info(job, self._clock(), self._pt_seconds)
+            if changed:
+                self._write(path, job)
+            return info
         if job["final"] is None:
             self._advance(job)
             self._write(path, job)
@@ -155,6 +160,17 @@ class LocalBedrock:
     def _region_jobs(self) -> list[dict[str, Any]]:
         jobs = (self._read(path) for path in sorted(self._jobs.glob("*.json")))
         return [job for job in jobs if job and f":{self._region}:" in job["job_arn"]]
+
+    def create_copy_job(self, source_arn: str, target_name: str, client_token: str) -> str:
+        maker = next(
+            (j for p in self._jobs.glob("*.json") if (j := self._read(p)) and j["custom_model_arn"] == source_arn), None
+        )
+        if maker is None or maker.get("model_deleted"):
+            raise ProviderRejected(f"Bedrock CreateModelCopyJob: ResourceNotFoundException: {source_arn}.")
+        record = new_copy(maker, target_name, self._region, client_token, self._clock())
+        path = self._jobs / f"{record['job_name']}.json"
+        self._write(path, self._read(path) or record)  # the same copy again: the same job
+        return str((self._read(path) or record)["job_arn"])
 
     def list_jobs(self) -> list[JobInfo]:
         return [info for job in self._region_jobs() if (info := self.get_job(job["job_name"])) is not None]
@@ -189,13 +205,13 @@ class LocalBedrock:
         if job["verdict"] is None and (elapsed >= min(2.0, self._job_seconds / 10) or elapsed >= self._job_seconds):
             verdict = self._judge(JobRequest.model_validate(job["request"]))
             if verdict["ok"]:
-                verdict = self._grade(job, verdict)
+                verdict = graded(self._objects, self._graders, job, verdict)
             job["verdict"] = verdict
             if not verdict["ok"]:
                 job["final"] = {"status": "Failed", "end_time": now, "failure_message": verdict["message"]}
                 return
         if elapsed >= self._job_seconds:
-            losses = self._write_metrics(job)
+            losses = write_metrics(self._objects, job)
             job["final"] = {
                 "status": "Completed",
                 "end_time": job["created_at"] + self._job_seconds,
@@ -205,7 +221,7 @@ class LocalBedrock:
         training_from = 2 * min(2.0, self._job_seconds / 10)  # after validation and data processing
         if job["verdict"] is not None and elapsed > training_from:
             # the metrics appear as training goes, the way Bedrock writes them while a job runs
-            self._write_metrics(job, (elapsed - training_from) / max(1e-9, self._job_seconds - training_from))
+            write_metrics(self._objects, job, (elapsed - training_from) / max(1e-9, self._job_seconds - training_from))
 
     def _judge(self, request: JobRequest) -> dict[str, Any]:
         base = self._foundation(request.base_model_identifier)  # tuned further: the rules of its foundation model
@@ -213,23 +229,6 @@ class LocalBedrock:
 
     def _foundation(self, identifier: str) -> str:
         return foundation_of(identifier, self._region_jobs())
-
-    def _grade(self, job: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
-        """A reinforcement fine-tuning job: its grader scores the simulated answers once, before training
-        (a grader that cannot answer fails the job, as Bedrock's would)."""
-        request = JobRequest.model_validate(job["request"])
-        grader = grader_of(request.customization_config)
-        if grader is None:
-            return verdict
-        curve = reward_curve(
-            self._objects, request, grader, self._graders, job["client_token"], int(verdict.get("records") or 0)
-        )
-        if "failure" in curve:
-            return {"ok": False, "message": curve["failure"]}
-        return verdict | curve
-
-    def _write_metrics(self, job: dict[str, Any], done: float = 1.0) -> dict[str, float]:
-        return write_metrics(self._objects, job, done)
 
     def stop_job(self, job_identifier: str) -> None:
         path = self._job_path(job_identifier)

@@ -15,7 +15,7 @@ from typing import Any
 from services.adapters.local_inference import first_records
 from services.domain.custom import JobRequest
 from services.domain.errors import ServiceError
-from services.domain.graders import Grader, reference_text, sample
+from services.domain.graders import Grader, grader_of, reference_text, sample
 from services.ports import GraderRunner, ObjectStore
 
 MAX_STEPS = 40  # of a simulated run (a real one has as many as its data and batch size make)
@@ -62,3 +62,16 @@ def reward_curve(
 
 def _records(objects: ObjectStore, uri: str) -> list[dict[str, Any]]:
     return [record for record in first_records(objects, uri, MAX_RECORDS) if isinstance(record, dict)]
+
+
+def graded(objects: ObjectStore, graders: Any, job: dict[str, Any], verdict: dict[str, Any]) -> dict[str, Any]:
+    """A reinforcement fine-tuning job: its grader scores the simulated answers once, before training (a grader
+    that cannot answer fails the job, as Bedrock's would); any other job's verdict as it is."""
+    request = JobRequest.model_validate(job["request"])
+    grader = grader_of(request.customization_config)
+    if grader is None:
+        return verdict
+    curve = reward_curve(objects, request, grader, graders, job["client_token"], int(verdict.get("records") or 0))
+    if "failure" in curve:
+        return {"ok": False, "message": curve["failure"]}
+    return verdict | curve

@@ -165,6 +165,7 @@ custom_models = Table(
     Column("customization_config", SafeText, nullable=True),  # JSON: Bedrock's customizationConfig
     Column("training_logs", SafeText, nullable=True),  # JSON: Bedrock's invocationLogsConfig (distillation)
     Column("parent_model_id", SafeString(64), nullable=True),  # tuned further from this custom model
+    Column("copied_from", SafeString(64), nullable=True),  # a copy of this custom model, in another region
     Column("failure_message", SafeText, nullable=True),
     Column("custom_model_arn", SafeString(1011), nullable=True),
     Column("job_end_time", UTCDateTime, nullable=True),

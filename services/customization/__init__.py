@@ -21,6 +21,7 @@ from services.customization.common import (
     Progress,
     ReconcileReport,
 )
+from services.customization.copies import Copies
 from services.customization.external import ExternalModels
 from services.customization.grading import GraderTrials
 from services.customization.invocation_logging import InvocationLogging
@@ -71,6 +72,8 @@ class CustomizationService:
         self.lifecycle = ModelLifecycle(parts)
         self.reconciling = Reconciling(parts, self.lifecycle)
         self.adoption = ExternalModels(parts)
+        self.copies = Copies(parts)  # a custom model copied to another region
+        self.copy = self.copies.copy
         self.serving = ServingMoves(parts)  # an endpoint's way to serve moved from one model to another
         # reading
         self.get = self.lifecycle.get

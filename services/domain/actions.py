@@ -36,6 +36,7 @@ class Action(StrEnum):
     SET_IDLE_GUARD = "set the idle guard"
     INVOKE = "call"  # a chat through Model Studio (services/inference/service.py): GREEN models only
     TRY = "try in the playground"  # within Model Studio: GREEN, or its owner's (an admin's) servable custom model
+    COPY = "copy to another region"  # CreateModelCopyJob: its owner or an admin; a completed model
     TUNE_FURTHER = "tune further"  # a new job from a completed custom model's weights: its owner, an admin, or GREEN
 
 
@@ -181,6 +182,7 @@ def role_refusal(action: Action, s: Subject, actor: Actor) -> str:
         Action.DELETE: "Deleting",
         Action.SET_IDLE_GUARD: "Setting the idle guard of",
         Action.TUNE_FURTHER: "Tuning further (before an admin enables it)",
+        Action.COPY: "Copying",
     }[action]
     return (
         f"{what} {s.name}: only its owner ({s.owner or 'unknown'}) or an admin may; "
@@ -253,6 +255,10 @@ def _state(action: Action, s: Subject) -> Decision:
     if action is Action.TUNE_FURTHER:
         if job is not JobStatus.COMPLETED or not s.custom_model_arn:
             return Decision(False, f"Only a completed model can be tuned further; {s.name}'s job is {job}.")
+        return ALLOWED
+    if action is Action.COPY:
+        if job is not JobStatus.COMPLETED or not s.custom_model_arn:
+            return Decision(False, f"Only a completed model can be copied; {s.name}'s job is {job}.")
         return ALLOWED
     if action is Action.REMOVE_DEPLOYMENT:
         if s.deployment_status is None:

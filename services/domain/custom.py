@@ -67,6 +67,7 @@ class CustomModel(BaseModel):
     # tuned further: the custom model whose weights this one started from (base_model_id stays the foundation
     # model at the root of the lineage: its data rules, prices and serving rules are this model's)
     parent_model_id: str | None = None
+    copied_from: str | None = None  # a copy (CreateModelCopyJob) of this custom model, made in another region
     validation_uri: str | None = None
     output_uri: str
     training_records: int = 0

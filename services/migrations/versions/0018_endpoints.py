@@ -1,5 +1,6 @@
 """Endpoints: a throughput or an on-demand deployment that callers keep while the model behind it changes (promote,
-roll back), with its history; a throughput's commitment term, on the model and on each closed interval.
+roll back), with its history; a throughput's commitment term, on the model and on each closed interval; which
+model a copy in another region was made from.
 
 Revision ID: 0018
 Revises: 0017
@@ -22,6 +23,7 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("custom_models") as batch:
         batch.add_column(sa.Column("throughput_commitment", sa.String(16), nullable=True))
+        batch.add_column(sa.Column("copied_from", sa.String(64), nullable=True))
     with op.batch_alter_table("throughput_history") as batch:
         batch.add_column(sa.Column("commitment", sa.String(16), nullable=True))
     op.create_table(
@@ -46,3 +48,4 @@ def downgrade() -> None:
         batch.drop_column("commitment")
     with op.batch_alter_table("custom_models") as batch:
         batch.drop_column("throughput_commitment")
+        batch.drop_column("copied_from")

@@ -74,6 +74,7 @@ def expected_by_state(action: Action, s: Subject) -> bool:
         Action.DELETE: s.throughput_status is None and s.deployment_status is None and s.job_status in ENDED,
         Action.SET_IDLE_GUARD: True,  # its own guard may be set at any time, before throughput too
         Action.TUNE_FURTHER: s.job_status is JobStatus.COMPLETED,  # its weights exist
+        Action.COPY: s.job_status is JobStatus.COMPLETED,
     }[action]
 
 
