@@ -107,7 +107,8 @@ class ModelLifecycle(ServiceBase):
         be deleted in the console, and then it must neither stay GREEN nor keep its meter running)."""
         changes: dict[str, object] = {}
         if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
-            job = self._backend(model.region).get_job(model.job_name)  # names work everywhere (moto takes no ARN)
+            # names work everywhere (moto takes no ARN); a copy job has no name: its ARN
+            job = self._backend(model.region).get_job(model.job_arn if model.copied_from else model.job_name)
             if job is None:  # never taken as Failed: a wrong region or name must not end a running job
                 raise ProviderRejected(
                     f"Bedrock has no customization job {model.job_name} in region {model.region}; "

@@ -77,7 +77,10 @@ class Front:
         self.log_sources: dict[str, Any] = {}  # job name -> the invocationLogsConfig it was made from
         self.calls: list[tuple[str, str]] = []  # (region, operation) of every Bedrock call
         self.lambdas: dict[str, Any] = {}  # function ARN -> what it does with the payload (a grader)
-        self.no_access: set[tuple[str, str]] = set()  # (region, model id) this account has no access to
+        self.no_access: set[tuple[str, str]] = set()
+        self.copies: dict[
+            str, dict[str, Any]
+        ] = {}  # copy job ARN -> its request, when and where (moto has none)  # (region, model id) this account has no access to
         self.lock = threading.Lock()
         self.snapshot = json.loads(SNAPSHOT.read_text())["bedrock"]
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
@@ -92,6 +95,26 @@ class Front:
         now = time.time()
         if op == "ListFoundationModels":
             return 200, self.snapshot.get(region, {"modelSummaries": []})
+        if op == "CreateModelCopyJob":  # moto has no model copies: made in the target region, done after ``ready``
+            arn = f"arn:aws:bedrock:{region}:{ACCOUNT}:model-copy-job/{_id(params.get('clientRequestToken', ''))}"
+            with self.lock:
+                self.copies.setdefault(arn, {"params": params, "at": now, "region": region})
+            return 201, {"jobArn": arn}
+        if op == "GetModelCopyJob":
+            with self.lock:
+                found = self.copies.get(params["jobArn"])
+            if found is None:
+                return 404, {"message": f"Copy job {params['jobArn']} not found", "__type": "ResourceNotFoundException"}
+            done = now - found["at"] >= self.ready
+            base = found["params"]["sourceModelArn"].split("custom-model/", 1)[-1].rsplit("/", 1)[0]
+            answer = {
+                "jobArn": params["jobArn"], "status": "Completed" if done else "InProgress",
+                "creationTime": datetime.fromtimestamp(found["at"], UTC).isoformat(),
+                "sourceModelArn": found["params"]["sourceModelArn"], "sourceAccountId": ACCOUNT,
+                "targetModelName": found["params"]["targetModelName"],
+                "targetModelArn": f"arn:aws:bedrock:{found['region']}:{ACCOUNT}:custom-model/{base}/{_id(params['jobArn'])}",
+            }  # fmt: skip
+            return 200, answer
         if op == "GetFoundationModelAvailability":  # moto has no model access
             denied = (region, params["modelId"]) in self.no_access
             return 200, {

@@ -287,6 +287,13 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
             lambda: api.get(f"/custom-models/{nova_id}").json()["DeploymentStatus"], lambda s: s == "Active", "deploy"
         )
         assert api.post(f"/models/{nova_id}/enable").json()["StatusLight"] == "GREEN"
+        # a copy of the Nova model in us-west-2: a custom model there, followed like a job
+        copied = api.post(f"/custom-models/{nova_id}/copies", json={"Region": "us-west-2"})
+        assert copied.status_code == 202 and copied.json()["Region"] == "us-west-2", copied.text
+        wait_for(
+            lambda: api.get(f"/custom-models/{copied.json()['Id']}").json()["Status"], lambda s: s == "Complete", "copy"
+        )
+        assert ("us-west-2", "CreateModelCopyJob") in aws.calls
         # the deployment is an endpoint: promoted to the distilled Nova Micro behind the same ARN, then rolled back
         [endpoint] = [e for e in api.get("/endpoints").json()["Endpoints"] if e["ModelId"] == nova_id]
         promoted = api.put(f"/endpoints/{endpoint['Id']}", json={"ModelId": distilled.json()["Id"]})
