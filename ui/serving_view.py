@@ -11,6 +11,7 @@ import streamlit as st
 from services.costs.meter import term_price
 from services.costs.pricing import DAYS_PER_MONTH
 from services.domain.actions import Action, Subject, decide
+from services.domain.copies import COPY_URL, copy_regions
 from services.domain.custom import COMMITMENT_URL, CustomModel, commitment_ends
 from ui import deps
 from ui.acting import act, act_and_close
@@ -335,3 +336,25 @@ def render_deployment(model: CustomModel, subj: Subject) -> None:
         help=md_escape(remove.reason) or None,
     ):
         confirm_remove_deployment(model)
+
+
+def render_copy(model: CustomModel, subj: Subject) -> None:
+    """Copy to another region: the configured regions AWS copies custom models of its base to."""
+    services = deps.get_services()
+    targets = [r for r in copy_regions(model.base_model_id) if r in services.settings.aws_regions and r != model.region]
+    copy = decide(Action.COPY, subj, deps.get_actor())
+    if not targets:
+        st.caption(
+            f"Copy to another region: none of the configured regions ({', '.join(services.settings.aws_regions)}) "
+            f"is one Bedrock copies custom models of {model.base_model_name} to ([AWS]({COPY_URL}))."
+        )
+        return
+    left, right = st.columns([3, 1], vertical_alignment="bottom")
+    region = left.selectbox(
+        "Copy to another region", targets, key=Key.CM_COPY_REGION,
+        help="A custom model of its own there (its storage billed there), servable there; the data stays where it is.",
+    )  # fmt: skip
+    right.button(
+        "Copy", key=Key.CM_COPY, disabled=not copy, help=md_escape(copy.reason) or None, width="stretch",
+        on_click=act, args=(f"Copy {model.name} to {region}", deps.get_services().customization.copy, model.id, region),
+    )  # fmt: skip

@@ -95,6 +95,8 @@ class Key(StrEnum):
     # Custom model page
     CM_FURTHER = "custom_model_tune_further"
     CM_TERM = "custom_model_throughput_term"
+    CM_COPY_REGION = "custom_model_copy_region"
+    CM_COPY = "custom_model_copy"
     EP_PICK = "endpoints_pick"  # the Endpoints page (views/endpoints.py)
     EP_CANDIDATE = "endpoints_candidate"
     EP_PROMOTE = "endpoints_promote"

@@ -24,7 +24,7 @@ from ui.dialogs import close_if_done
 from ui.method_fields import prefill
 from ui.metrics_view import load_run, render_downloads, render_live, render_run
 from ui.runs_view import render_runs
-from ui.serving_view import render_deployment, render_throughput
+from ui.serving_view import render_copy, render_deployment, render_throughput
 from ui.state import Key, hp_key
 from ui.story_view import render_story
 
@@ -305,7 +305,10 @@ def render_configuration(model: CustomModel, subj: Subject) -> None:
         "KMS key for new models": settings.kms_key_id or "AWS-managed",
         "VPC for new jobs": ", ".join([*settings.vpc_subnets, *settings.vpc_security_groups]) or "none",
     }
+    if model.copied_from:
+        facts["Copy of"] = model.copied_from
     st.dataframe(pd.DataFrame({"Field": list(facts), "Value": list(facts.values())}), hide_index=True)
+    render_copy(model, subj)
     delete = decide(Action.DELETE, subj, actor)
     st.button(
         "Delete model",

@@ -59,3 +59,22 @@ def test_promote_in_a_dialog_that_names_both_models_then_roll_back(local, make_a
     at.button(key=Key.EP_CONFIRM_ROLLBACK).click().run()
     assert services.endpoints.endpoints()[0][1].id == run6.id  # type: ignore[union-attr]
     assert [e.action for e in services.endpoints.get(endpoint.id)[0].history] == ["create", "promote", "rollback"]
+
+
+def test_a_model_is_copied_to_another_region_from_its_configuration_tab(tmp_path, monkeypatch, make_app) -> None:
+    from services.domain.identity import LOCAL_ADMIN
+    from tests.ui.test_customization_pages import open_model
+
+    clock = FakeClock()
+    services = build_services(load_settings(data_dir=tmp_path, aws_regions=["us-east-1", "us-west-2"]), clock=clock)
+    services.start(background=False)
+    monkeypatch.setattr(deps, "get_services", lambda: services)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    model = custom_model(Served(services, clock), State.COMPLETED, name="bot", base=NOVA_MICRO, data=nova_jsonl())
+    at = open_model(make_app, None, model.id, "Configuration")  # type: ignore[arg-type]
+    assert at.selectbox(key=Key.CM_COPY_REGION).options == ["us-west-2"]
+    at.button(key=Key.CM_COPY).click().run()
+    assert not at.exception
+    copies = [m for m in services.customization.list() if m.copied_from == model.id]
+    assert len(copies) == 1 and copies[0].region == "us-west-2" and copies[0].created_by == LOCAL_ADMIN.id
