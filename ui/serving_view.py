@@ -167,9 +167,9 @@ def render_throughput(model: CustomModel, subj: Subject) -> None:
     customization = services.customization
     actor = deps.get_actor()
     st.caption(
-        "No-commitment Provisioned Throughput: Bedrock allows 1 model unit per throughput and at most 2 "
-        f"per account ({customization.active_throughputs()} in use here). It bills every hour it exists, "
-        "even when idle."
+        "Provisioned Throughput bills every hour it exists, even when idle. With no commitment, Bedrock allows 1 "
+        f"model unit per throughput and at most 2 per account ({customization.active_throughputs()} in use here); a "
+        "1-month or 6-month term bills less per hour and takes more units, but runs to its end."
     )
     if model.throughput_status is None:
         if model.throughput_failure:  # e.g. throughput deleted outside Model Studio

@@ -104,7 +104,7 @@ def costs_so_far(
 def term_price(prices: ModelPrices, commitment: str | None) -> Price:
     """The price of a model unit-hour under a commitment term (None: no commitment); unknown when not known."""
     if commitment == "OneMonth":
-        return prices.inference_1_month or Price(price=None, source="no 1-month price for this model")
+        return prices.inference_1_month or Price(price=None, source="AWS's 1-month term price was not found")
     if commitment == "SixMonths":
-        return prices.inference_6_month or Price(price=None, source="no 6-month price for this model")
+        return prices.inference_6_month or Price(price=None, source="AWS's 6-month term price was not found")
     return prices.inference_no_commit
