@@ -116,9 +116,11 @@ def build_services(
         settings.job_region, settings.throughput_warn_hours, regions=settings.aws_regions, clock=clock,
         price_store=db.prices, price_list=price_list if price_list is not None else out.price_list, usage=db.usage,
     )  # fmt: skip
+    endpoints = EndpointService(db.endpoints, customization, clock)
     calls = InferenceService(
         catalog.get_model, customization.get, inference or out.models, costs.call_prices,
         region=settings.job_region, usage=db.usage, revision=catalog.revision, clock=clock, profiles=out.profiles,
+        endpoint=endpoints.serving_model,
     )  # fmt: skip
     evaluations = EvaluationService(
         db.evaluations, customization, calls, objects, output_root=settings.output_root,
@@ -144,5 +146,5 @@ def build_services(
         identities=Identities(settings, tokens), inference=calls, evaluations=evaluations,
         dispatcher=dispatcher(settings, db.outbox, subscriptions), subscriptions=subscriptions, budget=budget,
         idle=idle, reconciler=reconciler, evaluation_runner=runner, clock=clock,
-        endpoints=EndpointService(db.endpoints, customization, clock),
+        endpoints=endpoints,
     )  # fmt: skip

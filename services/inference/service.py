@@ -105,9 +105,11 @@ class InferenceService:
         revision: Callable[[], int] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         profiles: Callable[[str], Mapping[str, Sequence[str]] | None] | None = None,
+        endpoint: Callable[[str], str] | None = None,
     ) -> None:
         self._catalog = catalog
         self._profiles = profiles  # the inference profiles Bedrock lists per region (aws mode; cached there)
+        self._endpoint = endpoint  # an endpoint's id -> the custom model it serves now (services/serving)
         self._revision = revision  # the catalog's revision: a stream re-asks the rules when it moves
         self._custom = custom
         self._backends = backends
@@ -215,6 +217,8 @@ class InferenceService:
         """Where a call to ``model_id`` goes, or why it may not be made (refused before any call)."""
         if via not in (Action.INVOKE, Action.TRY):
             raise ValueError(via)
+        if model_id.startswith("endpoint:") and self._endpoint is not None:  # the model behind it now, same rules
+            model_id = self._endpoint(model_id)
         view = self._catalog(model_id)
         custom = self._custom(model_id) if view.record.model_type is ModelType.CUSTOM else None
         decision = decide(via, subject(view, custom), actor)
@@ -258,10 +262,10 @@ class InferenceService:
         try:
             reply = backend.chat(target, request)
         except ServiceError:
-            self._count(model_id, failed=True)
+            self._count(target.model_id, failed=True)
             raise
         answer = self._answer(target, reply, (time.perf_counter() - start) * 1000)
-        self._count(model_id, answer)
+        self._count(target.model_id, answer)  # the model called (behind an endpoint: the one it serves now)
         return answer
 
     def stream(

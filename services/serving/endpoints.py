@@ -50,6 +50,16 @@ class EndpointService:
             raise ModelNotFound(f"No endpoint with id {endpoint_id!r}.")
         return endpoint, self._current(endpoint, models)
 
+    def serving_model(self, endpoint_id: str) -> str:
+        """The custom model an endpoint serves now (the gateway calls it, under the same rules as by its own id)."""
+        endpoint = self._store.get_endpoint(endpoint_id)
+        if endpoint is None or endpoint.deleted_at is not None:
+            raise ModelNotFound(f"No endpoint with id {endpoint_id!r}.")
+        current = self._current(endpoint, self._custom.list())
+        if current is None:
+            raise ModelNotFound(f"Endpoint {endpoint.name} serves no model now.")
+        return current.id
+
     def candidates(self, endpoint_id: str) -> list[CustomModel]:
         """The custom models that could be promoted behind the endpoint now (the same base and region, completed,
         free to take this way to serve), newest first."""

@@ -48,3 +48,24 @@ def test_promote_and_roll_back_over_rest(tmp_path: Path) -> None:
     gone = api.delete(f"/endpoints/{listed['Id']}")
     assert gone.status_code == 200 and gone.json()["History"][-1]["Action"] == "delete"
     assert api.get("/endpoints").json()["Endpoints"] == []
+
+
+def test_the_gateway_calls_an_endpoint_by_its_id_and_the_model_behind_it_must_be_enabled(tmp_path: Path) -> None:
+    clock = FakeClock()
+    services = build_services(load_settings(data_dir=tmp_path), clock=clock)
+    services.start(background=False)
+    api = TestClient(create_api(lambda: services), client=("127.0.0.1", 50000))
+    run6 = custom_model(Served(services, clock), State.DEPLOYED, name="bot-6", base=NOVA_MICRO, data=nova_jsonl())
+    run7 = custom_model(Served(services, clock), State.COMPLETED, name="bot-7", base=NOVA_MICRO, data=nova_jsonl())
+    assert api.post(f"/models/{run6.id}/enable").json()["StatusLight"] == "GREEN"
+    [endpoint] = api.get("/endpoints").json()["Endpoints"]
+    ask = {"model": endpoint["Id"], "messages": [{"role": "user", "content": "Hi?"}]}
+    said = api.post("/v1/chat/completions", json=ask)
+    assert said.status_code == 200, said.text
+    assert api.get(f"/models/{run6.id}/usage").json()["Calls"] >= 1  # counted for the model behind it
+    assert api.put(f"/endpoints/{endpoint['Id']}", json={"ModelId": run7.id}).status_code == 202
+    refused = api.post("/v1/chat/completions", json=ask)  # bot-7 is not enabled yet: not for the gateway
+    assert refused.status_code == 409 and "bot-7" in refused.text
+    assert api.post(f"/models/{run7.id}/enable").json()["StatusLight"] == "GREEN"
+    assert api.post("/v1/chat/completions", json=ask).status_code == 200
+    assert api.post("/v1/chat/completions", json=ask | {"model": "endpoint:nothing"}).status_code == 404
