@@ -74,9 +74,7 @@ st.dataframe(
                 "Kind": e.kind.label,
                 "Region": e.region,
                 "Serves": m.name if m else "—",
-                "Status": str((m.throughput_status if e.kind.value == "THROUGHPUT" else m.deployment_status) or "—")
-                if m
-                else "—",
+                "Status": e.status(m) or "—",
                 "Calls, 30 days": calls.get(m.id, 0) if m else 0,
                 "Changes": len(e.history),
             }

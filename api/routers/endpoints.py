@@ -63,10 +63,9 @@ class Promotion(Pascal):
 
 def endpoint_out(endpoint: Endpoint, model: CustomModel | None, *, history: bool = False) -> EndpointOut:
     throughput = endpoint.kind is EndpointKind.THROUGHPUT
-    status = (model.throughput_status if throughput else model.deployment_status) if model else None
     return EndpointOut(
         Id=endpoint.id, Name=endpoint.name, Kind=endpoint.kind.value, Region=endpoint.region, Arn=endpoint.arn,
-        Status=status.value if status else None, ModelId=model.id if model else None,
+        Status=endpoint.status(model), ModelId=model.id if model else None,
         ModelName=model.name if model else None, ModelUnits=model.model_units if model and throughput else None,
         CommitmentDuration=model.throughput_commitment if model and throughput else None,
         CreatedBy=endpoint.created_by, CreatedAt=endpoint.created_at.isoformat(),

@@ -162,11 +162,7 @@ class LocalBedrock:
         return [job for job in jobs if job and f":{self._region}:" in job["job_arn"]]
 
     def create_copy_job(self, source_arn: str, target_name: str, client_token: str) -> str:
-        maker = next(
-            (j for p in self._jobs.glob("*.json") if (j := self._read(p)) and j["custom_model_arn"] == source_arn), None
-        )
-        if maker is None or maker.get("model_deleted"):
-            raise ProviderRejected(f"Bedrock CreateModelCopyJob: ResourceNotFoundException: {source_arn}.")
+        maker = self._require_model(source_arn, "CreateModelCopyJob")
         record = new_copy(maker, target_name, self._region, client_token, self._clock())
         path = self._jobs / f"{record['job_name']}.json"
         self._write(path, self._read(path) or record)  # the same copy again: the same job
@@ -327,12 +323,13 @@ class LocalBedrock:
         self._require_model(model_arn, action)
         self._write(path, data | {"model_arn": model_arn} | more)
 
-    def _require_model(self, model_arn: str, action: str) -> None:
-        if not any(
-            (job := self._read(p)) and job["custom_model_arn"] == model_arn and not job.get("model_deleted")
-            for p in self._jobs.glob("*.json")
-        ):
-            raise ProviderRejected(f"Bedrock {action}: ResourceNotFoundException: {model_arn}.")
+    def _require_model(self, model_arn: str, action: str) -> dict[str, Any]:
+        """The record of the job that made a custom model that still exists, or Bedrock's refusal."""
+        for path in self._jobs.glob("*.json"):
+            job = self._read(path)
+            if job and job["custom_model_arn"] == model_arn and not job.get("model_deleted"):
+                return job
+        raise ProviderRejected(f"Bedrock {action}: ResourceNotFoundException: {model_arn}.")
 
     def delete_throughput(self, identifier: str) -> None:
         path = self._find(self._pts, identifier)

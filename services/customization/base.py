@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +10,7 @@ from typing import Any
 from services.customization.common import Clock, CustomizationConfig, NewCustomModel, _state
 from services.customization.methods import FINE_TUNING, method_for
 from services.domain.custom import CustomModel
-from services.domain.errors import ModelNotFound, ProviderRejected
+from services.domain.errors import ConcurrentUpdate, ModelNotFound, ProviderRejected
 from services.domain.identity import Actor
 from services.domain.invocation_logs import logs_of
 from services.domain.records import AuditEvent
@@ -103,6 +103,16 @@ class ServiceBase:
             closed_throughput=closed_throughput,
             audit=[event],
         )
+
+    def _rewritten(self, model_id: str, write: Callable[[CustomModel], CustomModel], gave_up: str) -> CustomModel:
+        """``write`` to the model as it is now, read again and written again when a refresh (the
+        reconciler, another replica) wrote it meanwhile: for changes that stand whatever it wrote."""
+        for _ in range(5):
+            try:
+                return write(self.get(model_id))
+            except ConcurrentUpdate:
+                continue
+        raise ConcurrentUpdate(gave_up)
 
     def get(self, model_id: str) -> CustomModel:
         model = self._store.get_custom(model_id)

@@ -9,7 +9,7 @@ import hashlib
 import uuid
 
 from services.customization.base import ServiceBase
-from services.customization.common import _state
+from services.customization.common import _clear_deployment, _clear_throughput, _state
 from services.datasets.specs import ON_DEMAND_REGIONS
 from services.domain.actions import Action, custom_subject, require
 from services.domain.copies import copy_problem
@@ -46,11 +46,10 @@ class Copies(ServiceBase):
                 "job_status": JobStatus.SUBMITTING, "job_stage": None, "custom_model_arn": None,
                 "job_end_time": None, "deployable": source.deployable and region in ON_DEMAND_REGIONS,
                 "created_by": actor.id, "created_at": now, "updated_at": now, "version": 1, "enabled": False,
-                "throughput_name": None, "throughput_arn": None, "throughput_status": None, "model_units": None,
-                "throughput_commitment": None, "throughput_since": None, "throughput_failure": None,
-                "deployment_name": None, "deployment_arn": None, "deployment_status": None,
-                "deployment_since": None, "deployment_failure": None, "failure_message": None,
+                "failure_message": None,
             }
+            | _clear_throughput()
+            | _clear_deployment()  # a copy starts unserved
         )  # fmt: skip
         event = self._event(actor, "copy", copy, None, _state(copy), f"from {source.name} in {source.region}")
         self._store.insert_custom(copy, base, region, audit=[event])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -288,16 +287,6 @@ class ModelLifecycle(ServiceBase):
             write,
             f"The {losing} was removed at the provider, but the record kept changing meanwhile; reload the page.",
         )
-
-    def _rewritten(self, model_id: str, write: Callable[[CustomModel], CustomModel], gave_up: str) -> CustomModel:
-        """``write`` to the model as it is now, read again and written again when a refresh (the
-        reconciler, another replica) wrote it meanwhile: for changes that stand whatever it wrote."""
-        for _ in range(5):
-            try:
-                return write(self.get(model_id))
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate(gave_up)
 
     # ---- on-demand deployment ------------------------------------------------------------------
     def deploy(self, model_id: str, *, actor: Actor, name: str | None = None) -> CustomModel:

@@ -5,13 +5,10 @@ and name do not change; a throughput's cost interval closes on the model it left
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
 from services.customization.base import ServiceBase
 from services.customization.common import _clear_deployment, _clear_throughput, _still_enabled
 from services.domain.custom import CustomModel, ThroughputStatus
 from services.domain.endpoints import EndpointKind
-from services.domain.errors import ConcurrentUpdate
 from services.domain.identity import Actor
 
 
@@ -67,13 +64,5 @@ class ServingMoves(ServiceBase):
             detail = f"{endpoint} now serves it (was {source.name})"
             return self._update(model, gained, actor=actor, action=action, detail=detail)
 
-        return self._again(current_id, leave), self._again(candidate_id, take)
-
-    def _again(self, model_id: str, write: Callable[[CustomModel], CustomModel]) -> CustomModel:
-        """``write`` the model as it is now, again when a refresh wrote it meanwhile (the move stands)."""
-        for _ in range(5):
-            try:
-                return write(self.get(model_id))
-            except ConcurrentUpdate:
-                continue
-        raise ConcurrentUpdate("The model kept changing meanwhile; reload the page: Bedrock serves the new model.")
+        gave_up = "The model kept changing meanwhile; reload the page: Bedrock serves the new model."
+        return self._rewritten(current_id, leave, gave_up), self._rewritten(candidate_id, take, gave_up)

@@ -63,6 +63,13 @@ class Endpoint(BaseModel):
             return False
         return arn == self.arn if self.arn and arn else name == self.name
 
+    def status(self, model: CustomModel | None) -> str | None:
+        """Its throughput's or deployment's status at Bedrock as last seen on the model it serves (None: none)."""
+        if model is None:
+            return None
+        found = model.throughput_status if self.kind is EndpointKind.THROUGHPUT else model.deployment_status
+        return found.value if found is not None else None
+
     def previous_model(self, current_id: str | None) -> str | None:
         """The model served before the current one (what a rollback serves again), or None."""
         served = [e.model_id for e in self.history if e.action in ("create", "promote", "rollback")]
