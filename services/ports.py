@@ -105,19 +105,24 @@ class CustomizationBackend(Protocol):
     def stop_job(self, job_identifier: str) -> None: ...
 
     def create_copy_job(self, source_arn: str, target_name: str, client_token: str) -> str:
-        """Copy a custom model of another region into this one (CreateModelCopyJob, made here). Returns the
-        copy job's ARN, which get_job follows like a customization job's."""
+        """CreateModelCopyJob (made here, from another region): the job's ARN, which get_job follows."""
+
+    def create_import_job(
+        self, *, job_name: str, model_name: str, role_arn: str, s3_uri: str, client_token: str, tags: dict[str, str]
+    ) -> str:
+        """CreateModelImportJob from an S3 folder: the job's ARN, which get_job follows (with the model's details)."""
+
+    def list_imports(self) -> list[JobInfo]:
+        """Every imported model of this region (ListImportedModels), as completed imports."""
 
     def list_jobs(self) -> list[JobInfo]:
-        """Every customization job in this region, made here or anywhere else (console, CLI, tools), as
-        the listing summarises it: name, ARN, status, custom model ARN; no data locations."""
+        """Every customization job in this region, made anywhere, as listed (no data locations)."""
 
     def custom_model_arns(self) -> set[str]:
         """The custom models that exist in this region (a job outlives the model it made)."""
 
     def delete_custom_model(self, model_identifier: str) -> bool:
-        """Delete the custom model: True when deleted, False when the provider has no such model
-        (in this region): the caller decides what that means, it is never taken as a success."""
+        """True when deleted, False when the provider has no such model here (never taken as a success)."""
 
     def create_throughput(
         self,

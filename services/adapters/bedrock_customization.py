@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services.adapters import bedrock_imports
 from services.domain.availability import access_problem
 from services.domain.custom import (
     DeploymentInfo,
@@ -169,9 +170,22 @@ class BedrockCustomization:
             custom_model_name=job.get("targetModelName"),
         )  # fmt: skip
 
+    def create_import_job(
+        self, *, job_name: str, model_name: str, role_arn: str, s3_uri: str, client_token: str, tags: dict[str, str]
+    ) -> str:
+        return bedrock_imports.create_import_job(
+            self._call, job_name=job_name, model_name=model_name, role_arn=role_arn, s3_uri=s3_uri,
+            client_token=client_token, tags=_tag_list(tags),
+        )  # fmt: skip
+
+    def list_imports(self) -> list[JobInfo]:
+        return bedrock_imports.imported_models(self._pages)
+
     def get_job(self, job_identifier: str) -> JobInfo | None:
         if ":model-copy-job/" in job_identifier:  # a model copy is followed like a job
             return self._copy_job(job_identifier)
+        if ":model-import-job/" in job_identifier:  # so is an import, with the imported model's details
+            return bedrock_imports.import_job(self._call, job_identifier)
         job = self._call(
             "GetModelCustomizationJob", "get_model_customization_job", missing_ok=True, jobIdentifier=job_identifier
         )
@@ -242,6 +256,11 @@ class BedrockCustomization:
         self._call("StopModelCustomizationJob", "stop_model_customization_job", jobIdentifier=job_identifier)
 
     def delete_custom_model(self, model_identifier: str) -> bool:
+        if ":imported-model/" in model_identifier:
+            done = self._call(
+                "DeleteImportedModel", "delete_imported_model", missing_ok=True, modelIdentifier=model_identifier
+            )
+            return done is not None
         done = self._call("DeleteCustomModel", "delete_custom_model", missing_ok=True, modelIdentifier=model_identifier)
         return done is not None
 

@@ -1,8 +1,10 @@
 """Calling models on AWS: Bedrock Runtime Converse / ConverseStream (base models, and custom models
-through their throughput or deployment ARN), and OpenAI's chat completions."""
+through their throughput or deployment ARN), InvokeModel with an OpenAI-compatible body for an imported model
+Converse does not serve (GPT-OSS, Qwen2.5), and OpenAI's chat completions."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -28,6 +30,20 @@ def _converse_args(target: Target, request: ChatRequest) -> dict[str, Any]:
     return args
 
 
+def _invoke_only(target: Target) -> bool:
+    """An imported model that Converse does not serve: called with InvokeModel (invoke-imported-model.html)."""
+    details = target.custom.import_details if target.custom is not None else None
+    return details is not None and not details.converse
+
+
+def _invoke_body(request: ChatRequest) -> bytes:
+    """The OpenAI-compatible ChatCompletion body Bedrock takes for such a model."""
+    system = [{"role": "system", "content": request.system}] if request.system else []
+    messages = system + [{"role": m.role, "content": m.content} for m in request.messages]
+    body = {"messages": messages, "max_tokens": request.max_tokens, "temperature": request.temperature}
+    return json.dumps(body).encode()
+
+
 def _refusal(target: Target, exc: ClientError) -> Exception:
     error = exc.response.get("Error", {})
     code, message = error.get("Code", ""), error.get("Message", "")
@@ -44,7 +60,27 @@ class BedrockRuntime:
     def __init__(self, client_for: Callable[[str | None], Any]) -> None:
         self._client_for = client_for
 
+    def _invoke(self, target: Target, request: ChatRequest) -> Reply:
+        try:
+            response = self._client_for(target.region).invoke_model(
+                modelId=target.provider_model_id, body=_invoke_body(request), contentType="application/json",
+                accept="application/json",
+            )  # fmt: skip
+            answer = json.loads(response["body"].read())
+        except ClientError as exc:
+            raise _refusal(target, exc) from exc
+        except BotoCoreError as exc:
+            raise ProviderUnavailable(f"Bedrock Runtime could not be reached: {exc}") from exc
+        except ValueError as exc:
+            raise ModelCallFailed(f"{target.name} answered with something other than JSON ({exc}).") from exc
+        choices = answer.get("choices") or [{}]
+        usage = answer.get("usage") or {}
+        text = str((choices[0].get("message") or {}).get("content") or choices[0].get("text") or "")
+        return Reply(text, int(usage.get("prompt_tokens", 0)), int(usage.get("completion_tokens", 0)))
+
     def chat(self, target: Target, request: ChatRequest) -> Reply:
+        if _invoke_only(target):
+            return self._invoke(target, request)
         try:
             response = self._client_for(target.region).converse(**_converse_args(target, request))
         except ClientError as exc:
@@ -57,6 +93,11 @@ class BedrockRuntime:
         return Reply(text, int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0)))
 
     def stream(self, target: Target, request: ChatRequest) -> Iterator[str | Reply]:
+        if _invoke_only(target):  # answered whole, in one piece
+            reply = self._invoke(target, request)
+            yield reply.text
+            yield reply
+            return
         try:
             response = self._client_for(target.region).converse_stream(**_converse_args(target, request))
             parts: list[str] = []

@@ -19,6 +19,7 @@ from typing import Any
 
 from services.adapters.graders import GraderClient
 from services.adapters.local_copies import copy_info, new_copy
+from services.adapters.local_imports import import_info, new_import
 from services.adapters.local_rft import graded
 from services.adapters.local_throughput import committed_until, throughput_refusal
 from services.adapters.local_training import foundation_of, judge_data, write_metrics
@@ -124,8 +125,12 @@ class LocalBedrock:
         job = self._read(path)
         if job is None:
             return None
-        if job.get("copy_of"):  # a model copy (CreateModelCopyJob): local_copies.py
-            info, changed = copy_info(job, self._clock(), self._pt_seconds)
+        if job.get("copy_of") or job.get("import_of"):  # a model copy or import: local_copies.py, local_imports.py
+            info, changed = (
+                copy_info(job, self._clock(), self._pt_seconds)
+                if job.get("copy_of")
+                else import_info(job, self._objects, self._clock(), self._pt_seconds)
+            )
             if changed:
                 self._write(path, job)
             return info
@@ -168,8 +173,23 @@ class LocalBedrock:
         self._write(path, self._read(path) or record)  # the same copy again: the same job
         return str((self._read(path) or record)["job_arn"])
 
+    def create_import_job(
+        self, *, job_name: str, model_name: str, role_arn: str, s3_uri: str, client_token: str, tags: dict[str, str]
+    ) -> str:
+        path = self._jobs / f"{job_name}.json"
+        record = self._read(path) or new_import(job_name, model_name, s3_uri, client_token, self._region, self._clock())
+        if record["client_token"] != client_token:
+            raise ProviderRejected(f"Bedrock CreateModelImportJob: ConflictException: a job named {job_name} exists.")
+        self._write(path, record)
+        return str(record["job_arn"])
+
+    def list_imports(self) -> list[JobInfo]:
+        jobs = [job for job in self._region_jobs() if job.get("import_of") and not job.get("model_deleted")]
+        return [i for job in jobs if (i := self.get_job(job["job_name"])) and i.status is JobStatus.COMPLETED]
+
     def list_jobs(self) -> list[JobInfo]:
-        return [info for job in self._region_jobs() if (info := self.get_job(job["job_name"])) is not None]
+        jobs = [job for job in self._region_jobs() if not job.get("import_of")]  # imports: ListModelImportJobs
+        return [info for job in jobs if (info := self.get_job(job["job_name"])) is not None]
 
     def custom_model_arns(self) -> set[str]:
         return {
@@ -274,18 +294,10 @@ class LocalBedrock:
         if refused:
             raise ProviderRejected(f"Bedrock CreateProvisionedModelThroughput: {refused}")
         arn = f"arn:aws:bedrock:{self._region}:{ACCOUNT}:provisioned-model/{_short_id(client_token)}"
-        self._write(
-            path,
-            {
-                "name": name,
-                "arn": arn,
-                "model_arn": model_arn,
-                "units": model_units,
-                "commitment": commitment,
-                "client_token": client_token,
-                "created_at": self._clock(),
-            },
-        )
+        self._write(path, {
+            "name": name, "arn": arn, "model_arn": model_arn, "units": model_units, "commitment": commitment,
+            "client_token": client_token, "created_at": self._clock(),
+        })  # fmt: skip
         return arn
 
     def _find(self, folder: Path, identifier: str) -> Path | None:
@@ -354,16 +366,9 @@ class LocalBedrock:
             raise ProviderRejected(f"Bedrock CreateCustomModelDeployment: ConflictException: {name} exists.")
         self._require_model(model_arn, "CreateCustomModelDeployment")
         arn = f"arn:aws:bedrock:{self._region}:{ACCOUNT}:custom-model-deployment/{_short_id(client_token)}"
-        self._write(
-            path,
-            {
-                "name": name,
-                "arn": arn,
-                "model_arn": model_arn,
-                "client_token": client_token,
-                "created_at": self._clock(),
-            },
-        )
+        self._write(path, {
+            "name": name, "arn": arn, "model_arn": model_arn, "client_token": client_token, "created_at": self._clock()
+        })  # fmt: skip
         return arn
 
     def get_deployment(self, identifier: str) -> DeploymentInfo | None:

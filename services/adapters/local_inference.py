@@ -143,6 +143,11 @@ class LocalInference:
             return "TIE" if abs(score_a - score_b) < 1e-9 else ("A" if score_a > score_b else "B")
         if target.custom is None:
             return base_answer(target.name, question)
+        details = target.custom.import_details
+        if details is not None:  # imported weights: nothing here to learn from, only how it is called
+            api = "Converse" if details.converse else "InvokeModel (an OpenAI-compatible body)"
+            said = f"[simulated imported {details.architecture} model {target.name}, called by {api}]"
+            return f"{said} You asked: {question[:200]}"
         taught = teacher_of(target.custom.customization_config)
         teacher = teacher_model_id(taught[0]) if taught else None
         asked = _words(question)

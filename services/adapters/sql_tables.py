@@ -164,6 +164,7 @@ custom_models = Table(
     Column("data_summary", SafeText, nullable=True),  # JSON: what Check data found
     Column("customization_config", SafeText, nullable=True),  # JSON: Bedrock's customizationConfig
     Column("training_logs", SafeText, nullable=True),  # JSON: Bedrock's invocationLogsConfig (distillation)
+    Column("import_details", SafeText, nullable=True),  # JSON: an imported model's architecture, CMUs (ImportDetails)
     Column("parent_model_id", SafeString(64), nullable=True),  # tuned further from this custom model
     Column("copied_from", SafeString(64), nullable=True),  # a copy of this custom model, in another region
     Column("failure_message", SafeText, nullable=True),

@@ -53,6 +53,7 @@ def to_view(record: ModelRecord) -> ModelView:
         throughput_status=record.throughput_status,
         deployment_status=record.deployment_status,
         deployable=record.deployable,
+        serves_itself=record.serves_itself,
         legacy=record.lifecycle is Lifecycle.LEGACY,
     )
     return ModelView(record=record, status=status, next_action=hint, traits=derive_traits(record))

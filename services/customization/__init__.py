@@ -24,6 +24,7 @@ from services.customization.common import (
 from services.customization.copies import Copies
 from services.customization.external import ExternalModels
 from services.customization.grading import GraderTrials
+from services.customization.imports import Imports
 from services.customization.invocation_logging import InvocationLogging
 from services.customization.lifecycle import CustomView, ModelLifecycle
 from services.customization.lineage import lineage
@@ -74,6 +75,8 @@ class CustomizationService:
         self.adoption = ExternalModels(parts)
         self.copies = Copies(parts)  # a custom model copied to another region
         self.copy = self.copies.copy
+        self.imports = Imports(parts)  # open weights imported (CreateModelImportJob)
+        self.start_import = self.imports.start_import
         self.serving = ServingMoves(parts)  # an endpoint's way to serve moved from one model to another
         # reading
         self.get = self.lifecycle.get

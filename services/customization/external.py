@@ -9,9 +9,13 @@ import uuid
 
 from services.customization.base import ServiceBase
 from services.customization.common import NAME_PATTERN, _state
+from services.customization.imports import imported_base
 from services.domain.custom import CustomModel, JobInfo, JobStatus
 from services.domain.errors import DuplicateName, ProviderError
 from services.domain.identity import Actor
+from services.domain.imports import Architecture, architecture_of
+
+UNKNOWN = Architecture(model_type="unknown", name="Imported", vendor="Unknown", converse=False)
 
 EXTERNAL = "made outside Model Studio"
 
@@ -22,9 +26,11 @@ class ExternalModels(ServiceBase):
     def adopt_external(self, *, actor: Actor) -> list[str]:
         """Records for the jobs each configured region lists that Model Studio does not know; what
         happened, one line each (adopted, or why not)."""
-        known = {m.job_name for m in self._store.list_custom()}
+        mine = self._store.list_custom()
+        known = {m.job_name for m in mine}
         notes: list[str] = []
         for region in self._config.job_regions:
+            notes += self._adopt_imports(region, {m.custom_model_arn for m in mine}, actor)
             backend = self._backend(region)
             try:
                 unknown = [j for j in backend.list_jobs() if j.job_name not in known]
@@ -49,9 +55,18 @@ class ExternalModels(ServiceBase):
                     known.add(job.job_name)
         return notes
 
+    def _adopt_imports(self, region: str, known: set[str | None], actor: Actor) -> list[str]:
+        """Records for the imported models the region lists (ListImportedModels) that Model Studio does not know."""
+        try:
+            found = [m for m in self._backend(region).list_imports() if m.custom_model_arn not in known]
+        except ProviderError as exc:
+            return [f"Imported models in {region} could not be listed: {exc}"]
+        return [self._adopt(model, region, actor) for model in found]
+
     def _adopt(self, job: JobInfo, region: str, actor: Actor) -> str:
-        base_id = f"bedrock:{job.base_model}"
-        base = self._catalog.get_model(base_id)
+        architecture = architecture_of(job.import_details.architecture) if job.import_details else None
+        base_id = f"bedrock:{job.base_model}" if job.import_details is None else ""
+        base = self._catalog.get_model(base_id) if base_id else imported_base(architecture or UNKNOWN, self._clock())
         name = job.custom_model_name or job.job_name
         if base is None:
             return f"Job {job.job_name} ({region}) is not shown: its base model {job.base_model} is not in the catalog."
@@ -64,7 +79,8 @@ class ExternalModels(ServiceBase):
             name=name,
             description=f"{EXTERNAL} (job {job.job_name})",
             base_model_id=base.id,
-            base_model_name=base.name,
+            base_model_name=base.name if job.import_details is None else f"{base.name} (imported)",
+            import_details=job.import_details,
             customization_type=job.customization_type,  # as it was made, whatever the method
             customization_config=job.customization_config,
             training_logs=job.training_logs,

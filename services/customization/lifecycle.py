@@ -99,15 +99,16 @@ class ModelLifecycle(ServiceBase):
             "job_end_time": job.end_time,
             "training_loss": job.training_loss,
             "validation_loss": job.validation_loss,
-        }
+        } | ({"import_details": job.import_details} if job.import_details is not None else {})
 
     def refresh_record(self, model: CustomModel, *, deep: bool = False) -> CustomModel:
         """Ask about what is in flight; ``deep`` also re-reads throughput that is in service (it can
         be deleted in the console, and then it must neither stay GREEN nor keep its meter running)."""
         changes: dict[str, object] = {}
         if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
-            # names work everywhere (moto takes no ARN); a copy job has no name: its ARN
-            job = self._backend(model.region).get_job(model.job_arn if model.copied_from else model.job_name)
+            # names work everywhere (moto takes no ARN)
+            by_arn = model.copied_from or model.serves_itself  # a copy or an import: followed by its job's ARN
+            job = self._backend(model.region).get_job(model.job_arn if by_arn else model.job_name)
             if job is None:  # never taken as Failed: a wrong region or name must not end a running job
                 raise ProviderRejected(
                     f"Bedrock has no customization job {model.job_name} in region {model.region}; "

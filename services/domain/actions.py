@@ -46,6 +46,14 @@ NOT_DEPLOYABLE = (
     "2025-07-16 in us-east-1 or us-west-2; provision throughput instead."
 )
 ENDED = frozenset({JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED})
+_SERVED_ITSELF = "Bedrock serves it on demand by its own ARN once imported, billed by Custom Model Units."
+_NOT_FOR_IMPORTED = {
+    Action.STOP: "an import job cannot be stopped; wait for it to end, then delete the model.",
+    Action.PROVISION: _SERVED_ITSELF,
+    Action.DEPLOY: _SERVED_ITSELF,
+    Action.COPY: "Bedrock copies custom models it made, not imported ones (CreateModelCopyJob).",
+    Action.TUNE_FURTHER: "Bedrock customizes its own base models and their custom models, not imported weights.",
+}
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,7 @@ class Subject:
     deployment_status: DeploymentStatus | None = None
     deployable: bool = False  # Bedrock serves it on demand
     term_until: datetime | None = None  # its throughput's commitment term runs until then: it cannot be removed
+    serves_itself: bool = False  # an imported model: Bedrock serves it on demand by its own ARN
 
     @property
     def label(self) -> str:
@@ -84,6 +93,7 @@ def subject(view: ModelView, custom: CustomModel | None = None) -> Subject:
         custom_model_arn=custom.custom_model_arn if custom else None,
         deployment_status=custom.deployment_status if custom else None,
         deployable=custom.deployable if custom else False,
+        serves_itself=custom.serves_itself if custom else False,
     )
 
 
@@ -103,6 +113,7 @@ def custom_subject(
         throughput_status=model.throughput_status,
         deployment_status=model.deployment_status,
         deployable=model.deployable,
+        serves_itself=model.serves_itself,
     )
     return Subject(
         id=model.id,
@@ -118,6 +129,7 @@ def custom_subject(
         deployment_status=model.deployment_status,
         deployable=model.deployable,
         term_until=_term_until(model, now),
+        serves_itself=model.serves_itself,
     )
 
 
@@ -218,6 +230,8 @@ def _state(action: Action, s: Subject) -> Decision:
     if s.model_type is not ModelType.CUSTOM or s.job_status is None:
         return Decision(False, f"{s.label} is not a custom model: only custom models can {action.value}.")
     job = s.job_status
+    if s.serves_itself and action in _NOT_FOR_IMPORTED:
+        return Decision(False, f"{s.name} is an imported model: {_NOT_FOR_IMPORTED[action]}")
     if action is Action.STOP:
         if job is JobStatus.IN_PROGRESS:
             return ALLOWED

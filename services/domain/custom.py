@@ -10,6 +10,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from services.domain.imports import ImportDetails
+
 
 class JobStatus(StrEnum):
     SUBMITTING = "Submitting"  # our record exists; the Bedrock job may not yet
@@ -68,6 +70,8 @@ class CustomModel(BaseModel):
     # model at the root of the lineage: its data rules, prices and serving rules are this model's)
     parent_model_id: str | None = None
     copied_from: str | None = None  # a copy (CreateModelCopyJob) of this custom model, made in another region
+    # imported open weights (CreateModelImportJob): served on demand by its own ARN once imported, no base model
+    import_details: ImportDetails | None = None
     validation_uri: str | None = None
     output_uri: str
     training_records: int = 0
@@ -117,6 +121,11 @@ class CustomModel(BaseModel):
             or bool(self.throughput_status and self.throughput_status.in_flight)
             or bool(self.deployment_status and self.deployment_status.in_flight)
         )
+
+    @property
+    def serves_itself(self) -> bool:
+        """Bedrock serves it on demand by its own ARN once made (an imported model): no throughput, no deployment."""
+        return self.import_details is not None
 
     @property
     def completed(self) -> bool:
@@ -169,6 +178,7 @@ class JobInfo(BaseModel):
     customization_type: str = "FINE_TUNING"
     customization_config: dict[str, Any] | None = None
     training_logs: dict[str, Any] | None = None
+    import_details: ImportDetails | None = None  # an import job (GetModelImportJob, then GetImportedModel)
 
 
 class ThroughputInfo(BaseModel):

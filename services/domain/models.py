@@ -101,6 +101,7 @@ class ModelRecord(ProviderModel):
     throughput_status: ThroughputStatus | None = None
     deployment_status: DeploymentStatus | None = None
     deployable: bool = False  # Bedrock serves it on demand (a custom Nova model, say)
+    serves_itself: bool = False  # an imported model: served on demand by its own ARN once imported
 
     @property
     def label(self) -> str:

@@ -26,6 +26,7 @@ def derive_status(
     deployment_status: DeploymentStatus | None = None,
     deployable: bool = False,
     legacy: bool = False,
+    serves_itself: bool = False,
 ) -> tuple[Status, str]:
     """Return the status light and the hover text that says the next user action."""
     if model_type is ModelType.BASE:
@@ -38,6 +39,7 @@ def derive_status(
             throughput_status=throughput_status,
             deployment_status=deployment_status,
             deployable=deployable,
+            serves_itself=serves_itself,
         )
     if legacy:
         hint += " Legacy at the provider: plan a replacement."
@@ -101,6 +103,12 @@ _JOB_HINTS = {
     "Failed": "Customization failed; read the failure message, then delete the record.",
 }
 
+_IMPORT_HINTS = {
+    JobStatus.SUBMITTING: "The import is being submitted; wait.",
+    JobStatus.IN_PROGRESS: "Bedrock is importing the model; wait for it to complete.",
+    JobStatus.FAILED: "The import failed; read the failure message, then delete the record.",
+}
+
 _THROUGHPUT_HINTS = {
     None: "Provision throughput to use this model.",
     "Creating": "Throughput is being created; wait for InService.",
@@ -125,11 +133,16 @@ def _custom(
     throughput_status: ThroughputStatus | None,
     deployment_status: DeploymentStatus | None = None,
     deployable: bool = False,
+    serves_itself: bool = False,
 ) -> tuple[Status, str]:
     if not available:
         return Status.RED, "The custom model is missing at the provider; delete the record."
     if job_status is not JobStatus.COMPLETED:
+        if serves_itself and job_status in _IMPORT_HINTS:
+            return Status.RED, _IMPORT_HINTS[job_status]
         return Status.RED, _JOB_HINTS[job_status]
+    if serves_itself:  # an imported model: Bedrock serves it on demand by its own ARN
+        return (Status.GREEN, GREEN_HINT) if enabled else (Status.YELLOW, ENABLE_HINT)
     if throughput_status is not ThroughputStatus.IN_SERVICE and deployment_status is not DeploymentStatus.ACTIVE:
         if deployment_status is not None and throughput_status is None:
             return Status.RED, _DEPLOYMENT_HINTS[deployment_status]

@@ -232,7 +232,7 @@ class InferenceService:
                 called = runtime_model_id(record, self._region, self._lookup, self._listed_profiles)
             return Target(model_id, record.name, record.provider, called, token_prices=self._token_prices(record, None))
         arn = custom.throughput_arn if custom.throughput_status is not None else None
-        arn = arn or custom.deployment_arn
+        arn = arn or custom.deployment_arn or (custom.custom_model_arn if custom.serves_itself else None)
         if not arn:  # GREEN implies a way to serve it; a record without its ARN is not callable
             raise ModelNotFound(f"{record.name} has no throughput or deployment ARN to call it with.")
         prices = self._token_prices(record, custom)

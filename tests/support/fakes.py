@@ -176,6 +176,7 @@ class InMemoryCatalogStore:
                 "throughput_status": custom.throughput_status,
                 "deployment_status": custom.deployment_status,
                 "deployable": custom.deployable,
+                "serves_itself": custom.serves_itself,
             }
         )
 

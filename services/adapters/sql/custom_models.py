@@ -39,7 +39,7 @@ class SqlCustomModels(SqlBase):
     ) -> None:
         values = model.model_dump(exclude={"name", "enabled"})
         values["hyperparameters"] = orjson.dumps(model.hyperparameters).decode()
-        for key in ("data_summary", "customization_config", "training_logs"):
+        for key in ("data_summary", "customization_config", "training_logs", "import_details"):
             values[key] = None if values[key] is None else orjson.dumps(values[key]).decode()
         values["job_status"] = model.job_status.value
         values["throughput_status"] = model.throughput_status.value if model.throughput_status else None
@@ -108,9 +108,10 @@ class SqlCustomModels(SqlBase):
         for key in ("job_status", "throughput_status", "deployment_status"):
             if key in values and values[key] is not None:
                 values[key] = str(getattr(values[key], "value", values[key]))
-        for key in ("hyperparameters", "data_summary", "customization_config", "training_logs"):
+        for key in ("hyperparameters", "data_summary", "customization_config", "training_logs", "import_details"):
             if values.get(key) is not None:
-                values[key] = orjson.dumps(values[key]).decode()
+                value = values[key]
+                values[key] = orjson.dumps(value.model_dump() if hasattr(value, "model_dump") else value).decode()
         now = values.setdefault("updated_at", datetime.now(UTC))
         with self._engine.begin() as conn:
             rev = bump_revision(conn)

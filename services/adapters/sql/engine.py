@@ -108,6 +108,7 @@ def record_of(row: Row[Any]) -> ModelRecord:
         throughput_status=ThroughputStatus(row.throughput_status) if row.throughput_status else None,
         deployment_status=DeploymentStatus(row.deployment_status) if row.deployment_status else None,
         deployable=bool(row.deployable) if row.deployable is not None else False,
+        serves_itself=bool(row.serves_itself),
     )
 
 
@@ -118,6 +119,7 @@ MODEL_VIEW = select(
     custom_models.c.throughput_status,
     custom_models.c.deployment_status,
     custom_models.c.deployable,
+    custom_models.c.import_details.isnot(None).label("serves_itself"),
 ).select_from(models.outerjoin(custom_models, custom_models.c.id == models.c.id))
 
 _CUSTOM_FIELDS = [c.name for c in custom_models.columns if c.name not in ("name_key",)]
@@ -126,7 +128,7 @@ _CUSTOM_FIELDS = [c.name for c in custom_models.columns if c.name not in ("name_
 def custom_of(row: Row[Any]) -> CustomModel:
     values = {name: getattr(row, name) for name in _CUSTOM_FIELDS}
     values["hyperparameters"] = orjson.loads(values["hyperparameters"])
-    for key in ("data_summary", "customization_config", "training_logs"):
+    for key in ("data_summary", "customization_config", "training_logs", "import_details"):
         if values[key] is not None:
             values[key] = orjson.loads(values[key])
     values["job_status"] = JobStatus(values["job_status"])

@@ -1,0 +1,93 @@
+"""Bedrock's Custom Model Import, as the customization adapter uses it: an import job (CreateModelImportJob) is
+followed like a customization job (GetModelImportJob), and once it completes the imported model's details
+(GetImportedModel: architecture, whether Converse serves it, its Custom Model Units) come with it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any
+
+from services.domain.custom import JobInfo, JobStatus
+from services.domain.errors import ProviderDataError
+from services.domain.imports import ImportDetails
+
+Call = Callable[..., Any]  # BedrockCustomization._call: (action, method, *, missing_ok, **params)
+
+_STATUS = {"InProgress": JobStatus.IN_PROGRESS, "Completed": JobStatus.COMPLETED, "Failed": JobStatus.FAILED}
+
+
+def _aware(value: Any) -> datetime | None:
+    if not isinstance(value, datetime):
+        return None
+    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def create_import_job(
+    call: Call, *, job_name: str, model_name: str, role_arn: str, s3_uri: str, client_token: str,
+    tags: list[dict[str, str]],
+) -> str:  # fmt: skip
+    params: dict[str, Any] = {
+        "jobName": job_name,
+        "importedModelName": model_name,
+        "roleArn": role_arn,
+        "modelDataSource": {"s3DataSource": {"s3Uri": s3_uri}},
+        "clientRequestToken": client_token,
+    }
+    if tags:
+        params["jobTags"] = params["importedModelTags"] = tags
+    return str(call("CreateModelImportJob", "create_model_import_job", **params)["jobArn"])
+
+
+def details(call: Call, model_arn: str) -> ImportDetails | None:
+    model = call("GetImportedModel", "get_imported_model", missing_ok=True, modelIdentifier=model_arn)
+    if model is None:
+        return None
+    units = model.get("customModelUnits") or {}
+    return ImportDetails(
+        architecture=str(model.get("modelArchitecture") or "unknown"),
+        converse=bool(model.get("instructSupported")),
+        custom_model_units=units.get("customModelUnitsPerModelCopy"),
+        cmu_version=units.get("customModelUnitsVersion"),
+        source_uri=str(((model.get("modelDataSource") or {}).get("s3DataSource") or {}).get("s3Uri") or ""),
+    )
+
+
+def import_job(call: Call, job_arn: str) -> JobInfo | None:
+    job = call("GetModelImportJob", "get_model_import_job", missing_ok=True, jobIdentifier=job_arn)
+    if job is None:
+        return None
+    status = _STATUS.get(str(job.get("status")))
+    if status is None:
+        raise ProviderDataError(f"Bedrock GetModelImportJob: the answer has no known status ({job.get('status')!r}).")
+    arn = job.get("importedModelArn") if status is JobStatus.COMPLETED else None
+    return JobInfo(
+        job_arn=job["jobArn"], job_name=str(job.get("jobName") or job["jobArn"].rsplit("/", 1)[-1]), status=status,
+        failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
+        custom_model_arn=arn, end_time=_aware(job.get("endTime")) if status is not JobStatus.IN_PROGRESS else None,
+        created_at=_aware(job.get("creationTime")), custom_model_name=job.get("importedModelName"),
+        customization_type="IMPORTED", import_details=details(call, arn) if arn else None,
+        training_uri=((job.get("modelDataSource") or {}).get("s3DataSource") or {}).get("s3Uri"),
+    )  # fmt: skip
+
+
+def imported_models(pages: Callable[[str, str, str], list[dict[str, Any]]]) -> list[JobInfo]:
+    """Every imported model of the region (ListImportedModels) as a completed import, for adoption."""
+    found = []
+    for m in pages("ListImportedModels", "list_imported_models", "modelSummaries"):
+        found.append(
+            JobInfo(
+                job_arn=str(m["modelArn"]),
+                job_name=str(m["modelName"]),
+                status=JobStatus.COMPLETED,
+                custom_model_arn=str(m["modelArn"]),
+                custom_model_name=str(m["modelName"]),
+                created_at=_aware(m.get("creationTime")),
+                customization_type="IMPORTED",
+                import_details=ImportDetails(
+                    architecture=str(m.get("modelArchitecture") or "unknown"),
+                    converse=bool(m.get("instructSupported")),
+                ),
+            )
+        )
+    return found

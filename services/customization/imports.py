@@ -1,0 +1,95 @@
+"""Imported models (Custom Model Import): open weights from an S3 folder become a custom model of type IMPORTED
+(CreateModelImportJob), followed like a job (GetModelImportJob), then served on demand by their own ARN and enabled
+under the same rules as every custom model (services/domain/actions.py). The folder is checked before anything is
+asked of Bedrock, in either backend, as Bedrock checks it (services/domain/imports.py): a refusal names the file."""
+
+from __future__ import annotations
+
+import hashlib
+import uuid
+from datetime import datetime
+
+from services.customization.base import ServiceBase
+from services.customization.common import NAME_PATTERN, NAME_TAKEN, _state
+from services.domain.custom import CustomModel, JobStatus
+from services.domain.errors import InvalidRequest, ProviderError
+from services.domain.identity import Actor
+from services.domain.imports import IMPORT_URL, Architecture, ImportDetails, folder_problems
+from services.domain.models import ModelRecord, ModelType, Provider
+from services.domain.s3uri import user_uri
+
+CONFIG_LIMIT = 1_000_000  # a config.json is a few KB; more is not read
+
+
+def imported_base(architecture: Architecture, now: datetime) -> ModelRecord:
+    """What the catalog row of an imported model inherits (its vendor and modalities) in place of a base model."""
+    return ModelRecord(
+        id="", provider=Provider.BEDROCK, model_id=architecture.model_type, model_type=ModelType.BASE,
+        name=architecture.name, vendor=architecture.vendor, input_modalities=("TEXT",), output_modalities=("TEXT",),
+        streaming=True, chat=True, first_seen=now, updated_at=now,
+    )  # fmt: skip
+
+
+class Imports(ServiceBase):
+    def folder_check(self, location: str) -> tuple[Architecture | None, list[str]]:
+        """The folder's architecture and why Bedrock would refuse it (each problem naming its file)."""
+        user_uri(location, self._config.allowed_buckets, what="Model Data Location")  # the one rule, before a list
+        prefix = location.strip().rstrip("/") + "/"
+        files = {uri[len(prefix) :]: size for uri, size in self._objects.list(prefix) if uri.startswith(prefix)}
+        if not files:
+            return None, [f"Model Data Location {prefix}: no files there; upload the model's folder first."]
+        config = None
+        if "config.json" in files:
+            with self._objects.open(prefix + "config.json") as stream:
+                config = stream.read(CONFIG_LIMIT)
+        return folder_problems(files, config)
+
+    def start_import(self, name: str, location: str, *, actor: Actor, region: str | None = None) -> CustomModel:
+        """Import the open weights at ``location`` as the custom model ``name``: checked first, nothing made when the
+        folder or the name is refused or Bedrock refuses the job (the record is rolled back)."""
+        name = name.strip()
+        if not NAME_PATTERN.fullmatch(name):
+            raise InvalidRequest(
+                "Model Name: 1-63 letters or digits, each may be followed by one - or _ (Bedrock's ImportedModelName)."
+            )
+        if self._store.name_taken(name):
+            raise InvalidRequest(f"{NAME_TAKEN}: {name}.")
+        region = region or self._config.region
+        if region not in self._config.job_regions:
+            raise InvalidRequest(f"Region: {region} is not configured ({', '.join(self._config.job_regions)}).")
+        location = location.strip().rstrip("/") + "/"
+        architecture, problems = self.folder_check(location)
+        if problems or architecture is None:
+            raise InvalidRequest(f"The folder cannot be imported: {' '.join(problems)}", problems=problems)
+        if not self._config.role_arn:
+            raise InvalidRequest("No IAM role for import jobs: set STUDIO_CUSTOMIZATION_ROLE_ARN.")
+        now = self._clock()
+        token = hashlib.sha256(f"import/{name}/{location}".encode()).hexdigest()[:32]
+        model = CustomModel(
+            id=f"custom:{uuid.uuid4().hex[:16]}", name=name, description=f"Imported from {location}",
+            base_model_id="", base_model_name=f"{architecture.name} (imported)", customization_type="IMPORTED",
+            hyperparameters={}, training_uri=location, output_uri="", job_name=f"{name}-import"[:63],
+            client_token=token, region=region, created_by=actor.id, created_at=now, updated_at=now,
+            import_details=ImportDetails(
+                architecture=architecture.model_type, converse=architecture.converse, source_uri=location
+            ),
+            token_method="not counted: imported weights",
+        )  # fmt: skip
+        event = self._event(actor, "import", model, None, _state(model), f"from {location} ({IMPORT_URL})")
+        self._store.insert_custom(model, imported_base(architecture, now), region, audit=[event])
+        try:
+            arn = self._backend(region).create_import_job(
+                job_name=model.job_name, model_name=name, role_arn=self._config.role_arn, s3_uri=location,
+                client_token=token, tags=dict(self._config.tags),
+            )  # fmt: skip
+        except ProviderError as exc:
+            self._store.delete_custom(
+                model.id,
+                model.version,
+                audit=[self._event(actor, "import-refused", model, _state(model), None, str(exc))],
+            )
+            raise
+        return self._update(
+            self.get(model.id), {"job_arn": arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor,
+            action="import-started", detail=f"CreateModelImportJob in {region}",
+        )  # fmt: skip
