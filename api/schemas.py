@@ -9,6 +9,7 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints
 
 from services.customization.methods import method_for
 from services.domain.custom import CustomModel, JobStatus
+from services.domain.imports import price_said, window_price
 from services.domain.invocation_logs import logs_of
 from services.domain.models import ModelView
 
@@ -160,6 +161,9 @@ class CustomModelOut(BaseModel):
     TrainingDataSource: dict[str, Any] | None = None  # {"InvocationLogs": …} when distilled from invocation logs
     ParentModelId: str | None = None  # tuned further from this custom model (BaseModelId stays the foundation model)
     CopiedFrom: str | None = None  # a copy of this custom model, made in another region
+    # imported open weights: {"Architecture", "InvokeApi", "CustomModelUnits", "CustomModelUnitsVersion",
+    # "WindowPrice" (USD per 5-minute window of one copy, null when unknown), "Cost" (in words)}
+    Imported: dict[str, Any] | None = None
     Lineage: list[dict[str, str]] = []  # [{"Id", "ModelName"}] from the foundation model to this one
     BaseModelId: str
     BaseModelName: str
@@ -249,6 +253,17 @@ def _source(model: CustomModel) -> dict[str, Any] | None:
     return {"InvocationLogs": logs.api()} if logs else None
 
 
+def _imported(model: CustomModel) -> dict[str, Any] | None:
+    details = model.import_details
+    if details is None:
+        return None
+    return {
+        "Architecture": details.architecture, "InvokeApi": details.invoke_api,
+        "CustomModelUnits": details.custom_model_units, "CustomModelUnitsVersion": details.cmu_version,
+        "WindowPrice": window_price(details), "Cost": price_said(details), "SourceLocation": details.source_uri,
+    }  # fmt: skip
+
+
 def custom_out(model: CustomModel, view: ModelView, lineage: list[tuple[str, str]] | None = None) -> CustomModelOut:
     return CustomModelOut(
         Id=model.id,
@@ -259,6 +274,7 @@ def custom_out(model: CustomModel, view: ModelView, lineage: list[tuple[str, str
         TrainingDataSource=_source(model),
         ParentModelId=model.parent_model_id,
         CopiedFrom=model.copied_from,
+        Imported=_imported(model),
         Lineage=[{"Id": i, "ModelName": n} for i, n in lineage or ()],
         BaseModelId=model.base_model_id,
         BaseModelName=model.base_model_name,

@@ -163,6 +163,22 @@ def copy_model(model_id: str, body: CopyTo, s: Svc, actor: Who) -> CustomModelOu
     return view_of(s, s.customization.copy(model_id, body.Region, actor=actor))
 
 
+class ImportModel(Pascal):
+    ModelName: str = Field(max_length=63, description="The imported model's name (Bedrock's ImportedModelName)")
+    ModelDataLocation: str = Field(
+        max_length=1024, description="s3:// folder of Hugging Face weights: config.json, tokenizer files, .safetensors"
+    )
+    Region: str | None = Field(default=None, max_length=32, description="A configured region (default: preferred)")
+
+
+@router.post("/imported-models", status_code=202, response_model=CustomModelOut, responses=ERRORS)
+def import_model(body: ImportModel, s: Svc, actor: Who) -> CustomModelOut:
+    """Import open weights from an S3 folder (CreateModelImportJob): the folder is checked first (a refusal names the
+    file); the imported model is a custom model of type IMPORTED, followed like a job, then served on demand."""
+    model = s.customization.start_import(body.ModelName, body.ModelDataLocation, actor=actor, region=body.Region)
+    return view_of(s, model)
+
+
 @router.delete("/custom-models/{model_id}/throughput", status_code=202, response_model=CustomModelOut, responses=ERRORS)
 def remove_throughput(model_id: str, s: Svc, actor: Who) -> CustomModelOut:
     return view_of(s, s.customization.remove_throughput(model_id, actor=actor))

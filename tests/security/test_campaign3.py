@@ -118,6 +118,7 @@ URI_BODIES: dict[tuple[str, str], dict[str, Any]] = {
     ("post", "/custom-models/{model_id}/evaluations"): {},
     ("post", "/custom-models/{model_id}/evaluations/estimate"): {},
     ("put", "/invocation-logging"): {"Region": "us-east-1"},  # an admin's act: attacked by an admin
+    ("post", "/imported-models"): {"ModelName": "exfil"},  # the folder is listed only after the bucket rule
 }
 ADMIN_ONLY = {("put", "/invocation-logging")}
 
