@@ -24,7 +24,8 @@ CONFIG_LIMIT = 1_000_000  # a config.json is a few KB; more is not read
 def imported_base(architecture: Architecture, now: datetime) -> ModelRecord:
     """What the catalog row of an imported model inherits (its vendor and modalities) in place of a base model."""
     return ModelRecord(
-        id=f"imported:{architecture.model_type}", provider=Provider.BEDROCK, model_id=architecture.model_type, model_type=ModelType.BASE,
+        id=f"imported:{architecture.model_type}", provider=Provider.BEDROCK, model_id=architecture.model_type,
+        model_type=ModelType.BASE,
         name=architecture.name, vendor=architecture.vendor, input_modalities=("TEXT",), output_modalities=("TEXT",),
         streaming=True, chat=True, first_seen=now, updated_at=now,
     )  # fmt: skip

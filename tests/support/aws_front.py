@@ -78,6 +78,7 @@ class Front:
         self.calls: list[tuple[str, str]] = []  # (region, operation) of every Bedrock call
         self.lambdas: dict[str, Any] = {}  # function ARN -> what it does with the payload (a grader)
         self.no_access: set[tuple[str, str]] = set()
+        self.imports: dict[str, dict[str, Any]] = {}  # import job ARN -> its request, when and where (moto has none)
         self.copies: dict[
             str, dict[str, Any]
         ] = {}  # copy job ARN -> its request, when and where (moto has none)  # (region, model id) this account has no access to
@@ -115,6 +116,16 @@ class Front:
                 "targetModelArn": f"arn:aws:bedrock:{found['region']}:{ACCOUNT}:custom-model/{base}/{_id(params['jobArn'])}",
             }  # fmt: skip
             return 200, answer
+        if op in ("CreateModelImportJob", "GetModelImportJob", "GetImportedModel", "ListImportedModels"):
+            return self._imports(region, op, params, now)
+        if op == "DeleteImportedModel":
+            with self.lock:
+                found = [a for a, i in self.imports.items() if i["model_arn"] == params["modelIdentifier"]]
+                for arn in found:
+                    self.imports[arn]["deleted"] = True
+            if not found:
+                return 404, {"message": "Imported model not found", "__type": "ResourceNotFoundException"}
+            return 200, {}
         if op == "GetFoundationModelAvailability":  # moto has no model access
             denied = (region, params["modelId"]) in self.no_access
             return 200, {
@@ -196,6 +207,46 @@ class Front:
                 "status": "Active" if now - d["at"] >= self.ready else "Creating",
             }  # fmt: skip
         return None
+
+    def _imports(self, region: str, op: str, params: dict[str, Any], now: float) -> tuple[int, Any]:
+        """Custom Model Import, which moto lacks: an import completes after ``ready`` as a Llama with 2 CMUs (v1.0)."""
+        if op == "CreateModelImportJob":
+            arn = f"arn:aws:bedrock:{region}:{ACCOUNT}:model-import-job/{_id(params.get('clientRequestToken', ''))}"
+            model_arn = f"arn:aws:bedrock:{region}:{ACCOUNT}:imported-model/{_id(arn)}"
+            with self.lock:
+                self.imports.setdefault(arn, {"params": params, "at": now, "model_arn": model_arn, "deleted": False})
+            return 201, {"jobArn": arn}
+        with self.lock:
+            imports = {a: i for a, i in self.imports.items() if f":{region}:" in a}
+        stamp = {a: datetime.fromtimestamp(i["at"], UTC).isoformat() for a, i in imports.items()}
+        done = {a: i for a, i in imports.items() if now - i["at"] >= self.ready and not i["deleted"]}
+        if op == "ListImportedModels":
+            return 200, {"modelSummaries": [
+                {"modelArn": i["model_arn"], "modelName": i["params"]["importedModelName"], "creationTime": stamp[a],
+                 "instructSupported": True, "modelArchitecture": "llama"} for a, i in done.items()
+            ]}  # fmt: skip
+        if op == "GetImportedModel":
+            found = next((a for a, i in done.items() if params["modelIdentifier"] == i["model_arn"]), None)
+            if found is None:
+                return 404, {"message": "Imported model not found", "__type": "ResourceNotFoundException"}
+            i = done[found]
+            return 200, {
+                "modelArn": i["model_arn"], "modelName": i["params"]["importedModelName"], "jobArn": found,
+                "jobName": i["params"]["jobName"], "modelDataSource": i["params"]["modelDataSource"],
+                "creationTime": stamp[found], "modelArchitecture": "llama", "instructSupported": True,
+                "customModelUnits": {"customModelUnitsPerModelCopy": 2, "customModelUnitsVersion": "v1.0"},
+            }  # fmt: skip
+        i = imports.get(params["jobIdentifier"])
+        if i is None:
+            return 404, {"message": "Import job not found", "__type": "ResourceNotFoundException"}
+        complete = params["jobIdentifier"] in done or now - i["at"] >= self.ready
+        return 200, {
+            "jobArn": params["jobIdentifier"], "jobName": i["params"]["jobName"],
+            "importedModelName": i["params"]["importedModelName"], "roleArn": i["params"]["roleArn"],
+            "modelDataSource": i["params"]["modelDataSource"], "status": "Completed" if complete else "InProgress",
+            "creationTime": stamp[params["jobIdentifier"]],
+            **({"importedModelArn": i["model_arn"], "endTime": stamp[params["jobIdentifier"]]} if complete else {}),
+        }  # fmt: skip
 
     def aws_model_arn(self, moto_arn: str, base: str, region: str) -> str:
         """moto names custom models custom-model/<name>; Bedrock names them custom-model/<base>/<12 chars>."""

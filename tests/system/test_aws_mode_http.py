@@ -67,6 +67,10 @@ def wait_for(get, done, what: str, seconds: float = 60):  # type: ignore[no-unty
         time.sleep(0.5)
 
 
+WEIGHTS = {
+    "config.json": b'{"model_type": "llama"}', "tokenizer.json": b"{}", "tokenizer_config.json": b"{}",
+    "model.safetensors": b"weights",
+}  # fmt: skip
 GRADER = "arn:aws:lambda:us-east-1:123456789012:function:grade-sums"
 
 
@@ -294,6 +298,29 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
             lambda: api.get(f"/custom-models/{copied.json()['Id']}").json()["Status"], lambda s: s == "Complete", "copy"
         )
         assert ("us-west-2", "CreateModelCopyJob") in aws.calls
+        # open weights imported from an S3 folder, followed to Complete, served on demand, deleted
+        east = client(aws, "s3", "us-east-1")
+        for name, body in WEIGHTS.items():
+            east.put_object(Bucket="studio-east", Key=f"weights/tuned-llama/{name}", Body=body)
+        east.put_object(Bucket="studio-east", Key="weights/no-config/model.safetensors", Body=b"w")
+        refused = api.post(
+            "/imported-models", json={"ModelName": "x", "ModelDataLocation": "s3://studio-east/weights/no-config/"}
+        )
+        assert refused.status_code == 422 and "config.json: missing" in refused.text, refused.text
+        imported = api.post(
+            "/imported-models",
+            json={"ModelName": "tuned-llama", "ModelDataLocation": "s3://studio-east/weights/tuned-llama/"},
+        )
+        assert imported.status_code == 202 and imported.json()["ModelType"] == "IMPORTED", imported.text
+        ready = wait_for(
+            lambda: api.get(f"/custom-models/{imported.json()['Id']}").json(),
+            lambda m: m["Status"] == "Complete",
+            "import",
+        )
+        assert ready["StatusLight"] == "YELLOW" and ready["Imported"]["CustomModelUnits"] == 2, ready
+        assert ready["Imported"]["WindowPrice"] == pytest.approx(2 * 0.0785 * 5)
+        assert api.delete(f"/custom-models/{ready['Id']}").status_code == 204
+        assert ("us-east-1", "DeleteImportedModel") in aws.calls
         # the deployment is an endpoint: promoted to the distilled Nova Micro behind the same ARN, then rolled back
         [endpoint] = [e for e in api.get("/endpoints").json()["Endpoints"] if e["ModelId"] == nova_id]
         promoted = api.put(f"/endpoints/{endpoint['Id']}", json={"ModelId": distilled.json()["Id"]})

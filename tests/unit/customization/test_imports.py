@@ -152,3 +152,20 @@ def test_the_folder_rules_and_the_window_price() -> None:
     newer = known.model_copy(update={"cmu_version": "v2.0"})
     assert window_price(newer) is None and "aws.amazon.com/bedrock/pricing" in price_said(newer)
     assert "known once the import completes" in price_said(known.model_copy(update={"custom_model_units": None}))
+
+
+def test_a_model_imported_in_the_console_is_listed_after_a_sync(local) -> None:
+    services, clock = local
+    put_folder(services)
+    bedrock = services.customization.imports._backend("us-east-1")  # the control plane, as the console uses it
+    bedrock.create_import_job(
+        job_name="console-import", model_name="console-llama", role_arn="arn:aws:iam::000000000000:role/x",
+        s3_uri=FOLDER, client_token="console", tags={},
+    )  # fmt: skip
+    clock.advance(seconds=services.settings.sim_throughput_seconds + 1)
+    notes = services.customization.adopt_external(actor=LOCAL_ADMIN)
+    assert any("console-llama" in note for note in notes), notes
+    [adopted] = [m for m in services.customization.list() if m.name == "console-llama"]
+    assert adopted.customization_type == "IMPORTED" and adopted.serves_itself and adopted.created_by is None
+    assert services.customization.view(adopted.id).row.status is Status.YELLOW
+    assert services.customization.adopt_external(actor=LOCAL_ADMIN) == []  # known now: not adopted twice
