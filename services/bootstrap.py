@@ -126,6 +126,7 @@ def build_services(
         db.evaluations, customization, calls, objects, output_root=settings.output_root,
         allowed_buckets=settings.readable_buckets(), max_records=settings.eval_max_records,
         retry_seconds=settings.eval_retry_seconds, attempts=settings.eval_attempts, clock=clock,
+        batch=out.batch, batch_min_records=settings.eval_batch_min_records,
     )  # fmt: skip
     runner = EvaluationRunner(  # on the wall clock
         evaluations, db.custom_models.try_lease, settings.eval_lease_seconds,
@@ -145,6 +146,5 @@ def build_services(
         metrics=MetricsService(db.custom_models, objects), costs=costs, tokens=tokens, audit=AuditService(db.audit),
         identities=Identities(settings, tokens), inference=calls, evaluations=evaluations,
         dispatcher=dispatcher(settings, db.outbox, subscriptions), subscriptions=subscriptions, budget=budget,
-        idle=idle, reconciler=reconciler, evaluation_runner=runner, clock=clock,
-        endpoints=endpoints,
+        idle=idle, reconciler=reconciler, evaluation_runner=runner, clock=clock, endpoints=endpoints,
     )  # fmt: skip

@@ -11,10 +11,12 @@ from typing import Any
 
 from services.adapters.local_catalog import BUNDLED_SNAPSHOT, LocalBedrockCatalog, LocalOpenAICatalog
 from services.costs.idle import InvocationSource
+from services.domain.calls import ChatRequest, Reply, Target
 from services.domain.models import Provider
 from services.notices.dispatch import Dispatcher
 from services.notices.subscriptions import Subscriptions
 from services.ports import (
+    BatchInference,
     CatalogSource,
     CustomizationBackend,
     GraderRunner,
@@ -41,6 +43,7 @@ class Outside:
     invocations: InvocationSource | None = None  # None: the calls Model Studio counted (local mode)
     graders: GraderRunner | None = None  # runs RFT graders for Test grader (and the simulation's rewards)
     profiles: Callable[[str], Mapping[str, Sequence[str]] | None] | None = None  # ListInferenceProfiles (aws)
+    batch: Mapping[str, BatchInference] | None = None  # Bedrock batch inference per region (evaluations)
 
 
 def outside_systems(
@@ -51,7 +54,8 @@ def outside_systems(
         sources, local_objects, backend = _local(settings, objects, clock)
         answers = _local_inference(settings, local_objects, backend)
         models = {Provider.BEDROCK: answers, Provider.OPENAI: answers}
-        return Outside(sources, local_objects, backend, models, graders=_graders(settings, None))
+        batch = _local_batch(settings, local_objects, answers, clock)
+        return Outside(sources, local_objects, backend, models, graders=_graders(settings, None), batch=batch)
     import boto3
 
     session = session or boto3.Session()
@@ -65,6 +69,7 @@ def outside_systems(
         _cloudwatch(settings, session),
         _graders(settings, session),
         _profiles(settings, session),
+        _aws_batch(settings, session),
     )
 
 
@@ -120,6 +125,35 @@ def _aws_inference(settings: Settings, session: Any) -> dict[Provider, Inference
     if settings.openai_api_key is not None:
         backends[Provider.OPENAI] = OpenAIChat(_openai(settings, settings.openai_api_key.get_secret_value()))
     return backends
+
+
+def _local_batch(
+    settings: Settings, objects: ObjectStore, answers: InferenceBackend, clock: Callable[[], datetime]
+) -> Mapping[str, BatchInference]:
+    """The simulation's batch jobs: each record answered as the simulation answers a call."""
+    from services.adapters.local_batch import LocalBatch
+
+    def answer(model_id: str, request: ChatRequest) -> Reply:
+        return answers.chat(Target(model_id, model_id, Provider.BEDROCK, model_id), request)
+
+    return {
+        region: LocalBatch(
+            settings.data_dir / "local-bedrock",
+            objects,
+            answer,
+            region=region,
+            seconds=settings.sim_throughput_seconds,
+            clock=lambda: clock().timestamp(),
+        )
+        for region in settings.aws_regions
+    }
+
+
+def _aws_batch(settings: Settings, session: Any) -> Mapping[str, BatchInference]:
+    from services.adapters.bedrock_batch import BedrockBatch
+
+    config = _aws_config(settings)
+    return {r: BedrockBatch(session.client("bedrock", region_name=r, config=config)) for r in settings.aws_regions}
 
 
 def _local_inference(settings: Settings, objects: ObjectStore, backend: Backends | None = None) -> InferenceBackend:

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import datetime
 from typing import Any, BinaryIO, Protocol
 
+from services.domain.batch import BatchJob
 from services.domain.calls import CallCount, ChatRequest, Reply, Target
 from services.domain.custom import CustomModel, DeploymentInfo, JobInfo, JobRequest, ThroughputInfo
 from services.domain.endpoints import Endpoint
@@ -150,29 +151,23 @@ class CustomizationBackend(Protocol):
         """True when deleted, False when the provider has no such deployment."""
 
     def update_deployment(self, identifier: str, model_arn: str) -> None:
-        """Serve another custom model behind an on-demand deployment, its ARN unchanged
-        (UpdateCustomModelDeployment)."""
+        """Another custom model behind a deployment, its ARN unchanged (UpdateCustomModelDeployment)."""
 
     def update_throughput(self, identifier: str, model_arn: str) -> None:
-        """Serve another custom model of the same base behind a Provisioned Throughput, its ARN unchanged
-        (UpdateProvisionedModelThroughput's desiredModelId)."""
+        """Another custom model of the same base behind a throughput, its ARN unchanged (desiredModelId)."""
 
     def model_access(self, model_id: str) -> str | None:
-        """Why this account cannot use a foundation model in this region (GetFoundationModelAvailability: the
-        region, the entitlement, IAM, the agreement), in words; None when it can, or when Bedrock cannot say."""
+        """Why this account cannot use a foundation model here (GetFoundationModelAvailability), or None."""
 
     def logging_destination(self) -> str | None:
-        """Where this region's model invocation logging delivers text to S3 (s3://bucket/prefix/), or None when
-        it does not (GetModelInvocationLoggingConfiguration)."""
+        """Where this region's invocation logging delivers text to S3 (s3://bucket/prefix/), or None."""
 
     def enable_logging(self, s3_uri: str) -> None:
-        """Deliver this region's invocation logs, text included, to ``s3_uri``, keeping the rest of the
-        configuration (PutModelInvocationLoggingConfiguration)."""
+        """Deliver this region's invocation logs (text included) to ``s3_uri``, keeping the rest."""
 
 
 class EndpointStore(Protocol):
-    """Endpoints: their names, kinds, ARNs and history (which model each served from when). Every update is
-    checked against the version read (ConcurrentUpdate)."""
+    """Endpoints, their ARNs and history; every update is checked against the version read."""
 
     def insert_endpoint(self, endpoint: Endpoint) -> None: ...
 
@@ -192,8 +187,7 @@ class CustomModelStore(Protocol):
     def insert_custom(
         self, model: CustomModel, base: ModelRecord, region: str, audit: Sequence[AuditEvent] = ()
     ) -> None:
-        """Add the model's catalog row and its record in one transaction; DuplicateName
-        when the name (ignoring case), job name or client token is taken."""
+        """Its catalog row and record in one transaction; DuplicateName when its name, job or token is taken."""
 
     def get_custom(self, model_id: str) -> CustomModel | None: ...
 
@@ -257,8 +251,7 @@ class PriceListSource(Protocol):
 
 
 class AuditStore(Protocol):
-    """The audit trail: kept when a model is deleted. Every write above takes ``audit`` events and
-    stores them in the same transaction as the change they describe."""
+    """The audit trail, kept when a model is deleted; written in the transaction of the change it describes."""
 
     def record_audit(self, events: Sequence[AuditEvent]) -> None: ...
 
@@ -303,6 +296,16 @@ class UsageStore(Protocol):
         """Per model and day, oldest day first; one model's, or every model's."""
 
 
+class BatchInference(Protocol):
+    """Bedrock batch inference (CreateModelInvocationJob, Converse type) in one region."""
+
+    def create_batch_job(
+        self, *, job_name: str, model_id: str, input_uri: str, output_uri: str, role_arn: str, client_token: str
+    ) -> str: ...
+
+    def get_batch_job(self, arn: str) -> BatchJob | None: ...
+
+
 class EvaluationStore(Protocol):
     """Evaluation runs and their per-record results (a run resumes from what is stored)."""
 
@@ -320,8 +323,7 @@ class EvaluationStore(Protocol):
         audit: Sequence[AuditEvent] = (),
         **changes: object,
     ) -> Evaluation | None:
-        """Change a run only while its status is one of ``expect`` (the version is bumped), with the
-        ``audit`` events (and the notices they carry) in the same transaction; None if not."""
+        """Change a run only while its status is in ``expect``, with ``audit`` in the transaction; else None."""
 
     def save_result(self, result: EvaluationResult) -> bool:
         """Store one record's result; False (and nothing changed) if that record is already stored."""

@@ -320,6 +320,8 @@ evaluations = Table(
     Column("error", SafeText, nullable=True),
     Column("estimate", SafeText, nullable=False),  # JSON
     Column("summary", SafeText, nullable=True),  # JSON, once completed
+    Column("engine", SafeString(8), nullable=False, server_default="online"),  # online | batch
+    Column("batch_jobs", SafeText, nullable=True),  # JSON: the run's Bedrock batch jobs
     Column("version", Integer, nullable=False),
     Index("ix_evaluations_model", "custom_model_id"),
     Index("ix_evaluations_status", "status"),

@@ -65,6 +65,7 @@ class CustomizationService:
     ) -> None:
         parts = Collaborators(catalog, store, objects, backend, config, clock)
         self._store = store
+        self.role_arn, self.region = config.role_arn, config.region  # batch jobs run under the same role
         self.checks = Checks(parts)
         self.logging = InvocationLogging(parts, self.checks, audit)
         self.grading = GraderTrials(parts, self.checks, graders)

@@ -51,6 +51,8 @@ class Evaluation(BaseModel):
     error: str | None = None
     estimate: dict[str, Any] = Field(default_factory=dict)
     summary: dict[str, Any] | None = None  # set once, when it completes
+    engine: Literal["online", "batch"] = "online"  # batch: the models Bedrock batches answer in batch jobs
+    batch_jobs: dict[str, Any] | None = None  # per batched model: {"Arn", "Output", "Region"}
     version: int = 1
 
 

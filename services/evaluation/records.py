@@ -5,23 +5,27 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from datetime import datetime
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from services.datasets.records import text_of
+from services.domain.batch import BATCH_DISCOUNT, BATCH_URL, WINDOW_HOURS
 from services.domain.calls import ChatMessage, Target
 from services.domain.custom import CustomModel
 from services.domain.errors import InvalidRequest
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.export import csv_text
 from services.domain.graders import reference_text
+from services.domain.records import AuditEvent
 from services.domain.s3uri import safe_key_part
 from services.evaluation.metrics import (
     JUDGE_SYSTEM,
     METRICS,
     paired_difference,
 )
+from services.notices.events import told_by_system
 
 DEFAULT_CALL_SECONDS = 2.0  # assumed per call when a model has not been called yet
 CHARS_PER_TOKEN = 4  # for estimates before any call is made
@@ -43,6 +47,7 @@ class NewEvaluation(BaseModel):
     concurrency: int = Field(4, ge=1, le=32)
     max_tokens: int = Field(512, ge=1, le=4096)
     temperature: float = Field(0.0, ge=0.0, le=1.0)
+    engine: Literal["online", "batch"] = "online"  # batch: Bedrock batch jobs where Bedrock batches the model
 
 
 @dataclass(frozen=True)
@@ -59,6 +64,12 @@ class Item:
         return self.messages[-1].content
 
 
+BATCH_TIME_NOTE = (
+    f"batch jobs finish within Bedrock's {WINDOW_HOURS}-hour window, often sooner; the models asked online are asked "
+    f"once the batch answers are in ({BATCH_URL})"
+)
+
+
 class Estimate(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -70,6 +81,10 @@ class Estimate(BaseModel):
     cost_note: str
     seconds: float
     seconds_note: str
+    # online or batch, side by side: per model "batch" or why online; the cost with the batched models at the
+    # batch price (None: a price is not known)
+    engines: dict[str, str] = Field(default_factory=dict)
+    batch_cost: float | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -81,6 +96,9 @@ class Estimate(BaseModel):
             "CostNote": self.cost_note,
             "Seconds": round(self.seconds, 1),
             "SecondsNote": self.seconds_note,
+            "Engines": self.engines,
+            "BatchCost": self.batch_cost,
+            "BatchSecondsNote": BATCH_TIME_NOTE if "batch" in self.engines.values() else "",
         }
 
 
@@ -187,6 +205,7 @@ def estimate_of(
     items: list[Item],
     targets: dict[str, Target],
     mean_latency_ms: Callable[[str], float | None],
+    engines: dict[str, str | None] | None = None,
 ) -> Estimate:
     """Calls, tokens, cost and time of a run before it starts: tokens at 4 characters each, answers as
     long as the references, time at each model's mean latency so far (or an assumed one)."""
@@ -198,15 +217,18 @@ def estimate_of(
         judge_in = 2 * (asked + 3 * answered + n * len(JUDGE_SYSTEM) // CHARS_PER_TOKEN)
         tokens["judge"] = (judge_in, 2 * n)
     cost: float | None = 0.0
+    batch_cost: float | None = 0.0
     unknown = []
     for role, (t_in, t_out) in tokens.items():
         prices = targets[role].token_prices
         if prices is None:
             unknown.append(targets[role].name)
-        elif cost is not None:
-            cost += t_in / 1000 * prices[0] + t_out / 1000 * prices[1]
+        elif cost is not None and batch_cost is not None:
+            full = t_in / 1000 * prices[0] + t_out / 1000 * prices[1]
+            cost += full
+            batch_cost += full * (BATCH_DISCOUNT if engines and engines.get(role, "") is None else 1.0)
     if unknown:
-        cost = None
+        cost = batch_cost = None
         cost_note = (
             f"no per-token price for {', '.join(dict.fromkeys(unknown))} (a custom model on provisioned "
             "throughput is billed by the hour it runs; an admin can set a price on the Costs page)"
@@ -234,6 +256,8 @@ def estimate_of(
         cost_note=cost_note,
         seconds=seconds,
         seconds_note=seconds_note,
+        engines={role: "batch" if reason is None else f"online: {reason}" for role, reason in (engines or {}).items()},
+        batch_cost=batch_cost,
     )
 
 
@@ -251,3 +275,21 @@ def reference_of(request: NewEvaluation, model: CustomModel, get: Callable[[str]
             f"with its base model or a custom model of {model.base_model_name}."
         )
     return other.id
+
+
+def finished_event(
+    now: datetime, evaluation: Evaluation, status: str, summary: dict[str, Any] | None, error: str = ""
+) -> AuditEvent:
+    """The audit event of a finished run, carrying its ``evaluation.finished`` notice."""
+    detail = error
+    if summary is not None:
+        parts = [
+            f"{v['Name']} {v['Custom']:.3f} vs {v['Base']:.3f}"
+            for v in summary["Metrics"].values()
+            if v["Custom"] is not None and v["Base"] is not None
+        ]
+        detail = f"{evaluation.id}: " + ", ".join(parts)
+    return told_by_system(
+        now, "evaluation-finished", "evaluation.finished", detail, request_id=evaluation.id,
+        model_id=evaluation.custom_model_id, model_name=evaluation.custom_name, after=f"evaluation {status}",
+    )  # fmt: skip

@@ -5,6 +5,7 @@ Calls are retried with backoff while the provider throttles; a refusal by the ru
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from typing import Any
 
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
@@ -59,9 +60,12 @@ class Scorer:
         )
         return retrying(self._inference.chat, model_id, request, actor, via)
 
-    def evaluate(self, evaluation: Evaluation, item: Item) -> EvaluationResult:
+    def evaluate(
+        self, evaluation: Evaluation, item: Item, given: Mapping[str, Answer | str] | None = None
+    ) -> EvaluationResult:
         """One record: both models answer, each answer is scored, and the judge (if any) decides.
-        A model that may no longer be called (or no longer exists) ends the run: it is raised."""
+        A model that may no longer be called (or no longer exists) ends the run: it is raised. ``given``: the
+        answers a batch job already gave ("custom", "base"), or why it gave none for this record."""
         actor, via = runs_as(evaluation)
         request = ChatRequest(
             messages=item.messages,
@@ -72,13 +76,18 @@ class Scorer:
         result = EvaluationResult(
             evaluation_id=evaluation.id, index=item.index, prompt=item.prompt, reference=item.reference
         )
+        given = given or {}
+        failed = next((said for said in given.values() if isinstance(said, str)), None)
+        if failed is not None:
+            return result.model_copy(update={"error": failed})
         try:
-            custom = self._call(evaluation.custom_model_id, request, actor, via)
-            base = self._call(evaluation.base_model_id, request, actor, Action.INVOKE)
+            custom = given.get("custom") or self._call(evaluation.custom_model_id, request, actor, via)
+            base = given.get("base") or self._call(evaluation.base_model_id, request, actor, Action.INVOKE)
         except (NotInvocable, ModelNotFound):
             raise
         except ServiceError as exc:
             return result.model_copy(update={"error": str(exc)})
+        assert isinstance(custom, Answer) and isinstance(base, Answer)
         answers = [custom, base]
         scores = {
             m: (SCORERS[m](custom.output, item.reference), SCORERS[m](base.output, item.reference))

@@ -9,6 +9,7 @@ the base model and the judge as the rest of the platform may (Action.INVOKE: ena
 the custom model likewise when it was enabled at start, or else as its owner or an admin tries a
 model before enabling it (Action.TRY). A model disabled, deleted or no longer served mid-run fails
 the run with the reason. Every S3 URI passes services/domain/s3uri.py's ``user_uri`` before it is read.
+With the batch engine, the models Bedrock batches answer in batch jobs first (services/evaluation/batch.py).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ import secrets
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from datetime import UTC, datetime
 from typing import Any, BinaryIO
@@ -44,27 +45,26 @@ from services.domain.errors import (
 )
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.identity import Actor
-from services.domain.records import AuditEvent
 from services.domain.s3uri import user_uri
-from services.evaluation.metrics import (
-    METRICS,
-)
+from services.evaluation.batch import BatchRuns, batch_problem, plan
+from services.evaluation.metrics import METRICS
 from services.evaluation.records import (
     OPEN,
     Estimate,
     Item,
     NewEvaluation,
     estimate_of,
+    finished_event,
     item_of,
     reference_of,
     summarize,
 )
-from services.evaluation.scoring import Scorer
+from services.evaluation.scoring import Scorer, runs_as
 from services.inference.service import InferenceService
-from services.notices.events import told_by_system
-from services.ports import EvaluationStore, ObjectStore
+from services.ports import BatchInference, EvaluationStore, ObjectStore
 
 log = logging.getLogger(__name__)
+NO_ANSWER = "no answer for this record in the batch output"
 
 
 class EvaluationService:
@@ -81,7 +81,11 @@ class EvaluationService:
         retry_seconds: float = 1.0,
         attempts: int = 6,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        batch: Mapping[str, BatchInference] | None = None,
+        batch_min_records: int = 100,
     ) -> None:
+        self._batch = BatchRuns(objects, batch or {}, lambda: customization.role_arn, output_root, customization.region)
+        self._batch_min = batch_min_records
         self._store = store
         self._customization = customization
         self._inference = inference
@@ -212,7 +216,7 @@ class EvaluationService:
         targets, _ = self._check_models(request, model, actor)
         source: Upload | str = upload if upload is not None else self._dataset(model, request, None)
         items = self.items(source, self._family(model), self._limit(request))
-        return estimate_of(request, items, targets, self._mean_latency_ms)
+        return estimate_of(request, items, targets, self._mean_latency_ms, plan(targets))
 
     def _limit(self, request: NewEvaluation) -> int:
         if request.max_records > self._max_records:
@@ -238,7 +242,10 @@ class EvaluationService:
         else:
             uri = self._dataset(model, request, None)
             items = self.items(uri, family, limit)
-        estimate = estimate_of(request, items, targets, self._mean_latency_ms)
+        engines = plan(targets)
+        if request.engine == "batch" and (refused := batch_problem(engines, len(items), self._batch_min)):
+            raise InvalidRequest(refused)
+        estimate = estimate_of(request, items, targets, self._mean_latency_ms, engines)
         base = targets["base"]
         evaluation = Evaluation(
             id=f"ev-{uuid.uuid4().hex[:16]}",
@@ -262,9 +269,23 @@ class EvaluationService:
             tried=via is Action.TRY,
             created_at=self._clock(),
             estimate=estimate.as_dict(),
+            engine=request.engine,
         )
         self._store.insert_evaluation(evaluation)
         return evaluation
+
+    def _batch_answers(self, evaluation: Evaluation) -> dict[str, dict[int, Any]] | None:
+        """The batched models' answers once every batch job answered (None while one runs)."""
+        actor, via = runs_as(evaluation)
+        targets = {
+            "custom": self._inference.target(evaluation.custom_model_id, actor, via),
+            "base": self._inference.target(evaluation.base_model_id, actor, Action.INVOKE),
+        }
+        family = self._family(self._customization.get(evaluation.custom_model_id))
+        return self._batch.stage(
+            evaluation, targets, lambda: self.items(evaluation.dataset_uri, family, evaluation.total),
+            lambda jobs: self._store.update_evaluation(evaluation.id, [EvaluationStatus.RUNNING], batch_jobs=jobs),
+        )  # fmt: skip
 
     def cancel(self, evaluation_id: str, actor: Actor) -> Evaluation:
         found = self.get(evaluation_id)
@@ -299,39 +320,27 @@ class EvaluationService:
         if evaluation.status is not EvaluationStatus.RUNNING:
             return evaluation
         try:
+            given = self._batch_answers(evaluation) if evaluation.engine == "batch" else None
+            if evaluation.engine == "batch" and given is None:
+                return self.get(evaluation_id)  # a batch job still runs: asked again at the runner's next round
             items = self._resume_items(evaluation)
-            stopped = self._run_items(evaluation, items, keep_going)
+            stopped = self._run_items(evaluation, items, keep_going, given)
         except (NotInvocable, InvalidRequest, ModelNotFound) as exc:
+            said = finished_event(self._clock(), evaluation, "Failed", None, str(exc))
             failed = self._store.update_evaluation(
-                evaluation_id, [EvaluationStatus.RUNNING], [self._finished(evaluation, "Failed", None, str(exc))],
+                evaluation_id, [EvaluationStatus.RUNNING], [said],
                 status=EvaluationStatus.FAILED, finished_at=self._clock(), error=str(exc),
             )  # fmt: skip
             return failed or self.get(evaluation_id)
         if stopped:
             return self.get(evaluation_id)
         summary = summarize(evaluation, self._store.results(evaluation_id))
+        said = finished_event(self._clock(), evaluation, "Completed", summary)
         done = self._store.update_evaluation(
-            evaluation_id, [EvaluationStatus.RUNNING], [self._finished(evaluation, "Completed", summary)],
+            evaluation_id, [EvaluationStatus.RUNNING], [said],
             status=EvaluationStatus.COMPLETED, finished_at=self._clock(), summary=summary,
         )  # fmt: skip
         return done or self.get(evaluation_id)
-
-    def _finished(
-        self, evaluation: Evaluation, status: str, summary: dict[str, Any] | None, error: str = ""
-    ) -> AuditEvent:
-        """The audit event of a finished run, carrying its ``evaluation.finished`` notice."""
-        detail = error
-        if summary is not None:
-            parts = [
-                f"{v['Name']} {v['Custom']:.3f} vs {v['Base']:.3f}"
-                for v in summary["Metrics"].values()
-                if v["Custom"] is not None and v["Base"] is not None
-            ]
-            detail = f"{evaluation.id}: " + ", ".join(parts)
-        return told_by_system(
-            self._clock(), "evaluation-finished", "evaluation.finished", detail, request_id=evaluation.id,
-            model_id=evaluation.custom_model_id, model_name=evaluation.custom_name, after=f"evaluation {status}",
-        )  # fmt: skip
 
     def _resume_items(self, evaluation: Evaluation) -> list[Item]:
         if self._objects.fingerprint(evaluation.dataset_uri) != evaluation.dataset_fingerprint:
@@ -343,7 +352,9 @@ class EvaluationService:
         items = self.items(evaluation.dataset_uri, self._family(model), evaluation.total)
         return [i for i in items if i.index not in done]
 
-    def _run_items(self, evaluation: Evaluation, items: list[Item], keep_going: Callable[[], bool]) -> bool:
+    def _run_items(
+        self, evaluation: Evaluation, items: list[Item], keep_going: Callable[[], bool], given: Any = None
+    ) -> bool:
         """True when it stopped before the end (cancelled, or told to stop)."""
         todo: Iterator[Item] = iter(items)
         stop = threading.Event()
@@ -356,7 +367,8 @@ class EvaluationService:
                     item = next(todo, None)
                     if item is None:
                         return
-                    running.add(pool.submit(self._evaluate_and_store, evaluation, item))
+                    answers = {side: found.get(item.index, NO_ANSWER) for side, found in (given or {}).items()}
+                    running.add(pool.submit(self._evaluate_and_store, evaluation, item, answers))
 
             fill()
             while running:
@@ -377,14 +389,12 @@ class EvaluationService:
                 fill()
         return stop.is_set() or self.get(evaluation.id).status is not EvaluationStatus.RUNNING
 
-    def _evaluate_and_store(self, evaluation: Evaluation, item: Item) -> EvaluationResult:
-        """In the worker: the record's result is stored as soon as it is known (a second runner's copy
-        of the same record is refused by the store)."""
-        result = self.evaluate(evaluation, item)
+    def _evaluate_and_store(self, evaluation: Evaluation, item: Item, given: Any = None) -> EvaluationResult:
+        """In the worker: stored as soon as known (a second runner's copy of the record is refused by the store)."""
+        result = self.evaluate(evaluation, item, given)
         self._store.save_result(result)
         return result
 
-    def evaluate(self, evaluation: Evaluation, item: Item) -> EvaluationResult:
-        """One record: both models answer, each answer is scored, and the judge (if any) decides
-        (services/evaluation/scoring.py). A model that may no longer be called ends the run: raised."""
-        return self._scorer.evaluate(evaluation, item)
+    def evaluate(self, evaluation: Evaluation, item: Item, given: Any = None) -> EvaluationResult:
+        """One record (services/evaluation/scoring.py); a model that may no longer be called ends the run."""
+        return self._scorer.evaluate(evaluation, item, given)

@@ -145,6 +145,9 @@ class Settings(BaseSettings):
         None, gt=0, description="US dollars a month: budget.warning at 80% of it, budget.exceeded at 100%."
     )
     eval_max_records: int = Field(2000, ge=1, le=100_000, description="Most records one evaluation may take.")
+    eval_batch_min_records: int = Field(
+        100, ge=1, le=100_000, description="Fewest records an evaluation may run on Bedrock batch inference."
+    )
     eval_retry_seconds: float = Field(
         1.0, gt=0, le=60, description="An evaluation's first wait before retrying a throttled call (then doubled)."
     )

@@ -18,7 +18,8 @@ from services.domain.records import AuditEvent
 def _evaluation_of(row: Row[Any]) -> Evaluation:
     values = row._asdict()
     values["estimate"] = orjson.loads(values["estimate"])
-    values["summary"] = orjson.loads(values["summary"]) if values["summary"] is not None else None
+    for name in ("summary", "batch_jobs"):
+        values[name] = orjson.loads(values[name]) if values[name] is not None else None
     values["status"] = EvaluationStatus(values["status"])
     return Evaluation.model_validate(values)
 
@@ -26,7 +27,8 @@ def _evaluation_of(row: Row[Any]) -> Evaluation:
 def _row_of(evaluation: Evaluation) -> dict[str, Any]:
     values = evaluation.model_dump()
     values["estimate"] = orjson.dumps(values["estimate"]).decode()
-    values["summary"] = orjson.dumps(values["summary"]).decode() if values["summary"] is not None else None
+    for name in ("summary", "batch_jobs"):
+        values[name] = orjson.dumps(values[name]).decode() if values[name] is not None else None
     values["status"] = evaluation.status.value
     return values
 
@@ -61,7 +63,7 @@ class SqlEvaluations(SqlBase):
         values = dict(changes)
         if "status" in values:
             values["status"] = EvaluationStatus(str(values["status"])).value
-        for name in ("estimate", "summary"):
+        for name in ("estimate", "summary", "batch_jobs"):
             if name in values and values[name] is not None:
                 values[name] = orjson.dumps(values[name]).decode()
         statuses = [s.value for s in expect]

@@ -21,8 +21,14 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table("custom_models") as batch:
         batch.add_column(sa.Column("import_details", sa.Text(), nullable=True))
+    with op.batch_alter_table("evaluations") as batch:
+        batch.add_column(sa.Column("engine", sa.String(8), nullable=False, server_default="online"))
+        batch.add_column(sa.Column("batch_jobs", sa.Text(), nullable=True))
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("evaluations") as batch:
+        batch.drop_column("batch_jobs")
+        batch.drop_column("engine")
     with op.batch_alter_table("custom_models") as batch:
         batch.drop_column("import_details")
