@@ -40,6 +40,9 @@ class StartEvaluation(Pascal):
     Concurrency: int = Field(4, ge=1, le=32)
     MaxTokens: int = Field(512, ge=1, le=4096)
     Temperature: float = Field(0.0, ge=0.0, le=1.0)
+    Engine: Literal["online", "batch"] = Field(
+        "online", description="batch: the models Bedrock batches answer in batch jobs at half the on-demand price"
+    )
 
     def request(self, model_id: str) -> NewEvaluation:
         return NewEvaluation(
@@ -52,6 +55,7 @@ class StartEvaluation(Pascal):
             concurrency=self.Concurrency,
             max_tokens=self.MaxTokens,
             temperature=self.Temperature,
+            engine=self.Engine,
         )
 
 
@@ -75,6 +79,8 @@ class EvaluationOut(BaseModel):
     DatasetLocation: str
     Metrics: list[str]
     JudgeModelId: str | None
+    Engine: str = "online"
+    BatchJobs: dict[str, Any] | None = None  # per batched model: its batch job (Arn, Output, Region)
     Status: str
     Progress: Progress
     Estimate: dict[str, Any]
@@ -118,6 +124,8 @@ def evaluation_out(s: Services, e: Evaluation) -> EvaluationOut:
         BaseModelName=e.base_name,
         DatasetLocation=e.dataset_uri,
         Metrics=list(e.metrics),
+        Engine=e.engine,
+        BatchJobs=e.batch_jobs,
         JudgeModelId=e.judge_model_id,
         Status=e.status.value,
         Progress=Progress(Done=s.evaluations.progress(e), Total=e.total),
