@@ -47,6 +47,7 @@ st.navigation(
         ],
         "Customization": [
             st.Page("views/new_model.py", title="New Model", icon=":material/add_circle:", url_path="new-model"),
+            st.Page("views/import_model.py", title="Import Model", icon=":material/upload:", url_path="import-model"),
             st.Page(
                 "views/custom_model.py",
                 title="Custom Models",

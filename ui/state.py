@@ -47,6 +47,11 @@ class Key(StrEnum):
     EV_RECORDS = "evaluation_max_records"
     EV_CONCURRENCY = "evaluation_concurrency"
     EV_MAX_TOKENS = "evaluation_max_tokens"
+    EV_ENGINE = "evaluation_engine"
+    IM_FORM = "import_form"
+    IM_NAME = "import_name"
+    IM_LOCATION = "import_location"
+    IM_REGION = "import_region"
     EV_ESTIMATE = "evaluation_estimate"
     EV_AGAINST = "evaluation_against"  # compared with another custom model of the same base
     EV_START = "evaluation_start"

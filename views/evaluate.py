@@ -14,7 +14,7 @@ from services.domain.custom import CustomModel
 from services.domain.errors import InvalidData, ServiceError
 from services.domain.evaluations import Evaluation, EvaluationResult
 from services.evaluation.metrics import METRICS
-from services.evaluation.records import NewEvaluation, csv_name, outcome
+from services.evaluation.records import BATCH_TIME_NOTE, NewEvaluation, csv_name, outcome
 from ui import deps
 from ui.components import csv_bytes, duration, md_escape, page_of, rows_height
 from ui.cost_view import money
@@ -65,6 +65,10 @@ def render_estimate(found: Any) -> None:
     d.metric("Estimated time", duration(found.seconds), help=found.seconds_note)
     st.caption(md_escape(f"Tokens ≈ {found.input_tokens:,} in / {found.output_tokens:,} out. Cost: {found.cost_note}. "
                          f"Time: {found.seconds_note}."))  # fmt: skip
+    if "batch" in found.engines.values():  # online and batch side by side, before choosing
+        batch_cost = money(found.batch_cost) if found.batch_cost is not None else "unknown"
+        said = "; ".join(f"{role}: {how}" for role, how in found.engines.items())
+        st.caption(md_escape(f"Engine batch: {batch_cost} instead of {cost} ({said}). {BATCH_TIME_NOTE}."))
 
 
 with st.expander("New evaluation", icon=":material/add_task:", expanded=not evaluations.list_for(model_id)):
@@ -110,6 +114,12 @@ with st.expander("New evaluation", icon=":material/add_task:", expanded=not eval
     max_records = int(left.number_input("Max records", 1, services.settings.eval_max_records, 200, key=Key.EV_RECORDS))
     concurrency = int(middle.number_input("Concurrent records", 1, 32, 4, key=Key.EV_CONCURRENCY))
     max_tokens = int(right.number_input("Max tokens per answer", 1, 4096, 512, key=Key.EV_MAX_TOKENS))
+    engine = st.radio(
+        "Engine", ["online", "batch"], horizontal=True, key=Key.EV_ENGINE,
+        format_func=lambda e: "Online (calls now)" if e == "online" else "Bedrock batch (half price, within 24 hours)",
+        help=f"Batch: the models Bedrock batches answer in batch jobs (at least "
+        f"{services.settings.eval_batch_min_records} records); the estimate says which.",
+    )  # fmt: skip
     request = NewEvaluation(
         custom_model_id=model_id,
         dataset_uri=uri,
@@ -119,6 +129,7 @@ with st.expander("New evaluation", icon=":material/add_task:", expanded=not eval
         max_records=max_records,
         concurrency=concurrency,
         max_tokens=max_tokens,
+        engine="batch" if engine == "batch" else "online",
     )
     ready = bool(metrics) and (source != "Upload a file" or upload is not None) and (source != "S3 URI" or uri)
     estimate_col, start_col = st.columns(2)

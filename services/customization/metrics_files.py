@@ -50,6 +50,8 @@ class MetricsService:
         )
         if model.job_status is JobStatus.SUBMITTING:
             return not_yet
+        if model.serves_itself:  # imported weights: trained elsewhere, no training here to chart
+            return RunMetrics(model_id, MetricsState.NEVER, "No training metrics: the model was imported, not trained.")
         try:
             training_uri, validation_uris = self.find(model)
         except ObjectStoreError as exc:
