@@ -77,6 +77,7 @@ def test_inserted_models_round_trip_every_field(store: CatalogStore) -> None:
                 "throughput_status",
                 "deployment_status",
                 "deployable",
+                "serves_itself",
             }
         )
         == model.model_dump()
