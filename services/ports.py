@@ -113,6 +113,11 @@ class CustomizationBackend(Protocol):
     ) -> str:
         """CreateModelImportJob from an S3 folder: the job's ARN, which get_job follows (with the model's details)."""
 
+    def register_model(
+        self, *, model_name: str, role_arn: str, source: str, client_token: str, tags: dict[str, str]
+    ) -> str:
+        """CreateCustomModel (a SageMaker-trained Nova model): its ARN, which get_job follows."""
+
     def list_imports(self) -> list[JobInfo]:
         """Every imported model of this region (ListImportedModels), as completed imports."""
 
@@ -125,17 +130,13 @@ class CustomizationBackend(Protocol):
     def delete_custom_model(self, model_identifier: str) -> bool:
         """True when deleted, False when the provider has no such model here (never taken as a success)."""
 
+    # fmt: off
     def create_throughput(
-        self,
-        *,
-        name: str,
-        model_arn: str,
-        model_units: int,
-        client_token: str,
-        tags: dict[str, str] | None = None,
+        self, *, name: str, model_arn: str, model_units: int, client_token: str, tags: dict[str, str] | None = None,
         commitment: str | None = None,
     ) -> str:
         """Provisioned Throughput, with no commitment or a term (OneMonth | SixMonths). Returns its ARN."""
+    # fmt: on
 
     def get_throughput(self, identifier: str) -> ThroughputInfo | None: ...
 
@@ -203,8 +204,7 @@ class CustomModelStore(Protocol):
         closed_throughput: tuple[int, datetime, datetime, str | None] | None = None,
         audit: Sequence[AuditEvent] = (),
     ) -> CustomModel:
-        """Apply ``changes`` (CustomModel field names; ``enabled`` goes to the catalog row) and, in
-        the same transaction, record a throughput that ended: (model units, started, ended)."""
+        """Apply ``changes`` (``enabled`` goes to the catalog row), recording an ended throughput in the same go."""
 
     def throughput_history(self) -> dict[str, list[tuple[int, datetime, datetime, str | None]]]:
         """Every ended throughput per model id: (model units, started, ended)."""
@@ -216,8 +216,7 @@ class CustomModelStore(Protocol):
         audit: Sequence[AuditEvent] = (),
         ledger: tuple[CustomModel, datetime] | None = None,
     ) -> None:
-        """Delete, in one transaction with the audit events and, for a model that may have billed, its
-        last record kept in the cost ledger (``ledger``: the record and when it was deleted)."""
+        """Delete with its audit events, keeping a model that may have billed in the cost ledger (``ledger``)."""
 
     def deleted_customs(self) -> list[tuple[CustomModel, datetime]]:
         """The cost ledger: deleted custom models' last records and when they were deleted."""

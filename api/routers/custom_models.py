@@ -165,8 +165,17 @@ def copy_model(model_id: str, body: CopyTo, s: Svc, actor: Who) -> CustomModelOu
 
 class ImportModel(Pascal):
     ModelName: str = Field(max_length=63, description="The imported model's name (Bedrock's ImportedModelName)")
-    ModelDataLocation: str = Field(
-        max_length=1024, description="s3:// folder of Hugging Face weights: config.json, tokenizer files, .safetensors"
+    ModelDataLocation: str | None = Field(
+        None,
+        max_length=1024,
+        description="s3:// folder of Hugging Face weights (config.json, tokenizer files, "
+        ".safetensors), or of a SageMaker-trained Nova model's artifacts (with BaseModelId)",
+    )
+    BaseModelId: str | None = Field(
+        None, max_length=400, description="A Nova base: register a SageMaker AI-trained Nova model (CreateCustomModel)"
+    )
+    ModelPackageArn: str | None = Field(
+        None, max_length=2048, description="Its SageMaker model package (with BaseModelId)"
     )
     Region: str | None = Field(default=None, max_length=32, description="A configured region (default: preferred)")
 
@@ -175,7 +184,10 @@ class ImportModel(Pascal):
 def import_model(body: ImportModel, s: Svc, actor: Who) -> CustomModelOut:
     """Import open weights from an S3 folder (CreateModelImportJob): the folder is checked first (a refusal names the
     file); the imported model is a custom model of type IMPORTED, followed like a job, then served on demand."""
-    model = s.customization.start_import(body.ModelName, body.ModelDataLocation, actor=actor, region=body.Region)
+    model = s.customization.imports.bring(
+        body.ModelName, location=body.ModelDataLocation, package=body.ModelPackageArn, base_model_id=body.BaseModelId,
+        actor=actor, region=body.Region,
+    )  # fmt: skip
     return view_of(s, model)
 
 

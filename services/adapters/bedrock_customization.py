@@ -24,13 +24,9 @@ from services.domain.errors import ProviderDataError, ProviderRejected, Provider
 StatusT = TypeVar("StatusT", bound=Enum)
 
 _RETRYABLE = {
-    "ThrottlingException",
-    "InternalServerException",
-    "ServiceUnavailableException",
-    "ServiceUnavailable",
-    "RequestTimeout",
-    "RequestTimeoutException",
-}
+    "ThrottlingException", "InternalServerException", "ServiceUnavailableException", "ServiceUnavailable",
+    "RequestTimeout", "RequestTimeoutException",
+}  # fmt: skip
 _NOT_FOUND = {"ResourceNotFoundException", "NotFoundException"}
 _CONFLICT = {"ConflictException", "ResourceInUseException"}
 
@@ -157,19 +153,6 @@ class BedrockCustomization:
         )  # fmt: skip
         return str(answer["jobArn"])
 
-    def _copy_job(self, job_arn: str) -> JobInfo | None:
-        job = self._call("GetModelCopyJob", "get_model_copy_job", missing_ok=True, jobArn=job_arn)
-        if job is None:
-            return None
-        status = _status(JobStatus, job, "GetModelCopyJob")
-        return JobInfo(
-            job_arn=job["jobArn"], job_name=str(job.get("targetModelName") or job["jobArn"].rsplit("/", 1)[-1]),
-            status=status, failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
-            custom_model_arn=job.get("targetModelArn") if status is JobStatus.COMPLETED else None,
-            client_token=None, created_at=_aware(job.get("creationTime")),
-            custom_model_name=job.get("targetModelName"),
-        )  # fmt: skip
-
     def create_import_job(
         self, *, job_name: str, model_name: str, role_arn: str, s3_uri: str, client_token: str, tags: dict[str, str]
     ) -> str:
@@ -178,14 +161,24 @@ class BedrockCustomization:
             client_token=client_token, tags=_tag_list(tags),
         )  # fmt: skip
 
+    def register_model(
+        self, *, model_name: str, role_arn: str, source: str, client_token: str, tags: dict[str, str]
+    ) -> str:
+        return bedrock_imports.register(
+            self._call, model_name=model_name, role_arn=role_arn, source=source, client_token=client_token,
+            tags=_tag_list(tags),
+        )  # fmt: skip
+
     def list_imports(self) -> list[JobInfo]:
         return bedrock_imports.imported_models(self._pages)
 
     def get_job(self, job_identifier: str) -> JobInfo | None:
         if ":model-copy-job/" in job_identifier:  # a model copy is followed like a job
-            return self._copy_job(job_identifier)
+            return bedrock_imports.copy_job(self._call, job_identifier)
         if ":model-import-job/" in job_identifier:  # so is an import, with the imported model's details
             return bedrock_imports.import_job(self._call, job_identifier)
+        if ":custom-model/" in job_identifier:  # and a registration (CreateCustomModel), by its model's status
+            return bedrock_imports.registered(self._call, job_identifier)
         job = self._call(
             "GetModelCustomizationJob", "get_model_customization_job", missing_ok=True, jobIdentifier=job_identifier
         )

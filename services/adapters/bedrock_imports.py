@@ -1,6 +1,7 @@
-"""Bedrock's Custom Model Import, as the customization adapter uses it: an import job (CreateModelImportJob) is
-followed like a customization job (GetModelImportJob), and once it completes the imported model's details
-(GetImportedModel: architecture, whether Converse serves it, its Custom Model Units) come with it."""
+"""Custom models Bedrock makes without training, as the customization adapter follows them like jobs: an import
+(CreateModelImportJob, GetModelImportJob; once complete, GetImportedModel's architecture, Converse support and
+Custom Model Units), a registered SageMaker-trained Nova model (CreateCustomModel, then GetCustomModel's status),
+and a copy from another region (GetModelCopyJob)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,21 @@ def _aware(value: Any) -> datetime | None:
     if not isinstance(value, datetime):
         return None
     return value.replace(tzinfo=UTC) if value.tzinfo is None else value
+
+
+def copy_job(call: Call, job_arn: str) -> JobInfo | None:
+    job = call("GetModelCopyJob", "get_model_copy_job", missing_ok=True, jobArn=job_arn)
+    if job is None:
+        return None
+    status = _STATUS.get(str(job.get("status")))
+    if status is None:
+        raise ProviderDataError(f"Bedrock GetModelCopyJob: the answer has no known status ({job.get('status')!r}).")
+    return JobInfo(
+        job_arn=job["jobArn"], job_name=str(job.get("targetModelName") or job["jobArn"].rsplit("/", 1)[-1]),
+        status=status, failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
+        custom_model_arn=job.get("targetModelArn") if status is JobStatus.COMPLETED else None,
+        client_token=None, created_at=_aware(job.get("creationTime")), custom_model_name=job.get("targetModelName"),
+    )  # fmt: skip
 
 
 def create_import_job(
@@ -91,3 +107,38 @@ def imported_models(pages: Callable[[str, str, str], list[dict[str, Any]]]) -> l
             )
         )
     return found
+
+
+_MODEL_STATUS = {"Creating": JobStatus.IN_PROGRESS, "Active": JobStatus.COMPLETED, "Failed": JobStatus.FAILED}
+
+
+def register(
+    call: Call, *, model_name: str, role_arn: str, source: str, client_token: str, tags: list[dict[str, str]]
+) -> str:
+    """CreateCustomModel: a SageMaker AI-trained Nova model, from its S3 artifacts or its model package ARN."""
+    params: dict[str, Any] = {"modelName": model_name, "roleArn": role_arn, "clientRequestToken": client_token}
+    if source.startswith("s3://"):
+        params["modelSourceConfig"] = {"s3DataSource": {"s3Uri": source}}
+    else:
+        params["customModelDataSource"] = {"modelPackageArnDataSource": {"modelPackageArn": source}}
+    if tags:
+        params["modelTags"] = tags
+    return str(call("CreateCustomModel", "create_custom_model", **params)["modelArn"])
+
+
+def registered(call: Call, model_arn: str) -> JobInfo | None:
+    """A registered model followed like a job: GetCustomModel's modelStatus (Creating, Active, Failed)."""
+    model = call("GetCustomModel", "get_custom_model", missing_ok=True, modelIdentifier=model_arn)
+    if model is None:
+        return None
+    status = _MODEL_STATUS.get(str(model.get("modelStatus") or "Active"))
+    if status is None:
+        raise ProviderDataError(f"Bedrock GetCustomModel: unknown modelStatus {model.get('modelStatus')!r}.")
+    return JobInfo(
+        job_arn=model_arn, job_name=str(model.get("modelName") or model_arn.rsplit("/", 1)[-1]), status=status,
+        failure_message=model.get("failureMessage") if status is JobStatus.FAILED else None,
+        custom_model_arn=model_arn if status is JobStatus.COMPLETED else None,
+        created_at=_aware(model.get("creationTime")),
+        custom_model_name=model.get("modelName"), customization_type="IMPORTED",
+        base_model=str(model.get("baseModelArn", "")).rsplit("/", 1)[-1] or None,
+    )  # fmt: skip

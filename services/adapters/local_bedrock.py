@@ -19,10 +19,10 @@ from typing import Any
 
 from services.adapters.graders import GraderClient
 from services.adapters.local_copies import copy_info, new_copy
-from services.adapters.local_imports import import_info, new_import
+from services.adapters.local_imports import import_info, new_import, new_registration
 from services.adapters.local_rft import graded
 from services.adapters.local_throughput import committed_until, throughput_refusal
-from services.adapters.local_training import foundation_of, judge_data, write_metrics
+from services.adapters.local_training import foundation_of, judge_data, stage_of, write_metrics
 from services.domain.custom import (
     DeploymentInfo,
     DeploymentStatus,
@@ -107,16 +107,11 @@ class LocalBedrock:
         base = self._foundation(request.base_model_identifier)
         job_id = _short_id(request.client_token)
         record = {
-            "job_name": request.job_name,
+            "job_name": request.job_name, "request": request.model_dump(), "client_token": request.client_token,
             "job_arn": f"arn:aws:bedrock:{self._region}:{ACCOUNT}:model-customization-job/{base}/{job_id}",
             "custom_model_arn": f"arn:aws:bedrock:{self._region}:{ACCOUNT}:custom-model/{base}/{_short_id(job_id)}",
-            "request": request.model_dump(),
-            "client_token": request.client_token,
-            "created_at": self._clock(),
-            "stop_requested_at": None,
-            "verdict": None,
-            "final": None,
-        }
+            "created_at": self._clock(), "stop_requested_at": None, "verdict": None, "final": None,
+        }  # fmt: skip
         self._write(path, record)
         return str(record["job_arn"])
 
@@ -125,7 +120,7 @@ class LocalBedrock:
         job = self._read(path)
         if job is None:
             return None
-        if job.get("copy_of") or job.get("import_of"):  # a model copy or import: local_copies.py, local_imports.py
+        if job.get("copy_of") or job.get("import_of"):  # a copy, import or registration: local_copies/_imports.py
             info, changed = (
                 copy_info(job, self._clock(), self._pt_seconds)
                 if job.get("copy_of")
@@ -149,7 +144,7 @@ class LocalBedrock:
             end_time=datetime.fromtimestamp(final["end_time"], UTC) if final.get("end_time") else None,
             training_loss=final.get("training_loss"),
             validation_loss=final.get("validation_loss"),
-            stage=None if job["final"] else self._stage(job),
+            stage=None if job["final"] else stage_of(self._clock() - job["created_at"], self._job_seconds),
             custom_model_name=job["request"]["custom_model_name"],
             base_model=job["request"]["base_model_identifier"],
             training_uri=job["request"]["training_uri"],
@@ -183,6 +178,14 @@ class LocalBedrock:
         self._write(path, record)
         return str(record["job_arn"])
 
+    def register_model(
+        self, *, model_name: str, role_arn: str, source: str, client_token: str, tags: dict[str, str]
+    ) -> str:
+        record = new_registration(model_name, source, client_token, self._region, self._clock())
+        path = self._jobs / f"{model_name}.json"
+        self._write(path, self._read(path) or record)  # the same registration again: the same model
+        return str((self._read(path) or record)["job_arn"])
+
     def list_imports(self) -> list[JobInfo]:
         jobs = [job for job in self._region_jobs() if job.get("import_of") and not job.get("model_deleted")]
         return [i for job in jobs if (i := self.get_job(job["job_name"])) and i.status is JobStatus.COMPLETED]
@@ -197,16 +200,6 @@ class LocalBedrock:
             for job in self._region_jobs()
             if (job.get("final") or {}).get("status") == "Completed" and not job.get("model_deleted")
         }
-
-    def _stage(self, job: dict[str, Any]) -> str:
-        """Bedrock's statusDetails, simulated: validation, then data processing, then training."""
-        elapsed = self._clock() - job["created_at"]
-        step = min(2.0, self._job_seconds / 10)
-        if elapsed < step:
-            return "Validation: InProgress"
-        if elapsed < 2 * step:
-            return "Data processing: InProgress"
-        return "Training: InProgress"
 
     def _running_status(self, job: dict[str, Any]) -> str:
         return JobStatus.STOPPING.value if job["stop_requested_at"] else JobStatus.IN_PROGRESS.value

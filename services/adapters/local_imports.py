@@ -53,7 +53,22 @@ def new_import(
     }
 
 
+def new_registration(model_name: str, source: str, client_token: str, region: str, now: float) -> dict[str, Any]:
+    """CreateCustomModel of a SageMaker-trained Nova model: the model's ARN is followed like a job's (Creating, then
+    Active); its artifacts (an S3 folder, or a model package) must be there."""
+    arn = f"arn:aws:bedrock:{region}:{ACCOUNT}:custom-model/imported/{_short(f'register/{client_token}')}"
+    return {
+        "job_name": model_name, "job_arn": arn, "custom_model_arn": arn, "import_of": source, "registered": True,
+        "request": {"custom_model_name": model_name, "base_model_identifier": "", "customization_type": "IMPORTED"},
+        "client_token": client_token, "created_at": now, "stop_requested_at": None, "verdict": None, "final": None,
+    }  # fmt: skip
+
+
 def _judge(objects: ObjectStore, job: dict[str, Any]) -> dict[str, Any]:
+    if job.get("registered"):  # a SageMaker-trained Nova model: its artifacts must exist (S3) or its package be named
+        there = not job["import_of"].startswith("s3://") or bool(objects.list(job["import_of"].rstrip("/") + "/"))
+        return {"status": "Completed"} if there else {"status": "Failed", "failure_message": "No model artifacts at "
+                                                      f"{job['import_of']}."}  # fmt: skip
     files, config = folder(objects, job["import_of"])
     architecture, problems = folder_problems(files, config)
     if problems or architecture is None:
@@ -83,7 +98,7 @@ def import_info(job: dict[str, Any], objects: ObjectStore, now: float, seconds: 
             end_time=datetime.fromtimestamp(final["end_time"], UTC) if final.get("end_time") else None,
             custom_model_name=job["request"]["custom_model_name"], training_uri=job["import_of"],
             created_at=datetime.fromtimestamp(job["created_at"], UTC), customization_type="IMPORTED",
-            import_details=ImportDetails.model_validate(final["details"]) if done else None,
+            import_details=ImportDetails.model_validate(final["details"]) if done and "details" in final else None,
         ),
         changed,
     )  # fmt: skip

@@ -151,3 +151,13 @@ def foundation_of(identifier: str, jobs: list[dict[str, Any]]) -> str:
             )
         identifier = str(maker["request"]["base_model_identifier"])
     raise ProviderRejected("Bedrock CreateModelCustomizationJob: ValidationException: a lineage too long.")
+
+
+def stage_of(elapsed: float, job_seconds: float) -> str:
+    """Bedrock's statusDetails, simulated: validation, then data processing, then training."""
+    step = min(2.0, job_seconds / 10)
+    if elapsed < step:
+        return "Validation: InProgress"
+    if elapsed < 2 * step:
+        return "Data processing: InProgress"
+    return "Training: InProgress"

@@ -78,6 +78,7 @@ class CustomizationService:
         self.copy = self.copies.copy
         self.imports = Imports(parts)  # open weights imported (CreateModelImportJob)
         self.start_import = self.imports.start_import
+        self.register = self.imports.register  # a SageMaker-trained Nova model (CreateCustomModel)
         self.serving = ServingMoves(parts)  # an endpoint's way to serve moved from one model to another
         # reading
         self.get = self.lifecycle.get

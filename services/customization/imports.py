@@ -1,11 +1,15 @@
 """Imported models (Custom Model Import): open weights from an S3 folder become a custom model of type IMPORTED
 (CreateModelImportJob), followed like a job (GetModelImportJob), then served on demand by their own ARN and enabled
 under the same rules as every custom model (services/domain/actions.py). The folder is checked before anything is
-asked of Bedrock, in either backend, as Bedrock checks it (services/domain/imports.py): a refusal names the file."""
+asked of Bedrock, in either backend, as Bedrock checks it (services/domain/imports.py): a refusal names the file.
+
+A SageMaker AI-trained Amazon Nova model is registered instead (CreateCustomModel, from its S3 artifacts or its
+model package): a custom model of its Nova base, type IMPORTED, served by provisioned throughput only."""
 
 from __future__ import annotations
 
 import hashlib
+import re
 import uuid
 from datetime import datetime
 
@@ -19,6 +23,10 @@ from services.domain.models import ModelRecord, ModelType, Provider
 from services.domain.s3uri import user_uri
 
 CONFIG_LIMIT = 1_000_000  # a config.json is a few KB; more is not read
+MODEL_PACKAGE = re.compile(
+    r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]{9,16}:[0-9]{12}:model-package/[\S]{1,2048}"
+)  # botocore
+REGISTER_URL = "https://docs.aws.amazon.com/bedrock/latest/APIReference/API_CreateCustomModel.html"
 
 
 def imported_base(architecture: Architecture, now: datetime) -> ModelRecord:
@@ -93,4 +101,72 @@ class Imports(ServiceBase):
         return self._update(
             self.get(model.id), {"job_arn": arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor,
             action="import-started", detail=f"CreateModelImportJob in {region}",
+        )  # fmt: skip
+
+    def bring(
+        self, name: str, *, location: str | None, package: str | None, base_model_id: str | None, actor: Actor,
+        region: str | None = None,
+    ) -> CustomModel:  # fmt: skip
+        """Open weights imported (no base model), or a SageMaker-trained Nova model registered (its Nova base, and its
+        artifacts' location or its model package)."""
+        if base_model_id is None:
+            if location is None or package is not None:
+                raise InvalidRequest(
+                    "ModelDataLocation: the S3 folder of the weights (a model package needs BaseModelId)."
+                )
+            return self.start_import(name, location, actor=actor, region=region)
+        if (location is None) == (package is None):
+            raise InvalidRequest("Give the Nova model's ModelDataLocation or its ModelPackageArn (one of them).")
+        return self.register(name, base_model_id, location or package or "", actor=actor, region=region)
+
+    def register(
+        self, name: str, base_model_id: str, source: str, *, actor: Actor, region: str | None = None
+    ) -> CustomModel:
+        """Register a SageMaker AI-trained Nova model (CreateCustomModel) from its S3 artifacts (through the bucket
+        rule) or its model package ARN; nothing is made when it is refused."""
+        name, source = name.strip(), source.strip()
+        if not NAME_PATTERN.fullmatch(name):
+            raise InvalidRequest("Model Name: 1-63 letters or digits, each may be followed by one - or _.")
+        if self._store.name_taken(name):
+            raise InvalidRequest(f"{NAME_TAKEN}: {name}.")
+        base = self._catalog.get_model(base_model_id)
+        if base is None or not base.model_id.startswith("amazon.nova-"):
+            raise InvalidRequest(
+                f"Base Model: CreateCustomModel registers SageMaker AI-trained Amazon Nova models only "
+                f"({REGISTER_URL}); to import open weights, give no base model."
+            )
+        if source.startswith("s3://"):
+            user_uri(source, self._config.allowed_buckets, what="Model Data Location")
+        elif not MODEL_PACKAGE.fullmatch(source):
+            raise InvalidRequest(
+                "Model source: an s3:// URI of the model's artifacts or a SageMaker model package ARN."
+            )
+        region = region or self._config.region
+        if region not in self._config.job_regions or not self._config.role_arn:
+            raise InvalidRequest(
+                f"Region: {region} is not configured, or no IAM role is set (STUDIO_CUSTOMIZATION_ROLE_ARN)."
+            )
+        now = self._clock()
+        token = hashlib.sha256(f"register/{name}/{source}".encode()).hexdigest()[:32]
+        model = CustomModel(
+            id=f"custom:{uuid.uuid4().hex[:16]}", name=name, description=f"Registered from {source}",
+            base_model_id=base.id, base_model_name=base.name, customization_type="IMPORTED", hyperparameters={},
+            training_uri=source, output_uri="", job_name=name, client_token=token, region=region, created_by=actor.id,
+            created_at=now, updated_at=now, token_method="not counted: trained in SageMaker AI",
+        )  # fmt: skip
+        self._store.insert_custom(
+            model, base, region, audit=[self._event(actor, "register", model, None, _state(model))]
+        )
+        try:
+            arn = self._backend(region).register_model(
+                model_name=name, role_arn=self._config.role_arn, source=source, client_token=token,
+                tags=dict(self._config.tags),
+            )  # fmt: skip
+        except ProviderError as exc:
+            refused = self._event(actor, "register-refused", model, _state(model), None, str(exc))
+            self._store.delete_custom(model.id, model.version, audit=[refused])
+            raise
+        return self._update(
+            self.get(model.id), {"job_arn": arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor,
+            action="register-started", detail=f"CreateCustomModel in {region}",
         )  # fmt: skip

@@ -107,7 +107,7 @@ class ModelLifecycle(ServiceBase):
         changes: dict[str, object] = {}
         if model.job_status in (JobStatus.IN_PROGRESS, JobStatus.STOPPING) and model.job_arn:
             # names work everywhere (moto takes no ARN)
-            by_arn = model.copied_from or model.serves_itself  # a copy or an import: followed by its job's ARN
+            by_arn = model.copied_from or model.customization_type == "IMPORTED"  # followed by their ARN
             job = self._backend(model.region).get_job(model.job_arn if by_arn else model.job_name)
             if job is None:  # never taken as Failed: a wrong region or name must not end a running job
                 raise ProviderRejected(

@@ -29,6 +29,7 @@ from tests.support.botocore_check import problems
 SNAPSHOT = Path(__file__).resolve().parents[2] / "services" / "data" / "catalog_snapshot.json"
 ACCOUNT = "123456789012"
 _MODEL = botocore.session.get_session().get_service_model("bedrock")
+_CONVERSE = botocore.session.get_session().get_service_model("bedrock-runtime").operation_model("Converse")
 _ROUTES = []
 for _name in _MODEL.operation_names:
     _op = _MODEL.operation_model(_name)
@@ -78,6 +79,8 @@ class Front:
         self.calls: list[tuple[str, str]] = []  # (region, operation) of every Bedrock call
         self.lambdas: dict[str, Any] = {}  # function ARN -> what it does with the payload (a grader)
         self.no_access: set[tuple[str, str]] = set()
+        self.registered: dict[str, dict[str, Any]] = {}  # CreateCustomModel's models (moto has none)
+        self.batches: dict[str, dict[str, Any]] = {}  # batch job ARN -> its request, when and where (moto has none)
         self.imports: dict[str, dict[str, Any]] = {}  # import job ARN -> its request, when and where (moto has none)
         self.copies: dict[
             str, dict[str, Any]
@@ -116,6 +119,26 @@ class Front:
                 "targetModelArn": f"arn:aws:bedrock:{found['region']}:{ACCOUNT}:custom-model/{base}/{_id(params['jobArn'])}",
             }  # fmt: skip
             return 200, answer
+        if op == "CreateCustomModel":  # moto cannot register a SageMaker-trained Nova model
+            arn = (
+                f"arn:aws:bedrock:{region}:{ACCOUNT}:custom-model/imported/{_id(params.get('clientRequestToken', ''))}"
+            )
+            with self.lock:
+                self.registered.setdefault(arn, {"params": params, "at": now})
+            return 202, {"modelArn": arn}
+        if op in ("GetCustomModel", "DeleteCustomModel") and params["modelIdentifier"] in self.registered:
+            with self.lock:
+                found = self.registered[params["modelIdentifier"]]
+                if op == "DeleteCustomModel":
+                    del self.registered[params["modelIdentifier"]]
+                    return 200, {}
+            return 200, {
+                "modelArn": params["modelIdentifier"], "modelName": found["params"]["modelName"],
+                "customizationType": "IMPORTED", "creationTime": datetime.fromtimestamp(found["at"], UTC).isoformat(),
+                "modelStatus": "Active" if now - found["at"] >= self.ready else "Creating",
+            }  # fmt: skip
+        if op in ("CreateModelInvocationJob", "GetModelInvocationJob"):
+            return self._batch(region, op, params, now)
         if op in ("CreateModelImportJob", "GetModelImportJob", "GetImportedModel", "ListImportedModels"):
             return self._imports(region, op, params, now)
         if op == "DeleteImportedModel":
@@ -207,6 +230,45 @@ class Front:
                 "status": "Active" if now - d["at"] >= self.ready else "Creating",
             }  # fmt: skip
         return None
+
+    def _batch(self, region: str, op: str, params: dict[str, Any], now: float) -> tuple[int, Any]:
+        """Batch inference, which moto lacks: Submitted, then Completed after ``ready``, when every input record is
+        answered into ``<output>/<job id>/<input file>.out`` in moto's S3, as Bedrock writes it."""
+        if op == "CreateModelInvocationJob":
+            arn = f"arn:aws:bedrock:{region}:{ACCOUNT}:model-invocation-job/{_id(params.get('clientRequestToken', ''))}"
+            with self.lock:
+                self.batches.setdefault(arn, {"params": params, "at": now, "written": False})
+            return 200, {"jobArn": arn}
+        with self.lock:
+            job = self.batches.get(params["jobIdentifier"])
+        if job is None:
+            return 404, {"message": "Batch job not found", "__type": "ResourceNotFoundException"}
+        done = now - job["at"] >= self.ready
+        p = job["params"]
+        if done and not job["written"]:
+            import boto3
+
+            s3 = boto3.client("s3", endpoint_url=self.moto_url, region_name="us-east-1",
+                              aws_access_key_id="test", aws_secret_access_key="test")  # fmt: skip
+            bucket, _, key = p["inputDataConfig"]["s3InputDataConfig"]["s3Uri"][5:].partition("/")
+            lines = []
+            for raw in s3.get_object(Bucket=bucket, Key=key)["Body"].read().splitlines():
+                if raw.strip():
+                    record = json.loads(raw)
+                    said = record["modelInput"]["messages"][-1]["content"][0]["text"]
+                    answer = {"output": {"message": {"role": "assistant", "content": [{"text": f"[batch] {said}"}]}},
+                              "usage": {"inputTokens": 10, "outputTokens": 5}, "stopReason": "end_turn"}  # fmt: skip
+                    lines.append(json.dumps(record | {"modelOutput": answer}))
+            out_bucket, _, out_key = p["outputDataConfig"]["s3OutputDataConfig"]["s3Uri"][5:].partition("/")
+            name = f"{out_key.rstrip('/')}/{params['jobIdentifier'].rsplit('/', 1)[-1]}/{key.rsplit('/', 1)[-1]}.out"
+            s3.put_object(Bucket=out_bucket, Key=name, Body="\n".join(lines).encode())
+            job["written"] = True
+        return 200, {
+            "jobArn": params["jobIdentifier"], "jobName": p["jobName"], "modelId": p["modelId"],
+            "roleArn": p["roleArn"], "status": "Completed" if done else "Submitted",
+            "submitTime": datetime.fromtimestamp(job["at"], UTC).isoformat(), "inputDataConfig": p["inputDataConfig"],
+            "outputDataConfig": p["outputDataConfig"], "modelInvocationType": p.get("modelInvocationType"),
+        }  # fmt: skip
 
     def _imports(self, region: str, op: str, params: dict[str, Any], now: float) -> tuple[int, Any]:
         """Custom Model Import, which moto lacks: an import completes after ``ready`` as a Llama with 2 CMUs (v1.0)."""
@@ -326,6 +388,22 @@ class Front:
                         self._json(404, message | {"__type": "ResourceNotFoundException"})
                         return
                     self._json(200, function(json.loads(body)))
+                    return
+                conversed = re.match(r"^/model/(?P<model>[^/]+)/converse$", url.path)
+                if service == "bedrock" and conversed:  # Bedrock Runtime (signed as "bedrock"): moto has no Converse
+                    params = _params(_CONVERSE, {"modelId": urllib.parse.unquote(conversed["model"])}, {}, body)
+                    wrong = list(problems(_CONVERSE.input_shape, params, "Converse"))
+                    front.calls.append((region, "Converse"))
+                    if wrong:
+                        front.refused.append("; ".join(wrong))
+                        self._json(400, {"message": "; ".join(wrong), "__type": "ValidationException"})
+                        return
+                    said = params["messages"][-1]["content"][0].get("text", "")
+                    self._json(200, {
+                        "output": {"message": {"role": "assistant", "content": [{"text": f"[online] {said[:200]}"}]}},
+                        "stopReason": "end_turn", "usage": {"inputTokens": 10, "outputTokens": 5, "totalTokens": 15},
+                        "metrics": {"latencyMs": 1},
+                    })  # fmt: skip
                     return
                 if service == "bedrock":
                     routed = _operation(self.command, url.path)

@@ -128,6 +128,7 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         "STUDIO_CUSTOMIZATION_ROLE_ARN": ROLE,
         "STUDIO_RECONCILE_SECONDS": "1",
         "STUDIO_JOB_TAGS": "team=ml",
+        "STUDIO_EVAL_BATCH_MIN_RECORDS": "20",
         "AWS_ENDPOINT_URL": aws.url,
     }
     token = subprocess.run(
@@ -321,6 +322,34 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         assert ready["Imported"]["WindowPrice"] == pytest.approx(2 * 0.0785 * 5)
         assert api.delete(f"/custom-models/{ready['Id']}").status_code == 204
         assert ("us-east-1", "DeleteImportedModel") in aws.calls
+        # a SageMaker-trained Nova model registered from its model package (CreateCustomModel), then deleted
+        package = "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-group/1"
+        registered = api.post(
+            "/imported-models", json={"ModelName": "sm-nova", "BaseModelId": NOVA_MICRO, "ModelPackageArn": package}
+        )
+        assert registered.status_code == 202, registered.text
+        wait_for(
+            lambda: api.get(f"/custom-models/{registered.json()['Id']}").json()["Status"], lambda s: s == "Complete",
+            "registration",
+        )  # fmt: skip
+        assert api.delete(f"/custom-models/{registered.json()['Id']}").status_code == 204
+        assert ("us-east-1", "CreateCustomModel") in aws.calls
+        # an evaluation on Bedrock's batch engine: the base in a batch job, the deployed Nova model online
+        started = api.post(
+            f"/custom-models/{nova_id}/evaluations",
+            json={"DatasetLocation": "s3://studio-east/sets/nova.jsonl", "MaxRecords": 25, "Engine": "batch"},
+        )
+        assert started.status_code == 202, started.text
+        assert started.json()["Estimate"]["Engines"]["base"] == "batch"
+        run = wait_for(
+            lambda: api.get(f"/evaluations/{started.json()['Id']}").json(),
+            lambda e: e["Status"] in ("Completed", "Failed"), "batch evaluation", seconds=90,
+        )  # fmt: skip
+        assert run["Status"] == "Completed", run
+        results = api.get(f"/evaluations/{run['Id']}/results").json()["Results"]
+        assert len(results) == 25 and all(r["Error"] is None for r in results)
+        assert all(r["BaseOutput"].startswith("[batch]") and r["CustomOutput"].startswith("[online]") for r in results)
+        assert ("us-east-1", "CreateModelInvocationJob") in aws.calls
         # the deployment is an endpoint: promoted to the distilled Nova Micro behind the same ARN, then rolled back
         [endpoint] = [e for e in api.get("/endpoints").json()["Endpoints"] if e["ModelId"] == nova_id]
         promoted = api.put(f"/endpoints/{endpoint['Id']}", json={"ModelId": distilled.json()["Id"]})

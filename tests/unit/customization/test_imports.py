@@ -169,3 +169,53 @@ def test_a_model_imported_in_the_console_is_listed_after_a_sync(local) -> None:
     assert adopted.customization_type == "IMPORTED" and adopted.serves_itself and adopted.created_by is None
     assert services.customization.view(adopted.id).row.status is Status.YELLOW
     assert services.customization.adopt_external(actor=LOCAL_ADMIN) == []  # known now: not adopted twice
+
+
+def test_a_sagemaker_trained_nova_model_is_registered_and_served_by_throughput_only(local) -> None:
+    services, clock = local
+    api = TestClient(create_api(lambda: services), client=("127.0.0.1", 50000))
+    nova = "bedrock:amazon.nova-micro-v1:0:128k"
+    services.objects.put_bytes("s3://model-studio/sagemaker/nova-run/model.tar", b"artifacts")
+    made = api.post(
+        "/imported-models",
+        json={
+            "ModelName": "sm-nova",
+            "BaseModelId": nova,
+            "ModelDataLocation": "s3://model-studio/sagemaker/nova-run/",
+        },
+    )
+    assert made.status_code == 202, made.text
+    body = made.json()
+    assert body["ModelType"] == "IMPORTED" and body["BaseModelId"] == nova and body["Imported"] is None
+    assert ":custom-model/" in body["JobArn"]  # the registered model's ARN, followed like a job
+    package = "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-group/3"
+    by_package = api.post(
+        "/imported-models", json={"ModelName": "sm-nova-2", "BaseModelId": nova, "ModelPackageArn": package}
+    )
+    assert by_package.status_code == 202, by_package.text
+    clock.advance(seconds=services.settings.sim_throughput_seconds + 1)
+    done = services.customization.refresh(body["Id"])
+    assert done.job_status is JobStatus.COMPLETED and done.custom_model_arn == body["JobArn"]
+    subject = services.customization.subject(done)
+    assert decide(Action.PROVISION, subject, LOCAL_ADMIN)  # served by provisioned throughput
+    assert not decide(Action.DEPLOY, subject, LOCAL_ADMIN)  # not on demand
+    refusals = {
+        "not Nova": {
+            "ModelName": "x1",
+            "BaseModelId": "bedrock:meta.llama3-1-8b-instruct-v1:0:128k",
+            "ModelPackageArn": package,
+        },
+        "both": {"ModelName": "x2", "BaseModelId": nova, "ModelPackageArn": package, "ModelDataLocation": FOLDER},
+        "neither": {"ModelName": "x3", "BaseModelId": nova},
+        "bad package": {"ModelName": "x4", "BaseModelId": nova, "ModelPackageArn": "arn:aws:s3:::bucket"},
+        "bucket": {"ModelName": "x5", "BaseModelId": nova, "ModelDataLocation": "s3://elsewhere/nova/"},
+        "package alone": {"ModelName": "x6", "ModelPackageArn": package},
+    }
+    for why, request in refusals.items():
+        refused = api.post("/imported-models", json=request)
+        assert refused.status_code == 422, (why, refused.text)
+    assert {m.name for m in services.customization.list()} == {"sm-nova", "sm-nova-2"}
+    missing = services.customization.register("sm-gone", nova, "s3://model-studio/sagemaker/none/", actor=LOCAL_ADMIN)
+    clock.advance(seconds=services.settings.sim_throughput_seconds + 1)
+    failed = services.customization.refresh(missing.id)
+    assert failed.job_status is JobStatus.FAILED and "No model artifacts" in (failed.failure_message or "")
