@@ -13,6 +13,7 @@ from services.costs.pricing import DAYS_PER_MONTH
 from services.domain.actions import Action, Subject, decide
 from services.domain.copies import COPY_URL, copy_regions
 from services.domain.custom import COMMITMENT_URL, CustomModel, commitment_ends
+from services.domain.imports import price_said
 from ui import deps
 from ui.acting import act, act_and_close
 from ui.components import duration, md_escape
@@ -91,6 +92,35 @@ def render_invoke(arn: str, region: str | None) -> None:
         '    messages=[{"role": "user", "content": [{"text": "Hello"}]}],\n'
         ")\n"
         'print(response["output"]["message"]["content"][0]["text"])',
+        language="python",
+    )
+
+
+def render_imported(model: CustomModel) -> None:
+    """An imported model: served on demand by its own ARN, billed by Custom Model Units in 5-minute windows."""
+    details = model.import_details
+    assert details is not None
+    st.caption(
+        "Bedrock serves an imported model on demand by its own ARN: no throughput, no deployment. It bills by "
+        "Custom Model Units while its copies run, in 5-minute windows from the first successful call."
+    )
+    st.markdown(md_escape(price_said(details)))
+    if not model.custom_model_arn:
+        st.info("The ARN to call it appears here once Bedrock has imported the model.", icon=":material/hourglass_top:")
+        return
+    if details.converse:
+        render_invoke(model.custom_model_arn, model.region)
+        return
+    st.caption(
+        f"{details.architecture} models are called with InvokeModel and an OpenAI-compatible body, not Converse."
+    )
+    st.code(model.custom_model_arn, language=None)
+    st.code(
+        "import json\n\nimport boto3\n\n"
+        f'runtime = boto3.client("bedrock-runtime", region_name="{model.region or "us-east-1"}")\n'
+        f'body = {{"messages": [{{"role": "user", "content": "Hello"}}], "max_tokens": 256}}\n'
+        f'answer = runtime.invoke_model(modelId="{model.custom_model_arn}", body=json.dumps(body))\n'
+        'print(json.loads(answer["body"].read())["choices"][0]["message"]["content"])',
         language="python",
     )
 

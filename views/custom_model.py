@@ -24,7 +24,7 @@ from ui.dialogs import close_if_done
 from ui.method_fields import prefill
 from ui.metrics_view import load_run, render_downloads, render_live, render_run
 from ui.runs_view import render_runs
-from ui.serving_view import render_copy, render_deployment, render_throughput
+from ui.serving_view import render_copy, render_deployment, render_imported, render_throughput
 from ui.state import Key, hp_key
 from ui.story_view import render_story
 
@@ -149,7 +149,7 @@ def render_header(model: CustomModel, view: ModelView) -> None:
         f"{LIGHT_MD[view.status]} **{view.status.value}**" + (f" · {md_escape(said)}" if said else ""),
         help=view.next_action,
     )
-    if again.button(
+    if not model.serves_itself and again.button(  # imported weights: no run here to repeat
         "New run from this one",
         icon=":material/content_copy:",
         key=Key.CM_CLONE,
@@ -172,6 +172,9 @@ def render_header(model: CustomModel, view: ModelView) -> None:
     st.caption(f"Next action: {for_whom(view.next_action, actor)}")
     tryable = decide(Action.TRY, customization.subject(model), actor)
     if not tryable:
+        return
+    if model.serves_itself:  # no Bedrock base model to compare it with
+        st.caption("An imported model has no Bedrock base model: try it in the Playground beside any enabled model.")
         return
     left, right, _ = st.columns([1.3, 1.3, 3])
     if left.button(
@@ -343,6 +346,8 @@ def show(model_id: str) -> None:
         "Provision Throughput",
         "Configuration",
     ]
+    if model.serves_itself:  # imported weights: no training to chart, served by their own ARN
+        labels = ["Status", "Call it", "Configuration"]
     # lazy tabs: only the open one runs (the Metrics tab reads CSVs from S3; the Status tab must not wait)
     renderers: dict[str, Callable[[], None]] = {
         "Status": lambda: render_status(model, subj),
@@ -350,6 +355,7 @@ def show(model_id: str) -> None:
         "Deploy on demand": lambda: render_deployment(model, subj),
         "Provision Throughput": lambda: render_throughput(model, subj),
         "Configuration": lambda: render_configuration(model, subj),
+        "Call it": lambda: render_imported(model),
     }
     for label, tab in zip(labels, st.tabs(labels, key=Key.CM_TABS, on_change="rerun"), strict=True):
         if tab.open:

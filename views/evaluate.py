@@ -56,6 +56,11 @@ def judges() -> dict[str, str]:
     }
 
 
+def cents(value: float | None) -> str:
+    """Money, with the fractions of a cent a small evaluation costs."""
+    return money(value) if value is None or value >= 0.01 else f"${value:.6f}"
+
+
 def render_estimate(found: Any) -> None:
     cost = money(found.cost) if found.cost is not None else "unknown"
     a, b, c, d = st.columns(4)
@@ -66,9 +71,15 @@ def render_estimate(found: Any) -> None:
     st.caption(md_escape(f"Tokens ≈ {found.input_tokens:,} in / {found.output_tokens:,} out. Cost: {found.cost_note}. "
                          f"Time: {found.seconds_note}."))  # fmt: skip
     if "batch" in found.engines.values():  # online and batch side by side, before choosing
-        batch_cost = money(found.batch_cost) if found.batch_cost is not None else "unknown"
         said = "; ".join(f"{role}: {how}" for role, how in found.engines.items())
-        st.caption(md_escape(f"Engine batch: {batch_cost} instead of {cost} ({said}). {BATCH_TIME_NOTE}."))
+        if found.batch_cost is not None:
+            priced = f"{cents(found.batch_cost)} instead of {cents(found.cost)}"
+        else:  # a total is unknown: what batch saves on the models it batches still is
+            priced = (
+                f"{cents(found.batch_saving)} less than online on the batched models' tokens (the total is unknown)"
+            )
+        note = BATCH_TIME_NOTE[0].upper() + BATCH_TIME_NOTE[1:]
+        st.caption(md_escape(f"Engine batch: {priced} ({said}). {note}."))
 
 
 with st.expander("New evaluation", icon=":material/add_task:", expanded=not evaluations.list_for(model_id)):
@@ -238,6 +249,16 @@ def render_run(evaluation: Evaluation) -> None:
                 st.rerun()
             except ServiceError as exc:
                 st.error(md_escape(str(exc)))
+    if evaluation.engine == "batch":  # which model answered in a Bedrock batch job, and where
+        jobs = evaluation.batch_jobs or {}
+        said = "; ".join(
+            f"{side} model: batch job {job['Arn'].rsplit('/', 1)[-1]} ({job['Region']})" for side, job in jobs.items()
+        )
+        said = said or "Batch jobs not submitted yet."
+        note = md_escape(evaluation.estimate.get("BatchSecondsNote", "")) or None
+        st.caption(
+            md_escape(f"Engine: Bedrock batch, at half the on-demand price. {said} Others answer online."), help=note
+        )
     if evaluation.error:
         st.error(md_escape(f"The evaluation failed: {evaluation.error}"))
     summary = evaluations.summary(evaluation)

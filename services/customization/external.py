@@ -30,7 +30,12 @@ class ExternalModels(ServiceBase):
         known = {m.job_name for m in mine}
         notes: list[str] = []
         for region in self._config.job_regions:
-            notes += self._adopt_imports(region, {m.custom_model_arn for m in mine}, actor)
+            ours = (
+                {m.custom_model_arn for m in mine}
+                | {m.job_arn for m in mine}
+                | {m.name for m in mine if m.customization_type == "IMPORTED"}
+            )  # an import of ours still in progress is not yet known by its model's ARN, but by its job or name
+            notes += self._adopt_imports(region, ours, actor)
             backend = self._backend(region)
             try:
                 unknown = [j for j in backend.list_jobs() if j.job_name not in known]
@@ -58,7 +63,11 @@ class ExternalModels(ServiceBase):
     def _adopt_imports(self, region: str, known: set[str | None], actor: Actor) -> list[str]:
         """Records for the imported models the region lists (ListImportedModels) that Model Studio does not know."""
         try:
-            found = [m for m in self._backend(region).list_imports() if m.custom_model_arn not in known]
+            found = [
+                m
+                for m in self._backend(region).list_imports()
+                if not {m.custom_model_arn, m.job_arn, m.custom_model_name} & known
+            ]
         except ProviderError as exc:
             return [f"Imported models in {region} could not be listed: {exc}"]
         return [self._adopt(model, region, actor) for model in found]

@@ -85,6 +85,7 @@ class Estimate(BaseModel):
     # batch price (None: a price is not known)
     engines: dict[str, str] = Field(default_factory=dict)
     batch_cost: float | None = None
+    batch_saving: float = 0.0  # what batch saves on the batched models whose price is known (even when a total is not)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -98,6 +99,7 @@ class Estimate(BaseModel):
             "SecondsNote": self.seconds_note,
             "Engines": self.engines,
             "BatchCost": self.batch_cost,
+            "BatchSaving": round(self.batch_saving, 6),
             "BatchSecondsNote": BATCH_TIME_NOTE if "batch" in self.engines.values() else "",
         }
 
@@ -218,15 +220,19 @@ def estimate_of(
         tokens["judge"] = (judge_in, 2 * n)
     cost: float | None = 0.0
     batch_cost: float | None = 0.0
+    saving = 0.0
     unknown = []
     for role, (t_in, t_out) in tokens.items():
         prices = targets[role].token_prices
         if prices is None:
             unknown.append(targets[role].name)
-        elif cost is not None and batch_cost is not None:
-            full = t_in / 1000 * prices[0] + t_out / 1000 * prices[1]
+            continue
+        full = t_in / 1000 * prices[0] + t_out / 1000 * prices[1]
+        batched = bool(engines) and role in (engines or {}) and (engines or {})[role] is None
+        saving += full * (1 - BATCH_DISCOUNT) if batched else 0.0
+        if cost is not None and batch_cost is not None:
             cost += full
-            batch_cost += full * (BATCH_DISCOUNT if engines and engines.get(role, "") is None else 1.0)
+            batch_cost += full * (BATCH_DISCOUNT if batched else 1.0)
     if unknown:
         cost = batch_cost = None
         cost_note = (
@@ -258,12 +264,18 @@ def estimate_of(
         seconds_note=seconds_note,
         engines={role: "batch" if reason is None else f"online: {reason}" for role, reason in (engines or {}).items()},
         batch_cost=batch_cost,
+        batch_saving=saving,
     )
 
 
 def reference_of(request: NewEvaluation, model: CustomModel, get: Callable[[str], CustomModel]) -> str:
     """What the custom model is compared with: its base model, or another custom model of the same base (the one an
     endpoint serves now, before promoting this one), called as the platform calls it (enabled)."""
+    if model.serves_itself:
+        raise InvalidRequest(
+            f"{model.name} is an imported model: Model Studio has no base model to compare it with and no data rules "
+            "for its evaluation set; try it in the Playground beside another model."
+        )
     if request.against_model_id is None:
         return model.base_model_id
     if request.against_model_id == model.id:

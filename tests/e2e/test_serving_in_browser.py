@@ -11,11 +11,12 @@ import httpx
 import pytest
 
 from tests.e2e.test_browser import CHROMIUM, browser_page, idle, shot  # noqa: F401  (browser_page: a fixture)
-from tests.support.factories import nova_jsonl
+from tests.support.factories import jsonl, nova_jsonl
 from tests.support.servers import free_port, running_server, wait_for
 
 pytestmark = pytest.mark.e2e
 NOVA = "bedrock:amazon.nova-micro-v1:0:128k"
+TITAN = "bedrock:amazon.titan-text-lite-v1:0:4k"
 WEIGHTS = {
     "config.json": b'{"model_type": "mistral"}', "tokenizer.json": b"{}", "tokenizer_config.json": b"{}",
     "model.safetensors": b"\0" * 2048,
@@ -51,25 +52,34 @@ def test_a_term_a_copy_an_import_and_a_batch_evaluation_in_a_browser(server: str
         for name, body in WEIGHTS.items():
             if name != skip:
                 (bucket / "weights" / folder / name).write_bytes(body)
-    assert httpx.post(f"{server}/api/models/{NOVA}/enable", timeout=10).status_code == 200
-    made = httpx.post(
-        f"{server}/api/custom-models",
-        json={
-            "ModelName": "nova-support", "BaseModelId": NOVA, "TrainingDataLocation": "s3://model-studio/sets/train.jsonl",
-            "ValidationDataLocation": "s3://model-studio/sets/check.jsonl",
-        },
-        timeout=60,
-    )  # fmt: skip
-    assert made.status_code == 201, made.text
-    model_id = made.json()["Id"]
-    wait_for(lambda: httpx.get(f"{server}/api/custom-models/{model_id}", timeout=10).json()["Status"] == "Complete")
+    (bucket / "sets" / "titan.jsonl").write_bytes(jsonl(120))
+    made = {}
+    for name, base, data, check in (("nova-support", NOVA, "train", "check"), ("titan-support", TITAN, "titan", None)):
+        assert httpx.post(f"{server}/api/models/{base}/enable", timeout=10).status_code == 200
+        request = {
+            "ModelName": name,
+            "BaseModelId": base,
+            "TrainingDataLocation": f"s3://model-studio/sets/{data}.jsonl",
+        }
+        if check:
+            request["ValidationDataLocation"] = f"s3://model-studio/sets/{check}.jsonl"
+        created = httpx.post(f"{server}/api/custom-models", json=request, timeout=60)
+        assert created.status_code == 201, created.text
+        made[name] = created.json()["Id"]
+    model_id, titan_id = made["nova-support"], made["titan-support"]
+    for made_id in made.values():
+        wait_for(
+            lambda m=made_id: httpx.get(f"{server}/api/custom-models/{m}", timeout=10).json()["Status"] == "Complete"
+        )
+    assert httpx.put(f"{server}/api/custom-models/{model_id}/deployment", timeout=60).status_code == 202
     page.set_viewport_size({"width": 1280, "height": 720})
     try:
-        # a one-month term: priced beside no commitment, warned, confirmed in a dialog with its end date
-        page.goto(f"{server}/custom-models?model={model_id}")
+        # a one-month term: priced beside no commitment (AWS publishes Titan Text Lite's), warned, confirmed in a
+        # dialog with its end date
+        page.goto(f"{server}/custom-models?model={titan_id}")
         page.get_by_role("tab", name="Provision Throughput").click()
         page.get_by_text("1-month term", exact=True).click()
-        expect(page.get_by_text(re.compile(r"^1-month term: "))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"^1-month term: \$[0-9.,]+ per hour"))).to_be_visible()
         expect(page.get_by_text("cannot be ended early", exact=False).first).to_be_visible()
         idle(page)
         shot(page, "20-term-priced-1280")
@@ -80,7 +90,7 @@ def test_a_term_a_copy_an_import_and_a_batch_evaluation_in_a_browser(server: str
         expect(page.get_by_role("dialog")).to_have_count(0)
         model = wait_for(
             lambda: (
-                (m := httpx.get(f"{server}/api/custom-models/{model_id}", timeout=10).json())["ThroughputStatus"]
+                (m := httpx.get(f"{server}/api/custom-models/{titan_id}", timeout=10).json())["ThroughputStatus"]
                 == "InService"
                 and m
             )
@@ -115,27 +125,32 @@ def test_a_term_a_copy_an_import_and_a_batch_evaluation_in_a_browser(server: str
         imported = wait_for(
             lambda: next(
                 (m for m in httpx.get(f"{server}/api/custom-models", timeout=10).json()["CustomModels"]
-                 if m["ModelName"] == "support-mistral" and m["StatusLight"] == "YELLOW"), None,
+                 if m["ModelName"] == "support-mistral" and m["StatusLight"] == "YELLOW"
+                 and m["Imported"]["CustomModelUnits"]), None,  # one read of the list may see the light first
             )
         )  # fmt: skip
-        assert imported["ModelType"] == "IMPORTED" and imported["Imported"]["CustomModelUnits"] == 1
+        assert imported["ModelType"] == "IMPORTED" and imported["Imported"]["CustomModelUnits"] == 1, imported
         page.goto(f"{server}/custom-models?model={imported['Id']}")
-        expect(page.get_by_text("support-mistral", exact=False).first).to_be_visible(timeout=60_000)
+        page.get_by_role("tab", name="Call it").click()
+        expect(page.get_by_text(re.compile(r"for each 5-minute window a copy runs"))).to_be_visible(timeout=60_000)
+        expect(page.get_by_text("aws bedrock-runtime converse", exact=False).first).to_be_visible()
         idle(page)
         shot(page, "23-imported-model-1280")
 
-        # an evaluation on Bedrock's batch engine: the base in a batch job, the custom model (throughput) online
+        # an evaluation on Bedrock's batch engine: the base in a batch job, the custom model (deployed) online
+        assert httpx.post(f"{server}/api/models/{model_id}/enable", timeout=10).status_code == 200
         page.goto(f"{server}/evaluations?model={model_id}")
         expect(page.get_by_role("heading", name="Evaluations")).to_be_visible(timeout=60_000)
         page.get_by_text("Bedrock batch (half price, within 24 hours)").click()
         idle(page)
         page.get_by_role("button", name="Estimate cost and time").click()
-        expect(page.get_by_text(re.compile("Engine batch: .* instead of"))).to_be_visible()
+        expect(page.get_by_text(re.compile(r"Engine batch: \$[0-9.,]+ (instead of|less than online)"))).to_be_visible()
         idle(page)
         shot(page, "24-batch-estimate-1280")
         page.get_by_role("button", name="Start evaluation").click()
         expect(page.get_by_text(re.compile("Evaluation started"))).to_be_visible()
         expect(page.get_by_text(re.compile(r"· Completed$")).first).to_be_visible(timeout=120_000)
+        expect(page.get_by_text(re.compile("Engine: Bedrock batch")).first).to_be_visible()
         [run] = httpx.get(f"{server}/api/custom-models/{model_id}/evaluations", timeout=10).json()["Evaluations"]
         assert run["Engine"] == "batch" and list(run["BatchJobs"]) == ["base"] and run["Status"] == "Completed"
         results = httpx.get(f"{server}/api/evaluations/{run['Id']}/results", timeout=10).json()["Results"]

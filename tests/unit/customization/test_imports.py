@@ -219,3 +219,23 @@ def test_a_sagemaker_trained_nova_model_is_registered_and_served_by_throughput_o
     clock.advance(seconds=services.settings.sim_throughput_seconds + 1)
     failed = services.customization.refresh(missing.id)
     assert failed.job_status is JobStatus.FAILED and "No model artifacts" in (failed.failure_message or "")
+
+
+def test_an_imported_model_is_not_evaluated_against_a_base_it_does_not_have(local) -> None:
+    services, clock = local
+    put_folder(services)
+    model = services.customization.start_import("to-evaluate", FOLDER, actor=LOCAL_ADMIN)
+    clock.advance(seconds=services.settings.sim_throughput_seconds + 1)
+    services.customization.refresh(model.id)
+    api = TestClient(create_api(lambda: services), client=("127.0.0.1", 50000))
+    refused = api.post(f"/custom-models/{model.id}/evaluations", json={"DatasetLocation": FOLDER + "config.json"})
+    assert refused.status_code == 422 and "is an imported model" in refused.text, refused.text
+
+
+def test_a_sync_while_our_import_completes_does_not_take_it_for_someone_elses(local) -> None:
+    services, clock = local
+    put_folder(services)
+    model = services.customization.start_import("ours", FOLDER, actor=MEMBER)
+    clock.advance(seconds=services.settings.sim_throughput_seconds + 1)  # complete at Bedrock, not yet refreshed here
+    assert services.customization.adopt_external(actor=LOCAL_ADMIN) == []
+    assert [m.id for m in services.customization.list()] == [model.id]

@@ -43,6 +43,8 @@ def test_a_batch_evaluation_runs_the_base_in_a_batch_job_and_completes_with_resu
     engines = estimate["Engines"]
     assert engines["base"] == "batch" and engines["custom"].startswith("online: nova-bot is a custom model AWS lists")
     assert estimate["Cost"] is not None and estimate["BatchCost"] < estimate["Cost"]  # the base at half its price
+    assert estimate["BatchSaving"] > 0
+    assert estimate["BatchSaving"] == pytest.approx(estimate["Cost"] - estimate["BatchCost"], abs=1e-6)
     assert "24-hour window" in estimate["BatchSecondsNote"]
     started = api.post(f"/custom-models/{model.id}/evaluations", json={"MaxRecords": 30, "Engine": "batch"})
     assert started.status_code in (200, 201, 202), started.text
