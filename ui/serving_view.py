@@ -373,6 +373,9 @@ def render_copy(model: CustomModel, subj: Subject) -> None:
     services = deps.get_services()
     targets = [r for r in copy_regions(model.base_model_id) if r in services.settings.aws_regions and r != model.region]
     copy = decide(Action.COPY, subj, deps.get_actor())
+    if model.serves_itself:  # the rule says why (services/domain/actions.py)
+        st.caption(md_escape(f"Copy to another region: {copy.reason}"))
+        return
     if not targets:
         st.caption(
             f"Copy to another region: none of the configured regions ({', '.join(services.settings.aws_regions)}) "

@@ -289,12 +289,14 @@ def render_configuration(model: CustomModel, subj: Subject) -> None:
         "Id": model.id,
         "Name": model.name,
         "Description": model.description or "—",
-        "Base model": f"{model.base_model_name} ({model.base_model_id})",
-        "Customization type": f"{method.label} ({model.customization_type})" if method else model.customization_type,
+        "Base model": f"{model.base_model_name} ({model.base_model_id})"
+        if model.base_model_id
+        else model.base_model_name,
+        "Customization type": f"{method.label if method else 'Imported'} ({model.customization_type})",
         **(method.described(model.customization_config) if method else {}),
-        "Training data": model.training_uri,
+        "Model data" if model.customization_type == "IMPORTED" else "Training data": model.training_uri,
         "Validation data": model.validation_uri or "—",
-        "Output location": model.output_uri,
+        "Output location": model.output_uri or "—",
         "Job name": model.job_name,
         "Job ARN": model.job_arn or "—",
         "Custom model ARN": model.custom_model_arn or "—",

@@ -136,6 +136,10 @@ def test_a_term_a_copy_an_import_and_a_batch_evaluation_in_a_browser(server: str
         expect(page.get_by_text("aws bedrock-runtime converse", exact=False).first).to_be_visible()
         idle(page)
         shot(page, "23-imported-model-1280")
+        page.get_by_role("tab", name="Configuration").click()
+        expect(page.get_by_text(re.compile("Bedrock copies custom models it made, not imported ones"))).to_be_visible()
+        idle(page)
+        shot(page, "23b-imported-configuration-1280")
 
         # an evaluation on Bedrock's batch engine: the base in a batch job, the custom model (deployed) online
         assert httpx.post(f"{server}/api/models/{model_id}/enable", timeout=10).status_code == 200
