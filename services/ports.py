@@ -325,7 +325,7 @@ class EvaluationStore(Protocol):
         """Change a run only while its status is in ``expect``, with ``audit`` in the transaction; else None."""
 
     def save_result(self, result: EvaluationResult) -> bool:
-        """Store one record's result; False (and nothing changed) if that record is already stored."""
+        """Store one record's result while its run is Running; False (nothing changed) if stored or not Running."""
 
     def results(self, evaluation_id: str) -> list[EvaluationResult]:
         """In record order."""

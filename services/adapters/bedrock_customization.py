@@ -170,7 +170,7 @@ class BedrockCustomization:
         )  # fmt: skip
 
     def list_imports(self) -> list[JobInfo]:
-        return bedrock_imports.imported_models(self._pages)
+        return bedrock_imports.imported_models(self._pages, self._call)
 
     def get_job(self, job_identifier: str) -> JobInfo | None:
         if ":model-copy-job/" in job_identifier:  # a model copy is followed like a job

@@ -87,10 +87,12 @@ def import_job(call: Call, job_arn: str) -> JobInfo | None:
     )  # fmt: skip
 
 
-def imported_models(pages: Callable[[str, str, str], list[dict[str, Any]]]) -> list[JobInfo]:
-    """Every imported model of the region (ListImportedModels) as a completed import, for adoption."""
+def imported_models(pages: Callable[[str, str, str], list[dict[str, Any]]], call: Call) -> list[JobInfo]:
+    """Every imported model of the region (ListImportedModels) as a completed import, for adoption, with its Custom
+    Model Units (GetImportedModel: one call per imported model the region has)."""
     found = []
     for m in pages("ListImportedModels", "list_imported_models", "modelSummaries"):
+        known = details(call, str(m["modelArn"]))
         found.append(
             JobInfo(
                 job_arn=str(m["modelArn"]),
@@ -100,7 +102,8 @@ def imported_models(pages: Callable[[str, str, str], list[dict[str, Any]]]) -> l
                 custom_model_name=str(m["modelName"]),
                 created_at=_aware(m.get("creationTime")),
                 customization_type="IMPORTED",
-                import_details=ImportDetails(
+                import_details=known
+                or ImportDetails(
                     architecture=str(m.get("modelArchitecture") or "unknown"),
                     converse=bool(m.get("instructSupported")),
                 ),

@@ -95,7 +95,7 @@ def test_an_evaluation_round_trips_and_changes_only_from_the_expected_status(sto
 
 
 def test_a_record_is_stored_once(store) -> None:
-    store.evaluations.insert_evaluation(evaluation())
+    store.evaluations.insert_evaluation(evaluation(status=EvaluationStatus.RUNNING))
     first = EvaluationResult(
         evaluation_id="ev-1", index=2, prompt="q", reference="r", custom_output="r", base_output="x",
         scores={"exact_match": (1.0, 0.0)}, verdict="win", custom_tokens=(3, 1),
@@ -109,6 +109,15 @@ def test_a_record_is_stored_once(store) -> None:
     assert store.evaluations.results("ev-1")[1] == first
     assert store.evaluations.result_indexes("ev-1") == {1, 2}
     assert store.evaluations.results("ev-9") == [] and store.evaluations.result_indexes("ev-9") == set()
+
+
+def test_a_record_answered_after_its_run_was_cancelled_is_not_stored(store) -> None:
+    store.evaluations.insert_evaluation(evaluation(status=EvaluationStatus.RUNNING))
+    late = EvaluationResult(evaluation_id="ev-1", index=1, prompt="q", reference="r")
+    store.evaluations.update_evaluation("ev-1", [EvaluationStatus.RUNNING], status=EvaluationStatus.CANCELLED)
+    assert not store.evaluations.save_result(late)  # the record in flight when the run was cancelled
+    assert store.evaluations.results("ev-1") == []
+    assert not store.evaluations.save_result(late.model_copy(update={"evaluation_id": "ev-9"}))  # no such run
 
 
 def test_the_last_call_time_is_the_latest_of_the_counts(store) -> None:

@@ -437,6 +437,9 @@ class InMemoryCatalogStore:
         return new
 
     def save_result(self, result: EvaluationResult) -> bool:
+        run = self.evaluation_rows.get(result.evaluation_id)
+        if run is None or run.status is not EvaluationStatus.RUNNING:
+            return False  # a run cancelled (or ended) meanwhile stores nothing more
         stored = self.evaluation_results.setdefault(result.evaluation_id, {})
         if result.index in stored:
             return False

@@ -322,6 +322,17 @@ def test_aws_mode_over_http_in_two_regions(aws: Front, tmp_path: Path) -> None:
         assert ready["Imported"]["WindowPrice"] == pytest.approx(2 * 0.0785 * 5)
         assert api.delete(f"/custom-models/{ready['Id']}").status_code == 204
         assert ("us-east-1", "DeleteImportedModel") in aws.calls
+        # a model imported in the console is listed after a sync, with its CMUs
+        client(aws, "bedrock", "us-east-1").create_model_import_job(
+            jobName="console-import", importedModelName="console-llama", roleArn=ROLE,
+            modelDataSource={"s3DataSource": {"s3Uri": "s3://studio-east/weights/tuned-llama/"}},
+        )  # fmt: skip
+        time.sleep(aws.ready + 0.5)
+        notes = api.post("/models/sync").json()["Notes"]
+        assert any("console-llama (us-east-1" in n for n in notes), notes
+        [console] = [m for m in api.get("/custom-models").json()["CustomModels"] if m["ModelName"] == "console-llama"]
+        assert console["ModelType"] == "IMPORTED" and console["Imported"]["CustomModelUnits"] == 2, console
+        assert console["StatusLight"] == "YELLOW"
         # a SageMaker-trained Nova model registered from its model package (CreateCustomModel), then deleted
         package = "arn:aws:sagemaker:us-east-1:123456789012:model-package/nova-group/1"
         registered = api.post(

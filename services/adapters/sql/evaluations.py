@@ -6,11 +6,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 import orjson
-from sqlalchemy import Row, insert, select, update
+from sqlalchemy import Integer, Row, insert, literal, select, update
 from sqlalchemy.exc import IntegrityError
 
 from services.adapters.sql.engine import SqlBase, write_audit
-from services.adapters.sql_tables import evaluation_results, evaluations
+from services.adapters.sql_tables import SafeString, SafeText, evaluation_results, evaluations
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
 from services.domain.records import AuditEvent
 
@@ -80,18 +80,25 @@ class SqlEvaluations(SqlBase):
         return _evaluation_of(row)
 
     def save_result(self, result: EvaluationResult) -> bool:
+        running = (
+            select(evaluations.c.id)
+            .where(evaluations.c.id == result.evaluation_id, evaluations.c.status == EvaluationStatus.RUNNING.value)
+            .exists()
+        )
+        row = select(
+            literal(result.evaluation_id, SafeString(40)), literal(result.index, Integer),
+            literal(result.model_dump_json(), SafeText),
+        ).where(running)  # fmt: skip
         try:
-            with self._engine.begin() as conn:
-                conn.execute(
-                    insert(evaluation_results).values(
-                        evaluation_id=result.evaluation_id,
-                        record_index=result.index,
-                        result=result.model_dump_json(),
-                    )
-                )
+            with self._engine.begin() as conn:  # one statement: a run cancelled meanwhile stores nothing more
+                stored = conn.execute(
+                    insert(evaluation_results)
+                    .from_select(["evaluation_id", "record_index", "result"], row)
+                    .returning(evaluation_results.c.record_index)  # rowcount is not said by every driver here
+                ).first()
         except IntegrityError:
             return False
-        return True
+        return stored is not None
 
     def results(self, evaluation_id: str) -> list[EvaluationResult]:
         with self._engine.connect() as conn:
