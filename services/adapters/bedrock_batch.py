@@ -6,21 +6,8 @@ from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
+from services.adapters.bedrock_answers import NOT_FOUND, code_of, fail, status_of
 from services.domain.batch import WINDOW_HOURS, BatchJob, BatchStatus
-from services.domain.errors import ProviderDataError, ProviderRejected, ProviderUnavailable, summarize
-
-_NOT_FOUND = {"ResourceNotFoundException", "NotFoundException"}
-_RETRYABLE = {"ThrottlingException", "InternalServerException", "ServiceUnavailableException"}
-
-
-def _fail(action: str, exc: Exception) -> Exception:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", "Error"), summarize(str(error.get("Message", exc)))
-        if code in _RETRYABLE:
-            return ProviderUnavailable(f"Bedrock {action}: {code}: {message} Try again shortly.")
-        return ProviderRejected(f"Bedrock {action}: {code}: {message}")
-    return ProviderUnavailable(f"Bedrock {action}: could not reach the service ({summarize(str(exc))}).")
 
 
 class BedrockBatch:
@@ -38,23 +25,20 @@ class BedrockBatch:
                 timeoutDurationInHours=WINDOW_HOURS, modelInvocationType="Converse",
             )  # fmt: skip
         except (ClientError, BotoCoreError) as exc:
-            raise _fail("CreateModelInvocationJob", exc) from exc
+            raise fail("CreateModelInvocationJob", exc) from exc
         return str(answer["jobArn"])
 
     def get_batch_job(self, arn: str) -> BatchJob | None:
         try:
             job = self._bedrock.get_model_invocation_job(jobIdentifier=arn)
         except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") in _NOT_FOUND:
+            if code_of(exc) in NOT_FOUND:
                 return None
-            raise _fail("GetModelInvocationJob", exc) from exc
+            raise fail("GetModelInvocationJob", exc) from exc
         except BotoCoreError as exc:
-            raise _fail("GetModelInvocationJob", exc) from exc
-        try:
-            status = BatchStatus(job.get("status"))
-        except ValueError:
-            raise ProviderDataError(f"Bedrock GetModelInvocationJob: unknown status {job.get('status')!r}.") from None
+            raise fail("GetModelInvocationJob", exc) from exc
         return BatchJob(
-            arn=str(job["jobArn"]), status=status, message=str(job.get("message") or ""),
+            arn=str(job["jobArn"]), status=status_of(BatchStatus, job, "GetModelInvocationJob"),
+            message=str(job.get("message") or ""),
             processed=int(job.get("processedRecordCount") or 0), total=int(job.get("totalRecordCount") or 0),
         )  # fmt: skip

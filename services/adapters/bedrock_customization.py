@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
-from enum import Enum
-from typing import Any, TypeVar
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
 
 from services.adapters import bedrock_imports
+from services.adapters.bedrock_answers import (
+    CONFLICT,
+    NOT_FOUND,
+    aware,
+    code_of,
+    fail,
+    status_of,
+    tag_list,
+)
 from services.domain.availability import access_problem
 from services.domain.custom import (
     DeploymentInfo,
@@ -19,54 +26,6 @@ from services.domain.custom import (
     ThroughputInfo,
     ThroughputStatus,
 )
-from services.domain.errors import ProviderDataError, ProviderRejected, ProviderUnavailable, summarize
-
-StatusT = TypeVar("StatusT", bound=Enum)
-
-_RETRYABLE = {
-    "ThrottlingException", "InternalServerException", "ServiceUnavailableException", "ServiceUnavailable",
-    "RequestTimeout", "RequestTimeoutException",
-}  # fmt: skip
-_NOT_FOUND = {"ResourceNotFoundException", "NotFoundException"}
-_CONFLICT = {"ConflictException", "ResourceInUseException"}
-
-
-def _tag_list(tags: dict[str, str]) -> list[dict[str, str]]:
-    """Bedrock's Tag list shape: [{"key": ..., "value": ...}]."""
-    return [{"key": k, "value": v} for k, v in tags.items()]
-
-
-def _fail(action: str, exc: Exception) -> Exception:
-    if isinstance(exc, ClientError):
-        error = exc.response.get("Error", {})
-        code, message = error.get("Code", "Error"), summarize(str(error.get("Message", str(exc))))
-        if code in _RETRYABLE:
-            return ProviderUnavailable(f"Bedrock {action}: {code}: {message} Try again shortly.")
-        if code == "AccessDeniedException":
-            return ProviderRejected(
-                f"Bedrock {action}: access denied ({message}). The identity needs the Bedrock permission "
-                "for this action (and iam:PassRole on the customization role to create jobs)."
-            )
-        if code == "ServiceQuotaExceededException":
-            return ProviderRejected(f"Bedrock {action}: a service quota is exhausted ({message}).")
-        return ProviderRejected(f"Bedrock {action}: {code}: {message}")
-    return ProviderUnavailable(f"Bedrock {action}: could not reach the service ({summarize(str(exc))}).")
-
-
-def _aware(value: Any) -> datetime | None:
-    """A timestamp as UTC: one without a zone (some endpoints send them) is taken as UTC."""
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
-
-def _status(kind: type[StatusT], answer: dict[str, Any], action: str) -> StatusT:
-    raw = answer.get("status")
-    try:
-        return kind(raw)
-    except ValueError:
-        raise ProviderDataError(f"Bedrock {action}: the answer has no known status ({raw!r}).") from None
-
 
 _STAGES = (
     ("trainingDetails", "Training"),
@@ -84,10 +43,6 @@ def _stage(details: dict[str, Any]) -> str | None:
     return None
 
 
-def _code(exc: ClientError) -> str:
-    return str(exc.response.get("Error", {}).get("Code", ""))
-
-
 class BedrockCustomization:
     def __init__(self, client: Any) -> None:
         self._bedrock = client
@@ -97,11 +52,11 @@ class BedrockCustomization:
         try:
             return getattr(self._bedrock, method)(**params)
         except ClientError as exc:
-            if missing_ok and _code(exc) in _NOT_FOUND:
+            if missing_ok and code_of(exc) in NOT_FOUND:
                 return None
-            raise _fail(action, exc) from exc
+            raise fail(action, exc) from exc
         except BotoCoreError as exc:
-            raise _fail(action, exc) from exc
+            raise fail(action, exc) from exc
 
     # ---- jobs ----------------------------------------------------------------------------
     def create_job(self, request: JobRequest) -> str:
@@ -126,7 +81,7 @@ class BedrockCustomization:
         if request.validation_uri:
             params["validationDataConfig"] = {"validators": [{"s3Uri": request.validation_uri}]}
         if request.tags:  # cost allocation: on the job and on the custom model it makes
-            params["jobTags"] = params["customModelTags"] = _tag_list(request.tags)
+            params["jobTags"] = params["customModelTags"] = tag_list(request.tags)
         if request.kms_key_id:
             params["customModelKmsKeyId"] = request.kms_key_id
         if request.vpc_subnets:
@@ -137,14 +92,14 @@ class BedrockCustomization:
         try:
             return str(self._bedrock.create_model_customization_job(**params)["jobArn"])
         except ClientError as exc:
-            if _code(exc) in _CONFLICT:
+            if code_of(exc) in CONFLICT:
                 # A retry of a request that went through: the same job answers for it.
                 existing = self.get_job(request.job_name)
                 if existing is not None and existing.client_token in (None, request.client_token):
                     return existing.job_arn
-            raise _fail("CreateModelCustomizationJob", exc) from exc
+            raise fail("CreateModelCustomizationJob", exc) from exc
         except BotoCoreError as exc:
-            raise _fail("CreateModelCustomizationJob", exc) from exc
+            raise fail("CreateModelCustomizationJob", exc) from exc
 
     def create_copy_job(self, source_arn: str, target_name: str, client_token: str) -> str:
         answer = self._call(
@@ -158,7 +113,7 @@ class BedrockCustomization:
     ) -> str:
         return bedrock_imports.create_import_job(
             self._call, job_name=job_name, model_name=model_name, role_arn=role_arn, s3_uri=s3_uri,
-            client_token=client_token, tags=_tag_list(tags),
+            client_token=client_token, tags=tag_list(tags),
         )  # fmt: skip
 
     def register_model(
@@ -166,7 +121,7 @@ class BedrockCustomization:
     ) -> str:
         return bedrock_imports.register(
             self._call, model_name=model_name, role_arn=role_arn, source=source, client_token=client_token,
-            tags=_tag_list(tags),
+            tags=tag_list(tags),
         )  # fmt: skip
 
     def list_imports(self) -> list[JobInfo]:
@@ -184,7 +139,7 @@ class BedrockCustomization:
         )
         if job is None:
             return None
-        status = _status(JobStatus, job, "GetModelCustomizationJob")
+        status = status_of(JobStatus, job, "GetModelCustomizationJob")
         validation = job.get("validationMetrics") or []
         return JobInfo(
             job_arn=job["jobArn"],
@@ -193,7 +148,7 @@ class BedrockCustomization:
             failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
             custom_model_arn=job.get("outputModelArn") if status is JobStatus.COMPLETED else None,
             client_token=job.get("clientRequestToken"),
-            end_time=_aware(job.get("endTime"))
+            end_time=aware(job.get("endTime"))
             if status in (JobStatus.COMPLETED, JobStatus.FAILED, JobStatus.STOPPED)
             else None,
             training_loss=(job.get("trainingMetrics") or {}).get("trainingLoss"),
@@ -211,7 +166,7 @@ class BedrockCustomization:
             ),
             output_uri=(job.get("outputDataConfig") or {}).get("s3Uri"),
             hyperparameters={str(k): str(v) for k, v in (job.get("hyperParameters") or {}).items()},
-            created_at=_aware(job.get("creationTime")),
+            created_at=aware(job.get("creationTime")),
             customization_type=str(job.get("customizationType") or "FINE_TUNING"),
             customization_config=job.get("customizationConfig") or None,
         )
@@ -236,7 +191,7 @@ class BedrockCustomization:
             JobInfo(
                 job_arn=s["jobArn"],
                 job_name=s["jobName"],
-                status=_status(JobStatus, s, "ListModelCustomizationJobs"),
+                status=status_of(JobStatus, s, "ListModelCustomizationJobs"),
                 custom_model_arn=s.get("customModelArn"),
             )
             for s in summaries
@@ -277,7 +232,7 @@ class BedrockCustomization:
         if commitment:
             params["commitmentDuration"] = commitment
         if tags:
-            params["tags"] = _tag_list(tags)
+            params["tags"] = tag_list(tags)
         response = self._call("CreateProvisionedModelThroughput", "create_provisioned_model_throughput", **params)
         return str(response["provisionedModelArn"])
 
@@ -293,7 +248,7 @@ class BedrockCustomization:
         return ThroughputInfo(
             arn=pt["provisionedModelArn"],
             name=pt["provisionedModelName"],
-            status=_status(ThroughputStatus, pt, "GetProvisionedModelThroughput"),
+            status=status_of(ThroughputStatus, pt, "GetProvisionedModelThroughput"),
             model_units=int(pt["modelUnits"]),
             failure_message=pt.get("failureMessage"),
         )
@@ -306,7 +261,7 @@ class BedrockCustomization:
             "clientRequestToken": client_token,
         }
         if tags:
-            params["tags"] = _tag_list(tags)
+            params["tags"] = tag_list(tags)
         response = self._call("CreateCustomModelDeployment", "create_custom_model_deployment", **params)
         return str(response["customModelDeploymentArn"])
 
@@ -322,7 +277,7 @@ class BedrockCustomization:
         return DeploymentInfo(
             arn=found["customModelDeploymentArn"],
             name=found.get("modelDeploymentName", ""),
-            status=_status(DeploymentStatus, found, "GetCustomModelDeployment"),
+            status=status_of(DeploymentStatus, found, "GetCustomModelDeployment"),
             failure_message=found.get("failureMessage"),
         )
 
@@ -356,7 +311,7 @@ class BedrockCustomization:
         try:
             found = self._bedrock.get_foundation_model_availability(modelId=model_id)
         except ClientError as exc:
-            if _code(exc) in _NOT_FOUND:
+            if code_of(exc) in NOT_FOUND:
                 return f"{model_id} is not offered in {region}."
             return None  # Bedrock could not say (a permission missing, say): the job's own checks decide
         except BotoCoreError:

@@ -6,36 +6,26 @@ and a copy from another region (GetModelCopyJob)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import Any
 
+from services.adapters.bedrock_answers import aware, status_of
 from services.domain.custom import JobInfo, JobStatus
 from services.domain.errors import ProviderDataError
 from services.domain.imports import ImportDetails
 
 Call = Callable[..., Any]  # BedrockCustomization._call: (action, method, *, missing_ok, **params)
 
-_STATUS = {"InProgress": JobStatus.IN_PROGRESS, "Completed": JobStatus.COMPLETED, "Failed": JobStatus.FAILED}
-
-
-def _aware(value: Any) -> datetime | None:
-    if not isinstance(value, datetime):
-        return None
-    return value.replace(tzinfo=UTC) if value.tzinfo is None else value
-
 
 def copy_job(call: Call, job_arn: str) -> JobInfo | None:
     job = call("GetModelCopyJob", "get_model_copy_job", missing_ok=True, jobArn=job_arn)
     if job is None:
         return None
-    status = _STATUS.get(str(job.get("status")))
-    if status is None:
-        raise ProviderDataError(f"Bedrock GetModelCopyJob: the answer has no known status ({job.get('status')!r}).")
+    status = status_of(JobStatus, job, "GetModelCopyJob")
     return JobInfo(
         job_arn=job["jobArn"], job_name=str(job.get("targetModelName") or job["jobArn"].rsplit("/", 1)[-1]),
         status=status, failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
         custom_model_arn=job.get("targetModelArn") if status is JobStatus.COMPLETED else None,
-        client_token=None, created_at=_aware(job.get("creationTime")), custom_model_name=job.get("targetModelName"),
+        client_token=None, created_at=aware(job.get("creationTime")), custom_model_name=job.get("targetModelName"),
     )  # fmt: skip
 
 
@@ -73,15 +63,13 @@ def import_job(call: Call, job_arn: str) -> JobInfo | None:
     job = call("GetModelImportJob", "get_model_import_job", missing_ok=True, jobIdentifier=job_arn)
     if job is None:
         return None
-    status = _STATUS.get(str(job.get("status")))
-    if status is None:
-        raise ProviderDataError(f"Bedrock GetModelImportJob: the answer has no known status ({job.get('status')!r}).")
+    status = status_of(JobStatus, job, "GetModelImportJob")
     arn = job.get("importedModelArn") if status is JobStatus.COMPLETED else None
     return JobInfo(
         job_arn=job["jobArn"], job_name=str(job.get("jobName") or job["jobArn"].rsplit("/", 1)[-1]), status=status,
         failure_message=job.get("failureMessage") if status is JobStatus.FAILED else None,
-        custom_model_arn=arn, end_time=_aware(job.get("endTime")) if status is not JobStatus.IN_PROGRESS else None,
-        created_at=_aware(job.get("creationTime")), custom_model_name=job.get("importedModelName"),
+        custom_model_arn=arn, end_time=aware(job.get("endTime")) if status is not JobStatus.IN_PROGRESS else None,
+        created_at=aware(job.get("creationTime")), custom_model_name=job.get("importedModelName"),
         customization_type="IMPORTED", import_details=details(call, arn) if arn else None,
         training_uri=((job.get("modelDataSource") or {}).get("s3DataSource") or {}).get("s3Uri"),
     )  # fmt: skip
@@ -100,7 +88,7 @@ def imported_models(pages: Callable[[str, str, str], list[dict[str, Any]]], call
                 status=JobStatus.COMPLETED,
                 custom_model_arn=str(m["modelArn"]),
                 custom_model_name=str(m["modelName"]),
-                created_at=_aware(m.get("creationTime")),
+                created_at=aware(m.get("creationTime")),
                 customization_type="IMPORTED",
                 import_details=known
                 or ImportDetails(
@@ -141,7 +129,7 @@ def registered(call: Call, model_arn: str) -> JobInfo | None:
         job_arn=model_arn, job_name=str(model.get("modelName") or model_arn.rsplit("/", 1)[-1]), status=status,
         failure_message=model.get("failureMessage") if status is JobStatus.FAILED else None,
         custom_model_arn=model_arn if status is JobStatus.COMPLETED else None,
-        created_at=_aware(model.get("creationTime")),
+        created_at=aware(model.get("creationTime")),
         custom_model_name=model.get("modelName"), customization_type="IMPORTED",
         base_model=str(model.get("baseModelArn", "")).rsplit("/", 1)[-1] or None,
     )  # fmt: skip

@@ -12,11 +12,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from services.domain.custom import JobInfo, JobStatus
-from services.domain.imports import WEIGHTS_SUFFIX, ImportDetails, folder_problems
+from services.domain.imports import CONFIG_LIMIT, WEIGHTS_SUFFIX, ImportDetails, folder_problems
 from services.ports import ObjectStore
 
 ACCOUNT = "000000000000"
-CONFIG_LIMIT = 1_000_000  # a config.json is a few KB; more is not read
 BYTES_PER_CMU = 16 * 1024**3  # simulated: one CMU per 16 GiB of weights, at least one
 
 
@@ -32,7 +31,7 @@ def folder(objects: ObjectStore, uri: str) -> tuple[dict[str, int], bytes | None
     if "config.json" not in files:
         return files, None
     with objects.open(prefix + "config.json") as stream:
-        return files, stream.read(CONFIG_LIMIT + 1)[:CONFIG_LIMIT]
+        return files, stream.read(CONFIG_LIMIT)
 
 
 def new_import(

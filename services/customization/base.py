@@ -9,10 +9,11 @@ from typing import Any
 
 from services.customization.common import Clock, CustomizationConfig, NewCustomModel, _state
 from services.customization.methods import FINE_TUNING, method_for
-from services.domain.custom import CustomModel
-from services.domain.errors import ConcurrentUpdate, ModelNotFound, ProviderRejected
+from services.domain.custom import CustomModel, JobStatus
+from services.domain.errors import ConcurrentUpdate, ModelNotFound, ProviderError, ProviderRejected
 from services.domain.identity import Actor
 from services.domain.invocation_logs import logs_of
+from services.domain.models import ModelRecord
 from services.domain.records import AuditEvent
 from services.notices.events import event_for
 from services.ports import CatalogStore, CustomizationBackend, CustomModelStore, ObjectStore
@@ -103,6 +104,27 @@ class ServiceBase:
             closed_throughput=closed_throughput,
             audit=[event],
         )
+
+    def _made_at_bedrock(
+        self, model: CustomModel, base: ModelRecord, actor: Actor, verb: str, detail: str, started: str,
+        ask: Callable[[], str],
+    ) -> CustomModel:  # fmt: skip
+        """A model Bedrock makes without training here (a copy, an import, a registration): recorded first (audited
+        ``verb``), then ``ask`` Bedrock for it; nothing is left when Bedrock refuses (``{verb}-refused``); followed
+        from then on by the ARN it answers with (``{verb}-started``)."""
+        self._store.insert_custom(
+            model, base, model.region, audit=[self._event(actor, verb, model, None, _state(model), detail)]
+        )
+        try:
+            arn = ask()
+        except ProviderError as exc:
+            refused = self._event(actor, f"{verb}-refused", model, _state(model), None, str(exc))
+            self._store.delete_custom(model.id, model.version, audit=[refused])
+            raise
+        return self._update(
+            self.get(model.id), {"job_arn": arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor,
+            action=f"{verb}-started", detail=started,
+        )  # fmt: skip
 
     def _rewritten(self, model_id: str, write: Callable[[CustomModel], CustomModel], gave_up: str) -> CustomModel:
         """``write`` to the model as it is now, read again and written again when a refresh (the

@@ -9,12 +9,12 @@ import hashlib
 import uuid
 
 from services.customization.base import ServiceBase
-from services.customization.common import _clear_deployment, _clear_throughput, _state
+from services.customization.common import _clear_deployment, _clear_throughput
 from services.datasets.specs import ON_DEMAND_REGIONS
 from services.domain.actions import Action, custom_subject, require
 from services.domain.copies import copy_problem
 from services.domain.custom import CustomModel, JobStatus
-from services.domain.errors import InvalidRequest, ModelNotFound, ProviderError
+from services.domain.errors import InvalidRequest, ModelNotFound
 from services.domain.identity import Actor
 from services.domain.names import bedrock_name
 
@@ -51,19 +51,15 @@ class Copies(ServiceBase):
             | _clear_throughput()
             | _clear_deployment()  # a copy starts unserved
         )  # fmt: skip
-        event = self._event(actor, "copy", copy, None, _state(copy), f"from {source.name} in {source.region}")
-        self._store.insert_custom(copy, base, region, audit=[event])
-        try:
-            arn = self._backend(region).create_copy_job(source.custom_model_arn, name, token)
-        except ProviderError as exc:
-            self._store.delete_custom(
-                copy.id, copy.version, audit=[self._event(actor, "copy-refused", copy, _state(copy), None, str(exc))]
-            )
-            raise
-        return self._update(
-            self.get(copy.id), {"job_arn": arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor,
-            action="copy-started", detail=f"CreateModelCopyJob in {region}",
-        )  # fmt: skip
+        return self._made_at_bedrock(
+            copy,
+            base,
+            actor,
+            "copy",
+            f"from {source.name} in {source.region}",
+            f"CreateModelCopyJob in {region}",
+            lambda: self._backend(region).create_copy_job(source.custom_model_arn or "", name, token),
+        )
 
     def _free_name(self, name: str, region: str) -> str:
         stem = bedrock_name(f"{name}-{region}", "")[:63].rstrip("-_")

@@ -14,15 +14,14 @@ import uuid
 from datetime import datetime
 
 from services.customization.base import ServiceBase
-from services.customization.common import NAME_PATTERN, NAME_TAKEN, _state
-from services.domain.custom import CustomModel, JobStatus
-from services.domain.errors import InvalidRequest, ProviderError
+from services.customization.common import NAME_PATTERN, NAME_TAKEN
+from services.domain.custom import CustomModel
+from services.domain.errors import InvalidRequest
 from services.domain.identity import Actor
-from services.domain.imports import IMPORT_URL, Architecture, ImportDetails, folder_problems
+from services.domain.imports import CONFIG_LIMIT, IMPORT_URL, Architecture, ImportDetails, folder_problems
 from services.domain.models import ModelRecord, ModelType, Provider
 from services.domain.s3uri import user_uri
 
-CONFIG_LIMIT = 1_000_000  # a config.json is a few KB; more is not read
 MODEL_PACKAGE = re.compile(
     r"arn:aws[a-z\-]*:sagemaker:[a-z0-9\-]{9,16}:[0-9]{12}:model-package/[\S]{1,2048}"
 )  # botocore
@@ -84,23 +83,14 @@ class Imports(ServiceBase):
             ),
             token_method="not counted: imported weights",
         )  # fmt: skip
-        event = self._event(actor, "import", model, None, _state(model), f"from {location} ({IMPORT_URL})")
-        self._store.insert_custom(model, imported_base(architecture, now), region, audit=[event])
-        try:
-            arn = self._backend(region).create_import_job(
-                job_name=model.job_name, model_name=name, role_arn=self._config.role_arn, s3_uri=location,
-                client_token=token, tags=dict(self._config.tags),
-            )  # fmt: skip
-        except ProviderError as exc:
-            self._store.delete_custom(
-                model.id,
-                model.version,
-                audit=[self._event(actor, "import-refused", model, _state(model), None, str(exc))],
-            )
-            raise
-        return self._update(
-            self.get(model.id), {"job_arn": arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor,
-            action="import-started", detail=f"CreateModelImportJob in {region}",
+        role = self._config.role_arn
+        return self._made_at_bedrock(
+            model, imported_base(architecture, now), actor, "import", f"from {location} ({IMPORT_URL})",
+            f"CreateModelImportJob in {region}",
+            lambda: self._backend(region).create_import_job(
+                job_name=model.job_name, model_name=name, role_arn=role, s3_uri=location, client_token=token,
+                tags=dict(self._config.tags),
+            ),
         )  # fmt: skip
 
     def bring(
@@ -154,19 +144,10 @@ class Imports(ServiceBase):
             training_uri=source, output_uri="", job_name=name, client_token=token, region=region, created_by=actor.id,
             created_at=now, updated_at=now, token_method="not counted: trained in SageMaker AI",
         )  # fmt: skip
-        self._store.insert_custom(
-            model, base, region, audit=[self._event(actor, "register", model, None, _state(model))]
-        )
-        try:
-            arn = self._backend(region).register_model(
-                model_name=name, role_arn=self._config.role_arn, source=source, client_token=token,
-                tags=dict(self._config.tags),
-            )  # fmt: skip
-        except ProviderError as exc:
-            refused = self._event(actor, "register-refused", model, _state(model), None, str(exc))
-            self._store.delete_custom(model.id, model.version, audit=[refused])
-            raise
-        return self._update(
-            self.get(model.id), {"job_arn": arn, "job_status": JobStatus.IN_PROGRESS}, actor=actor,
-            action="register-started", detail=f"CreateCustomModel in {region}",
+        role = self._config.role_arn
+        return self._made_at_bedrock(
+            model, base, actor, "register", "", f"CreateCustomModel in {region}",
+            lambda: self._backend(region).register_model(
+                model_name=name, role_arn=role, source=source, client_token=token, tags=dict(self._config.tags)
+            ),
         )  # fmt: skip

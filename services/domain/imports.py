@@ -18,6 +18,7 @@ COST_URL: str = _TABLE["cost_source"]
 PRICING_PAGE: str = _TABLE["pricing_page"]
 REQUIRED_FILES: tuple[str, ...] = tuple(_TABLE["required_files"])
 WEIGHTS_SUFFIX: str = _TABLE["weights_suffix"]
+CONFIG_LIMIT = 1_000_000  # a config.json is a few KB; more is not read
 WINDOW_MINUTES: int = int(_TABLE["window_minutes"])
 STORAGE_PER_CMU_MONTH: float = float(_TABLE["storage_per_cmu_month"])
 CMU_PRICES: dict[str, tuple[float, str]] = {
