@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pytest
 import streamlit as st
@@ -15,12 +16,17 @@ from ui import deps
 APP = str(Path(__file__).resolve().parents[2] / "app.py")
 
 
+def behind_pages(services: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    """``services`` behind the pages' one seam to them (the one sanctioned patch), with nothing cached before."""
+    monkeypatch.setattr(deps, "get_services", lambda: services)
+    st.cache_data.clear()
+    st.cache_resource.clear()
+
+
 @pytest.fixture
 def world(world: World, monkeypatch: pytest.MonkeyPatch) -> World:
     """The tests' World (tests/conftest.py) behind the pages' one seam to the services."""
-    monkeypatch.setattr(deps, "get_services", lambda: world.services)  # the one sanctioned patch
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    behind_pages(world.services, monkeypatch)
     return world
 
 

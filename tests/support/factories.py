@@ -202,3 +202,19 @@ def distill_jsonl(n: int = 120, golden: int = 10, *, turns: int = 1) -> bytes:
         record = {"schemaVersion": "bedrock-conversation-2024", "system": [{"text": "Be brief."}], "messages": messages}
         lines.append(orjson.dumps(record) + b"\n")
     return b"".join(lines)
+
+
+def local_services(data_dir: Any, *enabled: str, **settings: Any) -> tuple[Any, Any]:
+    """The embedded backend as `make run` builds it, on a clock the test moves: the catalog filled as the server
+    starts it, ``enabled`` enabled by the local admin; (services, clock)."""
+    from services.bootstrap import build_services
+    from services.domain.identity import LOCAL_ADMIN
+    from services.settings import load_settings
+    from tests.support.fakes import FakeClock
+
+    clock = FakeClock()
+    services = build_services(load_settings(data_dir=data_dir, **settings), clock=clock)
+    services.start(background=False)
+    for model_id in enabled:
+        services.catalog.enable(model_id, actor=LOCAL_ADMIN)
+    return services, clock

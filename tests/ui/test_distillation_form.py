@@ -7,27 +7,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from services.bootstrap import build_services
 from services.domain.identity import LOCAL_ADMIN
-from services.settings import load_settings
-from tests.support.factories import NOVA_MICRO, NOVA_PRO, distill_jsonl
-from tests.support.fakes import FakeClock
+from tests.support.apptest import behind_pages
+from tests.support.factories import NOVA_MICRO, NOVA_PRO, distill_jsonl, local_services
 from tests.ui.test_customization_pages import open_form, texts
-from ui import deps
 from ui.state import Key
 
 
 @pytest.fixture
 def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    services = build_services(load_settings(data_dir=tmp_path), clock=FakeClock())
-    services.start(background=False)
-    services.catalog.enable(NOVA_MICRO, actor=LOCAL_ADMIN)
-    monkeypatch.setattr(deps, "get_services", lambda: services)  # the one sanctioned patch
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    services, _ = local_services(tmp_path, NOVA_MICRO)
+    behind_pages(services, monkeypatch)
     return services
 
 

@@ -11,7 +11,8 @@ from streamlit.testing.v1 import AppTest
 
 from services.bootstrap import build_services
 from services.settings import load_settings
-from tests.support.factories import NOVA_MICRO, Served, State, custom_model, nova_jsonl
+from tests.support.apptest import behind_pages
+from tests.support.factories import NOVA_MICRO, Served, State, custom_model, local_services, nova_jsonl
 from tests.support.fakes import FakeClock
 from tests.ui.test_customization_pages import texts
 from ui import deps
@@ -20,12 +21,8 @@ from ui.state import Key
 
 @pytest.fixture
 def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    services = build_services(load_settings(data_dir=tmp_path), clock=clock)
-    services.start(background=False)
-    monkeypatch.setattr(deps, "get_services", lambda: services)  # the one sanctioned patch
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    services, clock = local_services(tmp_path)
+    behind_pages(services, monkeypatch)
     return services, clock
 
 

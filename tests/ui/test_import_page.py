@@ -6,26 +6,19 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
-from services.bootstrap import build_services
-from services.settings import load_settings
-from tests.support.fakes import FakeClock
+from tests.support.apptest import behind_pages
+from tests.support.factories import local_services
 from tests.ui.test_customization_pages import texts
 from tests.unit.customization.test_imports import FOLDER, put_folder
-from ui import deps
 from ui.state import Key
 
 
 @pytest.fixture
 def local(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    services = build_services(load_settings(data_dir=tmp_path), clock=clock)
-    services.start(background=False)
-    monkeypatch.setattr(deps, "get_services", lambda: services)  # the one sanctioned patch
-    st.cache_data.clear()
-    st.cache_resource.clear()
+    services, clock = local_services(tmp_path)
+    behind_pages(services, monkeypatch)
     return services, clock
 
 

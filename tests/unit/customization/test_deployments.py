@@ -10,28 +10,29 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from services.bootstrap import build_services
 from services.customization import NewCustomModel
 from services.domain.custom import DeploymentStatus
 from services.domain.errors import TransitionNotAllowed
 from services.domain.identity import LOCAL_ADMIN
 from services.domain.models import Status
-from services.settings import load_settings
-from tests.support.factories import LLAMA, NOVA_MICRO, Served, State, custom_model, jsonl, nova_jsonl, upload
-from tests.support.fakes import FakeClock
+from tests.support.factories import (
+    LLAMA,
+    NOVA_MICRO,
+    Served,
+    State,
+    custom_model,
+    jsonl,
+    local_services,
+    nova_jsonl,
+    upload,
+)
 
 
 @pytest.fixture
 def local(tmp_path: Path):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    settings = load_settings(
-        data_dir=tmp_path, aws_regions=["us-east-1", "us-west-2"], job_tags="team=ml,cost=fine-tune"
-    )
-    services = build_services(settings, clock=clock)
-    services.start(background=False)  # the catalog filled, as the server starts it
-    for model_id in (LLAMA, NOVA_MICRO):
-        services.catalog.enable(model_id, actor=LOCAL_ADMIN)
-    return services, clock
+    return local_services(
+        tmp_path, LLAMA, NOVA_MICRO, aws_regions=["us-east-1", "us-west-2"], job_tags="team=ml,cost=fine-tune"
+    )  # the catalog filled, as the server starts it
 
 
 def completed(services, clock, name: str, base: str, data: bytes):  # type: ignore[no-untyped-def]

@@ -10,7 +10,6 @@ from pathlib import Path
 import orjson
 import pytest
 
-from services.bootstrap import build_services
 from services.costs.estimate import EstimateInput
 from services.customization import NewCustomModel
 from services.customization.methods import DISTILLATION, FINE_TUNING
@@ -21,21 +20,24 @@ from services.domain.errors import InvalidData, InvalidRequest
 from services.domain.identity import LOCAL_ADMIN
 from services.domain.models import Status
 from services.domain.teachers import teacher_model_id
-from services.settings import load_settings
-from tests.support.factories import LLAMA, NOVA_MICRO, NOVA_PRO, Served, State, custom_model, distill_jsonl, upload
-from tests.support.fakes import FakeClock
+from tests.support.factories import (
+    LLAMA,
+    NOVA_MICRO,
+    NOVA_PRO,
+    Served,
+    State,
+    custom_model,
+    distill_jsonl,
+    local_services,
+    upload,
+)
 
 TEACHER = {"TeacherModelId": "amazon.nova-pro-v1:0", "MaxResponseLength": 800}
 
 
 @pytest.fixture
 def local(tmp_path: Path):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    services = build_services(load_settings(data_dir=tmp_path, aws_regions=["us-east-1", "us-west-2"]), clock=clock)
-    services.start(background=False)
-    for model_id in (NOVA_MICRO, NOVA_PRO):
-        services.catalog.enable(model_id, actor=LOCAL_ADMIN)
-    return services, clock
+    return local_services(tmp_path, NOVA_MICRO, NOVA_PRO, aws_regions=["us-east-1", "us-west-2"])
 
 
 def request(**more: object) -> NewCustomModel:

@@ -12,7 +12,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from services.bootstrap import build_services
 from services.domain.actions import Action, decide
 from services.domain.calls import ChatMessage, ChatRequest
 from services.domain.custom import JobStatus
@@ -20,8 +19,8 @@ from services.domain.errors import BucketNotAllowed, InvalidRequest, TransitionN
 from services.domain.identity import LOCAL_ADMIN
 from services.domain.imports import ImportDetails, folder_problems, price_said, window_price
 from services.domain.models import Status
-from services.settings import load_settings
-from tests.support.fakes import MEMBER, FakeClock
+from tests.support.factories import local_services
+from tests.support.fakes import MEMBER
 
 FOLDER = "s3://model-studio/weights/llama-support/"
 LLAMA_CONFIG = json.dumps({"model_type": "llama", "architectures": ["LlamaForCausalLM"]}).encode()
@@ -41,10 +40,7 @@ def put_folder(services, folder: str = FOLDER, *, skip: str | None = None, confi
 
 @pytest.fixture
 def local(tmp_path: Path):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    services = build_services(load_settings(data_dir=tmp_path), clock=clock)
-    services.start(background=False)
-    return services, clock
+    return local_services(tmp_path)
 
 
 def test_open_weights_are_imported_listed_priced_served_and_enabled_under_the_same_rules(local) -> None:

@@ -11,7 +11,6 @@ from pathlib import Path
 
 import pytest
 
-from services.bootstrap import build_services
 from services.customization import NewCustomModel
 from services.customization.methods import FINE_TUNING, REINFORCEMENT_FINE_TUNING
 from services.customization.metrics import MetricsState, curves, has_rewards, metrics_of, summarize
@@ -22,9 +21,16 @@ from services.domain.errors import InvalidData, InvalidRequest, ProviderError
 from services.domain.identity import LOCAL_ADMIN
 from services.domain.models import Status
 from services.evaluation.records import NewEvaluation
-from services.settings import load_settings
-from tests.support.factories import NOVA_2_LITE, Served, State, custom_model, nova_jsonl, rft_jsonl, upload
-from tests.support.fakes import FakeClock
+from tests.support.factories import (
+    NOVA_2_LITE,
+    Served,
+    State,
+    custom_model,
+    local_services,
+    nova_jsonl,
+    rft_jsonl,
+    upload,
+)
 from tests.support.grader_server import grader_server
 
 EXACT = {"Grader": {"Builtin": "exact-match"}}
@@ -32,11 +38,7 @@ EXACT = {"Grader": {"Builtin": "exact-match"}}
 
 @pytest.fixture
 def local(tmp_path: Path):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    services = build_services(load_settings(data_dir=tmp_path, aws_regions=["us-east-1", "us-west-2"]), clock=clock)
-    services.start(background=False)
-    services.catalog.enable(NOVA_2_LITE, actor=LOCAL_ADMIN)
-    return services, clock
+    return local_services(tmp_path, NOVA_2_LITE, aws_regions=["us-east-1", "us-west-2"])
 
 
 def rft_request(**more: object) -> NewCustomModel:

@@ -14,30 +14,28 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from services.bootstrap import build_services
 from services.domain.evaluations import EvaluationStatus
 from services.domain.identity import LOCAL_ADMIN
 from services.evaluation.records import NewEvaluation
-from services.settings import load_settings
-from tests.support.factories import NOVA_MICRO, Served, State, custom_model, nova_jsonl
-from tests.support.fakes import FakeClock
+from tests.support.factories import NOVA_MICRO, Served, State, custom_model, local_services, nova_jsonl
 
 
 @pytest.fixture
 def local(tmp_path: Path):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    settings = load_settings(data_dir=tmp_path, eval_batch_min_records=20)
-    services = build_services(settings, clock=clock)
-    services.start(background=False)
-    return services, clock
+    return local_services(tmp_path, eval_batch_min_records=20)
+
+
+def deployed_nova(services, clock):  # type: ignore[no-untyped-def]
+    """A custom Nova Micro model deployed on demand (AWS lists no batch for it), with 30 validation records."""
+    return custom_model(
+        Served(services, clock), State.DEPLOYED, name="nova-bot", base=NOVA_MICRO, data=nova_jsonl(),
+        validation=nova_jsonl(30), owner=LOCAL_ADMIN,
+    )  # fmt: skip
 
 
 def test_a_batch_evaluation_runs_the_base_in_a_batch_job_and_completes_with_results(local) -> None:
     services, clock = local
-    model = custom_model(
-        Served(services, clock), State.DEPLOYED, name="nova-bot", base=NOVA_MICRO, data=nova_jsonl(),
-        validation=nova_jsonl(30), owner=LOCAL_ADMIN,
-    )  # fmt: skip
+    model = deployed_nova(services, clock)
     api = TestClient(create_api(lambda: services), client=("127.0.0.1", 50000))
     estimate = api.post(f"/custom-models/{model.id}/evaluations/estimate", json={"MaxRecords": 30}).json()
     engines = estimate["Engines"]
@@ -69,10 +67,7 @@ def test_a_batch_evaluation_runs_the_base_in_a_batch_job_and_completes_with_resu
 
 def test_batch_is_refused_in_words_for_a_small_set_and_nothing_is_started(local) -> None:
     services, clock = local
-    model = custom_model(
-        Served(services, clock), State.DEPLOYED, name="nova-bot", base=NOVA_MICRO, data=nova_jsonl(),
-        validation=nova_jsonl(30), owner=LOCAL_ADMIN,
-    )  # fmt: skip
+    model = deployed_nova(services, clock)
     api = TestClient(create_api(lambda: services), client=("127.0.0.1", 50000))
     small = api.post(f"/custom-models/{model.id}/evaluations", json={"MaxRecords": 10, "Engine": "batch"})
     assert small.status_code == 422 and "takes at least 20" in small.text, small.text

@@ -9,25 +9,19 @@ from pathlib import Path
 
 import pytest
 
-from services.bootstrap import build_services
 from services.domain.custom import commitment_ends
 from services.domain.endpoints import EndpointKind
 from services.domain.errors import InvalidRequest, TransitionNotAllowed
 from services.domain.identity import LOCAL_ADMIN
-from services.settings import load_settings
-from tests.support.factories import Served, State, custom_model, jsonl
-from tests.support.fakes import MEMBER, FakeClock
+from tests.support.factories import Served, State, custom_model, jsonl, local_services
+from tests.support.fakes import MEMBER
 
 TITAN = "bedrock:amazon.titan-text-lite-v1:0:4k"
 
 
 @pytest.fixture
 def local(tmp_path: Path):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    services = build_services(load_settings(data_dir=tmp_path), clock=clock)
-    services.start(background=False)
-    services.catalog.enable(TITAN, actor=LOCAL_ADMIN)
-    return services, clock
+    return local_services(tmp_path, TITAN)
 
 
 def test_a_one_month_term_is_billed_at_its_rate_and_cannot_be_removed_before_it_ends(local) -> None:

@@ -10,23 +10,18 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_api
-from services.bootstrap import build_services
 from services.domain.custom import JobStatus
 from services.domain.errors import Forbidden, InvalidRequest
 from services.domain.identity import LOCAL_ADMIN
-from services.settings import load_settings
-from tests.support.factories import NOVA_MICRO, Served, State, custom_model, jsonl, nova_jsonl
-from tests.support.fakes import MEMBER, FakeClock
+from tests.support.factories import NOVA_MICRO, Served, State, custom_model, jsonl, local_services, nova_jsonl
+from tests.support.fakes import MEMBER
 
 OTTO = MEMBER.model_copy(update={"id": "otto@example.com", "name": "Otto"})
 
 
 @pytest.fixture
 def local(tmp_path: Path):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    services = build_services(load_settings(data_dir=tmp_path, aws_regions=["us-east-1", "us-west-2"]), clock=clock)
-    services.start(background=False)
-    return services, clock
+    return local_services(tmp_path, aws_regions=["us-east-1", "us-west-2"])
 
 
 def test_a_nova_model_is_copied_to_another_region_followed_like_a_job_and_served_there(local) -> None:

@@ -9,15 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from services.bootstrap import build_services
 from services.domain.custom import DeploymentStatus, ThroughputStatus
 from services.domain.endpoints import EndpointKind
 from services.domain.errors import Forbidden, TransitionNotAllowed
 from services.domain.identity import LOCAL_ADMIN
 from services.domain.models import Status
-from services.settings import load_settings
-from tests.support.factories import NOVA_MICRO, Served, State, custom_model, jsonl, nova_jsonl
-from tests.support.fakes import MEMBER, FakeClock
+from tests.support.factories import NOVA_MICRO, Served, State, custom_model, jsonl, local_services, nova_jsonl
+from tests.support.fakes import MEMBER
 
 TITAN = "bedrock:amazon.titan-text-lite-v1:0:4k"
 OTTO = MEMBER.model_copy(update={"id": "otto@example.com", "name": "Otto"})
@@ -25,10 +23,7 @@ OTTO = MEMBER.model_copy(update={"id": "otto@example.com", "name": "Otto"})
 
 @pytest.fixture
 def local(tmp_path: Path):  # type: ignore[no-untyped-def]
-    clock = FakeClock()
-    services = build_services(load_settings(data_dir=tmp_path, aws_regions=["us-east-1", "us-west-2"]), clock=clock)
-    services.start(background=False)
-    return services, clock
+    return local_services(tmp_path, aws_regions=["us-east-1", "us-west-2"])
 
 
 def nova(services, clock, name: str, state: State = State.COMPLETED, owner=MEMBER):  # type: ignore[no-untyped-def]
