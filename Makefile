@@ -27,7 +27,7 @@ $(VENV)/.scan: services/datasets/_scan.c build_scan.py | $(BIN)/python
 
 run: $(VENV)/.runtime $(VENV)/.scan
 	$(BIN)/python -m services.settings --address $(ADDRESS)
-	$(BIN)/streamlit run server.py --server.port $(PORT) --server.address $(ADDRESS)
+	$(BIN)/python -m webserver.launch --address $(ADDRESS) --port $(PORT)
 
 lint: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/ruff check .

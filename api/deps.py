@@ -10,6 +10,7 @@ from fastapi import Depends, Request
 from api.model_calls import ModelCalls
 from services.access.api_tokens import require_scope, scope_for
 from services.bootstrap import Services
+from services.domain.generations import TOKENS, Generations
 from services.domain.identity import Actor
 
 
@@ -17,7 +18,14 @@ async def _services(request: Request) -> Services:  # async: no thread hop for a
     return request.app.state.get_services()  # type: ignore[no-any-return]
 
 
-async def _actor(request: Request) -> Actor:  # async: a dict lookup, or one indexed token query
+async def _generations(request: Request) -> Generations:  # async: one small query, no thread hop
+    """Every area's generation, read once per request: the token, the model's light and its prices are then
+    answered from memory as of them (services/domain/generations.py)."""
+    services: Services = request.app.state.get_services()
+    return services.catalog.generations()
+
+
+async def _actor(request: Request, generations: Annotated[Generations, Depends(_generations)]) -> Actor:
     """The caller, once their token's scopes allow this route (403 naming the missing scope): every
     route depends on it, so no route can skip the check."""
     services: Services = request.app.state.get_services()
@@ -25,6 +33,7 @@ async def _actor(request: Request) -> Actor:  # async: a dict lookup, or one ind
         request.headers.get("authorization", ""),
         request.client.host if request.client else "",
         request.headers.get("x-request-id") or None,
+        generations[TOKENS],
     )
     route = request.scope.get("route")
     require_scope(actor, scope_for(request.method, getattr(route, "path", request.url.path)))
@@ -42,5 +51,6 @@ async def _calls(request: Request) -> ModelCalls:
 
 
 Svc = Annotated[Services, Depends(_services)]
+Gens = Annotated[Generations, Depends(_generations)]
 Calls = Annotated[ModelCalls, Depends(_calls)]
 Who = Annotated[Actor, Depends(_actor)]

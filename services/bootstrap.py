@@ -118,9 +118,9 @@ def build_services(
     )  # fmt: skip
     endpoints = EndpointService(db.endpoints, customization, clock)
     calls = InferenceService(
-        catalog.get_model, customization.get, inference or out.models, costs.call_prices,
-        region=settings.job_region, usage=db.usage, revision=catalog.revision, clock=clock, profiles=out.profiles,
-        endpoint=endpoints.serving_model,
+        catalog.view_at, customization.get_at, inference or out.models, costs.call_prices,
+        generations=catalog.generations, region=settings.job_region, usage=db.usage, clock=clock,
+        profiles=out.profiles, endpoint=endpoints.serving_model,
     )  # fmt: skip
     evaluations = EvaluationService(
         db.evaluations, customization, calls, objects, output_root=settings.output_root,

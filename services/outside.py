@@ -115,7 +115,8 @@ def _openai(settings: Settings, api_key: str) -> Any:
 def _aws_inference(settings: Settings, session: Any) -> dict[Provider, InferenceBackend]:
     """Bedrock Runtime per region (a base model is called in the jobs' region), OpenAI with a key."""
 
-    from services.adapters.bedrock_runtime import BedrockRuntime, OpenAIChat
+    from services.adapters.bedrock_runtime import BedrockRuntime
+    from services.adapters.openai_chat import OpenAIChat
 
     config = _aws_config(settings)
     runtimes = {r: session.client("bedrock-runtime", region_name=r, config=config) for r in settings.aws_regions}
@@ -123,7 +124,10 @@ def _aws_inference(settings: Settings, session: Any) -> dict[Provider, Inference
         Provider.BEDROCK: BedrockRuntime(lambda region: runtimes[region or settings.job_region])
     }
     if settings.openai_api_key is not None:
-        backends[Provider.OPENAI] = OpenAIChat(_openai(settings, settings.openai_api_key.get_secret_value()))
+        backends[Provider.OPENAI] = OpenAIChat(
+            settings.openai_base_url, settings.openai_api_key.get_secret_value(),
+            timeout=settings.provider_timeout_seconds, retries=2,
+        )  # fmt: skip
     return backends
 
 
@@ -167,14 +171,11 @@ def _local_inference(settings: Settings, objects: ObjectStore, backend: Backends
             return plane.logging_destination() if plane is not None else None
 
         return LocalInference(objects, delay_seconds=settings.sim_inference_seconds, logging=logging)
-    import openai
+    from services.adapters.openai_chat import OpenAIChat
 
-    from services.adapters.bedrock_runtime import OpenAIChat
-
-    client = openai.OpenAI(
-        api_key="local", base_url=settings.local_inference_url, timeout=settings.provider_timeout_seconds, max_retries=0
+    return OpenAIChat(
+        settings.local_inference_url, "local", settings.local_inference_model, timeout=settings.provider_timeout_seconds
     )
-    return OpenAIChat(client, settings.local_inference_model)
 
 
 def _aws(settings: Settings, session: Any) -> tuple[Sources, ObjectStore, Backends, PriceListSource]:

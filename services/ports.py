@@ -62,13 +62,14 @@ class CatalogStore(Protocol):
     def set_enabled(
         self, changes: Sequence[tuple[str, int]], enabled: bool, audit: Sequence[AuditEvent] = ()
     ) -> list[str]:
-        """Set ``enabled`` on each (model id, expected version) in one transaction.
-
-        Returns the ids changed. If any record's version moved on, nothing is
-        changed and ConcurrentUpdate is raised."""
+        """Set ``enabled`` on each (model id, expected version) in one transaction; the ids changed. If any
+        record's version moved on, nothing is changed and ConcurrentUpdate is raised."""
 
     def revision(self) -> int:
         """A number that grows with every write, so readers can tell their copy is stale."""
+
+    def generations(self) -> dict[str, int]:
+        """The revision and the other areas' generations (services/domain/generations.py) in one read."""
 
 
 class ObjectStore(Protocol):

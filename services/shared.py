@@ -11,8 +11,10 @@ _shared: Services | None = None
 _shared_lock = threading.Lock()
 
 
-def shared_services() -> Services:
-    """The process's one Services, shared by the UI and the REST API (built and started on first use)."""
+def shared_services(*, background: bool = True) -> Services:
+    """The process's one Services, shared by the UI and the REST API (built and started on first use). An
+    API worker (api_server.py) builds them with ``background=False``: Streamlit's process fills an empty
+    catalog and runs the background loops; a worker only answers requests."""
     global _shared
     with _shared_lock:
         if _shared is None:
@@ -21,7 +23,8 @@ def shared_services() -> Services:
             from services.settings import load_settings
 
             _shared = build_services(load_settings())
-            _shared.start()
+            if background:
+                _shared.start()
             atexit.register(_shared.inference.flush)  # the call counts still in memory
         return _shared
 

@@ -18,9 +18,10 @@ from fastapi import APIRouter
 from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Calls, Svc, Who
+from api.deps import Calls, Gens, Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
+from services.domain.actions import Action
 from services.domain.calls import request_metadata
 from services.domain.errors import InvalidRequest, ServiceError
 from services.inference.service import MAX_LONG_TEXT, MAX_MESSAGES, Answer, ChatMessage, ChatRequest
@@ -51,14 +52,14 @@ class InvokeOut(BaseModel):
 
 
 @router.post("/models/{model_id}/invoke", response_model=InvokeOut, responses=ERRORS)
-async def invoke(model_id: str, body: Invoke, s: Svc, actor: Who, calls: Calls) -> InvokeOut:
+async def invoke(model_id: str, body: Invoke, s: Svc, actor: Who, calls: Calls, generations: Gens) -> InvokeOut:
     request = ChatRequest(
         messages=tuple(ChatMessage(role=m.Role, content=m.Content) for m in body.Messages),
         system=body.System,
         max_tokens=body.MaxTokens,
         temperature=body.Temperature,
     )
-    answer = await calls.call(s.inference.chat, model_id, request, actor)
+    answer = await calls.call(s.inference.chat, model_id, request, actor, Action.INVOKE, generations)
     return InvokeOut(
         ModelId=answer.model_id,
         Output=answer.output,
@@ -197,12 +198,14 @@ def _usage(answer: Answer) -> dict[str, int]:
 
 
 @router.post("/v1/chat/completions", response_model=None)
-async def openai_chat(body: ChatCompletion, s: Svc, actor: Who, calls: Calls) -> dict[str, object] | StreamingResponse:
+async def openai_chat(
+    body: ChatCompletion, s: Svc, actor: Who, calls: Calls, generations: Gens
+) -> dict[str, object] | StreamingResponse:
     request = _request(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
-        answer = await calls.call(s.inference.chat, body.model, request, actor)
+        answer = await calls.call(s.inference.chat, body.model, request, actor, Action.INVOKE, generations)
         return {
             "id": completion_id,
             "object": "chat.completion",
@@ -213,7 +216,7 @@ async def openai_chat(body: ChatCompletion, s: Svc, actor: Who, calls: Calls) ->
             ],
             "usage": _usage(answer),
         }
-    pieces = calls.stream(lambda: s.inference.stream(body.model, request, actor))
+    pieces = calls.stream(lambda: s.inference.stream(body.model, request, actor, Action.INVOKE, generations))
     await anext(pieces)  # OPENED, or the refusal raised here, before any byte is sent
 
     def chunk(delta: dict[str, str], finish: str | None = None, usage: dict[str, int] | None = None) -> bytes:

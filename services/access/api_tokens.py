@@ -14,11 +14,13 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
 
 from services.domain.errors import Forbidden, InvalidRequest, ModelNotFound
+from services.domain.generations import Kept
 from services.domain.identity import Actor, Role
 from services.domain.records import ApiToken
 from services.ports import TokenStore
 
 PREFIX = "mst_"
+MAX_KEPT = 10_000  # tokens answered from memory at most (per generation of the tokens)
 SCOPES = ("invoke", "read", "manage")
 SCOPE_MEANS = {
     "invoke": "call models (/api/v1, /api/models/{id}/invoke)",
@@ -63,6 +65,7 @@ def _scopes(scopes: Iterable[str] | None) -> tuple[str, ...]:
 class TokenService:
     def __init__(self, store: TokenStore, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self._store = store
+        self._seen: Kept[dict[str, Actor]] = Kept(dict)  # token hash -> its owner, per tokens' generation
         self._clock = clock
 
     def create(self, user_id: str, role: Role | str, name: str, scopes: Sequence[str] | None = None) -> tuple[str, str]:
@@ -112,20 +115,29 @@ class TokenService:
         made = next(t for t in self._store.list_tokens() if t.id == token_id)
         return made, token
 
-    def authenticate(self, token: str) -> Actor | None:
-        """The actor a token speaks for, or None for an unknown or revoked token."""
+    def authenticate(self, token: str, generation: int | None = None) -> Actor | None:
+        """The actor a token speaks for, or None for an unknown or revoked token. With the tokens'
+        ``generation`` (read this call), a token already seen is answered from memory until any token is
+        made or revoked, by this process or another; an unknown one is always looked up (and not kept)."""
         if not token.startswith(PREFIX):
             return None
-        found = self._store.token_by_hash(_hash(token))
+        token_hash = _hash(token)
+        seen = self._seen.at(generation) if generation is not None else None
+        if seen is not None and (actor := seen.get(token_hash)) is not None:
+            return actor
+        found = self._store.token_by_hash(token_hash)
         if found is None or found.revoked_at is not None:
             return None
-        return Actor(
+        actor = Actor(
             id=found.user_id,
             name=found.user_id,
             role=Role(found.role),
             via=f"token {found.id}",
             scopes=None if found.scopes is None else frozenset(found.scopes),
         )
+        if seen is not None and len(seen) < MAX_KEPT:
+            seen[token_hash] = actor
+        return actor
 
     def list_for(self, actor: Actor) -> list[ApiToken]:
         """The caller's tokens; every token for an admin."""

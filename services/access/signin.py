@@ -41,10 +41,13 @@ class Identities:
             return Actor(id="anonymous", name="Anonymous", role=Role.ADMIN, via="anonymous")
         return LOCAL_ADMIN
 
-    def for_api(self, authorization: str, client_host: str, request_id: str | None) -> Actor:
-        """A Bearer token's owner; in local mode without sign-in, a loopback caller is the local admin."""
+    def for_api(
+        self, authorization: str, client_host: str, request_id: str | None, tokens_generation: int | None = None
+    ) -> Actor:
+        """A Bearer token's owner; in local mode without sign-in, a loopback caller is the local admin. With the
+        tokens' generation read for this request, a token already seen is answered from memory."""
         if authorization.lower().startswith("bearer "):
-            actor = self._tokens.authenticate(authorization[7:].strip())
+            actor = self._tokens.authenticate(authorization[7:].strip(), tokens_generation)
             if actor is None:
                 raise Unauthenticated("The API token is unknown or revoked.")
             return actor.for_request(request_id)

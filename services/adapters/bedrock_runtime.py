@@ -1,6 +1,6 @@
 """Calling models on AWS: Bedrock Runtime Converse / ConverseStream (base models, and custom models
 through their throughput or deployment ARN), InvokeModel with an OpenAI-compatible body for an imported model
-Converse does not serve (GPT-OSS, Qwen2.5), and OpenAI's chat completions."""
+Converse does not serve (GPT-OSS, Qwen2.5). OpenAI's chat completions: services/adapters/openai_chat.py."""
 
 from __future__ import annotations
 
@@ -117,62 +117,3 @@ class BedrockRuntime:
         except BotoCoreError as exc:
             raise ProviderUnavailable(f"Bedrock Runtime could not be reached: {exc}") from exc
         yield Reply("".join(parts), int(usage.get("inputTokens", 0)), int(usage.get("outputTokens", 0)))
-
-
-class OpenAIChat:
-    """The InferenceBackend for OpenAI models (and any OpenAI-compatible server)."""
-
-    def __init__(self, client: Any, model: str | None = None) -> None:
-        self._client = client
-        self._model = model  # one model name for every call (a local server's), or each model's own id
-
-    def _messages(self, request: ChatRequest) -> list[dict[str, str]]:
-        system = [{"role": "system", "content": request.system}] if request.system else []
-        return system + [{"role": m.role, "content": m.content} for m in request.messages]
-
-    def _call(self, target: Target, **kwargs: Any) -> Any:
-        import openai
-
-        try:
-            return self._client.chat.completions.create(
-                model=self._model or target.provider_model_id, messages=kwargs.pop("messages"), **kwargs
-            )
-        except openai.RateLimitError as exc:
-            raise ProviderThrottled(f"OpenAI is throttling calls to {target.name}; retry in a few seconds.") from exc
-        except openai.APIConnectionError as exc:
-            raise ProviderUnavailable(f"OpenAI could not be reached: {exc}") from exc
-        except openai.APIStatusError as exc:
-            raise ModelCallFailed(f"OpenAI refused the call to {target.name} ({exc.status_code}).") from exc
-
-    def chat(self, target: Target, request: ChatRequest) -> Reply:
-        response = self._call(
-            target,
-            messages=self._messages(request),
-            max_tokens=request.max_tokens,
-            temperature=request.temperature,
-        )
-        usage = response.usage
-        return Reply(
-            response.choices[0].message.content or "",
-            usage.prompt_tokens if usage else 0,
-            usage.completion_tokens if usage else 0,
-        )
-
-    def stream(self, target: Target, request: ChatRequest) -> Iterator[str | Reply]:
-        chunks = self._call(
-            target,
-            messages=self._messages(request),
-            max_tokens=request.max_tokens,
-            temperature=request.temperature,
-            stream=True,
-            stream_options={"include_usage": True},
-        )
-        parts: list[str] = []
-        prompt_tokens = completion_tokens = 0
-        for chunk in chunks:
-            if chunk.choices and chunk.choices[0].delta.content:
-                parts.append(chunk.choices[0].delta.content)
-                yield chunk.choices[0].delta.content
-            if chunk.usage:
-                prompt_tokens, completion_tokens = chunk.usage.prompt_tokens, chunk.usage.completion_tokens
-        yield Reply("".join(parts), prompt_tokens, completion_tokens)

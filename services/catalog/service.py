@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 
@@ -12,6 +11,7 @@ from services.domain.errors import (
     ProviderError,
     TransitionNotAllowed,
 )
+from services.domain.generations import CATALOG, Generations, Kept
 from services.domain.identity import Actor, require_admin
 from services.domain.models import (
     BulkResult,
@@ -103,21 +103,27 @@ class CatalogService:
         self._after_sync = after_sync  # e.g. list the custom models made outside Model Studio
         # A read model: the views of the last revision read. Every call still asks the database
         # for the revision, so a change by any process is seen at once.
-        self._views: tuple[int, tuple[ModelView, ...]] | None = None
-        self._views_lock = threading.Lock()
+        self._views = Kept(self._load_views)
+
+    def _load_views(self) -> tuple[tuple[ModelView, ...], dict[str, ModelView]]:
+        views = tuple(sorted((to_view(r) for r in self._store.list_models()), key=display_order))
+        return views, {v.id: v for v in views}
 
     # ---- reading -------------------------------------------------------------------------
+    def generations(self) -> Generations:
+        """Every area's generation in one read: what a call takes from memory is as new as this."""
+        return self._store.generations()
+
     def list_models(self, flt: ModelFilter | None = None) -> list[ModelView]:
-        revision = self._store.revision()
-        cached = self._views
-        if cached is None or cached[0] != revision:
-            with self._views_lock:
-                cached = self._views
-                if cached is None or cached[0] != revision:
-                    views = sorted((to_view(r) for r in self._store.list_models()), key=display_order)
-                    cached = (revision, tuple(views))  # read after the revision: never older than it
-                    self._views = cached
-        return filter_views(cached[1], flt) if flt else list(cached[1])
+        views = self._views.at(self._store.revision())[0]
+        return filter_views(views, flt) if flt else list(views)
+
+    def view_at(self, model_id: str, generations: Generations) -> ModelView:
+        """A model as of ``generations`` (or newer), from memory: the gateway's read of a model on every call."""
+        view = self._views.at(generations[CATALOG])[1].get(model_id)
+        if view is None:
+            raise ModelNotFound(f"No model with id {model_id!r}.")
+        return view
 
     def changes_since(self, revision: int) -> CatalogChanges:
         """For readers that keep a copy: the models changed after ``revision``."""

@@ -13,6 +13,7 @@ from services.costs.meter import ModelCosts, ThroughputInterval, costs_so_far
 from services.costs.pricing import COMPONENTS, NO_SOURCE, PRICE_LIST_URL, PRICING_PAGE, ModelPrices, Price, PriceCatalog
 from services.domain.custom import CustomModel
 from services.domain.errors import InvalidRequest, ModelNotFound
+from services.domain.generations import PRICES, Generations, Kept
 from services.domain.identity import Actor, require_admin
 from services.domain.models import ModelRecord, ModelType, Provider
 from services.domain.records import AuditEvent, PriceQuote, RefreshedPrice, SetPrice
@@ -72,13 +73,19 @@ class CostService:
         self.warn_hours = warn_hours
         self._clock = clock
         self._price_store = price_store
+        self._kept_prices = Kept(self._read_prices)
         self._price_list = price_list  # AwsPriceList in aws mode
         self._usage = usage  # the calls Model Studio answered (per-token spend)
 
     @property
     def prices(self) -> PriceCatalog:
-        """The catalog with the latest refreshed prices and those admins set (read each time: another
-        replica may have changed them)."""
+        """The catalog with the latest refreshed prices and those admins set: kept in memory until another
+        write to prices, by this replica or another, moves their generation on."""
+        if self._price_store is None:
+            return self._base_prices
+        return self._kept_prices.at(self._catalog.generations()[PRICES])
+
+    def _read_prices(self) -> PriceCatalog:
         if self._price_store is None:
             return self._base_prices
         layer: dict[tuple[str, str], dict[str, Price]] = {}
@@ -243,21 +250,22 @@ class CostService:
             catalog_version=catalog.version,
         )
 
-    def call_prices(self, record: ModelRecord, custom: CustomModel | None) -> tuple[float, float] | None:
+    def call_prices(
+        self, record: ModelRecord, custom: CustomModel | None, generations: Generations, base: ModelRecord | None
+    ) -> tuple[float, float] | None:
         """What one call costs per 1,000 input and output tokens, when a price is known: a Bedrock base
-        model on demand, or a custom model on its on-demand deployment. A custom model on provisioned
-        throughput is billed by the hour however much it is called (None: no per-call price)."""
+        model on demand, or a custom model (of ``base``) on its on-demand deployment. A custom model on
+        provisioned throughput is billed by the hour however much it is called (None: no per-call price).
+        From memory, as of ``generations``: the gateway asks on every call."""
         if record.provider is not Provider.BEDROCK:
             return None
         region, model_id = self.region, record.model_id
         if custom is not None:
-            if custom.throughput_arn and custom.throughput_status is not None:
-                return None
-            base = self._catalog.get_model(custom.base_model_id)
-            if base is None:
+            if (custom.throughput_arn and custom.throughput_status is not None) or base is None:
                 return None
             region, model_id = custom.region or self.region, base.model_id
-        found = self.prices.lookup(model_id, region)
+        prices = self._kept_prices.at(generations[PRICES]) if self._price_store is not None else self._base_prices
+        found = prices.lookup(model_id, region)
         if found is None or found.on_demand_input.price is None or found.on_demand_output.price is None:
             return None
         return found.on_demand_input.price, found.on_demand_output.price
@@ -376,12 +384,14 @@ class CostService:
             spent += max(0.0, after - before)
         calls = 0.0
         if self._usage is not None:
+            generations = self._catalog.generations()
             for count in self._usage.call_counts(since_day=f"{since:%Y-%m-%d}"):
                 record = self._catalog.get_model(count.model_id)
                 if record is None:
                     continue
                 custom = self._store.get_custom(count.model_id) if record.model_type is ModelType.CUSTOM else None
-                per_k = self.call_prices(record, custom)
+                base = self._catalog.get_model(custom.base_model_id) if custom is not None else None
+                per_k = self.call_prices(record, custom, generations, base)
                 if per_k is not None:
                     calls += count.input_tokens / 1000 * per_k[0] + count.output_tokens / 1000 * per_k[1]
         return MonthSpend(

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, datetime
 
-from services.customization.base import Collaborators
+from services.customization.base import Collaborators, KeptCustomModels
 from services.customization.checks import Checks
 from services.customization.common import (
     Clock,
@@ -83,6 +83,8 @@ class CustomizationService:
         # reading
         self.get = self.lifecycle.get
         self.list = self.lifecycle.list
+        kept = KeptCustomModels(store)  # the gateway's read, from memory while the catalog's revision holds
+        self.get_at, self.list_at = kept.get_at, kept.list_at
         self.subject = self.lifecycle.subject
         self.view = self.lifecycle.view  # the page and the API route: one read
         self.rerun_request = self.lifecycle.rerun_request

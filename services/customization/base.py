@@ -11,6 +11,7 @@ from services.customization.common import Clock, CustomizationConfig, NewCustomM
 from services.customization.methods import FINE_TUNING, method_for
 from services.domain.custom import CustomModel, JobStatus
 from services.domain.errors import ConcurrentUpdate, ModelNotFound, ProviderError, ProviderRejected
+from services.domain.generations import CATALOG, Generations, Kept
 from services.domain.identity import Actor
 from services.domain.invocation_logs import logs_of
 from services.domain.models import ModelRecord
@@ -34,6 +35,23 @@ class Collaborators:
 def _logs_api(config: dict[str, Any] | None) -> dict[str, Any] | None:
     logs = logs_of(config)
     return logs.api() if logs is not None else None
+
+
+class KeptCustomModels:
+    """Every custom model in memory, read again once the catalog's revision (which each write to one moves
+    on) passes the one they were read at: the gateway reads a custom model on every call to it."""
+
+    def __init__(self, store: CustomModelStore) -> None:
+        self._kept = Kept(lambda: {m.id: m for m in store.list_custom()})
+
+    def get_at(self, model_id: str, generations: Generations) -> CustomModel:
+        model = self._kept.at(generations[CATALOG]).get(model_id)
+        if model is None:
+            raise ModelNotFound(f"No custom model with id {model_id!r}.")
+        return model
+
+    def list_at(self, generations: Generations) -> list[CustomModel]:
+        return list(self._kept.at(generations[CATALOG]).values())
 
 
 class ServiceBase:

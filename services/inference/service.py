@@ -21,6 +21,7 @@ from services.domain.actions import Action, decide, subject
 from services.domain.calls import MAX_LONG_TEXT, MAX_MESSAGES, CallCount, ChatMessage, ChatRequest, Reply, Target, Usage
 from services.domain.custom import CustomModel
 from services.domain.errors import ModelNotFound, NotInvocable, NotYours, ProviderUnavailable, ServiceError
+from services.domain.generations import CATALOG, ENDPOINTS, Generations
 from services.domain.identity import Actor
 from services.domain.models import ModelRecord, ModelType, ModelView, Provider, Status
 from services.domain.profiles import profile_for
@@ -41,6 +42,7 @@ __all__ = [
 _CONTEXT_VARIANT = re.compile(r"(:\d+)?:\d+k$")  # amazon.nova-micro-v1:0:128k, titan-text-lite-v1:0:4k
 ON_DEMAND_TYPES = frozenset({"ON_DEMAND", "INFERENCE_PROFILE"})
 COUNT_FLUSH_SECONDS = 1.0  # call counts are written at most this often (and at exit)
+STREAM_CHECK_SECONDS = 0.25  # a stream asks whether the catalog moved at most this often
 
 
 def runtime_model_id(
@@ -92,25 +94,32 @@ class Answer(BaseModel):
     simulated: bool
 
 
+TokenPrices = Callable[[ModelRecord, CustomModel | None, Generations, ModelRecord | None], tuple[float, float] | None]
+
+
 class InferenceService:
+    """Every lookup a call makes (the model and its light, its custom record, the endpoint, the prices) is
+    answered from memory as of the generations read once for the call (services/domain/generations.py):
+    one query per call, and a change made by any process is seen by the next call."""
+
     def __init__(
         self,
-        catalog: Callable[[str], ModelView],
-        custom: Callable[[str], CustomModel],
+        catalog: Callable[[str, Generations], ModelView],
+        custom: Callable[[str, Generations], CustomModel],
         backends: Mapping[Provider, InferenceBackend],
-        token_prices: Callable[[ModelRecord, CustomModel | None], tuple[float, float] | None] = lambda r, c: None,
+        token_prices: TokenPrices = lambda record, custom, generations, base: None,
         *,
+        generations: Callable[[], Generations],
         region: str = "us-east-1",
         usage: UsageStore | None = None,
-        revision: Callable[[], int] | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         profiles: Callable[[str], Mapping[str, Sequence[str]] | None] | None = None,
-        endpoint: Callable[[str], str] | None = None,
+        endpoint: Callable[[str, Generations], str] | None = None,
     ) -> None:
         self._catalog = catalog
         self._profiles = profiles  # the inference profiles Bedrock lists per region (aws mode; cached there)
         self._endpoint = endpoint  # an endpoint's id -> the custom model it serves now (services/serving)
-        self._revision = revision  # the catalog's revision: a stream re-asks the rules when it moves
+        self._generations = generations  # read once per call; a stream reads them again as it goes
         self._custom = custom
         self._backends = backends
         self._token_prices = token_prices
@@ -124,9 +133,12 @@ class InferenceService:
     def _listed_profiles(self) -> Mapping[str, Sequence[str]] | None:
         return self._profiles(self._region) if self._profiles is not None else None
 
-    def _lookup(self, model_id: str) -> ModelRecord | None:
+    def generations(self) -> Generations:
+        return self._generations()
+
+    def _lookup(self, model_id: str, generations: Generations) -> ModelRecord | None:
         try:
-            return self._catalog(model_id).record
+            return self._catalog(model_id, generations).record
         except ModelNotFound:
             return None
 
@@ -188,12 +200,13 @@ class InferenceService:
         their own servable custom models not yet enabled (every one for an admin: ``Action.TRY``)."""
         if via is Action.TRY and actor is None:
             raise ValueError("who tries a model decides which may be tried")
+        generations = self._generations() if via is Action.TRY else {}
         found = []
         for v in views:
             custom = None
             if via is Action.TRY and v.record.model_type is ModelType.CUSTOM and v.status is not Status.GREEN:
                 try:
-                    custom = self._custom(v.id)  # its owner
+                    custom = self._custom(v.id, generations)  # its owner
                 except ModelNotFound:
                     continue
             if decide(via, subject(v, custom), actor):
@@ -205,22 +218,27 @@ class InferenceService:
         rules, but with a way to reach them (a model Bedrock serves only by provisioned throughput, with no
         on-demand variant, is enabled yet cannot answer)."""
         found = []
+        generations = self._generations()
         for view in self.invocable(views, via, actor):
             try:
-                self.target(view.id, actor, via)
+                self.target(view.id, actor, via, generations)
             except (NotInvocable, ProviderUnavailable, ModelNotFound):
                 continue
             found.append(view)
         return found
 
-    def target(self, model_id: str, actor: Actor, via: Action = Action.INVOKE) -> Target:
-        """Where a call to ``model_id`` goes, or why it may not be made (refused before any call)."""
+    def target(
+        self, model_id: str, actor: Actor, via: Action = Action.INVOKE, generations: Generations | None = None
+    ) -> Target:
+        """Where a call to ``model_id`` goes, or why it may not be made (refused before any call): as of
+        ``generations`` (read now when not given)."""
         if via not in (Action.INVOKE, Action.TRY):
             raise ValueError(via)
+        gens = generations if generations is not None else self._generations()
         if model_id.startswith("endpoint:") and self._endpoint is not None:  # the model behind it now, same rules
-            model_id = self._endpoint(model_id)
-        view = self._catalog(model_id)
-        custom = self._custom(model_id) if view.record.model_type is ModelType.CUSTOM else None
+            model_id = self._endpoint(model_id, gens)
+        view = self._catalog(model_id, gens)
+        custom = self._custom(model_id, gens) if view.record.model_type is ModelType.CUSTOM else None
         decision = decide(via, subject(view, custom), actor)
         if not decision:
             refused = NotYours if decision.forbidden else NotInvocable
@@ -229,13 +247,15 @@ class InferenceService:
         if custom is None:
             called = record.model_id
             if record.provider is Provider.BEDROCK:
-                called = runtime_model_id(record, self._region, self._lookup, self._listed_profiles)
-            return Target(model_id, record.name, record.provider, called, token_prices=self._token_prices(record, None))
+                lookup = lambda other: self._lookup(other, gens)  # noqa: E731 - as of this call's generations
+                called = runtime_model_id(record, self._region, lookup, self._listed_profiles)
+            prices = self._token_prices(record, None, gens, None)
+            return Target(model_id, record.name, record.provider, called, token_prices=prices)
         arn = custom.throughput_arn if custom.throughput_status is not None else None
         arn = arn or custom.deployment_arn or (custom.custom_model_arn if custom.serves_itself else None)
         if not arn:  # GREEN implies a way to serve it; a record without its ARN is not callable
             raise ModelNotFound(f"{record.name} has no throughput or deployment ARN to call it with.")
-        prices = self._token_prices(record, custom)
+        prices = self._token_prices(record, custom, gens, self._lookup(custom.base_model_id, gens))
         return Target(model_id, record.name, Provider.BEDROCK, arn, custom.region, custom, prices)
 
     def _backend(self, target: Target) -> InferenceBackend:
@@ -247,16 +267,25 @@ class InferenceService:
             )
         return backend
 
-    def _target(self, model_id: str, actor: Actor, via: Action) -> Target:
+    def _target(self, model_id: str, actor: Actor, via: Action, generations: Generations | None) -> Target:
         try:
-            return self.target(model_id, actor, via)
+            return self.target(model_id, actor, via, generations)
         except NotInvocable:
             self._count(model_id)
             raise
 
-    def chat(self, model_id: str, request: ChatRequest, actor: Actor, via: Action = Action.INVOKE) -> Answer:
+    def chat(
+        self,
+        model_id: str,
+        request: ChatRequest,
+        actor: Actor,
+        via: Action = Action.INVOKE,
+        generations: Generations | None = None,
+    ) -> Answer:
+        """One call, refused before the provider hears of it unless the rules allow it as of ``generations``
+        (the API reads them once per request; read here when not given)."""
         request.check()
-        target = self._target(model_id, actor, via)
+        target = self._target(model_id, actor, via, generations)
         backend = self._backend(target)
         start = time.perf_counter()
         try:
@@ -269,26 +298,37 @@ class InferenceService:
         return answer
 
     def stream(
-        self, model_id: str, request: ChatRequest, actor: Actor, via: Action = Action.INVOKE
+        self,
+        model_id: str,
+        request: ChatRequest,
+        actor: Actor,
+        via: Action = Action.INVOKE,
+        generations: Generations | None = None,
     ) -> Iterator[str | Answer]:
         """The answer's pieces as they arrive, then the Answer. Refused (raised) before the first; and
-        at any later piece, once the model may no longer be called (disabled, say, mid-stream): the
-        rules are asked again whenever the catalog changed since they were last asked."""
+        at a later piece, once the model may no longer be called (disabled, say, mid-stream): every
+        STREAM_CHECK_SECONDS the generations are read again, and the rules asked again if they moved."""
         request.check()
-        revision = self._revision() if self._revision is not None else None  # read before the rules
-        target = self._target(model_id, actor, via)
+        gens = generations if generations is not None else self._generations()
+        target = self._target(model_id, actor, via, gens)
         self._backend(target)
-        return self._stream(target, request, actor, via, revision)
+        return self._stream(target, request, actor, via, gens)
+
+    def _moved(self, generations: Generations) -> Generations | None:
+        now = self._generations()
+        return now if (now[CATALOG], now[ENDPOINTS]) != (generations[CATALOG], generations[ENDPOINTS]) else None
 
     def _stream(
-        self, target: Target, request: ChatRequest, actor: Actor, via: Action, revision: int | None
+        self, target: Target, request: ChatRequest, actor: Actor, via: Action, generations: Generations
     ) -> Iterator[str | Answer]:
-        start = time.perf_counter()
+        start = checked = time.perf_counter()
         try:
             for piece in self._backend(target).stream(target, request):
-                if self._revision is not None and (now := self._revision()) != revision:
-                    revision = now
-                    self.target(target.model_id, actor, via)  # NotInvocable or ModelNotFound: it ends here
+                if time.perf_counter() - checked >= STREAM_CHECK_SECONDS:
+                    checked = time.perf_counter()
+                    if (moved := self._moved(generations)) is not None:
+                        generations = moved  # NotInvocable or ModelNotFound: it ends here
+                        self.target(target.model_id, actor, via, generations)
                 if isinstance(piece, Reply):
                     answer = self._answer(target, piece, (time.perf_counter() - start) * 1000)
                     self._count(target.model_id, answer)

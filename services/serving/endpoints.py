@@ -18,6 +18,7 @@ from services.domain.actions import Action, role_refusal
 from services.domain.custom import CustomModel
 from services.domain.endpoints import Endpoint, EndpointEvent, EndpointKind, promote_problem
 from services.domain.errors import ConcurrentUpdate, Forbidden, InvalidRequest, ModelNotFound, TransitionNotAllowed
+from services.domain.generations import ENDPOINTS, Generations, Kept
 from services.domain.identity import Actor
 from services.ports import EndpointStore
 
@@ -31,6 +32,7 @@ class EndpointService:
         self._store = store
         self._custom = customization
         self._clock = clock
+        self._kept = Kept(lambda: {e.id: e for e in store.list_endpoints()})  # the gateway's read of endpoints
 
     def _now(self) -> datetime:
         return self._clock()
@@ -50,12 +52,13 @@ class EndpointService:
             raise ModelNotFound(f"No endpoint with id {endpoint_id!r}.")
         return endpoint, self._current(endpoint, models)
 
-    def serving_model(self, endpoint_id: str) -> str:
-        """The custom model an endpoint serves now (the gateway calls it, under the same rules as by its own id)."""
-        endpoint = self._store.get_endpoint(endpoint_id)
+    def serving_model(self, endpoint_id: str, generations: Generations) -> str:
+        """The custom model an endpoint serves now (the gateway calls it, under the same rules as by its own id),
+        from memory as of ``generations``."""
+        endpoint = self._kept.at(generations[ENDPOINTS]).get(endpoint_id)
         if endpoint is None or endpoint.deleted_at is not None:
             raise ModelNotFound(f"No endpoint with id {endpoint_id!r}.")
-        current = self._current(endpoint, self._custom.list())
+        current = self._current(endpoint, self._custom.list_at(generations))
         if current is None:
             raise ModelNotFound(f"Endpoint {endpoint.name} serves no model now.")
         return current.id

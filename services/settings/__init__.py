@@ -161,6 +161,14 @@ class Settings(BaseSettings):
     eval_max_running_per_user: int = Field(
         1, ge=1, le=64, description="Evaluations one engineer may have running at once, across every replica."
     )
+    api_workers: int = Field(
+        2,
+        ge=0,
+        le=64,
+        description="REST API worker processes `make run` starts beside the UI, on STUDIO_API_PORT (0: none; the "
+        "UI's port serves /api either way).",
+    )
+    api_port: int | None = Field(None, ge=1, le=65535, description="The API workers' port (default: the UI's + 1).")
     model_call_concurrency: int = Field(
         64, ge=1, le=1024, description="Model calls (/invoke, /api/v1) one server process makes at once."
     )

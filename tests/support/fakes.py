@@ -12,6 +12,7 @@ from services.domain.custom import CustomModel
 from services.domain.endpoints import Endpoint
 from services.domain.errors import ConcurrentUpdate, DuplicateName, ProviderError
 from services.domain.evaluations import Evaluation, EvaluationResult, EvaluationStatus
+from services.domain.generations import CATALOG, ENDPOINTS, PRICES, TOKENS
 from services.domain.identity import LOCAL_ADMIN, Actor, Role
 from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider, ProviderModel, SyncRun
 from services.domain.notices import Delivery, Notice, NoticePrefs
@@ -76,6 +77,7 @@ class InMemoryCatalogStore:
         self.endpoint_rows: dict[str, Endpoint] = {}
         self.evaluation_results: dict[str, dict[int, EvaluationResult]] = {}
         self._revision = 0
+        self._generations = dict.fromkeys((TOKENS, PRICES, ENDPOINTS), 0)
         self._changed_rev: dict[str, int] = {}
 
     def list_models(self) -> list[ModelRecord]:
@@ -165,6 +167,9 @@ class InMemoryCatalogStore:
 
     def revision(self) -> int:
         return self._revision
+
+    def generations(self) -> dict[str, int]:
+        return self._generations | {CATALOG: self._revision}
 
     # ---- CustomModelStore ----------------------------------------------------------------
     def _with_status(self, model_id: str) -> None:
@@ -282,6 +287,7 @@ class InMemoryCatalogStore:
         if any(t.token_hash == token.token_hash for t in self.token_rows.values()):
             raise ValueError("duplicate token")
         self.token_rows[token.id] = token
+        self._generations[TOKENS] += 1
 
     def token_by_hash(self, token_hash: str) -> ApiToken | None:
         return next((t for t in self.token_rows.values() if t.token_hash == token_hash), None)
@@ -294,6 +300,7 @@ class InMemoryCatalogStore:
         if token is None or token.revoked_at is not None:
             return False
         self.token_rows[token_id] = token.model_copy(update={"revoked_at": now})
+        self._generations[TOKENS] += 1
         return True
 
     def refreshed_prices(self) -> list[RefreshedPrice]:
@@ -301,12 +308,14 @@ class InMemoryCatalogStore:
 
     def save_refreshed_prices(self, rows: Sequence[RefreshedPrice]) -> None:
         self.refreshed = list(rows)
+        self._generations[PRICES] += 1
 
     def set_prices(self) -> list[SetPrice]:
         return sorted(self.admin_prices.values(), key=lambda p: (p.model_prefix, p.component))
 
     def set_price(self, row: SetPrice, audit: Sequence[AuditEvent]) -> None:
         self.admin_prices[(row.model_prefix, row.region, row.component)] = row
+        self._generations[PRICES] += 1
         self.audit_log.extend(audit)
 
     def delete_custom(
@@ -405,6 +414,7 @@ class InMemoryCatalogStore:
     def insert_endpoint(self, endpoint: Endpoint) -> None:
         with self._lock:
             self.endpoint_rows[endpoint.id] = endpoint
+            self._generations[ENDPOINTS] += 1
 
     def get_endpoint(self, endpoint_id: str) -> Endpoint | None:
         return self.endpoint_rows.get(endpoint_id)
@@ -419,6 +429,7 @@ class InMemoryCatalogStore:
                 raise ConcurrentUpdate("This endpoint was changed meanwhile; nothing was written. Reload.")
             updated = current.model_copy(update=dict(changes) | {"version": version + 1})
             self.endpoint_rows[endpoint_id] = updated
+            self._generations[ENDPOINTS] += 1
             return updated
 
     def update_evaluation(

@@ -79,6 +79,10 @@ class SqlCatalogRows(SqlBase):
             value = conn.execute(select(catalog_meta.c.value).where(catalog_meta.c.key == "revision")).scalar_one()
         return int(value)
 
+    def generations(self) -> dict[str, int]:
+        with self._engine.connect() as conn:  # a plain statement: no compiling on the gateway's every call
+            return {str(k): int(v) for k, v in conn.exec_driver_sql("SELECT key, value FROM catalog_meta")}
+
     # ---- writes --------------------------------------------------------------------------
     @staticmethod
     def _insert_run(conn: Connection, run: SyncRun) -> None:

@@ -7,10 +7,11 @@ from typing import Any
 import orjson
 from sqlalchemy import Row, insert, select, update
 
-from services.adapters.sql.engine import SqlBase
+from services.adapters.sql.engine import SqlBase, bump
 from services.adapters.sql_tables import endpoints
 from services.domain.endpoints import Endpoint, EndpointKind
 from services.domain.errors import ConcurrentUpdate
+from services.domain.generations import ENDPOINTS
 
 
 def _endpoint_of(row: Row[Any]) -> Endpoint:
@@ -36,6 +37,7 @@ class SqlEndpoints(SqlBase):
     def insert_endpoint(self, endpoint: Endpoint) -> None:
         with self._engine.begin() as conn:
             conn.execute(insert(endpoints).values(**_values(endpoint.model_dump())))
+            bump(conn, ENDPOINTS)
 
     def get_endpoint(self, endpoint_id: str) -> Endpoint | None:
         with self._engine.connect() as conn:
@@ -56,5 +58,6 @@ class SqlEndpoints(SqlBase):
             )
             if done.rowcount != 1:
                 raise ConcurrentUpdate("This endpoint was changed meanwhile; nothing was written. Reload.")
+            bump(conn, ENDPOINTS)
             row = conn.execute(select(endpoints).where(endpoints.c.id == endpoint_id)).one()
         return _endpoint_of(row)

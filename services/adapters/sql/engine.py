@@ -210,6 +210,11 @@ def bump_revision(conn: Connection) -> int:
     )
 
 
+def bump(conn: Connection, area: str) -> None:
+    """Move an area's generation on (services/domain/generations.py), in the transaction of its write."""
+    conn.execute(update(catalog_meta).where(catalog_meta.c.key == area).values(value=catalog_meta.c.value + 1))
+
+
 class SqlBase:
     """An engine shared by the per-port stores below."""
 

@@ -10,11 +10,12 @@ from sqlalchemy import (
     select,
 )
 
-from services.adapters.sql.engine import SqlBase, write_audit
+from services.adapters.sql.engine import SqlBase, bump, write_audit
 from services.adapters.sql_tables import (
     refreshed_prices,
     set_prices,
 )
+from services.domain.generations import PRICES
 from services.domain.records import AuditEvent, RefreshedPrice, SetPrice
 
 
@@ -31,6 +32,7 @@ class SqlPrices(SqlBase):
             conn.execute(delete(refreshed_prices))
             if rows:
                 conn.execute(insert(refreshed_prices), [row.model_dump() for row in rows])
+            bump(conn, PRICES)
 
     def set_prices(self) -> list[SetPrice]:
         with self._engine.connect() as conn:
@@ -46,4 +48,5 @@ class SqlPrices(SqlBase):
         with self._engine.begin() as conn:
             conn.execute(delete(set_prices).where(key))
             conn.execute(insert(set_prices).values(**row.model_dump()))
+            bump(conn, PRICES)
             write_audit(conn, audit)

@@ -11,10 +11,11 @@ from sqlalchemy import (
     update,
 )
 
-from services.adapters.sql.engine import SqlBase
+from services.adapters.sql.engine import SqlBase, bump
 from services.adapters.sql_tables import (
     api_tokens,
 )
+from services.domain.generations import TOKENS
 from services.domain.records import ApiToken
 
 
@@ -31,6 +32,7 @@ class SqlTokens(SqlBase):
             values = token.model_dump()
             values["scopes"] = None if token.scopes is None else ",".join(token.scopes)
             conn.execute(insert(api_tokens).values(**values))
+            bump(conn, TOKENS)
 
     def token_by_hash(self, token_hash: str) -> ApiToken | None:
         with self._engine.connect() as conn:
@@ -49,4 +51,5 @@ class SqlTokens(SqlBase):
                 .where(api_tokens.c.id == token_id, api_tokens.c.revoked_at.is_(None))
                 .values(revoked_at=now)
             )
+            bump(conn, TOKENS)
         return bool(result.rowcount)
