@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 import orjson
 from fastapi import APIRouter
-from fastapi.responses import StreamingResponse
+from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.deps import Calls, Gens, Svc, Who
@@ -198,15 +198,13 @@ def _usage(answer: Answer) -> dict[str, int]:
 
 
 @router.post("/v1/chat/completions", response_model=None)
-async def openai_chat(
-    body: ChatCompletion, s: Svc, actor: Who, calls: Calls, generations: Gens
-) -> dict[str, object] | StreamingResponse:
+async def openai_chat(body: ChatCompletion, s: Svc, actor: Who, calls: Calls, generations: Gens) -> Response:
     request = _request(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())
     if not body.stream:
         answer = await calls.call(s.inference.chat, body.model, request, actor, Action.INVOKE, generations)
-        return {
+        completion = {
             "id": completion_id,
             "object": "chat.completion",
             "created": created,
@@ -216,6 +214,7 @@ async def openai_chat(
             ],
             "usage": _usage(answer),
         }
+        return Response(orjson.dumps(completion), media_type="application/json")  # no encoder pass over a dict
     pieces = calls.stream(lambda: s.inference.stream(body.model, request, actor, Action.INVOKE, generations))
     await anext(pieces)  # OPENED, or the refusal raised here, before any byte is sent
 
