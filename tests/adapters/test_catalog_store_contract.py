@@ -302,3 +302,41 @@ def test_text_from_anywhere_is_stored_the_same_on_sqlite_and_postgresql(db: str,
     assert changed.failure_message == "Bedrock said: \ufffd\ufffdoops"
     [stored] = store.audit.audit_events(model_id=model.id)
     assert stored.detail == "bad\ufffdbyte" and len(stored.request_id) == 64 and len(stored.action) == 64
+
+
+def test_each_area_s_generation_moves_with_its_writes_and_only_then(store: CatalogStore) -> None:
+    """What the gateway keeps in memory (services/domain/generations.py) is read again exactly when its area moved."""
+    from services.access.api_tokens import TokenService
+    from services.domain.endpoints import Endpoint, EndpointKind
+    from services.domain.generations import AREAS, CATALOG, ENDPOINTS, PRICES, TOKENS
+    from services.domain.records import SetPrice
+
+    def moved(before: dict[str, int]) -> set[str]:
+        after = store.catalog.generations()
+        assert all(after[a] >= before[a] for a in AREAS)
+        return {a for a in AREAS if after[a] != before[a]}
+
+    start = store.catalog.generations()
+    assert set(start) >= set(AREAS) and start[CATALOG] == store.catalog.revision()
+    tokens = TokenService(store.tokens, clock=lambda: NOW)
+    token_id, _ = tokens.create("a@x.test", "member", "laptop")
+    assert moved(start) == {TOKENS}
+    before = store.catalog.generations()
+    tokens.revoke(token_id)
+    assert moved(before) == {TOKENS}
+    before = store.catalog.generations()
+    store.prices.set_price(SetPrice(model_prefix="amazon.nova-micro-v1:0", region="us-east-1", component="training",
+                                    price=0.001, source="test", set_by="admin", set_at=NOW), [])  # fmt: skip
+    assert moved(before) == {PRICES}
+    before = store.catalog.generations()
+    store.prices.save_refreshed_prices([])
+    assert moved(before) == {PRICES}
+    before = store.catalog.generations()
+    endpoint = Endpoint(id="ep-1", name="ep", kind=EndpointKind.ON_DEMAND, region="us-east-1", arn=None,
+                        created_by="a", created_at=NOW, updated_at=NOW)  # fmt: skip
+    store.endpoints.insert_endpoint(endpoint)
+    store.endpoints.update_endpoint("ep-1", 1, arn="arn:aws:bedrock:us-east-1:1:custom-model-deployment/x")
+    assert moved(before) == {ENDPOINTS}
+    before = store.catalog.generations()
+    sync(store, inserts=[bedrock_model("amazon.titan-text-lite-v1:0:4k")])
+    assert moved(before) == {CATALOG}
