@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8501
 ADDRESS ?= 127.0.0.1
 
-.PHONY: run test test-fast test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst screenshots docs clean
+.PHONY: run test test-fast test-postgres lint bench bench-quick bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst bench-gateway screenshots docs clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -43,7 +43,7 @@ test-fast: $(VENV)/.dev $(VENV)/.scan
 
 # Every benchmark at full size (minutes); bench-quick runs each in a few seconds (CI: a broken
 # benchmark fails the build, no target is asserted).
-bench: $(VENV)/.dev $(VENV)/.scan bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst
+bench: $(VENV)/.dev $(VENV)/.scan bench-catalog bench-dataset bench-metrics bench-load bench-browser bench-invoke bench-evaluation bench-burst bench-gateway
 
 bench-quick: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/catalog.py --quick
@@ -54,6 +54,7 @@ bench-quick: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/invoke.py --quick
 	$(BIN)/python bench/evaluation.py --quick
 	$(BIN)/python bench/burst.py --quick
+	$(BIN)/python bench/gateway.py --quick
 
 bench-catalog: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/catalog.py
@@ -94,3 +95,6 @@ bench-evaluation: $(VENV)/.dev $(VENV)/.scan
 
 bench-burst: $(VENV)/.dev $(VENV)/.scan
 	$(BIN)/python bench/burst.py
+
+bench-gateway: $(VENV)/.dev $(VENV)/.scan
+	$(BIN)/python bench/gateway.py

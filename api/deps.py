@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 
 from api.model_calls import ModelCalls
+from api.rendered import Rendered
 from services.access.api_tokens import require_scope, scope_for
 from services.bootstrap import Services
 from services.domain.generations import TOKENS, Generations
@@ -50,7 +51,17 @@ async def _calls(request: Request) -> ModelCalls:
     return calls
 
 
+async def _rendered(request: Request) -> Rendered:
+    """This process's answers of the busiest reads, kept per catalog revision (api/rendered.py)."""
+    state = request.app.state
+    rendered: Rendered | None = getattr(state, "rendered", None)
+    if rendered is None:
+        rendered = state.rendered = Rendered()
+    return rendered
+
+
 Svc = Annotated[Services, Depends(_services)]
+Kept = Annotated[Rendered, Depends(_rendered)]
 Gens = Annotated[Generations, Depends(_generations)]
 Calls = Annotated[ModelCalls, Depends(_calls)]
 Who = Annotated[Actor, Depends(_actor)]

@@ -207,7 +207,7 @@ def main() -> None:
     if args.quick:
         only.discard("litellm")
         connections, seconds = [8], 1.0
-    workers = [int(w) for w in args.workers.split(",")]
+    workers = [1] if args.quick else [int(w) for w in args.workers.split(",")]
     with tempfile.TemporaryDirectory() as tmp, ExitStack() as stack:
         urls, note = start_servers(stack, Path(tmp), only, workers)
         tokens = prepare_studio(urls) | {"floor": FLOOR_TOKEN, "litellm": LITELLM_KEY, "upstream": "none"}

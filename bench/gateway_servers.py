@@ -2,6 +2,7 @@
 
   upstream  an OpenAI-compatible model that answers at once (plain, or streamed in 8 events): a bare ASGI
             app on uvicorn, so that what is measured in front of it is the gateway, not the model
+  static    the same JSON answers Model Studio gave, served by bare Starlette (bench/load.py's floor)
   floor     what the same Python stack does with nothing in the way: bare Starlette on uvicorn, a token
             check (its SHA-256 in a set), and the body forwarded with one pooled httpx client, the answer
             (or the stream) passed back as it came
@@ -105,14 +106,37 @@ def floor(upstream_url: str, token: str) -> Any:
     return Starlette(routes=[Route("/v1/chat/completions", chat, methods=["POST"])])
 
 
+def static(answers_file: str) -> Any:
+    """The same JSON as Model Studio answered, served by bare Starlette: the floor of a REST read."""
+    from starlette.applications import Starlette
+    from starlette.requests import Request
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    answers: dict[str, str] = orjson.loads(open(answers_file, "rb").read())  # noqa: SIM115 - read once at start
+
+    async def answer(request: Request) -> Response:
+        path = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        found = answers.get(f"{request.method} {path}", answers.get(f"{request.method} {request.url.path}", "{}"))
+        return Response(found.encode(), media_type="application/json")
+
+    return Starlette(routes=[Route("/{path:path}", answer, methods=["GET", "POST"])])
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("server", choices=("upstream", "floor"))
+    parser.add_argument("server", choices=("upstream", "floor", "static"))
+    parser.add_argument("--answers", help="static: a JSON file of 'METHOD /path?query' -> the JSON answered")
     parser.add_argument("--port", type=int, required=True)
     parser.add_argument("--upstream", help="the floor's upstream (its /v1 base URL)")
     parser.add_argument("--token", default="", help="the one token the floor accepts")
     args = parser.parse_args()
-    app = upstream if args.server == "upstream" else floor(args.upstream, args.token)
+    if args.server == "upstream":
+        app: Any = upstream
+    elif args.server == "floor":
+        app = floor(args.upstream, args.token)
+    else:
+        app = static(args.answers)
     uvicorn.run(app, host="127.0.0.1", port=args.port, log_level="warning", access_log=False, backlog=2048)
 
 

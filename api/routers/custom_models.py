@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
-from api.deps import Svc, Who
+from api.deps import Gens, Kept, Svc, Who
 from api.errors import ERRORS
 from api.schemas import (
     CreateCustomModel,
@@ -27,12 +27,14 @@ from api.schemas import (
 )
 from services.bootstrap import Services
 from services.customization import NewCustomModel
+from services.customization.lineage import lineage
 from services.customization.metrics import MetricsState
 from services.domain.custom import CustomModel
 from services.domain.errors import (
     ModelNotFound,
     TransitionNotAllowed,
 )
+from services.domain.generations import CATALOG
 
 router = APIRouter(tags=["custom models"])
 
@@ -86,8 +88,17 @@ def test_grader(body: GraderTest, s: Svc, actor: Who) -> GraderTestOut:
 
 
 @router.get("/custom-models", response_model=CustomModelList)
-def list_custom_models(s: Svc, actor: Who) -> CustomModelList:
-    return CustomModelList(CustomModels=[view_of(s, m) for m in s.customization.list()])
+async def list_custom_models(s: Svc, actor: Who, generations: Gens, rendered: Kept) -> Response:
+    """Every custom model with its light, all as of one catalog revision (read once: no query per model)."""
+
+    def render() -> CustomModelList:
+        models = s.customization.list_at(generations)
+        by_id = {m.id: m for m in models}
+        return CustomModelList(
+            CustomModels=[custom_out(m, s.catalog.view_at(m.id, generations), lineage(m, by_id.get)) for m in models]
+        )
+
+    return rendered.json(generations[CATALOG], "custom-models", render)
 
 
 @router.get("/custom-models/{model_id}", response_model=CustomModelOut, responses=ERRORS)

@@ -4,27 +4,31 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Query
+from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import Svc, Who
+from api.deps import Gens, Kept, Svc, Who
 from api.errors import ERRORS
 from api.schemas import ModelList, ModelOut, SyncOut, SyncRunOut, model_out
+from services.domain.generations import CATALOG
 from services.domain.models import ModelFilter, ModelType, Provider, Status
 
 router = APIRouter(tags=["models"])
 
 
 @router.get("/models", response_model=ModelList)
-async def list_models(  # async: served from the catalog's read model, no thread hop
+async def list_models(  # async: served from memory kept per catalog revision, no thread hop
+    request: Request,
     s: Svc,
     actor: Who,
+    generations: Gens,
+    rendered: Kept,
     search: Annotated[str, Query(max_length=200)] = "",
     provider: Annotated[list[Provider] | None, Query()] = None,
     vendor: Annotated[list[str] | None, Query()] = None,
     type: Annotated[list[ModelType] | None, Query()] = None,
     status: Annotated[list[Status] | None, Query()] = None,
     trait: Annotated[list[str] | None, Query()] = None,
-) -> ModelList:
+) -> Response:
     flt = ModelFilter(
         search=search,
         providers=frozenset(provider or ()),
@@ -33,7 +37,11 @@ async def list_models(  # async: served from the catalog's read model, no thread
         statuses=frozenset(status or ()),
         traits=frozenset(trait or ()),
     )
-    return ModelList(Models=[model_out(v) for v in s.catalog.list_models(flt)])
+    return rendered.json(
+        generations[CATALOG],
+        ("models", request.url.query),
+        lambda: ModelList(Models=[model_out(v) for v in s.catalog.list_at(generations, flt)]),
+    )
 
 
 @router.post("/models/sync", response_model=SyncOut)

@@ -103,11 +103,22 @@ class CatalogService:
         self._after_sync = after_sync  # e.g. list the custom models made outside Model Studio
         # A read model: the views of the last revision read. Every call still asks the database
         # for the revision, so a change by any process is seen at once.
-        self._views = Kept(self._load_views)
+        self._views = Kept(self._load_views, self._refresh_views)
 
     def _load_views(self) -> tuple[tuple[ModelView, ...], dict[str, ModelView]]:
         views = tuple(sorted((to_view(r) for r in self._store.list_models()), key=display_order))
         return views, {v.id: v for v in views}
+
+    def _refresh_views(
+        self, kept: tuple[tuple[ModelView, ...], dict[str, ModelView]], revision: int
+    ) -> tuple[tuple[ModelView, ...], dict[str, ModelView]]:
+        """The views kept at ``revision`` brought up to date with the models written since (a write to one model
+        no longer re-reads the whole catalog); read whole again when a model was deleted meanwhile."""
+        changed, total = self._store.changed_since(revision)
+        by_id = dict(kept[1]) | {r.id: to_view(r) for r in changed}
+        if len(by_id) != total:  # a model is gone: what is kept has more than the store
+            return self._load_views()
+        return tuple(sorted(by_id.values(), key=display_order)), by_id
 
     # ---- reading -------------------------------------------------------------------------
     def generations(self) -> Generations:
@@ -116,6 +127,11 @@ class CatalogService:
 
     def list_models(self, flt: ModelFilter | None = None) -> list[ModelView]:
         views = self._views.at(self._store.revision())[0]
+        return filter_views(views, flt) if flt else list(views)
+
+    def list_at(self, generations: Generations, flt: ModelFilter | None = None) -> list[ModelView]:
+        """The catalog as of ``generations`` (or newer), from memory: the REST list read."""
+        views = self._views.at(generations[CATALOG])[0]
         return filter_views(views, flt) if flt else list(views)
 
     def view_at(self, model_id: str, generations: Generations) -> ModelView:

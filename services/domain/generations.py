@@ -30,10 +30,12 @@ class Kept(Generic[T]):
 
     ``at(generation)`` gives the kept value when it was loaded at that generation or a later one (loaded
     after the generation was read, it is never older than it), and loads it again otherwise, once, however
-    many threads ask at the same time."""
+    many threads ask at the same time. With ``refresh``, a value kept at an older generation is brought up to
+    date from it (``refresh(value, its generation)``: what changed since) instead of being read whole again."""
 
-    def __init__(self, load: Callable[[], T]) -> None:
+    def __init__(self, load: Callable[[], T], refresh: Callable[[T, int], T] | None = None) -> None:
         self._load = load
+        self._refresh = refresh
         self._kept: tuple[int, T] | None = None
         self._lock = threading.Lock()
 
@@ -44,7 +46,8 @@ class Kept(Generic[T]):
         with self._lock:
             kept = self._kept
             if kept is None or kept[0] < generation:
-                kept = (generation, self._load())
+                value = self._load() if kept is None or self._refresh is None else self._refresh(kept[1], kept[0])
+                kept = (generation, value)
                 self._kept = kept
         return kept[1]
 
