@@ -27,6 +27,17 @@ RETRIED = frozenset({408, 409, 429, 500, 502, 503, 504})  # what OpenAI's SDK re
 MAX_BACKOFF_SECONDS = 8.0
 
 
+def _lines(response: urllib3.BaseHTTPResponse) -> Iterator[bytes]:
+    """The stream's lines as they arrive (``read1``: what has come, not a full buffer's worth)."""
+    pending = b""
+    while chunk := response.read1(65536):
+        pending += chunk
+        *lines, pending = pending.split(b"\n")
+        yield from lines
+    if pending:
+        yield pending
+
+
 class OpenAIChat:
     """The InferenceBackend for OpenAI models (and any OpenAI-compatible server)."""
 
@@ -109,7 +120,7 @@ class OpenAIChat:
         parts: list[str] = []
         prompt_tokens = completion_tokens = 0
         try:
-            for line in response:
+            for line in _lines(response):
                 if not line.startswith(b"data:"):
                     continue
                 data = line[5:].strip()

@@ -42,7 +42,7 @@ __all__ = [
 _CONTEXT_VARIANT = re.compile(r"(:\d+)?:\d+k$")  # amazon.nova-micro-v1:0:128k, titan-text-lite-v1:0:4k
 ON_DEMAND_TYPES = frozenset({"ON_DEMAND", "INFERENCE_PROFILE"})
 COUNT_FLUSH_SECONDS = 1.0  # call counts are written at most this often (and at exit)
-STREAM_CHECK_SECONDS = 0.25  # a stream asks whether the catalog moved at most this often
+STREAM_CHECK_SECONDS = 0.0  # a stream asks whether the catalog moved before each piece (one small query)
 
 
 def runtime_model_id(

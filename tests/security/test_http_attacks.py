@@ -243,9 +243,13 @@ def test_nul_and_long_request_ids_never_break_a_write(target: Target) -> None:
     assert target.snapshot() == before
     httpx.post(f"{target.url}/api/models/{LLAMA}/disable", timeout=30)
     audited = target.snapshot()["audit"]
+    # A control character in a header is not HTTP (RFC 9110 5.5): the server's parser refuses it, nothing written.
     r = httpx.post(f"{target.url}/api/models/{LLAMA}/enable", headers={"X-Request-Id": "r" * 500 + "\x01"}, timeout=30)
-    assert r.status_code == 200, r.text
-    assert target.snapshot()["audit"] == audited + 1
+    assert r.status_code in (200, 400), r.text
+    assert target.snapshot()["audit"] == audited + (r.status_code == 200)
+    r = httpx.post(f"{target.url}/api/models/{LLAMA}/enable", headers={"X-Request-Id": "r" * 500}, timeout=30)
+    assert r.status_code in (200, 409), r.text  # a long id never breaks the write (409: enabled just above)
+    assert target.snapshot()["audit"] >= audited + 1
 
 
 # ---- 14. framing ------------------------------------------------------------------------------------------
