@@ -5,18 +5,16 @@ from __future__ import annotations
 
 import os
 import time
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import orjson
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from services.adapters.sql import SqlDatabase
 from tests.support.factories import LLAMA
+from tests.support.pg_schema import pg_schema
 from tests.support.servers import running_server
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -27,14 +25,8 @@ def pg_schema_url() -> Iterator[str]:
     base = os.environ.get("STUDIO_TEST_DATABASE_URL")
     if not base:
         pytest.skip("STUDIO_TEST_DATABASE_URL is not set")
-    schema = f"r_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema(base, "r") as url:
+        yield url
 
 
 def env(data: Path, url: str) -> dict[str, str]:

@@ -6,17 +6,15 @@ On SQLite (one file, two processes) always; on PostgreSQL when STUDIO_TEST_DATAB
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.engine import make_url
 
 from services.bootstrap import build_services
 from services.settings import load_settings
+from tests.support.pg_schema import pg_schema
 from tests.support.servers import free_port, running_server
 
 LITE = "bedrock:amazon.titan-text-lite-v1:0:4k"
@@ -31,14 +29,8 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     base = os.environ.get("STUDIO_TEST_DATABASE_URL")
     if not base:
         pytest.skip("STUDIO_TEST_DATABASE_URL is not set")
-    schema = f"s_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield make_url(base).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
-    with admin.begin() as conn:
-        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with pg_schema(base, "s") as url:
+        yield url
 
 
 def api_server(port: int) -> list[str]:
