@@ -37,10 +37,12 @@ async def list_models(  # async: served from memory kept per catalog revision, n
         statuses=frozenset(status or ()),
         traits=frozenset(trait or ()),
     )
-    return rendered.json(
+    return rendered.listing(  # the same JSON as ModelList(Models=[model_out(v) ...]), one model at a time
         generations[CATALOG],
         ("models", request.url.query),
-        lambda: ModelList(Models=[model_out(v) for v in s.catalog.list_at(generations, flt)]),
+        "Models",
+        lambda: ((v.id, v) for v in s.catalog.list_at(generations, flt)),
+        model_out,
     )
 
 

@@ -21,7 +21,8 @@ def test_a_call_reads_the_generations_and_nothing_else_until_an_area_moves(tmp_p
     services, _ = local_services(tmp_path, LITE)
     _, token = services.tokens.create("m@x.test", "member", "app", ["invoke"])
     statements: list[str] = []
-    event.listen(services.store.engine, "before_cursor_execute", lambda *a: statements.append(a[2]))  # type: ignore[attr-defined]
+    # every statement SQLite itself runs, however it is sent (the generations are read on the driver's own cursor)
+    event.listen(services.store.engine.pool, "checkout", lambda dbapi, *_: dbapi.set_trace_callback(statements.append))  # type: ignore[attr-defined]
 
     def call() -> list[str]:
         services.inference.flush()  # the call counts (written once a second) are not this test's subject
