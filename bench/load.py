@@ -120,6 +120,8 @@ async def client(i: int, url: str, until: float, models: list[str], out: Samples
                 status = f"{type(exc).__name__}"
             out.setdefault(kind, []).append((time.perf_counter() - start, status))
             counter[0] += 1
+        if enabled:  # left as found, so the next server's run starts from the same catalog (not counted)
+            await http.post(f"/models/{mine}/disable")
 
 
 async def run(url: str, clients: int, seconds: float, models: list[str]) -> Samples:

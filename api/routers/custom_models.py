@@ -9,7 +9,7 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response, StreamingResponse
 from pydantic import Field
 
-from api.deps import Gens, Kept, Svc, Who
+from api.deps import Call, Svc, Who
 from api.errors import ERRORS
 from api.schemas import (
     CreateCustomModel,
@@ -88,8 +88,10 @@ def test_grader(body: GraderTest, s: Svc, actor: Who) -> GraderTestOut:
 
 
 @router.get("/custom-models", response_model=CustomModelList)
-async def list_custom_models(s: Svc, actor: Who, generations: Gens, rendered: Kept) -> Response:
+async def list_custom_models(call: Call) -> Response:
     """Every custom model with its light, all as of one catalog revision (read once: no query per model)."""
+
+    s, generations = call.services, call.generations
 
     def render() -> CustomModelList:
         models = s.customization.list_at(generations)
@@ -98,7 +100,7 @@ async def list_custom_models(s: Svc, actor: Who, generations: Gens, rendered: Ke
             CustomModels=[custom_out(m, s.catalog.view_at(m.id, generations), lineage(m, by_id.get)) for m in models]
         )
 
-    return rendered.json(generations[CATALOG], "custom-models", render)
+    return call.rendered().json(generations[CATALOG], "custom-models", render)
 
 
 @router.get("/custom-models/{model_id}", response_model=CustomModelOut, responses=ERRORS)

@@ -18,7 +18,7 @@ from fastapi import APIRouter
 from fastapi.responses import Response, StreamingResponse
 from pydantic import BaseModel, ConfigDict, Field
 
-from api.deps import Calls, Gens, Svc, Who
+from api.deps import Call, Svc, Who
 from api.errors import ERRORS
 from api.schemas import Pascal
 from services.domain.actions import Action
@@ -52,14 +52,15 @@ class InvokeOut(BaseModel):
 
 
 @router.post("/models/{model_id}/invoke", response_model=InvokeOut, responses=ERRORS)
-async def invoke(model_id: str, body: Invoke, s: Svc, actor: Who, calls: Calls, generations: Gens) -> InvokeOut:
+async def invoke(model_id: str, body: Invoke, call: Call) -> InvokeOut:
+    s, actor, generations = call.services, call.actor, call.generations
     request = ChatRequest(
         messages=tuple(ChatMessage(role=m.Role, content=m.Content) for m in body.Messages),
         system=body.System,
         max_tokens=body.MaxTokens,
         temperature=body.Temperature,
     )
-    answer = await calls.call(s.inference.chat, model_id, request, actor, Action.INVOKE, generations)
+    answer = await call.model_calls().call(s.inference.chat, model_id, request, actor, Action.INVOKE, generations)
     return InvokeOut(
         ModelId=answer.model_id,
         Output=answer.output,
@@ -198,7 +199,8 @@ def _usage(answer: Answer) -> dict[str, int]:
 
 
 @router.post("/v1/chat/completions", response_model=None)
-async def openai_chat(body: ChatCompletion, s: Svc, actor: Who, calls: Calls, generations: Gens) -> Response:
+async def openai_chat(body: ChatCompletion, call: Call) -> Response:
+    s, actor, generations, calls = call.services, call.actor, call.generations, call.model_calls()
     request = _request(body)
     completion_id = f"chatcmpl-{uuid.uuid4().hex}"
     created = int(time.time())

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Request, Response
 
-from api.deps import Gens, Kept, Svc, Who
+from api.deps import Call, Svc, Who
 from api.errors import ERRORS
 from api.schemas import ModelList, ModelOut, SyncOut, SyncRunOut, model_out
 from services.domain.generations import CATALOG
@@ -18,10 +18,7 @@ router = APIRouter(tags=["models"])
 @router.get("/models", response_model=ModelList)
 async def list_models(  # async: served from memory kept per catalog revision, no thread hop
     request: Request,
-    s: Svc,
-    actor: Who,
-    generations: Gens,
-    rendered: Kept,
+    call: Call,
     search: Annotated[str, Query(max_length=200)] = "",
     provider: Annotated[list[Provider] | None, Query()] = None,
     vendor: Annotated[list[str] | None, Query()] = None,
@@ -37,11 +34,12 @@ async def list_models(  # async: served from memory kept per catalog revision, n
         statuses=frozenset(status or ()),
         traits=frozenset(trait or ()),
     )
-    return rendered.listing(  # the same JSON as ModelList(Models=[model_out(v) ...]), one model at a time
+    generations = call.generations
+    return call.rendered().listing(  # the same JSON as ModelList(Models=[model_out(v) ...]), one model at a time
         generations[CATALOG],
-        ("models", request.url.query),
+        ("models", request.scope["query_string"]),
         "Models",
-        lambda: ((v.id, v) for v in s.catalog.list_at(generations, flt)),
+        lambda: ((v.id, v) for v in call.services.catalog.list_at(generations, flt)),
         model_out,
     )
 

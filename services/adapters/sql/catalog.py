@@ -34,6 +34,9 @@ from services.domain.errors import ConcurrentUpdate
 from services.domain.models import ModelRecord, ModelType, Provider, ProviderModel, SyncRun
 from services.domain.records import AuditEvent
 
+_CHANGED_SINCE = MODEL_VIEW.where(models.c.changed_rev > bindparam("revision"))
+_COUNT = select(func.count()).select_from(models)
+
 
 class SqlCatalogRows(SqlBase):
     """CatalogStore on SQL: the models table, sync runs, enable/disable."""
@@ -44,10 +47,9 @@ class SqlCatalogRows(SqlBase):
             return [record_of(r) for r in conn.execute(MODEL_VIEW)]
 
     def changed_since(self, revision: int) -> tuple[list[ModelRecord], int]:
-        with self._engine.connect() as conn:
-            rows = conn.execute(MODEL_VIEW.where(models.c.changed_rev > revision))
-            changed = [record_of(r) for r in rows]
-            total = conn.execute(select(func.count()).select_from(models)).scalar_one()
+        with self._engine.connect() as conn:  # after every write to the catalog, in every process: built once
+            changed = [record_of(r) for r in conn.execute(_CHANGED_SINCE, {"revision": revision})]
+            total = conn.execute(_COUNT).scalar_one()
         return changed, int(total)
 
     def get_model(self, model_id: str) -> ModelRecord | None:
