@@ -183,8 +183,7 @@ class EndpointStore(Protocol):
 
 
 class CustomModelStore(Protocol):
-    """Custom-model records. Each write also moves the catalog revision on, so the Models
-    table sees it; every update is checked against the version read (ConcurrentUpdate)."""
+    """Custom-model records; each write moves the catalog revision on, each update checks the version read."""
 
     def insert_custom(
         self, model: CustomModel, base: ModelRecord, region: str, audit: Sequence[AuditEvent] = ()
@@ -192,10 +191,11 @@ class CustomModelStore(Protocol):
         """Its catalog row and record in one transaction; DuplicateName when its name, job or token is taken."""
 
     def get_custom(self, model_id: str) -> CustomModel | None: ...
-
     def get_custom_by_token(self, client_token: str) -> CustomModel | None: ...
-
     def list_custom(self) -> list[CustomModel]: ...
+
+    def custom_changed_since(self, revision: int) -> tuple[list[CustomModel], int]:
+        """The records written after ``revision`` (maybe a few more), and how many exist (as changed_since)."""
 
     def update_custom(
         self,

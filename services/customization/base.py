@@ -42,7 +42,20 @@ class KeptCustomModels:
     on) passes the one they were read at: the gateway reads a custom model on every call to it."""
 
     def __init__(self, store: CustomModelStore) -> None:
-        self._kept = Kept(lambda: {m.id: m for m in store.list_custom()})
+        self._store = store
+        self._kept = Kept(self._load, self._refresh)
+
+    def _load(self) -> dict[str, CustomModel]:
+        return {m.id: m for m in self._store.list_custom()}
+
+    def _refresh(self, kept: dict[str, CustomModel], revision: int) -> dict[str, CustomModel]:
+        """The records kept at ``revision`` brought up to date with those written since (a write to any model
+        moves the revision on: the rest are not read again); read whole again when one was deleted meanwhile."""
+        changed, total = self._store.custom_changed_since(revision)
+        by_id = kept | {m.id: m for m in changed}
+        if len(by_id) != total:
+            return self._load()
+        return dict(sorted(by_id.items(), key=lambda item: item[1].created_at))  # as list_custom: oldest first
 
     def get_at(self, model_id: str, generations: Generations) -> CustomModel:
         model = self._kept.at(generations[CATALOG]).get(model_id)

@@ -232,6 +232,28 @@ def test_custom_models_round_trip_and_join_the_catalog(store) -> None:
     assert store.custom_models.get_custom(model.id) is None and store.catalog.get_model(model.id) is None
 
 
+def test_custom_changed_since_gives_the_records_each_write_touched_and_how_many_exist(store) -> None:
+    sync(store, inserts=[bedrock_model("a.one", vendor="Meta", chat=True), bedrock_model("a.two")])
+    base = store.catalog.get_model("bedrock:a.one")
+    first, second = custom("first", "tok1"), custom("second", "tok2")
+    store.custom_models.insert_custom(first, base, "us-west-2")
+    store.custom_models.insert_custom(second, base, "us-west-2")
+    rev = store.catalog.revision()
+    assert store.custom_models.custom_changed_since(rev) == ([], 2)
+    store.custom_models.update_custom(first.id, 1, {"description": "new", "updated_at": NOW})
+    changed, total = store.custom_models.custom_changed_since(rev)
+    assert [(m.id, m.description) for m in changed] == [(first.id, "new")] and total == 2
+    rev = store.catalog.revision()
+    store.catalog.set_enabled([(second.id, store.catalog.get_model(second.id).version)], True)  # the catalog row
+    changed, _ = store.custom_models.custom_changed_since(rev)
+    assert [(m.id, m.enabled) for m in changed] == [(second.id, True)]
+    rev = store.catalog.revision()
+    store.catalog.set_enabled([("bedrock:a.two", store.catalog.get_model("bedrock:a.two").version)], True)
+    assert store.custom_models.custom_changed_since(rev) == ([], 2)  # a base model's write: no custom record
+    store.custom_models.delete_custom(first.id, 2)
+    assert store.custom_models.custom_changed_since(store.catalog.revision()) == ([], 1)
+
+
 def test_names_are_unique_ignoring_case_and_requests_are_unique(store) -> None:
     from services.domain.errors import DuplicateName
 

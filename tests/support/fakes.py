@@ -230,6 +230,10 @@ class InMemoryCatalogStore:
     def list_custom(self) -> list[CustomModel]:
         return [self._custom_view(i) for i in sorted(self.customs, key=lambda i: self.customs[i].created_at)]
 
+    def custom_changed_since(self, revision: int) -> tuple[list[CustomModel], int]:
+        changed = [self._custom_view(i) for i in self.customs if self._changed_rev.get(i, 0) > revision]
+        return changed, len(self.customs)
+
     def update_custom(
         self,
         model_id: str,

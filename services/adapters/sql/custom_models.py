@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
+    bindparam,
     delete,
     func,
     insert,
@@ -28,6 +29,9 @@ from services.domain.custom import CustomModel
 from services.domain.errors import ConcurrentUpdate, DuplicateName
 from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider
 from services.domain.records import AuditEvent
+
+_CHANGED_SINCE = CUSTOM_VIEW.where(models.c.changed_rev > bindparam("revision"))
+_COUNT = select(func.count()).select_from(custom_models)
 
 
 class SqlCustomModels(SqlBase):
@@ -94,6 +98,12 @@ class SqlCustomModels(SqlBase):
     def list_custom(self) -> list[CustomModel]:
         with self._engine.connect() as conn:
             return [custom_of(r) for r in conn.execute(CUSTOM_VIEW.order_by(custom_models.c.created_at))]
+
+    def custom_changed_since(self, revision: int) -> tuple[list[CustomModel], int]:
+        with self._engine.connect() as conn:  # every write to a custom model moves its catalog row's changed_rev
+            changed = [custom_of(r) for r in conn.execute(_CHANGED_SINCE, {"revision": revision})]
+            total = conn.execute(_COUNT).scalar_one()
+        return changed, int(total)
 
     def update_custom(
         self,

@@ -13,7 +13,7 @@ from services.domain.errors import ModelNotFound, ProviderUnavailable
 from services.domain.models import Status
 from services.settings import load_settings
 from tests.support.factories import NOVA_MICRO, Served, State, custom_model, nova_jsonl
-from tests.support.fakes import MEMBER, FakeClock, World
+from tests.support.fakes import ADMIN, MEMBER, FakeClock, World
 
 EXPECTED = {  # state: (job, throughput, deployment, light)
     State.TRAINING: (JobStatus.IN_PROGRESS, None, None, Status.RED),
@@ -73,3 +73,30 @@ def test_view_shows_the_last_known_state_and_says_why_when_bedrock_cannot_answer
     assert seen.model.job_status is JobStatus.IN_PROGRESS and "ThrottlingException" in (seen.stale or "")
     with pytest.raises(ModelNotFound):
         w.customization.view("custom:nobody")
+
+
+def test_the_custom_models_kept_in_memory_follow_each_write_reading_only_what_changed(
+    w: World, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = custom_model(w, State.COMPLETED, name="first")
+    second = custom_model(w, State.IN_SERVICE, name="second")
+    store, customization = w.services.store.custom_models, w.services.customization
+    real_list = store.list_custom
+    whole: list[int] = []  # how many times every record was read
+    monkeypatch.setattr(store, "list_custom", lambda: whole.append(1) or real_list())
+
+    def kept() -> list[tuple[str, bool, str]]:
+        return [(m.id, m.enabled, m.description) for m in customization.list_at(w.services.catalog.generations())]
+
+    def stored() -> list[tuple[str, bool, str]]:
+        return [(m.id, m.enabled, m.description) for m in real_list()]
+
+    assert kept() == stored() and [m[0] for m in kept()] == [first.id, second.id]
+    whole.clear()
+    w.catalog.enable(second.id, actor=ADMIN)  # one model's catalog row: only it is read again
+    assert kept() == stored() and kept()[1][1] is True and whole == []
+    store.update_custom(first.id, customization.get(first.id).version, {"description": "changed"})  # its record
+    assert customization.get_at(first.id, w.services.catalog.generations()).description == "changed"
+    assert kept() == stored() and whole == []
+    store.delete_custom(first.id, customization.get(first.id).version)  # one gone: every record is read again
+    assert kept() == stored() and [m[0] for m in kept()] == [second.id] and whole == [1]
