@@ -115,4 +115,7 @@ def install_error_handlers(api: FastAPI) -> None:
 
     @api.exception_handler(Exception)
     async def _unexpected(request: Request, exc: Exception) -> JSONResponse:  # never a stack trace
+        if getattr(exc, "connection_invalidated", False):  # the database dropped a pooled connection (engine.py)
+            body = {"Message": "The database connection was lost; it has been renewed. Try again.", "Code": "Retry"}
+            return JSONResponse(body, 503, headers={"Retry-After": "1"})
         return JSONResponse({"Message": f"Internal error ({type(exc).__name__}).", "Code": "InternalError"}, 500)

@@ -6,7 +6,8 @@ or a status, GET /api/custom-models) and 10% writes (enable/disable), against, o
 Prints requests/s, p50/p99 latency and errors per kind. Bounded in count and time; it stops by itself.
 Targets: zero errors; reads p99 <= 2x the static floor's.
 
-Run: make bench-load   (or .venv/bin/python bench/load.py [--clients 50] [--seconds 30] [--workers 2])
+Run: make bench-load   (or .venv/bin/python bench/load.py [--clients 50] [--seconds 30] [--workers 2]
+     [--database-url postgresql+psycopg://...]: Model Studio on a schema of its own there, dropped after)
 """
 
 from __future__ import annotations
@@ -22,6 +23,9 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
@@ -51,12 +55,32 @@ def wait(url: str, proc: subprocess.Popen[bytes], seconds: float = 120) -> None:
     raise SystemExit(f"nothing answered at {url}")
 
 
-def start(data: Path, workers: int) -> tuple[subprocess.Popen[bytes], str, str]:
+@contextmanager
+def own_schema(url: str | None) -> Iterator[str | None]:
+    """A new PostgreSQL schema on ``url`` for this run (its URL), dropped with everything in it after."""
+    if not url:
+        yield None
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    schema, admin = f"bench_load_{uuid.uuid4().hex[:8]}", create_engine(url)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    try:
+        yield make_url(url).update_query_dict({"options": f"-csearch_path={schema}"}).render_as_string(False)
+    finally:
+        with admin.begin() as conn:
+            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+        admin.dispose()
+
+
+def start(data: Path, workers: int, database_url: str | None = None) -> tuple[subprocess.Popen[bytes], str, str]:
     """Model Studio as `make run` starts it: its UI's /api, and its API workers' /api."""
     ui_port, api_port = free_port(), free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("STUDIO_")} | {
         "STUDIO_DATA_DIR": str(data), "STUDIO_API_WORKERS": str(workers), "STUDIO_API_PORT": str(api_port)
-    }  # fmt: skip
+    } | ({"STUDIO_DATABASE_URL": database_url} if database_url else {})  # fmt: skip
     log = (data.parent / "server.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, "-m", "webserver.launch", "--address", "127.0.0.1", "--port", str(ui_port)],
@@ -164,21 +188,23 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=50)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--workers", type=int, default=2, help="Model Studio's API workers (STUDIO_API_WORKERS)")
+    parser.add_argument("--database-url", help="Model Studio on this PostgreSQL (a schema of its own), not SQLite")
     parser.add_argument("--quick", action="store_true", help="5 clients for 3 s: only shows the benchmark works")
     args = parser.parse_args()
     if args.quick:
         args.clients, args.seconds = 5, 3.0
-    with tempfile.TemporaryDirectory() as tmp:
+    with tempfile.TemporaryDirectory() as tmp, own_schema(args.database_url) as database_url:
         (Path(tmp) / "data").mkdir()
-        proc, ui, api = start(Path(tmp) / "data", args.workers)
+        proc, ui, api = start(Path(tmp) / "data", args.workers, database_url)
         floor_proc, floor = static_floor(ui, Path(tmp))
         models = [m["Id"] for m in httpx.get(f"{ui}/models", params={"status": "YELLOW"}, timeout=10).json()["Models"]]
         targets = {"static floor (bare Starlette, the same JSON)": floor}
         if args.workers:
             targets[f"Model Studio, {args.workers} API worker(s)"] = api
         targets["Model Studio on the UI's port"] = ui
-        print(f"Load: {args.clients} clients for {args.seconds:g} s each on loopback, local backend, "
-              f"{os.cpu_count()} CPUs; reads and 10% enable/disable writes")  # fmt: skip
+        print(f"Load: {args.clients} clients for {args.seconds:g} s each on loopback, local backend on "
+              f"{'PostgreSQL' if database_url else 'SQLite'}, {os.cpu_count()} CPUs; reads and 10% enable/disable "
+              "writes")  # fmt: skip
         floor_p99 = None
         try:
             for name, url in targets.items():

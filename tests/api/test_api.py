@@ -155,6 +155,20 @@ def test_an_unexpected_failure_is_500_without_a_stack_trace(client: TestClient, 
     assert response.json() == {"Message": "Internal error (RuntimeError).", "Code": "InternalError"}
 
 
+def test_a_lost_database_connection_is_503_try_again_not_500(client: TestClient, w: World) -> None:
+    from sqlalchemy.exc import OperationalError
+
+    def dropped(
+        *args: object, **kwargs: object
+    ) -> None:  # as SQLAlchemy raises it (tests/adapters/test_pg_connections.py)
+        raise OperationalError("SELECT 1", {}, Exception("server closed the connection"), connection_invalidated=True)
+
+    w.catalog.sync = dropped  # type: ignore[method-assign]
+    response = client.post("/models/sync")
+    assert response.status_code == 503 and response.headers["retry-after"] == "1"
+    assert response.json()["Message"] == "The database connection was lost; it has been renewed. Try again."
+
+
 def test_the_openapi_document_and_docs(client: TestClient) -> None:
     spec = client.get("/openapi.json").json()
     assert {"/custom-models", "/custom-models/{model_id}/download", "/models/sync"} <= set(spec["paths"])

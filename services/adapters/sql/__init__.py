@@ -12,7 +12,7 @@ from services.adapters.sql.audit import SqlAudit
 from services.adapters.sql.catalog import SqlCatalogRows
 from services.adapters.sql.custom_models import SqlCustomModels
 from services.adapters.sql.endpoints import SqlEndpoints
-from services.adapters.sql.engine import make_engine, migrate
+from services.adapters.sql.engine import make_engine, migrate, read_engine
 from services.adapters.sql.evaluations import SqlEvaluations
 from services.adapters.sql.notices import SqlNotices
 from services.adapters.sql.prices import SqlPrices
@@ -27,7 +27,7 @@ class SqlDatabase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.catalog = SqlCatalogRows(engine)
+        self.catalog = SqlCatalogRows(engine, read_engine(engine))
         self.custom_models = SqlCustomModels(engine)
         self.prices = SqlPrices(engine)
         self.audit = SqlAudit(engine)

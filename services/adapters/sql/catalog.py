@@ -7,6 +7,7 @@ from datetime import datetime
 
 from sqlalchemy import (
     Connection,
+    Engine,
     bindparam,
     func,
     insert,
@@ -40,6 +41,10 @@ _COUNT = select(func.count()).select_from(models)
 
 class SqlCatalogRows(SqlBase):
     """CatalogStore on SQL: the models table, sync runs, enable/disable."""
+
+    def __init__(self, engine: Engine, reads: Engine | None = None) -> None:
+        super().__init__(engine)
+        self._reads = reads or engine  # the generations' one statement (engine.py read_engine)
 
     # ---- reads ---------------------------------------------------------------------------
     def list_models(self) -> list[ModelRecord]:
@@ -84,7 +89,7 @@ class SqlCatalogRows(SqlBase):
     def generations(self) -> dict[str, int]:
         """Read on every request: on the driver's own cursor, without compiling or a result object (a quarter
         of the time through a Connection)."""
-        raw = self._engine.raw_connection()
+        raw = self._reads.raw_connection()
         try:
             cursor = raw.cursor()
             cursor.execute("SELECT key, value FROM catalog_meta")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -22,6 +23,7 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DisconnectionError
 
 from services.adapters.sql_tables import (
     audit_events,
@@ -60,7 +62,43 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
+    engine = create_engine(url, pool_size=10, max_overflow=20)
+    ping_when_idle(engine)
+    return engine
+
+
+IDLE_PING_SECONDS = 5.0
+
+
+def ping_when_idle(engine: Engine) -> None:
+    """Check a pooled PostgreSQL connection before use when it sat unused for IDLE_PING_SECONDS or more (a
+    dead one is replaced unseen). pool_pre_ping checked each one at every use: a round trip more per
+    statement. A server restarted within those seconds fails one statement per process; SQLAlchemy then
+    drops every older connection of the pool, and the next statement reconnects."""
+
+    @event.listens_for(engine.pool, "checkin")
+    def _checked_in(_dbapi_connection: Any, record: Any) -> None:
+        if record is not None:
+            record.info["checked_in"] = time.monotonic()
+
+    @event.listens_for(engine.pool, "checkout")
+    def _checked_out(dbapi_connection: Any, record: Any, _proxy: Any) -> None:
+        if time.monotonic() - record.info.get("checked_in", float("-inf")) < IDLE_PING_SECONDS:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as exc:  # the pool discards this connection and checks out another
+            raise DisconnectionError(f"A pooled database connection was lost: {exc}") from exc
+
+
+def read_engine(engine: Engine) -> Engine:
+    """For the one statement every request reads (the generations): on PostgreSQL a small pool of its own in
+    autocommit, so a read is one round trip, not BEGIN, SELECT and ROLLBACK. SQLite needs none of it."""
+    if engine.dialect.name != "postgresql":
+        return engine
+    reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=20)
+    ping_when_idle(reads)
+    return reads
 
 
 def migrate(engine: Engine) -> None:
