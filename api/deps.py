@@ -2,7 +2,7 @@
 the scopes of their API token checked (services/access/api_tokens.py).
 
 ``Call`` is all of it in one dependency (the busiest routes take only it: each dependency costs FastAPI a few
-tens of microseconds per request); ``Who`` and ``Gens`` are its parts, decided by the same function."""
+tens of microseconds per request); ``Who`` is its caller, decided by the same function."""
 
 from __future__ import annotations
 
@@ -75,15 +75,5 @@ async def _actor(call: Call) -> Actor:
     return call.actor
 
 
-async def _generations(call: Call) -> Generations:
-    return call.generations
-
-
-async def _calls(call: Call) -> ModelCalls:
-    return call.model_calls()
-
-
 Svc = Annotated[Services, Depends(_services)]
-Gens = Annotated[Generations, Depends(_generations)]
-Calls = Annotated[ModelCalls, Depends(_calls)]
 Who = Annotated[Actor, Depends(_actor)]

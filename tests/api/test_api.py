@@ -283,3 +283,23 @@ def test_no_two_routers_paths_overlap_so_the_order_they_are_tried_in_changes_not
         for other_name, other in routes:
             if other_name != name and route.methods & other.methods:
                 assert not other.path_regex.match(sample), (route.path, other.path)
+
+
+def test_every_route_asks_who_is_calling_and_checks_their_scopes() -> None:
+    """Each route depends on api/deps.py's one check of the caller (directly as Call, or through Who)."""
+    import importlib
+    import pkgutil
+
+    from fastapi.dependencies.models import Dependant
+    from fastapi.routing import APIRoute
+
+    from api import deps, routers
+
+    def calls(dependant: Dependant) -> set[object]:
+        return {dependant.call} | {c for sub in dependant.dependencies for c in calls(sub)}
+
+    modules = [importlib.import_module(f"api.routers.{m.name}") for m in pkgutil.iter_modules(routers.__path__)]
+    routes = [route for m in modules for route in m.router.routes if isinstance(route, APIRoute)]
+    assert len(routes) >= 50
+    unchecked = [f"{sorted(r.methods)} {r.path}" for r in routes if deps._call not in calls(r.dependant)]
+    assert unchecked == []
