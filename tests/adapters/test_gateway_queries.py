@@ -37,5 +37,7 @@ def test_a_call_reads_the_generations_and_nothing_else_until_an_area_moves(tmp_p
     assert call() == ["SELECT key, value FROM catalog_meta"]  # the next: from memory
     services.catalog.enable("bedrock:amazon.nova-micro-v1:0", actor=services.identities.without_sign_in())
     after = call()  # the catalog moved: read again, once
-    assert after[0] == "SELECT key, value FROM catalog_meta" and len(after) > 1
+    # the generations, then what changed with how many models there are, in one statement (one round trip)
+    assert after[0] == "SELECT key, value FROM catalog_meta" and len(after) == 2
+    assert "FROM models" in after[1] and "count(*)" in after[1] and "changed_rev >" in after[1]
     assert call() == ["SELECT key, value FROM catalog_meta"]

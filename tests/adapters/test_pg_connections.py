@@ -42,8 +42,42 @@ def test_a_dropped_idle_connection_is_replaced_unseen(postgres_url: str, monkeyp
 def test_a_connection_dropped_while_in_use_fails_one_statement_then_the_pool_is_renewed(postgres_url: str) -> None:
     store = SqlDatabase.from_url(postgres_url)
     store.catalog.list_models()
-    assert _drop_connections(postgres_url, store.engine) >= 1
+    assert _drop_connections(postgres_url, store.engine, store.catalog._reads) >= 1
     with pytest.raises(DBAPIError) as failed:
         store.catalog.list_models()
     assert failed.value.connection_invalidated
     assert store.catalog.list_models() == []
+
+
+def test_the_catalog_s_reads_of_one_statement_are_one_round_trip_each(postgres_url: str) -> None:
+    """What a request may read on the event loop after a write (what changed, the catalog, a model) goes on the
+    autocommit pool: the statement alone, no BEGIN before it and no ROLLBACK after. (The generations are read
+    on the driver's own cursor of that pool: the first test.)"""
+    from sqlalchemy import event
+
+    store = SqlDatabase.from_url(postgres_url)
+    reads, sent, on_main = store.catalog._reads, [], []
+
+    @event.listens_for(reads, "before_cursor_execute")
+    def _sent(conn, cursor, statement, *_):  # type: ignore[no-untyped-def]
+        assert cursor.connection.autocommit  # psycopg sends nothing but the statement
+        sent.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", lambda *a: on_main.append(a[2]))
+
+    def statements(read) -> int:  # type: ignore[no-untyped-def]
+        sent.clear()
+        read()
+        return len(sent)
+
+    assert statements(lambda: store.catalog.changed_since(0)) == 2  # nothing changed: the count on its own
+    from tests.adapters.test_catalog_store_contract import sync
+    from tests.support.fakes import bedrock_model
+
+    sync(store, inserts=[bedrock_model("a.one")])  # on the main pool: a write
+    on_main.clear()
+    assert statements(lambda: store.catalog.changed_since(0)) == 1  # what changed and the count: one statement
+    assert statements(store.catalog.list_models) == 1
+    assert statements(lambda: store.catalog.get_model("bedrock:none")) == 1
+    assert statements(lambda: store.custom_models.custom_changed_since(0)) == 2
+    assert on_main == []

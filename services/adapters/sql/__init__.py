@@ -27,8 +27,9 @@ class SqlDatabase:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self.catalog = SqlCatalogRows(engine, read_engine(engine))
-        self.custom_models = SqlCustomModels(engine)
+        reads = read_engine(engine)
+        self.catalog = SqlCatalogRows(engine, reads)
+        self.custom_models = SqlCustomModels(engine, reads)
         self.prices = SqlPrices(engine)
         self.audit = SqlAudit(engine)
         self.tokens = SqlTokens(engine)

@@ -7,7 +7,6 @@ from datetime import datetime
 
 from sqlalchemy import (
     Connection,
-    Engine,
     bindparam,
     func,
     insert,
@@ -20,6 +19,8 @@ from services.adapters.sql.engine import (
     MODEL_VIEW,
     SqlBase,
     bump_revision,
+    changed_since,
+    changed_since_statement,
     chunks,
     metadata_values,
     record_of,
@@ -35,30 +36,24 @@ from services.domain.errors import ConcurrentUpdate
 from services.domain.models import ModelRecord, ModelType, Provider, ProviderModel, SyncRun
 from services.domain.records import AuditEvent
 
-_CHANGED_SINCE = MODEL_VIEW.where(models.c.changed_rev > bindparam("revision"))
-_COUNT = select(func.count()).select_from(models)
+_CHANGED_SINCE = changed_since_statement(MODEL_VIEW, models)
 
 
 class SqlCatalogRows(SqlBase):
     """CatalogStore on SQL: the models table, sync runs, enable/disable."""
 
-    def __init__(self, engine: Engine, reads: Engine | None = None) -> None:
-        super().__init__(engine)
-        self._reads = reads or engine  # the generations' one statement (engine.py read_engine)
-
     # ---- reads ---------------------------------------------------------------------------
+    # one statement each, on the reads engine (one round trip on PostgreSQL: no BEGIN, no ROLLBACK)
     def list_models(self) -> list[ModelRecord]:
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             return [record_of(r) for r in conn.execute(MODEL_VIEW)]
 
     def changed_since(self, revision: int) -> tuple[list[ModelRecord], int]:
-        with self._engine.connect() as conn:  # after every write to the catalog, in every process: built once
-            changed = [record_of(r) for r in conn.execute(_CHANGED_SINCE, {"revision": revision})]
-            total = conn.execute(_COUNT).scalar_one()
-        return changed, int(total)
+        rows, total = changed_since(self._reads, _CHANGED_SINCE, revision)  # after every write, in every process
+        return [record_of(r) for r in rows], total
 
     def get_model(self, model_id: str) -> ModelRecord | None:
-        with self._engine.connect() as conn:
+        with self._reads.connect() as conn:
             row = conn.execute(MODEL_VIEW.where(models.c.id == model_id)).first()
         return record_of(row) if row else None
 

@@ -8,7 +8,6 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    bindparam,
     delete,
     func,
     insert,
@@ -17,7 +16,15 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from services.adapters.sql.engine import CUSTOM_VIEW, SqlBase, bump_revision, custom_of, write_audit
+from services.adapters.sql.engine import (
+    CUSTOM_VIEW,
+    SqlBase,
+    bump_revision,
+    changed_since,
+    changed_since_statement,
+    custom_of,
+    write_audit,
+)
 from services.adapters.sql_tables import (
     custom_models,
     deleted_custom_models,
@@ -30,8 +37,7 @@ from services.domain.errors import ConcurrentUpdate, DuplicateName
 from services.domain.models import Lifecycle, ModelRecord, ModelType, Provider
 from services.domain.records import AuditEvent
 
-_CHANGED_SINCE = CUSTOM_VIEW.where(models.c.changed_rev > bindparam("revision"))
-_COUNT = select(func.count()).select_from(custom_models)
+_CHANGED_SINCE = changed_since_statement(CUSTOM_VIEW, custom_models)
 
 
 class SqlCustomModels(SqlBase):
@@ -100,10 +106,9 @@ class SqlCustomModels(SqlBase):
             return [custom_of(r) for r in conn.execute(CUSTOM_VIEW.order_by(custom_models.c.created_at))]
 
     def custom_changed_since(self, revision: int) -> tuple[list[CustomModel], int]:
-        with self._engine.connect() as conn:  # every write to a custom model moves its catalog row's changed_rev
-            changed = [custom_of(r) for r in conn.execute(_CHANGED_SINCE, {"revision": revision})]
-            total = conn.execute(_COUNT).scalar_one()
-        return changed, int(total)
+        # every write to a custom model moves its catalog row's changed_rev; one statement, on the reads engine
+        rows, total = changed_since(self._reads, _CHANGED_SINCE, revision)
+        return [custom_of(r) for r in rows], total
 
     def update_custom(
         self,

@@ -15,8 +15,12 @@ from sqlalchemy import (
     Connection,
     Engine,
     Row,
+    Select,
+    Table,
+    bindparam,
     create_engine,
     event,
+    func,
     insert,
     select,
     text,
@@ -92,8 +96,9 @@ def ping_when_idle(engine: Engine) -> None:
 
 
 def read_engine(engine: Engine) -> Engine:
-    """For the one statement every request reads (the generations): on PostgreSQL a small pool of its own in
-    autocommit, so a read is one round trip, not BEGIN, SELECT and ROLLBACK. SQLite needs none of it."""
+    """For the reads of one statement (the generations every request reads, what changed after a write, a model):
+    on PostgreSQL a small pool of its own in autocommit, so a read is one round trip, not BEGIN, SELECT and
+    ROLLBACK (one statement sees one snapshot all the same). SQLite needs none of it."""
     if engine.dialect.name != "postgresql":
         return engine
     reads = create_engine(engine.url, isolation_level="AUTOCOMMIT", pool_size=4, max_overflow=20)
@@ -253,11 +258,33 @@ def bump(conn: Connection, area: str) -> None:
     conn.execute(update(catalog_meta).where(catalog_meta.c.key == area).values(value=catalog_meta.c.value + 1))
 
 
+def changed_since_statement(view: Select[Any], table: Table) -> tuple[Select[Any], Select[Any]]:
+    """The rows of ``view`` written after a revision, each with how many rows ``table`` has, as one statement
+    (one round trip, one snapshot); and the count alone, for when nothing changed."""
+    count = select(func.count()).select_from(table)
+    changed = view.add_columns(count.scalar_subquery().label("rows_in_all")).where(
+        models.c.changed_rev > bindparam("revision")
+    )
+    return changed, count
+
+
+def changed_since(
+    reads: Engine, statements: tuple[Select[Any], Select[Any]], revision: int
+) -> tuple[Sequence[Any], int]:
+    """The rows written after ``revision`` and how many rows there are (changed_since_statement)."""
+    changed, count = statements
+    with reads.connect() as conn:
+        rows = conn.execute(changed, {"revision": revision}).all()
+        total = rows[0].rows_in_all if rows else conn.execute(count).scalar_one()
+    return rows, int(total)
+
+
 class SqlBase:
     """An engine shared by the per-port stores below."""
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, reads: Engine | None = None) -> None:
         self._engine = engine
+        self._reads = reads or engine  # one-statement reads, on PostgreSQL in autocommit (read_engine)
 
     @property
     def engine(self) -> Engine:
