@@ -62,10 +62,18 @@ class ModelCalls:
             self._give_back()
 
     async def stream(self, open_: Callable[[], Iterator[T]]) -> AsyncIterator[T | object]:
-        """``OPENED`` once ``open_()`` has returned (what it raises, a refusal say, is raised instead),
-        then its pieces as they come; opened and read on one thread of this pool for the stream's
-        whole length. The place is given back when the stream ends, fails, or its reader goes away."""
+        """``OPENED`` once ``open_()`` has returned (what it raises, a refusal say, is raised instead), then its
+        pieces as they come. ``open_`` runs on the event loop and must only decide (from memory) whether the
+        stream may be made: OPENED, and with it the first byte, is then sent with no thread to wait for. The
+        pieces are read on one thread of this pool for the stream's whole length; the place is given back
+        when the stream ends, fails, or its reader goes away."""
         self._take()
+        try:
+            iterator = open_()
+            yield OPENED
+        except BaseException:  # refused, or the reader went away before the first piece
+            self._give_back()
+            raise
         loop = asyncio.get_running_loop()
         pieces: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         gone = threading.Event()
@@ -75,8 +83,6 @@ class ModelCalls:
 
         def pump() -> None:
             try:
-                iterator = open_()
-                put("piece", OPENED)
                 try:
                     for piece in iterator:
                         if gone.is_set():
