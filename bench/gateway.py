@@ -179,7 +179,11 @@ def prepare_studio(urls: dict[str, str]) -> dict[str, str]:
         if not name.startswith("studio"):
             continue
         api = url.removesuffix("/v1/chat/completions")
-        enabled = httpx.post(f"{api}/models/{MODEL}/enable", timeout=60)
+        deadline = time.monotonic() + 120  # a new server fills its catalog in the background: wait for the model
+        while (enabled := httpx.post(f"{api}/models/{MODEL}/enable", timeout=60)).status_code == 404:
+            if time.monotonic() > deadline:
+                break
+            time.sleep(0.5)
         if enabled.status_code != 200 and "already" not in enabled.text:  # the UI's port shares a database
             raise SystemExit(f"{name}: could not enable {MODEL}: {enabled.text[:300]}")
         made = httpx.post(
